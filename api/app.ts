@@ -1,0 +1,52 @@
+import { Hono } from 'hono';
+import type { Database } from '../db/client.js';
+import { createChannelStore, type ChannelUsageCheck } from '../channels/store.js';
+import { ApiError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import { channelRoutes } from './channels.js';
+
+export interface AppDeps {
+  db: Database;
+  logger: Logger;
+  /** Which live campaigns use a channel; campaigns plug in here. */
+  channelUsage?: ChannelUsageCheck;
+}
+
+const noLiveCampaigns: ChannelUsageCheck = async () => [];
+
+/**
+ * Builds the HTTP API. Kept free of listening and process concerns so tests
+ * call it with `app.request(...)` or serve it on an ephemeral port.
+ *
+ * @example
+ * const app = createApp({ db, logger });
+ * const res = await app.request('/healthz');
+ */
+export function createApp(deps: AppDeps) {
+  const app = new Hono();
+
+  app.use(async function logRequest(c, next) {
+    const started = performance.now();
+    await next();
+    deps.logger.info(
+      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      'request',
+    );
+  });
+
+  app.get('/healthz', (c) => c.json({ ok: true }));
+
+  const channels = createChannelStore(deps.db, deps.channelUsage ?? noLiveCampaigns);
+  app.route('/api/channels', channelRoutes(channels));
+
+  app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
+
+  app.onError(function answerError(error, c) {
+    if (error instanceof ApiError) return c.json(error.toJSON(), error.status);
+    // Only the error's class and message reach the log: no request data.
+    deps.logger.error({ err: { type: error.name, message: error.message, stack: error.stack } }, 'unhandled error');
+    return c.json({ error: 'internal', message: 'internal error' }, 500);
+  });
+
+  return app;
+}

@@ -1,0 +1,53 @@
+import { Hono } from 'hono';
+import { presentChannel } from '../channels/present.js';
+import type { ChannelStore } from '../channels/store.js';
+import { parseChannelInput } from '../channels/store.js';
+import { testSend } from '../channels/test-send.js';
+import { readJson } from './json.js';
+
+/**
+ * `/api/channels`: CRUD of webhook channels and their test send (seed step 10).
+ */
+export function channelRoutes(store: ChannelStore) {
+  const app = new Hono();
+
+  app.post('/', async function createChannel(c) {
+    const row = await store.create(await readJson(c));
+    return c.json(presentChannel(row, { revealCredentials: true }), 201);
+  });
+
+  app.get('/', async function listChannels(c) {
+    const rows = await store.list();
+    return c.json({ items: rows.map((row) => presentChannel(row)) });
+  });
+
+  // Registered before '/:id' so "test" is never read as an id.
+  app.post('/test', async function testUnsavedChannel(c) {
+    const body = (await readJson(c)) as Record<string, unknown>;
+    const { sampleValues, ...definition } = body && typeof body === 'object' ? body : {};
+    const channel = parseChannelInput(definition);
+    return c.json(await testSend(channel, sampleValues));
+  });
+
+  app.get('/:id', async function getChannel(c) {
+    return c.json(presentChannel(await store.get(c.req.param('id'))));
+  });
+
+  app.patch('/:id', async function updateChannel(c) {
+    const { row, credentialsChanged } = await store.update(c.req.param('id'), await readJson(c));
+    return c.json(presentChannel(row, { revealCredentials: credentialsChanged }));
+  });
+
+  app.delete('/:id', async function deleteChannel(c) {
+    await store.remove(c.req.param('id'));
+    return c.body(null, 204);
+  });
+
+  app.post('/:id/test', async function testSavedChannel(c) {
+    const row = await store.get(c.req.param('id'));
+    const body = (await readJson(c, { optional: true })) as { sampleValues?: unknown };
+    return c.json(await testSend(row, body?.sampleValues));
+  });
+
+  return app;
+}

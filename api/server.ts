@@ -1,0 +1,28 @@
+import { serve } from '@hono/node-server';
+import { EnvError, loadEnv } from '../config/env.js';
+import { createDatabase } from '../db/client.js';
+import { createLogger } from '../lib/logger.js';
+import { exitWithParent, onShutdown } from '../lib/process.js';
+import { createApp } from './app.js';
+
+/** Entry point of the API process. */
+async function main() {
+  const env = loadEnv();
+  if (!env.DATABASE_URL) throw new EnvError('DATABASE_URL is not set (npm start sets it for the embedded database)');
+  const logger = createLogger('api', env.LOG_LEVEL);
+  const database = createDatabase(env.DATABASE_URL);
+  const app = createApp({ db: database.db, logger });
+  const server = serve({ fetch: app.fetch, hostname: env.API_HOST, port: env.API_PORT }, (info) => {
+    logger.info({ url: `http://${env.API_HOST}:${info.port}` }, 'API listening');
+  });
+  onShutdown(logger, async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await database.close();
+  });
+  exitWithParent();
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof EnvError ? error.message : error);
+  process.exit(1);
+});

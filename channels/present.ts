@@ -1,0 +1,36 @@
+import type { ChannelRow } from '../db/schema.js';
+import type { ChannelAuth } from './schema.js';
+
+const MASK = '********';
+
+/** Masks credentials: a secret keeps its prefix and last 4 characters so operators can tell keys apart. */
+export function maskAuth(auth: ChannelAuth): ChannelAuth {
+  switch (auth.type) {
+    case 'secret':
+      return { type: 'secret', secret: `whsec_${MASK}${auth.secret.slice(-4)}` };
+    case 'basic':
+      return { type: 'basic', username: auth.username, password: MASK };
+    case 'none':
+      return auth;
+  }
+}
+
+/**
+ * The channel as the API shows it. Credentials are revealed only in the answer
+ * that created or replaced them; every other answer masks them.
+ */
+export function presentChannel(row: ChannelRow, options: { revealCredentials?: boolean } = {}) {
+  return {
+    id: row.id,
+    name: row.name,
+    url: row.url,
+    method: row.method,
+    headers: row.headers,
+    auth: options.revealCredentials ? row.auth : maskAuth(row.auth),
+    userAttributeParams: row.userAttributeParams,
+    templateParams: row.templateParams,
+    timeoutMs: row.timeoutMs,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}

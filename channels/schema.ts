@@ -1,0 +1,210 @@
+import { z } from 'zod';
+
+/** Parameter names become JSON keys and query parameters, so keep them plain. */
+export const identifier = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be a plain identifier: letters, digits and _, not starting with a digit, at most 64 characters');
+
+export const MAX_PARAMS = 10;
+
+export const templateParamTypes = ['integer', 'number', 'text', 'boolean', 'date'] as const;
+export type TemplateParamType = (typeof templateParamTypes)[number];
+
+const isoDate = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/**
+ * Checks one value against a template parameter type and explains a mismatch.
+ * Returns undefined when the value fits.
+ *
+ * @example
+ * templateValueProblem('integer', 100);   // undefined
+ * templateValueProblem('integer', '100'); // 'must be an integer'
+ */
+export function templateValueProblem(type: TemplateParamType, value: unknown): string | undefined {
+  switch (type) {
+    case 'integer':
+      return typeof value === 'number' && Number.isSafeInteger(value) ? undefined : 'must be an integer';
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value) ? undefined : 'must be a number';
+    case 'text':
+      if (typeof value !== 'string') return 'must be text';
+      return value.length <= 10_000 ? undefined : 'must be at most 10000 characters';
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : 'must be true or false';
+    case 'date':
+      return typeof value === 'string' && isoDate.test(value) && !Number.isNaN(Date.parse(value))
+        ? undefined
+        : 'must be an ISO 8601 date (YYYY-MM-DD) or date-time';
+  }
+}
+
+export const templateParamSchema = z
+  .strictObject({
+    name: identifier,
+    displayName: z.string().trim().min(1, 'must not be empty').max(100),
+    type: z.enum(templateParamTypes),
+    default: z.unknown().optional(),
+    required: z.boolean().default(false),
+  })
+  .superRefine(function defaultMatchesType(param, ctx) {
+    if (param.default === undefined || param.default === null) return;
+    const problem = templateValueProblem(param.type, param.default);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['default'], message: `default ${problem} (type ${param.type})` });
+  });
+export type TemplateParam = z.infer<typeof templateParamSchema>;
+
+/**
+ * `$id` reads the identity itself (login id or visitor id); any other name reads
+ * that profile attribute.
+ */
+export const ID_ATTRIBUTE = '$id';
+
+export const userAttributeParamSchema = z.strictObject({
+  name: identifier,
+  attribute: z.union([z.literal(ID_ATTRIBUTE), identifier], {
+    error: `must be ${ID_ATTRIBUTE} or a plain attribute identifier`,
+  }),
+  identity: z.enum(['login', 'visitor']),
+  default: z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]).optional(),
+});
+export type UserAttributeParam = z.infer<typeof userAttributeParamSchema>;
+
+const WHSEC = /^whsec_([A-Za-z0-9+/]+={0,2})$/;
+
+const signingSecret = z.string().superRefine(function isStandardWebhooksSecret(secret, ctx) {
+  const match = WHSEC.exec(secret);
+  const bytes = match ? Buffer.from(match[1]!, 'base64').length : 0;
+  if (!match || bytes < 24 || bytes > 64) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be whsec_ followed by 24 to 64 base64-encoded bytes (omit it to have one generated)',
+    });
+  }
+});
+
+export const authSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({ type: z.literal('secret'), secret: signingSecret.optional() }),
+    z.strictObject({
+      type: z.literal('basic'),
+      username: z.string().min(1, 'is required').max(200).refine((u) => !u.includes(':'), 'must not contain ":"'),
+      password: z.string().min(1, 'is required').max(200),
+    }),
+    z.strictObject({ type: z.literal('none') }),
+  ],
+  { error: 'type must be one of "secret", "basic", "none"' },
+);
+export type ChannelAuthInput = z.infer<typeof authSchema>;
+/** What is stored: a secret is always present once the channel exists. */
+export type ChannelAuth =
+  | { type: 'secret'; secret: string }
+  | { type: 'basic'; username: string; password: string }
+  | { type: 'none' };
+
+/** Headers hookcast sets itself; an operator may not override them. */
+const RESERVED_HEADERS = new Set([
+  'host',
+  'content-type',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'user-agent',
+  'authorization',
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+  'x-gio-signature',
+]);
+
+const headersSchema = z
+  .record(
+    z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, 'must be a valid HTTP header name'),
+    z.string().max(2000).regex(/^[^\r\n]*$/, 'must not contain line breaks'),
+  )
+  .superRefine(function noReservedHeaders(headers, ctx) {
+    const names = Object.keys(headers);
+    if (names.length > 20) ctx.addIssue({ code: 'custom', message: 'at most 20 extra headers' });
+    for (const name of names) {
+      if (RESERVED_HEADERS.has(name.toLowerCase())) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `${name} is set by hookcast and cannot be overridden` });
+      }
+    }
+  });
+
+const httpUrl = z
+  .string()
+  .max(2000)
+  .refine(function isHttpUrl(value) {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+    } catch {
+      return false;
+    }
+  }, 'must be an http:// or https:// URL');
+
+function limitedList<T extends z.ZodType>(item: T, label: string) {
+  // Counted by hand so the error names the first parameter over the limit.
+  return z.array(item).superRefine(function atMostTen(list, ctx) {
+    if (list.length > MAX_PARAMS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [MAX_PARAMS],
+        message: `at most ${MAX_PARAMS} ${label} are allowed (got ${list.length})`,
+      });
+    }
+  });
+}
+
+const channelFields = {
+  name: z.string().trim().min(1, 'is required').max(200),
+  url: httpUrl,
+  method: z.enum(['POST', 'PUT', 'GET']),
+  headers: headersSchema,
+  auth: authSchema,
+  userAttributeParams: limitedList(userAttributeParamSchema, 'user-attribute parameters'),
+  templateParams: limitedList(templateParamSchema, 'template parameters'),
+  timeoutMs: z.number().int().min(100, 'must be at least 100').max(60_000, 'must be at most 60000 (60 s)'),
+};
+
+/**
+ * Finds parameter names used twice across both lists. Works on raw input so the
+ * check runs even when other fields fail, and every bad field is reported at once.
+ */
+export function duplicateParamNameIssues(raw: unknown): { path: string; message: string }[] {
+  const issues: { path: string; message: string }[] = [];
+  if (!raw || typeof raw !== 'object') return issues;
+  const seen = new Map<string, string>();
+  for (const list of ['userAttributeParams', 'templateParams'] as const) {
+    const params = (raw as Record<string, unknown>)[list];
+    if (!Array.isArray(params)) continue;
+    params.forEach((param: unknown, index) => {
+      const name = param && typeof param === 'object' ? (param as { name?: unknown }).name : undefined;
+      if (typeof name !== 'string') return;
+      const where = `${list}.${index}.name`;
+      const earlier = seen.get(name);
+      if (earlier) issues.push({ path: where, message: `duplicate parameter name "${name}" (also at ${earlier})` });
+      else seen.set(name, where);
+    });
+  }
+  return issues;
+}
+
+/**
+ * A full channel definition as an operator submits it (create, test, or a merged
+ * PATCH). Parameter-name uniqueness is checked beside it by duplicateParamNameIssues.
+ */
+export const channelInputSchema = z
+  .strictObject({
+    ...channelFields,
+    method: channelFields.method.default('POST'),
+    headers: channelFields.headers.default({}),
+    userAttributeParams: channelFields.userAttributeParams.default([]),
+    templateParams: channelFields.templateParams.default([]),
+    timeoutMs: channelFields.timeoutMs.default(10_000),
+  });
+export type ChannelInput = z.infer<typeof channelInputSchema>;
+
+/** A PATCH body: any subset of the fields, checked again after merging. */
+export const channelPatchSchema = z.strictObject(channelFields).partial();

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/**
+ * Every setting hookcast reads from the environment. Unset values take the
+ * defaults of a laptop install; the README's configuration table mirrors this.
+ */
+export const envSchema = z.object({
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: port.default(3000),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  PGLITE_PORT: port.default(5433),
+  DATA_DIR: z.string().min(1).default('.data'),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port')
+    .optional(),
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_UI_URL: z.url().optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('hookcast'),
+  TEMPORAL_CLI: z.string().min(1).optional(),
+  LOG_LEVEL: logLevel.default('info'),
+});
+
+export type Env = z.infer<typeof envSchema> & {
+  /** Where the Temporal frontend is reached: TEMPORAL_ADDRESS, else the local dev server. */
+  temporalAddress: string;
+  /** Base URL of the Temporal Web UI, for links in API answers. */
+  temporalUiUrl: string;
+};
+
+export class EnvError extends Error {
+  override name = 'EnvError';
+}
+
+/**
+ * Parses and validates the environment. Throws an EnvError whose message is one
+ * line naming the first bad variable, so start-up can print it and stop.
+ *
+ * @example
+ * const env = loadEnv({ API_PORT: '3000' });
+ * env.API_PORT; // 3000
+ */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const cleaned = Object.fromEntries(
+    Object.entries(source).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    throw new EnvError(`invalid environment variable ${name}=${JSON.stringify(source[name] ?? '')}: ${issue.message}`);
+  }
+  const env = parsed.data;
+  return {
+    ...env,
+    temporalAddress: env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.TEMPORAL_PORT}`,
+    temporalUiUrl: env.TEMPORAL_UI_URL ?? `http://localhost:${env.TEMPORAL_UI_PORT}`,
+  };
+}

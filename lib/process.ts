@@ -1,0 +1,33 @@
+import type { Logger } from './logger.js';
+
+/**
+ * Runs `close` once on SIGINT or SIGTERM, then exits. A second signal exits at once.
+ */
+export function onShutdown(logger: Logger, close: () => Promise<void>): void {
+  let closing = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (closing) process.exit(1);
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+}
+
+/**
+ * When started by `npm start`, stdin is a pipe from the launcher: it closes when
+ * the launcher dies, even by SIGKILL, and then this process stops too, leaving
+ * no orphans.
+ */
+export function exitWithParent(): void {
+  if (process.env.HOOKCAST_SUPERVISED !== '1') return;
+  process.stdin.resume();
+  process.stdin.on('end', () => process.kill(process.pid, 'SIGTERM'));
+}

@@ -1,0 +1,116 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Connection } from '@temporalio/client';
+import type { ResolvedTemporalCli } from './cli.js';
+import { devServerSearchAttributeFlags, searchAttributeKeys } from './search-attributes.js';
+
+export interface DevServerOptions {
+  cli: ResolvedTemporalCli;
+  ip?: string;
+  port: number;
+  /** Web UI port; omit for a headless server (tests). */
+  uiPort?: number;
+  /** SQLite file that keeps schedules, timers and history across restarts; omit for in-memory. */
+  dbFilename?: string;
+  namespace?: string;
+  log?: (line: string) => void;
+}
+
+export interface DevServer {
+  address: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `temporal server start-dev` with hookcast's search attributes and
+ * resolves once its frontend answers.
+ *
+ * @example
+ * const server = await startDevServer({ cli, port: 7233, uiPort: 8233, dbFilename: '.data/temporal.sqlite' });
+ * await server.stop();
+ */
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const ip = options.ip ?? '127.0.0.1';
+  const address = `${ip}:${options.port}`;
+  const namespace = options.namespace ?? 'default';
+  if (!options.cli.path) return startDownloadedDevServer(options, address, namespace);
+
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    ip,
+    '--port',
+    String(options.port),
+    '--namespace',
+    namespace,
+    '--log-level',
+    'error',
+    ...devServerSearchAttributeFlags(),
+  ];
+  if (options.uiPort) args.push('--ui-port', String(options.uiPort));
+  else args.push('--headless');
+  if (options.dbFilename) args.push('--db-filename', options.dbFilename);
+
+  const child = spawn(options.cli.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  try {
+    await waitForFrontend(address, exited, () => stderr);
+  } catch (error) {
+    await stopChild(child, exited);
+    throw error;
+  }
+  return { address, stop: () => stopChild(child, exited) };
+}
+
+async function waitForFrontend(address: string, exited: Promise<number | null>, stderr: () => string): Promise<void> {
+  let exitCode: number | null | undefined;
+  void exited.then((code) => {
+    exitCode = code;
+  });
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) throw new Error(`temporal dev server exited with code ${exitCode}:\n${stderr()}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  throw new Error(`temporal dev server did not answer on ${address} within 60 s:\n${stderr()}`);
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(killer);
+}
+
+async function startDownloadedDevServer(options: DevServerOptions, address: string, namespace: string): Promise<DevServer> {
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  options.log?.('downloading the Temporal dev server through the SDK (cached-download)');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'cached-download' },
+      ip: options.ip ?? '127.0.0.1',
+      port: options.port,
+      namespace,
+      ...(options.uiPort ? { ui: true, uiPort: options.uiPort } : {}),
+      ...(options.dbFilename ? { dbFilename: options.dbFilename } : {}),
+      searchAttributes: searchAttributeKeys,
+    },
+  });
+  return { address, stop: () => env.teardown() };
+}

@@ -1,0 +1,45 @@
+import type { TestProject } from 'vitest/node';
+import postgres from 'postgres';
+import { createDatabase } from '../db/client.js';
+import { migrateDatabase } from '../db/migrate.js';
+import { resolveTemporalCli } from '../temporal/cli.js';
+import { startDevServer } from '../temporal/dev-server.js';
+import { freePort } from './ports.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    templateDatabase: string;
+    adminDatabaseUrl: string;
+    temporalAddress: string;
+  }
+}
+
+/**
+ * Once per test run: a migrated template database (each test file clones it
+ * into its own database) and one headless, in-memory Temporal dev server.
+ */
+export default async function setup(project: TestProject) {
+  const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const template = `hookcast_test_template_${process.pid}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`DROP DATABASE IF EXISTS ${template}`);
+  await admin.unsafe(`CREATE DATABASE ${template}`);
+  const templateUrl = new URL(adminUrl);
+  templateUrl.pathname = `/${template}`;
+  const database = createDatabase(templateUrl.toString(), { max: 1 });
+  await migrateDatabase(database.db);
+  await database.close();
+
+  const cli = await resolveTemporalCli({ log: (line) => console.log(`[test setup] ${line}`) });
+  const temporal = await startDevServer({ cli, port: await freePort() });
+
+  project.provide('templateDatabase', template);
+  project.provide('adminDatabaseUrl', adminUrl);
+  project.provide('temporalAddress', temporal.address);
+
+  return async function teardown() {
+    await temporal.stop();
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
+    await admin.end();
+  };
+}

@@ -1,0 +1,71 @@
+import { Webhook } from 'standardwebhooks';
+import type { ChannelAuth } from '../channels/schema.js';
+
+export const USER_AGENT = 'hookcast/0.1 (+https://github.com/hookcast/hookcast)';
+
+/** The parts of a channel that shape its HTTP request. */
+export interface RequestChannel {
+  url: string;
+  method: 'POST' | 'PUT' | 'GET';
+  headers: Record<string, string>;
+  auth: ChannelAuth;
+}
+
+export interface WebhookRequest {
+  method: 'POST' | 'PUT' | 'GET';
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * Builds the one request a channel sends for one payload, following the
+ * Standard Webhooks spec: `webhook-id` (the idempotency key, stable across
+ * retries), `webhook-timestamp` and, with secret auth, `webhook-signature`. GET
+ * channels carry the payload in the query string and sign an empty body.
+ *
+ * @example
+ * const req = buildWebhookRequest({ channel, payload: { userid: 'u-42', amount: 100 }, webhookId: 'msg_1', timestamp: new Date() });
+ * req.headers['webhook-signature']; // 'v1,…'
+ */
+export function buildWebhookRequest(input: {
+  channel: RequestChannel;
+  payload: Record<string, unknown>;
+  webhookId: string;
+  timestamp: Date;
+}): WebhookRequest {
+  const { channel, payload, webhookId, timestamp } = input;
+  const url = new URL(channel.url);
+  let body = '';
+  if (channel.method === 'GET') {
+    for (const [key, value] of Object.entries(payload)) {
+      url.searchParams.set(key, value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value));
+    }
+  } else {
+    body = JSON.stringify(payload);
+  }
+  const seconds = Math.floor(timestamp.getTime() / 1000);
+  const headers: Record<string, string> = {
+    ...channel.headers,
+    'content-type': 'application/json',
+    'user-agent': USER_AGENT,
+    'webhook-id': webhookId,
+    'webhook-timestamp': String(seconds),
+  };
+  if (channel.auth.type === 'secret') {
+    headers['webhook-signature'] = new Webhook(channel.auth.secret).sign(webhookId, new Date(seconds * 1000), body);
+  } else if (channel.auth.type === 'basic') {
+    const token = Buffer.from(`${channel.auth.username}:${channel.auth.password}`).toString('base64');
+    headers.authorization = `Basic ${token}`;
+  }
+  return { method: channel.method, url: url.toString(), headers, body };
+}
+
+/** A copy of a request that is safe to show or store: credentials masked. */
+export function redactRequest(request: WebhookRequest): WebhookRequest {
+  const headers = { ...request.headers };
+  if (headers.authorization) headers.authorization = headers.authorization.replace(/ .*/, ' ********');
+  const url = new URL(request.url);
+  if (url.password) url.password = '********';
+  return { ...request, url: url.toString(), headers };
+}

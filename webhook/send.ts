@@ -1,0 +1,155 @@
+import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
+import type { WebhookRequest } from './request.js';
+
+export const RESPONSE_BODY_LIMIT = 4096;
+
+/** Why a request did not get a 2xx, or `ok`. */
+export type Verdict = 'ok' | 'non_2xx' | 'refused' | 'dns' | 'timeout' | 'tls' | 'reset' | 'network';
+
+export interface SendOutcome {
+  verdict: Verdict;
+  /** HTTP status, or null when no response arrived. */
+  status: number | null;
+  latencyMs: number;
+  response: {
+    headers: Record<string, string>;
+    /** The first 4 KB of the body, as text. */
+    body: string;
+    bodyTruncated: boolean;
+  } | null;
+  /** A short description of a transport failure; never contains request data. */
+  error: string | null;
+}
+
+/**
+ * One keep-alive connection pool per origin, shared by every send in the process.
+ * Redirects are never followed: a 3xx is reported as it is.
+ */
+export const sharedDispatcher: Dispatcher = new Agent({
+  keepAliveTimeout: 30_000,
+  keepAliveMaxTimeout: 600_000,
+  connections: 128,
+  pipelining: 1,
+});
+
+/**
+ * Sends one webhook request and classifies the result. Never throws for
+ * endpoint trouble (refused, DNS, timeout, TLS, reset): those are verdicts.
+ *
+ * @example
+ * const outcome = await sendWebhook(req, { timeoutMs: 10_000 });
+ * if (outcome.verdict === 'ok') console.log(outcome.status);
+ */
+export async function sendWebhook(
+  req: WebhookRequest,
+  options: { timeoutMs: number; dispatcher?: Dispatcher },
+): Promise<SendOutcome> {
+  const started = performance.now();
+  const signal = AbortSignal.timeout(options.timeoutMs);
+  try {
+    const res = await request(req.url, {
+      method: req.method,
+      headers: req.headers,
+      body: req.method === 'GET' ? null : req.body,
+      dispatcher: options.dispatcher ?? sharedDispatcher,
+      signal,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    });
+    const { text, truncated } = await readPrefix(res.body, RESPONSE_BODY_LIMIT);
+    return {
+      verdict: res.statusCode >= 200 && res.statusCode < 300 ? 'ok' : 'non_2xx',
+      status: res.statusCode,
+      latencyMs: Math.round(performance.now() - started),
+      response: { headers: flattenHeaders(res.headers), body: text, bodyTruncated: truncated },
+      error: null,
+    };
+  } catch (error) {
+    const verdict = signal.aborted ? 'timeout' : classifyTransportError(error);
+    return {
+      verdict,
+      status: null,
+      latencyMs: Math.round(performance.now() - started),
+      response: null,
+      error: describeTransportError(verdict, error),
+    };
+  }
+}
+
+async function readPrefix(body: Dispatcher.ResponseData['body'], limit: number) {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let truncated = false;
+  for await (const chunk of body) {
+    const buf = chunk as Buffer;
+    if (size + buf.length > limit) {
+      chunks.push(buf.subarray(0, limit - size));
+      size = limit;
+      truncated = true;
+      break;
+    }
+    chunks.push(buf);
+    size += buf.length;
+  }
+  if (truncated) {
+    // Drain a modest remainder so the connection can be reused; past that, drop it.
+    await body.dump({ limit: 64 * 1024 }).catch(() => {});
+  }
+  // A multi-byte character cut at the limit decodes as U+FFFD, which is fine for a preview.
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated };
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+const TLS_CODES = /^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(VERIFY|GET)_|HOSTNAME_MISMATCH)/;
+
+function errorCodes(error: unknown): string[] {
+  const codes: string[] = [];
+  const seen = new Set<unknown>();
+  const visit = (value: unknown) => {
+    if (!value || typeof value !== 'object' || seen.has(value)) return;
+    seen.add(value);
+    const { code, cause, errors } = value as { code?: unknown; cause?: unknown; errors?: unknown };
+    if (typeof code === 'string') codes.push(code);
+    visit(cause);
+    if (Array.isArray(errors)) errors.forEach(visit);
+  };
+  visit(error);
+  return codes;
+}
+
+/** Maps a transport error (undici, net, dns, tls) to a verdict. */
+export function classifyTransportError(error: unknown): Verdict {
+  if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) return 'timeout';
+  if (error instanceof undiciErrors.ConnectTimeoutError) return 'timeout';
+  const codes = errorCodes(error);
+  if (codes.includes('ECONNREFUSED')) return 'refused';
+  if (codes.some((c) => c === 'ENOTFOUND' || c === 'EAI_AGAIN' || c === 'EAI_NONAME' || c === 'EAI_FAIL')) return 'dns';
+  if (codes.some((c) => c === 'ETIMEDOUT' || c === 'UND_ERR_CONNECT_TIMEOUT' || c === 'UND_ERR_HEADERS_TIMEOUT' || c === 'UND_ERR_BODY_TIMEOUT')) return 'timeout';
+  if (codes.some((c) => TLS_CODES.test(c))) return 'tls';
+  if (codes.some((c) => c === 'ECONNRESET' || c === 'EPIPE' || c === 'UND_ERR_SOCKET' || c === 'UND_ERR_CLOSED')) return 'reset';
+  return 'network';
+}
+
+const VERDICT_TEXT: Record<Verdict, string> = {
+  ok: 'ok',
+  non_2xx: 'the endpoint answered with a non-2xx status',
+  refused: 'connection refused: nothing is listening at that address',
+  dns: 'the host name could not be resolved',
+  timeout: 'no complete answer within the timeout',
+  tls: 'the TLS handshake failed',
+  reset: 'the connection was closed or reset before a complete answer',
+  network: 'the request failed on the network',
+};
+
+function describeTransportError(verdict: Verdict, error: unknown): string {
+  // Error codes only: messages from the stack can echo URLs with credentials.
+  const codes = errorCodes(error);
+  return codes.length > 0 ? `${VERDICT_TEXT[verdict]} (${[...new Set(codes)].join(', ')})` : VERDICT_TEXT[verdict];
+}
