@@ -1,15 +1,19 @@
 import { Hono } from 'hono';
+import type { CampaignService } from '../campaigns/store.js';
 import type { Database } from '../db/client.js';
 import { createChannelStore, type ChannelUsageCheck } from '../channels/store.js';
 import { ApiError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import { campaignRoutes } from './campaigns.js';
 import { channelRoutes } from './channels.js';
 
 export interface AppDeps {
   db: Database;
   logger: Logger;
-  /** Which live campaigns use a channel; campaigns plug in here. */
+  /** Which live campaigns use a channel; defaults to asking `campaigns`. */
   channelUsage?: ChannelUsageCheck;
+  /** Campaign routes are mounted when a campaign service (and so Temporal) is given. */
+  campaigns?: { service: CampaignService; temporalUiUrl: string; namespace: string };
 }
 
 const noLiveCampaigns: ChannelUsageCheck = async () => [];
@@ -36,8 +40,13 @@ export function createApp(deps: AppDeps) {
 
   app.get('/healthz', (c) => c.json({ ok: true }));
 
-  const channels = createChannelStore(deps.db, deps.channelUsage ?? noLiveCampaigns);
+  const campaignService = deps.campaigns?.service;
+  const channelUsage = deps.channelUsage ?? (campaignService ? (id: string) => campaignService.liveUsing('channelId', id) : noLiveCampaigns);
+  const channels = createChannelStore(deps.db, channelUsage);
   app.route('/api/channels', channelRoutes(channels));
+  if (deps.campaigns) {
+    app.route('/api/campaigns', campaignRoutes({ db: deps.db, campaigns: deps.campaigns.service, temporalUiUrl: deps.campaigns.temporalUiUrl, namespace: deps.campaigns.namespace }));
+  }
 
   app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
 

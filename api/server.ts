@@ -1,6 +1,8 @@
 import { serve } from '@hono/node-server';
 import { EnvError, loadEnv } from '../config/env.js';
+import { createCampaignService } from '../campaigns/store.js';
 import { createDatabase } from '../db/client.js';
+import { createTemporalClient } from '../temporal/client.js';
 import { createLogger } from '../lib/logger.js';
 import { exitWithParent, onShutdown } from '../lib/process.js';
 import { createApp } from './app.js';
@@ -11,12 +13,19 @@ async function main() {
   if (!env.DATABASE_URL) throw new EnvError('DATABASE_URL is not set (npm start sets it for the embedded database)');
   const logger = createLogger('api', env.LOG_LEVEL);
   const database = createDatabase(env.DATABASE_URL);
-  const app = createApp({ db: database.db, logger });
+  const temporal = await createTemporalClient({ address: env.temporalAddress, namespace: env.TEMPORAL_NAMESPACE });
+  const service = createCampaignService({ db: database.db, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE });
+  const app = createApp({
+    db: database.db,
+    logger,
+    campaigns: { service, temporalUiUrl: env.temporalUiUrl, namespace: env.TEMPORAL_NAMESPACE },
+  });
   const server = serve({ fetch: app.fetch, hostname: env.API_HOST, port: env.API_PORT }, (info) => {
     logger.info({ url: `http://${env.API_HOST}:${info.port}` }, 'API listening');
   });
   onShutdown(logger, async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await temporal.connection.close();
     await database.close();
   });
   exitWithParent();

@@ -30,6 +30,10 @@ export function presentChannel(row: ChannelRow, options: { revealCredentials?: b
     userAttributeParams: row.userAttributeParams,
     templateParams: row.templateParams,
     timeoutMs: row.timeoutMs,
+    format: row.format,
+    batchSize: row.batchSize,
+    retry: row.retry,
+    flagged: row.flaggedAt ? { at: row.flaggedAt.toISOString(), reason: row.flagReason } : null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

@@ -157,6 +157,14 @@ function limitedList<T extends z.ZodType>(item: T, label: string) {
   });
 }
 
+export const retrySettingsSchema = z
+  .strictObject({
+    initialIntervalMs: z.number().int().min(100).max(3_600_000).default(5_000),
+    maxIntervalMs: z.number().int().min(100).max(86_400_000).default(3_600_000),
+    maxDurationMs: z.number().int().min(0).max(7 * 86_400_000).default(86_400_000),
+  })
+  .refine((r) => r.maxIntervalMs >= r.initialIntervalMs, { path: ['maxIntervalMs'], message: 'must be at least initialIntervalMs' });
+
 const channelFields = {
   name: z.string().trim().min(1, 'is required').max(200),
   url: httpUrl,
@@ -166,6 +174,11 @@ const channelFields = {
   userAttributeParams: limitedList(userAttributeParamSchema, 'user-attribute parameters'),
   templateParams: limitedList(templateParamSchema, 'template parameters'),
   timeoutMs: z.number().int().min(100, 'must be at least 100').max(60_000, 'must be at most 60000 (60 s)'),
+  /** `growingio` sends batches in the body shape receivers of that platform expect. */
+  format: z.enum(['standard', 'growingio']),
+  /** Users per request in `growingio` format. */
+  batchSize: z.number().int().min(1, 'must be at least 1').max(1000, 'must be at most 1000'),
+  retry: retrySettingsSchema,
 };
 
 /**
@@ -203,6 +216,9 @@ export const channelInputSchema = z
     userAttributeParams: channelFields.userAttributeParams.default([]),
     templateParams: channelFields.templateParams.default([]),
     timeoutMs: channelFields.timeoutMs.default(10_000),
+    format: channelFields.format.default('standard'),
+    batchSize: channelFields.batchSize.default(100),
+    retry: channelFields.retry.default({ initialIntervalMs: 5_000, maxIntervalMs: 3_600_000, maxDurationMs: 86_400_000 }),
   });
 export type ChannelInput = z.infer<typeof channelInputSchema>;
 

@@ -95,13 +95,17 @@ export function createChannelStore(db: Database, usage: ChannelUsageCheck) {
       userAttributeParams: current.userAttributeParams,
       templateParams: current.templateParams,
       timeoutMs: current.timeoutMs,
+      format: current.format,
+      batchSize: current.batchSize,
+      retry: current.retry,
       ...patch.data,
     }, current.auth);
     const { auth } = merged;
     try {
       const [row] = await db
         .update(channels)
-        .set({ ...merged, updatedAt: new Date() })
+        // An edit is the operator's answer to a 410 flag, so it clears it.
+        .set({ ...merged, flaggedAt: null, flagReason: null, updatedAt: new Date() })
         .where(eq(channels.id, id))
         .returning();
       if (!row) throw notFound('channel');

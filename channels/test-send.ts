@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { fieldError, validationError } from '../lib/errors.js';
-import { buildWebhookRequest, redactRequest, type WebhookRequest } from '../webhook/request.js';
+import { composeRequest, type ComposeChannel } from '../delivery/compose.js';
+import { redactRequest, type WebhookRequest } from '../webhook/request.js';
 import { sendWebhook, type SendOutcome } from '../webhook/send.js';
 import { compileTemplateValues, TemplateError } from '../webhook/template.js';
-import { userAttributeValues, type RecipientProfile } from '../webhook/user.js';
+import type { RecipientProfile } from '../webhook/user.js';
 import { ID_ATTRIBUTE, templateValueProblem, type ChannelAuth, type ChannelInput, type TemplateParam } from './schema.js';
 
 export const sampleValuesSchema = z.record(z.string(), z.unknown()).default({});
@@ -87,8 +88,19 @@ export async function testSend(
     if (error instanceof TemplateError) throw fieldError(`sampleValues.${error.param}`, error.message);
     throw error;
   }
-  const payload = { ...userAttributeValues(channel.userAttributeParams, user), ...rendered };
-  const request = buildWebhookRequest({ channel, payload, webhookId: `msg_test_${randomUUID()}`, timestamp: new Date() });
+  return sendTestRequest(channel, [{ profile: user, values: rendered }], templateValues);
+}
+
+/**
+ * Sends one test request, composed exactly as a campaign delivery is, and
+ * reports the outcome with credentials redacted.
+ */
+export async function sendTestRequest(
+  channel: ComposeChannel & { timeoutMs: number },
+  recipients: { profile: RecipientProfile; values: Record<string, unknown> }[],
+  templateValues: Record<string, unknown>,
+): Promise<TestSendResult> {
+  const request = composeRequest({ channel, recipients, templateValues, webhookId: `msg_test_${randomUUID()}`, timestamp: new Date() });
   const outcome = await sendWebhook(request, { timeoutMs: channel.timeoutMs });
   return {
     verdict: outcome.verdict,

@@ -26,6 +26,8 @@ export const envSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('hookcast'),
   TEMPORAL_CLI: z.string().min(1).optional(),
+  /** Requests in flight per batch activity; a worker runs up to `window` batches at once. */
+  DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
   LOG_LEVEL: logLevel.default('info'),
 });
 

@@ -1,0 +1,254 @@
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import { sql } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { channels } from '../db/schema.js';
+import { retryDelayMs } from '../delivery/backoff.js';
+import type { RunContext, RunContextCache } from '../delivery/context.js';
+import { composeRequest } from '../delivery/compose.js';
+import { batchWebhookIdFor, webhookIdFor } from '../delivery/ids.js';
+import { classifyAttempt } from '../delivery/outcome.js';
+import { createAttemptBuffer, writeAttempts, type AttemptRecord } from '../delivery/record.js';
+import type { Logger } from '../lib/logger.js';
+import { sendWebhook, type SendOutcome } from '../webhook/send.js';
+import { TemplateError } from '../webhook/template.js';
+import type { RecipientProfile } from '../webhook/user.js';
+
+/** A pending recipient joined with the user's current profile. */
+interface Recipient {
+  seq: number;
+  userId: string;
+  attempts: number;
+  nextAttemptAt: Date | null;
+  firstAttemptAt: Date | null;
+  profile: RecipientProfile;
+}
+
+export interface DeliveryDeps {
+  db: Database;
+  runs: RunContextCache;
+  logger: Logger;
+  /** Requests in flight per batch activity. */
+  concurrency: number;
+}
+
+export type BatchInterruption = 'pause' | 'cancel' | null;
+
+async function loadPending(db: Database, runId: string, fromSeq: number, toSeq: number): Promise<Recipient[]> {
+  const rows = await db.execute<{
+    seq: number;
+    user_id: string;
+    attempts: number;
+    next_attempt_at: string | null;
+    first_attempt_at: string | null;
+    login_id: string | null;
+    visitor_id: string | null;
+    attributes: Record<string, unknown> | null;
+  }>(sql`
+    SELECT r.seq, r.user_id, r.attempts, r.next_attempt_at, r.first_attempt_at, u.login_id, u.visitor_id, u.attributes
+    FROM run_recipients r LEFT JOIN users u ON u.id = r.user_id
+    WHERE r.run_id = ${runId} AND r.seq BETWEEN ${fromSeq} AND ${toSeq} AND r.status = 'pending'
+    ORDER BY r.seq`);
+  return rows.map((row) => ({
+    seq: row.seq,
+    userId: row.user_id,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at ? new Date(row.next_attempt_at) : null,
+    firstAttemptAt: row.first_attempt_at ? new Date(row.first_attempt_at) : null,
+    profile: { id: row.user_id, loginId: row.login_id, visitorId: row.visitor_id, attributes: row.attributes ?? {} },
+  }));
+}
+
+/** Records for users who were not sent to (template error, expiry): no HTTP request happened. */
+function unsent(recipient: Recipient, errorClass: string, errorMessage: string, runId: string): AttemptRecord {
+  return {
+    seq: recipient.seq,
+    attemptAt: new Date(),
+    latencyMs: null,
+    httpStatus: null,
+    outcome: 'failed',
+    errorClass,
+    errorMessage,
+    webhookId: webhookIdFor(runId, recipient.userId),
+    responseBody: null,
+    nextAttemptAt: null,
+  };
+}
+
+/**
+ * Turns one send into the attempt record of each user it carried, deciding
+ * retry or give-up from the channel's retry window and the campaign's expiry.
+ */
+function recordsFor(ctx: RunContext, recipients: readonly Recipient[], outcome: SendOutcome, webhookIds: string[], attemptAt: Date) {
+  const verdict = classifyAttempt(outcome, attemptAt);
+  const retry = ctx.definition.channel.retry;
+  return recipients.map((recipient, index) => {
+    const base: AttemptRecord = {
+      seq: recipient.seq,
+      attemptAt,
+      latencyMs: outcome.latencyMs,
+      httpStatus: outcome.status,
+      outcome: 'succeeded',
+      errorClass: null,
+      errorMessage: null,
+      webhookId: webhookIds[index]!,
+      responseBody: outcome.response?.body ?? null,
+      nextAttemptAt: null,
+    };
+    if (verdict.kind === 'succeeded') return { record: base, retryInMs: null, gone: false };
+    const message = outcome.error ?? `endpoint answered ${outcome.status}`;
+    if (verdict.kind === 'failed') {
+      return { record: { ...base, outcome: 'failed' as const, errorClass: verdict.errorClass, errorMessage: message }, retryInMs: null, gone: verdict.goneForGood };
+    }
+    const delay = retryDelayMs({ failedAttempts: recipient.attempts + 1, settings: retry, retryAfterMs: verdict.retryAfterMs });
+    const windowEnd = (recipient.firstAttemptAt ?? attemptAt).getTime() + retry.maxDurationMs;
+    const deadline = Math.min(windowEnd, ctx.expiresAt?.getTime() ?? Infinity);
+    const nextAt = attemptAt.getTime() + delay;
+    if (nextAt > deadline) {
+      const why = deadline === windowEnd ? 'retry window ended' : 'campaign expires before the next attempt';
+      return { record: { ...base, outcome: 'failed' as const, errorClass: verdict.errorClass, errorMessage: `${message}; gave up: ${why}` }, retryInMs: null, gone: false };
+    }
+    return {
+      record: { ...base, outcome: 'retry' as const, errorClass: verdict.errorClass, errorMessage: message, nextAttemptAt: new Date(nextAt) },
+      retryInMs: delay,
+      gone: false,
+    };
+  });
+}
+
+/**
+ * The sending activities. `deliverBatch` makes the first attempt for a whole
+ * batch; `deliverOne` is one retry of one user, retried by Temporal.
+ */
+export function createDeliveryActivities(deps: DeliveryDeps) {
+  const { db, runs } = deps;
+
+  async function flagChannel(channelId: string) {
+    await db
+      .update(channels)
+      .set({ flaggedAt: new Date(), flagReason: 'endpoint answered 410 Gone' })
+      .where(sql`${channels.id} = ${channelId} AND ${channels.flaggedAt} IS NULL`);
+  }
+
+  /** Renders and sends one request carrying `recipients` (one, or several in growingio format). */
+  async function send(ctx: RunContext, recipients: Recipient[]) {
+    const attemptAt = new Date();
+    const channel = ctx.definition.channel;
+    const rendered: { recipient: Recipient; values: Record<string, unknown> }[] = [];
+    const broken: AttemptRecord[] = [];
+    for (const recipient of recipients) {
+      try {
+        rendered.push({ recipient, values: await ctx.render(recipient.profile) });
+      } catch (error) {
+        if (!(error instanceof TemplateError)) throw error;
+        broken.push(unsent(recipient, 'template_error', error.message, ctx.runId));
+      }
+    }
+    if (rendered.length === 0) return { results: broken.map((record) => ({ record, retryInMs: null, gone: false })) };
+    const userIds = rendered.map((r) => r.recipient.userId);
+    const webhookId = channel.format === 'growingio' ? batchWebhookIdFor(ctx.runId, userIds) : webhookIdFor(ctx.runId, userIds[0]!);
+    const webhookIds = rendered.map(() => webhookId);
+    const request = composeRequest({
+      channel: { ...channel, ...ctx.channel },
+      recipients: rendered.map((r) => ({ profile: r.recipient.profile, values: r.values })),
+      templateValues: ctx.definition.templateValues,
+      webhookId,
+      timestamp: attemptAt,
+    });
+    const outcome = await sendWebhook(request, { timeoutMs: channel.timeoutMs });
+    const results = recordsFor(ctx, rendered.map((r) => r.recipient), outcome, webhookIds, attemptAt);
+    if (results.some((r) => r.gone)) await flagChannel(channel.id);
+    return { results: [...results, ...broken.map((record) => ({ record, retryInMs: null, gone: false }))] };
+  }
+
+  /**
+   * First attempt for every pending user of audience positions fromSeq..toSeq.
+   * Stops starting requests within CONTROL_TTL_MS of a pause or cancel. Users
+   * already tried (by an earlier, interrupted attempt of this activity) come
+   * back as retries with their remaining delay instead of being sent again.
+   */
+  async function deliverBatch(input: { runId: string; fromSeq: number; toSeq: number }): Promise<{
+    retries: { seq: number; delayMs: number }[];
+    interrupted: BatchInterruption;
+  }> {
+    const activity = Context.current();
+    const ctx = await runs.context(input.runId);
+    const pending = await loadPending(db, input.runId, input.fromSeq, input.toSeq);
+    const now = Date.now();
+    const retries = pending
+      .filter((r) => r.attempts > 0)
+      .map((r) => ({ seq: r.seq, delayMs: Math.max(0, (r.nextAttemptAt?.getTime() ?? now) - now) }));
+    const fresh = pending.filter((r) => r.attempts === 0);
+    const groupSize = ctx.definition.channel.format === 'growingio' ? ctx.definition.channel.batchSize : 1;
+    const groups: Recipient[][] = [];
+    for (let i = 0; i < fresh.length; i += groupSize) groups.push(fresh.slice(i, i + groupSize));
+
+    const buffer = createAttemptBuffer(db, input.runId);
+    let interrupted: BatchInterruption = null;
+    let next = 0;
+    let done = 0;
+
+    async function sendLoop() {
+      while (next < groups.length && interrupted === null) {
+        if (activity.cancellationSignal.aborted) {
+          interrupted = 'cancel';
+          return;
+        }
+        const control = await runs.control(input.runId);
+        if (control !== 'run') {
+          interrupted = control;
+          return;
+        }
+        const group = groups[next++]!;
+        if (ctx.expiresAt && Date.now() >= ctx.expiresAt.getTime()) {
+          for (const r of group) buffer.add(unsent(r, 'expired', 'campaign expired before this user was sent to', input.runId));
+          continue;
+        }
+        const { results } = await send(ctx, group);
+        for (const result of results) {
+          buffer.add(result.record);
+          if (result.retryInMs !== null) retries.push({ seq: result.record.seq, delayMs: result.retryInMs });
+        }
+        done += group.length;
+        activity.heartbeat({ done });
+      }
+    }
+
+    const lanes = Math.max(1, Math.min(deps.concurrency, groups.length));
+    await Promise.all(Array.from({ length: lanes }, sendLoop));
+    await buffer.flush();
+    if (activity.cancellationSignal.aborted) throw new CancelledFailure('batch cancelled');
+    return { retries, interrupted };
+  }
+
+  /**
+   * One retry of one user. Throws a retryable failure with the next delay
+   * (backoff with jitter, Retry-After honoured) so Temporal schedules the next
+   * attempt; returns once the user is in a final state, or 'paused'.
+   */
+  async function deliverOne(input: { runId: string; seq: number }): Promise<'succeeded' | 'failed' | 'done' | 'paused'> {
+    const control = await runs.control(input.runId);
+    if (control === 'pause') return 'paused';
+    // A cancelled run's pending users are closed by the workflow; nothing to send.
+    if (control === 'cancel') return 'done';
+    const ctx = await runs.context(input.runId);
+    const [recipient] = await loadPending(db, input.runId, input.seq, input.seq);
+    if (!recipient) return 'done';
+    if (ctx.expiresAt && Date.now() >= ctx.expiresAt.getTime()) {
+      await writeAttempts(db, input.runId, [unsent(recipient, 'expired', 'campaign expired before this user could be retried', input.runId)]);
+      return 'failed';
+    }
+    const { results } = await send(ctx, [recipient]);
+    const result = results[0]!;
+    await writeAttempts(db, input.runId, [result.record]);
+    if (result.record.outcome === 'retry') {
+      throw ApplicationFailure.create({
+        message: `delivery attempt failed (${result.record.errorClass}); will retry`,
+        type: 'DeliveryRetry',
+        nextRetryDelay: result.retryInMs ?? undefined,
+      });
+    }
+    return result.record.outcome === 'succeeded' ? 'succeeded' : 'failed';
+  }
+
+  return { deliverBatch, deliverOne };
+}

@@ -1,0 +1,114 @@
+import { Hono } from 'hono';
+import { eq } from 'drizzle-orm';
+import { presentCampaign } from '../campaigns/present.js';
+import { resolveTemplateValues } from '../campaigns/definition.js';
+import { deliveryOfUser, findUser, listDeliveries } from '../campaigns/deliveries.js';
+import type { CampaignService } from '../campaigns/store.js';
+import { sendTestRequest } from '../channels/test-send.js';
+import type { Database } from '../db/client.js';
+import { channels } from '../db/schema.js';
+import { ApiError, conflict, fieldError, notFound } from '../lib/errors.js';
+import { compileTemplateValues, TemplateError } from '../webhook/template.js';
+import { readJson } from './json.js';
+
+/**
+ * `/api/campaigns`: drafts, launch, operator controls, and delivery state.
+ */
+export function campaignRoutes(deps: { db: Database; campaigns: CampaignService; temporalUiUrl: string; namespace: string }) {
+  const { db, campaigns } = deps;
+  const app = new Hono();
+
+  async function detail(id: string) {
+    const row = await campaigns.get(id);
+    const [counts, progress] = await Promise.all([campaigns.deliveryCounts(row.currentRunId), campaigns.progress(row)]);
+    return {
+      ...presentCampaign(row),
+      deliveries: counts,
+      progress,
+      temporal: row.workflowId
+        ? {
+            workflowId: row.workflowId,
+            url: `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(row.workflowId)}`,
+          }
+        : null,
+    };
+  }
+
+  app.post('/', async function createDraft(c) {
+    return c.json(presentCampaign(await campaigns.create(await readJson(c))), 201);
+  });
+
+  app.get('/', async function listCampaigns(c) {
+    const rows = await campaigns.list(c.req.query('status'));
+    return c.json({ items: rows.map(presentCampaign) });
+  });
+
+  app.get('/:id', async function getCampaign(c) {
+    return c.json(await detail(c.req.param('id')));
+  });
+
+  app.patch('/:id', async function editDraft(c) {
+    return c.json(presentCampaign(await campaigns.update(c.req.param('id'), await readJson(c))));
+  });
+
+  app.delete('/:id', async function deleteDraft(c) {
+    await campaigns.remove(c.req.param('id'));
+    return c.body(null, 204);
+  });
+
+  app.post('/:id/launch', async function launchCampaign(c) {
+    await campaigns.launch(c.req.param('id'));
+    return c.json(await detail(c.req.param('id')));
+  });
+
+  app.post('/:id/pause', async function pauseCampaign(c) {
+    await campaigns.pause(c.req.param('id'));
+    return c.json(await detail(c.req.param('id')));
+  });
+
+  app.post('/:id/resume', async function resumeCampaign(c) {
+    await campaigns.resume(c.req.param('id'));
+    return c.json(await detail(c.req.param('id')));
+  });
+
+  app.post('/:id/cancel', async function cancelCampaign(c) {
+    await campaigns.cancel(c.req.param('id'));
+    return c.json(await detail(c.req.param('id')), 202);
+  });
+
+  /** Seed "测试效果": one real request to one named user, outside any run. */
+  app.post('/:id/test', async function testCampaign(c) {
+    const row = await campaigns.get(c.req.param('id'));
+    const body = (await readJson(c)) as { user?: unknown };
+    if (typeof body?.user !== 'string' || body.user === '') throw fieldError('user', 'must be a login id, visitor id or user id');
+    const user = await findUser(db, body.user);
+    if (!user) throw fieldError('user', 'no user has this id');
+    if (!row.channelId) throw conflict('the campaign has no channel', [{ path: 'channelId', message: 'is required to test' }]);
+    const [channel] = await db.select().from(channels).where(eq(channels.id, row.channelId));
+    if (!channel) throw notFound('channel');
+    const { values, problems } = resolveTemplateValues(channel.templateParams, row.templateValues);
+    if (problems.length > 0) throw new ApiError(409, 'cannot_test', 'template values are incomplete or invalid', problems);
+    let rendered: Record<string, unknown>;
+    try {
+      rendered = await compileTemplateValues(channel.templateParams, values)(user);
+    } catch (error) {
+      if (error instanceof TemplateError) throw new ApiError(409, 'cannot_test', error.message, [{ path: `templateValues.${error.param}`, message: error.message }]);
+      throw error;
+    }
+    return c.json(await sendTestRequest(channel, [{ profile: user, values: rendered }], values));
+  });
+
+  app.get('/:id/deliveries', async function listCampaignDeliveries(c) {
+    const row = await campaigns.get(c.req.param('id'));
+    if (!row.currentRunId) return c.json({ items: [], nextCursor: null });
+    return c.json(await listDeliveries(db, row.currentRunId, c.req.query()));
+  });
+
+  app.get('/:id/deliveries/:user', async function deliveryForUser(c) {
+    const row = await campaigns.get(c.req.param('id'));
+    if (!row.currentRunId) throw notFound('delivery (the campaign has not run)');
+    return c.json(await deliveryOfUser(db, row.currentRunId, c.req.param('user')));
+  });
+
+  return app;
+}

@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { templateValueProblem, type TemplateParam, type UserAttributeParam } from '../channels/schema.js';
+import type { RetrySettings } from '../delivery/backoff.js';
+import { compileTemplateValues, TemplateError } from '../webhook/template.js';
+
+/** How a campaign is triggered. Only one-time sends exist so far. */
+export type CampaignTrigger = { type: 'once'; sendAt: 'now' | string };
+
+const isoDateTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone' });
+
+export const triggerSchema = z.discriminatedUnion(
+  'type',
+  [z.strictObject({ type: z.literal('once'), sendAt: z.union([z.literal('now'), isoDateTime]).default('now') })],
+  { error: 'type must be "once"' },
+);
+
+const campaignFields = {
+  name: z.string().trim().min(1, 'is required').max(200),
+  segmentId: z.uuid('must be a segment id'),
+  channelId: z.uuid('must be a channel id'),
+  identity: z.enum(['login', 'visitor']),
+  templateValues: z.record(z.string(), z.unknown()),
+  trigger: triggerSchema,
+  expiresAt: isoDateTime.nullable(),
+};
+
+/** A draft as submitted: only the name is needed to save one; launch checks the rest. */
+export const campaignDraftSchema = z.strictObject({
+  ...campaignFields,
+  segmentId: campaignFields.segmentId.optional(),
+  channelId: campaignFields.channelId.optional(),
+  identity: campaignFields.identity.default('login'),
+  templateValues: campaignFields.templateValues.default({}),
+  trigger: campaignFields.trigger.default({ type: 'once', sendAt: 'now' }),
+  expiresAt: campaignFields.expiresAt.optional(),
+});
+export type CampaignDraft = z.infer<typeof campaignDraftSchema>;
+
+export const campaignPatchSchema = z.strictObject(campaignFields).partial().extend({
+  segmentId: campaignFields.segmentId.nullable().optional(),
+  channelId: campaignFields.channelId.nullable().optional(),
+});
+
+/** The channel as a run sees it: frozen at launch, except credentials, read live so a rotation applies at once. */
+export interface FrozenChannel {
+  id: string;
+  name: string;
+  url: string;
+  method: 'POST' | 'PUT' | 'GET';
+  headers: Record<string, string>;
+  format: 'standard' | 'growingio';
+  batchSize: number;
+  timeoutMs: number;
+  retry: RetrySettings;
+  userAttributeParams: UserAttributeParam[];
+  templateParams: TemplateParam[];
+}
+
+/** Everything a run needs besides credentials and user profiles; stored on the run row, never in workflow history. */
+export interface FrozenDefinition {
+  campaignName: string;
+  identity: 'login' | 'visitor';
+  channel: FrozenChannel;
+  /** Complete values: supplied ones, else the parameter defaults. */
+  templateValues: Record<string, unknown>;
+  segment: { id: string; name: string; rule: unknown; timeZone: string };
+}
+
+/**
+ * Checks template values against a channel's template parameters and fills
+ * defaults. Returns the complete values and a list of problems, each naming the
+ * parameter, so launch can refuse with reasons.
+ *
+ * @example
+ * resolveTemplateValues([{ name: 'amount', type: 'integer', required: true, displayName: '券面值' }], { amount: 100 });
+ * // { values: { amount: 100 }, problems: [] }
+ */
+export function resolveTemplateValues(params: readonly TemplateParam[], supplied: Record<string, unknown>) {
+  const problems: { path: string; message: string }[] = [];
+  const values: Record<string, unknown> = {};
+  const known = new Set(params.map((p) => p.name));
+  for (const name of Object.keys(supplied)) {
+    if (!known.has(name)) problems.push({ path: `templateValues.${name}`, message: 'is not a template parameter of the channel' });
+  }
+  for (const param of params) {
+    const value = supplied[param.name] ?? param.default;
+    if (value === undefined || value === null) {
+      if (param.required) problems.push({ path: `templateValues.${param.name}`, message: `is required (${param.displayName})` });
+      else values[param.name] = null;
+      continue;
+    }
+    const problem = templateValueProblem(param.type, value);
+    if (problem) {
+      problems.push({ path: `templateValues.${param.name}`, message: problem });
+      continue;
+    }
+    values[param.name] = value;
+  }
+  if (problems.length === 0) {
+    try {
+      compileTemplateValues(params, values);
+    } catch (error) {
+      if (!(error instanceof TemplateError)) throw error;
+      problems.push({ path: `templateValues.${error.param}`, message: error.message });
+    }
+  }
+  return { values, problems };
+}
+
+/** How far in the past a send time may be before launch refuses it. */
+export const SEND_TIME_GRACE_MS = 60_000;
+
+/** Resolves `now` or an ISO time; a time more than a minute past is a problem. */
+export function resolveSendAt(trigger: CampaignTrigger, now: Date): { sendAt: Date; problem?: string } {
+  if (trigger.sendAt === 'now') return { sendAt: now };
+  const sendAt = new Date(trigger.sendAt);
+  if (sendAt.getTime() < now.getTime() - SEND_TIME_GRACE_MS) {
+    return { sendAt, problem: 'is more than one minute in the past' };
+  }
+  return { sendAt };
+}

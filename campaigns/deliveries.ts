@@ -1,0 +1,122 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { deliveryStatuses } from '../db/schema.js';
+import { ApiError, notFound } from '../lib/errors.js';
+import { isUuid } from '../lib/ids.js';
+import type { RecipientProfile } from '../webhook/user.js';
+
+/**
+ * Finds a user by login id, visitor id or internal id, in that order of preference.
+ *
+ * @example
+ * await findUser(db, 'u-42'); // { id, loginId: 'u-42', visitorId: null, attributes }
+ */
+export async function findUser(db: Database, key: string): Promise<RecipientProfile | undefined> {
+  const byId = isUuid(key) ? sql`OR id = ${key}::uuid` : sql``;
+  const [row] = await db.execute<{ id: string; login_id: string | null; visitor_id: string | null; attributes: Record<string, unknown> }>(sql`
+    SELECT id, login_id, visitor_id, attributes FROM users
+    WHERE login_id = ${key} OR visitor_id = ${key} ${byId}
+    ORDER BY (login_id = ${key}) DESC NULLS LAST, (visitor_id = ${key}) DESC NULLS LAST
+    LIMIT 1`);
+  return row ? { id: row.id, loginId: row.login_id, visitorId: row.visitor_id, attributes: row.attributes } : undefined;
+}
+
+const PAGE_MAX = 1000;
+
+/**
+ * One page of a run's per-user delivery state, in audience order, with keyset
+ * pagination on the audience position (`cursor` is the last `seq` seen).
+ */
+export async function listDeliveries(db: Database, runId: string, query: { status?: string; cursor?: string; limit?: string }) {
+  const issues = [];
+  if (query.status !== undefined && !(deliveryStatuses as readonly string[]).includes(query.status)) {
+    issues.push({ path: 'status', message: `must be one of ${deliveryStatuses.join(', ')}` });
+  }
+  const cursor = query.cursor === undefined ? 0 : Number(query.cursor);
+  if (!Number.isSafeInteger(cursor) || cursor < 0) issues.push({ path: 'cursor', message: 'must be a cursor from a previous page' });
+  const limit = query.limit === undefined ? 100 : Number(query.limit);
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > PAGE_MAX) issues.push({ path: 'limit', message: `must be 1 to ${PAGE_MAX}` });
+  if (issues.length > 0) throw new ApiError(400, 'validation_failed', `invalid ${issues.map((i) => i.path).join(', ')}`, issues);
+
+  const status = query.status ? sql`AND r.status = ${query.status}` : sql``;
+  const rows = await db.execute<DeliveryRow>(sql`
+    SELECT r.seq, r.user_id, u.login_id, u.visitor_id, r.address, r.status, r.attempts, r.last_http_status,
+           r.last_error_class, r.last_error_message, r.first_attempt_at, r.last_attempt_at, r.next_attempt_at,
+           r.latency_ms, r.webhook_id
+    FROM run_recipients r LEFT JOIN users u ON u.id = r.user_id
+    WHERE r.run_id = ${runId} AND r.seq > ${cursor} ${status}
+    ORDER BY r.seq LIMIT ${limit + 1}`);
+  const items = rows.slice(0, limit).map(presentDelivery);
+  return { items, nextCursor: rows.length > limit ? String(items[items.length - 1]!.seq) : null };
+}
+
+type DeliveryRow = {
+  seq: number;
+  user_id: string;
+  login_id: string | null;
+  visitor_id: string | null;
+  address: string | null;
+  status: string;
+  attempts: number;
+  last_http_status: number | null;
+  last_error_class: string | null;
+  last_error_message: string | null;
+  first_attempt_at: string | null;
+  last_attempt_at: string | null;
+  next_attempt_at: string | null;
+  latency_ms: number | null;
+  webhook_id: string | null;
+  response_body?: string | null;
+};
+
+const iso = (value: string | Date | null) => (value === null ? null : new Date(value).toISOString());
+
+function presentDelivery(row: DeliveryRow) {
+  return {
+    seq: row.seq,
+    user: { id: row.user_id, loginId: row.login_id, visitorId: row.visitor_id },
+    address: row.address,
+    status: row.status,
+    attempts: row.attempts,
+    lastHttpStatus: row.last_http_status,
+    lastError: row.last_error_class ? { class: row.last_error_class, message: row.last_error_message } : null,
+    firstAttemptAt: iso(row.first_attempt_at),
+    lastAttemptAt: iso(row.last_attempt_at),
+    nextAttemptAt: iso(row.next_attempt_at),
+    latencyMs: row.latency_ms,
+    webhookId: row.webhook_id,
+    ...(row.response_body !== undefined ? { responseBody: row.response_body } : {}),
+  };
+}
+
+/** "Did user X get it, and when?": the user's delivery row and every attempt. */
+export async function deliveryOfUser(db: Database, runId: string, key: string) {
+  const user = await findUser(db, key);
+  if (!user) throw notFound('user');
+  const [row] = await db.execute<DeliveryRow>(sql`
+    SELECT r.*, u.login_id, u.visitor_id FROM run_recipients r LEFT JOIN users u ON u.id = r.user_id
+    WHERE r.run_id = ${runId} AND r.user_id = ${user.id}`);
+  if (!row) throw notFound('delivery for this user (not in the audience of this campaign)');
+  const attempts = await db.execute<{
+    attempt: number;
+    started_at: string;
+    latency_ms: number | null;
+    http_status: number | null;
+    outcome: string;
+    error_class: string | null;
+    error_message: string | null;
+  }>(sql`
+    SELECT attempt, started_at, latency_ms, http_status, outcome, error_class, error_message
+    FROM delivery_attempts WHERE run_id = ${runId} AND seq = ${row.seq} ORDER BY attempt, id`);
+  return {
+    ...presentDelivery(row),
+    attemptLog: attempts.map((a) => ({
+      attempt: a.attempt,
+      at: iso(a.started_at),
+      latencyMs: a.latency_ms,
+      httpStatus: a.http_status,
+      outcome: a.outcome,
+      error: a.error_class ? { class: a.error_class, message: a.error_message } : null,
+    })),
+  };
+}

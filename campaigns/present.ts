@@ -1,0 +1,23 @@
+import type { campaigns } from '../db/schema.js';
+
+type CampaignRow = typeof campaigns.$inferSelect;
+
+/** The campaign as the API shows it. */
+export function presentCampaign(row: CampaignRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    status: row.status,
+    segmentId: row.segmentId,
+    channelId: row.channelId,
+    identity: row.identity,
+    templateValues: row.templateValues,
+    trigger: row.trigger,
+    expiresAt: row.expiresAt?.toISOString() ?? null,
+    launchedAt: row.launchedAt?.toISOString() ?? null,
+    finishedAt: row.finishedAt?.toISOString() ?? null,
+    lastError: row.lastError,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,248 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { campaignRuns, campaigns, campaignStatuses, channels, type CampaignStatus } from '../db/schema.js';
+import { ApiError, conflict, notFound, validationError, type FieldIssue } from '../lib/errors.js';
+import { isUuid } from '../lib/ids.js';
+import { getSegment } from '../segments/membership.js';
+import { CampaignIdKey, CampaignStatusKey, ChannelIdKey, TriggerTypeKey } from '../temporal/search-attributes.js';
+import { campaignWorkflow } from '../workflows/campaign.js';
+import type { CampaignWorkflowInput } from '../workflows/inputs.js';
+import { pauseUpdate, progressQuery, resumeUpdate, type CampaignProgress } from '../workflows/messages.js';
+import { campaignDraftSchema, campaignPatchSchema, resolveSendAt, resolveTemplateValues, type FrozenDefinition } from './definition.js';
+
+/** Statuses in which a campaign still needs its channel and segment. */
+export const LIVE_STATUSES: CampaignStatus[] = ['scheduled', 'running', 'paused'];
+
+export interface CampaignServiceDeps {
+  db: Database;
+  temporal: Client;
+  taskQueue: string;
+  /** Fan-out shape of new runs; the defaults suit most audiences. */
+  fanOut?: Partial<Pick<CampaignWorkflowInput, 'batchSize' | 'window' | 'childrenPerExecution'>>;
+}
+
+const DEFAULT_FAN_OUT = { batchSize: 500, window: 8, childrenPerExecution: 400 };
+
+/**
+ * Campaign lifecycle: drafts in PostgreSQL, launched runs as Temporal
+ * workflows, operator controls as Temporal updates and cancellation.
+ */
+export function createCampaignService(deps: CampaignServiceDeps) {
+  const { db, temporal } = deps;
+  const fanOut = { ...DEFAULT_FAN_OUT, ...deps.fanOut };
+
+  async function get(id: string) {
+    if (!isUuid(id)) throw notFound('campaign');
+    const [row] = await db.select().from(campaigns).where(eq(campaigns.id, id));
+    if (!row) throw notFound('campaign');
+    return row;
+  }
+
+  async function checkReferences(input: { segmentId?: string | null; channelId?: string | null }) {
+    const issues: FieldIssue[] = [];
+    if (input.channelId) {
+      const [channel] = await db.select({ id: channels.id }).from(channels).where(eq(channels.id, input.channelId));
+      if (!channel) issues.push({ path: 'channelId', message: 'no channel has this id' });
+    }
+    if (input.segmentId && !(await getSegment(db, input.segmentId))) issues.push({ path: 'segmentId', message: 'no segment has this id' });
+    if (issues.length > 0) throw new ApiError(400, 'validation_failed', `invalid ${issues.map((i) => i.path).join(', ')}`, issues);
+  }
+
+  async function create(body: unknown) {
+    const parsed = campaignDraftSchema.safeParse(body);
+    if (!parsed.success) throw validationError(parsed.error);
+    await checkReferences(parsed.data);
+    const { expiresAt, ...rest } = parsed.data;
+    const [row] = await db
+      .insert(campaigns)
+      .values({ ...rest, expiresAt: expiresAt ? new Date(expiresAt) : null, status: 'draft' })
+      .returning();
+    return row!;
+  }
+
+  async function list(status?: string) {
+    if (status !== undefined && !(campaignStatuses as readonly string[]).includes(status)) {
+      throw new ApiError(400, 'validation_failed', 'invalid status', [{ path: 'status', message: `must be one of ${campaignStatuses.join(', ')}` }]);
+    }
+    const where = status ? eq(campaigns.status, status as CampaignStatus) : undefined;
+    return db.select().from(campaigns).where(where).orderBy(desc(campaigns.createdAt)).limit(500);
+  }
+
+  function draftOnly(row: { status: CampaignStatus }, verb: string) {
+    if (row.status !== 'draft') throw conflict(`only drafts can be ${verb}; this campaign is ${row.status}`);
+  }
+
+  async function update(id: string, body: unknown) {
+    const row = await get(id);
+    draftOnly(row, 'edited');
+    const parsed = campaignPatchSchema.safeParse(body);
+    if (!parsed.success) throw validationError(parsed.error);
+    await checkReferences(parsed.data);
+    const { expiresAt, ...rest } = parsed.data;
+    const [updated] = await db
+      .update(campaigns)
+      .set({ ...rest, ...(expiresAt !== undefined ? { expiresAt: expiresAt ? new Date(expiresAt) : null } : {}), updatedAt: new Date() })
+      .where(and(eq(campaigns.id, id), eq(campaigns.status, 'draft')))
+      .returning();
+    if (!updated) throw conflict('the campaign was launched meanwhile');
+    return updated;
+  }
+
+  async function remove(id: string) {
+    const row = await get(id);
+    draftOnly(row, 'deleted');
+    await db.delete(campaigns).where(and(eq(campaigns.id, id), eq(campaigns.status, 'draft')));
+  }
+
+  /** Why a draft cannot launch, each reason naming a field; empty when it can. */
+  async function launchProblems(row: typeof campaigns.$inferSelect, now: Date) {
+    const problems: FieldIssue[] = [];
+    const channel = row.channelId ? (await db.select().from(channels).where(eq(channels.id, row.channelId)))[0] : undefined;
+    if (!row.channelId) problems.push({ path: 'channelId', message: 'is required to launch' });
+    else if (!channel) problems.push({ path: 'channelId', message: 'the channel no longer exists' });
+    else if (channel.flaggedAt) problems.push({ path: 'channelId', message: `the channel is flagged: ${channel.flagReason ?? 'see the channel'}` });
+    const segment = row.segmentId ? await getSegment(db, row.segmentId) : undefined;
+    if (!row.segmentId) problems.push({ path: 'segmentId', message: 'is required to launch' });
+    else if (!segment) problems.push({ path: 'segmentId', message: 'the segment no longer exists' });
+    const resolved = channel ? resolveTemplateValues(channel.templateParams, row.templateValues) : { values: {}, problems: [] };
+    problems.push(...resolved.problems);
+    const { sendAt, problem } = resolveSendAt(row.trigger, now);
+    if (problem) problems.push({ path: 'trigger.sendAt', message: problem });
+    if (row.expiresAt && row.expiresAt.getTime() <= sendAt.getTime()) problems.push({ path: 'expiresAt', message: 'must be after the send time' });
+    return { problems, channel, segment, values: resolved.values, sendAt };
+  }
+
+  /** "上线": validates everything, freezes the definition and starts the run's workflow. */
+  async function launch(id: string) {
+    const row = await get(id);
+    if (row.status !== 'draft') throw conflict(`the campaign is already ${row.status}`, [{ path: 'status', message: `is ${row.status}, not draft` }]);
+    const now = new Date();
+    const { problems, channel, segment, values, sendAt } = await launchProblems(row, now);
+    if (problems.length > 0 || !channel || !segment) {
+      throw new ApiError(409, 'cannot_launch', `the campaign cannot launch: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`, problems);
+    }
+    const definition: FrozenDefinition = {
+      campaignName: row.name,
+      identity: row.identity,
+      templateValues: values,
+      channel: {
+        id: channel.id,
+        name: channel.name,
+        url: channel.url,
+        method: channel.method,
+        headers: channel.headers,
+        format: channel.format,
+        batchSize: channel.batchSize,
+        timeoutMs: channel.timeoutMs,
+        retry: channel.retry,
+        userAttributeParams: channel.userAttributeParams,
+        templateParams: channel.templateParams,
+      },
+      segment: { id: segment.id, name: segment.name, rule: segment.rule, timeZone: segment.timeZone },
+    };
+    const runId = randomUUID();
+    const workflowId = `campaign-${row.id}`;
+    const input: CampaignWorkflowInput = {
+      campaignId: row.id,
+      runId,
+      sendAt: sendAt.toISOString(),
+      expiresAt: row.expiresAt?.toISOString() ?? null,
+      ...fanOut,
+    };
+    await db.transaction(async (tx) => {
+      await tx.insert(campaignRuns).values({ id: runId, campaignId: row.id, workflowId, definition, sendAt, expiresAt: row.expiresAt });
+      const [claimed] = await tx
+        .update(campaigns)
+        .set({ status: 'scheduled', workflowId, currentRunId: runId, launchedAt: now, updatedAt: now })
+        .where(and(eq(campaigns.id, row.id), eq(campaigns.status, 'draft')))
+        .returning({ id: campaigns.id });
+      if (!claimed) throw conflict('the campaign was launched meanwhile');
+      // Started inside the transaction: if Temporal refuses, nothing is written.
+      try {
+        await temporal.workflow.start(campaignWorkflow, {
+          workflowId,
+          taskQueue: deps.taskQueue,
+          args: [input],
+          memo: { campaignName: row.name, channelName: channel.name, segmentName: segment.name },
+          typedSearchAttributes: [
+            { key: CampaignIdKey, value: row.id },
+            { key: ChannelIdKey, value: channel.id },
+            { key: CampaignStatusKey, value: 'scheduled' },
+            { key: TriggerTypeKey, value: row.trigger.type },
+          ],
+        });
+      } catch (error) {
+        if (error instanceof WorkflowExecutionAlreadyStartedError) throw conflict('the campaign was launched meanwhile');
+        throw error;
+      }
+    });
+    return get(id);
+  }
+
+  function handleFor(row: { workflowId: string | null; status: CampaignStatus }, verb: string) {
+    if (!row.workflowId) throw conflict(`cannot ${verb} a ${row.status} campaign`, [{ path: 'status', message: `is ${row.status}` }]);
+    return temporal.workflow.getHandle(row.workflowId);
+  }
+
+  async function control(id: string, verb: 'pause' | 'resume') {
+    const row = await get(id);
+    const handle = handleFor(row, verb);
+    if (!LIVE_STATUSES.includes(row.status)) throw conflict(`cannot ${verb} a ${row.status} campaign`, [{ path: 'status', message: `is ${row.status}` }]);
+    try {
+      await handle.executeUpdate(verb === 'pause' ? pauseUpdate : resumeUpdate);
+    } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError) {
+        throw conflict(error.cause?.message ?? `cannot ${verb} this campaign`, [{ path: 'status', message: error.cause?.message ?? 'illegal transition' }]);
+      }
+      throw error;
+    }
+    return get(id);
+  }
+
+  /** Requests Temporal cancellation; the workflow closes pending users and ends `cancelled`. */
+  async function cancel(id: string) {
+    const row = await get(id);
+    const handle = handleFor(row, 'cancel');
+    if (!LIVE_STATUSES.includes(row.status)) throw conflict(`cannot cancel a ${row.status} campaign`, [{ path: 'status', message: `is ${row.status}` }]);
+    await handle.cancel();
+    return row;
+  }
+
+  /** The workflow's own progress, when it is still running. */
+  async function progress(row: { workflowId: string | null; status: CampaignStatus }): Promise<CampaignProgress | null> {
+    if (!row.workflowId || !LIVE_STATUSES.includes(row.status)) return null;
+    try {
+      return await temporal.workflow.getHandle(row.workflowId).query(progressQuery);
+    } catch {
+      return null;
+    }
+  }
+
+  async function deliveryCounts(runId: string | null) {
+    const counts = { pending: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0 };
+    if (!runId) return { total: 0, ...counts };
+    const rows = await db.execute<{ status: keyof typeof counts; n: number }>(
+      sql`SELECT status, count(*)::int AS n FROM run_recipients WHERE run_id = ${runId} GROUP BY status`,
+    );
+    let total = 0;
+    for (const row of rows) {
+      counts[row.status] = row.n;
+      total += row.n;
+    }
+    return { total, ...counts };
+  }
+
+  /** Live campaigns using a channel or segment; deleting those is refused. */
+  async function liveUsing(column: 'channelId' | 'segmentId', id: string) {
+    return db
+      .select({ id: campaigns.id, name: campaigns.name })
+      .from(campaigns)
+      .where(and(eq(campaigns[column], id), inArray(campaigns.status, LIVE_STATUSES)));
+  }
+
+  return { get, create, list, update, remove, launch, pause: (id: string) => control(id, 'pause'), resume: (id: string) => control(id, 'resume'), cancel, progress, deliveryCounts, liveUsing };
+}
+
+export type CampaignService = ReturnType<typeof createCampaignService>;

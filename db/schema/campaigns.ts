@@ -1,0 +1,108 @@
+import { sql } from 'drizzle-orm';
+import { bigint, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import type { CampaignTrigger, FrozenDefinition } from '../../campaigns/definition.js';
+import { channels } from './channels.js';
+import { timestamps } from './columns.js';
+
+const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const campaignStatuses = ['draft', 'scheduled', 'running', 'paused', 'completed', 'cancelled', 'failed'] as const;
+export type CampaignStatus = (typeof campaignStatuses)[number];
+
+/** A campaign as the operator defines it (seed: "webhook运营活动"). */
+export const campaigns = pgTable(
+  'campaigns',
+  {
+    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    name: text('name').notNull(),
+    status: text('status', { enum: campaignStatuses }).notNull().default('draft'),
+    segmentId: uuid('segment_id'),
+    channelId: uuid('channel_id').references(() => channels.id, { onDelete: 'set null' }),
+    identity: text('identity', { enum: ['login', 'visitor'] }).notNull().default('login'),
+    templateValues: jsonb('template_values').$type<Record<string, unknown>>().notNull().default({}),
+    trigger: jsonb('trigger').$type<CampaignTrigger>().notNull(),
+    expiresAt: at('expires_at'),
+    workflowId: text('workflow_id'),
+    currentRunId: uuid('current_run_id'),
+    launchedAt: at('launched_at'),
+    finishedAt: at('finished_at'),
+    lastError: text('last_error'),
+    ...timestamps,
+  },
+  (t) => [index('campaigns_status_idx').on(t.status, t.createdAt), index('campaigns_channel_idx').on(t.channelId), index('campaigns_segment_idx').on(t.segmentId)],
+);
+
+/**
+ * One execution of a campaign: its frozen definition, its pause/cancel control
+ * flag (read by sending activities), and its audience size once frozen.
+ */
+export const campaignRuns = pgTable('campaign_runs', {
+  id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+  campaignId: uuid('campaign_id')
+    .notNull()
+    .references(() => campaigns.id, { onDelete: 'cascade' }),
+  workflowId: text('workflow_id').notNull(),
+  definition: jsonb('definition').$type<FrozenDefinition>().notNull(),
+  sendAt: at('send_at').notNull(),
+  expiresAt: at('expires_at'),
+  /** 'run' | 'pause' | 'cancel': sending activities stop starting requests when it is not 'run'. */
+  control: text('control', { enum: ['run', 'pause', 'cancel'] }).notNull().default('run'),
+  total: integer('total'),
+  skipped: integer('skipped'),
+  frozenAt: at('frozen_at'),
+  startedAt: at('started_at'),
+  finishedAt: at('finished_at'),
+  ...timestamps,
+});
+
+export const deliveryStatuses = ['pending', 'succeeded', 'failed', 'skipped', 'cancelled'] as const;
+export type DeliveryStatus = (typeof deliveryStatuses)[number];
+
+/**
+ * The frozen audience of a run and each user's delivery state: one row per
+ * (run, user), numbered by `seq` so batches are key ranges.
+ */
+export const runRecipients = pgTable(
+  'run_recipients',
+  {
+    runId: uuid('run_id').notNull(),
+    seq: integer('seq').notNull(),
+    userId: uuid('user_id').notNull(),
+    /** The identity value addressed (login id or visitor id); null means skipped. */
+    address: text('address'),
+    status: text('status', { enum: deliveryStatuses }).notNull(),
+    attempts: smallint('attempts').notNull().default(0),
+    nextAttemptAt: at('next_attempt_at'),
+    lastHttpStatus: smallint('last_http_status'),
+    lastErrorClass: text('last_error_class'),
+    lastErrorMessage: text('last_error_message'),
+    firstAttemptAt: at('first_attempt_at'),
+    lastAttemptAt: at('last_attempt_at'),
+    latencyMs: integer('latency_ms'),
+    webhookId: text('webhook_id'),
+    responseBody: text('response_body'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.runId, t.seq] }),
+    uniqueIndex('run_recipients_user_key').on(t.runId, t.userId),
+    index('run_recipients_status_idx').on(t.runId, t.status, t.seq),
+  ],
+);
+
+/** Every attempt, for "did user X get it, and when?". */
+export const deliveryAttempts = pgTable(
+  'delivery_attempts',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    runId: uuid('run_id').notNull(),
+    seq: integer('seq').notNull(),
+    attempt: smallint('attempt').notNull(),
+    startedAt: at('started_at').notNull(),
+    latencyMs: integer('latency_ms'),
+    httpStatus: smallint('http_status'),
+    outcome: text('outcome', { enum: ['succeeded', 'retry', 'failed'] }).notNull(),
+    errorClass: text('error_class'),
+    errorMessage: text('error_message'),
+  },
+  (t) => [index('delivery_attempts_recipient_idx').on(t.runId, t.seq, t.attempt)],
+);

@@ -1,0 +1,80 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { eq } from 'drizzle-orm';
+import type { FrozenDefinition } from '../campaigns/definition.js';
+import type { ChannelAuth } from '../channels/schema.js';
+import type { Database } from '../db/client.js';
+import { campaignRuns, channels } from '../db/schema.js';
+import type { RequestChannel } from '../webhook/request.js';
+import { compileTemplateValues, type TemplateRenderer } from '../webhook/template.js';
+
+export type RunControl = 'run' | 'pause' | 'cancel';
+
+export interface RunContext {
+  runId: string;
+  campaignId: string;
+  definition: FrozenDefinition;
+  /** Frozen request shape plus the channel's current credentials. */
+  channel: RequestChannel;
+  expiresAt: Date | null;
+  render: TemplateRenderer;
+}
+
+/** How stale a cached pause/cancel flag may be: bounds how long after a pause a request can still start. */
+export const CONTROL_TTL_MS = 200;
+/** How long a run's definition and credentials are cached; a rotated secret applies within this. */
+const CONTEXT_TTL_MS = 30_000;
+
+interface Cached<T> {
+  value: Promise<T>;
+  fetchedAt: number;
+}
+
+/**
+ * Per-worker cache of what sending activities need about a run, so 10,000
+ * sends do not mean 10,000 reads of the same rows.
+ */
+export function createRunContextCache(db: Database) {
+  const contexts = new Map<string, Cached<RunContext>>();
+  const controls = new Map<string, Cached<RunControl>>();
+
+  async function loadContext(runId: string): Promise<RunContext> {
+    const [run] = await db.select().from(campaignRuns).where(eq(campaignRuns.id, runId));
+    if (!run) throw ApplicationFailure.nonRetryable(`run ${runId} does not exist`, 'RunMissing');
+    const definition = run.definition;
+    const [live] = await db.select({ auth: channels.auth }).from(channels).where(eq(channels.id, definition.channel.id));
+    if (!live) throw ApplicationFailure.nonRetryable(`channel ${definition.channel.id} no longer exists`, 'ChannelMissing');
+    const auth: ChannelAuth = live.auth;
+    return {
+      runId,
+      campaignId: run.campaignId,
+      definition,
+      channel: { url: definition.channel.url, method: definition.channel.method, headers: definition.channel.headers, auth },
+      expiresAt: run.expiresAt,
+      render: compileTemplateValues(definition.channel.templateParams, definition.templateValues),
+    };
+  }
+
+  async function loadControl(runId: string): Promise<RunControl> {
+    const [run] = await db.select({ control: campaignRuns.control }).from(campaignRuns).where(eq(campaignRuns.id, runId));
+    return run?.control ?? 'cancel';
+  }
+
+  function cached<T>(map: Map<string, Cached<T>>, key: string, ttl: number, load: (key: string) => Promise<T>): Promise<T> {
+    const hit = map.get(key);
+    const now = Date.now();
+    if (hit && now - hit.fetchedAt < ttl) return hit.value;
+    const value = load(key);
+    map.set(key, { value, fetchedAt: now });
+    value.catch(() => map.delete(key));
+    return value;
+  }
+
+  return {
+    context: (runId: string) => cached(contexts, runId, CONTEXT_TTL_MS, loadContext),
+    control: (runId: string) => cached(controls, runId, CONTROL_TTL_MS, loadControl),
+    /** Forget a run's flag so the next read goes to PostgreSQL (after this worker changed it). */
+    invalidateControl: (runId: string) => controls.delete(runId),
+  };
+}
+
+export type RunContextCache = ReturnType<typeof createRunContextCache>;

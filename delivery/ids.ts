@@ -1,0 +1,17 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The Standard Webhooks `webhook-id` of one user in one run: derived, not
+ * stored-then-read, so every retry and every worker computes the same key.
+ *
+ * @example
+ * webhookIdFor('run-uuid', 'user-uuid'); // 'msg_3f2a…' (36 characters)
+ */
+export function webhookIdFor(runId: string, userId: string): string {
+  return `msg_${createHash('sha256').update(`${runId}:${userId}`).digest('hex').slice(0, 32)}`;
+}
+
+/** The id of a GrowingIO-format request carrying several users: keyed by its first user. */
+export function batchWebhookIdFor(runId: string, userIds: readonly string[]): string {
+  return `msg_${createHash('sha256').update(`${runId}:${userIds.join(',')}`).digest('hex').slice(0, 32)}`;
+}

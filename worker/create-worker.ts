@@ -1,0 +1,39 @@
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import type { Database } from '../db/client.js';
+import type { Logger } from '../lib/logger.js';
+
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export interface HookcastWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  db: Database;
+  logger: Logger;
+  /** Requests in flight per batch activity. */
+  deliveryConcurrency?: number;
+  /** A prebuilt workflow bundle (tests build it once); otherwise workflows are bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+/**
+ * Builds the worker that runs campaign workflows and delivery activities.
+ *
+ * @example
+ * const worker = await createHookcastWorker({ connection, namespace: 'default', taskQueue: 'hookcast', db, logger });
+ * await worker.run();
+ */
+export function createHookcastWorker(options: HookcastWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+    activities: createActivities({ db: options.db, logger: options.logger, concurrency: options.deliveryConcurrency }),
+    // Batch activities are mostly waiting on sockets; the limit bounds memory, not CPU.
+    maxConcurrentActivityTaskExecutions: 200,
+    maxConcurrentWorkflowTaskExecutions: 40,
+  });
+}

@@ -1,0 +1,38 @@
+import { NativeConnection } from '@temporalio/worker';
+import { EnvError, loadEnv } from '../config/env.js';
+import { createDatabase } from '../db/client.js';
+import { createLogger } from '../lib/logger.js';
+import { exitWithParent, onShutdown } from '../lib/process.js';
+import { createHookcastWorker } from './create-worker.js';
+
+/** Entry point of the worker process. */
+async function main() {
+  const env = loadEnv();
+  if (!env.DATABASE_URL) throw new EnvError('DATABASE_URL is not set (npm start sets it for the embedded database)');
+  const logger = createLogger('worker', env.LOG_LEVEL);
+  const database = createDatabase(env.DATABASE_URL, { max: 20 });
+  const connection = await NativeConnection.connect({ address: env.temporalAddress });
+  const worker = await createHookcastWorker({
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    db: database.db,
+    logger,
+    deliveryConcurrency: env.DELIVERY_CONCURRENCY,
+  });
+  onShutdown(logger, async () => {
+    worker.shutdown();
+  });
+  exitWithParent();
+  logger.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, temporal: env.temporalAddress }, 'worker polling');
+  await worker.run();
+  await connection.close();
+  await database.close();
+  logger.info('worker stopped');
+  process.exit(0);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof EnvError ? error.message : error);
+  process.exit(1);
+});

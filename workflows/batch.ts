@@ -1,0 +1,65 @@
+import { CancellationScope, condition, isCancellation, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { BatchResult, BatchWorkflowInput } from './inputs.js';
+import { batchPausedSignal } from './messages.js';
+
+// First attempts for a whole batch. Outcomes are recorded as they come, so a
+// retry of this activity (worker crash) only sends to users still pending.
+const batchActivities = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
+const bookkeeping = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
+/**
+ * Retries of one user. The activity reports a retryable failure with
+ * `nextRetryDelay` (backoff with jitter, Retry-After honoured) and gives up by
+ * itself at the end of the channel's retry window or the campaign's expiry; the
+ * policy's own intervals are a floor for unexpected errors.
+ */
+const retryActivities = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  scheduleToCloseTimeout: '8 days',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 hour' },
+});
+
+/** Delivers one batch of a campaign run (audience positions fromSeq..toSeq), then retries the users that need it. */
+export async function deliverBatchWorkflow(input: BatchWorkflowInput): Promise<BatchResult> {
+  let paused = input.paused;
+  setHandler(batchPausedSignal, (value) => {
+    paused = value;
+  });
+  const range = { runId: input.runId, fromSeq: input.fromSeq, toSeq: input.toSeq };
+
+  async function retryUser(seq: number, delayMs: number) {
+    await sleep(delayMs);
+    for (;;) {
+      await condition(() => !paused);
+      const outcome = await retryActivities.deliverOne({ runId: input.runId, seq });
+      // 'paused' means the run was paused when the attempt was due: wait for resume, then go on.
+      if (outcome !== 'paused') return;
+    }
+  }
+
+  try {
+    let retries: { seq: number; delayMs: number }[] = [];
+    for (;;) {
+      await condition(() => !paused);
+      const result = await batchActivities.deliverBatch(range);
+      retries = result.retries;
+      if (!result.interrupted) break;
+    }
+    await Promise.all(retries.map((r) => retryUser(r.seq, r.delayMs)));
+    return { fromSeq: input.fromSeq, toSeq: input.toSeq, retried: retries.length };
+  } catch (error) {
+    if (isCancellation(error)) {
+      await CancellationScope.nonCancellable(() => bookkeeping.closeRecipients({ ...range, status: 'cancelled', reason: 'cancelled' }));
+    }
+    throw error;
+  }
+}

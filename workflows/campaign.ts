@@ -1,0 +1,205 @@
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  isCancellation,
+  log,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
+  type ChildWorkflowHandle,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { CampaignStatusKey } from '../temporal/search-attributes.js';
+import { deliverBatchWorkflow } from './batch.js';
+import type { CampaignWorkflowInput } from './inputs.js';
+import { batchPausedSignal, pauseUpdate, progressQuery, resumeUpdate, type CampaignProgress, type RunStatus } from './messages.js';
+
+const control = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+// Freezing a 10M-user audience is one INSERT … SELECT that can take minutes.
+const audience = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+/** One campaign run: wait for the send time, freeze the audience, fan out batches, finish. */
+export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<CampaignProgress> {
+  const carried = input.carried;
+  const sendAt = Date.parse(input.sendAt);
+  const expiresAt = input.expiresAt ? Date.parse(input.expiresAt) : null;
+  let status: RunStatus = carried ? (carried.paused ? 'paused' : 'running') : 'scheduled';
+  let paused = carried?.paused ?? false;
+  let total: number | null = carried?.total ?? null;
+  let nextSeq = carried?.nextSeq ?? 1;
+  let batchesDone = carried?.batchesDone ?? 0;
+  const inFlight = new Map<string, ChildWorkflowHandle<typeof deliverBatchWorkflow>>();
+
+  const progress = (): CampaignProgress => ({
+    status,
+    total,
+    nextSeq,
+    batchesInFlight: inFlight.size,
+    batchesDone,
+    continuedAsNew: carried?.continuedAsNew ?? 0,
+  });
+  const expired = () => expiresAt !== null && Date.now() >= expiresAt;
+
+  async function setStatus(next: RunStatus) {
+    status = next;
+    upsertSearchAttributes([{ key: CampaignStatusKey, value: next }]);
+    await control.recordCampaignStatus({ campaignId: input.campaignId, runId: input.runId, status: next });
+  }
+
+  setHandler(progressQuery, progress);
+
+  setHandler(
+    pauseUpdate,
+    async function pause() {
+      paused = true;
+      // Gate the sending activities first: the update is acknowledged only once no new request can start.
+      await control.setRunControl({ runId: input.runId, control: 'pause' });
+      await Promise.all([...inFlight.values()].map((child) => child.signal(batchPausedSignal, true)));
+      await setStatus('paused');
+      return progress();
+    },
+    {
+      validator() {
+        if (status !== 'scheduled' && status !== 'running') throw new Error(`cannot pause a ${status} campaign`);
+      },
+    },
+  );
+
+  setHandler(
+    resumeUpdate,
+    async function resume() {
+      if (expired()) {
+        // Stale sends must not go out: the run ends instead of resuming.
+        paused = false;
+        return progress();
+      }
+      await control.setRunControl({ runId: input.runId, control: 'run' });
+      await Promise.all([...inFlight.values()].map((child) => child.signal(batchPausedSignal, false)));
+      await setStatus(total === null && Date.now() < sendAt ? 'scheduled' : 'running');
+      paused = false;
+      return progress();
+    },
+    {
+      validator() {
+        if (status !== 'paused') throw new Error(`cannot resume a ${status} campaign`);
+      },
+    },
+  );
+
+  async function waitForSendTime() {
+    for (;;) {
+      await condition(() => !paused);
+      const remaining = sendAt - Date.now();
+      if (remaining <= 0) return;
+      // Wakes early only to honour a pause; otherwise a durable timer to the send time.
+      await condition(() => paused, remaining);
+    }
+  }
+
+  const running = new Set<Promise<void>>();
+  let batchError: unknown;
+
+  function startBatch(fromSeq: number, toSeq: number): void {
+    const id = `${workflowInfo().workflowId}-batch-${fromSeq}-${toSeq}`;
+    const batch: Promise<void> = startChild(deliverBatchWorkflow, {
+      workflowId: id,
+      args: [{ campaignId: input.campaignId, runId: input.runId, fromSeq, toSeq, paused }],
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+    })
+      .then(async function awaitBatch(handle) {
+        inFlight.set(id, handle);
+        try {
+          await handle.result();
+          batchesDone += 1;
+        } finally {
+          inFlight.delete(id);
+        }
+      })
+      .catch((error: unknown) => {
+        batchError ??= error;
+      })
+      .then(() => {
+        running.delete(batch);
+      });
+    running.add(batch);
+  }
+
+  /** Waits for `ready`, waking at the expiry time too so an expired run stops even while idle. */
+  async function waitFor(ready: () => boolean) {
+    const test = () => ready() || batchError !== undefined || expired();
+    if (expiresAt === null) await condition(test);
+    else if (!(await condition(test, Math.max(1, expiresAt - Date.now())))) return;
+    if (batchError !== undefined) throw batchError;
+  }
+
+  try {
+    if (!carried) {
+      await waitForSendTime();
+      await setStatus('running');
+      const frozen = await audience.freezeAudience({ runId: input.runId });
+      total = frozen.total;
+      log.info('audience frozen', { total: frozen.total, skipped: frozen.skipped });
+    }
+
+    let startedHere = 0;
+    while (total !== null && nextSeq <= total && !expired()) {
+      await waitFor(() => !paused && running.size < input.window);
+      if (expired()) break;
+      const fromSeq = nextSeq;
+      const toSeq = Math.min(total, nextSeq + input.batchSize - 1);
+      nextSeq = toSeq + 1;
+      startBatch(fromSeq, toSeq);
+      startedHere += 1;
+      if (nextSeq <= total && (startedHere >= input.childrenPerExecution || workflowInfo().continueAsNewSuggested)) {
+        // Drain, then start afresh with the cursor so history stays small for any audience size.
+        await waitFor(() => running.size === 0);
+        await condition(allHandlersFinished);
+        await continueAsNew<typeof campaignWorkflow>({
+          ...input,
+          carried: { total, nextSeq, batchesDone, paused, continuedAsNew: (carried?.continuedAsNew ?? 0) + 1 },
+        });
+      }
+    }
+    await condition(() => running.size === 0);
+    if (batchError !== undefined) throw batchError;
+
+    if (expired()) await control.closeRecipients({ runId: input.runId, status: 'failed', reason: 'expired' });
+    await setStatus('completed');
+    await control.finishRun({ campaignId: input.campaignId, runId: input.runId, status: 'completed' });
+    await condition(allHandlersFinished);
+    return progress();
+  } catch (error) {
+    if (isCancellation(error)) {
+      await CancellationScope.nonCancellable(async () => {
+        await control.setRunControl({ runId: input.runId, control: 'cancel' });
+        await control.closeRecipients({ runId: input.runId, status: 'cancelled', reason: 'cancelled' });
+        await setStatus('cancelled');
+        await control.finishRun({ campaignId: input.campaignId, runId: input.runId, status: 'cancelled' });
+      });
+      throw error;
+    }
+    await CancellationScope.nonCancellable(async () => {
+      await setStatus('failed');
+      await control.finishRun({ campaignId: input.campaignId, runId: input.runId, status: 'failed', error: describe(error) });
+    });
+    throw ApplicationFailure.nonRetryable(`campaign run failed: ${describe(error)}`, 'CampaignFailed');
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,2 @@
+export { campaignWorkflow } from './campaign.js';
+export { deliverBatchWorkflow } from './batch.js';

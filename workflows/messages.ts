@@ -1,0 +1,22 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+
+export type RunStatus = 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
+
+/** What the `progress` query answers: counters only, never user data. */
+export interface CampaignProgress {
+  status: RunStatus;
+  total: number | null;
+  /** Next audience position to hand to a batch (1-based); beyond `total` when all are handed out. */
+  nextSeq: number;
+  batchesInFlight: number;
+  batchesDone: number;
+  continuedAsNew: number;
+}
+
+/** Operator pause: validated (409 on an illegal transition), acknowledged once sends are gated. */
+export const pauseUpdate = defineUpdate<CampaignProgress>('pause');
+export const resumeUpdate = defineUpdate<CampaignProgress>('resume');
+export const progressQuery = defineQuery<CampaignProgress>('progress');
+
+/** Parent → batch children: stop/start scheduling new attempts. */
+export const batchPausedSignal = defineSignal<[boolean]>('paused');
