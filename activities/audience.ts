@@ -22,7 +22,7 @@ export function createAudienceActivities(deps: { db: Database }) {
         if (!run) throw ApplicationFailure.nonRetryable(`run ${input.runId} does not exist`, 'RunMissing');
         if (run.frozenAt) return { total: run.total ?? 0, skipped: run.skipped ?? 0 };
         const { segment, identity } = run.definition;
-        const members = segmentMembersQuery(segment.rule as never, { timeZone: segment.timeZone, at: new Date() });
+        const members = segmentMembersQuery(segment.rule, { timeZone: segment.timeZone, at: new Date() });
         const address = identity === 'login' ? sql`u.login_id` : sql`u.visitor_id`;
         const missing = identity === 'login' ? 'no_login_id' : 'no_visitor_id';
         const [counts] = await tx.execute<{ total: number; skipped: number }>(sql`

@@ -198,6 +198,8 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
           interrupted = control;
           return;
         }
+        // Another lane may have taken the last group while this one awaited the flag.
+        if (next >= groups.length) return;
         const group = groups[next++]!;
         if (ctx.expiresAt && Date.now() >= ctx.expiresAt.getTime()) {
           for (const r of group) buffer.add(unsent(r, 'expired', 'campaign expired before this user was sent to', input.runId));
@@ -209,12 +211,17 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
           if (result.retryInMs !== null) retries.push({ seq: result.record.seq, delayMs: result.retryInMs });
         }
         done += group.length;
-        activity.heartbeat({ done });
       }
     }
 
     const lanes = Math.max(1, Math.min(deps.concurrency, groups.length));
-    await Promise.all(Array.from({ length: lanes }, sendLoop));
+    // Heartbeat on a clock, not per send: one slow endpoint must not look like a dead worker.
+    const beat = setInterval(() => activity.heartbeat({ done }), 2_000);
+    try {
+      await Promise.all(Array.from({ length: lanes }, sendLoop));
+    } finally {
+      clearInterval(beat);
+    }
     await buffer.flush();
     if (activity.cancellationSignal.aborted) throw new CancelledFailure('batch cancelled');
     return { retries, interrupted };

@@ -2,16 +2,22 @@ import { Hono } from 'hono';
 import type { CampaignService } from '../campaigns/store.js';
 import type { Database } from '../db/client.js';
 import { createChannelStore, type ChannelUsageCheck } from '../channels/store.js';
+import { createSegmentStore, type SegmentUsageCheck } from '../segments/store.js';
 import { ApiError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { campaignRoutes } from './campaigns.js';
 import { channelRoutes } from './channels.js';
+import { eventRoutes } from './events.js';
+import { segmentRoutes } from './segments.js';
+import { userRoutes } from './users.js';
 
 export interface AppDeps {
   db: Database;
   logger: Logger;
   /** Which live campaigns use a channel; defaults to asking `campaigns`. */
   channelUsage?: ChannelUsageCheck;
+  /** Which live campaigns use a segment; defaults to asking `campaigns`, else none. */
+  segmentUsage?: SegmentUsageCheck;
   /** Campaign routes are mounted when a campaign service (and so Temporal) is given. */
   campaigns?: { service: CampaignService; temporalUiUrl: string; namespace: string };
 }
@@ -44,6 +50,10 @@ export function createApp(deps: AppDeps) {
   const channelUsage = deps.channelUsage ?? (campaignService ? (id: string) => campaignService.liveUsing('channelId', id) : noLiveCampaigns);
   const channels = createChannelStore(deps.db, channelUsage);
   app.route('/api/channels', channelRoutes(channels));
+  const segmentUsage = deps.segmentUsage ?? (campaignService ? (id: string) => campaignService.liveUsing('segmentId', id) : noLiveCampaigns);
+  app.route('/api/users', userRoutes(deps.db));
+  app.route('/api/events', eventRoutes(deps.db));
+  app.route('/api/segments', segmentRoutes(createSegmentStore(deps.db, segmentUsage)));
   if (deps.campaigns) {
     app.route('/api/campaigns', campaignRoutes({ db: deps.db, campaigns: deps.campaigns.service, temporalUiUrl: deps.campaigns.temporalUiUrl, namespace: deps.campaigns.namespace }));
   }

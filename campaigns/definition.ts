@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SegmentRule } from '../segments/rule.js';
 import { templateValueProblem, type TemplateParam, type UserAttributeParam } from '../channels/schema.js';
 import type { RetrySettings } from '../delivery/backoff.js';
 import { compileTemplateValues, TemplateError } from '../webhook/template.js';
@@ -63,7 +64,7 @@ export interface FrozenDefinition {
   channel: FrozenChannel;
   /** Complete values: supplied ones, else the parameter defaults. */
   templateValues: Record<string, unknown>;
-  segment: { id: string; name: string; rule: unknown; timeZone: string };
+  segment: { id: string; name: string; rule: SegmentRule; timeZone: string };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { CancellationScope, condition, isCancellation, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import { ActivityCancellationType, CancellationScope, condition, isCancellation, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { BatchResult, BatchWorkflowInput } from './inputs.js';
 import { batchPausedSignal } from './messages.js';
@@ -6,8 +6,10 @@ import { batchPausedSignal } from './messages.js';
 // First attempts for a whole batch. Outcomes are recorded as they come, so a
 // retry of this activity (worker crash) only sends to users still pending.
 const batchActivities = proxyActivities<Activities>({
+  // On cancel, wait for the activity to record its in-flight requests before closing the rest.
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '30 seconds',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
@@ -43,6 +45,7 @@ export async function deliverBatchWorkflow(input: BatchWorkflowInput): Promise<B
       const outcome = await retryActivities.deliverOne({ runId: input.runId, seq });
       // 'paused' means the run was paused when the attempt was due: wait for resume, then go on.
       if (outcome !== 'paused') return;
+      if (!paused) await condition(() => paused, '1 second');
     }
   }
 
@@ -52,7 +55,12 @@ export async function deliverBatchWorkflow(input: BatchWorkflowInput): Promise<B
       await condition(() => !paused);
       const result = await batchActivities.deliverBatch(range);
       retries = result.retries;
+      // The run is being cancelled: the cancellation itself is on its way; send nothing more.
+      if (result.interrupted === 'cancel') return { fromSeq: input.fromSeq, toSeq: input.toSeq, retried: 0 };
       if (!result.interrupted) break;
+      // Paused: the parent's signal may still be on its way (or a resume already came),
+      // so wait for it briefly before trying again; a seen pause waits for the resume.
+      if (!paused) await condition(() => paused, '1 second');
     }
     await Promise.all(retries.map((r) => retryUser(r.seq, r.delayMs)));
     return { fromSeq: input.fromSeq, toSeq: input.toSeq, retried: retries.length };

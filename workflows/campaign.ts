@@ -4,6 +4,7 @@ import {
   CancellationScope,
   condition,
   continueAsNew,
+  ContinueAsNew,
   isCancellation,
   log,
   ParentClosePolicy,
@@ -82,11 +83,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   setHandler(
     resumeUpdate,
     async function resume() {
-      if (expired()) {
-        // Stale sends must not go out: the run ends instead of resuming.
-        paused = false;
-        return progress();
-      }
+      // Past the expiry, resuming only lets the batches close: the activities send nothing after it.
       await control.setRunControl({ runId: input.runId, control: 'run' });
       await Promise.all([...inFlight.values()].map((child) => child.signal(batchPausedSignal, false)));
       await setStatus(total === null && Date.now() < sendAt ? 'scheduled' : 'running');
@@ -183,9 +180,12 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     await condition(allHandlersFinished);
     return progress();
   } catch (error) {
+    if (error instanceof ContinueAsNew) throw error;
     if (isCancellation(error)) {
       await CancellationScope.nonCancellable(async () => {
         await control.setRunControl({ runId: input.runId, control: 'cancel' });
+        // Let cancelled batches record their in-flight requests before closing the rest.
+        await condition(() => running.size === 0);
         await control.closeRecipients({ runId: input.runId, status: 'cancelled', reason: 'cancelled' });
         await setStatus('cancelled');
         await control.finishRun({ campaignId: input.campaignId, runId: input.runId, status: 'cancelled' });

@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { campaignApi, insertSegment, insertUsers, waitForCampaign } from '../test/campaign-kit.js';
+import { useTestDatabase } from '../test/database.js';
+import { startReceiver, type Receiver } from '../test/receiver.js';
+import { useTemporal } from '../test/temporal.js';
+
+const database = useTestDatabase();
+// No in-process worker: the worker here is a real process that gets SIGKILLed.
+const temporal = useTemporal(database, { runWorker: false });
+let api: ReturnType<typeof campaignApi>;
+let receiver: Receiver;
+const USERS = 120;
+const workerEntry = fileURLToPath(new URL('../worker/main.ts', import.meta.url));
+
+function startWorkerProcess(): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', workerEntry], {
+    env: {
+      ...process.env,
+      DATABASE_URL: database.url,
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_TASK_QUEUE: temporal.taskQueue,
+      DELIVERY_CONCURRENCY: '3',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+let worker: ChildProcess | undefined;
+
+beforeAll(async () => {
+  api = campaignApi(database, temporal, { batchSize: 20, window: 3, childrenPerExecution: 4 });
+  receiver = await startReceiver(() => ({ status: 200, delayMs: 60 }));
+  await insertUsers(database, Array.from({ length: USERS }, (_, i) => ({ loginId: `crash-${i}`, attributes: { cohort: 'crash' } })));
+});
+afterAll(async () => {
+  worker?.kill('SIGKILL');
+  await receiver.close();
+});
+
+describe('worker killed mid-campaign', () => {
+  it('finishes every user exactly once per success, resending only with the same webhook-id', async () => {
+    const segment = await insertSegment(database, 'crash', { attribute: 'cohort', op: 'equals', value: 'crash' });
+    const channel = await api.call('POST', '/api/channels', {
+      name: 'crash channel',
+      url: `${receiver.url}/crash`,
+      auth: { type: 'secret' },
+      userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }],
+    });
+    worker = startWorkerProcess();
+    const draft = await api.call('POST', '/api/campaigns', { name: 'crash', segmentId: segment.id, channelId: channel.body.id });
+    expect((await api.call('POST', `/api/campaigns/${draft.body.id}/launch`)).status).toBe(200);
+
+    while (receiver.requests.length < USERS / 4) await new Promise((r) => setTimeout(r, 20));
+    worker.kill('SIGKILL');
+    await new Promise((r) => worker!.once('exit', r));
+    const seenAtKill = receiver.requests.length;
+    expect(seenAtKill).toBeLessThan(USERS);
+
+    worker = startWorkerProcess();
+    const done = await waitForCampaign(api, draft.body.id, undefined, 120_000);
+    expect(done.status).toBe('completed');
+    expect(done.deliveries).toMatchObject({ total: USERS, succeeded: USERS, pending: 0 });
+
+    const succeededTwice = await database.db.execute(sql`
+      SELECT seq FROM delivery_attempts WHERE outcome = 'succeeded' GROUP BY run_id, seq HAVING count(*) > 1`);
+    expect(succeededTwice).toHaveLength(0);
+
+    const byUser = new Map<string, Set<string>>();
+    for (const r of receiver.requests) {
+      const user = (JSON.parse(r.body) as { userid: string }).userid;
+      byUser.set(user, (byUser.get(user) ?? new Set()).add(String(r.headers['webhook-id'])));
+    }
+    expect(byUser.size).toBe(USERS);
+    for (const ids of byUser.values()) expect(ids.size).toBe(1);
+  });
+});

@@ -1,0 +1,70 @@
+import { createApp } from '../api/app.js';
+import { createCampaignService } from '../campaigns/store.js';
+import { events, segments, users } from '../db/schema.js';
+import { createLogger } from '../lib/logger.js';
+import type { TestDatabase } from './database.js';
+import type { TestTemporal } from './temporal.js';
+
+/** The API wired to the test database and Temporal, with a small fan-out so tests exercise several batches. */
+export function campaignApi(database: TestDatabase, temporal: TestTemporal, fanOut = { batchSize: 5, window: 3, childrenPerExecution: 4 }) {
+  const service = createCampaignService({ db: database.db, temporal: temporal.client, taskQueue: temporal.taskQueue, fanOut });
+  const app = createApp({
+    db: database.db,
+    logger: createLogger('test', 'silent'),
+    campaigns: { service, temporalUiUrl: 'http://localhost:8233', namespace: 'default' },
+  });
+  async function call(method: string, path: string, body?: unknown) {
+    const res = await app.request(path, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return { status: res.status, body: (text ? JSON.parse(text) : null) as any };
+  }
+  return { app, service, call };
+}
+
+export type CampaignApi = ReturnType<typeof campaignApi>;
+
+/** Polls the campaign until `done` holds (or throws after `timeoutMs`). */
+export async function waitForCampaign(
+  api: CampaignApi,
+  id: string,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  done: (campaign: any) => boolean = (c) => ['completed', 'cancelled', 'failed'].includes(c.status),
+  timeoutMs = 60_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await api.call('GET', `/api/campaigns/${id}`);
+    if (done(body)) return body;
+    if (Date.now() > deadline) throw new Error(`campaign ${id} still ${body.status}: ${JSON.stringify(body.deliveries)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Inserts users straight into the table (the audience API has its own tests). */
+export async function insertUsers(
+  database: TestDatabase,
+  rows: { loginId?: string; visitorId?: string; attributes?: Record<string, string | number | boolean> }[],
+) {
+  return database.db
+    .insert(users)
+    .values(rows.map((r) => ({ loginId: r.loginId ?? null, visitorId: r.visitorId ?? null, attributes: r.attributes ?? {} })))
+    .returning();
+}
+
+export async function insertEvents(database: TestDatabase, rows: { userId: string; name: string; occurredAt: Date }[]) {
+  if (rows.length > 0) await database.db.insert(events).values(rows.map((r) => ({ ...r, properties: {} })));
+}
+
+export async function insertSegment(database: TestDatabase, name: string, rule: unknown) {
+  const [row] = await database.db
+    .insert(segments)
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    .values({ name, rule: rule as any, timeZone: 'Asia/Shanghai' })
+    .returning();
+  return row!;
+}
