@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { channels } from '../db/schema.js';
 import { createLogger } from '../lib/logger.js';
 import { useTestDatabase } from '../test/database.js';
+import { jsonCaller } from '../test/http.js';
 import { freePort } from '../test/ports.js';
 import { startReceiver, type Receiver } from '../test/receiver.js';
 import { createApp } from './app.js';
@@ -28,15 +29,7 @@ beforeEach(async () => {
   receiver.behave(() => ({ status: 200, body: '{"accepted":true}', headers: { 'content-type': 'application/json' } }));
 });
 
-async function call(method: string, path: string, body?: unknown) {
-  const res = await app.request(path, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const call = (method: string, path: string, body?: unknown) => jsonCaller(app)(method, path, body);
 
 const couponChannel = () => ({
   name: '白鸽卡券中心',

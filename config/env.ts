@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-const port = z.coerce.number().int().min(1).max(65535);
+const port = z.coerce.number({ error: 'must be a port number (1-65535)' }).int('must be a port number (1-65535)').min(1, 'must be a port number (1-65535)').max(65535, 'must be a port number (1-65535)');
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 /**
@@ -27,7 +27,7 @@ export const envSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('hookcast'),
   TEMPORAL_CLI: z.string().min(1).optional(),
   /** Requests in flight per batch activity; a worker runs up to `window` batches at once. */
-  DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+  DELIVERY_CONCURRENCY: z.coerce.number({ error: 'must be a whole number from 1 to 1000' }).int().min(1).max(1000).default(32),
   LOG_LEVEL: logLevel.default('info'),
 });
 

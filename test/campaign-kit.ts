@@ -3,6 +3,7 @@ import { createCampaignService } from '../campaigns/store.js';
 import { events, segments, users } from '../db/schema.js';
 import { createLogger } from '../lib/logger.js';
 import type { TestDatabase } from './database.js';
+import { jsonCaller } from './http.js';
 import type { TestTemporal } from './temporal.js';
 
 /** The API wired to the test database and Temporal, with a small fan-out so tests exercise several batches. */
@@ -13,16 +14,7 @@ export function campaignApi(database: TestDatabase, temporal: TestTemporal, fanO
     logger: createLogger('test', 'silent'),
     campaigns: { service, temporalUiUrl: 'http://localhost:8233', namespace: 'default' },
   });
-  async function call(method: string, path: string, body?: unknown) {
-    const res = await app.request(path, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    return { status: res.status, body: (text ? JSON.parse(text) : null) as any };
-  }
+  const call = jsonCaller(app);
   return { app, service, call };
 }
 

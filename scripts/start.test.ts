@@ -1,0 +1,102 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../test/ports.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dataDir = mkdtempSync(join(tmpdir(), 'hookcast-start-'));
+let launcher: ChildProcess | undefined;
+
+afterAll(() => {
+  launcher?.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Processes whose command line mentions the data folder (the dev server's --db-filename does). */
+function processesUsing(path: string): number {
+  let count = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(path)) count += 1;
+    } catch {
+      // process ended meanwhile
+    }
+  }
+  return count;
+}
+
+async function start(env: NodeJS.ProcessEnv) {
+  // No DATABASE_URL: the launcher must bring up the embedded PostgreSQL itself.
+  const { DATABASE_URL: _ignored, ...rest } = process.env;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env: { ...rest, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const deadline = Date.now() + 90_000;
+  while (!output.includes('[hookcast] ready:')) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`launcher did not become ready:\n${output}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { child, output: () => output };
+}
+
+async function stop(child: ChildProcess) {
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGINT');
+  return exited;
+}
+
+describe('npm start', () => {
+  it('brings up Temporal with its UI, embedded PostgreSQL, worker and API; Ctrl-C stops all; state survives a restart', async () => {
+    const ports = { API_PORT: await freePort(), TEMPORAL_PORT: await freePort(), TEMPORAL_UI_PORT: await freePort(), PGLITE_PORT: await freePort() };
+    const env = { DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
+
+    const first = await start(env);
+    launcher = first.child;
+    expect(first.output()).toMatch(/Temporal CLI: .* \(found via (TEMPORAL_CLI|PATH|cache|go install)/);
+    expect(first.output()).toContain('starting embedded PGlite');
+    const api = `http://127.0.0.1:${ports.API_PORT}`;
+    expect((await fetch(`${api}/healthz`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}/`)).status).toBe(200);
+    const created = await fetch(`${api}/api/channels`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'survives restarts', url: 'https://example.test/hook', auth: { type: 'none' } }),
+    });
+    expect(created.status).toBe(201);
+
+    expect(await stop(first.child)).toBe(0);
+    for (const port of Object.values(ports)) expect(await portOpen(port)).toBe(false);
+    expect(processesUsing(dataDir)).toBe(0);
+
+    const second = await start(env);
+    launcher = second.child;
+    const listed = (await (await fetch(`${api}/api/channels`)).json()) as { items: { name: string }[] };
+    expect(listed.items.map((c) => c.name)).toEqual(['survives restarts']);
+    expect(await stop(second.child)).toBe(0);
+  }, 240_000);
+
+  it('stops with one line naming a bad variable', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env: { ...process.env, API_PORT: 'eighty' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(output.trim()).toBe('[hookcast] invalid environment variable API_PORT="eighty": must be a port number (1-65535)');
+  });
+});
