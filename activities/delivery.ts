@@ -1,4 +1,5 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import { ApplicationFailureCategory } from '@temporalio/common';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { channels } from '../db/schema.js';
@@ -9,6 +10,7 @@ import { batchWebhookIdFor, webhookIdFor } from '../delivery/ids.js';
 import { classifyAttempt } from '../delivery/outcome.js';
 import { createAttemptBuffer, writeAttempts, type AttemptRecord } from '../delivery/record.js';
 import type { Logger } from '../lib/logger.js';
+import { deliveryAttempts, deliveryLatency } from '../lib/metrics.js';
 import { sendWebhook, type SendOutcome } from '../webhook/send.js';
 import { TemplateError } from '../webhook/template.js';
 import type { RecipientProfile } from '../webhook/user.js';
@@ -155,7 +157,9 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       timestamp: attemptAt,
     });
     const outcome = await sendWebhook(request, { timeoutMs: channel.timeoutMs });
+    deliveryLatency.observe(outcome.latencyMs / 1000);
     const results = recordsFor(ctx, rendered.map((r) => r.recipient), outcome, webhookIds, attemptAt);
+    for (const r of results) deliveryAttempts.inc({ outcome: r.record.outcome, error_class: r.record.errorClass ?? '' });
     if (results.some((r) => r.gone)) await flagChannel(channel.id);
     return { results: [...results, ...broken.map((record) => ({ record, retryInMs: null, gone: false }))] };
   }
@@ -252,6 +256,8 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
         message: `delivery attempt failed (${result.record.errorClass}); will retry`,
         type: 'DeliveryRetry',
         nextRetryDelay: result.retryInMs ?? undefined,
+        // An expected, scheduled retry: not an error worth a warning in the worker log.
+        category: ApplicationFailureCategory.BENIGN,
       });
     }
     return result.record.outcome === 'succeeded' ? 'succeeded' : 'failed';

@@ -5,6 +5,7 @@ import { createChannelStore, type ChannelUsageCheck } from '../channels/store.js
 import { createSegmentStore, type SegmentUsageCheck } from '../segments/store.js';
 import { ApiError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import { httpRequests, registry } from '../lib/metrics.js';
 import { campaignRoutes } from './campaigns.js';
 import { channelRoutes } from './channels.js';
 import { eventRoutes } from './events.js';
@@ -38,6 +39,7 @@ export function createApp(deps: AppDeps) {
   app.use(async function logRequest(c, next) {
     const started = performance.now();
     await next();
+    httpRequests.inc({ method: c.req.method, route: c.req.routePath, status: String(c.res.status) });
     deps.logger.info(
       { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
       'request',
@@ -45,6 +47,7 @@ export function createApp(deps: AppDeps) {
   });
 
   app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/metrics', async (c) => c.text(await registry.metrics(), 200, { 'content-type': registry.contentType }));
 
   const campaignService = deps.campaigns?.service;
   const channelUsage = deps.channelUsage ?? (campaignService ? (id: string) => campaignService.liveUsing('channelId', id) : noLiveCampaigns);

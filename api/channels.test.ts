@@ -190,6 +190,13 @@ describe('channel validation', () => {
     expect(await channelCount()).toBe(0);
   });
 
+  it('counts requests in the Prometheus metrics', async () => {
+    await call('GET', '/api/channels');
+    const res = await app.request('/metrics');
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/hookcast_http_requests_total\{method="GET",route="\/api\/channels\/?",status="200"\} \d+/);
+  });
+
   it('answers malformed JSON with a 400', async () => {
     const res = await call('POST', '/api/channels', '{"name": ');
     expect(res.status).toBe(400);

@@ -28,6 +28,8 @@ export const envSchema = z.object({
   TEMPORAL_CLI: z.string().min(1).optional(),
   /** Requests in flight per batch activity; a worker runs up to `window` batches at once. */
   DELIVERY_CONCURRENCY: z.coerce.number({ error: 'must be a whole number from 1 to 1000' }).int().min(1).max(1000).default(32),
+  /** Serve the worker's Prometheus metrics on this port (on API_HOST); unset: no metrics server. */
+  WORKER_METRICS_PORT: port.optional(),
   LOG_LEVEL: logLevel.default('info'),
 });
 

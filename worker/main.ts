@@ -1,9 +1,21 @@
+import { createServer } from 'node:http';
 import { NativeConnection } from '@temporalio/worker';
 import { EnvError, loadEnv } from '../config/env.js';
 import { createDatabase } from '../db/client.js';
 import { createLogger } from '../lib/logger.js';
+import { registry } from '../lib/metrics.js';
 import { exitWithParent, onShutdown } from '../lib/process.js';
 import { createHookcastWorker } from './create-worker.js';
+
+/** Prometheus metrics of this worker (delivery attempts, latency, process). */
+function serveMetrics(host: string, port: number) {
+  return createServer((req, res) => {
+    void registry.metrics().then((text) => {
+      res.writeHead(req.url === '/metrics' ? 200 : 404, { 'content-type': registry.contentType });
+      res.end(req.url === '/metrics' ? text : '');
+    });
+  }).listen(port, host);
+}
 
 /** Entry point of the worker process. */
 async function main() {
@@ -20,7 +32,9 @@ async function main() {
     logger,
     deliveryConcurrency: env.DELIVERY_CONCURRENCY,
   });
+  const metrics = env.WORKER_METRICS_PORT ? serveMetrics(env.API_HOST, env.WORKER_METRICS_PORT) : undefined;
   onShutdown(logger, async () => {
+    metrics?.close();
     worker.shutdown();
   });
   exitWithParent();
