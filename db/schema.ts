@@ -1,2 +1,4 @@
 /** Every table hookcast owns; drizzle-kit reads this file to generate migrations. */
 export * from './schema/channels.js';
+export * from './schema/campaigns.js';
+export * from './schema/audience.js';

@@ -1,0 +1,124 @@
+import { sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Database } from '../db/client.js';
+import { validationError, type FieldIssue } from '../lib/errors.js';
+import { parseIsoInstant } from './dates.js';
+import { inTransactionWithRetry } from './executor.js';
+import { eventNameSchema, hasUserKey, userKeyRequired, userKeySchema } from './names.js';
+import { resolveUsers, userIdOf } from './resolve-users.js';
+
+export const MAX_EVENT_BATCH = 1000;
+export const MAX_PROPERTIES_BYTES = 16 * 1024;
+/** Client clocks drift; further ahead than this is a bug, not drift. */
+export const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
+
+const eventInputSchema = z
+  .strictObject({
+    name: eventNameSchema,
+    loginId: userKeySchema.optional(),
+    visitorId: userKeySchema.optional(),
+    properties: z
+      .record(z.string(), z.unknown(), { error: 'must be a JSON object' })
+      .refine((p) => JSON.stringify(p).length <= MAX_PROPERTIES_BYTES, `must be at most ${MAX_PROPERTIES_BYTES} bytes of JSON`)
+      .default({}),
+    time: z.string({ error: 'must be an ISO 8601 date-time string' }).optional(),
+    clientEventId: z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters').optional(),
+  })
+  .refine(hasUserKey, userKeyRequired);
+
+const envelopeSchema = z.strictObject({
+  events: z.array(z.unknown()).max(MAX_EVENT_BATCH, `at most ${MAX_EVENT_BATCH} events per request`),
+});
+
+export interface RejectedEvent {
+  index: number;
+  path: string;
+  message: string;
+}
+
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+  rejected: RejectedEvent[];
+}
+
+interface ValidEvent {
+  name: string;
+  loginId?: string;
+  visitorId?: string;
+  properties: Record<string, unknown>;
+  occurredAt: Date;
+  clientEventId?: string;
+}
+
+/** Validates one event; problems name the field (`events.3.time`). */
+function checkEvent(raw: unknown, index: number, now: Date): { event: ValidEvent } | { issues: FieldIssue[] } {
+  const prefix = `events.${index}`;
+  const parsed = eventInputSchema.safeParse(raw);
+  if (!parsed.success) return { issues: validationError(parsed.error, prefix).issues };
+  const { time, ...rest } = parsed.data;
+  if (time === undefined) return { event: { ...rest, occurredAt: now } };
+  const occurredAt = parseIsoInstant(time);
+  if (!occurredAt) return { issues: [{ path: `${prefix}.time`, message: 'must be an ISO 8601 date-time with Z or an offset' }] };
+  if (occurredAt.getTime() > now.getTime() + MAX_FUTURE_MS) {
+    return { issues: [{ path: `${prefix}.time`, message: 'must not be more than a day in the future' }] };
+  }
+  return { event: { ...rest, occurredAt } };
+}
+
+/**
+ * `POST /api/events`: ingests `{ events: [...] }` (up to 1,000). Each event is
+ * checked on its own, so bad ones are reported and the rest stored. Unknown
+ * users are created; a `clientEventId` seen before (in an earlier call or
+ * earlier in this batch) is counted as a duplicate and not stored again. The
+ * database work is one transaction: a user lookup (plus one multi-row insert
+ * when some users are new) and one multi-row insert of the events.
+ *
+ * @example
+ * await ingestEvents(db, { events: [{ name: 'add_to_cart', loginId: 'u-42', clientEventId: 'c-1' }] });
+ * // { accepted: 1, duplicates: 0, rejected: [] }
+ */
+export async function ingestEvents(db: Database, body: unknown, now = new Date()): Promise<IngestResult> {
+  const envelope = envelopeSchema.safeParse(body);
+  if (!envelope.success) throw validationError(envelope.error);
+
+  const rejected: RejectedEvent[] = [];
+  const valid: ValidEvent[] = [];
+  const seenClientIds = new Set<string>();
+  let duplicates = 0;
+  envelope.data.events.forEach((raw, index) => {
+    const checked = checkEvent(raw, index, now);
+    if ('issues' in checked) {
+      rejected.push(...checked.issues.map((issue) => ({ index, ...issue })));
+      return;
+    }
+    const { clientEventId } = checked.event;
+    if (clientEventId !== undefined && seenClientIds.has(clientEventId)) {
+      duplicates += 1;
+      return;
+    }
+    if (clientEventId !== undefined) seenClientIds.add(clientEventId);
+    valid.push(checked.event);
+  });
+  if (valid.length === 0) return { accepted: 0, duplicates, rejected };
+
+  const accepted = await inTransactionWithRetry(db, async function storeEvents(tx) {
+    const resolved = await resolveUsers(tx, valid);
+    const rows = valid.map((event) => ({
+      user_id: userIdOf(resolved, event),
+      name: event.name,
+      properties: event.properties,
+      occurred_at: event.occurredAt.toISOString(),
+      client_event_id: event.clientEventId ?? null,
+    }));
+    // One JSON parameter whatever the batch size, so the statement text never changes.
+    const result = await tx.execute(sql`
+      INSERT INTO events (user_id, name, properties, occurred_at, client_event_id)
+      SELECT e.user_id, e.name, e.properties, e.occurred_at, e.client_event_id
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        AS e(user_id uuid, name text, properties jsonb, occurred_at timestamptz, client_event_id text)
+      ON CONFLICT (client_event_id) WHERE client_event_id IS NOT NULL DO NOTHING`);
+    return result.count;
+  });
+  return { accepted, duplicates: duplicates + valid.length - accepted, rejected };
+}
