@@ -4,10 +4,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { channels } from '../db/schema.js';
 import { createLogger } from '../lib/logger.js';
 import { useTestDatabase } from '../test/database.js';
-import { jsonCaller } from '../test/http.js';
 import { freePort } from '../test/ports.js';
 import { startReceiver, type Receiver } from '../test/receiver.js';
 import { createApp } from './app.js';
+import { issuePaths, jsonCaller } from '../test/http.js';
 
 const testDb = useTestDatabase();
 let app: ReturnType<typeof createApp>;
@@ -44,9 +44,7 @@ async function channelCount() {
   return row!.n;
 }
 
-function paths(body: { issues?: { path: string }[] }) {
-  return (body.issues ?? []).map((issue) => issue.path);
-}
+const paths = issuePaths;
 
 describe('channel CRUD', () => {
   it('creates a channel, generating a signing secret shown only once', async () => {

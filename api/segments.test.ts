@@ -6,6 +6,7 @@ import { createLogger } from '../lib/logger.js';
 import { goldBirthdays, goldCartAbandoners } from '../segments/stories.js';
 import { useTestDatabase } from '../test/database.js';
 import { createApp } from './app.js';
+import { issuePaths, jsonCaller } from '../test/http.js';
 
 const testDb = useTestDatabase();
 let app: ReturnType<typeof createApp>;
@@ -20,19 +21,9 @@ beforeEach(async () => {
   inUse.clear();
 });
 
-async function call(method: string, path: string, body?: unknown) {
-  const res = await app.request(path, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const call = (method: string, path: string, body?: unknown) => jsonCaller(app)(method, path, body);
 
-function paths(body: { issues?: { path: string }[] }) {
-  return (body.issues ?? []).map((issue) => issue.path);
-}
+const paths = issuePaths;
 
 async function tableCounts() {
   const [s] = await testDb.db.select({ n: count() }).from(segments);

@@ -5,6 +5,7 @@ import { events, users } from '../db/schema.js';
 import { createLogger } from '../lib/logger.js';
 import { useTestDatabase } from '../test/database.js';
 import { createApp } from './app.js';
+import { issuePaths, jsonCaller } from '../test/http.js';
 
 const testDb = useTestDatabase();
 let app: ReturnType<typeof createApp>;
@@ -14,19 +15,9 @@ beforeAll(() => {
 });
 beforeEach(() => clearAudience(testDb.db));
 
-async function call(method: string, path: string, body?: unknown) {
-  const res = await app.request(path, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const call = (method: string, path: string, body?: unknown) => jsonCaller(app)(method, path, body);
 
-function paths(body: { issues?: { path: string }[] }) {
-  return (body.issues ?? []).map((issue) => issue.path);
-}
+const paths = issuePaths;
 
 async function userCount() {
   const [row] = await testDb.db.select({ n: count() }).from(users);

@@ -25,3 +25,8 @@ export function jsonCaller(app: Hono) {
     return { status: res.status, body: text ? JSON.parse(text) : null };
   };
 }
+
+/** The field paths a 4xx answer names. */
+export function issuePaths(body: { issues?: { path: string }[] }): string[] {
+  return (body.issues ?? []).map((issue) => issue.path);
+}
