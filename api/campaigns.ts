@@ -20,9 +20,10 @@ export function campaignRoutes(deps: { db: Database; campaigns: CampaignService;
 
   async function detail(id: string) {
     const row = await campaigns.get(id);
-    const [counts, progress] = await Promise.all([campaigns.deliveryCounts(row.currentRunId), campaigns.progress(row)]);
+    const [counts, progress, run] = await Promise.all([campaigns.deliveryCounts(row.currentRunId), campaigns.progress(row), campaigns.run(row.currentRunId)]);
     return {
       ...presentCampaign(row),
+      run,
       deliveries: counts,
       progress,
       temporal: row.workflowId

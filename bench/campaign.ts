@@ -150,7 +150,9 @@ async function main() {
     let parentMax = 0;
     let parentRuns = 0;
     let activities = 0;
-    let runId: string | undefined;
+    // getHandle without a run id reads the latest run; walk the chain from the first one.
+    const described = await client.workflow.getHandle(launched.workflowId!).describe();
+    let runId: string | undefined = described.raw.workflowExecutionInfo?.firstRunId ?? undefined;
     do {
       const h = await historyLength(client, launched.workflowId!, runId);
       parentMax = Math.max(parentMax, h.length);

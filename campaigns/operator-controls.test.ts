@@ -70,6 +70,9 @@ describe('operator controls', () => {
     const done = await waitForCampaign(api, id);
     expect(done.status).toBe('completed');
     expect(done.deliveries).toMatchObject({ total: USERS, succeeded: USERS });
+    // Six batches with a budget of three children per execution: the parent continued as new.
+    const result = await temporal.client.workflow.getHandle(`campaign-${id}`).result();
+    expect(result.continuedAsNew).toBeGreaterThanOrEqual(1);
     const seen = usersSeen('/pause');
     expect(seen).toHaveLength(USERS);
     expect(new Set(seen).size).toBe(USERS);

@@ -234,6 +234,23 @@ export function createCampaignService(deps: CampaignServiceDeps) {
     return { total, ...counts };
   }
 
+  /** The launched run: its frozen definition (no credentials), send time and audience size. */
+  async function run(runId: string | null) {
+    if (!runId) return null;
+    const [row] = await db.select().from(campaignRuns).where(eq(campaignRuns.id, runId));
+    if (!row) return null;
+    const iso = (d: Date | null) => d?.toISOString() ?? null;
+    return {
+      id: row.id,
+      sendAt: row.sendAt.toISOString(),
+      expiresAt: iso(row.expiresAt),
+      audience: row.total === null ? null : { total: row.total, skipped: row.skipped, frozenAt: iso(row.frozenAt) },
+      startedAt: iso(row.startedAt),
+      finishedAt: iso(row.finishedAt),
+      definition: row.definition,
+    };
+  }
+
   /** Live campaigns using a channel or segment; deleting those is refused. */
   async function liveUsing(column: 'channelId' | 'segmentId', id: string) {
     return db
@@ -242,7 +259,7 @@ export function createCampaignService(deps: CampaignServiceDeps) {
       .where(and(eq(campaigns[column], id), inArray(campaigns.status, LIVE_STATUSES)));
   }
 
-  return { get, create, list, update, remove, launch, pause: (id: string) => control(id, 'pause'), resume: (id: string) => control(id, 'resume'), cancel, progress, deliveryCounts, liveUsing };
+  return { get, create, list, update, remove, launch, pause: (id: string) => control(id, 'pause'), resume: (id: string) => control(id, 'resume'), cancel, progress, deliveryCounts, run, liveUsing };
 }
 
 export type CampaignService = ReturnType<typeof createCampaignService>;

@@ -91,6 +91,9 @@ describe('seed stories end to end', () => {
     const done = await waitForCampaign(api, draft.body.id);
     expect(done.status).toBe('completed');
     expect(done.deliveries).toMatchObject({ total: 2, succeeded: 2, pending: 0, failed: 0 });
+    expect(done.run).toMatchObject({ audience: { total: 2, skipped: 0 }, definition: { templateValues: { amount: 100 }, identity: 'visitor' } });
+    expect(done.run.definition.channel.templateParams).toEqual([{ name: 'amount', displayName: '券面值', type: 'integer', required: false }]);
+    expect(JSON.stringify(done.run)).not.toContain(channel.auth.secret);
     const bodies = verified(channel.auth.secret, '/story1');
     expect(bodies).toEqual([{ amount: 100 }, { amount: 100 }]);
     const ids = receiver.requests.filter((r) => r.url === '/story1').map((r) => r.headers['webhook-id']);
@@ -202,11 +205,13 @@ describe('launch and lifecycle rules', () => {
     expect((await api.call('PATCH', `/api/campaigns/${draft.body.id}`, { name: 'renamed' })).status).toBe(409);
     expect((await api.call('DELETE', `/api/campaigns/${draft.body.id}`)).status).toBe(409);
     expect((await api.call('POST', `/api/campaigns/${draft.body.id}/launch`)).status).toBe(409);
-    // The channel cannot be deleted while the campaign is live.
+    // The channel cannot be deleted while the campaign is live, and editing it does not change the launched run.
     expect((await api.call('DELETE', `/api/channels/${channel.id}`)).status).toBe(409);
+    expect((await api.call('PATCH', `/api/channels/${channel.id}`, { url: `${receiver.url}/edited` })).status).toBe(200);
 
     const done = await waitForCampaign(api, draft.body.id);
     expect(done.status).toBe('completed');
+    expect(receiver.requests.filter((r) => r.url === '/edited')).toHaveLength(0);
     const first = receiver.requests.find((r) => r.url === '/later')!;
     expect(first.receivedAt).toBeGreaterThanOrEqual(Date.parse(sendAt));
     const pause = await api.call('POST', `/api/campaigns/${draft.body.id}/pause`);
