@@ -207,6 +207,7 @@ describe('launch and lifecycle rules', () => {
     expect((await api.call('POST', `/api/campaigns/${draft.body.id}/launch`)).status).toBe(409);
     // The channel cannot be deleted while the campaign is live, and editing it does not change the launched run.
     expect((await api.call('DELETE', `/api/channels/${channel.id}`)).status).toBe(409);
+    expect((await api.call('DELETE', `/api/segments/${segmentId}`)).status).toBe(409);
     expect((await api.call('PATCH', `/api/channels/${channel.id}`, { url: `${receiver.url}/edited` })).status).toBe(200);
 
     const done = await waitForCampaign(api, draft.body.id);
