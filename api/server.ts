@@ -32,6 +32,7 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof EnvError ? error.message : error);
+  // One line: the cause an operator needs (bad env, Temporal or PostgreSQL unreachable), not a stack.
+  console.error(`[api] cannot start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { EnvError, loadEnv } from '../config/env.js';
 import { createDatabase } from '../db/client.js';
 import { createLogger } from '../lib/logger.js';
@@ -17,11 +17,25 @@ function serveMetrics(host: string, port: number) {
   }).listen(port, host);
 }
 
+const TEMPORAL_LEVELS: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR', silent: 'ERROR' };
+
+/** Routes the Temporal SDK's own log lines (worker state, workflow logs) through pino, as JSON like ours. */
+function installTemporalLogging(logger: ReturnType<typeof createLogger>, level: string) {
+  const temporal = logger.child({ component: 'temporal' });
+  Runtime.install({
+    logger: new DefaultLogger(TEMPORAL_LEVELS[level] ?? 'INFO', function toPino(entry) {
+      const method = entry.level === 'TRACE' ? 'trace' : entry.level === 'DEBUG' ? 'debug' : entry.level === 'INFO' ? 'info' : entry.level === 'WARN' ? 'warn' : 'error';
+      temporal[method](entry.meta ?? {}, entry.message);
+    }),
+  });
+}
+
 /** Entry point of the worker process. */
 async function main() {
   const env = loadEnv();
   if (!env.DATABASE_URL) throw new EnvError('DATABASE_URL is not set (npm start sets it for the embedded database)');
   const logger = createLogger('worker', env.LOG_LEVEL);
+  installTemporalLogging(logger, env.LOG_LEVEL);
   const database = createDatabase(env.DATABASE_URL, { max: 20 });
   const connection = await NativeConnection.connect({ address: env.temporalAddress });
   const worker = await createHookcastWorker({
@@ -47,6 +61,7 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof EnvError ? error.message : error);
+  // One line: the cause an operator needs (bad env, Temporal or PostgreSQL unreachable), not a stack.
+  console.error(`[worker] cannot start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
