@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../lib/metrics.js';
-import { campaignApi, insertSegment, insertUsers, waitForCampaign } from '../test/campaign-kit.js';
+import { campaignApi, countMismatches, insertSegment, insertUsers, waitForCampaign } from '../test/campaign-kit.js';
 import { useTestDatabase } from '../test/database.js';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../test/receiver.js';
 import { useTemporal } from '../test/temporal.js';
@@ -81,6 +81,7 @@ describe('delivery under a misbehaving receiver', () => {
     expect(await delivery('reset')).toMatchObject({ status: 'succeeded', attempts: 2 });
 
     for (const user of ['ok1', 'ok2', 'ok3', 'ok4', 'ok5', 'ok6']) expect(seenBy(user)).toHaveLength(1);
+    expect(await countMismatches(database)).toHaveLength(0);
     // The in-process worker shares this process's metrics registry.
     const metrics = await registry.metrics();
     expect(metrics).toMatch(/hookcast_delivery_attempts_total\{outcome="retry",error_class="http_500"\} [4-9]/);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { campaignApi, insertSegment, insertUsers, waitForCampaign } from '../test/campaign-kit.js';
+import { campaignApi, countMismatches, insertSegment, insertUsers, waitForCampaign } from '../test/campaign-kit.js';
 import { useTestDatabase } from '../test/database.js';
 import { startReceiver, type Receiver } from '../test/receiver.js';
 import { useTemporal } from '../test/temporal.js';
@@ -96,6 +96,7 @@ describe('operator controls', () => {
     const description = await temporal.client.workflow.getHandle(`campaign-${id}`).describe();
     expect(description.status.name).toBe('CANCELLED');
     expect((await api.call('POST', `/api/campaigns/${id}/resume`)).status).toBe(409);
+    expect(await countMismatches(database)).toHaveLength(0);
   });
 
   it('a paused campaign past its expiry does not resume sending', async () => {

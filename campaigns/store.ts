@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { campaignRuns, campaigns, campaignStatuses, channels, type CampaignStatus } from '../db/schema.js';
+import { campaignRuns, campaigns, campaignStatuses, channels, runStatusCounts, type CampaignStatus } from '../db/schema.js';
 import { ApiError, conflict, notFound, validationError, type FieldIssue } from '../lib/errors.js';
 import { isUuid } from '../lib/ids.js';
 import { getSegment } from '../segments/membership.js';
@@ -223,9 +223,10 @@ export function createCampaignService(deps: CampaignServiceDeps) {
   async function deliveryCounts(runId: string | null) {
     const counts = { pending: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0 };
     if (!runId) return { total: 0, ...counts };
-    const rows = await db.execute<{ status: keyof typeof counts; n: number }>(
-      sql`SELECT status, count(*)::int AS n FROM run_recipients WHERE run_id = ${runId} GROUP BY status`,
-    );
+    const rows = await db
+      .select({ status: runStatusCounts.status, n: runStatusCounts.n })
+      .from(runStatusCounts)
+      .where(eq(runStatusCounts.runId, runId));
     let total = 0;
     for (const row of rows) {
       counts[row.status] = row.n;

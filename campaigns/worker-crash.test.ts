@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { campaignApi, insertSegment, insertUsers, waitForCampaign } from '../test/campaign-kit.js';
+import { campaignApi, countMismatches, insertSegment, insertUsers, waitForCampaign } from '../test/campaign-kit.js';
 import { useTestDatabase } from '../test/database.js';
 import { startReceiver, type Receiver } from '../test/receiver.js';
 import { useTemporal } from '../test/temporal.js';
@@ -68,6 +68,7 @@ describe('worker killed mid-campaign', () => {
     const succeededTwice = await database.db.execute(sql`
       SELECT seq FROM delivery_attempts WHERE outcome = 'succeeded' GROUP BY run_id, seq HAVING count(*) > 1`);
     expect(succeededTwice).toHaveLength(0);
+    expect(await countMismatches(database)).toHaveLength(0);
 
     const byUser = new Map<string, Set<string>>();
     for (const r of receiver.requests) {

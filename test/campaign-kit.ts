@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { createApp } from '../api/app.js';
 import { createCampaignService } from '../campaigns/store.js';
 import { events, segments, users } from '../db/schema.js';
@@ -59,4 +60,13 @@ export async function insertSegment(database: TestDatabase, name: string, rule: 
     .values({ name, rule: rule as any, timeZone: 'Asia/Shanghai' })
     .returning();
   return row!;
+}
+
+/** Runs whose trigger-kept status counts disagree with the rows themselves (should be none). */
+export async function countMismatches(database: TestDatabase) {
+  return database.db.execute(sql`
+    SELECT run_id, status, c.n AS kept, g.n AS actual
+    FROM run_status_counts c
+    FULL JOIN (SELECT run_id, status, count(*) AS n FROM run_recipients GROUP BY run_id, status) g USING (run_id, status)
+    WHERE coalesce(c.n, 0) <> coalesce(g.n, 0)`);
 }

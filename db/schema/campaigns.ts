@@ -108,3 +108,18 @@ export const deliveryAttempts = pgTable(
   },
   (t) => [index('delivery_attempts_recipient_idx').on(t.runId, t.seq, t.attempt)],
 );
+
+/**
+ * Users per delivery status of each run, kept by statement-level triggers on
+ * run_recipients (migration 0004), so watching a 10M-user run reads a handful
+ * of rows instead of counting the run.
+ */
+export const runStatusCounts = pgTable(
+  'run_status_counts',
+  {
+    runId: uuid('run_id').notNull(),
+    status: text('status', { enum: deliveryStatuses }).notNull(),
+    n: bigint('n', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.status] })],
+);
