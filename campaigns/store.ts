@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { campaignRuns, campaigns, campaignStatuses, channels, runStatusCounts, type CampaignStatus } from '../db/schema.js';
@@ -196,9 +196,16 @@ export function createCampaignService(deps: CampaignServiceDeps) {
       if (error instanceof WorkflowUpdateFailedError) {
         throw conflict(error.cause?.message ?? `cannot ${verb} this campaign`, [{ path: 'status', message: error.cause?.message ?? 'illegal transition' }]);
       }
-      throw error;
+      throw await finishedMeanwhile(id, verb, error);
     }
     return get(id);
+  }
+
+  /** The run ended between our read and Temporal's answer: a 409, not a 500. */
+  async function finishedMeanwhile(id: string, verb: string, error: unknown) {
+    if (!(error instanceof WorkflowNotFoundError)) return error;
+    const now = await get(id);
+    return conflict(`cannot ${verb} a ${now.status} campaign: its run has ended`, [{ path: 'status', message: `is ${now.status}` }]);
   }
 
   /** Requests Temporal cancellation; the workflow closes pending users and ends `cancelled`. */
@@ -206,7 +213,14 @@ export function createCampaignService(deps: CampaignServiceDeps) {
     const row = await get(id);
     const handle = handleFor(row, 'cancel');
     if (!LIVE_STATUSES.includes(row.status)) throw conflict(`cannot cancel a ${row.status} campaign`, [{ path: 'status', message: `is ${row.status}` }]);
-    await handle.cancel();
+    try {
+      // Temporal accepts a cancel request for a closed run without complaint; say so instead.
+      const { status } = await handle.describe();
+      if (status.name !== 'RUNNING') throw new WorkflowNotFoundError('run already closed', handle.workflowId, undefined);
+      await handle.cancel();
+    } catch (error) {
+      throw await finishedMeanwhile(id, 'cancel', error);
+    }
     return row;
   }
 

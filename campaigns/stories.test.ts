@@ -1,5 +1,7 @@
 import { createHmac } from 'node:crypto';
+import { eq } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
+import { campaigns } from '../db/schema.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaignApi, insertEvents, insertSegment, insertUsers, waitForCampaign } from '../test/campaign-kit.js';
 import { useTestDatabase } from '../test/database.js';
@@ -217,6 +219,11 @@ describe('launch and lifecycle rules', () => {
     expect(first.receivedAt).toBeGreaterThanOrEqual(Date.parse(sendAt));
     const pause = await api.call('POST', `/api/campaigns/${draft.body.id}/pause`);
     expect(pause.status).toBe(409);
+    // A stale status (the run ended between our read and Temporal's answer) is still a 409, not a 500.
+    await database.db.update(campaigns).set({ status: 'running' }).where(eq(campaigns.id, draft.body.id));
+    expect((await api.call('POST', `/api/campaigns/${draft.body.id}/pause`)).status).toBe(409);
+    expect((await api.call('POST', `/api/campaigns/${draft.body.id}/cancel`)).status).toBe(409);
+    await database.db.update(campaigns).set({ status: 'completed' }).where(eq(campaigns.id, draft.body.id));
     expect((await api.call('GET', '/api/campaigns?status=completed')).body.items.map((c: { id: string }) => c.id)).toContain(draft.body.id);
     expect((await api.call('GET', '/api/campaigns?status=bogus')).status).toBe(400);
   });
