@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import type { CampaignService } from '../campaigns/store.js';
 import type { Database } from '../db/client.js';
-import { createChannelStore, type ChannelUsageCheck } from '../channels/store.js';
-import { createSegmentStore, type SegmentUsageCheck } from '../segments/store.js';
-import { ApiError } from '../lib/errors.js';
+import { createChannelStore } from '../channels/store.js';
+import { createSegmentStore } from '../segments/store.js';
+import { ApiError, type LiveCampaignsCheck } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { httpRequests, registry } from '../lib/metrics.js';
 import { campaignRoutes } from './campaigns.js';
@@ -16,14 +16,14 @@ export interface AppDeps {
   db: Database;
   logger: Logger;
   /** Which live campaigns use a channel; defaults to asking `campaigns`. */
-  channelUsage?: ChannelUsageCheck;
+  channelUsage?: LiveCampaignsCheck;
   /** Which live campaigns use a segment; defaults to asking `campaigns`, else none. */
-  segmentUsage?: SegmentUsageCheck;
+  segmentUsage?: LiveCampaignsCheck;
   /** Campaign routes are mounted when a campaign service (and so Temporal) is given. */
   campaigns?: { service: CampaignService; temporalUiUrl: string; namespace: string };
 }
 
-const noLiveCampaigns: ChannelUsageCheck = async () => [];
+const noLiveCampaigns: LiveCampaignsCheck = async () => [];
 
 /**
  * Builds the HTTP API. Kept free of listening and process concerns so tests

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { asc, eq } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { channels, type ChannelRow } from '../db/schema.js';
-import { ApiError, conflict, notFound, validationError } from '../lib/errors.js';
+import { duplicateName, isUniqueViolation, notFound, refuseWhileInUse, validationError, type LiveCampaignsCheck } from '../lib/errors.js';
 import { isUuid } from '../lib/ids.js';
 import { channelInputSchema, channelPatchSchema, duplicateParamNameIssues, type ChannelAuth, type ChannelAuthInput, type ChannelInput } from './schema.js';
 
@@ -35,22 +35,11 @@ export function parseChannelInput(body: unknown, previousAuth?: ChannelAuth): Ch
   return { ...parsed.data, auth: completeAuth(parsed.data.auth, previousAuth) };
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: string } }).cause ?? error;
-  return (cause as { code?: string }).code === '23505';
-}
-
-const duplicateName = (name: string) =>
-  conflict(`a channel named "${name}" already exists`, [{ path: 'name', message: 'must be unique' }]);
-
-/** Lists channels that campaigns still need, so deleting one can be refused. */
-export type ChannelUsageCheck = (channelId: string) => Promise<{ id: string; name: string }[]>;
-
 /**
  * Persistence of webhook channels. Every write validates first, so a bad
  * request writes nothing.
  */
-export function createChannelStore(db: Database, usage: ChannelUsageCheck) {
+export function createChannelStore(db: Database, usage: LiveCampaignsCheck) {
   async function get(id: string): Promise<ChannelRow> {
     if (!isUuid(id)) throw notFound('channel');
     const [row] = await db.select().from(channels).where(eq(channels.id, id));
@@ -64,7 +53,7 @@ export function createChannelStore(db: Database, usage: ChannelUsageCheck) {
       const [row] = await db.insert(channels).values(input).returning();
       return row!;
     } catch (error) {
-      if (isUniqueViolation(error)) throw duplicateName(input.name);
+      if (isUniqueViolation(error)) throw duplicateName('channel', input.name);
       throw error;
     }
   }
@@ -111,21 +100,14 @@ export function createChannelStore(db: Database, usage: ChannelUsageCheck) {
       if (!row) throw notFound('channel');
       return { row, credentialsChanged: credentialsChanged(current.auth, auth) };
     } catch (error) {
-      if (isUniqueViolation(error)) throw duplicateName(merged.name);
+      if (isUniqueViolation(error)) throw duplicateName('channel', merged.name);
       throw error;
     }
   }
 
   async function remove(id: string): Promise<void> {
     const row = await get(id);
-    const users = await usage(row.id);
-    if (users.length > 0) {
-      throw new ApiError(
-        409,
-        'channel_in_use',
-        `channel is used by ${users.length} live campaign(s): ${users.map((c) => c.name).join(', ')}`,
-      );
-    }
+    await refuseWhileInUse('channel', usage, row.id);
     await db.delete(channels).where(eq(channels.id, id));
   }
 

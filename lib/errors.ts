@@ -56,3 +56,30 @@ function flattenIssue(issue: z.core.$ZodIssue, prefix?: string): FieldIssue[] {
   else message = message.replace(/^Invalid input: /, '');
   return [{ path, message }];
 }
+
+/** PostgreSQL's unique_violation, as postgres.js reports it (directly or as Drizzle's cause). */
+export function isUniqueViolation(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: string } }).cause ?? error;
+  return (cause as { code?: string }).code === '23505';
+}
+
+/** The 409 for a name another resource of the same kind already has. */
+export function duplicateName(kind: string, name: string): ApiError {
+  return conflict(`a ${kind} named "${name}" already exists`, [{ path: 'name', message: 'must be unique' }]);
+}
+
+/** Lists the live campaigns that still need a channel or segment. */
+export type LiveCampaignsCheck = (id: string) => Promise<{ id: string; name: string }[]>;
+
+/**
+ * Refuses (409 `<kind>_in_use`) to delete what a live campaign uses.
+ *
+ * @example
+ * await refuseWhileInUse('channel', usage, channel.id);
+ */
+export async function refuseWhileInUse(kind: string, usage: LiveCampaignsCheck, id: string): Promise<void> {
+  const users = await usage(id);
+  if (users.length > 0) {
+    throw new ApiError(409, `${kind}_in_use`, `${kind} is used by ${users.length} live campaign(s): ${users.map((c) => c.name).join(', ')}`);
+  }
+}

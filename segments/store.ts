@@ -4,15 +4,12 @@ import { loadAttributeTypes } from '../audience/attributes.js';
 import { parseIsoInstant } from '../audience/dates.js';
 import type { Database } from '../db/client.js';
 import { segments, type SegmentRow } from '../db/schema.js';
-import { ApiError, conflict, notFound, validationError, type FieldIssue } from '../lib/errors.js';
+import { duplicateName, isUniqueViolation, notFound, refuseWhileInUse, validationError, type FieldIssue, type LiveCampaignsCheck } from '../lib/errors.js';
 import { isUuid } from '../lib/ids.js';
 import { attributeConditions, attributeTypeIssues } from './attribute-check.js';
 import { previewSegment, type SegmentPreview } from './preview.js';
 import { segmentRuleSchema, type SegmentRule } from './rule.js';
 import { DEFAULT_TIME_ZONE, postgresKnowsTimeZone, timeZoneSchema } from './time-zone.js';
-
-/** Lists live campaigns that use a segment, so deleting it can be refused. */
-export type SegmentUsageCheck = (segmentId: string) => Promise<{ id: string; name: string }[]>;
 
 const name = z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters');
 const instant = z
@@ -52,14 +49,6 @@ async function databaseIssues(db: Database, input: { rule?: SegmentRule; timeZon
   return issues;
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: string } }).cause ?? error;
-  return (cause as { code?: string }).code === '23505';
-}
-
-const duplicateName = (segmentName: string) =>
-  conflict(`a segment named "${segmentName}" already exists`, [{ path: 'name', message: 'must be unique' }]);
-
 /**
  * The segment as the API shows it.
  *
@@ -86,7 +75,7 @@ export function presentSegment(row: SegmentRow) {
  * const store = createSegmentStore(db, async () => []);
  * const row = await store.create({ name: 'gold', rule: { all: [{ attribute: 'vip_level', op: 'equals', value: 'gold' }] } });
  */
-export function createSegmentStore(db: Database, usage: SegmentUsageCheck) {
+export function createSegmentStore(db: Database, usage: LiveCampaignsCheck) {
   async function get(id: string): Promise<SegmentRow> {
     if (!isUuid(id)) throw notFound('segment');
     const [row] = await db.select().from(segments).where(eq(segments.id, id));
@@ -107,7 +96,7 @@ export function createSegmentStore(db: Database, usage: SegmentUsageCheck) {
       const [row] = await db.insert(segments).values(parsed.data).returning();
       return row!;
     } catch (error) {
-      if (isUniqueViolation(error)) throw duplicateName(parsed.data.name);
+      if (isUniqueViolation(error)) throw duplicateName('segment', parsed.data.name);
       throw error;
     }
   }
@@ -127,21 +116,14 @@ export function createSegmentStore(db: Database, usage: SegmentUsageCheck) {
       if (!row) throw notFound('segment');
       return row;
     } catch (error) {
-      if (isUniqueViolation(error)) throw duplicateName(parsed.data.name ?? '');
+      if (isUniqueViolation(error)) throw duplicateName('segment', parsed.data.name ?? '');
       throw error;
     }
   }
 
   async function remove(id: string): Promise<void> {
     const row = await get(id);
-    const campaigns = await usage(row.id);
-    if (campaigns.length > 0) {
-      throw new ApiError(
-        409,
-        'segment_in_use',
-        `segment is used by ${campaigns.length} live campaign(s): ${campaigns.map((c) => c.name).join(', ')}`,
-      );
-    }
+    await refuseWhileInUse('segment', usage, row.id);
     await db.delete(segments).where(eq(segments.id, id));
   }
 
