@@ -9,7 +9,6 @@ import { composeRequest } from '../delivery/compose.js';
 import { batchWebhookIdFor, webhookIdFor } from '../delivery/ids.js';
 import { classifyAttempt } from '../delivery/outcome.js';
 import { createAttemptBuffer, writeAttempts, type AttemptRecord } from '../delivery/record.js';
-import type { Logger } from '../lib/logger.js';
 import { deliveryAttempts, deliveryLatency } from '../lib/metrics.js';
 import { sendWebhook, type SendOutcome } from '../webhook/send.js';
 import { TemplateError } from '../webhook/template.js';
@@ -28,7 +27,6 @@ interface Recipient {
 export interface DeliveryDeps {
   db: Database;
   runs: RunContextCache;
-  logger: Logger;
   /** Requests in flight per batch activity. */
   concurrency: number;
 }
@@ -80,10 +78,10 @@ function unsent(recipient: Recipient, errorClass: string, errorMessage: string, 
  * Turns one send into the attempt record of each user it carried, deciding
  * retry or give-up from the channel's retry window and the campaign's expiry.
  */
-function recordsFor(ctx: RunContext, recipients: readonly Recipient[], outcome: SendOutcome, webhookIds: string[], attemptAt: Date) {
+function recordsFor(ctx: RunContext, recipients: readonly Recipient[], outcome: SendOutcome, webhookId: string, attemptAt: Date) {
   const verdict = classifyAttempt(outcome, attemptAt);
   const retry = ctx.definition.channel.retry;
-  return recipients.map((recipient, index) => {
+  return recipients.map((recipient) => {
     const base: AttemptRecord = {
       seq: recipient.seq,
       attemptAt,
@@ -92,7 +90,7 @@ function recordsFor(ctx: RunContext, recipients: readonly Recipient[], outcome: 
       outcome: 'succeeded',
       errorClass: null,
       errorMessage: null,
-      webhookId: webhookIds[index]!,
+      webhookId,
       responseBody: outcome.response?.body ?? null,
       nextAttemptAt: null,
     };
@@ -124,7 +122,11 @@ function recordsFor(ctx: RunContext, recipients: readonly Recipient[], outcome: 
 export function createDeliveryActivities(deps: DeliveryDeps) {
   const { db, runs } = deps;
 
+  // A 410 flags the channel once; later 410s from the same endpoint need no write.
+  const flagged = new Set<string>();
   async function flagChannel(channelId: string) {
+    if (flagged.has(channelId)) return;
+    flagged.add(channelId);
     await db
       .update(channels)
       .set({ flaggedAt: new Date(), flagReason: 'endpoint answered 410 Gone' })
@@ -148,7 +150,6 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
     if (rendered.length === 0) return { results: broken.map((record) => ({ record, retryInMs: null, gone: false })) };
     const userIds = rendered.map((r) => r.recipient.userId);
     const webhookId = channel.format === 'growingio' ? batchWebhookIdFor(ctx.runId, userIds) : webhookIdFor(ctx.runId, userIds[0]!);
-    const webhookIds = rendered.map(() => webhookId);
     const request = composeRequest({
       channel: { ...channel, ...ctx.channel },
       recipients: rendered.map((r) => ({ profile: r.recipient.profile, values: r.values })),
@@ -158,7 +159,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
     });
     const outcome = await sendWebhook(request, { timeoutMs: channel.timeoutMs });
     deliveryLatency.observe(outcome.latencyMs / 1000);
-    const results = recordsFor(ctx, rendered.map((r) => r.recipient), outcome, webhookIds, attemptAt);
+    const results = recordsFor(ctx, rendered.map((r) => r.recipient), outcome, webhookId, attemptAt);
     for (const r of results) deliveryAttempts.inc({ outcome: r.record.outcome, error_class: r.record.errorClass ?? '' });
     if (results.some((r) => r.gone)) await flagChannel(channel.id);
     return { results: [...results, ...broken.map((record) => ({ record, retryInMs: null, gone: false }))] };

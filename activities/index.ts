@@ -1,6 +1,5 @@
 import type { Database } from '../db/client.js';
 import { createRunContextCache } from '../delivery/context.js';
-import type { Logger } from '../lib/logger.js';
 import { createAudienceActivities } from './audience.js';
 import { createDeliveryActivities } from './delivery.js';
 import { createRunControlActivities } from './run-control.js';
@@ -9,14 +8,14 @@ import { createRunControlActivities } from './run-control.js';
  * Builds every activity the worker registers, bound to its dependencies.
  *
  * @example
- * const worker = await Worker.create({ activities: createActivities({ db, logger }), … });
+ * const worker = await Worker.create({ activities: createActivities({ db }), … });
  */
-export function createActivities(deps: { db: Database; logger: Logger; concurrency?: number }) {
+export function createActivities(deps: { db: Database; concurrency?: number }) {
   const runs = createRunContextCache(deps.db);
   return {
     ...createAudienceActivities({ db: deps.db }),
     ...createRunControlActivities({ db: deps.db, runs }),
-    ...createDeliveryActivities({ db: deps.db, runs, logger: deps.logger, concurrency: deps.concurrency ?? 32 }),
+    ...createDeliveryActivities({ db: deps.db, runs, concurrency: deps.concurrency ?? 32 }),
   };
 }
 

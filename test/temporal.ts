@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { createLogger } from '../lib/logger.js';
 import { createHookcastWorker, workflowsPath } from '../worker/create-worker.js';
 import type { TestDatabase } from './database.js';
 
@@ -35,7 +34,6 @@ export function useTemporal(database: TestDatabase, options: { deliveryConcurren
       namespace: 'default',
       taskQueue: handle.taskQueue,
       db: database.db,
-      logger: createLogger('test-worker', 'silent'),
       deliveryConcurrency: options.deliveryConcurrency ?? 8,
       workflowBundle: await bundle,
     });

@@ -2,7 +2,6 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import type { Database } from '../db/client.js';
-import type { Logger } from '../lib/logger.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -11,7 +10,6 @@ export interface HookcastWorkerOptions {
   namespace: string;
   taskQueue: string;
   db: Database;
-  logger: Logger;
   /** Requests in flight per batch activity. */
   deliveryConcurrency?: number;
   /** A prebuilt workflow bundle (tests build it once); otherwise workflows are bundled at start. */
@@ -22,7 +20,7 @@ export interface HookcastWorkerOptions {
  * Builds the worker that runs campaign workflows and delivery activities.
  *
  * @example
- * const worker = await createHookcastWorker({ connection, namespace: 'default', taskQueue: 'hookcast', db, logger });
+ * const worker = await createHookcastWorker({ connection, namespace: 'default', taskQueue: 'hookcast', db });
  * await worker.run();
  */
 export function createHookcastWorker(options: HookcastWorkerOptions): Promise<Worker> {
@@ -31,7 +29,7 @@ export function createHookcastWorker(options: HookcastWorkerOptions): Promise<Wo
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
-    activities: createActivities({ db: options.db, logger: options.logger, concurrency: options.deliveryConcurrency }),
+    activities: createActivities({ db: options.db, concurrency: options.deliveryConcurrency }),
     // Batch activities are mostly waiting on sockets; the limit bounds memory, not CPU.
     maxConcurrentActivityTaskExecutions: 200,
     maxConcurrentWorkflowTaskExecutions: 40,

@@ -43,7 +43,6 @@ async function main() {
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     db: database.db,
-    logger,
     deliveryConcurrency: env.DELIVERY_CONCURRENCY,
   });
   const metrics = env.WORKER_METRICS_PORT ? serveMetrics(env.API_HOST, env.WORKER_METRICS_PORT) : undefined;
