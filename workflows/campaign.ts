@@ -61,6 +61,19 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     await control.recordCampaignStatus({ campaignId: input.campaignId, runId: input.runId, status: next });
   }
 
+  /** The last status: one write records it with the finish time (and the error, if any). */
+  async function finish(next: 'completed' | 'cancelled' | 'failed', error?: string) {
+    status = next;
+    upsertSearchAttributes([{ key: CampaignStatusKey, value: next }]);
+    await control.finishRun({ campaignId: input.campaignId, runId: input.runId, status: next, ...(error ? { error } : {}) });
+  }
+
+  /** Sets the flag the sending activities obey, then tells the running batches. */
+  async function gateSends(pausing: boolean) {
+    await control.setRunControl({ runId: input.runId, control: pausing ? 'pause' : 'run' });
+    await Promise.all([...inFlight.values()].map((child) => child.signal(batchPausedSignal, pausing)));
+  }
+
   setHandler(progressQuery, progress);
 
   setHandler(
@@ -68,8 +81,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     async function pause() {
       paused = true;
       // Gate the sending activities first: the update is acknowledged only once no new request can start.
-      await control.setRunControl({ runId: input.runId, control: 'pause' });
-      await Promise.all([...inFlight.values()].map((child) => child.signal(batchPausedSignal, true)));
+      await gateSends(true);
       await setStatus('paused');
       return progress();
     },
@@ -84,8 +96,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     resumeUpdate,
     async function resume() {
       // Past the expiry, resuming only lets the batches close: the activities send nothing after it.
-      await control.setRunControl({ runId: input.runId, control: 'run' });
-      await Promise.all([...inFlight.values()].map((child) => child.signal(batchPausedSignal, false)));
+      await gateSends(false);
       await setStatus(total === null && Date.now() < sendAt ? 'scheduled' : 'running');
       paused = false;
       return progress();
@@ -175,8 +186,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     if (batchError !== undefined) throw batchError;
 
     if (expired()) await control.closeRecipients({ runId: input.runId, status: 'failed', reason: 'expired' });
-    await setStatus('completed');
-    await control.finishRun({ campaignId: input.campaignId, runId: input.runId, status: 'completed' });
+    await finish('completed');
     await condition(allHandlersFinished);
     return progress();
   } catch (error) {
@@ -187,14 +197,12 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
         // Let cancelled batches record their in-flight requests before closing the rest.
         await condition(() => running.size === 0);
         await control.closeRecipients({ runId: input.runId, status: 'cancelled', reason: 'cancelled' });
-        await setStatus('cancelled');
-        await control.finishRun({ campaignId: input.campaignId, runId: input.runId, status: 'cancelled' });
+        await finish('cancelled');
       });
       throw error;
     }
     await CancellationScope.nonCancellable(async () => {
-      await setStatus('failed');
-      await control.finishRun({ campaignId: input.campaignId, runId: input.runId, status: 'failed', error: describe(error) });
+      await finish('failed', describe(error));
     });
     throw ApplicationFailure.nonRetryable(`campaign run failed: ${describe(error)}`, 'CampaignFailed');
   }
