@@ -1,14 +1,10 @@
 import { Hono } from 'hono';
-import { eq } from 'drizzle-orm';
+import { deliveryOfUser, listDeliveries } from '../campaigns/deliveries.js';
 import { presentCampaign } from '../campaigns/present.js';
-import { resolveTemplateValues } from '../campaigns/definition.js';
-import { deliveryOfUser, findUser, listDeliveries } from '../campaigns/deliveries.js';
 import type { CampaignService } from '../campaigns/store.js';
-import { sendTestRequest } from '../channels/test-send.js';
+import { testCampaignSend } from '../campaigns/test-send.js';
 import type { Database } from '../db/client.js';
-import { channels } from '../db/schema.js';
-import { ApiError, conflict, fieldError, notFound } from '../lib/errors.js';
-import { compileTemplateValues, TemplateError } from '../webhook/template.js';
+import { notFound } from '../lib/errors.js';
 import { readJson } from './json.js';
 
 /**
@@ -80,23 +76,7 @@ export function campaignRoutes(deps: { db: Database; campaigns: CampaignService;
   /** Seed "测试效果": one real request to one named user, outside any run. */
   app.post('/:id/test', async function testCampaign(c) {
     const row = await campaigns.get(c.req.param('id'));
-    const body = (await readJson(c)) as { user?: unknown };
-    if (typeof body?.user !== 'string' || body.user === '') throw fieldError('user', 'must be a login id, visitor id or user id');
-    const user = await findUser(db, body.user);
-    if (!user) throw fieldError('user', 'no user has this id');
-    if (!row.channelId) throw conflict('the campaign has no channel', [{ path: 'channelId', message: 'is required to test' }]);
-    const [channel] = await db.select().from(channels).where(eq(channels.id, row.channelId));
-    if (!channel) throw notFound('channel');
-    const { values, problems } = resolveTemplateValues(channel.templateParams, row.templateValues);
-    if (problems.length > 0) throw new ApiError(409, 'cannot_test', 'template values are incomplete or invalid', problems);
-    let rendered: Record<string, unknown>;
-    try {
-      rendered = await compileTemplateValues(channel.templateParams, values)(user);
-    } catch (error) {
-      if (error instanceof TemplateError) throw new ApiError(409, 'cannot_test', error.message, [{ path: `templateValues.${error.param}`, message: error.message }]);
-      throw error;
-    }
-    return c.json(await sendTestRequest(channel, [{ profile: user, values: rendered }], values));
+    return c.json(await testCampaignSend(db, row, await readJson(c)));
   });
 
   app.get('/:id/deliveries', async function listCampaignDeliveries(c) {

@@ -81,26 +81,34 @@ export async function testSend(
   const supplied = sampleValuesSchema.safeParse(suppliedValues);
   if (!supplied.success) throw validationError(supplied.error, 'sampleValues');
   const { user, templateValues } = sampleInputs(channel, supplied.data);
-  let rendered: Record<string, unknown>;
-  try {
-    rendered = await compileTemplateValues(channel.templateParams, templateValues)(user);
-  } catch (error) {
-    if (error instanceof TemplateError) throw fieldError(`sampleValues.${error.param}`, error.message);
-    throw error;
-  }
-  return sendTestRequest(channel, [{ profile: user, values: rendered }], templateValues);
+  return sendTestRequest(channel, user, templateValues, (error) => fieldError(`sampleValues.${error.param}`, error.message));
 }
 
 /**
- * Sends one test request, composed exactly as a campaign delivery is, and
- * reports the outcome with credentials redacted.
+ * Sends one test request to one user, rendered and composed exactly as a
+ * campaign delivery is, and reports the outcome with credentials redacted. A
+ * template that fails to render becomes the caller's error (`templateErrorAs`).
  */
 export async function sendTestRequest(
   channel: ComposeChannel & { timeoutMs: number },
-  recipients: { profile: RecipientProfile; values: Record<string, unknown> }[],
+  user: RecipientProfile,
   templateValues: Record<string, unknown>,
+  templateErrorAs: (error: TemplateError) => Error,
 ): Promise<TestSendResult> {
-  const request = composeRequest({ channel, recipients, templateValues, webhookId: `msg_test_${randomUUID()}`, timestamp: new Date() });
+  let values: Record<string, unknown>;
+  try {
+    values = await compileTemplateValues(channel.templateParams, templateValues)(user);
+  } catch (error) {
+    if (error instanceof TemplateError) throw templateErrorAs(error);
+    throw error;
+  }
+  const request = composeRequest({
+    channel,
+    recipients: [{ profile: user, values }],
+    templateValues,
+    webhookId: `msg_test_${randomUUID()}`,
+    timestamp: new Date(),
+  });
   const outcome = await sendWebhook(request, { timeoutMs: channel.timeoutMs });
   return {
     verdict: outcome.verdict,
