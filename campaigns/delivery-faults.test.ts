@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../lib/metrics.js';
-import { campaignApi, countMismatches, insertSegment, insertUsers, waitForCampaign } from '../test/campaign-kit.js';
+import { campaignApi, countMismatches, insertSegment, waitForCampaign } from '../test/campaign-kit.js';
+import { insertUsers } from '../audience/fixtures.js';
 import { useTestDatabase } from '../test/database.js';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../test/receiver.js';
 import { useTemporal } from '../test/temporal.js';
@@ -27,7 +28,7 @@ beforeAll(async () => {
     return { status: 200 };
   });
   const ids = ['ok1', 'ok2', 'ok3', 'ok4', 'ok5', 'ok6', 'flaky1', 'flaky2', 'bad', 'gone', 'busy', 'slow', 'reset'];
-  await insertUsers(database, ids.map((loginId) => ({ loginId, attributes: { cohort: 'faults' } })));
+  await insertUsers(database.db, ids.map((loginId) => ({ loginId, attributes: { cohort: 'faults' } })));
 });
 afterAll(() => receiver.close());
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { campaignApi, countMismatches, insertSegment, insertUsers, waitForCampaign } from '../test/campaign-kit.js';
+import { campaignApi, countMismatches, insertSegment, waitForCampaign } from '../test/campaign-kit.js';
+import { insertUsers } from '../audience/fixtures.js';
 import { useTestDatabase } from '../test/database.js';
 import { startReceiver, type Receiver } from '../test/receiver.js';
 import { useTemporal } from '../test/temporal.js';
@@ -17,7 +18,7 @@ beforeAll(async () => {
   api = campaignApi(database, temporal, { batchSize: 10, window: 2, childrenPerExecution: 3 });
   // Slow enough that a campaign is still sending when the operator acts.
   receiver = await startReceiver(() => ({ status: 200, delayMs: 150 }));
-  await insertUsers(database, Array.from({ length: USERS }, (_, i) => ({ loginId: `op-${i}`, attributes: { cohort: 'ops' } })));
+  await insertUsers(database.db, Array.from({ length: USERS }, (_, i) => ({ loginId: `op-${i}`, attributes: { cohort: 'ops' } })));
   segmentId = (await insertSegment(database, 'ops', { attribute: 'cohort', op: 'equals', value: 'ops' })).id;
   const channel = await api.call('POST', '/api/channels', {
     name: 'ops channel',

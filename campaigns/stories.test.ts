@@ -3,7 +3,8 @@ import { eq } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { campaigns } from '../db/schema.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { campaignApi, insertEvents, insertSegment, insertUsers, waitForCampaign } from '../test/campaign-kit.js';
+import { insertEvents, insertUsers } from '../audience/fixtures.js';
+import { campaignApi, insertSegment, waitForCampaign } from '../test/campaign-kit.js';
 import { useTestDatabase } from '../test/database.js';
 import { startReceiver, type Receiver } from '../test/receiver.js';
 import { useTemporal } from '../test/temporal.js';
@@ -28,21 +29,19 @@ beforeAll(async () => {
   api = campaignApi(database, temporal);
   receiver = await startReceiver();
   const now = Date.now();
-  const [member, paid, silver, idle, visitor] = await insertUsers(database, [
+  const [member, paid, silver, idle, visitor] = await insertUsers(database.db, [
     { loginId: 'story-u1', visitorId: 'v-1', attributes: { vip_level: 'gold', name: '小雪' } },
     { loginId: 'story-u2', visitorId: 'v-2', attributes: { vip_level: 'gold' } },
     { loginId: 'story-u3', attributes: { vip_level: 'silver' } },
     { loginId: 'story-u4', attributes: { vip_level: 'gold' } },
     { visitorId: 'story-v5', attributes: { vip_level: 'gold' } },
   ]);
-  await insertEvents(database, [
-    { userId: member!.id, name: 'add_to_cart', occurredAt: new Date(now - 24 * HOUR) },
-    { userId: paid!.id, name: 'add_to_cart', occurredAt: new Date(now - 24 * HOUR) },
-    { userId: paid!.id, name: 'pay_order', occurredAt: new Date(now - HOUR) },
-    { userId: silver!.id, name: 'add_to_cart', occurredAt: new Date(now - 24 * HOUR) },
-    { userId: idle!.id, name: 'view_page', occurredAt: new Date(now - 24 * HOUR) },
-    { userId: visitor!.id, name: 'add_to_cart', occurredAt: new Date(now - 24 * HOUR) },
-  ]);
+  const ago = (ms: number) => new Date(now - ms).toISOString();
+  await insertEvents(database.db, member!, [['add_to_cart', ago(24 * HOUR)]]);
+  await insertEvents(database.db, paid!, [['add_to_cart', ago(24 * HOUR)], ['pay_order', ago(HOUR)]]);
+  await insertEvents(database.db, silver!, [['add_to_cart', ago(24 * HOUR)]]);
+  await insertEvents(database.db, idle!, [['view_page', ago(24 * HOUR)]]);
+  await insertEvents(database.db, visitor!, [['add_to_cart', ago(24 * HOUR)]]);
   segmentId = (await insertSegment(database, 'gold carts without orders', storyRule)).id;
 });
 afterAll(() => receiver.close());

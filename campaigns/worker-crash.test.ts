@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { campaignApi, countMismatches, insertSegment, insertUsers, waitForCampaign } from '../test/campaign-kit.js';
+import { campaignApi, countMismatches, insertSegment, waitForCampaign } from '../test/campaign-kit.js';
+import { insertUsers } from '../audience/fixtures.js';
 import { useTestDatabase } from '../test/database.js';
 import { startReceiver, type Receiver } from '../test/receiver.js';
 import { useTemporal } from '../test/temporal.js';
@@ -34,7 +35,7 @@ let worker: ChildProcess | undefined;
 beforeAll(async () => {
   api = campaignApi(database, temporal, { batchSize: 20, window: 3, childrenPerExecution: 4 });
   receiver = await startReceiver(() => ({ status: 200, delayMs: 60 }));
-  await insertUsers(database, Array.from({ length: USERS }, (_, i) => ({ loginId: `crash-${i}`, attributes: { cohort: 'crash' } })));
+  await insertUsers(database.db, Array.from({ length: USERS }, (_, i) => ({ loginId: `crash-${i}`, attributes: { cohort: 'crash' } })));
 });
 afterAll(async () => {
   worker?.kill('SIGKILL');

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { createApp } from '../api/app.js';
 import { createCampaignService } from '../campaigns/store.js';
-import { events, segments, users } from '../db/schema.js';
+import { segments } from '../db/schema.js';
 import { createLogger } from '../lib/logger.js';
 import type { TestDatabase } from './database.js';
 import { jsonCaller } from './http.js';
@@ -36,21 +36,6 @@ export async function waitForCampaign(
     if (Date.now() > deadline) throw new Error(`campaign ${id} still ${body.status}: ${JSON.stringify(body.deliveries)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-/** Inserts users straight into the table (the audience API has its own tests). */
-export async function insertUsers(
-  database: TestDatabase,
-  rows: { loginId?: string; visitorId?: string; attributes?: Record<string, string | number | boolean> }[],
-) {
-  return database.db
-    .insert(users)
-    .values(rows.map((r) => ({ loginId: r.loginId ?? null, visitorId: r.visitorId ?? null, attributes: r.attributes ?? {} })))
-    .returning();
-}
-
-export async function insertEvents(database: TestDatabase, rows: { userId: string; name: string; occurredAt: Date }[]) {
-  if (rows.length > 0) await database.db.insert(events).values(rows.map((r) => ({ ...r, properties: {} })));
 }
 
 export async function insertSegment(database: TestDatabase, name: string, rule: unknown) {
