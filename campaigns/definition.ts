@@ -22,7 +22,7 @@ const campaignFields = {
   identity: z.enum(['login', 'visitor']),
   templateValues: z.record(z.string(), z.unknown()),
   trigger: triggerSchema,
-  expiresAt: isoDateTime.nullable(),
+  expiresAt: isoDateTime.transform((value) => new Date(value)).nullable(),
 };
 
 /** A draft as submitted: only the name is needed to save one; launch checks the rest. */

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { deliveryStatuses } from '../db/schema.js';
-import { ApiError, notFound } from '../lib/errors.js';
+import { fieldErrors, notFound } from '../lib/errors.js';
 import { isUuid } from '../lib/ids.js';
 import type { RecipientProfile } from '../webhook/user.js';
 
@@ -36,7 +36,7 @@ export async function listDeliveries(db: Database, runId: string, query: { statu
   if (!Number.isSafeInteger(cursor) || cursor < 0) issues.push({ path: 'cursor', message: 'must be a cursor from a previous page' });
   const limit = query.limit === undefined ? 100 : Number(query.limit);
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > PAGE_MAX) issues.push({ path: 'limit', message: `must be 1 to ${PAGE_MAX}` });
-  if (issues.length > 0) throw new ApiError(400, 'validation_failed', `invalid ${issues.map((i) => i.path).join(', ')}`, issues);
+  if (issues.length > 0) throw fieldErrors(issues);
 
   const status = query.status ? sql`AND r.status = ${query.status}` : sql``;
   const rows = await db.execute<DeliveryRow>(sql`

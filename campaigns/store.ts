@@ -3,7 +3,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUp
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { campaignRuns, campaigns, campaignStatuses, channels, runStatusCounts, type CampaignStatus } from '../db/schema.js';
-import { ApiError, conflict, notFound, validationError, type FieldIssue } from '../lib/errors.js';
+import { ApiError, conflict, fieldError, fieldErrors, notFound, validationError, type FieldIssue } from '../lib/errors.js';
 import { isUuid } from '../lib/ids.js';
 import { getSegment } from '../segments/membership.js';
 import { CampaignIdKey, CampaignStatusKey, ChannelIdKey, TriggerTypeKey } from '../temporal/search-attributes.js';
@@ -47,24 +47,23 @@ export function createCampaignService(deps: CampaignServiceDeps) {
       if (!channel) issues.push({ path: 'channelId', message: 'no channel has this id' });
     }
     if (input.segmentId && !(await getSegment(db, input.segmentId))) issues.push({ path: 'segmentId', message: 'no segment has this id' });
-    if (issues.length > 0) throw new ApiError(400, 'validation_failed', `invalid ${issues.map((i) => i.path).join(', ')}`, issues);
+    if (issues.length > 0) throw fieldErrors(issues);
   }
 
   async function create(body: unknown) {
     const parsed = campaignDraftSchema.safeParse(body);
     if (!parsed.success) throw validationError(parsed.error);
     await checkReferences(parsed.data);
-    const { expiresAt, ...rest } = parsed.data;
     const [row] = await db
       .insert(campaigns)
-      .values({ ...rest, expiresAt: expiresAt ? new Date(expiresAt) : null, status: 'draft' })
+      .values({ ...parsed.data, expiresAt: parsed.data.expiresAt ?? null, status: 'draft' })
       .returning();
     return row!;
   }
 
   async function list(status?: string) {
     if (status !== undefined && !(campaignStatuses as readonly string[]).includes(status)) {
-      throw new ApiError(400, 'validation_failed', 'invalid status', [{ path: 'status', message: `must be one of ${campaignStatuses.join(', ')}` }]);
+      throw fieldError('status', `must be one of ${campaignStatuses.join(', ')}`);
     }
     const where = status ? eq(campaigns.status, status as CampaignStatus) : undefined;
     return db.select().from(campaigns).where(where).orderBy(desc(campaigns.createdAt)).limit(500);
@@ -80,10 +79,9 @@ export function createCampaignService(deps: CampaignServiceDeps) {
     const parsed = campaignPatchSchema.safeParse(body);
     if (!parsed.success) throw validationError(parsed.error);
     await checkReferences(parsed.data);
-    const { expiresAt, ...rest } = parsed.data;
     const [updated] = await db
       .update(campaigns)
-      .set({ ...rest, ...(expiresAt !== undefined ? { expiresAt: expiresAt ? new Date(expiresAt) : null } : {}), updatedAt: new Date() })
+      .set({ ...parsed.data, updatedAt: new Date() })
       .where(and(eq(campaigns.id, id), eq(campaigns.status, 'draft')))
       .returning();
     if (!updated) throw conflict('the campaign was launched meanwhile');

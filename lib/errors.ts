@@ -43,7 +43,12 @@ export function validationError(error: z.ZodError | undefined, prefix?: string, 
 }
 
 export function fieldError(path: string, message: string): ApiError {
-  return new ApiError(400, 'validation_failed', `invalid ${path}`, [{ path, message }]);
+  return fieldErrors([{ path, message }]);
+}
+
+/** A 400 for issues found by hand (references, query parameters), same shape as zod's. */
+export function fieldErrors(issues: FieldIssue[]): ApiError {
+  return new ApiError(400, 'validation_failed', `invalid ${[...new Set(issues.map((i) => i.path))].join(', ')}`, issues);
 }
 
 function flattenIssue(issue: z.core.$ZodIssue, prefix?: string): FieldIssue[] {
