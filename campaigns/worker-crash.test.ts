@@ -34,7 +34,8 @@ let worker: ChildProcess | undefined;
 
 beforeAll(async () => {
   api = campaignApi(database, temporal, { batchSize: 20, window: 3, childrenPerExecution: 4 });
-  receiver = await startReceiver(() => ({ status: 200, delayMs: 60 }));
+  // The first three requests are held for 5 s, so they are certainly in flight, unrecorded, when the worker dies.
+  receiver = await startReceiver((_request, log) => ({ status: 200, delayMs: log.length <= 3 ? 5_000 : 60 }));
   await insertUsers(database.db, Array.from({ length: USERS }, (_, i) => ({ loginId: `crash-${i}`, attributes: { cohort: 'crash' } })));
 });
 afterAll(async () => {
@@ -78,5 +79,10 @@ describe('worker killed mid-campaign', () => {
     }
     expect(byUser.size).toBe(USERS);
     for (const ids of byUser.values()) expect(ids.size).toBe(1);
+    // The held requests were sent again after the restart, under the same webhook-id.
+    for (const held of receiver.requests.slice(0, 3)) {
+      const user = (JSON.parse(held.body) as { userid: string }).userid;
+      expect(receiver.requests.filter((r) => (JSON.parse(r.body) as { userid: string }).userid === user).length).toBeGreaterThanOrEqual(2);
+    }
   });
 });
