@@ -22,13 +22,12 @@ const STATUS_OF = { succeeded: 'succeeded', retry: 'pending', failed: 'failed' }
  * Writes many attempts in one round trip: updates each user's delivery row and
  * appends to the attempt log. Rows no longer pending (already succeeded,
  * cancelled) are left alone, so a replayed write cannot create a second success.
- * Returns the seqs that were applied.
  *
  * @example
  * await writeAttempts(db, runId, [{ seq: 1, outcome: 'succeeded', httpStatus: 200, … }]);
  */
-export async function writeAttempts(db: Database, runId: string, records: readonly AttemptRecord[]): Promise<number[]> {
-  if (records.length === 0) return [];
+export async function writeAttempts(db: Database, runId: string, records: readonly AttemptRecord[]): Promise<void> {
+  if (records.length === 0) return;
   const rows = records.map((r) => ({
     seq: r.seq,
     status: STATUS_OF[r.outcome],
@@ -42,7 +41,7 @@ export async function writeAttempts(db: Database, runId: string, records: readon
     response_body: r.responseBody,
     next_attempt_at: r.nextAttemptAt?.toISOString() ?? null,
   }));
-  const applied = await db.execute<{ seq: number }>(sql`
+  await db.execute(sql`
     WITH v AS (
       SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(
         seq int, status text, outcome text, attempt_at timestamptz, latency_ms int, http_status int,
@@ -64,14 +63,10 @@ export async function writeAttempts(db: Database, runId: string, records: readon
       FROM v
       WHERE r.run_id = ${runId} AND r.seq = v.seq AND r.status = 'pending'
       RETURNING r.seq, r.attempts
-    ),
-    logged AS (
-      INSERT INTO delivery_attempts (run_id, seq, attempt, started_at, latency_ms, http_status, outcome, error_class, error_message)
-      SELECT ${runId}, v.seq, u.attempts, v.attempt_at, v.latency_ms, v.http_status, v.outcome, v.error_class, v.error_message
-      FROM v JOIN updated u USING (seq)
     )
-    SELECT seq FROM updated`);
-  return applied.map((row) => row.seq);
+    INSERT INTO delivery_attempts (run_id, seq, attempt, started_at, latency_ms, http_status, outcome, error_class, error_message)
+    SELECT ${runId}, v.seq, u.attempts, v.attempt_at, v.latency_ms, v.http_status, v.outcome, v.error_class, v.error_message
+    FROM v JOIN updated u USING (seq)`);
 }
 
 /**
