@@ -2,24 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { deliveryStatuses } from '../db/schema.js';
 import { fieldErrors, notFound } from '../lib/errors.js';
-import { isUuid } from '../lib/ids.js';
-import type { RecipientProfile } from '../webhook/user.js';
-
-/**
- * Finds a user by login id, visitor id or internal id, in that order of preference.
- *
- * @example
- * await findUser(db, 'u-42'); // { id, loginId: 'u-42', visitorId: null, attributes }
- */
-export async function findUser(db: Database, key: string): Promise<RecipientProfile | undefined> {
-  const byId = isUuid(key) ? sql`OR id = ${key}::uuid` : sql``;
-  const [row] = await db.execute<{ id: string; login_id: string | null; visitor_id: string | null; attributes: Record<string, unknown> }>(sql`
-    SELECT id, login_id, visitor_id, attributes FROM users
-    WHERE login_id = ${key} OR visitor_id = ${key} ${byId}
-    ORDER BY (login_id = ${key}) DESC NULLS LAST, (visitor_id = ${key}) DESC NULLS LAST
-    LIMIT 1`);
-  return row ? { id: row.id, loginId: row.login_id, visitorId: row.visitor_id, attributes: row.attributes } : undefined;
-}
+import { findUser } from '../audience/users.js';
 
 const PAGE_MAX = 1000;
 

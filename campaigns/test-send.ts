@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
+import { findUser } from '../audience/users.js';
 import { sendTestRequest, type TestSendResult } from '../channels/test-send.js';
 import type { Database } from '../db/client.js';
 import { channels, type campaigns } from '../db/schema.js';
 import { ApiError, conflict, fieldError, notFound } from '../lib/errors.js';
-import { findUser } from './deliveries.js';
 import { resolveTemplateValues } from './definition.js';
 
 /**
