@@ -17,7 +17,8 @@ export function createAudienceActivities(deps: { db: Database }) {
   async function freezeAudience(input: { runId: string }): Promise<{ total: number; skipped: number }> {
     const heartbeat = setInterval(() => Context.current().heartbeat(), 10_000);
     try {
-      return await db.transaction(async (tx) => {
+      let frozenNow = false;
+      const counts = await db.transaction(async (tx) => {
         const [run] = await tx.select().from(campaignRuns).where(eq(campaignRuns.id, input.runId)).for('update');
         if (!run) throw ApplicationFailure.nonRetryable(`run ${input.runId} does not exist`, 'RunMissing');
         if (run.frozenAt) return { total: run.total ?? 0, skipped: run.skipped ?? 0 };
@@ -39,8 +40,14 @@ export function createAudienceActivities(deps: { db: Database }) {
         const total = counts?.total ?? 0;
         const skipped = counts?.skipped ?? 0;
         await tx.update(campaignRuns).set({ total, skipped, frozenAt: new Date(), updatedAt: new Date() }).where(eq(campaignRuns.id, input.runId));
+        frozenNow = true;
         return { total, skipped };
       });
+      // Fresh statistics before the first outcome write: without them the planner took a new run
+      // for one row and outcome writes degraded to scans of the whole run (writes also carry a seq
+      // range, so a stale estimate cannot make them unbounded either).
+      if (frozenNow) await db.execute(sql`ANALYZE run_recipients`);
+      return counts;
     } finally {
       clearInterval(heartbeat);
     }

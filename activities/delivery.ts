@@ -8,8 +8,9 @@ import type { RunContext, RunContextCache } from '../delivery/context.js';
 import { composeRequest } from '../delivery/compose.js';
 import { batchWebhookIdFor, webhookIdFor } from '../delivery/ids.js';
 import { classifyAttempt } from '../delivery/outcome.js';
+import { createSendLease, type SendLease } from '../delivery/lease.js';
 import { createAttemptBuffer, writeAttempts, type AttemptRecord } from '../delivery/record.js';
-import { deliveryAttempts, deliveryLatency } from '../lib/metrics.js';
+import { deliveryLatency } from '../lib/metrics.js';
 import { sendWebhook, type SendOutcome } from '../webhook/send.js';
 import { TemplateError } from '../webhook/template.js';
 import type { RecipientProfile } from '../webhook/user.js';
@@ -32,6 +33,7 @@ export interface DeliveryDeps {
 }
 
 export type BatchInterruption = 'pause' | 'cancel' | null;
+type SendInterruption = BatchInterruption | 'lease';
 
 async function loadPending(db: Database, runId: string, fromSeq: number, toSeq: number): Promise<Recipient[]> {
   const rows = await db.execute<{
@@ -116,6 +118,19 @@ function recordsFor(ctx: RunContext, recipients: readonly Recipient[], outcome: 
 }
 
 /**
+ * A template that cannot render for this user fails the user; one that ran out
+ * of its render budget (a busy machine, a heavy template) is retried like a
+ * transport failure instead of failing users at random.
+ */
+function templateFailure(ctx: RunContext, recipient: Recipient, error: TemplateError, attemptAt: Date) {
+  if (error.failure === 'broken') return { record: unsent(recipient, 'template_error', error.message, ctx.runId), retryInMs: null, gone: false };
+  const outcome: SendOutcome = { verdict: 'network', status: null, latencyMs: 0, response: null, error: error.message };
+  const [result] = recordsFor(ctx, [recipient], outcome, webhookIdFor(ctx.runId, recipient.userId), attemptAt);
+  const record = { ...result!.record, httpStatus: null, latencyMs: null, errorClass: 'template_limit' };
+  return { ...result!, record };
+}
+
+/**
  * The sending activities. `deliverBatch` makes the first attempt for a whole
  * batch; `deliverOne` is one retry of one user, retried by Temporal.
  */
@@ -138,16 +153,16 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
     const attemptAt = new Date();
     const channel = ctx.definition.channel;
     const rendered: { recipient: Recipient; values: Record<string, unknown> }[] = [];
-    const broken: AttemptRecord[] = [];
+    const unrendered: { record: AttemptRecord; retryInMs: number | null; gone: boolean }[] = [];
     for (const recipient of recipients) {
       try {
-        rendered.push({ recipient, values: await ctx.render(recipient.profile) });
+        rendered.push({ recipient, values: ctx.render(recipient.profile) });
       } catch (error) {
         if (!(error instanceof TemplateError)) throw error;
-        broken.push(unsent(recipient, 'template_error', error.message, ctx.runId));
+        unrendered.push(templateFailure(ctx, recipient, error, attemptAt));
       }
     }
-    if (rendered.length === 0) return { results: broken.map((record) => ({ record, retryInMs: null, gone: false })) };
+    if (rendered.length === 0) return { results: unrendered };
     const userIds = rendered.map((r) => r.recipient.userId);
     const webhookId = channel.format === 'growingio' ? batchWebhookIdFor(ctx.runId, userIds) : webhookIdFor(ctx.runId, userIds[0]!);
     const request = composeRequest({
@@ -160,9 +175,19 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
     const outcome = await sendWebhook(request, { timeoutMs: channel.timeoutMs });
     deliveryLatency.observe(outcome.latencyMs / 1000);
     const results = recordsFor(ctx, rendered.map((r) => r.recipient), outcome, webhookId, attemptAt);
-    for (const r of results) deliveryAttempts.inc({ outcome: r.record.outcome, error_class: r.record.errorClass ?? '' });
     if (results.some((r) => r.gone)) await flagChannel(channel.id);
-    return { results: [...results, ...broken.map((record) => ({ record, retryInMs: null, gone: false }))] };
+    return { results: unrendered.length === 0 ? results : [...results, ...unrendered] };
+  }
+
+  /** The lease of one activity attempt: unique holder per attempt, the channel's timeout for its requests. */
+  function leaseFor(ctx: RunContext, slice: number): SendLease {
+    const info = Context.current().info;
+    return createSendLease(db, {
+      runId: ctx.runId,
+      slice,
+      holder: `${info.workflowExecution?.workflowId}/${info.activityId}#${info.attempt}`,
+      requestTimeoutMs: ctx.definition.channel.timeoutMs,
+    });
   }
 
   /**
@@ -177,59 +202,85 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
   }> {
     const activity = Context.current();
     const ctx = await runs.context(input.runId);
-    const pending = await loadPending(db, input.runId, input.fromSeq, input.toSeq);
-    const now = Date.now();
-    const retries = pending
-      .filter((r) => r.attempts > 0)
-      .map((r) => ({ seq: r.seq, delayMs: Math.max(0, (r.nextAttemptAt?.getTime() ?? now) - now) }));
-    const fresh = pending.filter((r) => r.attempts === 0);
-    const groupSize = ctx.definition.channel.format === 'growingio' ? ctx.definition.channel.batchSize : 1;
-    const groups: Recipient[][] = [];
-    for (let i = 0; i < fresh.length; i += groupSize) groups.push(fresh.slice(i, i + groupSize));
-
-    const buffer = createAttemptBuffer(db, input.runId);
-    let interrupted: BatchInterruption = null;
-    let next = 0;
+    const timeoutMs = ctx.definition.channel.timeoutMs;
+    const lease = leaseFor(ctx, input.fromSeq);
     let done = 0;
-
-    async function sendLoop() {
-      while (next < groups.length && interrupted === null) {
-        if (activity.cancellationSignal.aborted) {
-          interrupted = 'cancel';
-          return;
-        }
-        const control = await runs.control(input.runId);
-        if (control !== 'run') {
-          interrupted = control;
-          return;
-        }
-        // Another lane may have taken the last group while this one awaited the flag.
-        if (next >= groups.length) return;
-        const group = groups[next++]!;
-        if (ctx.expiresAt && Date.now() >= ctx.expiresAt.getTime()) {
-          for (const r of group) buffer.add(unsent(r, 'expired', 'campaign expired before this user was sent to', input.runId));
-          continue;
-        }
-        const { results } = await send(ctx, group);
-        for (const result of results) {
-          buffer.add(result.record);
-          if (result.retryInMs !== null) retries.push({ seq: result.record.seq, delayMs: result.retryInMs });
-        }
-        done += group.length;
-      }
-    }
-
-    const lanes = Math.max(1, Math.min(deps.concurrency, groups.length));
+    let held = false;
+    let leaseLost = false;
     // Heartbeat on a clock, not per send: one slow endpoint must not look like a dead worker.
-    const beat = setInterval(() => activity.heartbeat({ done }), 2_000);
+    // It runs from before the lease wait until after the last outcome is written.
+    let renewing: Promise<void> = Promise.resolve();
+    const beat = setInterval(() => {
+      activity.heartbeat({ done });
+      renewing = renewing.then(async () => {
+        if (!held || leaseLost) return;
+        leaseLost = !(await lease.renew().catch(() => true));
+      });
+    }, 2_000);
     try {
+      await lease.take(activity.cancellationSignal);
+      held = true;
+      // Read only once the lease is ours: an earlier attempt's outcomes are all written by then.
+      const pending = await loadPending(db, input.runId, input.fromSeq, input.toSeq);
+      const now = Date.now();
+      const retries = pending
+        .filter((r) => r.attempts > 0)
+        .map((r) => ({ seq: r.seq, delayMs: Math.max(0, (r.nextAttemptAt?.getTime() ?? now) - now) }));
+      const fresh = pending.filter((r) => r.attempts === 0);
+      const groupSize = ctx.definition.channel.format === 'growingio' ? ctx.definition.channel.batchSize : 1;
+      const groups: Recipient[][] = [];
+      for (let i = 0; i < fresh.length; i += groupSize) groups.push(fresh.slice(i, i + groupSize));
+
+      const buffer = createAttemptBuffer(db, input.runId);
+      let interrupted: SendInterruption = null;
+      let next = 0;
+
+      async function sendLoop() {
+        while (next < groups.length && interrupted === null) {
+          if (activity.cancellationSignal.aborted) {
+            interrupted = 'cancel';
+            return;
+          }
+          const control = await runs.control(input.runId);
+          if (control !== 'run') {
+            interrupted = control;
+            return;
+          }
+          // A lease about to lapse (renewals failing) means another attempt may take over: stop starting requests.
+          if (leaseLost || !lease.mayStart(timeoutMs)) {
+            interrupted = 'lease';
+            return;
+          }
+          // Another lane may have taken the last group while this one awaited the flag.
+          if (next >= groups.length) return;
+          const group = groups[next++]!;
+          if (ctx.expiresAt && Date.now() >= ctx.expiresAt.getTime()) {
+            for (const r of group) buffer.add(unsent(r, 'expired', 'campaign expired before this user was sent to', input.runId));
+            continue;
+          }
+          const { results } = await send(ctx, group);
+          for (const result of results) {
+            buffer.add(result.record);
+            if (result.retryInMs !== null) retries.push({ seq: result.record.seq, delayMs: result.retryInMs });
+          }
+          done += group.length;
+        }
+      }
+
+      const lanes = Math.max(1, Math.min(deps.concurrency, groups.length));
       await Promise.all(Array.from({ length: lanes }, sendLoop));
+      await buffer.flush();
+      if (activity.cancellationSignal.aborted) throw new CancelledFailure('batch cancelled');
+      if (interrupted === 'lease') {
+        // Temporal has given up on this attempt and another one holds (or will take) the batch.
+        throw ApplicationFailure.retryable('lost the send lease of this batch to another attempt', 'LeaseLost');
+      }
+      return { retries, interrupted: interrupted as BatchInterruption };
     } finally {
       clearInterval(beat);
+      await renewing;
+      if (held && !leaseLost) await lease.release().catch(() => {});
     }
-    await buffer.flush();
-    if (activity.cancellationSignal.aborted) throw new CancelledFailure('batch cancelled');
-    return { retries, interrupted };
   }
 
   /**
@@ -243,25 +294,31 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
     // A cancelled run's pending users are closed by the workflow; nothing to send.
     if (control === 'cancel') return 'done';
     const ctx = await runs.context(input.runId);
-    const [recipient] = await loadPending(db, input.runId, input.seq, input.seq);
-    if (!recipient) return 'done';
-    if (ctx.expiresAt && Date.now() >= ctx.expiresAt.getTime()) {
-      await writeAttempts(db, input.runId, [unsent(recipient, 'expired', 'campaign expired before this user could be retried', input.runId)]);
-      return 'failed';
+    const lease = leaseFor(ctx, -input.seq);
+    await lease.take(Context.current().cancellationSignal);
+    try {
+      const [recipient] = await loadPending(db, input.runId, input.seq, input.seq);
+      if (!recipient) return 'done';
+      if (ctx.expiresAt && Date.now() >= ctx.expiresAt.getTime()) {
+        await writeAttempts(db, input.runId, [unsent(recipient, 'expired', 'campaign expired before this user could be retried', input.runId)]);
+        return 'failed';
+      }
+      const { results } = await send(ctx, [recipient]);
+      const result = results[0]!;
+      await writeAttempts(db, input.runId, [result.record]);
+      if (result.record.outcome === 'retry') {
+        throw ApplicationFailure.create({
+          message: `delivery attempt failed (${result.record.errorClass}); will retry`,
+          type: 'DeliveryRetry',
+          nextRetryDelay: result.retryInMs ?? undefined,
+          // An expected, scheduled retry: not an error worth a warning in the worker log.
+          category: ApplicationFailureCategory.BENIGN,
+        });
+      }
+      return result.record.outcome === 'succeeded' ? 'succeeded' : 'failed';
+    } finally {
+      await lease.release().catch(() => {});
     }
-    const { results } = await send(ctx, [recipient]);
-    const result = results[0]!;
-    await writeAttempts(db, input.runId, [result.record]);
-    if (result.record.outcome === 'retry') {
-      throw ApplicationFailure.create({
-        message: `delivery attempt failed (${result.record.errorClass}); will retry`,
-        type: 'DeliveryRetry',
-        nextRetryDelay: result.retryInMs ?? undefined,
-        // An expected, scheduled retry: not an error worth a warning in the worker log.
-        category: ApplicationFailureCategory.BENIGN,
-      });
-    }
-    return result.record.outcome === 'succeeded' ? 'succeeded' : 'failed';
   }
 
   return { deliverBatch, deliverOne };

@@ -1,6 +1,8 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { campaignRuns, campaigns, type CampaignStatus } from '../db/schema.js';
+import { campaignRuns, campaigns, runStatusCounts, type CampaignStatus } from '../db/schema.js';
+import { dropSendLeases } from '../delivery/lease.js';
 import type { RunContextCache, RunControl } from '../delivery/context.js';
 
 /**
@@ -10,9 +12,19 @@ import type { RunContextCache, RunControl } from '../delivery/context.js';
 export function createRunControlActivities(deps: { db: Database; runs: RunContextCache }) {
   const { db, runs } = deps;
 
-  /** Sets the flag sending activities obey; pause and cancel take effect within CONTROL_TTL_MS. */
-  async function setRunControl(input: { runId: string; control: RunControl }): Promise<void> {
-    await db.update(campaignRuns).set({ control: input.control, updatedAt: new Date() }).where(eq(campaignRuns.id, input.runId));
+  /**
+   * Sets the flag sending activities obey (pause and cancel take effect within
+   * CONTROL_TTL_MS) and, when given, the campaign status the API shows, in one
+   * transaction: an operator's pause is acknowledged as soon as this returns.
+   */
+  async function setRunControl(input: { runId: string; control: RunControl; campaignId?: string; status?: CampaignStatus }): Promise<void> {
+    const now = new Date();
+    await db.transaction(async (tx) => {
+      await tx.update(campaignRuns).set({ control: input.control, updatedAt: now }).where(eq(campaignRuns.id, input.runId));
+      if (input.campaignId && input.status) {
+        await tx.update(campaigns).set({ status: input.status, updatedAt: now }).where(eq(campaigns.id, input.campaignId));
+      }
+    });
     runs.invalidateControl(input.runId);
   }
 
@@ -27,7 +39,22 @@ export function createRunControlActivities(deps: { db: Database; runs: RunContex
     }
   }
 
+  /**
+   * Records a run's last status. A run may only complete once every user is in a
+   * final state: whatever went wrong underneath, `completed` with users still
+   * pending would tell the operator a lie, so that fails loudly instead.
+   */
   async function finishRun(input: { campaignId: string; runId: string; status: 'completed' | 'cancelled' | 'failed'; error?: string }): Promise<void> {
+    if (input.status === 'completed') {
+      const [pending] = await db
+        .select({ n: runStatusCounts.n })
+        .from(runStatusCounts)
+        .where(and(eq(runStatusCounts.runId, input.runId), eq(runStatusCounts.status, 'pending')));
+      if (pending && pending.n > 0) {
+        throw ApplicationFailure.nonRetryable(`the run cannot complete: ${pending.n} users are still pending`, 'RunNotSettled');
+      }
+    }
+    await dropSendLeases(db, input.runId);
     const now = new Date();
     await db.transaction(async (tx) => {
       await tx.update(campaignRuns).set({ finishedAt: now, updatedAt: now }).where(eq(campaignRuns.id, input.runId));

@@ -5,6 +5,7 @@ import type { CampaignService } from '../campaigns/store.js';
 import { testCampaignSend } from '../campaigns/test-send.js';
 import type { Database } from '../db/client.js';
 import { notFound } from '../lib/errors.js';
+import type { CampaignProgress } from '../workflows/messages.js';
 import { readJson } from './json.js';
 
 /**
@@ -14,14 +15,21 @@ export function campaignRoutes(deps: { db: Database; campaigns: CampaignService;
   const { db, campaigns } = deps;
   const app = new Hono();
 
-  async function detail(id: string) {
+  /**
+   * The campaign as PostgreSQL knows it (row, run, kept counts: a few indexed
+   * reads). The workflow's own state costs a Temporal query that a busy worker
+   * must answer, so it is included only when asked for (`?live=true`) or when the
+   * caller already has it (an operator control's answer).
+   */
+  async function detail(id: string, live: { query: boolean } | { progress: CampaignProgress | null } = { query: false }) {
     const row = await campaigns.get(id);
-    const [counts, progress, run] = await Promise.all([campaigns.deliveryCounts(row.currentRunId), campaigns.progress(row), campaigns.run(row.currentRunId)]);
+    const progress = 'progress' in live ? Promise.resolve(live.progress) : live.query ? campaigns.progress(row) : Promise.resolve(null);
+    const [counts, run, liveProgress] = await Promise.all([campaigns.deliveryCounts(row.currentRunId), campaigns.run(row.currentRunId), progress]);
     return {
       ...presentCampaign(row),
       run,
       deliveries: counts,
-      progress,
+      progress: liveProgress,
       temporal: row.workflowId
         ? {
             workflowId: row.workflowId,
@@ -41,7 +49,7 @@ export function campaignRoutes(deps: { db: Database; campaigns: CampaignService;
   });
 
   app.get('/:id', async function getCampaign(c) {
-    return c.json(await detail(c.req.param('id')));
+    return c.json(await detail(c.req.param('id'), { query: ['true', '1'].includes(c.req.query('live') ?? '') }));
   });
 
   app.patch('/:id', async function editDraft(c) {
@@ -59,13 +67,13 @@ export function campaignRoutes(deps: { db: Database; campaigns: CampaignService;
   });
 
   app.post('/:id/pause', async function pauseCampaign(c) {
-    await campaigns.pause(c.req.param('id'));
-    return c.json(await detail(c.req.param('id')));
+    const progress = await campaigns.pause(c.req.param('id'));
+    return c.json(await detail(c.req.param('id'), { progress }));
   });
 
   app.post('/:id/resume', async function resumeCampaign(c) {
-    await campaigns.resume(c.req.param('id'));
-    return c.json(await detail(c.req.param('id')));
+    const progress = await campaigns.resume(c.req.param('id'));
+    return c.json(await detail(c.req.param('id'), { progress }));
   });
 
   app.post('/:id/cancel', async function cancelCampaign(c) {

@@ -10,6 +10,7 @@ import { CampaignIdKey, CampaignStatusKey, ChannelIdKey, TriggerTypeKey } from '
 import { campaignWorkflow } from '../workflows/campaign.js';
 import type { CampaignWorkflowInput } from '../workflows/inputs.js';
 import { pauseUpdate, progressQuery, resumeUpdate, type CampaignProgress } from '../workflows/messages.js';
+import { templateRenderProblems } from './template-check.js';
 import { campaignDraftSchema, campaignPatchSchema, resolveSendAt, resolveTemplateValues, type FrozenDefinition } from './definition.js';
 
 /** Statuses in which a campaign still needs its channel and segment. */
@@ -106,6 +107,9 @@ export function createCampaignService(deps: CampaignServiceDeps) {
     else if (!segment) problems.push({ path: 'segmentId', message: 'the segment no longer exists' });
     const resolved = channel ? resolveTemplateValues(channel.templateParams, row.templateValues) : { values: {}, problems: [] };
     problems.push(...resolved.problems);
+    if (channel && segment && resolved.problems.length === 0) {
+      problems.push(...(await templateRenderProblems(db, channel.templateParams, resolved.values, segment, now)));
+    }
     const { sendAt, problem } = resolveSendAt(row.trigger, now);
     if (problem) problems.push({ path: 'trigger.sendAt', message: problem });
     if (row.expiresAt && row.expiresAt.getTime() <= sendAt.getTime()) problems.push({ path: 'expiresAt', message: 'must be after the send time' });
@@ -184,19 +188,19 @@ export function createCampaignService(deps: CampaignServiceDeps) {
     return temporal.workflow.getHandle(row.workflowId);
   }
 
-  async function control(id: string, verb: 'pause' | 'resume') {
+  /** Runs the operator's pause or resume Update; answers the workflow's progress as the Update returned it. */
+  async function control(id: string, verb: 'pause' | 'resume'): Promise<CampaignProgress> {
     const row = await get(id);
     const handle = handleFor(row, verb);
     if (!LIVE_STATUSES.includes(row.status)) throw conflict(`cannot ${verb} a ${row.status} campaign`, [{ path: 'status', message: `is ${row.status}` }]);
     try {
-      await handle.executeUpdate(verb === 'pause' ? pauseUpdate : resumeUpdate);
+      return await handle.executeUpdate(verb === 'pause' ? pauseUpdate : resumeUpdate);
     } catch (error) {
       if (error instanceof WorkflowUpdateFailedError) {
         throw conflict(error.cause?.message ?? `cannot ${verb} this campaign`, [{ path: 'status', message: error.cause?.message ?? 'illegal transition' }]);
       }
       throw await finishedMeanwhile(id, verb, error);
     }
-    return get(id);
   }
 
   /** The run ended between our read and Temporal's answer: a 409, not a 500. */

@@ -84,5 +84,6 @@ describe('worker killed mid-campaign', () => {
       const user = (JSON.parse(held.body) as { userid: string }).userid;
       expect(receiver.requests.filter((r) => (JSON.parse(r.body) as { userid: string }).userid === user).length).toBeGreaterThanOrEqual(2);
     }
-  });
+    // Recovery waits for the heartbeat timeout and then for the dead attempt's send lease to lapse.
+  }, 150_000);
 });

@@ -1,6 +1,5 @@
-import { createHmac } from 'node:crypto';
-import type { ChannelAuth } from '../channels/schema.js';
 import { USER_AGENT, type RequestChannel, type WebhookRequest } from '../webhook/request.js';
+import { basicAuthorization, hexSignature } from '../webhook/signing.js';
 
 /**
  * Builds a GrowingIO-compatible batch request: `{name, templateParam, userAttr,
@@ -31,15 +30,11 @@ export function buildGrowingIoRequest(input: {
     'content-type': 'application/json',
     'user-agent': USER_AGENT,
     'webhook-id': input.webhookId,
-    'x-gio-signature': createHmac('sha256', signingKey(channel.auth)).update(body).digest('hex'),
+    'x-gio-signature': hexSignature(channel.auth, body),
   };
   if (channel.auth.type === 'basic') {
-    headers.authorization = `Basic ${Buffer.from(`${channel.auth.username}:${channel.auth.password}`).toString('base64')}`;
+    headers.authorization = basicAuthorization(channel.auth.username, channel.auth.password);
   }
   // GrowingIO receivers expect a body, so GET channels still POST in this format.
   return { method: channel.method === 'GET' ? 'POST' : channel.method, url: channel.url, headers, body };
-}
-
-function signingKey(auth: ChannelAuth): string {
-  return auth.type === 'secret' ? auth.secret : '';
 }

@@ -12,7 +12,7 @@ const RETRYABLE_STATUS = (status: number) => status === 408 || status === 429 ||
 /**
  * Classifies one send: 2xx succeeds; 408, 429, 5xx and transport failures are
  * retried (honouring Retry-After on 429 and 503); 410 fails and flags the
- * channel; other statuses (3xx, 4xx) fail at once.
+ * channel; other statuses (3xx, 4xx) and requests that cannot be built fail at once.
  *
  * @example
  * classifyAttempt({ verdict: 'non_2xx', status: 429, response: { headers: { 'retry-after': '2' } } });
@@ -23,6 +23,8 @@ export function classifyAttempt(
   now: Date = new Date(),
 ): AttemptOutcome {
   if (outcome.verdict === 'ok') return { kind: 'succeeded' };
+  // A request the client cannot even build fails the same way every time.
+  if (outcome.verdict === 'invalid_request') return { kind: 'failed', errorClass: 'invalid_request', goneForGood: false };
   if (outcome.status === null) return { kind: 'retry', retryAfterMs: null, errorClass: outcome.verdict };
   const errorClass = `http_${outcome.status}`;
   if (RETRYABLE_STATUS(outcome.status)) {

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
+import { deliveryAttempts } from '../lib/metrics.js';
 
 /** The result of one attempt for one user, as it is written. */
 export interface AttemptRecord {
@@ -28,6 +29,17 @@ const STATUS_OF = { succeeded: 'succeeded', retry: 'pending', failed: 'failed' }
  */
 export async function writeAttempts(db: Database, runId: string, records: readonly AttemptRecord[]): Promise<void> {
   if (records.length === 0) return;
+  let fromSeq = records[0]!.seq;
+  let toSeq = fromSeq;
+  const tally = new Map<string, { outcome: string; errorClass: string; n: number }>();
+  for (const r of records) {
+    if (r.seq < fromSeq) fromSeq = r.seq;
+    if (r.seq > toSeq) toSeq = r.seq;
+    const key = `${r.outcome}/${r.errorClass ?? ''}`;
+    const entry = tally.get(key);
+    if (entry) entry.n += 1;
+    else tally.set(key, { outcome: r.outcome, errorClass: r.errorClass ?? '', n: 1 });
+  }
   const rows = records.map((r) => ({
     seq: r.seq,
     status: STATUS_OF[r.outcome],
@@ -61,12 +73,16 @@ export async function writeAttempts(db: Database, runId: string, records: readon
         webhook_id = v.webhook_id,
         response_body = v.response_body
       FROM v
-      WHERE r.run_id = ${runId} AND r.seq = v.seq AND r.status = 'pending'
+      -- The seq range keeps the plan bounded even when the planner misjudges the run's size
+      -- (a freshly frozen run has no statistics and looked like one row).
+      WHERE r.run_id = ${runId} AND r.seq BETWEEN ${fromSeq} AND ${toSeq} AND r.seq = v.seq AND r.status = 'pending'
       RETURNING r.seq, r.attempts
     )
     INSERT INTO delivery_attempts (run_id, seq, attempt, started_at, latency_ms, http_status, outcome, error_class, error_message)
     SELECT ${runId}, v.seq, u.attempts, v.attempt_at, v.latency_ms, v.http_status, v.outcome, v.error_class, v.error_message
     FROM v JOIN updated u USING (seq)`);
+  // Counted per write, not per request: labelled increments cost more than the rest of the bookkeeping.
+  for (const { outcome, errorClass, n } of tally.values()) deliveryAttempts.inc({ outcome, error_class: errorClass }, n);
 }
 
 /**

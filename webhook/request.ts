@@ -1,5 +1,5 @@
-import { Webhook } from 'standardwebhooks';
 import type { ChannelAuth } from '../channels/schema.js';
+import { basicAuthorization, standardSignature } from './signing.js';
 
 export const USER_AGENT = 'hookcast/0.1 (+https://github.com/hookcast/hookcast)';
 
@@ -35,12 +35,14 @@ export function buildWebhookRequest(input: {
   timestamp: Date;
 }): WebhookRequest {
   const { channel, payload, webhookId, timestamp } = input;
-  const url = new URL(channel.url);
+  let url = channel.url;
   let body = '';
   if (channel.method === 'GET') {
+    const withQuery = new URL(channel.url);
     for (const [key, value] of Object.entries(payload)) {
-      url.searchParams.set(key, value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value));
+      withQuery.searchParams.set(key, value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value));
     }
+    url = withQuery.toString();
   } else {
     body = JSON.stringify(payload);
   }
@@ -53,12 +55,11 @@ export function buildWebhookRequest(input: {
     'webhook-timestamp': String(seconds),
   };
   if (channel.auth.type === 'secret') {
-    headers['webhook-signature'] = new Webhook(channel.auth.secret).sign(webhookId, new Date(seconds * 1000), body);
+    headers['webhook-signature'] = standardSignature(channel.auth.secret, webhookId, seconds, body);
   } else if (channel.auth.type === 'basic') {
-    const token = Buffer.from(`${channel.auth.username}:${channel.auth.password}`).toString('base64');
-    headers.authorization = `Basic ${token}`;
+    headers.authorization = basicAuthorization(channel.auth.username, channel.auth.password);
   }
-  return { method: channel.method, url: url.toString(), headers, body };
+  return { method: channel.method, url, headers, body };
 }
 
 /** A copy of a request that is safe to show or store: credentials masked. */

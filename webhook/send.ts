@@ -1,10 +1,11 @@
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
+import type { Readable } from 'node:stream';
 import type { WebhookRequest } from './request.js';
 
 export const RESPONSE_BODY_LIMIT = 4096;
 
 /** Why a request did not get a 2xx, or `ok`. */
-export type Verdict = 'ok' | 'non_2xx' | 'refused' | 'dns' | 'timeout' | 'tls' | 'reset' | 'network';
+export type Verdict = 'ok' | 'non_2xx' | 'refused' | 'dns' | 'timeout' | 'tls' | 'reset' | 'network' | 'invalid_request';
 
 export interface SendOutcome {
   verdict: Verdict;
@@ -55,7 +56,7 @@ export async function sendWebhook(
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
     });
-    const { text, truncated } = await readPrefix(res.body, RESPONSE_BODY_LIMIT);
+    const { text, truncated } = await readPrefix(res.body as unknown as Readable, RESPONSE_BODY_LIMIT);
     return {
       verdict: res.statusCode >= 200 && res.statusCode < 300 ? 'ok' : 'non_2xx',
       status: res.statusCode,
@@ -75,27 +76,43 @@ export async function sendWebhook(
   }
 }
 
-async function readPrefix(body: Dispatcher.ResponseData['body'], limit: number) {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let truncated = false;
-  for await (const chunk of body) {
-    const buf = chunk as Buffer;
-    if (size + buf.length > limit) {
-      chunks.push(buf.subarray(0, limit - size));
-      size = limit;
-      truncated = true;
-      break;
-    }
-    chunks.push(buf);
-    size += buf.length;
-  }
-  if (truncated) {
-    // Drain a modest remainder so the connection can be reused; past that, drop it.
-    await body.dump({ limit: 64 * 1024 }).catch(() => {});
-  }
-  // A multi-byte character cut at the limit decodes as U+FFFD, which is fine for a preview.
-  return { text: Buffer.concat(chunks).toString('utf8'), truncated };
+/**
+ * Reads the first `limit` bytes of a response body. Plain stream events rather
+ * than an async iterator: this runs once per delivery, and the iterator's
+ * promise per chunk showed up in CPU profiles.
+ */
+function readPrefix(body: Readable, limit: number): Promise<{ text: string; truncated: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let truncated = false;
+    let discarded = 0;
+    const done = () => {
+      // A multi-byte character cut at the limit decodes as U+FFFD, which is fine for a preview.
+      resolve({ text: chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'), truncated });
+    };
+    body.on('data', (chunk: Buffer) => {
+      if (truncated) {
+        discarded += chunk.length;
+        // Drain a modest remainder so the connection can be reused; past that, drop it.
+        if (discarded > 64 * 1024) {
+          body.destroy();
+          done();
+        }
+        return;
+      }
+      if (size + chunk.length > limit) {
+        chunks.push(chunk.subarray(0, limit - size));
+        size = limit;
+        truncated = true;
+        return;
+      }
+      chunks.push(chunk);
+      size += chunk.length;
+    });
+    body.once('end', done);
+    body.once('error', (error) => (truncated ? done() : reject(error)));
+  });
 }
 
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
@@ -125,6 +142,9 @@ function errorCodes(error: unknown): string[] {
 
 /** Maps a transport error (undici, net, dns, tls) to a verdict. */
 export function classifyTransportError(error: unknown): Verdict {
+  // undici refuses to build some requests (a header value it cannot send, a header it manages itself):
+  // no retry can fix that, so it is its own verdict.
+  if (error instanceof undiciErrors.InvalidArgumentError || error instanceof undiciErrors.NotSupportedError) return 'invalid_request';
   if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) return 'timeout';
   if (error instanceof undiciErrors.ConnectTimeoutError) return 'timeout';
   const codes = errorCodes(error);
@@ -145,6 +165,7 @@ const VERDICT_TEXT: Record<Verdict, string> = {
   tls: 'the TLS handshake failed',
   reset: 'the connection was closed or reset before a complete answer',
   network: 'the request failed on the network',
+  invalid_request: 'the request could not be built (a header or value the HTTP client refuses to send)',
 };
 
 function describeTransportError(verdict: Verdict, error: unknown): string {

@@ -8,7 +8,9 @@ import {
   isCancellation,
   log,
   ParentClosePolicy,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   startChild,
   upsertSearchAttributes,
@@ -25,6 +27,19 @@ const control = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
+
+/**
+ * Operator controls run as local activities: an Update is acknowledged in the
+ * same workflow task, without waiting in the task queue behind a busy worker's
+ * sends (a pause took 4.8 s to acknowledge at full speed when it did).
+ */
+const localControl = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds' },
+});
+
+/** Marks histories written after operator controls became local activities (older ones replay the old path). */
+const FAST_CONTROLS_PATCH = 'fast-operator-controls';
 
 // Freezing a 10M-user audience is one INSERT … SELECT that can take minutes.
 const audience = proxyActivities<Activities>({
@@ -76,10 +91,31 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
 
   setHandler(progressQuery, progress);
 
+  /**
+   * Tells the running batches about a pause or resume. Not awaited by the
+   * Update: the flag in PostgreSQL already stops new requests; the signal only
+   * spares a batch its wait. A batch that ended meanwhile cannot take it: fine.
+   */
+  function signalBatches(pausing: boolean) {
+    for (const child of inFlight.values()) void child.signal(batchPausedSignal, pausing).catch(() => {});
+  }
+
+  /** Sets the sending flag and the campaign's status in one local activity, then tells the batches. */
+  async function applyControl(pausing: boolean, next: RunStatus) {
+    await localControl.setRunControl({ runId: input.runId, control: pausing ? 'pause' : 'run', campaignId: input.campaignId, status: next });
+    status = next;
+    upsertSearchAttributes([{ key: CampaignStatusKey, value: next }]);
+    signalBatches(pausing);
+  }
+
   setHandler(
     pauseUpdate,
     async function pause() {
       paused = true;
+      if (patched(FAST_CONTROLS_PATCH)) {
+        await applyControl(true, 'paused');
+        return progress();
+      }
       // Gate the sending activities first: the update is acknowledged only once no new request can start.
       await gateSends(true);
       await setStatus('paused');
@@ -96,8 +132,13 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     resumeUpdate,
     async function resume() {
       // Past the expiry, resuming only lets the batches close: the activities send nothing after it.
-      await gateSends(false);
-      await setStatus(total === null && Date.now() < sendAt ? 'scheduled' : 'running');
+      const next = total === null && Date.now() < sendAt ? 'scheduled' : 'running';
+      if (patched(FAST_CONTROLS_PATCH)) {
+        await applyControl(false, next);
+      } else {
+        await gateSends(false);
+        await setStatus(next);
+      }
       paused = false;
       return progress();
     },

@@ -123,3 +123,22 @@ export const runStatusCounts = pgTable(
   },
   (t) => [primaryKey({ columns: [t.runId, t.status] })],
 );
+
+/**
+ * Which attempt of a sending activity may send for a slice of a run (a batch,
+ * or one user's retries) right now. Temporal retries an activity it believes
+ * dead, but the old attempt may still be sending or writing outcomes; the lease
+ * makes the new attempt wait until the old one is done or provably gone, so a
+ * retry never resends what an earlier attempt is still sending (delivery/lease.ts).
+ */
+export const sendLeases = pgTable(
+  'send_leases',
+  {
+    runId: uuid('run_id').notNull(),
+    /** A batch's first audience position, or minus the position for one user's retries. */
+    slice: integer('slice').notNull(),
+    holder: text('holder').notNull(),
+    expiresAt: at('expires_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.slice] })],
+);
