@@ -61,6 +61,9 @@ describe('operator controls', () => {
     expect(seenWhilePaused).toBeLessThan(USERS);
     const mid = await api.call('GET', `/api/campaigns/${id}`);
     expect(mid.body.status).toBe('paused');
+    // Plain reads come from PostgreSQL; the workflow's live state is asked for explicitly.
+    expect(mid.body.progress).toBeNull();
+    expect((await api.call('GET', `/api/campaigns/${id}?live=true`)).body.progress).toMatchObject({ status: 'paused', total: USERS });
     // Requests in flight at the pause finished and were recorded.
     expect(mid.body.deliveries.succeeded).toBe(seenWhilePaused);
     expect((await api.call('POST', `/api/campaigns/${id}/pause`)).status).toBe(409);
