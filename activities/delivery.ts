@@ -166,7 +166,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
     const userIds = rendered.map((r) => r.recipient.userId);
     const webhookId = channel.format === 'growingio' ? batchWebhookIdFor(ctx.runId, userIds) : webhookIdFor(ctx.runId, userIds[0]!);
     const request = composeRequest({
-      channel: { ...channel, ...ctx.channel },
+      channel: ctx.compose,
       recipients: rendered.map((r) => ({ profile: r.recipient.profile, values: r.values })),
       templateValues: ctx.definition.templateValues,
       webhookId,

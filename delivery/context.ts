@@ -5,6 +5,7 @@ import type { ChannelAuth } from '../channels/schema.js';
 import type { Database } from '../db/client.js';
 import { campaignRuns, channels } from '../db/schema.js';
 import type { RequestChannel } from '../webhook/request.js';
+import type { ComposeChannel } from './compose.js';
 import { compileTemplateValues, type TemplateRenderer } from '../webhook/template.js';
 
 export type RunControl = 'run' | 'pause' | 'cancel';
@@ -15,6 +16,8 @@ export interface RunContext {
   definition: FrozenDefinition;
   /** Frozen request shape plus the channel's current credentials. */
   channel: RequestChannel;
+  /** Everything composing a request needs, merged once per run rather than once per request. */
+  compose: ComposeChannel;
   expiresAt: Date | null;
   render: TemplateRenderer;
 }
@@ -44,11 +47,13 @@ export function createRunContextCache(db: Database) {
     const [live] = await db.select({ auth: channels.auth }).from(channels).where(eq(channels.id, definition.channel.id));
     if (!live) throw ApplicationFailure.nonRetryable(`channel ${definition.channel.id} no longer exists`, 'ChannelMissing');
     const auth: ChannelAuth = live.auth;
+    const channel: RequestChannel = { url: definition.channel.url, method: definition.channel.method, headers: definition.channel.headers, auth };
     return {
       runId,
       campaignId: run.campaignId,
       definition,
-      channel: { url: definition.channel.url, method: definition.channel.method, headers: definition.channel.headers, auth },
+      channel,
+      compose: { ...definition.channel, ...channel },
       expiresAt: run.expiresAt,
       render: compileTemplateValues(definition.channel.templateParams, definition.templateValues),
     };

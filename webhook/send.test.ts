@@ -11,7 +11,7 @@ afterAll(() => receiver.close());
 
 describe('sendWebhook', () => {
   it('reports a request the HTTP client refuses to build as invalid_request, which is never retried', async () => {
-    for (const headers of [{ 'x-note': '中文值' }, { 'x-note': 'a\u0000b' }, { expect: '100-continue' }, { upgrade: 'h2c' }, { 'transfer-encoding': 'chunked' }]) {
+    for (const headers of <Record<string, string>[]>[{ 'x-note': '中文值' }, { 'x-note': 'a\u0000b' }, { expect: '100-continue' }, { upgrade: 'h2c' }, { 'transfer-encoding': 'chunked' }]) {
       const outcome = await sendWebhook({ method: 'POST', url: `${receiver.url}/h`, headers, body: '{}' }, { timeoutMs: 1_000 });
       expect(outcome.verdict).toBe('invalid_request');
       expect(classifyAttempt(outcome)).toMatchObject({ kind: 'failed', errorClass: 'invalid_request' });
