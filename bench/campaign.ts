@@ -11,15 +11,18 @@
  * Options: --batch 500 --window 8 --concurrency 32 (per batch) --timeout-s 600
  * (per size: then the campaign is cancelled and the size reported as timed
  * out) --raw-requests 30000 --cpu-prof [--cpu-prof-dir DIR] (or
- * BENCH_CPU_PROF=DIR): profile the worker and print its top self-time functions.
+ * BENCH_CPU_PROF=DIR): a CPU profile of the worker's main thread during each
+ * size (through the inspector, so start-up is not in it), saved as
+ * DIR/worker-<size>.cpuprofile and summarized (top `--top 15` self-time
+ * functions and files).
  *
  * Prints figures; asserts nothing.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatProfileSummary, summarizeProfile, type CpuProfile } from './cpu-profile.js';
+import { formatProfileSummary, summarizeProfile } from './cpu-profile.js';
 import {
   benchCampaigns,
   cpuSeconds,
@@ -28,7 +31,6 @@ import {
   launchCampaign,
   logger,
   markdownTable,
-  newestCpuProfile,
   peakRssMiB,
   positive,
   PostgresCpuMeter,
@@ -65,6 +67,7 @@ function options() {
     ? [positive('users', values.users, 0)]
     : (values.sizes ?? '1000,10000,20000,50000,100000').split(',').map((s) => positive('sizes', s.trim(), 0));
   const profileDir = values['cpu-prof-dir'] ?? process.env.BENCH_CPU_PROF ?? (values['cpu-prof'] ? mkdtempSync(join(tmpdir(), 'hookcast-prof-')) : undefined);
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
   return {
     sizes,
     fanOut: { batchSize: positive('batch', values.batch, 500), window: positive('window', values.window, 8), childrenPerExecution: 400 } satisfies FanOut,
@@ -101,6 +104,8 @@ interface SizeFigures {
   workerPeakRssMiB: number;
   workerWarnings: number;
   recipientsAnalyzedBeforeLaunch: string;
+  /** Busy (non-idle) time of the worker's main thread in its CPU profile, per delivery. */
+  profiledBusyMsPerDelivery?: number;
 }
 
 const round = (value: number, digits = 0) => Number(value.toFixed(digits));
@@ -112,9 +117,8 @@ async function main() {
   const bench = await freshDatabase('hookcast_bench_campaign');
   const receiver = await startReceiver();
   const temporal = await startTemporal(say);
-  const profileStart = Date.now();
-  const worker = await spawnWorker({ bench, temporal, concurrency: opts.concurrency, cpuProfDir: opts.profileDir, log: say });
-  say(`worker is polling (pid ${worker.pid}${opts.profileDir ? `, profiling into ${opts.profileDir}` : ''})`);
+  const worker = await spawnWorker({ bench, temporal, concurrency: opts.concurrency, profile: opts.profileDir !== undefined, log: say });
+  say(`worker is polling (pid ${worker.pid}${opts.profileDir ? `; CPU profiles of each size go to ${opts.profileDir}` : ''})`);
   const campaigns = benchCampaigns(bench, temporal, opts.fanOut);
   const pgCpu = new PostgresCpuMeter(bench.admin, bench.name);
   const results: SizeFigures[] = [];
@@ -131,6 +135,7 @@ async function main() {
       const workerCpuBefore = cpuSeconds(worker.pid);
       const warningsBefore = worker.warnings.length;
       pgCpu.start();
+      await worker.profiler?.start();
       const started = performance.now();
       const launched = await launchCampaign(campaigns, { name: `bench ${cohort}`, segmentId, channelId });
       const ended = await waitForEnd(campaigns, launched.id, opts.timeoutS * 1000);
@@ -148,6 +153,7 @@ async function main() {
       }
       const workerCpu = cpuSeconds(worker.pid) - workerCpuBefore;
       const postgres = await pgCpu.stop();
+      const profile = await worker.profiler?.stop();
       const received = await receiver.statsOf(`/${cohort}`);
       const footprint = await runFootprint(temporal.client, launched.workflowId, counts.total, opts.fanOut.batchSize);
       const perSecond = succeededInTime / seconds;
@@ -177,6 +183,14 @@ async function main() {
         workerWarnings: worker.warnings.length - warningsBefore,
         recipientsAnalyzedBeforeLaunch: statistics.analyzed ? `${statistics.analyzed.toISOString()} (${statistics.modified} modified since)` : 'never',
       };
+      if (profile && opts.profileDir) {
+        const file = join(opts.profileDir, `worker-${cohort}.cpuprofile`);
+        writeFileSync(file, JSON.stringify(profile));
+        const summary = summarizeProfile(profile, { top: opts.top });
+        figures.profiledBusyMsPerDelivery = round(summary.busyMs / Math.max(1, counts.succeeded), 3);
+        say(`size ${users}: worker main-thread CPU profile (activities; workflow threads and the Rust core are not in it): ${file}`);
+        for (const line of formatProfileSummary(summary)) console.log(line);
+      }
       results.push(figures);
       say(`size ${users}: campaign ${status}: ${counts.succeeded}/${counts.total} succeeded in ${figures.seconds} s`);
       say(`size ${users}: duplicates: ${figures.duplicates} (must be 0); requests ${figures.requests}, distinct webhook-ids ${figures.distinctWebhookIds}`);
@@ -195,7 +209,7 @@ async function main() {
   say('summary (paste into the README):');
   console.log(
     markdownTable(
-      ['users', 'outcome', 'deliveries/s', 'raw loop/s', 'ratio', 'requests', 'distinct ids', 'duplicates', 'worker CPU ms/delivery', 'PostgreSQL CPU ms/delivery', 'activities/delivery', 'activity retries', 'parent history', 'worker peak RSS MiB'],
+      ['users', 'outcome', 'deliveries/s', 'raw loop/s', 'ratio', 'requests', 'distinct ids', 'duplicates', 'worker CPU ms/delivery', 'PostgreSQL CPU ms/delivery', 'activities/delivery', 'activity retries', 'parent history', 'worker peak RSS MiB', ...(opts.profileDir ? ['profiled main-thread ms/delivery'] : [])],
       results.map((r) => [
         r.users.toLocaleString('en-US'),
         r.timedOut ? `**timed out** (${r.succeeded.toLocaleString('en-US')} succeeded)` : `${r.status} in ${r.seconds} s`,
@@ -211,21 +225,13 @@ async function main() {
         r.activityRetries,
         `${r.parentLargestHistory}${r.parentRuns > 1 ? ` (${r.parentRuns} runs)` : ''}`,
         r.workerPeakRssMiB,
+        ...(opts.profileDir ? [r.profiledBusyMsPerDelivery?.toFixed(3) ?? ''] : []),
       ]),
     ),
   );
   const duplicates = results.reduce((sum, r) => sum + r.duplicates, 0);
   say(`duplicates over all sizes: ${duplicates} (must be 0); timed out sizes: ${results.filter((r) => r.timedOut).length}`);
 
-  if (opts.profileDir) {
-    const file = newestCpuProfile(opts.profileDir, profileStart);
-    if (!file) say(`no .cpuprofile written into ${opts.profileDir} (did the worker exit cleanly?)`);
-    else {
-      say(`worker CPU profile (all sizes together): ${file}`);
-      const summary = summarizeProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, { top: opts.top });
-      for (const line of formatProfileSummary(summary)) console.log(line);
-    }
-  }
 }
 
 main().then(

@@ -5,8 +5,7 @@
  * readings (CPU seconds, peak RSS) the figures are made of.
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import postgres from 'postgres';
@@ -19,6 +18,7 @@ import { segments } from '../db/schema.js';
 import { resolveTemporalCli } from '../temporal/cli.js';
 import { startDevServer, type DevServer } from '../temporal/dev-server.js';
 import { freePort } from '../test/ports.js';
+import { connectProfiler, inspectorUrl, type Profiler } from './inspector.js';
 import type { ReceiverQuery, ReceiverStats } from './receiver-protocol.js';
 
 export { markdownTable, percentile } from './stats.js';
@@ -264,7 +264,9 @@ export interface WorkerProcess {
   proc: ChildProcess;
   /** Warning and error log lines seen so far. */
   warnings: string[];
-  /** SIGTERM, then waits for the exit (and so for a --cpu-prof profile to be written); SIGKILL after `graceMs`. */
+  /** With `profile`: CPU profiles of the worker's main thread (activities), one phase at a time. */
+  profiler?: Profiler;
+  /** SIGTERM, then waits for the exit; SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -282,11 +284,13 @@ function waitExit(proc: ChildProcess, graceMs: number): Promise<void> {
 
 /**
  * The worker as its own process (`worker/main.ts`), resolved once it logs
- * "worker polling", so start-up (bundling workflows) is not counted.
+ * "worker polling", so start-up (bundling workflows) is not counted. With
+ * `profile` it listens for an inspector on a free loopback port, and the
+ * returned profiler takes CPU profiles of chosen phases only.
  */
-export async function spawnWorker(options: { bench: BenchDatabase; temporal: BenchTemporal; concurrency: number; cpuProfDir?: string; log: Log }): Promise<WorkerProcess> {
-  const profile = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [];
-  const proc = spawn(process.execPath, [...profile, '--import', 'tsx', here('../worker/main.ts')], {
+export async function spawnWorker(options: { bench: BenchDatabase; temporal: BenchTemporal; concurrency: number; profile?: boolean; log: Log }): Promise<WorkerProcess> {
+  const inspect = options.profile ? ['--inspect=127.0.0.1:0'] : [];
+  const proc = spawn(process.execPath, [...inspect, '--import', 'tsx', here('../worker/main.ts')], {
     env: {
       ...process.env,
       DATABASE_URL: options.bench.url,
@@ -295,7 +299,20 @@ export async function spawnWorker(options: { bench: BenchDatabase; temporal: Ben
       DELIVERY_CONCURRENCY: String(options.concurrency),
       LOG_LEVEL: 'info',
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const inspectorAt = new Promise<string>((resolve) => {
+    proc.stderr!.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      const url = inspectorUrl(text);
+      if (url) resolve(url);
+      // The inspector's own notices are noise; anything else is the worker's.
+      const rest = text
+        .split('\n')
+        .filter((line) => line && !/Debugger (listening|attached|ending)|Waiting for the debugger|For help, see: https:\/\/nodejs.org/.test(line))
+        .join('\n');
+      if (rest) process.stderr.write(`${rest}\n`);
+    });
   });
   const warnings: string[] = [];
   await new Promise<void>((resolve, reject) => {
@@ -315,7 +332,17 @@ export async function spawnWorker(options: { bench: BenchDatabase; temporal: Ben
     });
     proc.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
   });
-  return { pid: proc.pid!, proc, warnings, stop: (graceMs = 60_000) => waitExit(proc, graceMs) };
+  const profiler = options.profile ? await connectProfiler(await inspectorAt) : undefined;
+  return {
+    pid: proc.pid!,
+    proc,
+    warnings,
+    profiler,
+    stop: (graceMs = 60_000) => {
+      profiler?.close();
+      return waitExit(proc, graceMs);
+    },
+  };
 }
 
 export interface ApiProcess {
@@ -468,13 +495,3 @@ export async function runFootprint(client: Client, workflowId: string, total: nu
 
 // ---------------------------------------------------------------------------
 // Figures
-
-/** The newest `.cpuprofile` in `dir` written after `since` (epoch ms). */
-export function newestCpuProfile(dir: string, since: number): string | undefined {
-  const files = readdirSync(dir)
-    .filter((name) => name.endsWith('.cpuprofile'))
-    .map((name) => ({ path: join(dir, name), mtime: statSync(join(dir, name)).mtimeMs }))
-    .filter((file) => file.mtime >= since)
-    .sort((a, b) => b.mtime - a.mtime);
-  return files[0]?.path;
-}
