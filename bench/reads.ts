@@ -126,8 +126,9 @@ async function main() {
       await sleep(200);
       status = (await campaigns.get(launched.id)).status;
     }
-    const loaded = await readers.stop();
     const seconds = (performance.now() - started) / 1000;
+    // Waits for the requests in flight, so the slowest answers are counted too.
+    const loaded = await readers.stop();
     const counts = await campaigns.deliveryCounts(launched.runId);
     const received = await receiver.statsOf('/reads');
     say(`campaign ${status}: ${counts.succeeded}/${counts.total} succeeded in ${seconds.toFixed(1)} s (${Math.round(counts.succeeded / seconds)} deliveries/s while read); duplicates: ${received.duplicates} (must be 0)`);
