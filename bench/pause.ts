@@ -76,8 +76,8 @@ interface Cycle {
   withinGrace: number;
   /** Arrivals in [ack + 1 s, resume call): must be 0. */
   late: number;
-  /** When the last late request arrived, ms after the acknowledgement. */
-  lastLateMs: number | null;
+  /** The last arrival before the resume call, ms after the pause call (to the next 50 ms); null: none since the call. */
+  lastArrivalMs: number | null;
 }
 
 async function post(url: string): Promise<{ status: number; body: string }> {
@@ -126,17 +126,14 @@ async function main() {
       await sleep(opts.pausedS * 1000);
       const resumeAt = Date.now();
       const [duringCall, withinGrace, late] = await receiver.windows(PATH, [callAt, ackAt, ackAt + GRACE_MS, resumeAt]);
-      // Where the last late arrival fell, to tell "slightly over 1 s" from "never stopped".
-      let lastLateMs: number | null = null;
-      if (late! > 0) {
-        const edges = Array.from({ length: Math.ceil((resumeAt - ackAt - GRACE_MS) / 100) + 1 }, (_, i) => Math.min(resumeAt, ackAt + GRACE_MS + i * 100));
-        const counts = await receiver.windows(PATH, edges);
-        const lastWindow = counts.findLastIndex((n) => n > 0);
-        lastLateMs = GRACE_MS + (lastWindow + 1) * 100;
-      }
-      const row: Cycle = { cycle, ackMs: ackAt - callAt, status: answer.status, duringCall: duringCall!, withinGrace: withinGrace!, late: late!, lastLateMs };
+      // When sending actually stopped, to set the gate (requests) apart from the answer (ack).
+      const step = 50;
+      const edges = Array.from({ length: Math.ceil((resumeAt - callAt) / step) + 1 }, (_, i) => Math.min(resumeAt, callAt + i * step));
+      const lastWindow = (await receiver.windows(PATH, edges)).findLastIndex((n) => n > 0);
+      const lastArrivalMs = lastWindow < 0 ? null : (lastWindow + 1) * step;
+      const row: Cycle = { cycle, ackMs: ackAt - callAt, status: answer.status, duringCall: duringCall!, withinGrace: withinGrace!, late: late!, lastArrivalMs };
       cycles.push(row);
-      say(`cycle ${cycle}: ack ${row.ackMs} ms (HTTP ${row.status}); arrivals: ${row.duringCall} during the call, ${row.withinGrace} within 1 s after the ack, ${row.late} later (must be 0)${lastLateMs ? `, the last one < ${lastLateMs} ms after the ack` : ''}`);
+      say(`cycle ${cycle}: ack ${row.ackMs} ms (HTTP ${row.status}); arrivals: ${row.duringCall} during the call, ${row.withinGrace} within 1 s after the ack, ${row.late} later (must be 0); the last request arrived < ${row.lastArrivalMs ?? '-'} ms after the pause call`);
       const resumed = await post(`${api.url}/api/campaigns/${launched.id}/resume`);
       if (resumed.status !== 200) say(`cycle ${cycle}: resume answered ${resumed.status}: ${resumed.body.slice(0, 300)}`);
     }
@@ -157,12 +154,13 @@ async function main() {
 
   const acks = cycles.filter((c) => c.status === 200).map((c) => c.ackMs).sort((a, b) => a - b);
   const late = cycles.reduce((sum, c) => sum + c.late, 0);
+  const stops = cycles.map((c) => c.lastArrivalMs ?? 0).sort((x, y) => x - y);
   say('per cycle:');
-  console.log(markdownTable(['cycle', 'ack ms', 'HTTP', 'during the call', 'within 1 s after ack', 'later than 1 s (must be 0)'], cycles.map((c) => [c.cycle, c.ackMs, c.status, c.duringCall, c.withinGrace, c.late])));
+  console.log(markdownTable(['cycle', 'ack ms', 'HTTP', 'requests during the call', 'within 1 s after ack', 'later than 1 s (must be 0)', 'last request after the call, ms'], cycles.map((c) => [c.cycle, c.ackMs, c.status, c.duringCall, c.withinGrace, c.late, c.lastArrivalMs === null ? '-' : `< ${c.lastArrivalMs}`])));
   say('summary (paste into the README):');
   console.log(
     markdownTable(
-      ['users', 'cycles', 'ack p50 ms', 'ack p95 ms', 'ack max ms', 'requests during the pause call (mean / max)', 'late requests (must be 0)'],
+      ['users', 'cycles', 'ack p50 ms', 'ack p95 ms', 'ack max ms', 'requests during the pause call (mean / max)', 'last request after the call, ms (p50 / max)', 'late requests (must be 0)'],
       [
         [
           opts.users.toLocaleString('en-US'),
@@ -171,6 +169,7 @@ async function main() {
           `**${percentile(acks, 95)}**`,
           acks.at(-1) ?? NaN,
           `${Math.round(cycles.reduce((s, c) => s + c.duringCall, 0) / Math.max(1, cycles.length))} / ${Math.max(0, ...cycles.map((c) => c.duringCall))}`,
+          `${percentile(stops, 50)} / ${stops.at(-1) ?? NaN}`,
           `**${late}**`,
         ],
       ],
