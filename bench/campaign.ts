@@ -209,7 +209,7 @@ async function main() {
   say('summary (paste into the README):');
   console.log(
     markdownTable(
-      ['users', 'outcome', 'deliveries/s', 'raw loop/s', 'ratio', 'requests', 'distinct ids', 'duplicates', 'worker CPU ms/delivery', 'PostgreSQL CPU ms/delivery', 'activities/delivery', 'activity retries', 'parent history', 'worker peak RSS MiB', ...(opts.profileDir ? ['profiled main-thread ms/delivery'] : [])],
+      ['users', 'outcome', 'deliveries/s', 'raw loop/s', 'ratio', 'requests', 'distinct ids', 'duplicates', 'CPU s, worker / PostgreSQL', 'worker CPU ms/delivery', 'PostgreSQL CPU ms/delivery', 'activities/delivery', 'activity retries', 'parent history', 'worker peak RSS MiB', ...(opts.profileDir ? ['profiled main-thread ms/delivery'] : [])],
       results.map((r) => [
         r.users.toLocaleString('en-US'),
         r.timedOut ? `**timed out** (${r.succeeded.toLocaleString('en-US')} succeeded)` : `${r.status} in ${r.seconds} s`,
@@ -219,6 +219,7 @@ async function main() {
         r.requests.toLocaleString('en-US'),
         r.distinctWebhookIds.toLocaleString('en-US'),
         `**${r.duplicates.toLocaleString('en-US')}**`,
+        `${r.workerCpuSeconds} / ${r.postgresCpuSeconds}`,
         r.workerCpuMsPerDelivery.toFixed(3),
         r.postgresCpuMsPerDelivery.toFixed(3),
         r.activitiesPerDelivery.toFixed(4),
