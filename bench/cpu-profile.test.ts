@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatProfileSummary, selfTimeByNode, shortUrl, summarizeProfile, type CpuProfile } from './cpu-profile.js';
+import { formatProfileSummary, selfTimeByNode, shortUrl, sourceMapResolver, summarizeProfile, type CpuProfile } from './cpu-profile.js';
 
 /** root → main → (work, send); plus idle, GC and program, as V8 lays them out. */
 const profile: CpuProfile = {
@@ -59,5 +59,23 @@ describe('cpu profile summary', () => {
     expect(lines[0]).toBe('profile: 0.0 s sampled, 0.0 s busy, 0.0 s idle (20.0%)');
     expect(lines).toContainEqual(expect.stringContaining('50.0%  work delivery/record.ts:42'));
     expect(lines.filter((line) => line.startsWith('  '))).toHaveLength(4);
+  });
+
+  it('reports original lines through inline source maps, as tsx writes them', () => {
+    // Generated line 0: column 0 comes from original line 0, column 10 from original line 5.
+    const map = { version: 3, sources: ['x.ts'], names: [], mappings: 'AAAA,UAKA' };
+    const resolve = sourceMapResolver(
+      new Map([
+        ['7', `data:application/json;base64,${Buffer.from(JSON.stringify(map)).toString('base64')}`],
+        ['8', 'x.js.map'],
+      ]),
+    );
+    expect(resolve({ functionName: 'f', url: 'file:///repo/x.ts', lineNumber: 0, columnNumber: 12, scriptId: '7' })).toBe(6);
+    expect(resolve({ functionName: 'g', url: 'file:///repo/x.ts', lineNumber: 0, columnNumber: 3, scriptId: '7' })).toBe(1);
+    expect(resolve({ functionName: 'h', url: 'file:///repo/y.js', lineNumber: 0, columnNumber: 3, scriptId: '8' })).toBeUndefined();
+    expect(resolve({ functionName: 'i', url: 'file:///repo/z.js', lineNumber: 0, columnNumber: 3, scriptId: '9' })).toBeUndefined();
+
+    const summary = summarizeProfile(profile, { root: '/repo', top: 1, resolveLine: (frame) => (frame.functionName === 'work' ? 120 : undefined) });
+    expect(summary.functions[0]!.name).toBe('work delivery/record.ts:120');
   });
 });

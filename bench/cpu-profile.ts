@@ -1,7 +1,9 @@
 /**
- * Reads a V8 `.cpuprofile` (what `node --cpu-prof` writes) and sums self time
- * per function and per file, so a benchmark can print where the CPU went.
+ * Reads a V8 `.cpuprofile` (what `node --cpu-prof` or the inspector's
+ * Profiler domain gives) and sums self time per function and per file, so a
+ * benchmark can print where the CPU went.
  */
+import { SourceMap, type SourceMapPayload } from 'node:module';
 
 export interface CpuProfileNode {
   id: number;
@@ -16,6 +18,40 @@ export interface CpuProfile {
   endTime: number;
   samples?: number[];
   timeDeltas?: number[];
+}
+
+type CallFrame = CpuProfileNode['callFrame'];
+
+/** The original (1-based) line of a generated frame, when a source map knows it. */
+export type LineResolver = (frame: CallFrame) => number | undefined;
+
+/**
+ * A resolver from the source maps of the profiled process's scripts (scriptId
+ * → `sourceMapURL`, as the inspector's `Debugger.scriptParsed` reports them).
+ * tsx compiles TypeScript to one long line with an inline map, so without it
+ * every hookcast function would show as line 1.
+ */
+export function sourceMapResolver(sourceMapUrls: ReadonlyMap<string, string>): LineResolver {
+  const maps = new Map<string, SourceMap | null>();
+  const load = (scriptId: string): SourceMap | null => {
+    const url = sourceMapUrls.get(scriptId);
+    if (!url?.startsWith('data:')) return null;
+    const comma = url.indexOf(',');
+    const data = url.slice(comma + 1);
+    try {
+      const text = url.slice(0, comma).endsWith(';base64') ? Buffer.from(data, 'base64').toString('utf8') : decodeURIComponent(data);
+      return new SourceMap(JSON.parse(text) as SourceMapPayload);
+    } catch {
+      return null;
+    }
+  };
+  return (frame) => {
+    if (frame.scriptId === undefined || frame.lineNumber < 0) return undefined;
+    const id = String(frame.scriptId);
+    if (!maps.has(id)) maps.set(id, load(id));
+    const entry = maps.get(id)?.findEntry(frame.lineNumber, frame.columnNumber ?? 0);
+    return entry && 'originalLine' in entry ? entry.originalLine + 1 : undefined;
+  };
 }
 
 export interface SelfTimeEntry {
@@ -67,15 +103,16 @@ export function selfTimeByNode(profile: CpuProfile): Map<number, number> {
   return byNode;
 }
 
-function frameName(node: CpuProfileNode, root: string): { fn: string; file: string } {
+function frameName(node: CpuProfileNode, root: string, resolveLine?: LineResolver): { fn: string; file: string } {
   const { functionName, url, lineNumber } = node.callFrame;
   if (!url) return { fn: functionName || '(anonymous)', file: functionName.startsWith('(') ? functionName : '(native)' };
   const file = shortUrl(url, root);
-  return { fn: `${functionName || '(anonymous)'} ${file}:${lineNumber + 1}`, file };
+  const line = resolveLine?.(node.callFrame) ?? lineNumber + 1;
+  return { fn: `${functionName || '(anonymous)'} ${file}:${line}`, file };
 }
 
 /** Self time per function and per file, largest first; `(idle)` is counted apart from busy time. */
-export function summarizeProfile(profile: CpuProfile, options: { top?: number; root?: string } = {}): ProfileSummary {
+export function summarizeProfile(profile: CpuProfile, options: { top?: number; root?: string; resolveLine?: LineResolver } = {}): ProfileSummary {
   const top = options.top ?? 15;
   const root = options.root ?? process.cwd();
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
@@ -91,7 +128,7 @@ export function summarizeProfile(profile: CpuProfile, options: { top?: number; r
       idleMs += ms;
       continue;
     }
-    const { fn, file } = frameName(node, root);
+    const { fn, file } = frameName(node, root, options.resolveLine);
     functions.set(fn, (functions.get(fn) ?? 0) + ms);
     files.set(file, (files.get(file) ?? 0) + ms);
   }

@@ -9,6 +9,8 @@ import type { CpuProfile } from './cpu-profile.js';
 export interface Profiler {
   start(): Promise<void>;
   stop(): Promise<CpuProfile>;
+  /** scriptId → `sourceMapURL` of every script loaded so far (the Debugger domain is enabled only while asking). */
+  sourceMapUrls(): Promise<Map<string, string>>;
   close(): void;
 }
 
@@ -25,8 +27,10 @@ export async function connectProfiler(url: string, samplingIntervalUs = 1000): P
   });
   let nextId = 0;
   const waiting = new Map<number, { resolve(result: unknown): void; reject(error: Error): void }>();
+  let onEvent: ((method: string, params: Record<string, unknown>) => void) | undefined;
   socket.addEventListener('message', (event) => {
-    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown; error?: { message: string } };
+    const message = JSON.parse(String(event.data)) as { id?: number; method?: string; params?: Record<string, unknown>; result?: unknown; error?: { message: string } };
+    if (message.method) onEvent?.(message.method, message.params ?? {});
     if (message.id === undefined) return;
     const pending = waiting.get(message.id);
     waiting.delete(message.id);
@@ -44,6 +48,20 @@ export async function connectProfiler(url: string, samplingIntervalUs = 1000): P
   return {
     start: () => send('Profiler.start'),
     stop: async () => (await send<{ profile: CpuProfile }>('Profiler.stop')).profile,
+    sourceMapUrls: async () => {
+      const urls = new Map<string, string>();
+      // V8 reports every script already compiled as scriptParsed before it answers Debugger.enable.
+      onEvent = (method, params) => {
+        if (method === 'Debugger.scriptParsed' && typeof params.sourceMapURL === 'string' && params.sourceMapURL) urls.set(String(params.scriptId), params.sourceMapURL);
+      };
+      try {
+        await send('Debugger.enable');
+        await send('Debugger.disable');
+      } finally {
+        onEvent = undefined;
+      }
+      return urls;
+    },
     close: () => socket.close(),
   };
 }
