@@ -41,6 +41,7 @@ import {
   spawnWorker,
   startReceiver,
   startTemporal,
+  stopAll,
   waitForEnd,
   type FanOut,
 } from './harness.js';
@@ -197,16 +198,13 @@ async function main() {
       results.push(figures);
       say(`size ${users}: campaign ${status}: ${counts.succeeded}/${counts.total} succeeded in ${figures.seconds} s`);
       say(`size ${users}: duplicates: ${figures.duplicates} (must be 0); requests ${figures.requests}, distinct webhook-ids ${figures.distinctWebhookIds}`);
+      say(`size ${users}: ${figures.deliveriesPerSecond} deliveries/s, ratio to the raw loop ${figures.ratioToRaw}${users >= 50_000 ? ' (target at 50,000 users and more: at least 0.4)' : ''}`);
       console.log(JSON.stringify(figures, null, 2));
       await receiver.reset(`/${cohort}`);
+      await receiver.reset(`/raw-${cohort}`);
     }
   } finally {
-    await worker.stop();
-    receiver.stop();
-    await temporal.client.connection.close();
-    await temporal.server.stop();
-    await bench.database.close();
-    await bench.admin.end();
+    await stopAll();
   }
 
   say('summary (paste into the README):');
@@ -235,13 +233,17 @@ async function main() {
   );
   const duplicates = results.reduce((sum, r) => sum + r.duplicates, 0);
   say(`duplicates over all sizes: ${duplicates} (must be 0); timed out sizes: ${results.filter((r) => r.timedOut).length}`);
+  say(`deliveries/s by size (must not drop with size): ${results.map((r) => `${r.users}: ${r.deliveriesPerSecond}`).join(', ')}`);
 
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+main()
+  // Also when set-up fails before the benchmark's own `finally`.
+  .finally(stopAll)
+  .then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );

@@ -31,6 +31,23 @@ export const logger = (tag: string): Log => (line) => console.log(`[${tag}] ${li
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
+const cleanups: (() => Promise<unknown> | unknown)[] = [];
+
+/**
+ * Stops everything the harness started (processes, dev server, connections),
+ * newest first. Benchmarks call it in a `finally`, so a failure half-way does
+ * not leave a dev server or worker behind.
+ */
+export async function stopAll(): Promise<void> {
+  while (cleanups.length > 0) {
+    try {
+      await cleanups.pop()!();
+    } catch (error) {
+      console.error(`[bench] clean-up step failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}
+
 /** A positive whole number from a command-line value (`_` separators allowed). */
 export function positive(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -168,10 +185,12 @@ export interface BenchDatabase {
 /** Drops and recreates `name`, applies the migrations. */
 export async function freshDatabase(name: string): Promise<BenchDatabase> {
   const admin = postgres(ADMIN_URL, { max: 2, onnotice: () => {} });
+  cleanups.push(() => admin.end({ timeout: 5 }));
   await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await admin.unsafe(`CREATE DATABASE ${name}`);
   const url = databaseUrl(ADMIN_URL, name);
   const database = createDatabase(url);
+  cleanups.push(() => database.close());
   await migrateDatabase(database.db);
   return { name, url, database, admin };
 }
@@ -255,7 +274,9 @@ export interface BenchTemporal {
 export async function startTemporal(log: Log): Promise<BenchTemporal> {
   const cli = await resolveTemporalCli({ log });
   const server = await startDevServer({ cli, port: await freePort() });
+  cleanups.push(() => server.stop());
   const client = new Client({ connection: await Connection.connect({ address: server.address }) });
+  cleanups.push(() => client.connection.close());
   return { server, client, address: server.address, taskQueue: 'bench' };
 }
 
@@ -298,8 +319,15 @@ export async function spawnWorker(options: { bench: BenchDatabase; temporal: Ben
       TEMPORAL_TASK_QUEUE: options.temporal.taskQueue,
       DELIVERY_CONCURRENCY: String(options.concurrency),
       LOG_LEVEL: 'info',
+      // Exits when our end of its stdin closes, even if this benchmark is killed.
+      HOOKCAST_SUPERVISED: '1',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let profiler: Profiler | undefined;
+  cleanups.push(() => {
+    profiler?.close();
+    return waitExit(proc, 60_000);
   });
   const inspectorAt = new Promise<string>((resolve) => {
     proc.stderr!.on('data', (chunk: Buffer) => {
@@ -332,7 +360,7 @@ export async function spawnWorker(options: { bench: BenchDatabase; temporal: Ben
     });
     proc.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
   });
-  const profiler = options.profile ? await connectProfiler(await inspectorAt) : undefined;
+  if (options.profile) profiler = await connectProfiler(await inspectorAt);
   return {
     pid: proc.pid!,
     proc,
@@ -363,9 +391,11 @@ export async function spawnApi(options: { bench: BenchDatabase; temporal: BenchT
       API_HOST: '127.0.0.1',
       API_PORT: String(port),
       LOG_LEVEL: 'info',
+      HOOKCAST_SUPERVISED: '1',
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['pipe', 'ignore', 'inherit'],
   });
+  cleanups.push(() => waitExit(proc, 10_000));
   let exited: number | null | undefined;
   proc.once('exit', (code) => (exited = code));
   const url = `http://127.0.0.1:${port}`;
@@ -403,6 +433,7 @@ type Distributed<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 export async function startReceiver(): Promise<Receiver> {
   const proc = fork(here('./receiver-process.ts'), { execArgv: ['--import', 'tsx'] });
+  cleanups.push(() => proc.kill());
   const port = await new Promise<number>((resolve) => proc.once('message', (m: { port: number }) => resolve(m.port)));
   let nextId = 0;
   const waiting = new Map<number, (reply: Record<string, unknown>) => void>();

@@ -27,6 +27,7 @@ import {
   spawnWorker,
   startReceiver,
   startTemporal,
+  stopAll,
   TERMINAL,
   waitForEnd,
 } from './harness.js';
@@ -143,13 +144,7 @@ async function main() {
     const received = await receiver.statsOf(PATH);
     say(`campaign ${ended.timedOut ? `still ${ended.status} after the time limit` : ended.status}: ${counts.succeeded}/${counts.total} succeeded; requests ${received.requests}, duplicates: ${received.duplicates} (must be 0)`);
   } finally {
-    await api.stop();
-    await worker.stop();
-    receiver.stop();
-    await temporal.client.connection.close();
-    await temporal.server.stop();
-    await bench.database.close();
-    await bench.admin.end();
+    await stopAll();
   }
 
   const acks = cycles.filter((c) => c.status === 200).map((c) => c.ackMs).sort((a, b) => a - b);
@@ -177,10 +172,13 @@ async function main() {
   );
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+main()
+  // Also when set-up fails before the benchmark's own `finally`.
+  .finally(stopAll)
+  .then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );

@@ -26,6 +26,7 @@ import {
   spawnWorker,
   startReceiver,
   startTemporal,
+  stopAll,
   TERMINAL,
 } from './harness.js';
 import type { LatencySummary } from './stats.js';
@@ -142,13 +143,7 @@ async function main() {
     report('at rest, 1 reader', await readers.stop());
   } finally {
     readers.close();
-    await api.stop();
-    await worker.stop();
-    receiver.stop();
-    await temporal.client.connection.close();
-    await temporal.server.stop();
-    await bench.database.close();
-    await bench.admin.end();
+    await stopAll();
   }
 
   say('summary (paste into the README):');
@@ -160,10 +155,13 @@ async function main() {
   );
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+main()
+  // Also when set-up fails before the benchmark's own `finally`.
+  .finally(stopAll)
+  .then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
