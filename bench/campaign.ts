@@ -1,203 +1,249 @@
 /**
- * `npm run bench:campaign [-- --users N]`: one campaign of N users (default
- * 100,000) through a real Temporal dev server, PostgreSQL and a worker process,
- * against a fast loopback receiver; then, in the same run, a plain undici loop
- * at the same concurrency against the same receiver. Prints figures; asserts nothing.
+ * `npm run bench:campaign [-- --sizes 1000,10000,20000,50000,100000 | --users N]`
+ *
+ * A size sweep: for each size, a fresh campaign over a fresh set of users (so
+ * each run's `run_recipients` rows are new, with whatever statistics autovacuum
+ * happens to have), all on one database, one Temporal dev server and one worker
+ * process, against a fast loopback receiver that counts requests and distinct
+ * `webhook-id`s. Before each size, a plain undici loop at the same total
+ * concurrency against the same receiver gives the baseline of that moment.
+ *
+ * Options: --batch 500 --window 8 --concurrency 32 (per batch) --timeout-s 600
+ * (per size: then the campaign is cancelled and the size reported as timed
+ * out) --raw-requests 30000 --cpu-prof [--cpu-prof-dir DIR] (or
+ * BENCH_CPU_PROF=DIR): a CPU profile of the worker's main thread during each
+ * size (through the inspector, so start-up is not in it), saved as
+ * DIR/worker-<size>.cpuprofile and summarized (top `--top 15` self-time
+ * functions and files).
+ *
+ * Prints figures; asserts nothing.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Client, Connection } from '@temporalio/client';
-import postgres from 'postgres';
-import { Agent, request } from 'undici';
-import { createCampaignService } from '../campaigns/store.js';
-import { createChannelStore } from '../channels/store.js';
-import { createDatabase } from '../db/client.js';
-import { migrateDatabase } from '../db/migrate.js';
-import { segments } from '../db/schema.js';
-import { resolveTemporalCli } from '../temporal/cli.js';
-import { startDevServer } from '../temporal/dev-server.js';
-import { freePort } from '../test/ports.js';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatProfileSummary, sourceMapResolver, summarizeProfile } from './cpu-profile.js';
+import {
+  benchCampaigns,
+  cpuSeconds,
+  createBenchChannel,
+  freshDatabase,
+  launchCampaign,
+  logger,
+  markdownTable,
+  peakRssMiB,
+  positive,
+  PostgresCpuMeter,
+  rawLoop,
+  recipientsStatistics,
+  runFootprint,
+  seedAudience,
+  spawnWorker,
+  startReceiver,
+  startTemporal,
+  stopAll,
+  waitForEnd,
+  type FanOut,
+} from './harness.js';
 
-const args = new Map<string, string>();
-process.argv.slice(2).forEach((arg, i, all) => arg.startsWith('--') && args.set(arg.slice(2), all[i + 1] ?? ''));
-const USERS = Number(args.get('users') ?? 100_000);
-const BATCH = Number(args.get('batch') ?? 500);
-const WINDOW = Number(args.get('window') ?? 8);
-const CONCURRENCY = Number(args.get('concurrency') ?? 32);
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const DB_NAME = 'hookcast_bench_campaign';
-const say = (line: string) => console.log(`[bench:campaign] ${line}`);
+const say = logger('bench:campaign');
 
-function peakRssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return Math.round(kb / 1024);
-}
-
-async function startReceiver(): Promise<{ url: string; proc: ChildProcess; count(): Promise<number> }> {
-  const proc = fork(fileURLToPath(new URL('./receiver-process.ts', import.meta.url)), { execArgv: ['--import', 'tsx'] });
-  const port = await new Promise<number>((resolve) => proc.once('message', (m: { port: number }) => resolve(m.port)));
+function options() {
+  const { values } = parseArgs({
+    options: {
+      sizes: { type: 'string' },
+      users: { type: 'string' },
+      batch: { type: 'string' },
+      window: { type: 'string' },
+      concurrency: { type: 'string' },
+      'timeout-s': { type: 'string' },
+      'raw-requests': { type: 'string' },
+      'cpu-prof': { type: 'boolean', default: false },
+      'cpu-prof-dir': { type: 'string' },
+      top: { type: 'string' },
+    },
+  });
+  if (values.sizes && values.users) throw new Error('give --sizes or --users, not both');
+  const sizes = values.users
+    ? [positive('users', values.users, 0)]
+    : (values.sizes ?? '1000,10000,20000,50000,100000').split(',').map((s) => positive('sizes', s.trim(), 0));
+  const profileDir = values['cpu-prof-dir'] ?? process.env.BENCH_CPU_PROF ?? (values['cpu-prof'] ? mkdtempSync(join(tmpdir(), 'hookcast-prof-')) : undefined);
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
   return {
-    url: `http://127.0.0.1:${port}`,
-    proc,
-    count: () =>
-      new Promise((resolve) => {
-        proc.once('message', (m: { count: number }) => resolve(m.count));
-        proc.send({ type: 'count' });
-      }),
+    sizes,
+    fanOut: { batchSize: positive('batch', values.batch, 500), window: positive('window', values.window, 8), childrenPerExecution: 400 } satisfies FanOut,
+    concurrency: positive('concurrency', values.concurrency, 32),
+    timeoutS: positive('timeout-s', values['timeout-s'], 600),
+    rawRequests: positive('raw-requests', values['raw-requests'], 30_000),
+    profileDir,
+    top: positive('top', values.top, 15),
   };
 }
 
-/** The baseline: fire-and-forget undici requests, no durability, same concurrency. */
-async function rawLoop(url: string, total: number, concurrency: number): Promise<number> {
-  const agent = new Agent({ connections: concurrency, keepAliveTimeout: 30_000 });
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < total) {
-        next += 1;
-        const res = await request(`${url}/raw`, { method: 'POST', body: '{"userid":"x","amount":100}', headers: { 'content-type': 'application/json' }, dispatcher: agent });
-        await res.body.dump();
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  await agent.close();
-  return total / seconds;
+interface SizeFigures {
+  users: number;
+  status: string;
+  timedOut: boolean;
+  succeeded: number;
+  seconds: number;
+  deliveriesPerSecond: number;
+  rawUndiciPerSecond: number;
+  ratioToRaw: number;
+  requests: number;
+  distinctWebhookIds: number;
+  duplicates: number;
+  workerCpuSeconds: number;
+  workerCpuMsPerDelivery: number;
+  postgresCpuSeconds: number;
+  postgresAllCpuSeconds: number;
+  postgresCpuMsPerDelivery: number;
+  activities: number;
+  activitiesPerDelivery: number;
+  activityRetries: number;
+  parentLargestHistory: number;
+  parentRuns: number;
+  workerPeakRssMiB: number;
+  workerWarnings: number;
+  recipientsAnalyzedBeforeLaunch: string;
+  /**
+   * Non-idle time of the worker's main thread in its CPU profile, per delivery:
+   * wall time while runnable, so above the CPU figure when cores are contended.
+   */
+  profiledBusyMsPerDelivery?: number;
 }
 
-async function historyLength(client: Client, workflowId: string, runId?: string) {
-  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-  const events = history.events ?? [];
-  let activities = 0;
-  let nextRun: string | undefined;
-  for (const event of events) {
-    if (event.activityTaskScheduledEventAttributes) activities += 1;
-    const continued = event.workflowExecutionContinuedAsNewEventAttributes;
-    if (continued?.newExecutionRunId) nextRun = continued.newExecutionRunId;
-  }
-  return { length: events.length, activities, nextRun };
-}
+const round = (value: number, digits = 0) => Number(value.toFixed(digits));
 
 async function main() {
-  say(`users=${USERS} batch=${BATCH} window=${WINDOW} concurrency/batch=${CONCURRENCY}`);
-  const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
-  await admin.unsafe(`CREATE DATABASE ${DB_NAME}`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${DB_NAME}`;
-  const database = createDatabase(url.toString());
-  await migrateDatabase(database.db);
-  await database.client.unsafe(`
-    INSERT INTO users (login_id, attributes)
-    SELECT 'bench-' || i, jsonb_build_object('cohort', 'bench', 'name', 'user ' || i) FROM generate_series(1, ${USERS}) AS i;
-    ANALYZE users;`);
-  const [segment] = await database.db
-    .insert(segments)
-    .values({ name: 'bench', rule: { attribute: 'cohort', op: 'equals', value: 'bench' } })
-    .returning();
-  say(`seeded ${USERS} users`);
-
+  const opts = options();
+  const totalConcurrency = opts.fanOut.window * opts.concurrency;
+  say(`sizes=${opts.sizes.join(',')} batch=${opts.fanOut.batchSize} window=${opts.fanOut.window} concurrency/batch=${opts.concurrency} (total ${totalConcurrency}) timeout=${opts.timeoutS}s`);
+  const bench = await freshDatabase('hookcast_bench_campaign');
   const receiver = await startReceiver();
-  const cli = await resolveTemporalCli({ log: say });
-  const temporal = await startDevServer({ cli, port: await freePort() });
-  const client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
-  const taskQueue = 'bench';
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const worker = spawn(process.execPath, [...profile, '--import', 'tsx', fileURLToPath(new URL('../worker/main.ts', import.meta.url))], {
-    env: { ...process.env, DATABASE_URL: url.toString(), TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: taskQueue, DELIVERY_CONCURRENCY: String(CONCURRENCY), LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  // Launch only once the worker polls, so start-up (bundling workflows) is not counted as delivery time.
-  await new Promise<void>((resolve, reject) => {
-    let buffered = '';
-    worker.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      if (buffered.includes('"worker polling"')) resolve();
-    });
-    worker.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
-  });
-  say('worker is polling');
+  const temporal = await startTemporal(say);
+  const worker = await spawnWorker({ bench, temporal, concurrency: opts.concurrency, profile: opts.profileDir !== undefined, log: say });
+  say(`worker is polling (pid ${worker.pid}${opts.profileDir ? `; CPU profiles of each size go to ${opts.profileDir}` : ''})`);
+  const campaigns = benchCampaigns(bench, temporal, opts.fanOut);
+  const pgCpu = new PostgresCpuMeter(bench.admin, bench.name);
+  const results: SizeFigures[] = [];
 
   try {
-    const channels = createChannelStore(database.db, async () => []);
-    const channel = await channels.create({
-      name: '白鸽卡券中心',
-      url: `${receiver.url}/coupons`,
-      auth: { type: 'secret' },
-      userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }],
-      templateParams: [{ name: 'amount', displayName: '券面值', type: 'integer' }],
-    });
-    const campaigns = createCampaignService({ db: database.db, temporal: client, taskQueue, fanOut: { batchSize: BATCH, window: WINDOW, childrenPerExecution: 400 } });
-    const draft = await campaigns.create({ name: 'bench', segmentId: segment!.id, channelId: channel.id, templateValues: { amount: 100 } });
-    const started = performance.now();
-    const launched = await campaigns.launch(draft.id);
-    let status = launched.status;
-    while (!['completed', 'failed', 'cancelled'].includes(status)) {
-      await new Promise((r) => setTimeout(r, 200));
-      status = (await campaigns.get(draft.id)).status;
-    }
-    const seconds = (performance.now() - started) / 1000;
-    const counts = await campaigns.deliveryCounts(launched.currentRunId);
-    const rss = peakRssMiB(worker.pid!);
-    const perSecond = counts.succeeded / seconds;
-    say(`campaign ${status}: ${counts.succeeded}/${counts.total} succeeded in ${seconds.toFixed(1)} s`);
+    for (const [index, users] of opts.sizes.entries()) {
+      const cohort = `s${index + 1}-${users}`;
+      const segmentId = await seedAudience(bench, cohort, users);
+      const channelId = await createBenchChannel(bench, `${receiver.url}/${cohort}`, `白鸽卡券中心 ${cohort}`);
+      const raw = await rawLoop(`${receiver.url}/raw-${cohort}`, opts.rawRequests, totalConcurrency);
+      const statistics = await recipientsStatistics(bench);
+      say(`size ${users}: seeded; raw undici loop ${Math.round(raw)}/s; run_recipients before launch: ${statistics.live} live rows, last analyzed ${statistics.analyzed?.toISOString() ?? 'never'}, ${statistics.modified} modified since`);
 
-    // Histories: the parent's runs (continue-as-new chain) and every batch child.
-    let parentMax = 0;
-    let parentRuns = 0;
-    let activities = 0;
-    // getHandle without a run id reads the latest run; walk the chain from the first one.
-    const described = await client.workflow.getHandle(launched.workflowId!).describe();
-    let runId: string | undefined = described.raw.workflowExecutionInfo?.firstRunId ?? undefined;
-    do {
-      const h = await historyLength(client, launched.workflowId!, runId);
-      parentMax = Math.max(parentMax, h.length);
-      parentRuns += 1;
-      activities += h.activities;
-      runId = h.nextRun;
-    } while (runId);
-    for (let from = 1; from <= counts.total; from += BATCH) {
-      const to = Math.min(counts.total, from + BATCH - 1);
-      activities += (await historyLength(client, `${launched.workflowId}-batch-${from}-${to}`)).activities;
+      const workerCpuBefore = cpuSeconds(worker.pid);
+      const warningsBefore = worker.warnings.length;
+      pgCpu.start();
+      await worker.profiler?.start();
+      const started = performance.now();
+      const launched = await launchCampaign(campaigns, { name: `bench ${cohort}`, segmentId, channelId });
+      const ended = await waitForEnd(campaigns, launched.id, opts.timeoutS * 1000);
+      let status = ended.status;
+      const timedOut = ended.timedOut;
+      // Launch to terminal status (or to the time limit), audience freeze included.
+      const seconds = (performance.now() - started) / 1000;
+      let counts = await campaigns.deliveryCounts(launched.runId);
+      const succeededInTime = counts.succeeded;
+      if (timedOut) {
+        say(`size ${users}: TIMED OUT after ${opts.timeoutS} s with ${counts.succeeded}/${counts.total} succeeded; cancelling`);
+        await campaigns.cancel(launched.id).catch((error: unknown) => say(`cancel failed: ${String(error)}`));
+        status = (await waitForEnd(campaigns, launched.id, 120_000)).status;
+        counts = await campaigns.deliveryCounts(launched.runId);
+      }
+      const workerCpu = cpuSeconds(worker.pid) - workerCpuBefore;
+      const postgres = await pgCpu.stop();
+      const profile = await worker.profiler?.stop();
+      const received = await receiver.statsOf(`/${cohort}`);
+      const footprint = await runFootprint(temporal.client, launched.workflowId, counts.total, opts.fanOut.batchSize);
+      const perSecond = succeededInTime / seconds;
+      const figures: SizeFigures = {
+        users,
+        status,
+        timedOut,
+        succeeded: succeededInTime,
+        seconds: round(seconds, 1),
+        deliveriesPerSecond: Math.round(perSecond),
+        rawUndiciPerSecond: Math.round(raw),
+        ratioToRaw: round(perSecond / raw, 3),
+        requests: received.requests,
+        distinctWebhookIds: received.distinctWebhookIds,
+        duplicates: received.duplicates,
+        workerCpuSeconds: round(workerCpu, 1),
+        workerCpuMsPerDelivery: round((workerCpu * 1000) / Math.max(1, counts.succeeded), 3),
+        postgresCpuSeconds: round(postgres.database, 1),
+        postgresAllCpuSeconds: round(postgres.all, 1),
+        postgresCpuMsPerDelivery: round((postgres.database * 1000) / Math.max(1, counts.succeeded), 3),
+        activities: footprint.activities,
+        activitiesPerDelivery: round(footprint.activities / Math.max(1, counts.succeeded), 4),
+        activityRetries: footprint.activityRetries,
+        parentLargestHistory: footprint.parentLargestHistory,
+        parentRuns: footprint.parentRuns,
+        workerPeakRssMiB: peakRssMiB(worker.pid),
+        workerWarnings: worker.warnings.length - warningsBefore,
+        recipientsAnalyzedBeforeLaunch: statistics.analyzed ? `${statistics.analyzed.toISOString()} (${statistics.modified} modified since)` : 'never',
+      };
+      if (profile && opts.profileDir) {
+        const file = join(opts.profileDir, `worker-${cohort}.cpuprofile`);
+        writeFileSync(file, JSON.stringify(profile));
+        const summary = summarizeProfile(profile, { top: opts.top, resolveLine: sourceMapResolver(await worker.profiler!.sourceMapUrls()) });
+        figures.profiledBusyMsPerDelivery = round(summary.busyMs / Math.max(1, counts.succeeded), 3);
+        say(`size ${users}: worker main-thread CPU profile (activities; workflow threads and the Rust core are not in it): ${file}`);
+        for (const line of formatProfileSummary(summary)) console.log(line);
+      }
+      results.push(figures);
+      say(`size ${users}: campaign ${status}: ${counts.succeeded}/${counts.total} succeeded in ${figures.seconds} s`);
+      say(`size ${users}: duplicates: ${figures.duplicates} (must be 0); requests ${figures.requests}, distinct webhook-ids ${figures.distinctWebhookIds}`);
+      say(`size ${users}: ${figures.deliveriesPerSecond} deliveries/s, ratio to the raw loop ${figures.ratioToRaw}${users >= 50_000 ? ' (target at 50,000 users and more: at least 0.4)' : ''}`);
+      console.log(JSON.stringify(figures, null, 2));
+      await receiver.reset(`/${cohort}`);
+      await receiver.reset(`/raw-${cohort}`);
     }
-
-    const raw = await rawLoop(receiver.url, Math.min(USERS, 50_000), WINDOW * CONCURRENCY);
-    say('figures:');
-    console.log(
-      JSON.stringify(
-        {
-          users: USERS,
-          deliveriesPerSecond: Math.round(perSecond),
-          rawUndiciPerSecond: Math.round(raw),
-          ratioToRaw: Number((perSecond / raw).toFixed(3)),
-          activitiesPerDelivery: Number((activities / counts.succeeded).toFixed(4)),
-          activities,
-          parentLargestHistory: parentMax,
-          parentRuns,
-          workerPeakRssMiB: rss,
-          concurrency: WINDOW * CONCURRENCY,
-        },
-        null,
-        2,
-      ),
-    );
   } finally {
-    worker.kill('SIGTERM');
-    receiver.proc.kill();
-    await client.connection.close();
-    await temporal.stop();
-    await database.close();
+    await stopAll();
   }
+
+  say('summary (paste into the README):');
+  console.log(
+    markdownTable(
+      ['users', 'outcome', 'deliveries/s', 'raw loop/s', 'ratio', 'requests', 'distinct ids', 'duplicates', 'CPU s, worker / PostgreSQL', 'worker CPU ms/delivery', 'PostgreSQL CPU ms/delivery', 'activities/delivery', 'activity retries', 'parent history', 'worker peak RSS MiB', ...(opts.profileDir ? ['main-thread busy ms/delivery (profile)'] : [])],
+      results.map((r) => [
+        r.users.toLocaleString('en-US'),
+        r.timedOut ? `**timed out** (${r.succeeded.toLocaleString('en-US')} succeeded)` : `${r.status} in ${r.seconds} s`,
+        `**${r.deliveriesPerSecond.toLocaleString('en-US')}**`,
+        r.rawUndiciPerSecond.toLocaleString('en-US'),
+        `**${r.ratioToRaw.toFixed(3)}**`,
+        r.requests.toLocaleString('en-US'),
+        r.distinctWebhookIds.toLocaleString('en-US'),
+        `**${r.duplicates.toLocaleString('en-US')}**`,
+        `${r.workerCpuSeconds} / ${r.postgresCpuSeconds}`,
+        r.workerCpuMsPerDelivery.toFixed(3),
+        r.postgresCpuMsPerDelivery.toFixed(3),
+        r.activitiesPerDelivery.toFixed(4),
+        r.activityRetries,
+        `${r.parentLargestHistory}${r.parentRuns > 1 ? ` (${r.parentRuns} runs)` : ''}`,
+        r.workerPeakRssMiB,
+        ...(opts.profileDir ? [r.profiledBusyMsPerDelivery?.toFixed(3) ?? ''] : []),
+      ]),
+    ),
+  );
+  const duplicates = results.reduce((sum, r) => sum + r.duplicates, 0);
+  say(`duplicates over all sizes: ${duplicates} (must be 0); timed out sizes: ${results.filter((r) => r.timedOut).length}`);
+  say(`deliveries/s by size (must not drop with size): ${results.map((r) => `${r.users}: ${r.deliveriesPerSecond}`).join(', ')}`);
+
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+main()
+  // Also when set-up fails before the benchmark's own `finally`.
+  .finally(stopAll)
+  .then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );

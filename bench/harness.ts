@@ -1,0 +1,528 @@
+/**
+ * Shared set-up of the campaign benchmarks: a fresh database, the Temporal dev
+ * server, the worker (and optionally the API) as child processes, the fast
+ * receiver, audiences and campaigns, the raw undici baseline, and the /proc
+ * readings (CPU seconds, peak RSS) the figures are made of.
+ */
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import postgres from 'postgres';
+import { Agent, request } from 'undici';
+import { createCampaignService, type CampaignService } from '../campaigns/store.js';
+import { createChannelStore } from '../channels/store.js';
+import { createDatabase } from '../db/client.js';
+import { migrateDatabase } from '../db/migrate.js';
+import { segments } from '../db/schema.js';
+import { resolveTemporalCli } from '../temporal/cli.js';
+import { startDevServer, type DevServer } from '../temporal/dev-server.js';
+import { freePort } from '../test/ports.js';
+import { connectProfiler, inspectorUrl, type Profiler } from './inspector.js';
+import type { ReceiverQuery, ReceiverStats } from './receiver-protocol.js';
+
+export { markdownTable, percentile } from './stats.js';
+
+export const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const TERMINAL = ['completed', 'failed', 'cancelled'];
+
+export type Log = (line: string) => void;
+export const logger = (tag: string): Log => (line) => console.log(`[${tag}] ${line}`);
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+const cleanups: (() => Promise<unknown> | unknown)[] = [];
+
+/**
+ * Stops everything the harness started (processes, dev server, connections),
+ * newest first. Benchmarks call it in a `finally`, so a failure half-way does
+ * not leave a dev server or worker behind.
+ */
+export async function stopAll(): Promise<void> {
+  while (cleanups.length > 0) {
+    try {
+      await cleanups.pop()!();
+    } catch (error) {
+      console.error(`[bench] clean-up step failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}
+
+/** A positive whole number from a command-line value (`_` separators allowed). */
+export function positive(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value.replaceAll('_', ''));
+  if (!Number.isSafeInteger(parsed) || parsed < 1) throw new Error(`--${name} must be a positive whole number, got ${JSON.stringify(value)}`);
+  return parsed;
+}
+
+export function databaseUrl(admin: string, name: string): string {
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+// ---------------------------------------------------------------------------
+// Processes and their /proc figures
+
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+interface ProcStat {
+  comm: string;
+  /** utime + stime in seconds. */
+  cpu: number;
+  /** cutime + cstime (children reaped by this process) in seconds. */
+  childCpu: number;
+}
+
+function readStat(pid: number): ProcStat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  // Fields after the command name start at field 3 (state); utime is field 14.
+  const fields = text.slice(close + 2).split(' ');
+  const tick = (i: number) => Number(fields[i - 3]) / CLOCK_TICKS;
+  return { comm: text.slice(open + 1, close), cpu: tick(14) + tick(15), childCpu: tick(16) + tick(17) };
+}
+
+/** User + system CPU seconds a process has used so far. */
+export function cpuSeconds(pid: number): number {
+  return readStat(pid)?.cpu ?? NaN;
+}
+
+/** Peak resident set (VmHWM) of a process, MiB. */
+export function peakRssMiB(pid: number): number {
+  try {
+    const kb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+    return Math.round(kb / 1024);
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * CPU seconds of PostgreSQL while a benchmark phase runs, from /proc, sampled
+ * every second so backends that come and go are counted up to their last
+ * sample. `database` counts the backends connected to the bench database
+ * (from pg_stat_activity); `all` every process named postgres on the machine
+ * (WAL writer, checkpointer, autovacuum, and other users of the same server).
+ */
+export class PostgresCpuMeter {
+  private readonly baseline = new Map<number, number>();
+  private readonly latest = new Map<number, number>();
+  private readonly databasePids = new Set<number>();
+  private timer: NodeJS.Timeout | undefined;
+  private sampling: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly admin: postgres.Sql,
+    private readonly databaseName: string,
+  ) {}
+
+  private postgresPids(): number[] {
+    return readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .map(Number)
+      .filter((pid) => readStat(pid)?.comm === 'postgres');
+  }
+
+  private async sample(): Promise<void> {
+    const rows = await this.admin<{ pid: number }[]>`SELECT pid FROM pg_stat_activity WHERE datname = ${this.databaseName}`;
+    for (const row of rows) this.databasePids.add(row.pid);
+    for (const pid of this.postgresPids()) {
+      const stat = readStat(pid);
+      if (stat) this.latest.set(pid, stat.cpu);
+    }
+  }
+
+  start(): void {
+    this.baseline.clear();
+    this.latest.clear();
+    this.databasePids.clear();
+    for (const pid of this.postgresPids()) this.baseline.set(pid, readStat(pid)?.cpu ?? 0);
+    this.timer = setInterval(() => {
+      this.sampling = this.sample().catch(() => {});
+    }, 1000);
+    this.sampling = this.sample().catch(() => {});
+  }
+
+  async stop(): Promise<{ database: number; all: number }> {
+    clearInterval(this.timer);
+    await this.sampling;
+    await this.sample().catch(() => {});
+    let database = 0;
+    let all = 0;
+    for (const [pid, cpu] of this.latest) {
+      const used = cpu - (this.baseline.get(pid) ?? 0);
+      all += used;
+      if (this.databasePids.has(pid)) database += used;
+    }
+    return { database, all };
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Database, audience, channel, campaign
+
+export interface BenchDatabase {
+  name: string;
+  url: string;
+  database: ReturnType<typeof createDatabase>;
+  admin: postgres.Sql;
+}
+
+/** Drops and recreates `name`, applies the migrations. */
+export async function freshDatabase(name: string): Promise<BenchDatabase> {
+  const admin = postgres(ADMIN_URL, { max: 2, onnotice: () => {} });
+  cleanups.push(() => admin.end({ timeout: 5 }));
+  await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  const url = databaseUrl(ADMIN_URL, name);
+  const database = createDatabase(url);
+  cleanups.push(() => database.close());
+  await migrateDatabase(database.db);
+  return { name, url, database, admin };
+}
+
+/**
+ * `count` new users with attribute `cohort` and a segment selecting exactly
+ * them. Nothing is ANALYZEd here: planner statistics are whatever autovacuum
+ * has gathered, as on a live system.
+ */
+export async function seedAudience(bench: BenchDatabase, cohort: string, count: number): Promise<string> {
+  await bench.database.client.unsafe(
+    `INSERT INTO users (login_id, attributes)
+     SELECT $1::text || '-' || i, jsonb_build_object('cohort', $1::text, 'name', 'user ' || i) FROM generate_series(1, $2::int) AS i`,
+    [cohort, count],
+  );
+  const [segment] = await bench.database.db
+    .insert(segments)
+    .values({ name: `bench ${cohort}`, rule: { attribute: 'cohort', op: 'equals', value: cohort } })
+    .returning();
+  return segment!.id;
+}
+
+/** What the planner knows about run_recipients when a run is launched. */
+export async function recipientsStatistics(bench: BenchDatabase) {
+  const [row] = await bench.database.client<{ live: number; modified: number; analyzed: Date | null }[]>`
+    SELECT n_live_tup::int AS live, n_mod_since_analyze::int AS modified, greatest(last_analyze, last_autoanalyze) AS analyzed
+    FROM pg_stat_user_tables WHERE relname = 'run_recipients'`;
+  return row ?? { live: 0, modified: 0, analyzed: null };
+}
+
+export async function createBenchChannel(bench: BenchDatabase, url: string, name: string): Promise<string> {
+  const channels = createChannelStore(bench.database.db, async () => []);
+  const channel = await channels.create({
+    name,
+    url,
+    auth: { type: 'secret' },
+    userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }],
+    templateParams: [{ name: 'amount', displayName: '券面值', type: 'integer' }],
+  });
+  return channel.id;
+}
+
+export interface FanOut {
+  batchSize: number;
+  window: number;
+  childrenPerExecution: number;
+}
+
+export function benchCampaigns(bench: BenchDatabase, temporal: BenchTemporal, fanOut: FanOut): CampaignService {
+  return createCampaignService({ db: bench.database.db, temporal: temporal.client, taskQueue: temporal.taskQueue, fanOut });
+}
+
+/** Creates and launches a campaign; returns its id and run ids. */
+export async function launchCampaign(campaigns: CampaignService, input: { name: string; segmentId: string; channelId: string }) {
+  const draft = await campaigns.create({ name: input.name, segmentId: input.segmentId, channelId: input.channelId, templateValues: { amount: 100 } });
+  const launched = await campaigns.launch(draft.id);
+  return { id: draft.id, runId: launched.currentRunId!, workflowId: launched.workflowId! };
+}
+
+/** Polls until the campaign ends or `timeoutMs` passes. */
+export async function waitForEnd(campaigns: CampaignService, id: string, timeoutMs: number, pollMs = 200): Promise<{ status: string; timedOut: boolean }> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const { status } = await campaigns.get(id);
+    if (TERMINAL.includes(status)) return { status, timedOut: false };
+    if (performance.now() > deadline) return { status, timedOut: true };
+    await sleep(pollMs);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Temporal, worker, API
+
+export interface BenchTemporal {
+  server: DevServer;
+  client: Client;
+  address: string;
+  taskQueue: string;
+}
+
+export async function startTemporal(log: Log): Promise<BenchTemporal> {
+  const cli = await resolveTemporalCli({ log });
+  const server = await startDevServer({ cli, port: await freePort() });
+  cleanups.push(() => server.stop());
+  const client = new Client({ connection: await Connection.connect({ address: server.address }) });
+  cleanups.push(() => client.connection.close());
+  return { server, client, address: server.address, taskQueue: 'bench' };
+}
+
+export interface WorkerProcess {
+  pid: number;
+  proc: ChildProcess;
+  /** Warning and error log lines seen so far. */
+  warnings: string[];
+  /** With `profile`: CPU profiles of the worker's main thread (activities), one phase at a time. */
+  profiler?: Profiler;
+  /** SIGTERM, then waits for the exit; SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+function waitExit(proc: ChildProcess, graceMs: number): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const killer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+    proc.once('exit', () => {
+      clearTimeout(killer);
+      resolve();
+    });
+    proc.kill('SIGTERM');
+  });
+}
+
+/**
+ * The worker as its own process (`worker/main.ts`), resolved once it logs
+ * "worker polling", so start-up (bundling workflows) is not counted. With
+ * `profile` it listens for an inspector on a free loopback port, and the
+ * returned profiler takes CPU profiles of chosen phases only.
+ */
+export async function spawnWorker(options: { bench: BenchDatabase; temporal: BenchTemporal; concurrency: number; profile?: boolean; log: Log }): Promise<WorkerProcess> {
+  const inspect = options.profile ? ['--inspect=127.0.0.1:0'] : [];
+  const proc = spawn(process.execPath, [...inspect, '--import', 'tsx', here('../worker/main.ts')], {
+    env: {
+      ...process.env,
+      DATABASE_URL: options.bench.url,
+      TEMPORAL_ADDRESS: options.temporal.address,
+      TEMPORAL_TASK_QUEUE: options.temporal.taskQueue,
+      DELIVERY_CONCURRENCY: String(options.concurrency),
+      LOG_LEVEL: 'info',
+      // Exits when our end of its stdin closes, even if this benchmark is killed.
+      HOOKCAST_SUPERVISED: '1',
+    },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let profiler: Profiler | undefined;
+  cleanups.push(() => {
+    profiler?.close();
+    return waitExit(proc, 60_000);
+  });
+  const inspectorAt = new Promise<string>((resolve) => {
+    proc.stderr!.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      const url = inspectorUrl(text);
+      if (url) resolve(url);
+      // The inspector's own notices are noise; anything else is the worker's.
+      const rest = text
+        .split('\n')
+        .filter((line) => line && !/Debugger (listening|attached|ending)|Waiting for the debugger|For help, see: https:\/\/nodejs.org/.test(line))
+        .join('\n');
+      if (rest) process.stderr.write(`${rest}\n`);
+    });
+  });
+  const warnings: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    let partial = '';
+    // Keep reading after start-up: a full pipe would block the worker.
+    proc.stdout!.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.includes('"worker polling"')) resolve();
+        const level = Number(/"level":(\d+)/.exec(line)?.[1] ?? 0);
+        if (level >= 40) {
+          warnings.push(line);
+          if (warnings.length <= 5) options.log(`worker ${level >= 50 ? 'error' : 'warning'}: ${line.slice(0, 400)}`);
+        }
+      }
+    });
+    proc.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
+  });
+  if (options.profile) profiler = await connectProfiler(await inspectorAt);
+  return {
+    pid: proc.pid!,
+    proc,
+    warnings,
+    profiler,
+    stop: (graceMs = 60_000) => {
+      profiler?.close();
+      return waitExit(proc, graceMs);
+    },
+  };
+}
+
+export interface ApiProcess {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** The API as its own process (`api/server.ts`), resolved once /healthz answers. */
+export async function spawnApi(options: { bench: BenchDatabase; temporal: BenchTemporal }): Promise<ApiProcess> {
+  const port = await freePort();
+  const proc = spawn(process.execPath, ['--import', 'tsx', here('../api/server.ts')], {
+    env: {
+      ...process.env,
+      DATABASE_URL: options.bench.url,
+      TEMPORAL_ADDRESS: options.temporal.address,
+      TEMPORAL_TASK_QUEUE: options.temporal.taskQueue,
+      API_HOST: '127.0.0.1',
+      API_PORT: String(port),
+      LOG_LEVEL: 'info',
+      HOOKCAST_SUPERVISED: '1',
+    },
+    stdio: ['pipe', 'ignore', 'inherit'],
+  });
+  cleanups.push(() => waitExit(proc, 10_000));
+  let exited: number | null | undefined;
+  proc.once('exit', (code) => (exited = code));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited !== undefined) throw new Error(`API exited with ${exited}`);
+    try {
+      const res = await request(`${url}/healthz`);
+      await res.body.dump();
+      if (res.statusCode === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error('API did not answer /healthz within 60 s');
+    await sleep(200);
+  }
+  return { url, pid: proc.pid!, stop: () => waitExit(proc, 10_000) };
+}
+
+// ---------------------------------------------------------------------------
+// Receiver and the raw baseline
+
+export interface Receiver {
+  url: string;
+  pid: number;
+  stats(): Promise<Record<string, ReceiverStats>>;
+  statsOf(path: string): Promise<ReceiverStats>;
+  /** Arrivals on `path` per window [edges[i], edges[i+1]) (epoch ms). */
+  windows(path: string, edges: number[]): Promise<number[]>;
+  reset(path?: string): Promise<void>;
+  stop(): void;
+}
+
+type Distributed<T> = T extends unknown ? Omit<T, 'id'> : never;
+
+export async function startReceiver(): Promise<Receiver> {
+  const proc = fork(here('./receiver-process.ts'), { execArgv: ['--import', 'tsx'] });
+  cleanups.push(() => proc.kill());
+  const port = await new Promise<number>((resolve) => proc.once('message', (m: { port: number }) => resolve(m.port)));
+  let nextId = 0;
+  const waiting = new Map<number, (reply: Record<string, unknown>) => void>();
+  proc.on('message', (m: { id?: number }) => {
+    if (m.id === undefined) return;
+    waiting.get(m.id)?.(m as Record<string, unknown>);
+    waiting.delete(m.id);
+  });
+  const ask = (query: Distributed<ReceiverQuery>) =>
+    new Promise<Record<string, unknown>>((resolve) => {
+      nextId += 1;
+      waiting.set(nextId, resolve);
+      proc.send({ ...query, id: nextId });
+    });
+  const empty: ReceiverStats = { requests: 0, distinctWebhookIds: 0, duplicates: 0, withoutId: 0 };
+  const stats = async () => (await ask({ type: 'stats' })).stats as Record<string, ReceiverStats>;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pid: proc.pid!,
+    stats,
+    statsOf: async (path) => (await stats())[path] ?? empty,
+    windows: async (path, edges) => (await ask({ type: 'windows', path, edges })).counts as number[],
+    reset: async (path) => {
+      await ask(path ? { type: 'reset', path } : { type: 'reset' });
+    },
+    stop: () => proc.kill(),
+  };
+}
+
+/** The baseline: plain undici requests, no durability, at the given concurrency; requests per second. */
+export async function rawLoop(url: string, total: number, concurrency: number): Promise<number> {
+  const agent = new Agent({ connections: concurrency, keepAliveTimeout: 30_000 });
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        next += 1;
+        const res = await request(url, { method: 'POST', body: '{"userid":"x","amount":100}', headers: { 'content-type': 'application/json' }, dispatcher: agent });
+        await res.body.dump();
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await agent.close();
+  return total / seconds;
+}
+
+// ---------------------------------------------------------------------------
+// Temporal histories
+
+/**
+ * The run's Temporal footprint: the parent's continue-as-new chain (largest
+ * history, number of executions) and activities scheduled by the parent and
+ * every batch child, plus activity retries (attempts beyond the first).
+ */
+export async function runFootprint(client: Client, workflowId: string, total: number, batchSize: number) {
+  const figures = { parentLargestHistory: 0, parentRuns: 0, activities: 0, activityRetries: 0, missingBatches: 0 };
+  const read = async (id: string, runId?: string) => {
+    const history = await client.workflow.getHandle(id, runId).fetchHistory();
+    let nextRun: string | undefined;
+    const events = history.events ?? [];
+    for (const event of events) {
+      if (event.activityTaskScheduledEventAttributes) figures.activities += 1;
+      const attempt = event.activityTaskStartedEventAttributes?.attempt;
+      if (attempt && attempt > 1) figures.activityRetries += attempt - 1;
+      const continued = event.workflowExecutionContinuedAsNewEventAttributes;
+      if (continued?.newExecutionRunId) nextRun = continued.newExecutionRunId;
+    }
+    return { length: events.length, nextRun };
+  };
+  const described = await client.workflow.getHandle(workflowId).describe();
+  let runId: string | undefined = described.raw.workflowExecutionInfo?.firstRunId ?? undefined;
+  do {
+    const h = await read(workflowId, runId);
+    figures.parentLargestHistory = Math.max(figures.parentLargestHistory, h.length);
+    figures.parentRuns += 1;
+    runId = h.nextRun;
+  } while (runId);
+  for (let from = 1; from <= total; from += batchSize) {
+    const to = Math.min(total, from + batchSize - 1);
+    try {
+      await read(`${workflowId}-batch-${from}-${to}`);
+    } catch {
+      figures.missingBatches += 1; // never started (a timed-out or cancelled run)
+    }
+  }
+  return figures;
+}
+
+// ---------------------------------------------------------------------------
+// Figures
