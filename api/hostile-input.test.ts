@@ -1,6 +1,7 @@
 import { Client } from '@temporalio/client';
 import { count } from 'drizzle-orm';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { serve } from '@hono/node-server';
 import { request as undiciRequest } from 'undici';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -313,7 +314,7 @@ describe('a body over the limit', () => {
       const res = await undiciRequest(`http://127.0.0.1:${port}/api/users`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: hugeBody(),
+        body: Readable.from(hugeBody()),
       }).catch((error: unknown) => ({ error }));
       if ('statusCode' in res) {
         expect(res.statusCode).toBe(413);

@@ -88,14 +88,27 @@ function bodyValueIssues(value: unknown): FieldIssue[] {
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.(\d+))?(?:[eE]([+-]?\d+))?/y;
 
+/** The exact value of a decimal number text when it is an integer; undefined for a fraction. */
+function exactInteger(text: string): bigint | undefined {
+  const match = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (!match) return undefined;
+  const [, sign, whole, fraction = '', exponent = '0'] = match;
+  const digits = (whole! + fraction).replace(/0+$/, '');
+  const scale = Number(exponent) - fraction.length + (whole!.length + fraction.length - digits.length);
+  if (digits.replace(/^0+/, '') === '') return 0n;
+  if (scale < 0) return undefined;
+  return BigInt(`${sign}${digits}`) * 10n ** BigInt(scale);
+}
+
 /**
- * Why a JSON number token cannot be kept as sent, or undefined. Only integers
- * are judged: a fraction is approximate in every JSON stack anyway, but an id
- * or amount that silently changes by one is a bug.
+ * Why a JSON number token cannot be kept as sent, or undefined. The test is
+ * the text's round trip: JSON.parse, then JSON.stringify, must give the same
+ * number back. Only integers are judged: a fraction is approximate in every
+ * JSON stack anyway, but an id or amount that silently changes is a bug.
  *
  * @example
- * numberTokenProblem('9007199254740993'); // UNSAFE_INTEGER_MESSAGE
- * numberTokenProblem('9007199254740992'); // undefined (exactly representable)
+ * numberTokenProblem('9007199254740993'); // UNSAFE_INTEGER_MESSAGE (comes back as …992)
+ * numberTokenProblem('9007199254740992'); // undefined
  * numberTokenProblem('1e400');            // INFINITE_NUMBER_MESSAGE
  */
 export function numberTokenProblem(token: string): string | undefined {
@@ -103,18 +116,9 @@ export function numberTokenProblem(token: string): string | undefined {
   if (!Number.isFinite(parsed)) return INFINITE_NUMBER_MESSAGE;
   // Below 2^53 every integer is exact, so only a huge magnitude can lose digits.
   if (Math.abs(parsed) < 2 ** 53) return undefined;
-  const match = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(token)!;
-  const [, sign, whole, fraction = '', exponent = '0'] = match;
-  let digits = (whole! + fraction).replace(/^0+(?=\d)/, '');
-  let scale = Number(exponent) - fraction.length;
-  const trailing = /0*$/.exec(digits)![0].length;
-  if (trailing > 0 && trailing < digits.length) {
-    digits = digits.slice(0, -trailing);
-    scale += trailing;
-  }
-  if (scale < 0) return undefined; // not an integer: approximate by nature
-  const exact = BigInt(`${sign}${digits}`) * 10n ** BigInt(scale);
-  return exact === BigInt(parsed) ? undefined : UNSAFE_INTEGER_MESSAGE;
+  const sent = exactInteger(token);
+  if (sent === undefined) return undefined;
+  return sent === exactInteger(String(parsed)) ? undefined : UNSAFE_INTEGER_MESSAGE;
 }
 
 interface Frame {

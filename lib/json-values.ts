@@ -43,9 +43,10 @@ export function jsonValueIssues(value: unknown, path: string, options: { maxDept
   const maxDepth = options.maxDepth ?? MAX_JSON_DEPTH;
   const maxIssues = options.maxIssues ?? 20;
   const issues: FieldIssue[] = [];
-  const stack: { value: unknown; path: string; depth: number }[] = [{ value, path, depth: 1 }];
+  const stack: { value: unknown; path: string; depth: number; keyProblem?: string }[] = [{ value, path, depth: 1 }];
   while (stack.length > 0 && issues.length < maxIssues) {
     const item = stack.pop()!;
+    if (item.keyProblem) issues.push({ path: item.path, message: `key ${item.keyProblem}` });
     if (typeof item.value === 'string') {
       const problem = textProblem(item.value);
       if (problem) issues.push({ path: item.path, message: problem });
@@ -59,9 +60,7 @@ export function jsonValueIssues(value: unknown, path: string, options: { maxDept
     for (let i = entries.length - 1; i >= 0; i -= 1) {
       const [key, child] = entries[i]!;
       const childPath = `${item.path}.${pathSegment(key)}`;
-      const keyProblem = textProblem(key);
-      if (keyProblem) issues.push({ path: childPath, message: `key ${keyProblem}` });
-      stack.push({ value: child, path: childPath, depth: item.depth + 1 });
+      stack.push({ value: child, path: childPath, depth: item.depth + 1, keyProblem: textProblem(key) });
     }
   }
   return issues.slice(0, maxIssues);
