@@ -3,6 +3,7 @@ import type { CampaignService } from '../campaigns/store.js';
 import type { Database } from '../db/client.js';
 import { createChannelStore } from '../channels/store.js';
 import { createSegmentStore } from '../segments/store.js';
+import { safeErrorDescription } from '../lib/db-errors.js';
 import { ApiError, type LiveCampaignsCheck } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { httpRequests, registry } from '../lib/metrics.js';
@@ -65,8 +66,8 @@ export function createApp(deps: AppDeps) {
 
   app.onError(function answerError(error, c) {
     if (error instanceof ApiError) return c.json(error.toJSON(), error.status);
-    // Only the error's class and message reach the log: no request data.
-    deps.logger.error({ err: { type: error.name, message: error.message, stack: error.stack } }, 'unhandled error');
+    // Only the error's class and a safe message reach the log: no request data, no query parameters.
+    deps.logger.error({ err: safeErrorDescription(error) }, 'unhandled error');
     return c.json({ error: 'internal', message: 'internal error' }, 500);
   });
 

@@ -1,11 +1,13 @@
 import { Hono } from 'hono';
 import type { Database } from '../db/client.js';
 import { ingestEvents } from '../audience/events.js';
-import { readJson } from './json.js';
+import { readJsonBody } from './json.js';
 
 /**
  * `/api/events`: batch ingestion. Answers 200 with what was accepted,
- * duplicated and rejected; only a malformed envelope is a 400.
+ * duplicated and rejected; only a malformed envelope is a 400. Value checks
+ * (NUL, depth, integers beyond ±2^53) run per event, so one bad event never
+ * costs the good ones of its batch.
  *
  * @example
  * app.route('/api/events', eventRoutes(db));
@@ -14,7 +16,8 @@ export function eventRoutes(db: Database) {
   const app = new Hono();
 
   app.post('/', async function ingestBatch(c) {
-    return c.json(await ingestEvents(db, await readJson(c)));
+    const { value, numberIssues } = await readJsonBody(c);
+    return c.json(await ingestEvents(db, value, new Date(), numberIssues));
   });
 
   return app;

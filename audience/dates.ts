@@ -1,8 +1,13 @@
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):(\d{2}))$/;
 
+/**
+ * Years 0001–9999: four digits, and PostgreSQL has no year 0 (`0000-01-01`
+ * is "out of range" for date and timestamptz, so it would fail a segment
+ * query or an insert later instead of the request now).
+ */
 function isCalendarDay(year: number, month: number, day: number): boolean {
-  if (month < 1 || month > 12 || day < 1) return false;
+  if (year < 1 || month < 1 || month > 12 || day < 1) return false;
   // Day 0 of the next month is the last day of this one; UTC avoids DST gaps.
   return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
@@ -14,6 +19,7 @@ function isCalendarDay(year: number, month: number, day: number): boolean {
  * @example
  * isIsoDay('2024-02-29'); // true
  * isIsoDay('2023-02-29'); // false
+ * isIsoDay('0000-01-01'); // false
  */
 export function isIsoDay(value: string): boolean {
   const match = DATE_ONLY.exec(value);

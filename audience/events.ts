@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../db/client.js';
 import { validationError, type FieldIssue } from '../lib/errors.js';
+import { jsonValueIssues, MAX_JSON_DEPTH } from '../lib/json-values.js';
 import { parseIsoInstant } from './dates.js';
 import { inTransactionWithRetry } from './executor.js';
 import { eventNameSchema, hasUserKey, userKeyRequired, userKeySchema } from './names.js';
@@ -11,6 +12,10 @@ export const MAX_EVENT_BATCH = 1000;
 export const MAX_PROPERTIES_BYTES = 16 * 1024;
 /** Client clocks drift; further ahead than this is a bug, not drift. */
 export const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
+/** Earliest accepted event time: older is a broken clock or a placeholder such as year 0, which PostgreSQL cannot even store. */
+export const MIN_EVENT_TIME = new Date('2000-01-01T00:00:00Z');
+/** Properties nest at most this deep (the properties object is level 1). */
+export const MAX_PROPERTIES_DEPTH = MAX_JSON_DEPTH;
 
 const eventInputSchema = z
   .strictObject({
@@ -51,26 +56,56 @@ interface ValidEvent {
   clientEventId?: string;
 }
 
+/**
+ * What zod cannot be trusted with: nesting deep enough to overflow a recursive
+ * walk, and text PostgreSQL cannot keep (NUL, lone surrogates) in any field,
+ * property key or value.
+ */
+function valueIssues(raw: unknown, prefix: string): FieldIssue[] {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return [];
+  return Object.entries(raw).flatMap(([key, value]) => jsonValueIssues(value, `${prefix}.${key}`, { maxDepth: MAX_PROPERTIES_DEPTH }));
+}
+
 /** Validates one event; problems name the field (`events.3.time`). */
-function checkEvent(raw: unknown, index: number, now: Date): { event: ValidEvent } | { issues: FieldIssue[] } {
+function checkEvent(raw: unknown, index: number, now: Date, numberIssues: readonly FieldIssue[]): { event: ValidEvent } | { issues: FieldIssue[] } {
   const prefix = `events.${index}`;
+  const early = [...valueIssues(raw, prefix), ...numberIssues];
+  if (early.length > 0) return { issues: early };
   const parsed = eventInputSchema.safeParse(raw);
   if (!parsed.success) return { issues: validationError(parsed.error, prefix).issues };
   const { time, ...rest } = parsed.data;
   if (time === undefined) return { event: { ...rest, occurredAt: now } };
   const occurredAt = parseIsoInstant(time);
   if (!occurredAt) return { issues: [{ path: `${prefix}.time`, message: 'must be an ISO 8601 date-time with Z or an offset' }] };
+  if (occurredAt.getTime() < MIN_EVENT_TIME.getTime()) {
+    return { issues: [{ path: `${prefix}.time`, message: 'must not be before 2000-01-01T00:00:00Z' }] };
+  }
   if (occurredAt.getTime() > now.getTime() + MAX_FUTURE_MS) {
     return { issues: [{ path: `${prefix}.time`, message: 'must not be more than a day in the future' }] };
   }
   return { event: { ...rest, occurredAt } };
 }
 
+/** Issues found in the raw JSON text (numbers it could not keep), by event index; any outside an event fail the whole request. */
+function groupByEvent(issues: readonly FieldIssue[]): Map<number, FieldIssue[]> {
+  const byEvent = new Map<number, FieldIssue[]>();
+  const outside: FieldIssue[] = [];
+  for (const issue of issues) {
+    const match = /^events\.(\d+)(\.|$)/.exec(issue.path);
+    if (!match) outside.push(issue);
+    else byEvent.set(Number(match[1]), [...(byEvent.get(Number(match[1])) ?? []), issue]);
+  }
+  if (outside.length > 0) throw validationError(undefined, undefined, outside);
+  return byEvent;
+}
+
 /**
  * `POST /api/events`: ingests `{ events: [...] }` (up to 1,000). Each event is
  * checked on its own, so bad ones are reported and the rest stored. Unknown
  * users are created; a `clientEventId` seen before (in an earlier call or
- * earlier in this batch) is counted as a duplicate and not stored again. The
+ * earlier in this batch) is counted as a duplicate and not stored again.
+ * `numberIssues` are the numbers the raw JSON held that JSON.parse could not
+ * keep (integers beyond ±2^53): their events are rejected. The
  * database work is one transaction: a user lookup (plus one multi-row insert
  * when some users are new) and one multi-row insert of the events.
  *
@@ -78,16 +113,17 @@ function checkEvent(raw: unknown, index: number, now: Date): { event: ValidEvent
  * await ingestEvents(db, { events: [{ name: 'add_to_cart', loginId: 'u-42', clientEventId: 'c-1' }] });
  * // { accepted: 1, duplicates: 0, rejected: [] }
  */
-export async function ingestEvents(db: Database, body: unknown, now = new Date()): Promise<IngestResult> {
+export async function ingestEvents(db: Database, body: unknown, now = new Date(), numberIssues: readonly FieldIssue[] = []): Promise<IngestResult> {
   const envelope = envelopeSchema.safeParse(body);
   if (!envelope.success) throw validationError(envelope.error);
+  const numberIssuesOf = groupByEvent(numberIssues);
 
   const rejected: RejectedEvent[] = [];
   const valid: ValidEvent[] = [];
   const seenClientIds = new Set<string>();
   let duplicates = 0;
   envelope.data.events.forEach((raw, index) => {
-    const checked = checkEvent(raw, index, now);
+    const checked = checkEvent(raw, index, now, numberIssuesOf.get(index) ?? []);
     if ('issues' in checked) {
       rejected.push(...checked.issues.map((issue) => ({ index, ...issue })));
       return;

@@ -7,7 +7,28 @@ import { compileTemplateValues, TemplateError } from '../webhook/template.js';
 /** How a campaign is triggered. Only one-time sends exist so far. */
 export type CampaignTrigger = { type: 'once'; sendAt: 'now' | string };
 
-const isoDateTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone' });
+/**
+ * How far ahead a send time or an expiry may be: a campaign is a plan for the
+ * coming months, and a timer years away (9999-12-31) is a typo that would sit
+ * in Temporal for ever.
+ */
+export const SCHEDULE_HORIZON_MS = 366 * 24 * 60 * 60 * 1000;
+/** Earliest send time or expiry a draft accepts; anything before is a typo (year 0), not a plan. */
+export const EARLIEST_SCHEDULE_TIME = new Date('2000-01-01T00:00:00Z');
+
+/** Why a send time or expiry is outside what hookcast schedules, or undefined. */
+export function scheduleTimeProblem(time: Date, now = new Date()): string | undefined {
+  if (time.getTime() < EARLIEST_SCHEDULE_TIME.getTime()) return 'must not be before 2000-01-01T00:00:00Z';
+  if (time.getTime() > now.getTime() + SCHEDULE_HORIZON_MS) return 'must be at most one year (366 days) ahead';
+  return undefined;
+}
+
+const isoDateTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone' }).superRefine(function withinHorizon(value, ctx) {
+  // zod runs refinements after a failed format check too; '+099999-…' already has its issue.
+  if (!/^\d{4}-/.test(value)) return;
+  const problem = scheduleTimeProblem(new Date(value));
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 export const triggerSchema = z.discriminatedUnion(
   'type',
@@ -111,12 +132,14 @@ export function resolveTemplateValues(params: readonly TemplateParam[], supplied
 /** How far in the past a send time may be before launch refuses it. */
 export const SEND_TIME_GRACE_MS = 60_000;
 
-/** Resolves `now` or an ISO time; a time more than a minute past is a problem. */
+/** Resolves `now` or an ISO time; a time more than a minute past, or beyond the horizon, is a problem. */
 export function resolveSendAt(trigger: CampaignTrigger, now: Date): { sendAt: Date; problem?: string } {
   if (trigger.sendAt === 'now') return { sendAt: now };
   const sendAt = new Date(trigger.sendAt);
   if (sendAt.getTime() < now.getTime() - SEND_TIME_GRACE_MS) {
     return { sendAt, problem: 'is more than one minute in the past' };
   }
-  return { sendAt };
+  // A draft saved within the horizon may sit long enough to be re-checked here; no timer beyond it is ever started.
+  const problem = scheduleTimeProblem(sendAt, now);
+  return problem ? { sendAt, problem } : { sendAt };
 }

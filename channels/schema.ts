@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { normalizeIsoDate } from '../audience/dates.js';
 
 /** Parameter names become JSON keys and query parameters, so keep them plain. */
 export const identifier = z
@@ -32,7 +33,8 @@ export function templateValueProblem(type: TemplateParamType, value: unknown): s
     case 'boolean':
       return typeof value === 'boolean' ? undefined : 'must be true or false';
     case 'date':
-      return typeof value === 'string' && isoDate.test(value) && !Number.isNaN(Date.parse(value))
+      // normalizeIsoDate also refuses impossible days and year 0000.
+      return typeof value === 'string' && isoDate.test(value) && normalizeIsoDate(value) !== undefined
         ? undefined
         : 'must be an ISO 8601 date (YYYY-MM-DD) or date-time';
   }
@@ -107,8 +109,6 @@ const RESERVED_HEADERS = new Set([
   'host',
   'content-type',
   'content-length',
-  'transfer-encoding',
-  'connection',
   'user-agent',
   'authorization',
   'webhook-id',
@@ -117,17 +117,53 @@ const RESERVED_HEADERS = new Set([
   'x-gio-signature',
 ]);
 
+/**
+ * Headers about the connection rather than the message (hop-by-hop, proxy and
+ * protocol-switch headers). undici refuses to build a request with some of them
+ * (`Expect`, `Upgrade`, `Keep-Alive`, `Transfer-Encoding`, a non-token
+ * `Connection`) and the others would change how the connection behaves, so a
+ * channel saved with one would fail every send.
+ */
+const CONNECTION_HEADERS = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'expect',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'proxy-connection',
+  'http2-settings',
+]);
+
+// RFC 9110 token characters, as undici checks header names.
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/;
+// What undici accepts in a value: tab, visible ASCII and space, and Latin-1 (sent as single bytes).
+// Anything else (line breaks, NUL, other control characters, 中文) makes it refuse to build the request.
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
 const headersSchema = z
   .record(
-    z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, 'must be a valid HTTP header name'),
-    z.string().max(2000).regex(/^[^\r\n]*$/, 'must not contain line breaks'),
+    z.string().regex(HEADER_NAME, 'must be a valid HTTP header name (letters, digits and !#$%&\'*+.^_`|~-, at most 100)'),
+    z
+      .string()
+      .max(2000)
+      .regex(
+        HEADER_VALUE,
+        'must hold only printable ASCII, tab or Latin-1 characters: no line breaks, NUL or other control characters, and no characters beyond U+00FF (percent-encode them)',
+      ),
   )
   .superRefine(function noReservedHeaders(headers, ctx) {
     const names = Object.keys(headers);
     if (names.length > 20) ctx.addIssue({ code: 'custom', message: 'at most 20 extra headers' });
     for (const name of names) {
-      if (RESERVED_HEADERS.has(name.toLowerCase())) {
+      const lower = name.toLowerCase();
+      if (RESERVED_HEADERS.has(lower)) {
         ctx.addIssue({ code: 'custom', path: [name], message: `${name} is set by hookcast and cannot be overridden` });
+      } else if (CONNECTION_HEADERS.has(lower) || lower.startsWith('proxy-')) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `${name} is a connection-level header and cannot be sent as a channel header` });
       }
     }
   });

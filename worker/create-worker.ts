@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import type { Database } from '../db/client.js';
+import { sanitizeDatabaseErrors } from './sanitize-db-errors.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -30,6 +31,7 @@ export function createHookcastWorker(options: HookcastWorkerOptions): Promise<Wo
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     activities: createActivities({ db: options.db, concurrency: options.deliveryConcurrency }),
+    interceptors: { activity: [sanitizeDatabaseErrors] },
     // Batch activities are mostly waiting on sockets; the limit bounds memory, not CPU.
     maxConcurrentActivityTaskExecutions: 200,
     maxConcurrentWorkflowTaskExecutions: 40,
