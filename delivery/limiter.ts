@@ -258,10 +258,12 @@ class RateGate {
       this.waiters.shift()!.grant();
     }
     while (this.grants.length > 0 && this.grants[0]! < now - 1000) this.grants.shift();
-    const { horizonMs } = this.settings;
-    // One lease at a time, and none while this worker already holds a horizon of slots: the others' leases come between.
-    if (!this.leasing && (this.slots.at(-1) ?? now) < now + horizonMs) {
-      const recentPace = Math.ceil((this.grants.length * this.settings.aheadMs) / 1000);
+    const { horizonMs, aheadMs } = this.settings;
+    // One lease at a time; a new one when a waiter has no slot or what is held runs out within aheadMs / 2 (so a
+    // busy worker refills in large chunks), never while it holds a horizon of slots: the others' leases come between.
+    const coverage = (this.slots.at(-1) ?? now) - now;
+    if (!this.leasing && coverage < horizonMs && (this.slots.length < this.waiters.length || coverage < aheadMs / 2)) {
+      const recentPace = Math.ceil((this.grants.length * aheadMs) / 1000);
       const count = leaseChunk(this.waiters.length + recentPace - this.slots.length, this.spacingMs, horizonMs);
       if (count > 0) void this.lease(count);
     }
