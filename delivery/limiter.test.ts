@@ -134,6 +134,33 @@ describe('limiter against PostgreSQL', () => {
     expect(await limiterRows()).toBeLessThanOrEqual(1); // at most the channel's rate row remains
   });
 
+  it('follows a live change of the limits: a lowered concurrency holds at once, a lifted one lets waiters go', async () => {
+    const limiter = createChannelLimiter(testDb.db, { idleMs: 50 });
+    const two = await Promise.all([1, 2].map(() => limiter.acquire(channelId, { perSecond: null, concurrency: 2 })));
+    // Lowered to 1: a new request waits until both running ones are done, not just one.
+    let third = false;
+    const waiting = limiter.acquire(channelId, { perSecond: null, concurrency: 1 }).then((release) => {
+      third = true;
+      return release;
+    });
+    two[0]!();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(third).toBe(false);
+    two[1]!();
+    (await waiting)();
+    expect(third).toBe(true);
+
+    // Lifted while someone waits: the waiter goes ahead without a permit.
+    const held = await limiter.acquire(channelId, { perSecond: null, concurrency: 1 });
+    const blocked = limiter.acquire(channelId, { perSecond: null, concurrency: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const free = await limiter.acquire(channelId, { perSecond: null, concurrency: null });
+    (await blocked)();
+    free();
+    held();
+    await limiter.close();
+  });
+
   it('gets a SIGKILLed worker’s permits back once their lease expires', async () => {
     const leaseMs = 1_500;
     const limits = { perSecond: null, concurrency: 3 };

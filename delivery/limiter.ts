@@ -364,7 +364,7 @@ class ConcurrencyGate {
 
   acquire(signal?: AbortSignal): Promise<Release> {
     this.lastBusyAt = localNow();
-    if (this.waiters.length === 0 && this.idle.length > 0) return Promise.resolve(this.use(this.idle.pop()!));
+    if (this.waiters.length === 0 && this.idle.length > 0 && this.inUse.size < this.limit) return Promise.resolve(this.use(this.idle.pop()!));
     const waiting = enqueue(this.waiters, signal).then((slot) => this.use(slot));
     // Ask at once unless a round trip is already due soon.
     this.ensureRunning(this.wake && this.sleepUntil - localNow() > this.settings.pollMs ? 0 : undefined);
@@ -389,11 +389,23 @@ class ConcurrencyGate {
       this.held.delete(slot);
       this.toRelease.push(slot);
       this.ensureRunning(2);
-    } else if (this.waiters.length > 0) {
-      this.waiters.shift()!.grant(slot);
     } else {
       this.idle.push(slot);
       this.ensureRunning();
+    }
+    this.dispatch();
+  }
+
+  /**
+   * Hands idle permits to waiters. Counting what is in use (not only which
+   * permits are held) keeps a lowered limit at once: requests still running on
+   * permits above it count until they finish.
+   */
+  private dispatch() {
+    while (this.waiters.length > 0 && this.idle.length > 0 && this.inUse.size < this.limit) {
+      const slot = this.idle.pop()!;
+      this.inUse.add(slot); // now, not when the waiter's continuation runs: the loop's next turn must see it
+      this.waiters.shift()!.grant(slot);
     }
   }
 
@@ -479,9 +491,9 @@ class ConcurrencyGate {
     this.share = fairShare(this.limit, [wants, ...row!.others]);
     for (const slot of row!.granted) {
       this.held.add(slot);
-      if (this.waiters.length > 0) this.waiters.shift()!.grant(slot);
-      else this.idle.push(slot);
+      this.idle.push(slot);
     }
+    this.dispatch();
   }
 
   /** Gives back every permit, including those of requests still in flight: the process is going away. */
