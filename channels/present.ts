@@ -33,6 +33,7 @@ export function presentChannel(row: ChannelRow, options: { revealCredentials?: b
     format: row.format,
     batchSize: row.batchSize,
     retry: row.retry,
+    rateLimit: row.rateLimit,
     flagged: row.flaggedAt ? { at: row.flaggedAt.toISOString(), reason: row.flagReason } : null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

@@ -201,6 +201,24 @@ export const retrySettingsSchema = z
   })
   .refine((r) => r.maxIntervalMs >= r.initialIntervalMs, { path: ['maxIntervalMs'], message: 'must be at least initialIntervalMs' });
 
+/**
+ * Limits that protect the customer's endpoint, across every campaign on the
+ * channel and every worker. Read live by the sending activities, so lowering
+ * them slows a running campaign within seconds. null means unlimited.
+ */
+export const rateLimitSchema = z.strictObject({
+  perSecond: z
+    .number()
+    .int('must be a whole number of requests per second')
+    .min(1, 'must be at least 1')
+    .max(10_000, 'must be at most 10000')
+    .nullable()
+    .default(null),
+  concurrency: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1_000, 'must be at most 1000').nullable().default(null),
+});
+export type RateLimitSettings = z.infer<typeof rateLimitSchema>;
+export const UNLIMITED: RateLimitSettings = { perSecond: null, concurrency: null };
+
 const channelFields = {
   name: z.string().trim().min(1, 'is required').max(200),
   url: httpUrl,
@@ -215,6 +233,7 @@ const channelFields = {
   /** Users per request in `growingio` format. */
   batchSize: z.number().int().min(1, 'must be at least 1').max(1000, 'must be at most 1000'),
   retry: retrySettingsSchema,
+  rateLimit: rateLimitSchema,
 };
 
 /**
@@ -255,6 +274,7 @@ export const channelInputSchema = z
     format: channelFields.format.default('standard'),
     batchSize: channelFields.batchSize.default(100),
     retry: channelFields.retry.default({ initialIntervalMs: 5_000, maxIntervalMs: 3_600_000, maxDurationMs: 86_400_000 }),
+    rateLimit: channelFields.rateLimit.default(UNLIMITED),
   });
 export type ChannelInput = z.infer<typeof channelInputSchema>;
 

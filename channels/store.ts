@@ -87,6 +87,7 @@ export function createChannelStore(db: Database, usage: LiveCampaignsCheck) {
       format: current.format,
       batchSize: current.batchSize,
       retry: current.retry,
+      rateLimit: current.rateLimit,
       ...patch.data,
     }, current.auth);
     const { auth } = merged;

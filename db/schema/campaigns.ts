@@ -27,6 +27,8 @@ export const campaigns = pgTable(
     launchedAt: at('launched_at'),
     finishedAt: at('finished_at'),
     lastError: text('last_error'),
+    /** Why the campaign paused itself (the channel's circuit breaker); null for an operator's pause. */
+    pauseReason: text('pause_reason'),
     ...timestamps,
   },
   (t) => [index('campaigns_status_idx').on(t.status, t.createdAt), index('campaigns_channel_idx').on(t.channelId), index('campaigns_segment_idx').on(t.segmentId)],

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { timestamps } from './columns.js';
-import type { ChannelAuth, TemplateParam, UserAttributeParam } from '../../channels/schema.js';
+import type { ChannelAuth, RateLimitSettings, TemplateParam, UserAttributeParam } from '../../channels/schema.js';
 import type { RetrySettings } from '../../delivery/backoff.js';
 
 
@@ -21,6 +21,8 @@ export const channels = pgTable(
     format: text('format', { enum: ['standard', 'growingio'] }).notNull().default('standard'),
     batchSize: integer('batch_size').notNull().default(100),
     retry: jsonb('retry').$type<RetrySettings>().notNull().default({ initialIntervalMs: 5_000, maxIntervalMs: 3_600_000, maxDurationMs: 86_400_000 }),
+    /** Read live (not frozen at launch) by the delivery limiter; null members mean unlimited. */
+    rateLimit: jsonb('rate_limit').$type<RateLimitSettings>().notNull().default({ perSecond: null, concurrency: null }),
     /** Set when the endpoint answered 410 Gone: operators must look before reusing it. */
     flaggedAt: timestamp('flagged_at', { withTimezone: true, mode: 'date' }),
     flagReason: text('flag_reason'),
@@ -30,3 +32,46 @@ export const channels = pgTable(
 );
 
 export type ChannelRow = typeof channels.$inferSelect;
+
+/*
+ * Shared state of the delivery limiter (delivery/limiter.ts): every worker
+ * process coordinates through these rows. They are UNLOGGED (migration 0005):
+ * after a PostgreSQL crash they come back empty, which only forgets leases that
+ * would have expired within seconds anyway.
+ */
+
+/** The next free request slot of a channel (GCRA): leasing k slots advances it by k spacings. */
+export const channelRateSlots = pgTable('channel_rate_slots', {
+  channelId: uuid('channel_id')
+    .primaryKey()
+    .references(() => channels.id, { onDelete: 'cascade' }),
+  nextSlot: timestamp('next_slot', { withTimezone: true, mode: 'date' }).notNull(),
+});
+
+/** One row per permit of a channel's concurrency limit; a worker leases it until expires_at and renews it while in use. */
+export const channelConcurrencySlots = pgTable(
+  'channel_concurrency_slots',
+  {
+    channelId: uuid('channel_id')
+      .notNull()
+      .references(() => channels.id, { onDelete: 'cascade' }),
+    slot: integer('slot').notNull(),
+    holder: text('holder'),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [primaryKey({ columns: [t.channelId, t.slot] })],
+);
+
+/** How many permits each worker wants (in use + waiting), so holders give back their excess over a fair share. */
+export const channelLimiterMembers = pgTable(
+  'channel_limiter_members',
+  {
+    channelId: uuid('channel_id')
+      .notNull()
+      .references(() => channels.id, { onDelete: 'cascade' }),
+    holder: text('holder').notNull(),
+    wants: integer('wants').notNull(),
+    seenAt: timestamp('seen_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.channelId, t.holder] })],
+);
