@@ -8,11 +8,14 @@ import type { RunContext, RunContextCache } from '../delivery/context.js';
 import { composeRequest } from '../delivery/compose.js';
 import { batchWebhookIdFor, webhookIdFor } from '../delivery/ids.js';
 import { classifyAttempt } from '../delivery/outcome.js';
+import { tripChannel, type Breaker } from '../delivery/breaker.js';
 import { createSendLease, type SendLease } from '../delivery/lease.js';
+import type { ChannelLimiter, ChannelLimitsCache } from '../delivery/limiter.js';
 import { createAttemptBuffer, writeAttempts, type AttemptRecord } from '../delivery/record.js';
 import { deliveryLatency } from '../lib/metrics.js';
 import { sendWebhook, type SendOutcome } from '../webhook/send.js';
 import { TemplateError } from '../webhook/template.js';
+import { pauseUpdate } from '../workflows/messages.js';
 import type { RecipientProfile } from '../webhook/user.js';
 
 /** A pending recipient joined with the user's current profile. */
@@ -28,6 +31,10 @@ interface Recipient {
 export interface DeliveryDeps {
   db: Database;
   runs: RunContextCache;
+  /** Per-channel rate and concurrency limits, shared with every worker through PostgreSQL. */
+  limiter: ChannelLimiter;
+  limits: ChannelLimitsCache;
+  breaker: Breaker;
   /** Requests in flight per batch activity. */
   concurrency: number;
 }
@@ -148,9 +155,30 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       .where(sql`${channels.id} = ${channelId} AND ${channels.flaggedAt} IS NULL`);
   }
 
-  /** Renders and sends one request carrying `recipients` (one, or several in growingio format). */
-  async function send(ctx: RunContext, recipients: Recipient[]) {
-    const attemptAt = new Date();
+  /**
+   * The channel's circuit breaker saw it fail persistently: record the reason on
+   * its running campaigns and pause each through its workflow (the same Update
+   * an operator uses, so the pause is acknowledged and shown the same way).
+   */
+  async function tripBreaker(channelId: string, reason: string) {
+    const tripped = await tripChannel(db, channelId, reason);
+    const client = Context.current().client;
+    await Promise.all(
+      tripped.map(({ workflowId }) =>
+        // Already paused, or ended meanwhile: nothing to do.
+        client.workflow.getHandle(workflowId).executeUpdate(pauseUpdate).catch(() => {}),
+      ),
+    );
+  }
+
+  /**
+   * Renders and sends one request carrying `recipients` (one, or several in
+   * growingio format), within the channel's rate and concurrency limits.
+   * Answers null when, by the time the limiter let it go, the request may no
+   * longer start (`mayStillStart`: a pause or cancel came meanwhile); its users
+   * stay pending, untouched.
+   */
+  async function send(ctx: RunContext, recipients: Recipient[], signal: AbortSignal, mayStillStart: () => Promise<boolean>) {
     const channel = ctx.definition.channel;
     const rendered: { recipient: Recipient; values: Record<string, unknown> }[] = [];
     const unrendered: { record: AttemptRecord; retryInMs: number | null; gone: boolean }[] = [];
@@ -159,23 +187,35 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
         rendered.push({ recipient, values: ctx.render(recipient.profile) });
       } catch (error) {
         if (!(error instanceof TemplateError)) throw error;
-        unrendered.push(templateFailure(ctx, recipient, error, attemptAt));
+        unrendered.push(templateFailure(ctx, recipient, error, new Date()));
       }
     }
     if (rendered.length === 0) return { results: unrendered };
-    const userIds = rendered.map((r) => r.recipient.userId);
-    const webhookId = channel.format === 'growingio' ? batchWebhookIdFor(ctx.runId, userIds) : webhookIdFor(ctx.runId, userIds[0]!);
-    const request = composeRequest({
-      channel: ctx.compose,
-      recipients: rendered.map((r) => ({ profile: r.recipient.profile, values: r.values })),
-      templateValues: ctx.definition.templateValues,
-      webhookId,
-      timestamp: attemptAt,
-    });
-    const outcome = await sendWebhook(request, { timeoutMs: channel.timeoutMs });
+    const release = await deps.limiter.acquire(channel.id, await deps.limits.get(channel.id), signal);
+    let outcome: SendOutcome;
+    let webhookId: string;
+    let attemptAt: Date;
+    try {
+      if (!(await mayStillStart())) return null;
+      attemptAt = new Date();
+      const userIds = rendered.map((r) => r.recipient.userId);
+      webhookId = channel.format === 'growingio' ? batchWebhookIdFor(ctx.runId, userIds) : webhookIdFor(ctx.runId, userIds[0]!);
+      const request = composeRequest({
+        channel: ctx.compose,
+        recipients: rendered.map((r) => ({ profile: r.recipient.profile, values: r.values })),
+        templateValues: ctx.definition.templateValues,
+        webhookId,
+        timestamp: attemptAt,
+      });
+      outcome = await sendWebhook(request, { timeoutMs: channel.timeoutMs });
+    } finally {
+      release();
+    }
     deliveryLatency.observe(outcome.latencyMs / 1000);
     const results = recordsFor(ctx, rendered.map((r) => r.recipient), outcome, webhookId, attemptAt);
     if (results.some((r) => r.gone)) await flagChannel(channel.id);
+    const trip = deps.breaker.record(channel.id, outcome.verdict === 'ok' ? null : (results[0]!.record.errorClass ?? outcome.verdict));
+    if (trip) await tripBreaker(channel.id, trip.reason);
     return { results: unrendered.length === 0 ? results : [...results, ...unrendered] };
   }
 
@@ -258,7 +298,17 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
             for (const r of group) buffer.add(unsent(r, 'expired', 'campaign expired before this user was sent to', input.runId));
             continue;
           }
-          const { results } = await send(ctx, group);
+          const sent = await send(ctx, group, activity.cancellationSignal, async () => {
+            if (activity.cancellationSignal.aborted || leaseLost || !lease.mayStart(timeoutMs)) return false;
+            return (await runs.control(input.runId)) === 'run';
+          });
+          // A pause or cancel came while the request waited for the channel's limiter: stop here; its users stay pending.
+          if (!sent) {
+            const control = await runs.control(input.runId);
+            interrupted = activity.cancellationSignal.aborted ? 'cancel' : leaseLost || !lease.mayStart(timeoutMs) ? 'lease' : control === 'run' ? null : control;
+            return;
+          }
+          const { results } = sent;
           for (const result of results) {
             buffer.add(result.record);
             if (result.retryInMs !== null) retries.push({ seq: result.record.seq, delayMs: result.retryInMs });
@@ -303,8 +353,9 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
         await writeAttempts(db, input.runId, [unsent(recipient, 'expired', 'campaign expired before this user could be retried', input.runId)]);
         return 'failed';
       }
-      const { results } = await send(ctx, [recipient]);
-      const result = results[0]!;
+      const sent = await send(ctx, [recipient], Context.current().cancellationSignal, async () => (await runs.control(input.runId)) === 'run');
+      if (!sent) return (await runs.control(input.runId)) === 'pause' ? 'paused' : 'done';
+      const result = sent.results[0]!;
       await writeAttempts(db, input.runId, [result.record]);
       if (result.record.outcome === 'retry') {
         throw ApplicationFailure.create({

@@ -1,5 +1,7 @@
 import type { Database } from '../db/client.js';
+import { createBreaker } from '../delivery/breaker.js';
 import { createRunContextCache } from '../delivery/context.js';
+import { createChannelLimiter, createChannelLimitsCache, type ChannelLimiter } from '../delivery/limiter.js';
 import { createAudienceActivities } from './audience.js';
 import { createDeliveryActivities } from './delivery.js';
 import { createRunControlActivities } from './run-control.js';
@@ -10,12 +12,20 @@ import { createRunControlActivities } from './run-control.js';
  * @example
  * const worker = await Worker.create({ activities: createActivities({ db }), … });
  */
-export function createActivities(deps: { db: Database; concurrency?: number }) {
+export function createActivities(deps: { db: Database; concurrency?: number; limiter?: ChannelLimiter }) {
   const runs = createRunContextCache(deps.db);
+  const limiter = deps.limiter ?? createChannelLimiter(deps.db);
   return {
     ...createAudienceActivities({ db: deps.db }),
     ...createRunControlActivities({ db: deps.db, runs }),
-    ...createDeliveryActivities({ db: deps.db, runs, concurrency: deps.concurrency ?? 32 }),
+    ...createDeliveryActivities({
+      db: deps.db,
+      runs,
+      concurrency: deps.concurrency ?? 32,
+      limiter,
+      limits: createChannelLimitsCache(deps.db),
+      breaker: createBreaker(),
+    }),
   };
 }
 

@@ -22,7 +22,9 @@ export function createRunControlActivities(deps: { db: Database; runs: RunContex
     await db.transaction(async (tx) => {
       await tx.update(campaignRuns).set({ control: input.control, updatedAt: now }).where(eq(campaignRuns.id, input.runId));
       if (input.campaignId && input.status) {
-        await tx.update(campaigns).set({ status: input.status, updatedAt: now }).where(eq(campaigns.id, input.campaignId));
+        // Resuming is the operator's answer to whatever paused the run, the circuit breaker included.
+        const reason = input.control === 'run' ? { pauseReason: null } : {};
+        await tx.update(campaigns).set({ status: input.status, ...reason, updatedAt: now }).where(eq(campaigns.id, input.campaignId));
       }
     });
     runs.invalidateControl(input.runId);

@@ -17,6 +17,8 @@ export function presentCampaign(row: CampaignRow) {
     launchedAt: row.launchedAt?.toISOString() ?? null,
     finishedAt: row.finishedAt?.toISOString() ?? null,
     lastError: row.lastError,
+    /** Why the campaign paused itself (the channel's circuit breaker); null when an operator paused it or it runs. */
+    pauseReason: row.pauseReason,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

@@ -629,3 +629,5 @@ export function createChannelLimitsCache(db: Database, ttlMs = 2_000) {
     },
   };
 }
+
+export type ChannelLimitsCache = ReturnType<typeof createChannelLimitsCache>;
