@@ -590,6 +590,9 @@ export function createChannelLimiter(db: Database, options: LimiterOptions = {})
   }
 
   async function acquireLimited(channelId: string, limits: ChannelLimits, signal?: AbortSignal): Promise<Release> {
+    for (const [name, value] of Object.entries(limits)) {
+      if (value !== null && !(Number.isFinite(value) && value >= 1)) throw new RangeError(`rateLimit.${name} must be null or at least 1 (got ${value})`);
+    }
     const concurrency = concurrencyGate(channelId, limits.concurrency);
     const rate = rateGate(channelId, limits.perSecond);
     // The permit first, then the slot: a slot spent while waiting for a permit would be lost.
