@@ -200,13 +200,15 @@ type Settings = typeof DEFAULTS & { holder: string };
  */
 class RateGate {
   spacingMs: number;
+  /** Leased slot times (local clock, ascending) from index `head` on; a queue without shift()'s copying at high rates. */
   private slots: number[] = [];
+  private head = 0;
   private waiters: Waiter<void>[] = [];
   private leasing = false;
   /** Smoothed round trip of the leases, for the lead of the next one. */
   private roundTripMs = 5;
-  /** When the grants of the last second happened. */
-  private grants: number[] = [];
+  /** Grants in the current and the previous half second: this worker's recent pace. */
+  private pace = { since: 0, current: 0, previous: 0 };
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
   constructor(
@@ -230,8 +232,6 @@ class RateGate {
     return waiting;
   }
 
-
-
   /** Lets every waiter through: the limit was lifted or the limiter closes. */
   drain(error?: unknown) {
     for (const waiter of this.waiters.splice(0)) {
@@ -242,32 +242,48 @@ class RateGate {
     this.timer = null;
     this.timerAt = Infinity;
     this.slots = [];
+    this.head = 0;
+  }
+
+  private get held() {
+    return this.slots.length - this.head;
   }
 
   private pump = () => {
     this.timer = null;
     this.timerAt = Infinity;
     const now = localNow();
-    while (this.slots.length > 0 && this.slots[0]! < now - this.settings.lateToleranceMs) {
-      this.slots.shift();
+    const { slots } = this;
+    while (this.head < slots.length && slots[this.head]! < now - this.settings.lateToleranceMs) {
+      this.head += 1;
       this.stats.slotsSkipped += 1;
     }
-    while (this.slots.length > 0 && this.waiters.length > 0 && this.slots[0]! <= now) {
-      this.slots.shift();
-      this.grants.push(now);
+    const pace = this.pace;
+    if (now - pace.since >= 500) {
+      pace.previous = now - pace.since >= 1000 ? 0 : pace.current;
+      pace.current = 0;
+      pace.since = now;
+    }
+    while (this.head < slots.length && this.waiters.length > 0 && slots[this.head]! <= now) {
+      this.head += 1;
+      pace.current += 1;
       this.waiters.shift()!.grant();
     }
-    while (this.grants.length > 0 && this.grants[0]! < now - 1000) this.grants.shift();
+    if (this.head > 1024 && this.head * 2 > slots.length) {
+      this.slots = slots.slice(this.head);
+      this.head = 0;
+    }
     const { horizonMs, aheadMs } = this.settings;
     // One lease at a time; a new one when a waiter has no slot or what is held runs out within aheadMs / 2 (so a
     // busy worker refills in large chunks), never while it holds a horizon of slots: the others' leases come between.
-    const coverage = (this.slots.at(-1) ?? now) - now;
-    if (!this.leasing && coverage < horizonMs && (this.slots.length < this.waiters.length || coverage < aheadMs / 2)) {
-      const recentPace = Math.ceil((this.grants.length * aheadMs) / 1000);
-      const count = leaseChunk(this.waiters.length + recentPace - this.slots.length, this.spacingMs, horizonMs);
+    const coverage = (this.held > 0 ? this.slots.at(-1)! : now) - now;
+    if (!this.leasing && coverage < horizonMs && (this.held < this.waiters.length || coverage < aheadMs / 2)) {
+      const perSecond = pace.previous + pace.current; // grants over the last 0.5 to 1 s
+      const recentPace = Math.ceil((perSecond * aheadMs) / 1000);
+      const count = leaseChunk(this.waiters.length + recentPace - this.held, this.spacingMs, horizonMs);
       if (count > 0) void this.lease(count);
     }
-    if (this.waiters.length > 0 && this.slots.length > 0) this.arm(this.slots[0]!);
+    if (this.waiters.length > 0 && this.held > 0) this.arm(this.slots[this.head]!);
   };
 
   private arm(at: number) {
@@ -574,6 +590,9 @@ export function createChannelLimiter(db: Database, options: LimiterOptions = {})
   }
 
   async function acquireLimited(channelId: string, limits: ChannelLimits, signal?: AbortSignal): Promise<Release> {
+    for (const [name, value] of Object.entries(limits)) {
+      if (value !== null && !(Number.isFinite(value) && value >= 1)) throw new RangeError(`rateLimit.${name} must be null or at least 1 (got ${value})`);
+    }
     const concurrency = concurrencyGate(channelId, limits.concurrency);
     const rate = rateGate(channelId, limits.perSecond);
     // The permit first, then the slot: a slot spent while waiting for a permit would be lost.
