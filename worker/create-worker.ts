@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import type { Database } from '../db/client.js';
+import type { ChannelLimiter } from '../delivery/limiter.js';
 import { sanitizeDatabaseErrors } from './sanitize-db-errors.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -13,6 +14,8 @@ export interface HookcastWorkerOptions {
   db: Database;
   /** Requests in flight per batch activity. */
   deliveryConcurrency?: number;
+  /** The channel limiter this worker's sends share (created here when omitted); close it after the worker stops. */
+  limiter?: ChannelLimiter;
   /** A prebuilt workflow bundle (tests build it once); otherwise workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -30,7 +33,7 @@ export function createHookcastWorker(options: HookcastWorkerOptions): Promise<Wo
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
-    activities: createActivities({ db: options.db, concurrency: options.deliveryConcurrency }),
+    activities: createActivities({ db: options.db, concurrency: options.deliveryConcurrency, limiter: options.limiter }),
     interceptors: { activity: [sanitizeDatabaseErrors] },
     // Batch activities are mostly waiting on sockets; the limit bounds memory, not CPU.
     maxConcurrentActivityTaskExecutions: 200,

@@ -5,6 +5,7 @@ import { createDatabase } from '../db/client.js';
 import { createLogger } from '../lib/logger.js';
 import { registry } from '../lib/metrics.js';
 import { exitWithParent, onShutdown } from '../lib/process.js';
+import { createChannelLimiter } from '../delivery/limiter.js';
 import { createHookcastWorker } from './create-worker.js';
 
 /** Prometheus metrics of this worker (delivery attempts, latency, process). */
@@ -38,7 +39,9 @@ async function main() {
   installTemporalLogging(logger, env.LOG_LEVEL);
   const database = createDatabase(env.DATABASE_URL, { max: 20 });
   const connection = await NativeConnection.connect({ address: env.temporalAddress });
+  const limiter = createChannelLimiter(database.db);
   const worker = await createHookcastWorker({
+    limiter,
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
@@ -53,6 +56,8 @@ async function main() {
   exitWithParent();
   logger.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, temporal: env.temporalAddress }, 'worker polling');
   await worker.run();
+  // Hands this worker's concurrency permits back now rather than when their leases lapse.
+  await limiter.close();
   await connection.close();
   await database.close();
   logger.info('worker stopped');
