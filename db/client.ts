@@ -5,8 +5,7 @@ import * as schema from './schema.js';
 export type Database = ReturnType<typeof createDatabase>['db'];
 
 /**
- * Opens a pooled connection to PostgreSQL (or to the embedded PGlite, which
- * speaks the same wire protocol) and wraps it in Drizzle.
+ * Opens a pooled connection to PostgreSQL and wraps it in Drizzle.
  *
  * @example
  * const { db, close } = createDatabase(process.env.DATABASE_URL!);
