@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,8 @@ import { freePort } from '../test/ports.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'hookcast-start-'));
+// mkdtemp makes a 0700 folder; a fresh clone's .data is 0755, which the embedded server's OS user (as root: "postgres") can reach.
+chmodSync(dataDir, 0o755);
 let launcher: ChildProcess | undefined;
 
 afterAll(() => {
@@ -27,7 +29,7 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-/** Processes whose command line mentions the data folder (the dev server's --db-filename does). */
+/** Processes whose command line mentions the data folder (the dev server's --db-filename and PostgreSQL's -D do). */
 function processesUsing(path: string): number {
   let count = 0;
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
@@ -63,13 +65,14 @@ async function stop(child: ChildProcess) {
 
 describe('npm start', () => {
   it('brings up Temporal with its UI, embedded PostgreSQL, worker and API; Ctrl-C stops all; state survives a restart', async () => {
-    const ports = { API_PORT: await freePort(), TEMPORAL_PORT: await freePort(), TEMPORAL_UI_PORT: await freePort(), PGLITE_PORT: await freePort() };
+    const ports = { API_PORT: await freePort(), TEMPORAL_PORT: await freePort(), TEMPORAL_UI_PORT: await freePort(), EMBEDDED_PG_PORT: await freePort() };
     const env = { DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
 
     const first = await start(env);
     launcher = first.child;
     expect(first.output()).toMatch(/Temporal CLI: .* \(found via (TEMPORAL_CLI|PATH|cache|go install)/);
-    expect(first.output()).toContain('starting embedded PGlite');
+    expect(first.output()).toContain('starting embedded PostgreSQL');
+    expect(first.output()).toContain('initialising a new PostgreSQL cluster');
     const api = `http://127.0.0.1:${ports.API_PORT}`;
     expect((await fetch(`${api}/healthz`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}/`)).status).toBe(200);
@@ -86,6 +89,7 @@ describe('npm start', () => {
 
     const second = await start(env);
     launcher = second.child;
+    expect(second.output()).not.toContain('initialising a new PostgreSQL cluster');
     const listed = (await (await fetch(`${api}/api/channels`)).json()) as { items: { name: string }[] };
     expect(listed.items.map((c) => c.name)).toEqual(['survives restarts']);
     expect(await stop(second.child)).toBe(0);
