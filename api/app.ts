@@ -1,3 +1,4 @@
+import type { ConnectionLike } from '@temporalio/client';
 import { Hono } from 'hono';
 import type { CampaignService } from '../campaigns/store.js';
 import type { Database } from '../db/client.js';
@@ -6,6 +7,7 @@ import { createSegmentStore } from '../segments/store.js';
 import { ApiError, type LiveCampaignsCheck } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { httpRequests, registry } from '../lib/metrics.js';
+import { checkReadiness, unavailableAnswer } from './availability.js';
 import { campaignRoutes } from './campaigns.js';
 import { channelRoutes } from './channels.js';
 import { eventRoutes } from './events.js';
@@ -21,7 +23,19 @@ export interface AppDeps {
   segmentUsage?: LiveCampaignsCheck;
   /** Campaign routes are mounted when a campaign service (and so Temporal) is given. */
   campaigns?: { service: CampaignService; temporalUiUrl: string; namespace: string };
+  /**
+   * The connection the campaign service's Temporal client uses: every /api
+   * request gets a deadline for its Temporal calls, and /readyz probes it.
+   */
+  temporal?: { connection: ConnectionLike; readDeadlineMs?: number; writeDeadlineMs?: number };
 }
+
+/**
+ * Reads only ask Temporal for a campaign's live progress, which is optional
+ * (null without it), so they wait less; writes (launch, pause…) need an answer.
+ */
+const READ_DEADLINE_MS = 2000;
+const WRITE_DEADLINE_MS = 5000;
 
 const noLiveCampaigns: LiveCampaignsCheck = async () => [];
 
@@ -46,8 +60,21 @@ export function createApp(deps: AppDeps) {
     );
   });
 
+  /** Liveness: the process is up. Dependencies are /readyz's business. */
   app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/readyz', async (c) => {
+    const { ready, checks } = await checkReadiness({ db: deps.db, temporal: deps.temporal?.connection });
+    if (ready) return c.json({ ready, checks });
+    const failing = Object.entries(checks).filter(([, v]) => v !== 'ok');
+    return c.json({ ready, error: 'not_ready', message: `not ready: ${failing.map(([k, v]) => `${k} (${v})`).join('; ')}`, checks }, 503);
+  });
   app.get('/metrics', async (c) => c.text(await registry.metrics(), 200, { 'content-type': registry.contentType }));
+
+  if (deps.temporal) {
+    const { connection, readDeadlineMs = READ_DEADLINE_MS, writeDeadlineMs = WRITE_DEADLINE_MS } = deps.temporal;
+    // Without a deadline the client retries an unreachable server for ~20 s per call.
+    app.use('/api/*', (c, next) => connection.withDeadline(Date.now() + (c.req.method === 'GET' ? readDeadlineMs : writeDeadlineMs), next));
+  }
 
   const campaignService = deps.campaigns?.service;
   const channelUsage = deps.channelUsage ?? (campaignService ? (id: string) => campaignService.liveUsing('channelId', id) : noLiveCampaigns);
@@ -65,6 +92,11 @@ export function createApp(deps: AppDeps) {
 
   app.onError(function answerError(error, c) {
     if (error instanceof ApiError) return c.json(error.toJSON(), error.status);
+    const unavailable = unavailableAnswer(error);
+    if (unavailable) {
+      deps.logger.warn({ error: unavailable.error, path: c.req.routePath }, 'dependency unavailable');
+      return c.json(unavailable, 503);
+    }
     // Only the error's class and message reach the log: no request data.
     deps.logger.error({ err: { type: error.name, message: error.message, stack: error.stack } }, 'unhandled error');
     return c.json({ error: 'internal', message: 'internal error' }, 500);
