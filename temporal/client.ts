@@ -10,6 +10,11 @@ import { Client, Connection } from '@temporalio/client';
  * const client = createTemporalClient({ address: '127.0.0.1:7233', namespace: 'default' });
  */
 export function createTemporalClient(options: { address: string; namespace: string }): Client {
-  const connection = Connection.lazy({ address: options.address });
+  const connection = Connection.lazy({
+    address: options.address,
+    // gRPC's reconnect backoff grows to 2 minutes by default: after a long outage the API would
+    // keep failing that long after Temporal is back. Retry the connection at least every 5 s.
+    channelArgs: { 'grpc.max_reconnect_backoff_ms': 5000 },
+  });
   return new Client({ connection, namespace: options.namespace });
 }
