@@ -1,5 +1,7 @@
 import type { ConnectionLike } from '@temporalio/client';
 import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { timeout } from 'hono/timeout';
 import type { CampaignService } from '../campaigns/store.js';
 import type { Database } from '../db/client.js';
 import { createChannelStore } from '../channels/store.js';
@@ -36,6 +38,12 @@ export interface AppDeps {
  */
 const READ_DEADLINE_MS = 2000;
 const WRITE_DEADLINE_MS = 5000;
+/**
+ * Campaign reads (an operator's dashboard polls them) answer within this, even
+ * while PostgreSQL restarts. Reads only: a write that overran would still
+ * happen, and a 503 would lie about it.
+ */
+const CAMPAIGN_READ_BUDGET_MS = 4000;
 
 const noLiveCampaigns: LiveCampaignsCheck = async () => [];
 
@@ -76,6 +84,18 @@ export function createApp(deps: AppDeps) {
     app.use('/api/*', (c, next) => connection.withDeadline(Date.now() + (c.req.method === 'GET' ? readDeadlineMs : writeDeadlineMs), next));
   }
 
+  const readBudget = timeout(
+    CAMPAIGN_READ_BUDGET_MS,
+    () =>
+      new HTTPException(503, {
+        res: Response.json(
+          { error: 'unavailable', message: `no answer within ${CAMPAIGN_READ_BUDGET_MS / 1000} s: PostgreSQL or Temporal is slow or restarting; try again shortly` },
+          { status: 503 },
+        ),
+      }),
+  );
+  app.use('/api/campaigns/*', (c, next) => (c.req.method === 'GET' ? readBudget(c, next) : next()));
+
   const campaignService = deps.campaigns?.service;
   const channelUsage = deps.channelUsage ?? (campaignService ? (id: string) => campaignService.liveUsing('channelId', id) : noLiveCampaigns);
   const channels = createChannelStore(deps.db, channelUsage);
@@ -92,6 +112,7 @@ export function createApp(deps: AppDeps) {
 
   app.onError(function answerError(error, c) {
     if (error instanceof ApiError) return c.json(error.toJSON(), error.status);
+    if (error instanceof HTTPException) return error.getResponse();
     const unavailable = unavailableAnswer(error);
     if (unavailable) {
       deps.logger.warn({ error: unavailable.error, path: c.req.routePath }, 'dependency unavailable');

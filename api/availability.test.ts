@@ -1,3 +1,4 @@
+import { createServer, type Socket } from 'node:net';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCampaignService } from '../campaigns/store.js';
@@ -131,6 +132,28 @@ describe('/readyz and PostgreSQL', () => {
       expect(list.body).toEqual({ error: 'database_unavailable', message: 'PostgreSQL is unreachable; try again shortly' });
     } finally {
       await unreachable.close();
+    }
+  });
+
+  it('answers campaign reads and /readyz within seconds when PostgreSQL accepts connections but never answers (as in crash recovery)', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const stuck = createDatabase(`postgres://postgres@127.0.0.1:${(silent.address() as { port: number }).port}/postgres`);
+    try {
+      const api = apiOn(`127.0.0.1:${await freePort()}`, stuck.db);
+      const read = await api.timed('GET', '/api/campaigns/00000000-0000-4000-8000-000000000000');
+      expect(read.status).toBe(503);
+      expect(read.body).toEqual({ error: 'unavailable', message: expect.stringMatching(/^no answer within 4 s/) });
+      expect(read.ms).toBeLessThan(5000);
+      const ready = await api.timed('GET', '/readyz');
+      expect(ready.status).toBe(503);
+      expect(ready.body.checks.postgres).toBe('PostgreSQL did not answer within 2 s');
+      expect(ready.ms).toBeLessThan(3500);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+      await stuck.close().catch(() => {});
     }
   });
 });

@@ -12,7 +12,8 @@ async function main() {
   const env = loadEnv();
   if (!env.DATABASE_URL) throw new EnvError('DATABASE_URL is not set (npm start sets it for the embedded database)');
   const logger = createLogger('api', env.LOG_LEVEL);
-  const database = createDatabase(env.DATABASE_URL);
+  // Callers should get a prompt 503 rather than wait out a PostgreSQL restart.
+  const database = createDatabase(env.DATABASE_URL, { connectTimeoutSeconds: 3 });
   const temporal = createTemporalClient({ address: env.temporalAddress, namespace: env.TEMPORAL_NAMESPACE });
   const service = createCampaignService({ db: database.db, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE });
   const app = createApp({

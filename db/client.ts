@@ -12,9 +12,11 @@ export type Database = ReturnType<typeof createDatabase>['db'];
  * await db.select().from(channels);
  * await close();
  */
-export function createDatabase(url: string, options: { max?: number } = {}) {
+export function createDatabase(url: string, options: { max?: number; connectTimeoutSeconds?: number } = {}) {
   const client = postgres(url, {
     max: options.max ?? 10,
+    // A server in crash recovery can hold a new connection for many seconds before refusing it.
+    connect_timeout: options.connectTimeoutSeconds ?? 30,
     onnotice: () => {},
     // Drizzle parses timestamps itself; JSON columns arrive as objects.
     connection: { application_name: 'hookcast' },
