@@ -4,7 +4,7 @@
  * through its HTTP API, as an operator would. Nothing in the app imports it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,9 +22,24 @@ export interface Stack {
   waitFor(pattern: RegExp, timeoutMs?: number, from?: number): Promise<RegExpMatchArray>;
   /** The pid the launcher last printed for a child. */
   pidOf(child: 'Temporal dev server' | 'embedded PostgreSQL' | 'worker' | 'API'): number;
-  /** Ctrl-C; resolves with the launcher's exit code. */
-  stop(): Promise<number | null>;
+  /** Ctrl-C; resolves with the launcher's exit code and how many processes of this stack outlived it. */
+  stop(): Promise<{ code: number | null; leftovers: number }>;
+  /** Waits for the launcher to exit by itself. */
+  exited(): Promise<{ code: number | null; leftovers: number }>;
   kill(): void;
+}
+
+/** Processes started for the stack on `dataDir`: every child inherits DATA_DIR. */
+function processesOf(dataDir: string): number {
+  let count = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(`DATA_DIR=${dataDir}`)) count += 1;
+    } catch {
+      // ended meanwhile, or not ours to read
+    }
+  }
+  return count;
 }
 
 /** Starts the launcher in a fresh data folder and waits until it says ready. */
@@ -69,9 +84,13 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     },
     async stop() {
       if (child.exitCode === null) child.kill('SIGINT');
+      return stack.exited();
+    },
+    async exited() {
       const code = await exited;
+      const leftovers = processesOf(dataDir);
       rmSync(dataDir, { recursive: true, force: true });
-      return code;
+      return { code, leftovers };
     },
     kill() {
       child.kill('SIGKILL');
