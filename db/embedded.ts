@@ -94,7 +94,16 @@ async function stopLeftover(dataDir: string, log: (line: string) => void): Promi
   log(`stopping a PostgreSQL left running on ${dataDir} by an earlier launcher (pid ${pid})`);
   process.kill(pid, 'SIGINT');
   const deadline = Date.now() + 20_000;
-  while (existsSync(`/proc/${pid}`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+}
+
+/** Running, i.e. neither gone nor a zombie (an orphan's reaper may be slow, or absent in a container). */
+function alive(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return false;
+  }
 }
 
 /** The cluster's password, kept beside the cluster (not inside: the server's user owns that folder). */

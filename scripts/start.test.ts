@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,6 +93,31 @@ describe('npm start', () => {
     const listed = (await (await fetch(`${api}/api/channels`)).json()) as { items: { name: string }[] };
     expect(listed.items.map((c) => c.name)).toEqual(['survives restarts']);
     expect(await stop(second.child)).toBe(0);
+  }, 240_000);
+
+  it('after the launcher itself is SIGKILLed, the next start stops the PostgreSQL it left behind and reuses the data', async () => {
+    const ports = { API_PORT: await freePort(), TEMPORAL_PORT: await freePort(), TEMPORAL_UI_PORT: await freePort(), EMBEDDED_PG_PORT: await freePort() };
+    const env = { DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
+    const first = await start(env);
+    launcher = first.child;
+    const pid = (name: string) => Number(first.output().match(new RegExp(`${name} is up \\(pid (\\d+)\\)`))![1]);
+    const postgresPid = pid('embedded PostgreSQL');
+    const temporalPid = pid('Temporal');
+    const gone = new Promise((resolve) => first.child.once('exit', resolve));
+    first.child.kill('SIGKILL');
+    await gone;
+    // The worker and the API follow their parent; PostgreSQL and the dev server cannot know.
+    expect(existsSync(`/proc/${postgresPid}`)).toBe(true);
+    process.kill(temporalPid, 'SIGKILL');
+    while ((await portOpen(ports.TEMPORAL_PORT)) || (await portOpen(ports.API_PORT))) await new Promise((r) => setTimeout(r, 100));
+
+    const second = await start(env);
+    launcher = second.child;
+    expect(second.output()).toContain(`stopping a PostgreSQL left running on ${join(dataDir, 'postgres')} by an earlier launcher (pid ${postgresPid})`);
+    const listed = (await (await fetch(`http://127.0.0.1:${ports.API_PORT}/api/channels`)).json()) as { items: { name: string }[] };
+    expect(listed.items.map((c) => c.name)).toEqual(['survives restarts']);
+    expect(await stop(second.child)).toBe(0);
+    expect(processesUsing(dataDir)).toBe(0);
   }, 240_000);
 
   it('stops with one line naming a bad variable', async () => {
