@@ -93,6 +93,7 @@ describe('the API while Temporal is unreachable', () => {
     expect(channels.status).toBe(200);
     expect(channels.ms).toBeLessThan(1000);
     expect((await api.timed('GET', '/healthz')).status).toBe(200);
+    console.log(`[availability] Temporal killed: /readyz ${Math.round(notReady.ms)} ms, /pause ${Math.round(pause.ms)} ms, /cancel ${Math.round(cancel.ms)} ms, campaign GET ${Math.round(read.ms)} ms`);
   });
 
   it('starts without Temporal (the connection is lazy) and says it is not ready', async () => {
@@ -162,6 +163,10 @@ describe('unavailableAnswer', () => {
   it('leaves other errors alone', () => {
     expect(unavailableAnswer(new Error('boom'))).toBeUndefined();
     expect(unavailableAnswer(Object.assign(new Error('dup'), { code: '23505' }))).toBeUndefined();
-    expect(unavailableAnswer(new Error('wrapped', { cause: Object.assign(new Error('x'), { code: 'ECONNREFUSED' }) }))?.error).toBe('database_unavailable');
+    const refused = () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    expect(unavailableAnswer(Object.assign(new Error('Failed query'), { query: 'select 1', cause: refused() }))?.error).toBe('database_unavailable');
+    // A refused webhook (say, a channel's test send) is not PostgreSQL being down.
+    expect(unavailableAnswer(new Error('fetch failed', { cause: refused() }))).toBeUndefined();
+    expect(unavailableAnswer(Object.assign(new Error('the database system is starting up'), { code: '57P03' }))?.error).toBe('database_unavailable');
   });
 });

@@ -9,7 +9,9 @@ import { migrationsFolder } from '../db/migrate.js';
 const GRPC_DEADLINE_EXCEEDED = 4;
 const GRPC_UNAVAILABLE = 14;
 /** postgres.js and server codes meaning "PostgreSQL is not there right now". */
-const DATABASE_DOWN = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECT_TIMEOUT', '57P01', '57P02', '57P03']);
+const DATABASE_DOWN = new Set(['CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECT_TIMEOUT', '57P01', '57P02', '57P03']);
+/** Socket codes: PostgreSQL's only when a query (Drizzle's wrapper names it) failed with them, not a webhook test send. */
+const SOCKET_DOWN = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE']);
 
 function* causes(error: unknown): Generator<unknown> {
   for (let e = error, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth += 1) yield e;
@@ -25,7 +27,9 @@ function* causes(error: unknown): Generator<unknown> {
  * if (answer) return c.json(answer, 503);
  */
 export function unavailableAnswer(error: unknown): { error: string; message: string } | undefined {
+  let inQuery = false;
   for (const e of causes(error)) {
+    if (typeof (e as { query?: unknown }).query === 'string') inQuery = true;
     if (isGrpcServiceError(e) && (e.code === GRPC_UNAVAILABLE || e.code === GRPC_DEADLINE_EXCEEDED)) {
       return {
         error: 'temporal_unavailable',
@@ -33,7 +37,7 @@ export function unavailableAnswer(error: unknown): { error: string; message: str
       };
     }
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && DATABASE_DOWN.has(code)) {
+    if (typeof code === 'string' && (DATABASE_DOWN.has(code) || (inQuery && SOCKET_DOWN.has(code)))) {
       return { error: 'database_unavailable', message: 'PostgreSQL is unreachable; try again shortly' };
     }
   }
