@@ -83,7 +83,8 @@ export async function assertPortFree(port: number, host: string, what: string): 
 }
 
 /** A server left running by a launcher that was killed (it has no parent to stop it): stop it first. */
-async function stopLeftover(dataDir: string, log: (line: string) => void): Promise<void> {
+export async function stopLeftover(dataDir: string, log: (line: string) => void): Promise<void> {
+  dataDir = resolve(dataDir);
   let pid: number;
   try {
     pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
@@ -178,7 +179,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     bin.postgres,
     // No Unix socket: it would go to a shared folder and clash with other servers on the same port number.
     ['-D', dataDir, '-p', String(options.port), '-c', `listen_addresses=${host}`, '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
-    { ...user, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' } },
+    // Own process group: a terminal's Ctrl-C reaches only the launcher, which stops PostgreSQL after its clients.
+    { ...user, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' }, detached: true },
   );
   let stderr = '';
   let ready = false;

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,7 +45,8 @@ function processesUsing(path: string): number {
 async function start(env: NodeJS.ProcessEnv) {
   // No DATABASE_URL: the launcher must bring up the embedded PostgreSQL itself.
   const { DATABASE_URL: _ignored, ...rest } = process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env: { ...rest, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A process group of its own, like a shell job: Ctrl-C in a terminal signals the whole group.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env: { ...rest, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -57,9 +58,10 @@ async function start(env: NodeJS.ProcessEnv) {
   return { child, output: () => output };
 }
 
+/** Ctrl-C as a terminal sends it: to the launcher's whole process group. */
 async function stop(child: ChildProcess) {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.kill('SIGINT');
+  process.kill(-child.pid!, 'SIGINT');
   return exited;
 }
 
@@ -84,6 +86,8 @@ describe('npm start', () => {
     expect(created.status).toBe(201);
 
     expect(await stop(first.child)).toBe(0);
+    // Children stopped in order by the launcher, not killed by the terminal's signal and then "restarted".
+    expect(first.output()).not.toContain('restarting');
     for (const port of Object.values(ports)) expect(await portOpen(port)).toBe(false);
     expect(processesUsing(dataDir)).toBe(0);
 
@@ -119,6 +123,25 @@ describe('npm start', () => {
     expect(await stop(second.child)).toBe(0);
     expect(processesUsing(dataDir)).toBe(0);
   }, 240_000);
+
+  it('names a port that another program holds, before starting anything', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const taken = (holder.address() as AddressInfo).port;
+    try {
+      const { DATABASE_URL: _ignored, ...rest } = process.env;
+      const env = { ...rest, DATA_DIR: dataDir, API_PORT: String(await freePort()), EMBEDDED_PG_PORT: String(taken) };
+      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const code = await new Promise((resolve) => child.once('exit', resolve));
+      expect(code).toBe(1);
+      expect(output).toContain(`[hookcast] start-up failed: port 127.0.0.1:${taken} for the embedded PostgreSQL (EMBEDDED_PG_PORT) is already in use by another program; stop it or choose another port`);
+      expect(output).not.toContain('starting the Temporal dev server');
+    } finally {
+      holder.close();
+    }
+  });
 
   it('stops with one line naming a bad variable', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env: { ...process.env, API_PORT: 'eighty' }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EnvError, loadEnv, type Env } from '../config/env.js';
 import { createDatabase } from '../db/client.js';
-import { assertPortFree, startEmbeddedPostgres } from '../db/embedded.js';
+import { assertPortFree, startEmbeddedPostgres, stopLeftover } from '../db/embedded.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { resolveTemporalCli, temporalCliVersion } from '../temporal/cli.js';
 import { startDevServer } from '../temporal/dev-server.js';
@@ -44,6 +44,8 @@ function startNodeProcess(entry: string, env: NodeJS.ProcessEnv): Promise<Runnin
     env: { ...env, HOOKCAST_SUPERVISED: '1' },
     // stdin is a pipe the child watches: if this launcher dies, the child exits.
     stdio: ['pipe', 'inherit', 'inherit'],
+    // Own process group: a terminal's Ctrl-C reaches only this launcher, which stops the API, then the worker, then the servers.
+    detached: true,
   });
   const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? `code ${code}`)));
   return Promise.resolve({
@@ -79,6 +81,10 @@ async function main(env: Env) {
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
   const apiHost = env.API_HOST === '0.0.0.0' ? '127.0.0.1' : env.API_HOST;
   await assertPortFree(env.API_PORT, env.API_HOST, 'the API (API_PORT)');
+  if (!env.DATABASE_URL) {
+    await stopLeftover(join(dataDir, 'postgres'), say);
+    await assertPortFree(env.EMBEDDED_PG_PORT, '127.0.0.1', 'the embedded PostgreSQL (EMBEDDED_PG_PORT)');
+  }
 
   if (env.TEMPORAL_ADDRESS) {
     say(`Temporal: using the server at ${env.TEMPORAL_ADDRESS} (TEMPORAL_ADDRESS is set)`);
@@ -95,6 +101,7 @@ async function main(env: Env) {
         uiPort: env.TEMPORAL_UI_PORT,
         dbFilename: join(dataDir, 'temporal.sqlite'),
         namespace: env.TEMPORAL_NAMESPACE,
+        detached: true,
         log: (line) => say(line),
       }),
     );

@@ -96,6 +96,22 @@ describe('Supervisor', () => {
     await supervisor.stopAll();
   });
 
+  it('a stop during a start waits for it and stops what it started', async () => {
+    const log: string[] = [];
+    let release!: () => void;
+    const supervisor = new Supervisor({ say: () => {}, giveUp: () => {} });
+    const adding = supervisor.add('Temporal dev server', async () => {
+      await new Promise<void>((r) => (release = r));
+      return fakeChild(log, 'temporal');
+    });
+    await new Promise((r) => setTimeout(r, 10));
+    const stopping = supervisor.stopAll();
+    release();
+    await Promise.all([adding, stopping]);
+    expect(log).toEqual(['stop temporal']);
+    await expect(supervisor.add('worker', async () => fakeChild(log, 'worker'))).rejects.toThrow('not starting worker: stopping');
+  });
+
   it('stops children last-added first and cancels a pending restart', async () => {
     const log: string[] = [];
     const children: Record<string, ReturnType<typeof fakeChild>> = {};

@@ -52,12 +52,18 @@ export class Supervisor {
 
   /** Starts a child (a failure here is a start-up failure and is thrown) and supervises it from then on. */
   async add(name: string, start: () => Promise<Running>): Promise<Running> {
+    if (this.stopping) throw new Error(`not starting ${name}: stopping`);
     const child: Child = { name, start, crashes: [] };
     this.children.push(child);
-    child.current = await start();
-    if (this.stopping) await child.current.stop();
-    else this.watch(child, child.current);
-    return child.current;
+    const starting = start();
+    // Ctrl-C during a start waits for it, then stops what it started: no orphan.
+    child.restarting = starting.then(
+      (running) => void (child.current = running),
+      () => {},
+    );
+    const running = await starting;
+    if (!this.stopping) this.watch(child, running);
+    return running;
   }
 
   private watch(child: Child, running: Running) {

@@ -12,6 +12,8 @@ export interface DevServerOptions {
   /** SQLite file that keeps schedules, timers and history across restarts; omit for in-memory. */
   dbFilename?: string;
   namespace?: string;
+  /** Own process group: a terminal's Ctrl-C then reaches only the launcher, which stops children in order. */
+  detached?: boolean;
   log?: (line: string) => void;
 }
 
@@ -55,7 +57,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   else args.push('--headless');
   if (options.dbFilename) args.push('--db-filename', options.dbFilename);
 
-  const child = spawn(options.cli.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(options.cli.path, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: options.detached ?? false });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
