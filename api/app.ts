@@ -1,4 +1,7 @@
+import type { ConnectionLike } from '@temporalio/client';
 import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { timeout } from 'hono/timeout';
 import type { CampaignService } from '../campaigns/store.js';
 import type { Database } from '../db/client.js';
 import { createChannelStore } from '../channels/store.js';
@@ -7,6 +10,7 @@ import { safeErrorDescription } from '../lib/db-errors.js';
 import { ApiError, type LiveCampaignsCheck } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { httpRequests, registry } from '../lib/metrics.js';
+import { checkReadiness, unavailableAnswer } from './availability.js';
 import { campaignRoutes } from './campaigns.js';
 import { channelRoutes } from './channels.js';
 import { eventRoutes } from './events.js';
@@ -22,7 +26,25 @@ export interface AppDeps {
   segmentUsage?: LiveCampaignsCheck;
   /** Campaign routes are mounted when a campaign service (and so Temporal) is given. */
   campaigns?: { service: CampaignService; temporalUiUrl: string; namespace: string };
+  /**
+   * The connection the campaign service's Temporal client uses: every /api
+   * request gets a deadline for its Temporal calls, and /readyz probes it.
+   */
+  temporal?: { connection: ConnectionLike; readDeadlineMs?: number; writeDeadlineMs?: number };
 }
+
+/**
+ * Reads only ask Temporal for a campaign's live progress, which is optional
+ * (null without it), so they wait less; writes (launch, pause…) need an answer.
+ */
+const READ_DEADLINE_MS = 2000;
+const WRITE_DEADLINE_MS = 5000;
+/**
+ * Campaign reads (an operator's dashboard polls them) answer within this, even
+ * while PostgreSQL restarts. Reads only: a write that overran would still
+ * happen, and a 503 would lie about it.
+ */
+const CAMPAIGN_READ_BUDGET_MS = 4000;
 
 const noLiveCampaigns: LiveCampaignsCheck = async () => [];
 
@@ -47,8 +69,33 @@ export function createApp(deps: AppDeps) {
     );
   });
 
+  /** Liveness: the process is up. Dependencies are /readyz's business. */
   app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/readyz', async (c) => {
+    const { ready, checks } = await checkReadiness({ db: deps.db, temporal: deps.temporal?.connection });
+    if (ready) return c.json({ ready, checks });
+    const failing = Object.entries(checks).filter(([, v]) => v !== 'ok');
+    return c.json({ ready, error: 'not_ready', message: `not ready: ${failing.map(([k, v]) => `${k} (${v})`).join('; ')}`, checks }, 503);
+  });
   app.get('/metrics', async (c) => c.text(await registry.metrics(), 200, { 'content-type': registry.contentType }));
+
+  if (deps.temporal) {
+    const { connection, readDeadlineMs = READ_DEADLINE_MS, writeDeadlineMs = WRITE_DEADLINE_MS } = deps.temporal;
+    // Without a deadline the client retries an unreachable server for ~20 s per call.
+    app.use('/api/*', (c, next) => connection.withDeadline(Date.now() + (c.req.method === 'GET' ? readDeadlineMs : writeDeadlineMs), next));
+  }
+
+  const readBudget = timeout(
+    CAMPAIGN_READ_BUDGET_MS,
+    () =>
+      new HTTPException(503, {
+        res: Response.json(
+          { error: 'unavailable', message: `no answer within ${CAMPAIGN_READ_BUDGET_MS / 1000} s: PostgreSQL or Temporal is slow or restarting; try again shortly` },
+          { status: 503 },
+        ),
+      }),
+  );
+  app.use('/api/campaigns/*', (c, next) => (c.req.method === 'GET' ? readBudget(c, next) : next()));
 
   const campaignService = deps.campaigns?.service;
   const channelUsage = deps.channelUsage ?? (campaignService ? (id: string) => campaignService.liveUsing('channelId', id) : noLiveCampaigns);
@@ -66,6 +113,12 @@ export function createApp(deps: AppDeps) {
 
   app.onError(function answerError(error, c) {
     if (error instanceof ApiError) return c.json(error.toJSON(), error.status);
+    if (error instanceof HTTPException) return error.getResponse();
+    const unavailable = unavailableAnswer(error);
+    if (unavailable) {
+      deps.logger.warn({ error: unavailable.error, path: c.req.routePath }, 'dependency unavailable');
+      return c.json(unavailable, 503);
+    }
     // Only the error's class and a safe message reach the log: no request data, no query parameters.
     deps.logger.error({ err: safeErrorDescription(error) }, 'unhandled error');
     return c.json({ error: 'internal', message: 'internal error' }, 500);

@@ -12,13 +12,15 @@ async function main() {
   const env = loadEnv();
   if (!env.DATABASE_URL) throw new EnvError('DATABASE_URL is not set (npm start sets it for the embedded database)');
   const logger = createLogger('api', env.LOG_LEVEL);
-  const database = createDatabase(env.DATABASE_URL);
-  const temporal = await createTemporalClient({ address: env.temporalAddress, namespace: env.TEMPORAL_NAMESPACE });
+  // Callers should get a prompt 503 rather than wait out a PostgreSQL restart.
+  const database = createDatabase(env.DATABASE_URL, { connectTimeoutSeconds: 3 });
+  const temporal = createTemporalClient({ address: env.temporalAddress, namespace: env.TEMPORAL_NAMESPACE });
   const service = createCampaignService({ db: database.db, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE });
   const app = createApp({
     db: database.db,
     logger,
     campaigns: { service, temporalUiUrl: env.temporalUiUrl, namespace: env.TEMPORAL_NAMESPACE },
+    temporal: { connection: temporal.connection },
   });
   const server = serve({ fetch: app.fetch, hostname: env.API_HOST, port: env.API_PORT }, (info) => {
     logger.info({ url: `http://${env.API_HOST}:${info.port}` }, 'API listening');

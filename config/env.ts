@@ -14,7 +14,8 @@ export const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .optional(),
-  PGLITE_PORT: port.default(5433),
+  /** Port of the PostgreSQL that `npm start` runs when DATABASE_URL is unset. */
+  EMBEDDED_PG_PORT: port.default(5433),
   DATA_DIR: z.string().min(1).default('.data'),
   TEMPORAL_ADDRESS: z
     .string()

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,8 @@ import { freePort } from '../test/ports.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'hookcast-start-'));
+// mkdtemp makes a 0700 folder; a fresh clone's .data is 0755, which the embedded server's OS user (as root: "postgres") can reach.
+chmodSync(dataDir, 0o755);
 let launcher: ChildProcess | undefined;
 
 afterAll(() => {
@@ -27,7 +29,7 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-/** Processes whose command line mentions the data folder (the dev server's --db-filename does). */
+/** Processes whose command line mentions the data folder (the dev server's --db-filename and PostgreSQL's -D do). */
 function processesUsing(path: string): number {
   let count = 0;
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
@@ -43,7 +45,8 @@ function processesUsing(path: string): number {
 async function start(env: NodeJS.ProcessEnv) {
   // No DATABASE_URL: the launcher must bring up the embedded PostgreSQL itself.
   const { DATABASE_URL: _ignored, ...rest } = process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env: { ...rest, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A process group of its own, like a shell job: Ctrl-C in a terminal signals the whole group.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env: { ...rest, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -55,21 +58,23 @@ async function start(env: NodeJS.ProcessEnv) {
   return { child, output: () => output };
 }
 
+/** Ctrl-C as a terminal sends it: to the launcher's whole process group. */
 async function stop(child: ChildProcess) {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.kill('SIGINT');
+  process.kill(-child.pid!, 'SIGINT');
   return exited;
 }
 
 describe('npm start', () => {
   it('brings up Temporal with its UI, embedded PostgreSQL, worker and API; Ctrl-C stops all; state survives a restart', async () => {
-    const ports = { API_PORT: await freePort(), TEMPORAL_PORT: await freePort(), TEMPORAL_UI_PORT: await freePort(), PGLITE_PORT: await freePort() };
+    const ports = { API_PORT: await freePort(), TEMPORAL_PORT: await freePort(), TEMPORAL_UI_PORT: await freePort(), EMBEDDED_PG_PORT: await freePort() };
     const env = { DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
 
     const first = await start(env);
     launcher = first.child;
     expect(first.output()).toMatch(/Temporal CLI: .* \(found via (TEMPORAL_CLI|PATH|cache|go install)/);
-    expect(first.output()).toContain('starting embedded PGlite');
+    expect(first.output()).toContain('starting embedded PostgreSQL');
+    expect(first.output()).toContain('initialising a new PostgreSQL cluster');
     const api = `http://127.0.0.1:${ports.API_PORT}`;
     expect((await fetch(`${api}/healthz`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}/`)).status).toBe(200);
@@ -81,15 +86,62 @@ describe('npm start', () => {
     expect(created.status).toBe(201);
 
     expect(await stop(first.child)).toBe(0);
+    // Children stopped in order by the launcher, not killed by the terminal's signal and then "restarted".
+    expect(first.output()).not.toContain('restarting');
     for (const port of Object.values(ports)) expect(await portOpen(port)).toBe(false);
     expect(processesUsing(dataDir)).toBe(0);
 
     const second = await start(env);
     launcher = second.child;
+    expect(second.output()).not.toContain('initialising a new PostgreSQL cluster');
     const listed = (await (await fetch(`${api}/api/channels`)).json()) as { items: { name: string }[] };
     expect(listed.items.map((c) => c.name)).toEqual(['survives restarts']);
     expect(await stop(second.child)).toBe(0);
   }, 240_000);
+
+  it('after the launcher itself is SIGKILLed, the next start stops the PostgreSQL it left behind and reuses the data', async () => {
+    const ports = { API_PORT: await freePort(), TEMPORAL_PORT: await freePort(), TEMPORAL_UI_PORT: await freePort(), EMBEDDED_PG_PORT: await freePort() };
+    const env = { DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
+    const first = await start(env);
+    launcher = first.child;
+    const pid = (name: string) => Number(first.output().match(new RegExp(`${name} is up \\(pid (\\d+)\\)`))![1]);
+    const postgresPid = pid('embedded PostgreSQL');
+    const temporalPid = pid('Temporal');
+    const gone = new Promise((resolve) => first.child.once('exit', resolve));
+    first.child.kill('SIGKILL');
+    await gone;
+    // The worker and the API follow their parent; PostgreSQL and the dev server cannot know.
+    expect(existsSync(`/proc/${postgresPid}`)).toBe(true);
+    process.kill(temporalPid, 'SIGKILL');
+    while ((await portOpen(ports.TEMPORAL_PORT)) || (await portOpen(ports.API_PORT))) await new Promise((r) => setTimeout(r, 100));
+
+    const second = await start(env);
+    launcher = second.child;
+    expect(second.output()).toContain(`stopping a PostgreSQL left running on ${join(dataDir, 'postgres')} by an earlier launcher (pid ${postgresPid})`);
+    const listed = (await (await fetch(`http://127.0.0.1:${ports.API_PORT}/api/channels`)).json()) as { items: { name: string }[] };
+    expect(listed.items.map((c) => c.name)).toEqual(['survives restarts']);
+    expect(await stop(second.child)).toBe(0);
+    expect(processesUsing(dataDir)).toBe(0);
+  }, 240_000);
+
+  it('names a port that another program holds, before starting anything', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const taken = (holder.address() as AddressInfo).port;
+    try {
+      const { DATABASE_URL: _ignored, ...rest } = process.env;
+      const env = { ...rest, DATA_DIR: dataDir, API_PORT: String(await freePort()), EMBEDDED_PG_PORT: String(taken) };
+      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const code = await new Promise((resolve) => child.once('exit', resolve));
+      expect(code).toBe(1);
+      expect(output).toContain(`[hookcast] start-up failed: port 127.0.0.1:${taken} for the embedded PostgreSQL (EMBEDDED_PG_PORT) is already in use by another program; stop it or choose another port`);
+      expect(output).not.toContain('starting the Temporal dev server');
+    } finally {
+      holder.close();
+    }
+  });
 
   it('stops with one line naming a bad variable', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env: { ...process.env, API_PORT: 'eighty' }, stdio: ['ignore', 'pipe', 'pipe'] });

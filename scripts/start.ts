@@ -1,60 +1,64 @@
 /**
  * `npm start`: brings up the whole stack on one machine, in order: Temporal dev
- * server (with UI), PostgreSQL (DATABASE_URL or embedded PGlite), migrations,
- * the worker and the API. Ctrl-C stops all of it.
+ * server (with UI), PostgreSQL (DATABASE_URL or an embedded server), migrations,
+ * the worker and the API, and keeps them up: a child that dies is restarted
+ * (see Supervisor). Ctrl-C stops all of it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EnvError, loadEnv, type Env } from '../config/env.js';
 import { createDatabase } from '../db/client.js';
-import { startEmbeddedPostgres } from '../db/embedded.js';
+import { assertPortFree, startEmbeddedPostgres, stopLeftover } from '../db/embedded.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { resolveTemporalCli, temporalCliVersion } from '../temporal/cli.js';
 import { startDevServer } from '../temporal/dev-server.js';
+import { Supervisor, type Running } from './supervisor.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const say = (line: string) => console.log(`[hookcast] ${line}`);
 
-type Stopper = () => Promise<void>;
-const stoppers: Stopper[] = [];
 let stopping = false;
+const supervisor: Supervisor = new Supervisor({
+  say,
+  giveUp(reason) {
+    say(reason);
+    void stopAll(1);
+  },
+});
 
 async function stopAll(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     say('stopping…');
-    for (const stop of stoppers.reverse()) {
-      await stop().catch((error: unknown) => say(`  while stopping: ${String(error)}`));
-    }
+    await supervisor.stopAll((name, error) => say(`  while stopping ${name}: ${String(error)}`));
     say('stopped');
   }
   process.exit(code);
 }
 
-function startNodeProcess(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
+function startNodeProcess(entry: string, env: NodeJS.ProcessEnv): Promise<Running> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, entry)], {
     cwd: root,
     env: { ...env, HOOKCAST_SUPERVISED: '1' },
     // stdin is a pipe the child watches: if this launcher dies, the child exits.
     stdio: ['pipe', 'inherit', 'inherit'],
+    // Own process group: a terminal's Ctrl-C reaches only this launcher, which stops the API, then the worker, then the servers.
+    detached: true,
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.once('exit', (code, signal) => {
-    if (!stopping) {
-      say(`${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping everything`);
-      void stopAll(1);
-    }
+  const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? `code ${code}`)));
+  return Promise.resolve({
+    pid: child.pid,
+    exited,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(killer);
+    },
   });
-  stoppers.push(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(killer);
-  });
-  return child;
 }
 
 async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
@@ -75,47 +79,66 @@ async function main(env: Env) {
   const dataDir = resolve(root, env.DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  const apiHost = env.API_HOST === '0.0.0.0' ? '127.0.0.1' : env.API_HOST;
+  await assertPortFree(env.API_PORT, env.API_HOST, 'the API (API_PORT)');
+  if (!env.DATABASE_URL) {
+    await stopLeftover(join(dataDir, 'postgres'), say);
+    await assertPortFree(env.EMBEDDED_PG_PORT, '127.0.0.1', 'the embedded PostgreSQL (EMBEDDED_PG_PORT)');
+  }
 
   if (env.TEMPORAL_ADDRESS) {
     say(`Temporal: using the server at ${env.TEMPORAL_ADDRESS} (TEMPORAL_ADDRESS is set)`);
   } else {
     const cli = await resolveTemporalCli({ log: (line) => say(line) });
     say(`Temporal CLI: ${cli.path ?? 'SDK download'} (found via ${cli.source}${cli.path ? `, ${temporalCliVersion(cli.path)}` : ''})`);
+    await assertPortFree(env.TEMPORAL_PORT, '127.0.0.1', 'the Temporal dev server (TEMPORAL_PORT)');
+    await assertPortFree(env.TEMPORAL_UI_PORT, '127.0.0.1', 'the Temporal Web UI (TEMPORAL_UI_PORT)');
     say(`starting the Temporal dev server on ${env.temporalAddress}, state in ${join(env.DATA_DIR, 'temporal.sqlite')}…`);
-    const server = await startDevServer({
-      cli,
-      port: env.TEMPORAL_PORT,
-      uiPort: env.TEMPORAL_UI_PORT,
-      dbFilename: join(dataDir, 'temporal.sqlite'),
-      namespace: env.TEMPORAL_NAMESPACE,
-      log: (line) => say(line),
-    });
-    stoppers.push(server.stop);
-    say(`Temporal is up: frontend ${server.address}, Web UI ${env.temporalUiUrl}`);
+    const server = await supervisor.add('Temporal dev server', () =>
+      startDevServer({
+        cli,
+        port: env.TEMPORAL_PORT,
+        uiPort: env.TEMPORAL_UI_PORT,
+        dbFilename: join(dataDir, 'temporal.sqlite'),
+        namespace: env.TEMPORAL_NAMESPACE,
+        detached: true,
+        log: (line) => say(line),
+      }),
+    );
+    say(`Temporal is up (pid ${server.pid ?? 'managed by the SDK'}): frontend ${env.temporalAddress}, Web UI ${env.temporalUiUrl}`);
   }
 
   let databaseUrl = env.DATABASE_URL;
   if (databaseUrl) {
     say(`PostgreSQL: using DATABASE_URL (${new URL(databaseUrl).host})`);
   } else {
-    say(`PostgreSQL: DATABASE_URL is not set; starting embedded PGlite on 127.0.0.1:${env.PGLITE_PORT}, data in ${join(env.DATA_DIR, 'pglite')}…`);
-    const embedded = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pglite'), port: env.PGLITE_PORT });
-    stoppers.push(embedded.stop);
-    databaseUrl = embedded.url;
+    const pgDir = join(dataDir, 'postgres');
+    say(`PostgreSQL: DATABASE_URL is not set; starting embedded PostgreSQL on 127.0.0.1:${env.EMBEDDED_PG_PORT}, data in ${join(env.DATA_DIR, 'postgres')}…`);
+    let url = '';
+    const embedded = await supervisor.add('embedded PostgreSQL', async () => {
+      const pg = await startEmbeddedPostgres({ dataDir: pgDir, port: env.EMBEDDED_PG_PORT, log: (line) => say(line) });
+      url = pg.url;
+      return pg;
+    });
+    databaseUrl = url;
     childEnv.DATABASE_URL = databaseUrl;
-    say('embedded PostgreSQL is up');
+    say(`embedded PostgreSQL is up (pid ${embedded.pid})`);
   }
 
   say('applying database migrations…');
   const database = createDatabase(databaseUrl, { max: 1 });
-  await migrateDatabase(database.db);
-  await database.close();
+  try {
+    await migrateDatabase(database.db);
+  } finally {
+    await database.close();
+  }
   say('database schema is current');
 
   say('starting the worker and the API…');
-  startNodeProcess('worker', 'worker/main.ts', childEnv);
-  startNodeProcess('API', 'api/server.ts', childEnv);
-  const apiUrl = `http://${env.API_HOST === '0.0.0.0' ? '127.0.0.1' : env.API_HOST}:${env.API_PORT}`;
+  const worker = await supervisor.add('worker', () => startNodeProcess('worker/main.ts', childEnv));
+  const api = await supervisor.add('API', () => startNodeProcess('api/server.ts', childEnv));
+  say(`worker pid ${worker.pid}, API pid ${api.pid}`);
+  const apiUrl = `http://${apiHost}:${env.API_PORT}`;
   await waitForHttp(`${apiUrl}/healthz`, 60_000);
   say(`ready: API ${apiUrl}  ·  Temporal UI ${env.TEMPORAL_ADDRESS ? '(external)' : env.temporalUiUrl}  ·  Ctrl-C stops everything`);
 }
@@ -130,6 +153,7 @@ try {
 process.once('SIGINT', () => void stopAll(0));
 process.once('SIGTERM', () => void stopAll(0));
 main(env).catch((error: unknown) => {
+  if (stopping) return;
   say(`start-up failed: ${error instanceof Error ? error.message : String(error)}`);
   void stopAll(1);
 });

@@ -1,12 +1,20 @@
 import { Client, Connection } from '@temporalio/client';
 
 /**
- * Connects a Temporal client (used by the API to start, update and query campaign workflows).
+ * A Temporal client (used by the API to start, update and query campaign
+ * workflows) on a lazy connection: it does not need Temporal to be up when it
+ * is created, so the API starts, and answers from PostgreSQL, while Temporal
+ * is down; each call then fails (or succeeds) on its own.
  *
  * @example
- * const client = await createTemporalClient({ address: '127.0.0.1:7233', namespace: 'default' });
+ * const client = createTemporalClient({ address: '127.0.0.1:7233', namespace: 'default' });
  */
-export async function createTemporalClient(options: { address: string; namespace: string }): Promise<Client> {
-  const connection = await Connection.connect({ address: options.address });
+export function createTemporalClient(options: { address: string; namespace: string }): Client {
+  const connection = Connection.lazy({
+    address: options.address,
+    // gRPC's reconnect backoff grows to 2 minutes by default: after a long outage the API would
+    // keep failing that long after Temporal is back. Retry the connection at least every 5 s.
+    channelArgs: { 'grpc.max_reconnect_backoff_ms': 5000 },
+  });
   return new Client({ connection, namespace: options.namespace });
 }

@@ -12,11 +12,17 @@ export interface DevServerOptions {
   /** SQLite file that keeps schedules, timers and history across restarts; omit for in-memory. */
   dbFilename?: string;
   namespace?: string;
+  /** Own process group: a terminal's Ctrl-C then reaches only the launcher, which stops children in order. */
+  detached?: boolean;
   log?: (line: string) => void;
 }
 
 export interface DevServer {
   address: string;
+  /** The CLI process (absent for the SDK-downloaded server, which the SDK runs). */
+  pid?: number;
+  /** Settles when the server process ends on its own or is killed, with what ended it (`SIGKILL`, `code 1`). */
+  exited: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -51,12 +57,13 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   else args.push('--headless');
   if (options.dbFilename) args.push('--db-filename', options.dbFilename);
 
-  const child = spawn(options.cli.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(options.cli.path, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: options.detached ?? false });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const ended = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? `code ${code}`)));
 
   try {
     await waitForFrontend(address, exited, () => stderr);
@@ -64,7 +71,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     await stopChild(child, exited);
     throw error;
   }
-  return { address, stop: () => stopChild(child, exited) };
+  return { address, pid: child.pid, exited: ended, stop: () => stopChild(child, exited) };
 }
 
 async function waitForFrontend(address: string, exited: Promise<number | null>, stderr: () => string): Promise<void> {
@@ -112,5 +119,6 @@ async function startDownloadedDevServer(options: DevServerOptions, address: stri
       searchAttributes: searchAttributeKeys,
     },
   });
-  return { address, stop: () => env.teardown() };
+  // The SDK owns that process and reports no exit: it is not restarted if it dies.
+  return { address, exited: new Promise<string>(() => {}), stop: () => env.teardown() };
 }
