@@ -89,6 +89,8 @@ interface SizeFigures {
   deliveriesPerSecond: number;
   rawUndiciPerSecond: number;
   ratioToRaw: number;
+  /** CPU per request of the raw loop, measured in the same run. */
+  rawCpuMsPerRequest: number;
   requests: number;
   distinctWebhookIds: number;
   duplicates: number;
@@ -132,7 +134,7 @@ async function main() {
       const cohort = `s${index + 1}-${users}`;
       const segmentId = await seedAudience(bench, cohort, users);
       const channelId = await createBenchChannel(bench, `${receiver.url}/${cohort}`, `白鸽卡券中心 ${cohort}`);
-      const raw = await rawLoop(`${receiver.url}/raw-${cohort}`, opts.rawRequests, totalConcurrency);
+      const { perSecond: raw, cpuMsPerRequest: rawCpuMs } = await rawLoop(`${receiver.url}/raw-${cohort}`, opts.rawRequests, totalConcurrency);
       const statistics = await recipientsStatistics(bench);
       say(`size ${users}: seeded; raw undici loop ${Math.round(raw)}/s; run_recipients before launch: ${statistics.live} live rows, last analyzed ${statistics.analyzed?.toISOString() ?? 'never'}, ${statistics.modified} modified since`);
 
@@ -170,6 +172,7 @@ async function main() {
         deliveriesPerSecond: Math.round(perSecond),
         rawUndiciPerSecond: Math.round(raw),
         ratioToRaw: round(perSecond / raw, 3),
+        rawCpuMsPerRequest: round(rawCpuMs, 3),
         requests: received.requests,
         distinctWebhookIds: received.distinctWebhookIds,
         duplicates: received.duplicates,
@@ -210,7 +213,7 @@ async function main() {
   say('summary (paste into the README):');
   console.log(
     markdownTable(
-      ['users', 'outcome', 'deliveries/s', 'raw loop/s', 'ratio', 'requests', 'distinct ids', 'duplicates', 'CPU s, worker / PostgreSQL', 'worker CPU ms/delivery', 'PostgreSQL CPU ms/delivery', 'activities/delivery', 'activity retries', 'parent history', 'worker peak RSS MiB', ...(opts.profileDir ? ['main-thread busy ms/delivery (profile)'] : [])],
+      ['users', 'outcome', 'deliveries/s', 'raw loop/s', 'ratio', 'requests', 'distinct ids', 'duplicates', 'CPU s, worker / PostgreSQL', 'worker CPU ms/delivery', 'raw loop CPU ms/request', 'PostgreSQL CPU ms/delivery', 'activities/delivery', 'activity retries', 'parent history', 'worker peak RSS MiB', ...(opts.profileDir ? ['main-thread busy ms/delivery (profile)'] : [])],
       results.map((r) => [
         r.users.toLocaleString('en-US'),
         r.timedOut ? `**timed out** (${r.succeeded.toLocaleString('en-US')} succeeded)` : `${r.status} in ${r.seconds} s`,
@@ -222,6 +225,7 @@ async function main() {
         `**${r.duplicates.toLocaleString('en-US')}**`,
         `${r.workerCpuSeconds} / ${r.postgresCpuSeconds}`,
         r.workerCpuMsPerDelivery.toFixed(3),
+        r.rawCpuMsPerRequest.toFixed(3),
         r.postgresCpuMsPerDelivery.toFixed(3),
         r.activitiesPerDelivery.toFixed(4),
         r.activityRetries,

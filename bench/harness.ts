@@ -463,10 +463,15 @@ export async function startReceiver(): Promise<Receiver> {
   };
 }
 
-/** The baseline: plain undici requests, no durability, at the given concurrency; requests per second. */
-export async function rawLoop(url: string, total: number, concurrency: number): Promise<number> {
+/**
+ * The baseline: plain undici requests, no durability, at the given concurrency.
+ * Answers requests per second and this process's CPU milliseconds per request
+ * (the same yardstick as the worker's CPU per delivery).
+ */
+export async function rawLoop(url: string, total: number, concurrency: number): Promise<{ perSecond: number; cpuMsPerRequest: number }> {
   const agent = new Agent({ connections: concurrency, keepAliveTimeout: 30_000 });
   let next = 0;
+  const cpu = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -478,8 +483,9 @@ export async function rawLoop(url: string, total: number, concurrency: number): 
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
   await agent.close();
-  return total / seconds;
+  return { perSecond: total / seconds, cpuMsPerRequest: (used.user + used.system) / 1000 / total };
 }
 
 // ---------------------------------------------------------------------------
