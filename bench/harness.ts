@@ -215,10 +215,11 @@ export async function seedAudience(bench: BenchDatabase, cohort: string, count: 
 
 /** What the planner knows about run_recipients when a run is launched. */
 export async function recipientsStatistics(bench: BenchDatabase) {
-  const [row] = await bench.database.client<{ live: number; modified: number; analyzed: Date | null }[]>`
-    SELECT n_live_tup::int AS live, n_mod_since_analyze::int AS modified, greatest(last_analyze, last_autoanalyze) AS analyzed
+  const [row] = await bench.database.client<{ live: number; modified: number; analyzed: string | null }[]>`
+    SELECT n_live_tup::int AS live, n_mod_since_analyze::int AS modified, greatest(last_analyze, last_autoanalyze)::text AS analyzed
     FROM pg_stat_user_tables WHERE relname = 'run_recipients'`;
-  return row ?? { live: 0, modified: 0, analyzed: null };
+  // Drizzle's client hands timestamps over as text here: parse it ourselves.
+  return row ? { ...row, analyzed: row.analyzed ? new Date(row.analyzed) : null } : { live: 0, modified: 0, analyzed: null };
 }
 
 export async function createBenchChannel(bench: BenchDatabase, url: string, name: string): Promise<string> {
