@@ -29,7 +29,7 @@ export interface SendOutcome {
 export const sharedDispatcher: Dispatcher = new Agent({
   keepAliveTimeout: 30_000,
   keepAliveMaxTimeout: 600_000,
-  connections: 128,
+  connections: 512,
   pipelining: 1,
 });
 
