@@ -533,3 +533,16 @@ export async function runFootprint(client: Client, workflowId: string, total: nu
 
 // ---------------------------------------------------------------------------
 // Figures
+
+/** Runs a benchmark's main and exits with its outcome, stopping what the harness started even when set-up failed half-way. */
+export function runBench(main: () => Promise<void>): void {
+  main()
+    .finally(stopAll)
+    .then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+}

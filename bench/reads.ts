@@ -26,6 +26,7 @@ import {
   spawnWorker,
   startReceiver,
   startTemporal,
+  runBench,
   stopAll,
   TERMINAL,
 } from './harness.js';
@@ -155,13 +156,4 @@ async function main() {
   );
 }
 
-main()
-  // Also when set-up fails before the benchmark's own `finally`.
-  .finally(stopAll)
-  .then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
+runBench(main);

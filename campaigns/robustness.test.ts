@@ -7,6 +7,7 @@ import { campaignRuns, campaigns } from '../db/schema.js';
 import { campaignApi, countMismatches, insertSegment, waitForCampaign } from '../test/campaign-kit.js';
 import { useTestDatabase } from '../test/database.js';
 import { startReceiver, type Receiver } from '../test/receiver.js';
+import { saturateEventLoop } from '../test/event-loop.js';
 import { useTemporal } from '../test/temporal.js';
 
 const database = useTestDatabase();
@@ -47,22 +48,14 @@ describe('a one-time run under load', () => {
   it('renders a per-user template for 5,000 users on a saturated event loop without a single template failure', async () => {
     const id = await draft('Hi {{ user.phone }}');
     // Saturate the event loop the worker's activities run on (this process), in 30 ms slices.
-    let busy = true;
-    const hog = (async () => {
-      while (busy) {
-        const until = performance.now() + 30;
-        while (performance.now() < until);
-        await new Promise((r) => setImmediate(r));
-      }
-    })();
+    const stop = saturateEventLoop();
     try {
       expect((await api.call('POST', `/api/campaigns/${id}/launch`)).status).toBe(200);
       const done = await waitForCampaign(api, id, undefined, 240_000);
       expect(done.status).toBe('completed');
       expect(done.deliveries).toMatchObject({ total: USERS, succeeded: USERS, failed: 0, pending: 0 });
     } finally {
-      busy = false;
-      await hog;
+      await stop();
     }
     const failures = await database.db.execute(sql`SELECT count(*)::int AS n FROM delivery_attempts WHERE error_class LIKE 'template%'`);
     expect(failures[0]!.n).toBe(0);
