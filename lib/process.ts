@@ -22,6 +22,22 @@ export function onShutdown(logger: Logger, close: () => Promise<void>): void {
 }
 
 /**
+ * Calls `begin` once on SIGINT or SIGTERM and leaves the exit to the caller
+ * (once its work has drained). A second signal exits at once.
+ */
+export function onSignal(logger: Logger, begin: () => void): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing work in flight');
+    begin();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
+
+/**
  * When started by `npm start`, stdin is a pipe from the launcher: it closes when
  * the launcher dies, even by SIGKILL, and then this process stops too, leaving
  * no orphans.

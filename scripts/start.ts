@@ -38,7 +38,7 @@ async function stopAll(code: number): Promise<never> {
   process.exit(code);
 }
 
-function startNodeProcess(entry: string, env: NodeJS.ProcessEnv): Promise<Running> {
+function startNodeProcess(entry: string, env: NodeJS.ProcessEnv, stopWithinMs = 15_000): Promise<Running> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, entry)], {
     cwd: root,
     env: { ...env, HOOKCAST_SUPERVISED: '1' },
@@ -54,7 +54,7 @@ function startNodeProcess(entry: string, env: NodeJS.ProcessEnv): Promise<Runnin
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const killer = setTimeout(() => child.kill('SIGKILL'), stopWithinMs);
       await exited;
       clearTimeout(killer);
     },
@@ -135,7 +135,8 @@ async function main(env: Env) {
   say('database schema is current');
 
   say('starting the worker and the API…');
-  const worker = await supervisor.add('worker', () => startNodeProcess('worker/main.ts', childEnv));
+  // The worker gets its shutdown grace (activities in flight finish and record their outcomes) and then some.
+  const worker = await supervisor.add('worker', () => startNodeProcess('worker/main.ts', childEnv, env.WORKER_SHUTDOWN_GRACE_MS + 15_000));
   const api = await supervisor.add('API', () => startNodeProcess('api/server.ts', childEnv));
   say(`worker pid ${worker.pid}, API pid ${api.pid}`);
   const apiUrl = `http://${apiHost}:${env.API_PORT}`;

@@ -16,6 +16,8 @@ export interface HookcastWorkerOptions {
   deliveryConcurrency?: number;
   /** The channel limiter this worker's sends share (created here when omitted); close it after the worker stops. */
   limiter?: ChannelLimiter;
+  /** How long activities in flight may finish after shutdown() before they are cancelled (default 30 s). */
+  shutdownGraceMs?: number;
   /** A prebuilt workflow bundle (tests build it once); otherwise workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -35,6 +37,8 @@ export function createHookcastWorker(options: HookcastWorkerOptions): Promise<Wo
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     activities: createActivities({ db: options.db, concurrency: options.deliveryConcurrency, limiter: options.limiter }),
     interceptors: { activity: [sanitizeDatabaseErrors] },
+    // A batch cancelled by the shutdown still writes what it sent before its attempt ends.
+    shutdownGraceTime: options.shutdownGraceMs ?? 30_000,
     // Batch activities are mostly waiting on sockets; the limit bounds memory, not CPU.
     maxConcurrentActivityTaskExecutions: 200,
     maxConcurrentWorkflowTaskExecutions: 40,

@@ -4,7 +4,7 @@ import { EnvError, loadEnv } from '../config/env.js';
 import { createDatabase } from '../db/client.js';
 import { createLogger } from '../lib/logger.js';
 import { registry } from '../lib/metrics.js';
-import { exitWithParent, onShutdown } from '../lib/process.js';
+import { exitWithParent, onSignal } from '../lib/process.js';
 import { createChannelLimiter } from '../delivery/limiter.js';
 import { createHookcastWorker } from './create-worker.js';
 
@@ -47,11 +47,15 @@ async function main() {
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     db: database.db,
     deliveryConcurrency: env.DELIVERY_CONCURRENCY,
+    shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_MS,
   });
   const metrics = env.WORKER_METRICS_PORT ? serveMetrics(env.API_HOST, env.WORKER_METRICS_PORT) : undefined;
-  onShutdown(logger, async () => {
+  // Shutdown lets worker.run() resolve: exiting at once would drop the outcomes of requests in flight,
+  // and those users would be sent to again by the next worker.
+  onSignal(logger, () => {
     metrics?.close();
-    worker.shutdown();
+    // The Temporal runtime may have started the shutdown already on the same signal.
+    if (worker.getState() === 'RUNNING') worker.shutdown();
   });
   exitWithParent();
   logger.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, temporal: env.temporalAddress }, 'worker polling');
