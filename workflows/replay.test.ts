@@ -1,0 +1,24 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
+import { workflowsPath } from '../worker/create-worker.js';
+
+/*
+ * Histories recorded from earlier versions of the workflow code (see
+ * workflows/histories/README.md). Running workflows continue on the new code
+ * after a deploy, so the new code must replay what the old code recorded
+ * without a non-determinism error; `patched()` is how a change keeps that true.
+ */
+const folder = new URL('./histories/', import.meta.url);
+const recorded = readdirSync(folder).filter((f) => f.endsWith('.json'));
+
+describe('replay of recorded histories', () => {
+  it('replays every recorded history on the current workflow code', async () => {
+    expect(recorded.length).toBeGreaterThan(0);
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+    for (const file of recorded) {
+      const history: unknown = JSON.parse(readFileSync(new URL(file, folder), 'utf8'));
+      await expect(Worker.runReplayHistory({ workflowBundle }, history, file), file).resolves.toBeUndefined();
+    }
+  }, 120_000);
+});
