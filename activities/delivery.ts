@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { channels } from '../db/schema.js';
 import { retryDelayMs } from '../delivery/backoff.js';
-import type { RunContext, RunContextCache } from '../delivery/context.js';
+import type { RunContext, RunContextCache, RunControl } from '../delivery/context.js';
 import { composeRequest } from '../delivery/compose.js';
 import { batchWebhookIdFor, webhookIdFor } from '../delivery/ids.js';
 import { classifyAttempt } from '../delivery/outcome.js';
@@ -178,7 +178,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
    * longer start (`mayStillStart`: a pause or cancel came meanwhile); its users
    * stay pending, untouched.
    */
-  async function send(ctx: RunContext, recipients: Recipient[], signal: AbortSignal, mayStillStart: () => Promise<boolean>) {
+  async function send(ctx: RunContext, recipients: Recipient[], signal: AbortSignal, mayStillStart: () => boolean | Promise<boolean>) {
     const channel = ctx.definition.channel;
     const rendered: { recipient: Recipient; values: Record<string, unknown> }[] = [];
     const unrendered: { record: AttemptRecord; retryInMs: number | null; gone: boolean }[] = [];
@@ -191,12 +191,15 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       }
     }
     if (rendered.length === 0) return { results: unrendered };
-    const release = await deps.limiter.acquire(channel.id, await deps.limits.get(channel.id), signal);
+    // Fresh cached limits and an unlimited channel answer without a promise: each await costs at volume.
+    const limits = deps.limits.getNow(channel.id) ?? (await deps.limits.get(channel.id));
+    const release = deps.limiter.acquireNow(channel.id, limits) ?? (await deps.limiter.acquire(channel.id, limits, signal));
     let outcome: SendOutcome;
     let webhookId: string;
     let attemptAt: Date;
     try {
-      if (!(await mayStillStart())) return null;
+      const may = mayStillStart();
+      if (!(typeof may === 'boolean' ? may : await may)) return null;
       attemptAt = new Date();
       const userIds = rendered.map((r) => r.recipient.userId);
       webhookId = channel.format === 'growingio' ? batchWebhookIdFor(ctx.runId, userIds) : webhookIdFor(ctx.runId, userIds[0]!);
@@ -275,13 +278,20 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       let interrupted: SendInterruption = null;
       let next = 0;
 
+      const isRunning = (control: RunControl) => control === 'run';
+      function mayStillStart(): boolean | Promise<boolean> {
+        if (activity.cancellationSignal.aborted || leaseLost || !lease.mayStart(timeoutMs)) return false;
+        const control = runs.controlNow(input.runId);
+        return control === undefined ? runs.control(input.runId).then(isRunning) : control === 'run';
+      }
+
       async function sendLoop() {
         while (next < groups.length && interrupted === null) {
           if (activity.cancellationSignal.aborted) {
             interrupted = 'cancel';
             return;
           }
-          const control = await runs.control(input.runId);
+          const control = runs.controlNow(input.runId) ?? (await runs.control(input.runId));
           if (control !== 'run') {
             interrupted = control;
             return;
@@ -298,10 +308,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
             for (const r of group) buffer.add(unsent(r, 'expired', 'campaign expired before this user was sent to', input.runId));
             continue;
           }
-          const sent = await send(ctx, group, activity.cancellationSignal, async () => {
-            if (activity.cancellationSignal.aborted || leaseLost || !lease.mayStart(timeoutMs)) return false;
-            return (await runs.control(input.runId)) === 'run';
-          });
+          const sent = await send(ctx, group, activity.cancellationSignal, mayStillStart);
           // A pause or cancel came while the request waited for the channel's limiter: stop here; its users stay pending.
           if (!sent) {
             const control = await runs.control(input.runId);

@@ -30,6 +30,8 @@ const CONTEXT_TTL_MS = 30_000;
 interface Cached<T> {
   value: Promise<T>;
   fetchedAt: number;
+  /** The value once it arrived, for readers that must not wait a microtask for a fresh entry. */
+  settled?: { value: T };
 }
 
 /**
@@ -69,14 +71,32 @@ export function createRunContextCache(db: Database) {
     const now = Date.now();
     if (hit && now - hit.fetchedAt < ttl) return hit.value;
     const value = load(key);
-    map.set(key, { value, fetchedAt: now });
-    value.catch(() => map.delete(key));
+    const entry: Cached<T> = { value, fetchedAt: now };
+    map.set(key, entry);
+    value.then(
+      (settled) => {
+        entry.settled = { value: settled };
+      },
+      () => map.delete(key),
+    );
     return value;
+  }
+
+  /** The cached value when it is fresh and has arrived; undefined when a read must go to PostgreSQL (or is on its way). */
+  function fresh<T>(map: Map<string, Cached<T>>, key: string, ttl: number): T | undefined {
+    const hit = map.get(key);
+    return hit?.settled && Date.now() - hit.fetchedAt < ttl ? hit.settled.value : undefined;
   }
 
   return {
     context: (runId: string) => cached(contexts, runId, CONTEXT_TTL_MS, loadContext),
     control: (runId: string) => cached(controls, runId, CONTROL_TTL_MS, loadControl),
+    /**
+     * The run's flag without a promise when the cached one is fresh (the same
+     * freshness `control` answers from), else undefined: call `control`. Sends
+     * check the flag once or twice each, and every await costs at volume.
+     */
+    controlNow: (runId: string) => fresh(controls, runId, CONTROL_TTL_MS),
     /** Forget a run's flag so the next read goes to PostgreSQL (after this worker changed it). */
     invalidateControl: (runId: string) => controls.delete(runId),
   };

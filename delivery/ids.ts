@@ -1,4 +1,6 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
+
+// One-shot hash(): no Hash object per id, computed once per delivery.
 
 /**
  * The Standard Webhooks `webhook-id` of one user in one run: derived, not
@@ -8,10 +10,10 @@ import { createHash } from 'node:crypto';
  * webhookIdFor('run-uuid', 'user-uuid'); // 'msg_3f2a…' (36 characters)
  */
 export function webhookIdFor(runId: string, userId: string): string {
-  return `msg_${createHash('sha256').update(`${runId}:${userId}`).digest('hex').slice(0, 32)}`;
+  return `msg_${hash('sha256', `${runId}:${userId}`, 'hex').slice(0, 32)}`;
 }
 
 /** The id of a GrowingIO-format request carrying several users: keyed by its first user. */
 export function batchWebhookIdFor(runId: string, userIds: readonly string[]): string {
-  return `msg_${createHash('sha256').update(`${runId}:${userIds.join(',')}`).digest('hex').slice(0, 32)}`;
+  return `msg_${hash('sha256', `${runId}:${userIds.join(',')}`, 'hex').slice(0, 32)}`;
 }

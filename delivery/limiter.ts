@@ -20,6 +20,8 @@ export interface ChannelLimiter {
    * signal aborts while waiting.
    */
   acquire(channelId: string, limits: ChannelLimits, signal?: AbortSignal): Promise<Release>;
+  /** The release at once when `acquire` would grant without waiting (no limits on the channel), else null: call `acquire`. */
+  acquireNow(channelId: string, limits: ChannelLimits): Release | null;
   /** Gives every permit back and rejects whoever still waits. */
   close(): Promise<void>;
   /** Counters since start, for benchmarks and diagnostics. */
@@ -614,6 +616,10 @@ export function createChannelLimiter(db: Database, options: LimiterOptions = {})
       if (limits.perSecond === null && limits.concurrency === null && !rates.has(channelId) && !concurrencies.has(channelId)) return GRANTED;
       return acquireLimited(channelId, limits, signal);
     },
+    acquireNow(channelId, limits) {
+      if (closed) return null;
+      return limits.perSecond === null && limits.concurrency === null && !rates.has(channelId) && !concurrencies.has(channelId) ? NOOP : null;
+    },
     stats: () => ({ ...stats }),
     async close() {
       closed = true;
@@ -631,7 +637,7 @@ export function createChannelLimiter(db: Database, options: LimiterOptions = {})
  * request.
  */
 export function createChannelLimitsCache(db: Database, ttlMs = 2_000) {
-  const cache = new Map<string, { value: Promise<ChannelLimits>; at: number }>();
+  const cache = new Map<string, { value: Promise<ChannelLimits>; at: number; settled?: ChannelLimits }>();
   return {
     get(channelId: string): Promise<ChannelLimits> {
       const hit = cache.get(channelId);
@@ -642,9 +648,20 @@ export function createChannelLimitsCache(db: Database, ttlMs = 2_000) {
         .from(channels)
         .where(eq(channels.id, channelId))
         .then(([row]) => ({ perSecond: row?.rateLimit.perSecond ?? null, concurrency: row?.rateLimit.concurrency ?? null }));
-      cache.set(channelId, { value, at: now });
-      value.catch(() => cache.delete(channelId));
+      const entry: { value: Promise<ChannelLimits>; at: number; settled?: ChannelLimits } = { value, at: now };
+      cache.set(channelId, entry);
+      value.then(
+        (limits) => {
+          entry.settled = limits;
+        },
+        () => cache.delete(channelId),
+      );
       return value;
+    },
+    /** The limits without a promise when the cached ones are fresh and have arrived, else undefined: call `get`. */
+    getNow(channelId: string): ChannelLimits | undefined {
+      const hit = cache.get(channelId);
+      return hit?.settled && Date.now() - hit.at < ttlMs ? hit.settled : undefined;
     },
   };
 }

@@ -55,7 +55,7 @@ export async function writeAttempts(db: Database, runId: string, records: readon
   }));
   await db.execute(sql`
     WITH v AS (
-      SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(
+      SELECT * FROM json_to_recordset(${JSON.stringify(rows)}::json) AS v(
         seq int, status text, outcome text, attempt_at timestamptz, latency_ms int, http_status int,
         error_class text, error_message text, webhook_id text, response_body text, next_attempt_at timestamptz)
     ),
