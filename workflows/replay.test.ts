@@ -12,13 +12,23 @@ import { workflowsPath } from '../worker/create-worker.js';
 const folder = new URL('./histories/', import.meta.url);
 const recorded = readdirSync(folder).filter((f) => f.endsWith('.json'));
 
+/**
+ * The recorded run's workflow id (a campaign run names its batches after it,
+ * so replay must use the same id): read back from the first child it started.
+ */
+function workflowIdOf(history: unknown): string {
+  const text = JSON.stringify(history);
+  const child = /"workflowId":"(campaign-[0-9a-f-]{36})-batch-/.exec(text);
+  return child?.[1] ?? 'replayed-batch';
+}
+
 describe('replay of recorded histories', () => {
   it('replays every recorded history on the current workflow code', async () => {
     expect(recorded.length).toBeGreaterThan(0);
     const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
     for (const file of recorded) {
-      const history: unknown = JSON.parse(readFileSync(new URL(file, folder), 'utf8'));
-      await expect(Worker.runReplayHistory({ workflowBundle }, history, file), file).resolves.toBeUndefined();
+      const history = JSON.parse(readFileSync(new URL(file, folder), 'utf8')) as unknown;
+      await expect(Worker.runReplayHistory({ workflowBundle }, history, workflowIdOf(history)), file).resolves.toBeUndefined();
     }
   }, 120_000);
 });
