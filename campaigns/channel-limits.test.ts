@@ -1,16 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertUsers } from '../audience/fixtures.js';
-import { campaignApi, insertSegment, waitForCampaign } from '../test/campaign-kit.js';
+import { campaignApi, insertSegment, spawnWorkerProcess, waitForCampaign } from '../test/campaign-kit.js';
 import { useTestDatabase } from '../test/database.js';
 import { useTemporal } from '../test/temporal.js';
 
 const database = useTestDatabase();
 // Two real worker processes, as a deployment with more than one worker has.
 const temporal = useTemporal(database, { runWorker: false });
-const workerEntry = fileURLToPath(new URL('../worker/main.ts', import.meta.url));
 const PER_SECOND = 25;
 const CONCURRENCY = 4;
 const USERS_PER_CAMPAIGN = 150;
@@ -47,12 +45,7 @@ beforeAll(async () => {
     await insertUsers(database.db, Array.from({ length: USERS_PER_CAMPAIGN }, (_, i) => ({ loginId: `${cohort}-${i}`, attributes: { cohort } })));
   }
   for (let i = 0; i < 2; i += 1) {
-    workers.push(
-      spawn(process.execPath, ['--import', 'tsx', workerEntry], {
-        env: { ...process.env, DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: temporal.taskQueue, DELIVERY_CONCURRENCY: '8', LOG_LEVEL: 'warn' },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      }),
-    );
+    workers.push(spawnWorkerProcess(database, temporal, { DELIVERY_CONCURRENCY: '8' }));
   }
 });
 afterAll(async () => {

@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { campaignApi, countMismatches, insertSegment, waitForCampaign } from '../test/campaign-kit.js';
+import { campaignApi, countMismatches, insertSegment, spawnWorkerProcess, userIdChannel, waitForCampaign } from '../test/campaign-kit.js';
 import { insertUsers } from '../audience/fixtures.js';
 import { useTestDatabase } from '../test/database.js';
 import { startReceiver, type Receiver } from '../test/receiver.js';
@@ -14,21 +13,8 @@ const temporal = useTemporal(database, { runWorker: false });
 let api: ReturnType<typeof campaignApi>;
 let receiver: Receiver;
 const USERS = 120;
-const workerEntry = fileURLToPath(new URL('../worker/main.ts', import.meta.url));
 
-function startWorkerProcess(): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', workerEntry], {
-    env: {
-      ...process.env,
-      DATABASE_URL: database.url,
-      TEMPORAL_ADDRESS: temporal.address,
-      TEMPORAL_TASK_QUEUE: temporal.taskQueue,
-      DELIVERY_CONCURRENCY: '3',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
+const startWorkerProcess = () => spawnWorkerProcess(database, temporal, { DELIVERY_CONCURRENCY: '3' });
 
 let worker: ChildProcess | undefined;
 
@@ -46,14 +32,9 @@ afterAll(async () => {
 describe('worker killed mid-campaign', () => {
   it('finishes every user exactly once per success, resending only with the same webhook-id', async () => {
     const segment = await insertSegment(database, 'crash', { attribute: 'cohort', op: 'equals', value: 'crash' });
-    const channel = await api.call('POST', '/api/channels', {
-      name: 'crash channel',
-      url: `${receiver.url}/crash`,
-      auth: { type: 'secret' },
-      userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }],
-    });
+    const channelId = await userIdChannel(api, 'crash channel', `${receiver.url}/crash`);
     worker = startWorkerProcess();
-    const draft = await api.call('POST', '/api/campaigns', { name: 'crash', segmentId: segment.id, channelId: channel.body.id });
+    const draft = await api.call('POST', '/api/campaigns', { name: 'crash', segmentId: segment.id, channelId });
     expect((await api.call('POST', `/api/campaigns/${draft.body.id}/launch`)).status).toBe(200);
 
     while (receiver.requests.length < USERS / 4) await new Promise((r) => setTimeout(r, 20));

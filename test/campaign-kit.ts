@@ -1,3 +1,5 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { createApp } from '../api/app.js';
 import { createCampaignService } from '../campaigns/store.js';
@@ -54,4 +56,30 @@ export async function countMismatches(database: TestDatabase) {
     FROM run_status_counts c
     FULL JOIN (SELECT run_id, status, count(*) AS n FROM run_recipients GROUP BY run_id, status) g USING (run_id, status)
     WHERE coalesce(c.n, 0) <> coalesce(g.n, 0)`);
+}
+
+const workerEntry = fileURLToPath(new URL('../worker/main.ts', import.meta.url));
+
+/**
+ * A real worker process on the test file's task queue and database, for tests
+ * that kill it, stop it, or run several.
+ */
+export function spawnWorkerProcess(database: TestDatabase, temporal: TestTemporal, env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', workerEntry], {
+    env: { ...process.env, DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: temporal.taskQueue, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+/** A signed channel that sends each user's login id as `userid`; answers its id. */
+export async function userIdChannel(api: CampaignApi, name: string, url: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const channel = await api.call('POST', '/api/channels', {
+    name,
+    url,
+    auth: { type: 'secret' },
+    userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }],
+    ...extra,
+  });
+  if (channel.status !== 201) throw new Error(`channel not created: ${JSON.stringify(channel.body)}`);
+  return channel.body.id as string;
 }

@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertUsers } from '../audience/fixtures.js';
-import { campaignApi, insertSegment, waitForCampaign } from '../test/campaign-kit.js';
+import { campaignApi, insertSegment, spawnWorkerProcess, userIdChannel, waitForCampaign } from '../test/campaign-kit.js';
 import { useTestDatabase } from '../test/database.js';
 import { startReceiver, type Receiver } from '../test/receiver.js';
 import { useTemporal } from '../test/temporal.js';
@@ -11,27 +10,14 @@ import { useTemporal } from '../test/temporal.js';
 const database = useTestDatabase();
 // The worker is a real process, stopped with SIGTERM as a deploy or `npm start`'s Ctrl-C does.
 const temporal = useTemporal(database, { runWorker: false });
-const workerEntry = fileURLToPath(new URL('./main.ts', import.meta.url));
 const USERS = 150;
 let api: ReturnType<typeof campaignApi>;
 let receiver: Receiver;
 let worker: ChildProcess | undefined;
 
-function startWorkerProcess(): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', workerEntry], {
-    env: {
-      ...process.env,
-      DATABASE_URL: database.url,
-      TEMPORAL_ADDRESS: temporal.address,
-      TEMPORAL_TASK_QUEUE: temporal.taskQueue,
-      DELIVERY_CONCURRENCY: '4',
-      // Short, so the shutdown cancels batches mid-send and exercises their last write.
-      WORKER_SHUTDOWN_GRACE_MS: '500',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
+const startWorkerProcess = () =>
+  // Short grace, so the shutdown cancels batches mid-send and exercises their last write.
+  spawnWorkerProcess(database, temporal, { DELIVERY_CONCURRENCY: '4', WORKER_SHUTDOWN_GRACE_MS: '500' });
 
 beforeAll(async () => {
   api = campaignApi(database, temporal, { batchSize: 50, window: 3, childrenPerExecution: 10 });
@@ -49,14 +35,9 @@ const userOf = (body: string) => (JSON.parse(body) as { userid: string }).userid
 describe('worker shutdown on SIGTERM', () => {
   it('records every request it sent before exiting, so the next worker sends nothing twice', async () => {
     const segment = await insertSegment(database, 'term', { attribute: 'cohort', op: 'equals', value: 'term' });
-    const channel = await api.call('POST', '/api/channels', {
-      name: 'term channel',
-      url: `${receiver.url}/term`,
-      auth: { type: 'secret' },
-      userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }],
-    });
+    const channelId = await userIdChannel(api, 'term channel', `${receiver.url}/term`);
     worker = startWorkerProcess();
-    const draft = await api.call('POST', '/api/campaigns', { name: 'term', segmentId: segment.id, channelId: channel.body.id });
+    const draft = await api.call('POST', '/api/campaigns', { name: 'term', segmentId: segment.id, channelId });
     expect((await api.call('POST', `/api/campaigns/${draft.body.id}/launch`)).status).toBe(200);
     while (receiver.requests.length < 30) await new Promise((r) => setTimeout(r, 20));
 
