@@ -150,7 +150,8 @@ describe('/readyz and PostgreSQL', () => {
       const ready = await api.timed('GET', '/readyz');
       expect(ready.status).toBe(503);
       expect(ready.body.checks.postgres).toBe('PostgreSQL did not answer within 2 s');
-      expect(ready.ms).toBeLessThan(3500);
+      // The probe gives up after 2 s; the bound leaves room for a loaded machine, far below the 10 s and more it took unbounded.
+      expect(ready.ms).toBeLessThan(5000);
     } finally {
       for (const socket of sockets) socket.destroy();
       silent.close();
