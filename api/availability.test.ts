@@ -72,7 +72,7 @@ describe('the API while Temporal is unreachable', () => {
     expect(notReady.body).toMatchObject({ ready: false, error: 'not_ready', checks: { postgres: 'ok', migrations: 'ok' } });
     expect(notReady.body.checks.temporal).not.toBe('ok');
     expect(notReady.body.message).toMatch(/^not ready: temporal \(/);
-    expect(notReady.ms).toBeLessThan(4000);
+    expect(notReady.ms).toBeLessThan(5000);
 
     const pause = await api.timed('POST', `/api/campaigns/${id}/pause`);
     expect(pause.status).toBe(503);
