@@ -278,29 +278,24 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       let interrupted: SendInterruption = null;
       let next = 0;
 
-      const isRunning = (control: RunControl) => control === 'run';
+      /** Why this attempt must not start another request now, or null. */
+      function stopReason(control: RunControl): SendInterruption {
+        if (activity.cancellationSignal.aborted) return 'cancel';
+        // A lease about to lapse (renewals failing) means another attempt may take over.
+        if (leaseLost || !lease.mayStart(timeoutMs)) return 'lease';
+        return control === 'run' ? null : control;
+      }
+      // A fresh cached flag answers without a promise: each await costs at volume.
+      const control = () => runs.controlNow(input.runId) ?? runs.control(input.runId);
       function mayStillStart(): boolean | Promise<boolean> {
-        if (activity.cancellationSignal.aborted || leaseLost || !lease.mayStart(timeoutMs)) return false;
-        const control = runs.controlNow(input.runId);
-        return control === undefined ? runs.control(input.runId).then(isRunning) : control === 'run';
+        const now = control();
+        return typeof now === 'string' ? stopReason(now) === null : now.then((c) => stopReason(c) === null);
       }
 
       async function sendLoop() {
         while (next < groups.length && interrupted === null) {
-          if (activity.cancellationSignal.aborted) {
-            interrupted = 'cancel';
-            return;
-          }
-          const control = runs.controlNow(input.runId) ?? (await runs.control(input.runId));
-          if (control !== 'run') {
-            interrupted = control;
-            return;
-          }
-          // A lease about to lapse (renewals failing) means another attempt may take over: stop starting requests.
-          if (leaseLost || !lease.mayStart(timeoutMs)) {
-            interrupted = 'lease';
-            return;
-          }
+          interrupted = stopReason(await control());
+          if (interrupted !== null) return;
           // Another lane may have taken the last group while this one awaited the flag.
           if (next >= groups.length) return;
           const group = groups[next++]!;
@@ -309,10 +304,10 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
             continue;
           }
           const sent = await send(ctx, group, activity.cancellationSignal, mayStillStart);
-          // A pause or cancel came while the request waited for the channel's limiter: stop here; its users stay pending.
           if (!sent) {
-            const control = await runs.control(input.runId);
-            interrupted = activity.cancellationSignal.aborted ? 'cancel' : leaseLost || !lease.mayStart(timeoutMs) ? 'lease' : control === 'run' ? null : control;
+            // Stopped while waiting for the channel's limiter; its users stay pending. A pause that was
+            // already lifted again still counts as one, so the batch is tried again rather than left unsent.
+            interrupted = stopReason(await runs.control(input.runId)) ?? 'pause';
             return;
           }
           const { results } = sent;
@@ -361,7 +356,8 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
         return 'failed';
       }
       const sent = await send(ctx, [recipient], Context.current().cancellationSignal, async () => (await runs.control(input.runId)) === 'run');
-      if (!sent) return (await runs.control(input.runId)) === 'pause' ? 'paused' : 'done';
+      // Stopped while waiting for the limiter: a cancelled run closes its users itself; otherwise try again after the pause.
+      if (!sent) return (await runs.control(input.runId)) === 'cancel' ? 'done' : 'paused';
       const result = sent.results[0]!;
       await writeAttempts(db, input.runId, [result.record]);
       if (result.record.outcome === 'retry') {

@@ -14,9 +14,7 @@ export interface RunContext {
   runId: string;
   campaignId: string;
   definition: FrozenDefinition;
-  /** Frozen request shape plus the channel's current credentials. */
-  channel: RequestChannel;
-  /** Everything composing a request needs, merged once per run rather than once per request. */
+  /** The frozen request shape with the channel's current credentials, merged once per run rather than once per request. */
   compose: ComposeChannel;
   expiresAt: Date | null;
   render: TemplateRenderer;
@@ -54,7 +52,6 @@ export function createRunContextCache(db: Database) {
       runId,
       campaignId: run.campaignId,
       definition,
-      channel,
       compose: { ...definition.channel, ...channel },
       expiresAt: run.expiresAt,
       render: compileTemplateValues(definition.channel.templateParams, definition.templateValues),
