@@ -77,11 +77,13 @@ describe('the API while Temporal is unreachable', () => {
     const pause = await api.timed('POST', `/api/campaigns/${id}/pause`);
     expect(pause.status).toBe(503);
     expect(pause.body).toEqual({ error: 'temporal_unavailable', message: expect.stringMatching(/^Temporal /) });
-    expect(pause.ms).toBeLessThan(7000);
+    // The 5 s deadline, plus at worst one reconnect attempt of the lazy connection (its backoff is capped at 5 s):
+    // 9.5 s seen once under load. Unbounded, it took about 20 s.
+    expect(pause.ms).toBeLessThan(12_000);
 
     const cancel = await api.timed('POST', `/api/campaigns/${id}/cancel`);
     expect(cancel.status).toBe(503);
-    expect(cancel.ms).toBeLessThan(7000);
+    expect(cancel.ms).toBeLessThan(12_000);
 
     const read = await api.timed('GET', `/api/campaigns/${id}`);
     expect(read.status).toBe(200);
