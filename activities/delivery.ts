@@ -11,22 +11,12 @@ import { classifyAttempt } from '../delivery/outcome.js';
 import { tripChannel, type Breaker } from '../delivery/breaker.js';
 import { createSendLease, type SendLease } from '../delivery/lease.js';
 import type { ChannelLimiter, ChannelLimitsCache } from '../delivery/limiter.js';
-import { createAttemptBuffer, writeAttempts, type AttemptRecord } from '../delivery/record.js';
+import { createAttemptBuffer, loadPending, writeAttempts, type AttemptRecord, type Recipient } from '../runs/recipients.js';
 import { deliveryLatency } from '../lib/metrics.js';
 import { sendWebhook, type SendOutcome } from '../webhook/send.js';
 import { TemplateError } from '../webhook/template.js';
+import type { BatchDelivery, BatchInterruption, RetryOutcome } from '../workflows/inputs.js';
 import { pauseUpdate } from '../workflows/messages.js';
-import type { RecipientProfile } from '../webhook/user.js';
-
-/** A pending recipient joined with the user's current profile. */
-interface Recipient {
-  seq: number;
-  userId: string;
-  attempts: number;
-  nextAttemptAt: Date | null;
-  firstAttemptAt: Date | null;
-  profile: RecipientProfile;
-}
 
 export interface DeliveryDeps {
   db: Database;
@@ -39,33 +29,8 @@ export interface DeliveryDeps {
   concurrency: number;
 }
 
-export type BatchInterruption = 'pause' | 'cancel' | null;
+export type { BatchDelivery, BatchInterruption, RetryOutcome } from '../workflows/inputs.js';
 type SendInterruption = BatchInterruption | 'lease';
-
-async function loadPending(db: Database, runId: string, fromSeq: number, toSeq: number): Promise<Recipient[]> {
-  const rows = await db.execute<{
-    seq: number;
-    user_id: string;
-    attempts: number;
-    next_attempt_at: string | null;
-    first_attempt_at: string | null;
-    login_id: string | null;
-    visitor_id: string | null;
-    attributes: Record<string, unknown> | null;
-  }>(sql`
-    SELECT r.seq, r.user_id, r.attempts, r.next_attempt_at, r.first_attempt_at, u.login_id, u.visitor_id, u.attributes
-    FROM run_recipients r LEFT JOIN users u ON u.id = r.user_id
-    WHERE r.run_id = ${runId} AND r.seq BETWEEN ${fromSeq} AND ${toSeq} AND r.status = 'pending'
-    ORDER BY r.seq`);
-  return rows.map((row) => ({
-    seq: row.seq,
-    userId: row.user_id,
-    attempts: row.attempts,
-    nextAttemptAt: row.next_attempt_at ? new Date(row.next_attempt_at) : null,
-    firstAttemptAt: row.first_attempt_at ? new Date(row.first_attempt_at) : null,
-    profile: { id: row.user_id, loginId: row.login_id, visitorId: row.visitor_id, attributes: row.attributes ?? {} },
-  }));
-}
 
 /** Records for users who were not sent to (template error, expiry): no HTTP request happened. */
 function unsent(recipient: Recipient, errorClass: string, errorMessage: string, runId: string): AttemptRecord {
@@ -239,10 +204,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
    * already tried (by an earlier, interrupted attempt of this activity) come
    * back as retries with their remaining delay instead of being sent again.
    */
-  async function deliverBatch(input: { runId: string; fromSeq: number; toSeq: number }): Promise<{
-    retries: { seq: number; delayMs: number }[];
-    interrupted: BatchInterruption;
-  }> {
+  async function deliverBatch(input: { runId: string; fromSeq: number; toSeq: number }): Promise<BatchDelivery> {
     const activity = Context.current();
     const ctx = await runs.context(input.runId);
     const timeoutMs = ctx.definition.channel.timeoutMs;
@@ -327,6 +289,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
         // Temporal has given up on this attempt and another one holds (or will take) the batch.
         throw ApplicationFailure.retryable('lost the send lease of this batch to another attempt', 'LeaseLost');
       }
+      if (interrupted === 'pause') return { retries, interrupted, epoch: (await runs.controlState(input.runId)).epoch };
       return { retries, interrupted: interrupted as BatchInterruption };
     } finally {
       clearInterval(beat);
@@ -338,11 +301,13 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
   /**
    * One retry of one user. Throws a retryable failure with the next delay
    * (backoff with jitter, Retry-After honoured) so Temporal schedules the next
-   * attempt; returns once the user is in a final state, or 'paused'.
+   * attempt; returns once the user is in a final state, or the epoch of the
+   * pause that held it back.
    */
-  async function deliverOne(input: { runId: string; seq: number }): Promise<'succeeded' | 'failed' | 'done' | 'paused'> {
+  async function deliverOne(input: { runId: string; seq: number }): Promise<RetryOutcome> {
+    const paused = async () => ({ paused: (await runs.controlState(input.runId)).epoch });
     const control = await runs.control(input.runId);
-    if (control === 'pause') return 'paused';
+    if (control === 'pause') return paused();
     // A cancelled run's pending users are closed by the workflow; nothing to send.
     if (control === 'cancel') return 'done';
     const ctx = await runs.context(input.runId);
@@ -357,7 +322,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       }
       const sent = await send(ctx, [recipient], Context.current().cancellationSignal, async () => (await runs.control(input.runId)) === 'run');
       // Stopped while waiting for the limiter: a cancelled run closes its users itself; otherwise try again after the pause.
-      if (!sent) return (await runs.control(input.runId)) === 'cancel' ? 'done' : 'paused';
+      if (!sent) return (await runs.control(input.runId)) === 'cancel' ? 'done' : paused();
       const result = sent.results[0]!;
       await writeAttempts(db, input.runId, [result.record]);
       if (result.record.outcome === 'retry') {

@@ -1,10 +1,11 @@
 import { createServer, type Socket } from 'node:net';
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCampaignService } from '../campaigns/store.js';
 import { createDatabase } from '../db/client.js';
 import { campaigns } from '../db/schema.js';
 import { createLogger } from '../lib/logger.js';
+import { createRun } from '../runs/store.js';
 import { createTemporalClient } from '../temporal/client.js';
 import { resolveTemporalCli } from '../temporal/cli.js';
 import { startDevServer, type DevServer } from '../temporal/dev-server.js';
@@ -49,7 +50,15 @@ async function runningCampaign() {
     .insert(campaigns)
     .values({ name: 'while Temporal is away', status: 'running', trigger: { type: 'once', sendAt: 'now' } as never })
     .returning();
-  await database.db.update(campaigns).set({ workflowId: `campaign-${row!.id}` }).where(eq(campaigns.id, row!.id));
+  await createRun(database.db, {
+    campaignId: row!.id,
+    workflowId: `campaign-${row!.id}-once`,
+    trigger: 'once',
+    status: 'running',
+    sendAt: new Date(),
+    expiresAt: null,
+    definition: {} as never,
+  });
   return row!.id;
 }
 

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { deliveryOfUser, listDeliveries } from '../campaigns/deliveries.js';
+import { deliveryOfUser, listDeliveries } from '../runs/deliveries.js';
 import { presentCampaign } from '../campaigns/present.js';
 import type { CampaignService } from '../campaigns/store.js';
 import { testCampaignSend } from '../campaigns/test-send.js';

@@ -75,7 +75,7 @@ describe('operator controls', () => {
     expect(done.status).toBe('completed');
     expect(done.deliveries).toMatchObject({ total: USERS, succeeded: USERS });
     // Six batches with a budget of three children per execution: the parent continued as new.
-    const result = await temporal.client.workflow.getHandle(`campaign-${id}`).result();
+    const result = await temporal.client.workflow.getHandle(`campaign-${id}-once`).result();
     expect(result.continuedAsNew).toBeGreaterThanOrEqual(1);
     const seen = usersSeen('/pause');
     expect(seen).toHaveLength(USERS);
@@ -97,7 +97,7 @@ describe('operator controls', () => {
     expect(count).toBe(done.deliveries.succeeded);
     await sleep(1_000);
     expect(usersSeen('/cancel').length).toBe(count);
-    const description = await temporal.client.workflow.getHandle(`campaign-${id}`).describe();
+    const description = await temporal.client.workflow.getHandle(`campaign-${id}-once`).describe();
     expect(description.status.name).toBe('CANCELLED');
     expect((await api.call('POST', `/api/campaigns/${id}/resume`)).status).toBe(409);
     expect(await countMismatches(database)).toHaveLength(0);

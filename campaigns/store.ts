@@ -1,30 +1,32 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { campaignRuns, campaigns, campaignStatuses, channels, runStatusCounts, type CampaignStatus } from '../db/schema.js';
+import { campaigns, campaignStatuses, channels, type CampaignStatus } from '../db/schema.js';
+import { liveCampaignStatuses } from '../lib/statuses.js';
+import { deliveryCounts } from '../runs/recipients.js';
+import { cancelRun, controlRun, DEFAULT_FAN_OUT, runProgress, RunAlreadyStartedError, RunControlRefusedError, RunEndedError, runWorkflowIds, startRunWorkflow, type FanOut } from '../runs/lifecycle.js';
+import { presentRun } from '../runs/present.js';
+import { activeRun, createRun, getRun } from '../runs/store.js';
 import { ApiError, conflict, fieldError, fieldErrors, notFound, validationError, type FieldIssue } from '../lib/errors.js';
 import { isUuid } from '../lib/ids.js';
 import { getSegment } from '../segments/membership.js';
 import { CampaignIdKey, CampaignStatusKey, ChannelIdKey, TriggerTypeKey } from '../temporal/search-attributes.js';
-import { campaignWorkflow } from '../workflows/campaign.js';
 import type { CampaignWorkflowInput } from '../workflows/inputs.js';
-import { pauseUpdate, progressQuery, resumeUpdate, type CampaignProgress } from '../workflows/messages.js';
+import type { CampaignProgress } from '../workflows/messages.js';
 import { templateRenderProblems } from './template-check.js';
 import { campaignDraftSchema, campaignPatchSchema, resolveSendAt, resolveTemplateValues, type FrozenDefinition } from './definition.js';
 
 /** Statuses in which a campaign still needs its channel and segment. */
-export const LIVE_STATUSES: CampaignStatus[] = ['scheduled', 'running', 'paused'];
+export const LIVE_STATUSES: CampaignStatus[] = [...liveCampaignStatuses];
 
 export interface CampaignServiceDeps {
   db: Database;
   temporal: Client;
   taskQueue: string;
   /** Fan-out shape of new runs; the defaults suit most audiences. */
-  fanOut?: Partial<Pick<CampaignWorkflowInput, 'batchSize' | 'window' | 'childrenPerExecution'>>;
+  fanOut?: Partial<FanOut>;
 }
-
-const DEFAULT_FAN_OUT = { batchSize: 500, window: 8, childrenPerExecution: 400 };
 
 /**
  * Campaign lifecycle: drafts in PostgreSQL, launched runs as Temporal
@@ -116,7 +118,7 @@ export function createCampaignService(deps: CampaignServiceDeps) {
     return { problems, channel, segment, values: resolved.values, sendAt };
   }
 
-  /** "上线": validates everything, freezes the definition and starts the run's workflow. */
+  /** "上线": validates everything, freezes the definition, opens the run and starts its workflow. */
   async function launch(id: string) {
     const row = await get(id);
     if (row.status !== 'draft') throw conflict(`the campaign is already ${row.status}`, [{ path: 'status', message: `is ${row.status}, not draft` }]);
@@ -145,7 +147,7 @@ export function createCampaignService(deps: CampaignServiceDeps) {
       segment: { id: segment.id, name: segment.name, rule: segment.rule, timeZone: segment.timeZone },
     };
     const runId = randomUUID();
-    const workflowId = `campaign-${row.id}`;
+    const workflowId = runWorkflowIds.once(row.id);
     const input: CampaignWorkflowInput = {
       campaignId: row.id,
       runId,
@@ -154,21 +156,21 @@ export function createCampaignService(deps: CampaignServiceDeps) {
       ...fanOut,
     };
     await db.transaction(async (tx) => {
-      await tx.insert(campaignRuns).values({ id: runId, campaignId: row.id, workflowId, definition, sendAt, expiresAt: row.expiresAt });
       const [claimed] = await tx
         .update(campaigns)
-        .set({ status: 'scheduled', workflowId, currentRunId: runId, launchedAt: now, updatedAt: now })
+        .set({ status: 'scheduled', definition, launchedAt: now, updatedAt: now })
         .where(and(eq(campaigns.id, row.id), eq(campaigns.status, 'draft')))
         .returning({ id: campaigns.id });
       if (!claimed) throw conflict('the campaign was launched meanwhile');
+      await createRun(tx, { id: runId, campaignId: row.id, workflowId, trigger: 'once', sendAt, expiresAt: row.expiresAt, definition });
       // Started inside the transaction: if Temporal refuses, nothing is written.
       try {
-        await temporal.workflow.start(campaignWorkflow, {
+        await startRunWorkflow(temporal, {
           workflowId,
           taskQueue: deps.taskQueue,
-          args: [input],
+          input,
           memo: { campaignName: row.name, channelName: channel.name, segmentName: segment.name },
-          typedSearchAttributes: [
+          searchAttributes: [
             { key: CampaignIdKey, value: row.id },
             { key: ChannelIdKey, value: channel.id },
             { key: CampaignStatusKey, value: 'scheduled' },
@@ -176,36 +178,36 @@ export function createCampaignService(deps: CampaignServiceDeps) {
           ],
         });
       } catch (error) {
-        if (error instanceof WorkflowExecutionAlreadyStartedError) throw conflict('the campaign was launched meanwhile');
+        if (error instanceof RunAlreadyStartedError) throw conflict('the campaign was launched meanwhile');
         throw error;
       }
     });
     return get(id);
   }
 
-  function handleFor(row: { workflowId: string | null; status: CampaignStatus }, verb: string) {
-    if (!row.workflowId) throw conflict(`cannot ${verb} a ${row.status} campaign`, [{ path: 'status', message: `is ${row.status}` }]);
-    return temporal.workflow.getHandle(row.workflowId);
+  /** The run an operator control acts on: the campaign's open run. */
+  async function openRunOf(row: { id: string; status: CampaignStatus }, verb: string) {
+    const refuse = () => conflict(`cannot ${verb} a ${row.status} campaign`, [{ path: 'status', message: `is ${row.status}` }]);
+    if (!LIVE_STATUSES.includes(row.status)) throw refuse();
+    const run = await activeRun(db, row.id);
+    if (!run) throw refuse();
+    return run;
   }
 
   /** Runs the operator's pause or resume Update; answers the workflow's progress as the Update returned it. */
   async function control(id: string, verb: 'pause' | 'resume'): Promise<CampaignProgress> {
-    const row = await get(id);
-    const handle = handleFor(row, verb);
-    if (!LIVE_STATUSES.includes(row.status)) throw conflict(`cannot ${verb} a ${row.status} campaign`, [{ path: 'status', message: `is ${row.status}` }]);
+    const run = await openRunOf(await get(id), verb);
     try {
-      return await handle.executeUpdate(verb === 'pause' ? pauseUpdate : resumeUpdate);
+      return await controlRun(temporal, run.workflowId, verb);
     } catch (error) {
-      if (error instanceof WorkflowUpdateFailedError) {
-        throw conflict(error.cause?.message ?? `cannot ${verb} this campaign`, [{ path: 'status', message: error.cause?.message ?? 'illegal transition' }]);
-      }
-      throw await finishedMeanwhile(id, verb, error);
+      if (error instanceof RunControlRefusedError) throw conflict(error.message, [{ path: 'status', message: error.message }]);
+      throw await endedMeanwhile(id, verb, error);
     }
   }
 
   /** The run ended between our read and Temporal's answer: a 409, not a 500. */
-  async function finishedMeanwhile(id: string, verb: string, error: unknown) {
-    if (!(error instanceof WorkflowNotFoundError)) return error;
+  async function endedMeanwhile(id: string, verb: string, error: unknown) {
+    if (!(error instanceof RunEndedError)) return error;
     const now = await get(id);
     return conflict(`cannot ${verb} a ${now.status} campaign: its run has ended`, [{ path: 'status', message: `is ${now.status}` }]);
   }
@@ -213,59 +215,27 @@ export function createCampaignService(deps: CampaignServiceDeps) {
   /** Requests Temporal cancellation; the workflow closes pending users and ends `cancelled`. */
   async function cancel(id: string) {
     const row = await get(id);
-    const handle = handleFor(row, 'cancel');
-    if (!LIVE_STATUSES.includes(row.status)) throw conflict(`cannot cancel a ${row.status} campaign`, [{ path: 'status', message: `is ${row.status}` }]);
+    const run = await openRunOf(row, 'cancel');
     try {
-      // Temporal accepts a cancel request for a closed run without complaint; say so instead.
-      const { status } = await handle.describe();
-      if (status.name !== 'RUNNING') throw new WorkflowNotFoundError('run already closed', handle.workflowId, undefined);
-      await handle.cancel();
+      await cancelRun(temporal, run.workflowId);
     } catch (error) {
-      throw await finishedMeanwhile(id, 'cancel', error);
+      throw await endedMeanwhile(id, 'cancel', error);
     }
     return row;
   }
 
-  /** The workflow's own progress, when it is still running. */
-  async function progress(row: { workflowId: string | null; status: CampaignStatus }): Promise<CampaignProgress | null> {
-    if (!row.workflowId || !LIVE_STATUSES.includes(row.status)) return null;
-    try {
-      return await temporal.workflow.getHandle(row.workflowId).query(progressQuery);
-    } catch {
-      return null;
-    }
+  /** The workflow's own progress, when the campaign has an open run. */
+  async function progress(row: { id: string; status: CampaignStatus }): Promise<CampaignProgress | null> {
+    if (!LIVE_STATUSES.includes(row.status)) return null;
+    const run = await activeRun(db, row.id);
+    return run ? runProgress(temporal, run.workflowId) : null;
   }
 
-  async function deliveryCounts(runId: string | null) {
-    const counts = { pending: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0 };
-    if (!runId) return { total: 0, ...counts };
-    const rows = await db
-      .select({ status: runStatusCounts.status, n: runStatusCounts.n })
-      .from(runStatusCounts)
-      .where(eq(runStatusCounts.runId, runId));
-    let total = 0;
-    for (const row of rows) {
-      counts[row.status] = row.n;
-      total += row.n;
-    }
-    return { total, ...counts };
-  }
-
-  /** The launched run: its frozen definition (no credentials), send time and audience size. */
+  /** A run of this campaign as the API shows it, or null. */
   async function run(runId: string | null) {
     if (!runId) return null;
-    const [row] = await db.select().from(campaignRuns).where(eq(campaignRuns.id, runId));
-    if (!row) return null;
-    const iso = (d: Date | null) => d?.toISOString() ?? null;
-    return {
-      id: row.id,
-      sendAt: row.sendAt.toISOString(),
-      expiresAt: iso(row.expiresAt),
-      audience: row.total === null ? null : { total: row.total, skipped: row.skipped, frozenAt: iso(row.frozenAt) },
-      startedAt: iso(row.startedAt),
-      finishedAt: iso(row.finishedAt),
-      definition: row.definition,
-    };
+    const row = await getRun(db, runId);
+    return row ? presentRun(row) : null;
   }
 
   /** Live campaigns using a channel or segment; deleting those is refused. */
@@ -276,7 +246,21 @@ export function createCampaignService(deps: CampaignServiceDeps) {
       .where(and(eq(campaigns[column], id), inArray(campaigns.status, LIVE_STATUSES)));
   }
 
-  return { get, create, list, update, remove, launch, pause: (id: string) => control(id, 'pause'), resume: (id: string) => control(id, 'resume'), cancel, progress, deliveryCounts, run, liveUsing };
+  return {
+    get,
+    create,
+    list,
+    update,
+    remove,
+    launch,
+    pause: (id: string) => control(id, 'pause'),
+    resume: (id: string) => control(id, 'resume'),
+    cancel,
+    progress,
+    deliveryCounts: (runId: string | null) => deliveryCounts(db, runId),
+    run,
+    liveUsing,
+  };
 }
 
 export type CampaignService = ReturnType<typeof createCampaignService>;

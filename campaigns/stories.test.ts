@@ -86,8 +86,8 @@ describe('seed stories end to end', () => {
     expect(draft.body.status).toBe('draft');
     const launched = await api.call('POST', `/api/campaigns/${draft.body.id}/launch`);
     expect(launched.status).toBe(200);
-    expect(launched.body.temporal.workflowId).toBe(`campaign-${draft.body.id}`);
-    expect(launched.body.temporal.url).toContain(`/namespaces/default/workflows/campaign-${draft.body.id}`);
+    expect(launched.body.temporal.workflowId).toBe(`campaign-${draft.body.id}-once`);
+    expect(launched.body.temporal.url).toContain(`/namespaces/default/workflows/campaign-${draft.body.id}-once`);
 
     const done = await waitForCampaign(api, draft.body.id);
     expect(done.status).toBe('completed');

@@ -8,7 +8,15 @@ import type { RequestChannel } from '../webhook/request.js';
 import type { ComposeChannel } from './compose.js';
 import { compileTemplateValues, type TemplateRenderer } from '../webhook/template.js';
 
-export type RunControl = 'run' | 'pause' | 'cancel';
+import type { RunControl } from '../lib/statuses.js';
+
+export type { RunControl };
+
+/** The flag with the epoch of its last change (see campaign_runs.control_epoch). */
+export interface ControlState {
+  control: RunControl;
+  epoch: number;
+}
 
 export interface RunContext {
   runId: string;
@@ -38,7 +46,7 @@ interface Cached<T> {
  */
 export function createRunContextCache(db: Database) {
   const contexts = new Map<string, Cached<RunContext>>();
-  const controls = new Map<string, Cached<RunControl>>();
+  const controls = new Map<string, Cached<ControlState>>();
 
   async function loadContext(runId: string): Promise<RunContext> {
     const [run] = await db.select().from(campaignRuns).where(eq(campaignRuns.id, runId));
@@ -58,9 +66,9 @@ export function createRunContextCache(db: Database) {
     };
   }
 
-  async function loadControl(runId: string): Promise<RunControl> {
-    const [run] = await db.select({ control: campaignRuns.control }).from(campaignRuns).where(eq(campaignRuns.id, runId));
-    return run?.control ?? 'cancel';
+  async function loadControl(runId: string): Promise<ControlState> {
+    const [run] = await db.select({ control: campaignRuns.control, epoch: campaignRuns.controlEpoch }).from(campaignRuns).where(eq(campaignRuns.id, runId));
+    return run ?? { control: 'cancel', epoch: 0 };
   }
 
   function cached<T>(map: Map<string, Cached<T>>, key: string, ttl: number, load: (key: string) => Promise<T>): Promise<T> {
@@ -87,13 +95,15 @@ export function createRunContextCache(db: Database) {
 
   return {
     context: (runId: string) => cached(contexts, runId, CONTEXT_TTL_MS, loadContext),
-    control: (runId: string) => cached(controls, runId, CONTROL_TTL_MS, loadControl),
+    control: async (runId: string) => (await cached(controls, runId, CONTROL_TTL_MS, loadControl)).control,
+    /** The flag with its epoch: what a stopped activity reports so its workflow waits for that epoch's signal. */
+    controlState: (runId: string) => cached(controls, runId, CONTROL_TTL_MS, loadControl),
     /**
      * The run's flag without a promise when the cached one is fresh (the same
      * freshness `control` answers from), else undefined: call `control`. Sends
      * check the flag once or twice each, and every await costs at volume.
      */
-    controlNow: (runId: string) => fresh(controls, runId, CONTROL_TTL_MS),
+    controlNow: (runId: string) => fresh(controls, runId, CONTROL_TTL_MS)?.control,
     /** Forget a run's flag so the next read goes to PostgreSQL (after this worker changed it). */
     invalidateControl: (runId: string) => controls.delete(runId),
   };

@@ -33,9 +33,23 @@ const retryActivities = proxyActivities<Activities>({
 /** Delivers one batch of a campaign run (audience positions fromSeq..toSeq), then retries the users that need it. */
 export async function deliverBatchWorkflow(input: BatchWorkflowInput): Promise<BatchResult> {
   let paused = input.paused;
-  setHandler(batchPausedSignal, (value) => {
+  /** The newest control epoch the parent told this batch about. */
+  let epoch = input.epoch ?? 0;
+  setHandler(batchPausedSignal, (value, signalled) => {
+    if (signalled !== undefined && signalled < epoch) return;
     paused = value;
+    if (signalled !== undefined) epoch = signalled;
   });
+
+  /**
+   * An activity stopped by a pause: wait until the parent's signal of the epoch
+   * it saw (or a newer one) has arrived; the loop then waits for the resume.
+   * Histories from before epochs carry none: those poll briefly, as they did.
+   */
+  async function afterPause(seen: number | undefined) {
+    if (seen !== undefined) await condition(() => epoch >= seen);
+    else if (!paused) await condition(() => paused, '1 second');
+  }
   const range = { runId: input.runId, fromSeq: input.fromSeq, toSeq: input.toSeq };
 
   async function retryUser(seq: number, delayMs: number) {
@@ -43,9 +57,10 @@ export async function deliverBatchWorkflow(input: BatchWorkflowInput): Promise<B
     for (;;) {
       await condition(() => !paused);
       const outcome = await retryActivities.deliverOne({ runId: input.runId, seq });
-      // 'paused' means the run was paused when the attempt was due: wait for resume, then go on.
-      if (outcome !== 'paused') return;
-      if (!paused) await condition(() => paused, '1 second');
+      // Paused when the attempt was due: wait for the resume, then go on.
+      if (typeof outcome === 'object') await afterPause(outcome.paused);
+      else if (outcome === 'paused') await afterPause(undefined);
+      else return;
     }
   }
 
@@ -58,9 +73,7 @@ export async function deliverBatchWorkflow(input: BatchWorkflowInput): Promise<B
       // The run is being cancelled: the cancellation itself is on its way; send nothing more.
       if (result.interrupted === 'cancel') return { fromSeq: input.fromSeq, toSeq: input.toSeq, retried: 0 };
       if (!result.interrupted) break;
-      // Paused: the parent's signal may still be on its way (or a resume already came),
-      // so wait for it briefly before trying again; a seen pause waits for the resume.
-      if (!paused) await condition(() => paused, '1 second');
+      await afterPause(result.epoch);
     }
     await Promise.all(retries.map((r) => retryUser(r.seq, r.delayMs)));
     return { fromSeq: input.fromSeq, toSeq: input.toSeq, retried: retries.length };

@@ -58,6 +58,8 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   let total: number | null = carried?.total ?? null;
   let nextSeq = carried?.nextSeq ?? 1;
   let batchesDone = carried?.batchesDone ?? 0;
+  /** The run's control epoch of the last pause or resume (undefined in histories from before epochs). */
+  let epoch: number | undefined = carried?.epoch;
   const inFlight = new Map<string, ChildWorkflowHandle<typeof deliverBatchWorkflow>>();
 
   const progress = (): CampaignProgress => ({
@@ -85,8 +87,17 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
 
   /** Sets the flag the sending activities obey, then tells the running batches. */
   async function gateSends(pausing: boolean) {
-    await control.setRunControl({ runId: input.runId, control: pausing ? 'pause' : 'run' });
-    await Promise.all([...inFlight.values()].map((child) => child.signal(batchPausedSignal, pausing)));
+    noteEpoch(await control.setRunControl({ runId: input.runId, control: pausing ? 'pause' : 'run' }));
+    await Promise.all([...inFlight.values()].map((child) => tellBatch(child, pausing)));
+  }
+
+  /** setRunControl answers the new epoch; before epochs existed it answered nothing. */
+  function noteEpoch(result: unknown) {
+    if (typeof result === 'number') epoch = result;
+  }
+
+  function tellBatch(child: ChildWorkflowHandle<typeof deliverBatchWorkflow>, pausing: boolean) {
+    return epoch === undefined ? child.signal(batchPausedSignal, pausing) : child.signal(batchPausedSignal, pausing, epoch);
   }
 
   setHandler(progressQuery, progress);
@@ -97,12 +108,12 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
    * spares a batch its wait. A batch that ended meanwhile cannot take it: fine.
    */
   function signalBatches(pausing: boolean) {
-    for (const child of inFlight.values()) void child.signal(batchPausedSignal, pausing).catch(() => {});
+    for (const child of inFlight.values()) void tellBatch(child, pausing).catch(() => {});
   }
 
   /** Sets the sending flag and the campaign's status in one local activity, then tells the batches. */
   async function applyControl(pausing: boolean, next: RunStatus) {
-    await localControl.setRunControl({ runId: input.runId, control: pausing ? 'pause' : 'run', campaignId: input.campaignId, status: next });
+    noteEpoch(await localControl.setRunControl({ runId: input.runId, control: pausing ? 'pause' : 'run', campaignId: input.campaignId, status: next }));
     status = next;
     upsertSearchAttributes([{ key: CampaignStatusKey, value: next }]);
     signalBatches(pausing);
@@ -164,13 +175,16 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
 
   function startBatch(fromSeq: number, toSeq: number): void {
     const id = `${workflowInfo().workflowId}-batch-${fromSeq}-${toSeq}`;
+    const startedEpoch = epoch;
     const batch: Promise<void> = startChild(deliverBatchWorkflow, {
       workflowId: id,
-      args: [{ campaignId: input.campaignId, runId: input.runId, fromSeq, toSeq, paused }],
+      args: [{ campaignId: input.campaignId, runId: input.runId, fromSeq, toSeq, paused, ...(epoch === undefined ? {} : { epoch }) }],
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
     })
       .then(async function awaitBatch(handle) {
         inFlight.set(id, handle);
+        // A pause or resume that came while the child was starting was not signalled to it.
+        if (epoch !== startedEpoch) void tellBatch(handle, paused).catch(() => {});
         try {
           await handle.result();
           batchesDone += 1;
@@ -219,7 +233,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
         await condition(allHandlersFinished);
         await continueAsNew<typeof campaignWorkflow>({
           ...input,
-          carried: { total, nextSeq, batchesDone, paused, continuedAsNew: (carried?.continuedAsNew ?? 0) + 1 },
+          carried: { total, nextSeq, batchesDone, paused, continuedAsNew: (carried?.continuedAsNew ?? 0) + 1, ...(epoch === undefined ? {} : { epoch }) },
         });
       }
     }

@@ -18,6 +18,8 @@ export interface CampaignWorkflowInput {
     batchesDone: number;
     paused: boolean;
     continuedAsNew: number;
+    /** The run's control epoch of the last pause or resume. */
+    epoch?: number;
   };
 }
 
@@ -27,7 +29,26 @@ export interface BatchWorkflowInput {
   fromSeq: number;
   toSeq: number;
   paused: boolean;
+  /** The run's control epoch `paused` belongs to (absent in batches started before epochs existed). */
+  epoch?: number;
 }
+
+export type BatchInterruption = 'pause' | 'cancel' | null;
+
+/** What one attempt of a batch's first sends answers. */
+export interface BatchDelivery {
+  /** Users to retry, each after its delay. */
+  retries: { seq: number; delayMs: number }[];
+  interrupted: BatchInterruption;
+  /** With a pause: the control epoch the activity saw; the batch waits for its parent's signal of that epoch. */
+  epoch?: number;
+}
+
+/**
+ * One retry of one user: a final state, or the control epoch of the pause that
+ * held it back (`'paused'` without an epoch in histories recorded before epochs).
+ */
+export type RetryOutcome = 'succeeded' | 'failed' | 'done' | 'paused' | { paused: number };
 
 export interface BatchResult {
   fromSeq: number;

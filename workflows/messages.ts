@@ -1,6 +1,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
-export type RunStatus = 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
+import type { RunStatus } from '../lib/statuses.js';
+
+export type { RunStatus };
 
 /** What the `progress` query answers: counters only, never user data. */
 export interface CampaignProgress {
@@ -18,5 +20,8 @@ export const pauseUpdate = defineUpdate<CampaignProgress>('pause');
 export const resumeUpdate = defineUpdate<CampaignProgress>('resume');
 export const progressQuery = defineQuery<CampaignProgress>('progress');
 
-/** Parent → batch children: stop/start scheduling new attempts. */
-export const batchPausedSignal = defineSignal<[boolean]>('paused');
+/**
+ * Parent → batch children: stop/start scheduling new attempts, with the run's
+ * control epoch of that change (absent from parents recorded before epochs).
+ */
+export const batchPausedSignal = defineSignal<[boolean, number?]>('paused');

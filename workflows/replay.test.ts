@@ -18,7 +18,7 @@ const recorded = readdirSync(folder).filter((f) => f.endsWith('.json'));
  */
 function workflowIdOf(history: unknown): string {
   const text = JSON.stringify(history);
-  const child = /"workflowId":"(campaign-[0-9a-f-]{36})-batch-/.exec(text);
+  const child = /"workflowId":"([^"]+)-batch-\d+-\d+"/.exec(text);
   return child?.[1] ?? 'replayed-batch';
 }
 

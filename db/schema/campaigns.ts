@@ -1,13 +1,16 @@
 import { sql } from 'drizzle-orm';
-import { bigint, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, check, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { CampaignTrigger, FrozenDefinition } from '../../campaigns/definition.js';
+import { attemptOutcomes, campaignStatuses, deliveryStatuses, runControls, runStatuses, runTriggers } from '../../lib/statuses.js';
 import { channels } from './channels.js';
 import { timestamps } from './columns.js';
 
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
-export const campaignStatuses = ['draft', 'scheduled', 'running', 'paused', 'completed', 'cancelled', 'failed'] as const;
-export type CampaignStatus = (typeof campaignStatuses)[number];
+export { campaignStatuses, deliveryStatuses, runStatuses, type CampaignStatus, type DeliveryStatus, type RunStatus } from '../../lib/statuses.js';
+
+/** The CHECK a status column carries: the same list the code uses (migration 0007 writes it out). */
+const oneOf = (column: string, values: readonly string[]) => sql.raw(`"${column}" IN (${values.map((v) => `'${v}'`).join(', ')})`);
 
 /** A campaign as the operator defines it (seed: "webhook运营活动"). */
 export const campaigns = pgTable(
@@ -21,8 +24,12 @@ export const campaigns = pgTable(
     identity: text('identity', { enum: ['login', 'visitor'] }).notNull().default('login'),
     templateValues: jsonb('template_values').$type<Record<string, unknown>>().notNull().default({}),
     trigger: jsonb('trigger').$type<CampaignTrigger>().notNull(),
+    /** The definition frozen at launch; every later run (schedule firing, event) copies it. */
+    definition: jsonb('definition').$type<FrozenDefinition>(),
     expiresAt: at('expires_at'),
+    /** The workflow of the latest run (one-time and event campaigns), or null. */
     workflowId: text('workflow_id'),
+    /** The latest run: what the API shows by default. */
     currentRunId: uuid('current_run_id'),
     launchedAt: at('launched_at'),
     finishedAt: at('finished_at'),
@@ -31,34 +38,59 @@ export const campaigns = pgTable(
     pauseReason: text('pause_reason'),
     ...timestamps,
   },
-  (t) => [index('campaigns_status_idx').on(t.status, t.createdAt), index('campaigns_channel_idx').on(t.channelId), index('campaigns_segment_idx').on(t.segmentId)],
+  (t) => [
+    index('campaigns_status_idx').on(t.status, t.createdAt),
+    index('campaigns_channel_idx').on(t.channelId),
+    index('campaigns_segment_idx').on(t.segmentId),
+    check('campaigns_status_check', oneOf('status', campaignStatuses)),
+  ],
 );
 
 /**
- * One execution of a campaign: its frozen definition, its pause/cancel control
- * flag (read by sending activities), and its audience size once frozen.
+ * One execution of a campaign (runs/store.ts owns it): its frozen definition,
+ * its status, its pause/cancel control flag (read by sending activities), and
+ * its audience size once frozen.
  */
-export const campaignRuns = pgTable('campaign_runs', {
-  id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
-  campaignId: uuid('campaign_id')
-    .notNull()
-    .references(() => campaigns.id, { onDelete: 'cascade' }),
-  workflowId: text('workflow_id').notNull(),
-  definition: jsonb('definition').$type<FrozenDefinition>().notNull(),
-  sendAt: at('send_at').notNull(),
-  expiresAt: at('expires_at'),
-  /** 'run' | 'pause' | 'cancel': sending activities stop starting requests when it is not 'run'. */
-  control: text('control', { enum: ['run', 'pause', 'cancel'] }).notNull().default('run'),
-  total: integer('total'),
-  skipped: integer('skipped'),
-  frozenAt: at('frozen_at'),
-  startedAt: at('started_at'),
-  finishedAt: at('finished_at'),
-  ...timestamps,
-});
-
-export const deliveryStatuses = ['pending', 'succeeded', 'failed', 'skipped', 'cancelled'] as const;
-export type DeliveryStatus = (typeof deliveryStatuses)[number];
+export const campaignRuns = pgTable(
+  'campaign_runs',
+  {
+    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    campaignId: uuid('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    workflowId: text('workflow_id').notNull(),
+    status: text('status', { enum: runStatuses }).notNull().default('scheduled'),
+    trigger: text('trigger', { enum: runTriggers }).notNull().default('once'),
+    /** A schedule firing's nominal time (Temporal's scheduled start time). */
+    scheduledAt: at('scheduled_at'),
+    /** Why the run was skipped, missed or failed. */
+    reason: text('reason'),
+    definition: jsonb('definition').$type<FrozenDefinition>().notNull(),
+    sendAt: at('send_at').notNull(),
+    expiresAt: at('expires_at'),
+    /** Sending activities stop starting requests when it is not 'run'. */
+    control: text('control', { enum: runControls }).notNull().default('run'),
+    /**
+     * Counts changes of `control`. Sending activities report the epoch they saw
+     * stop them; a batch workflow then waits for the parent's signal of that
+     * epoch instead of polling for it.
+     */
+    controlEpoch: integer('control_epoch').notNull().default(0),
+    total: integer('total'),
+    skipped: integer('skipped'),
+    frozenAt: at('frozen_at'),
+    startedAt: at('started_at'),
+    finishedAt: at('finished_at'),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('campaign_runs_workflow_key').on(t.workflowId),
+    index('campaign_runs_campaign_idx').on(t.campaignId, t.createdAt, t.id),
+    check('campaign_runs_status_check', oneOf('status', runStatuses)),
+    check('campaign_runs_trigger_check', oneOf('trigger', runTriggers)),
+    check('campaign_runs_control_check', oneOf('control', runControls)),
+  ],
+);
 
 /**
  * The frozen audience of a run and each user's delivery state: one row per
@@ -87,6 +119,7 @@ export const runRecipients = pgTable(
   (t) => [
     primaryKey({ columns: [t.runId, t.seq] }),
     uniqueIndex('run_recipients_user_key').on(t.runId, t.userId),
+    check('run_recipients_status_check', oneOf('status', deliveryStatuses)),
     // No index on status: each delivery changes it, and leaving it unindexed (with
     // fillfactor 50, set in migration 0003) lets PostgreSQL update rows in place (HOT)
     // without touching any index. Status filters scan the run's key range instead.
@@ -104,11 +137,11 @@ export const deliveryAttempts = pgTable(
     startedAt: at('started_at').notNull(),
     latencyMs: integer('latency_ms'),
     httpStatus: smallint('http_status'),
-    outcome: text('outcome', { enum: ['succeeded', 'retry', 'failed'] }).notNull(),
+    outcome: text('outcome', { enum: attemptOutcomes }).notNull(),
     errorClass: text('error_class'),
     errorMessage: text('error_message'),
   },
-  (t) => [index('delivery_attempts_recipient_idx').on(t.runId, t.seq, t.attempt)],
+  (t) => [index('delivery_attempts_recipient_idx').on(t.runId, t.seq, t.attempt), check('delivery_attempts_outcome_check', oneOf('outcome', attemptOutcomes))],
 );
 
 /**
@@ -123,7 +156,7 @@ export const runStatusCounts = pgTable(
     status: text('status', { enum: deliveryStatuses }).notNull(),
     n: bigint('n', { mode: 'number' }).notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.runId, t.status] })],
+  (t) => [primaryKey({ columns: [t.runId, t.status] }), check('run_status_counts_status_check', oneOf('status', deliveryStatuses))],
 );
 
 /**

@@ -1,0 +1,78 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowStartOptions } from '@temporalio/client';
+import { campaignWorkflow } from '../workflows/campaign.js';
+import type { CampaignWorkflowInput } from '../workflows/inputs.js';
+import { pauseUpdate, progressQuery, resumeUpdate, type CampaignProgress } from '../workflows/messages.js';
+
+/*
+ * The client side of the run workflow: how a run is started, controlled,
+ * cancelled and asked for its progress. Callers hold a run's workflow id (on
+ * its row); nothing here touches PostgreSQL.
+ */
+
+/** Workflow ids of runs: each run has its own, prefixed by its campaign's so the Temporal UI groups them. */
+export const runWorkflowIds = {
+  /** A one-time campaign has exactly one run: a second start of this id is refused by Temporal. */
+  once: (campaignId: string) => `campaign-${campaignId}-once`,
+};
+
+export type FanOut = Pick<CampaignWorkflowInput, 'batchSize' | 'window' | 'childrenPerExecution'>;
+export const DEFAULT_FAN_OUT: FanOut = { batchSize: 500, window: 8, childrenPerExecution: 400 };
+
+/** Temporal refused a start because a workflow with the id runs already. */
+export class RunAlreadyStartedError extends Error {}
+/** The workflow's validator refused the control (e.g. pausing a paused run); the message says why. */
+export class RunControlRefusedError extends Error {}
+/** The run's workflow has ended: nothing left to control. */
+export class RunEndedError extends Error {}
+
+export async function startRunWorkflow(
+  temporal: Client,
+  options: { workflowId: string; taskQueue: string; input: CampaignWorkflowInput; memo: Record<string, string>; searchAttributes: WorkflowStartOptions['typedSearchAttributes'] },
+): Promise<void> {
+  try {
+    await temporal.workflow.start(campaignWorkflow, {
+      workflowId: options.workflowId,
+      taskQueue: options.taskQueue,
+      args: [options.input],
+      memo: options.memo,
+      typedSearchAttributes: options.searchAttributes,
+    });
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) throw new RunAlreadyStartedError(error.message);
+    throw error;
+  }
+}
+
+/** Runs the operator's pause or resume Update; answers the progress the Update returned. */
+export async function controlRun(temporal: Client, workflowId: string, verb: 'pause' | 'resume'): Promise<CampaignProgress> {
+  try {
+    return await temporal.workflow.getHandle(workflowId).executeUpdate(verb === 'pause' ? pauseUpdate : resumeUpdate);
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError) throw new RunControlRefusedError(error.cause?.message ?? `cannot ${verb} this run`);
+    if (error instanceof WorkflowNotFoundError) throw new RunEndedError(error.message);
+    throw error;
+  }
+}
+
+/** Requests cancellation; the workflow closes its pending users and ends `cancelled`. */
+export async function cancelRun(temporal: Client, workflowId: string): Promise<void> {
+  const handle = temporal.workflow.getHandle(workflowId);
+  try {
+    // Temporal accepts a cancel request for a closed run without complaint; say so instead.
+    const { status } = await handle.describe();
+    if (status.name !== 'RUNNING') throw new RunEndedError('run already closed');
+    await handle.cancel();
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw new RunEndedError(error.message);
+    throw error;
+  }
+}
+
+/** The workflow's own progress, or null when it has ended or cannot answer. */
+export async function runProgress(temporal: Client, workflowId: string): Promise<CampaignProgress | null> {
+  try {
+    return await temporal.workflow.getHandle(workflowId).query(progressQuery);
+  } catch {
+    return null;
+  }
+}

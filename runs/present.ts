@@ -1,0 +1,24 @@
+import type { DeliveryCounts } from './recipients.js';
+import type { RunRow } from './store.js';
+
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+/** A run as the API shows it: no credentials (the frozen definition never holds any). */
+export function presentRun(row: RunRow, extra: { deliveries?: DeliveryCounts; temporalUrl?: string; definition?: boolean } = {}) {
+  return {
+    id: row.id,
+    status: row.status,
+    trigger: row.trigger,
+    scheduledAt: iso(row.scheduledAt),
+    reason: row.reason,
+    sendAt: row.sendAt.toISOString(),
+    expiresAt: iso(row.expiresAt),
+    audience: row.total === null ? null : { total: row.total, skipped: row.skipped, frozenAt: iso(row.frozenAt) },
+    startedAt: iso(row.startedAt),
+    finishedAt: iso(row.finishedAt),
+    workflowId: row.workflowId,
+    ...(extra.temporalUrl ? { temporalUrl: extra.temporalUrl } : {}),
+    ...(extra.deliveries ? { deliveries: extra.deliveries } : {}),
+    ...(extra.definition === false ? {} : { definition: row.definition }),
+  };
+}

@@ -1,0 +1,236 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Executor } from '../audience/executor.js';
+import type { Database } from '../db/client.js';
+import { runStatusCounts } from '../db/schema.js';
+import { deliveryAttempts } from '../lib/metrics.js';
+import type { AttemptOutcome, DeliveryStatus } from '../lib/statuses.js';
+import type { SegmentRule } from '../segments/rule.js';
+import { segmentMembersQuery } from '../segments/membership.js';
+import type { RecipientProfile } from '../webhook/user.js';
+
+/*
+ * Every statement on run_recipients, the hot table of a run's audience and
+ * each user's delivery state (one row per run and user, numbered by `seq` so
+ * batches are key ranges). Its status list lives in lib/statuses.ts and is
+ * enforced by a CHECK; the per-status counts are kept by triggers (0004).
+ */
+
+/** A pending recipient joined with the user's current profile. */
+export interface Recipient {
+  seq: number;
+  userId: string;
+  attempts: number;
+  nextAttemptAt: Date | null;
+  firstAttemptAt: Date | null;
+  profile: RecipientProfile;
+}
+
+/** The pending users of audience positions fromSeq..toSeq, with their current profiles. */
+export async function loadPending(db: Database, runId: string, fromSeq: number, toSeq: number): Promise<Recipient[]> {
+  const rows = await db.execute<{
+    seq: number;
+    user_id: string;
+    attempts: number;
+    next_attempt_at: string | null;
+    first_attempt_at: string | null;
+    login_id: string | null;
+    visitor_id: string | null;
+    attributes: Record<string, unknown> | null;
+  }>(sql`
+    SELECT r.seq, r.user_id, r.attempts, r.next_attempt_at, r.first_attempt_at, u.login_id, u.visitor_id, u.attributes
+    FROM run_recipients r LEFT JOIN users u ON u.id = r.user_id
+    WHERE r.run_id = ${runId} AND r.seq BETWEEN ${fromSeq} AND ${toSeq} AND r.status = 'pending'
+    ORDER BY r.seq`);
+  return rows.map((row) => ({
+    seq: row.seq,
+    userId: row.user_id,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at ? new Date(row.next_attempt_at) : null,
+    firstAttemptAt: row.first_attempt_at ? new Date(row.first_attempt_at) : null,
+    profile: { id: row.user_id, loginId: row.login_id, visitorId: row.visitor_id, attributes: row.attributes ?? {} },
+  }));
+}
+
+/**
+ * Copies a segment's members into a run's audience in one INSERT … SELECT,
+ * numbered by user id. Members lacking the addressed identity are recorded as
+ * `skipped`. Call inside the transaction that marks the run frozen.
+ */
+export async function insertAudience(
+  tx: Executor,
+  input: { runId: string; rule: SegmentRule; timeZone: string; identity: 'login' | 'visitor'; at: Date },
+): Promise<{ total: number; skipped: number }> {
+  const members = segmentMembersQuery(input.rule, { timeZone: input.timeZone, at: input.at });
+  const address = input.identity === 'login' ? sql`u.login_id` : sql`u.visitor_id`;
+  const missing = input.identity === 'login' ? 'no_login_id' : 'no_visitor_id';
+  const [counts] = await tx.execute<{ total: number; skipped: number }>(sql`
+    WITH inserted AS (
+      INSERT INTO run_recipients (run_id, seq, user_id, address, status, last_error_class, last_error_message)
+      SELECT ${input.runId}, row_number() OVER (ORDER BY u.id), u.id, ${address},
+             CASE WHEN ${address} IS NULL THEN 'skipped' ELSE 'pending' END,
+             CASE WHEN ${address} IS NULL THEN ${missing} END,
+             CASE WHEN ${address} IS NULL THEN ${`member has no ${input.identity} id; the campaign addresses ${input.identity} ids`} END
+      FROM (${members}) m JOIN users u ON u.id = m.user_id
+      RETURNING status
+    )
+    SELECT count(*)::int AS total, (count(*) FILTER (WHERE status = 'skipped'))::int AS skipped FROM inserted`);
+  return { total: counts?.total ?? 0, skipped: counts?.skipped ?? 0 };
+}
+
+/** Fresh statistics for the planner once a new audience is in (a fresh run looked like one row). */
+export async function analyzeRecipients(db: Database): Promise<void> {
+  await db.execute(sql`ANALYZE run_recipients`);
+}
+
+/**
+ * Ends every still-pending user of a run (or of one batch range) as
+ * `cancelled`, or as `failed` when the campaign expired, in one statement.
+ */
+export async function closePending(
+  db: Database,
+  input: { runId: string; fromSeq?: number; toSeq?: number; status: 'cancelled' | 'failed'; reason: 'cancelled' | 'expired' },
+): Promise<number> {
+  const range = input.fromSeq !== undefined && input.toSeq !== undefined ? sql`AND seq BETWEEN ${input.fromSeq} AND ${input.toSeq}` : sql``;
+  const message = input.reason === 'expired' ? 'campaign expired before delivery' : 'campaign cancelled before delivery';
+  const rows = await db.execute(sql`
+    UPDATE run_recipients
+    SET status = ${input.status}, next_attempt_at = NULL, last_error_class = ${input.reason},
+        last_error_message = CASE WHEN attempts > 0 THEN coalesce(last_error_message, '') || '; ' || ${message} ELSE ${message} END
+    WHERE run_id = ${input.runId} AND status = 'pending' ${range}`);
+  return rows.count;
+}
+
+export type DeliveryCounts = { total: number } & Record<DeliveryStatus, number>;
+
+/** Users per delivery status of a run, from the kept counts (a handful of rows whatever the run's size). */
+export async function deliveryCounts(db: Database, runId: string | null): Promise<DeliveryCounts> {
+  const counts: DeliveryCounts = { total: 0, pending: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0 };
+  if (!runId) return counts;
+  const rows = await db.select({ status: runStatusCounts.status, n: runStatusCounts.n }).from(runStatusCounts).where(eq(runStatusCounts.runId, runId));
+  for (const row of rows) {
+    counts[row.status] = row.n;
+    counts.total += row.n;
+  }
+  return counts;
+}
+
+/** The result of one attempt for one user, as it is written. */
+export interface AttemptRecord {
+  seq: number;
+  attemptAt: Date;
+  latencyMs: number | null;
+  httpStatus: number | null;
+  /** What this attempt means: the user's status becomes succeeded, stays pending (retry), or failed. */
+  outcome: AttemptOutcome;
+  errorClass: string | null;
+  errorMessage: string | null;
+  webhookId: string;
+  responseBody: string | null;
+  nextAttemptAt: Date | null;
+}
+
+const STATUS_OF = { succeeded: 'succeeded', retry: 'pending', failed: 'failed' } as const;
+
+/**
+ * Writes many attempts in one round trip: updates each user's delivery row and
+ * appends to the attempt log. Rows no longer pending (already succeeded,
+ * cancelled) are left alone, so a replayed write cannot create a second success.
+ *
+ * @example
+ * await writeAttempts(db, runId, [{ seq: 1, outcome: 'succeeded', httpStatus: 200, … }]);
+ */
+export async function writeAttempts(db: Database, runId: string, records: readonly AttemptRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  let fromSeq = records[0]!.seq;
+  let toSeq = fromSeq;
+  const tally = new Map<string, { outcome: string; errorClass: string; n: number }>();
+  for (const r of records) {
+    if (r.seq < fromSeq) fromSeq = r.seq;
+    if (r.seq > toSeq) toSeq = r.seq;
+    const key = `${r.outcome}/${r.errorClass ?? ''}`;
+    const entry = tally.get(key);
+    if (entry) entry.n += 1;
+    else tally.set(key, { outcome: r.outcome, errorClass: r.errorClass ?? '', n: 1 });
+  }
+  const rows = records.map((r) => ({
+    seq: r.seq,
+    status: STATUS_OF[r.outcome],
+    outcome: r.outcome,
+    attempt_at: r.attemptAt.toISOString(),
+    latency_ms: r.latencyMs,
+    http_status: r.httpStatus,
+    error_class: r.errorClass,
+    error_message: r.errorMessage,
+    webhook_id: r.webhookId,
+    response_body: r.responseBody,
+    next_attempt_at: r.nextAttemptAt?.toISOString() ?? null,
+  }));
+  await db.execute(sql`
+    WITH v AS (
+      SELECT * FROM json_to_recordset(${JSON.stringify(rows)}::json) AS v(
+        seq int, status text, outcome text, attempt_at timestamptz, latency_ms int, http_status int,
+        error_class text, error_message text, webhook_id text, response_body text, next_attempt_at timestamptz)
+    ),
+    updated AS (
+      UPDATE run_recipients r SET
+        status = v.status,
+        attempts = r.attempts + 1,
+        next_attempt_at = v.next_attempt_at,
+        last_http_status = v.http_status,
+        last_error_class = v.error_class,
+        last_error_message = v.error_message,
+        first_attempt_at = coalesce(r.first_attempt_at, v.attempt_at),
+        last_attempt_at = v.attempt_at,
+        latency_ms = v.latency_ms,
+        webhook_id = v.webhook_id,
+        response_body = v.response_body
+      FROM v
+      -- The seq range keeps the plan bounded even when the planner misjudges the run's size
+      -- (a freshly frozen run has no statistics and looked like one row).
+      WHERE r.run_id = ${runId} AND r.seq BETWEEN ${fromSeq} AND ${toSeq} AND r.seq = v.seq AND r.status = 'pending'
+      RETURNING r.seq, r.attempts
+    )
+    INSERT INTO delivery_attempts (run_id, seq, attempt, started_at, latency_ms, http_status, outcome, error_class, error_message)
+    SELECT ${runId}, v.seq, u.attempts, v.attempt_at, v.latency_ms, v.http_status, v.outcome, v.error_class, v.error_message
+    FROM v JOIN updated u USING (seq)`);
+  // Counted per write, not per request: labelled increments cost more than the rest of the bookkeeping.
+  for (const { outcome, errorClass, n } of tally.values()) deliveryAttempts.inc({ outcome, error_class: errorClass }, n);
+}
+
+/**
+ * Buffers attempts and writes them in batches (by count or age), so a batch of
+ * 500 sends costs a handful of statements, not 500.
+ */
+export function createAttemptBuffer(db: Database, runId: string, options: { maxRows?: number; maxDelayMs?: number } = {}) {
+  const maxRows = options.maxRows ?? 200;
+  const maxDelayMs = options.maxDelayMs ?? 250;
+  let pending: AttemptRecord[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let writing: Promise<unknown> = Promise.resolve();
+  let failure: unknown;
+
+  function flush(): Promise<void> {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    const chunk = pending;
+    pending = [];
+    if (chunk.length > 0) {
+      writing = writing.then(() => writeAttempts(db, runId, chunk)).catch((error: unknown) => {
+        failure ??= error;
+      });
+    }
+    return writing.then(() => {
+      if (failure) throw failure;
+    });
+  }
+
+  return {
+    add(record: AttemptRecord) {
+      pending.push(record);
+      if (pending.length >= maxRows) void flush().catch(() => {});
+      else timer ??= setTimeout(() => void flush().catch(() => {}), maxDelayMs);
+    },
+    /** Writes everything buffered; rejects if any write failed. */
+    flush,
+  };
+}
