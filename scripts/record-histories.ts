@@ -1,0 +1,52 @@
+/**
+ * `npm run histories:record`: records replay histories of today's workflow
+ * code into workflows/histories/, from the scripted scenarios the workflow
+ * tests run (activities are doubles: histories hold ids, times and counters
+ * only). Record before changing workflow code that running workflows use;
+ * workflows/replay.test.ts then proves the new code replays them.
+ */
+import { writeFileSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { resolveTemporalCli } from '../temporal/cli.js';
+import { startDevServer } from '../temporal/dev-server.js';
+import { freePort } from '../test/ports.js';
+import { pauseResumeScenario } from '../test/workflow-scenarios.js';
+import { workflowsPath } from '../worker/create-worker.js';
+
+const label = process.argv[2] ?? 'epoch';
+
+async function main() {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const server = await startDevServer({ cli: await resolveTemporalCli({ log: console.log }), port: await freePort() });
+  const connection = await NativeConnection.connect({ address: server.address });
+  const client = new Client({ connection: await Connection.connect({ address: server.address }) });
+  try {
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath });
+    const workflowId = `campaign-00000000-0000-4000-8000-000000000001-once`;
+    const outcome = await pauseResumeScenario(client, workflowId, async (doubles, body) => {
+      const taskQueue = 'record-histories';
+      const worker = await Worker.create({ connection, taskQueue, workflowBundle, activities: doubles });
+      return worker.runUntil(body(taskQueue));
+    });
+    const save = async (file: string, id: string, runId?: string) => {
+      const history = await client.workflow.getHandle(id, runId).fetchHistory();
+      writeFileSync(new URL(`../workflows/histories/${file}`, import.meta.url), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
+      console.log(`recorded workflows/histories/${file}`);
+    };
+    // The first execution holds the send time, the pause and resume Updates and the continue-as-new.
+    await save(`campaign-${label}-pause-resume.json`, workflowId, outcome.handle.firstExecutionRunId);
+    await save(`batch-${label}-paused.json`, `${workflowId}-batch-1-1`);
+    await save(`batch-${label}-retry.json`, `${workflowId}-batch-2-2`);
+  } finally {
+    await client.connection.close();
+    await connection.close();
+    await server.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { workflowsPath } from '../worker/create-worker.js';
+import type { ActivityDoubles } from './workflow-scenarios.js';
+
+export { until, type ActivityDoubles } from './workflow-scenarios.js';
+
+/*
+ * The workflow test tier: hookcast's real workflow code on the suite's dev
+ * server, with its activities replaced by doubles the test scripts. Durations
+ * come in through workflow inputs, so tests of send times, delays and expiry
+ * take seconds.
+ */
+
+let bundle: Promise<{ code: string }> | undefined;
+let runtimeInstalled = false;
+
+export function workflowBundle() {
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+  return bundle;
+}
+
+export interface ScriptedTemporal {
+  client: Client;
+  /** Runs `body` while a worker with these activity doubles serves a fresh task queue. */
+  withWorker<T>(doubles: ActivityDoubles, body: (taskQueue: string) => Promise<T>): Promise<T>;
+}
+
+export function useScriptedTemporal(): ScriptedTemporal {
+  const handle = {} as ScriptedTemporal;
+  let connection: NativeConnection;
+
+  beforeAll(async () => {
+    if (!runtimeInstalled) {
+      try {
+        Runtime.install({ logger: new DefaultLogger('WARN') });
+      } catch {
+        // Another helper in this process installed it first.
+      }
+      runtimeInstalled = true;
+    }
+    const address = inject('temporalAddress');
+    connection = await NativeConnection.connect({ address });
+    handle.client = new Client({ connection: await Connection.connect({ address }) });
+  });
+
+  afterAll(async () => {
+    await handle.client?.connection.close();
+    await connection?.close();
+  });
+
+  handle.withWorker = async (doubles, body) => {
+    const taskQueue = `wf-test-${randomBytes(4).toString('hex')}`;
+    const worker = await Worker.create({ connection, taskQueue, workflowBundle: await workflowBundle(), activities: doubles });
+    return worker.runUntil(body(taskQueue));
+  };
+  return handle;
+}
+
+/** Durable timers a workflow started (polling would show here). */
+export async function timersStarted(handle: { fetchHistory(): Promise<{ events?: { timerStartedEventAttributes?: unknown }[] | null }> }) {
+  const history = await handle.fetchHistory();
+  return (history.events ?? []).filter((e) => e.timerStartedEventAttributes).length;
+}
+
+export const testId = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;

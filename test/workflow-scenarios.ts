@@ -1,0 +1,97 @@
+import type { Client } from '@temporalio/client';
+import type { BatchDelivery, CampaignWorkflowInput, RetryOutcome } from '../workflows/inputs.js';
+import { pauseUpdate, resumeUpdate } from '../workflows/messages.js';
+import type { Activities } from '../activities/index.js';
+
+export type ActivityDoubles = Partial<{ [K in keyof Activities]: (...args: Parameters<Activities[K]>) => Promise<unknown> }>;
+
+/** Waits until `check` holds (polling the test's own state, not the workflow). */
+export async function until(check: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/**
+ * Activity doubles for a whole campaign run: they log what the workflow asked
+ * for, count control epochs like the real flag, and answer batches from
+ * `batch` (every user sent, by default).
+ */
+export function campaignDoubles(options: { total: number; batch?: (input: { fromSeq: number; toSeq: number }) => Promise<BatchDelivery>; retry?: () => Promise<RetryOutcome> }) {
+  const log: string[] = [];
+  let epoch = 0;
+  const doubles: ActivityDoubles = {
+    recordCampaignStatus: async (input) => void log.push(`status:${input.status}`),
+    freezeAudience: async () => {
+      log.push('freeze');
+      return { total: options.total, skipped: 0 };
+    },
+    setRunControl: async (input) => {
+      epoch += 1;
+      log.push(`control:${input.control}`);
+      return epoch;
+    },
+    finishRun: async (input) => void log.push(`finish:${input.status}`),
+    closeRecipients: async (input) => {
+      log.push(`close:${input.reason}`);
+      return 0;
+    },
+    deliverBatch: async (input) => {
+      log.push(`batch:${input.fromSeq}-${input.toSeq}`);
+      return options.batch ? options.batch(input) : { retries: [], interrupted: null };
+    },
+    deliverOne: async (input) => {
+      log.push(`retry:${input.seq}`);
+      return options.retry ? options.retry() : 'succeeded';
+    },
+  };
+  return { log, doubles, epoch: () => epoch };
+}
+
+export function campaignInput(overrides: Partial<CampaignWorkflowInput> = {}): CampaignWorkflowInput {
+  return { campaignId: 'campaign', runId: 'run', sendAt: new Date().toISOString(), expiresAt: null, batchSize: 2, window: 2, childrenPerExecution: 100, ...overrides };
+}
+
+/**
+ * A one-time run that meets every operator path of today's workflow code: a
+ * send time, a batch stopped by a pause and carried on after the resume (by
+ * control epoch), a user retried, and a continue-as-new. Used by the workflow
+ * tests and to record the replay histories (scripts/record-histories.ts).
+ */
+export async function pauseResumeScenario(
+  client: Client,
+  workflowId: string,
+  withWorker: <T>(doubles: ActivityDoubles, body: (taskQueue: string) => Promise<T>) => Promise<T>,
+) {
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let batches = 0;
+  const run = campaignDoubles({
+    total: 5,
+    batch: async () => {
+      batches += 1;
+      if (batches === 1) {
+        // The first batch is sending when the operator pauses: it stops at the pause's epoch.
+        await held;
+        return { retries: [], interrupted: 'pause', epoch: run.epoch() };
+      }
+      if (batches === 2) return { retries: [{ seq: 1, delayMs: 20 }], interrupted: null };
+      return { retries: [], interrupted: null };
+    },
+  });
+  return withWorker(run.doubles, async (taskQueue) => {
+    const handle = await client.workflow.start('campaignWorkflow', {
+      taskQueue,
+      workflowId,
+      args: [campaignInput({ sendAt: new Date(Date.now() + 500).toISOString(), batchSize: 1, window: 1, childrenPerExecution: 3 })],
+    });
+    await until(() => batches === 1);
+    const paused = await handle.executeUpdate(pauseUpdate);
+    release();
+    const resumed = await handle.executeUpdate(resumeUpdate);
+    const result = await handle.result();
+    return { handle, log: run.log, paused, resumed, result };
+  });
+}
