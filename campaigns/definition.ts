@@ -89,6 +89,38 @@ export interface FrozenDefinition {
 }
 
 /**
+ * What a launch freezes: the campaign's settings, the channel's request shape
+ * (credentials stay on the channel, read live) and the segment's rule. Stored
+ * on the campaign and copied to each run, never put into workflow history.
+ */
+export function freezeDefinition(
+  campaign: { name: string; identity: 'login' | 'visitor' },
+  channel: FrozenChannel & Record<string, unknown>,
+  segment: { id: string; name: string; rule: SegmentRule; timeZone: string },
+  templateValues: Record<string, unknown>,
+): FrozenDefinition {
+  return {
+    campaignName: campaign.name,
+    identity: campaign.identity,
+    templateValues,
+    channel: {
+      id: channel.id,
+      name: channel.name,
+      url: channel.url,
+      method: channel.method,
+      headers: channel.headers,
+      format: channel.format,
+      batchSize: channel.batchSize,
+      timeoutMs: channel.timeoutMs,
+      retry: channel.retry,
+      userAttributeParams: channel.userAttributeParams,
+      templateParams: channel.templateParams,
+    },
+    segment: { id: segment.id, name: segment.name, rule: segment.rule, timeZone: segment.timeZone },
+  };
+}
+
+/**
  * Checks template values against a channel's template parameters and fills
  * defaults. Returns the complete values and a list of problems, each naming the
  * parameter, so launch can refuse with reasons.

@@ -15,7 +15,7 @@ import { CampaignIdKey, CampaignStatusKey, ChannelIdKey, TriggerTypeKey } from '
 import type { CampaignWorkflowInput } from '../workflows/inputs.js';
 import type { CampaignProgress } from '../workflows/messages.js';
 import { templateRenderProblems } from './template-check.js';
-import { campaignDraftSchema, campaignPatchSchema, resolveSendAt, resolveTemplateValues, type FrozenDefinition } from './definition.js';
+import { campaignDraftSchema, campaignPatchSchema, freezeDefinition, resolveSendAt, resolveTemplateValues } from './definition.js';
 
 /** Statuses in which a campaign still needs its channel and segment. */
 export const LIVE_STATUSES: CampaignStatus[] = [...liveCampaignStatuses];
@@ -127,25 +127,7 @@ export function createCampaignService(deps: CampaignServiceDeps) {
     if (problems.length > 0 || !channel || !segment) {
       throw new ApiError(409, 'cannot_launch', `the campaign cannot launch: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`, problems);
     }
-    const definition: FrozenDefinition = {
-      campaignName: row.name,
-      identity: row.identity,
-      templateValues: values,
-      channel: {
-        id: channel.id,
-        name: channel.name,
-        url: channel.url,
-        method: channel.method,
-        headers: channel.headers,
-        format: channel.format,
-        batchSize: channel.batchSize,
-        timeoutMs: channel.timeoutMs,
-        retry: channel.retry,
-        userAttributeParams: channel.userAttributeParams,
-        templateParams: channel.templateParams,
-      },
-      segment: { id: segment.id, name: segment.name, rule: segment.rule, timeZone: segment.timeZone },
-    };
+    const definition = freezeDefinition(row, channel, segment, values);
     const runId = randomUUID();
     const workflowId = runWorkflowIds.once(row.id);
     const input: CampaignWorkflowInput = {
