@@ -4,8 +4,9 @@ import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../test/ports.js';
+import { ensureBuilt } from './build.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'hookcast-start-'));
@@ -64,6 +65,9 @@ async function stop(child: ChildProcess) {
   process.kill(-child.pid!, 'SIGINT');
   return exited;
 }
+
+// npm start runs the compiled worker and API; build once up front rather than inside a timed start.
+beforeAll(() => ensureBuilt((line) => console.log(`[start test] ${line}`)).then(() => undefined), 300_000);
 
 describe('npm start', () => {
   it('brings up Temporal with its UI, embedded PostgreSQL, worker and API; Ctrl-C stops all; state survives a restart', async () => {

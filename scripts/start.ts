@@ -14,6 +14,7 @@ import { assertPortFree, startEmbeddedPostgres, stopLeftover } from '../db/embed
 import { migrateDatabase } from '../db/migrate.js';
 import { resolveTemporalCli, temporalCliVersion } from '../temporal/cli.js';
 import { startDevServer } from '../temporal/dev-server.js';
+import { distDir, ensureBuilt } from './build.js';
 import { Supervisor, type Running } from './supervisor.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -38,8 +39,9 @@ async function stopAll(code: number): Promise<never> {
   process.exit(code);
 }
 
+/** Starts a compiled entry point of dist/ (see scripts/build.ts) under the supervisor. */
 function startNodeProcess(entry: string, env: NodeJS.ProcessEnv, stopWithinMs = 15_000): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, entry)], {
+  const child = spawn(process.execPath, ['--enable-source-maps', join(distDir, entry)], {
     cwd: root,
     env: { ...env, HOOKCAST_SUPERVISED: '1' },
     // stdin is a pipe the child watches: if this launcher dies, the child exits.
@@ -134,10 +136,12 @@ async function main(env: Env) {
   }
   say('database schema is current');
 
+  // The worker and the API run compiled, the worker with its prebuilt workflow bundle.
+  await ensureBuilt(say);
   say('starting the worker and the API…');
   // The worker gets its shutdown grace (activities in flight finish and record their outcomes) and then some.
-  const worker = await supervisor.add('worker', () => startNodeProcess('worker/main.ts', childEnv, env.WORKER_SHUTDOWN_GRACE_MS + 15_000));
-  const api = await supervisor.add('API', () => startNodeProcess('api/server.ts', childEnv));
+  const worker = await supervisor.add('worker', () => startNodeProcess('worker/main.js', childEnv, env.WORKER_SHUTDOWN_GRACE_MS + 15_000));
+  const api = await supervisor.add('API', () => startNodeProcess('api/server.js', childEnv));
   say(`worker pid ${worker.pid}, API pid ${api.pid}`);
   const apiUrl = `http://${apiHost}:${env.API_PORT}`;
   await waitForHttp(`${apiUrl}/healthz`, 60_000);

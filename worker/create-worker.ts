@@ -19,7 +19,7 @@ export interface HookcastWorkerOptions {
   /** How long activities in flight may finish after shutdown() before they are cancelled (default 30 s). */
   shutdownGraceMs?: number;
   /** A prebuilt workflow bundle (tests build it once); otherwise workflows are bundled at start. */
-  workflowBundle?: WorkerOptions['workflowBundle'];
+  workflowBundle?: WorkerOptions['workflowBundle'] | undefined;
 }
 
 /**
