@@ -52,7 +52,11 @@ export function temporalConnectionOptions(env: ConnectionEnv): TemporalConnectio
     };
   }
   const customised = Object.keys(custom).length > 0;
-  if (env.TEMPORAL_TLS === false) return options;
+  if (env.TEMPORAL_TLS === false) {
+    // Explicitly: the SDK turns TLS on by itself when it is left unset and an API key is given.
+    options.tls = false;
+    return options;
+  }
   if (customised) options.tls = custom;
   else if (env.TEMPORAL_TLS === true || options.apiKey) options.tls = true;
   return options;
