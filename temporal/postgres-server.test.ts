@@ -11,7 +11,15 @@ import { useTestDatabase } from '../test/database.js';
 import { startReceiver, type Receiver } from '../test/receiver.js';
 import type { TestTemporal } from '../test/temporal.js';
 import { createHookcastWorker, workflowsPath } from '../worker/create-worker.js';
-import { setUpTemporalDatabases, startTemporalPgServer, startTemporalUi, temporalServerPorts, type TemporalPgServer, type TemporalProcess } from './postgres-server.js';
+import {
+  setUpTemporalDatabases,
+  startTemporalPgServer,
+  startTemporalUi,
+  temporalPortProblem,
+  temporalServerPorts,
+  type TemporalPgServer,
+  type TemporalProcess,
+} from './postgres-server.js';
 import { CampaignIdKey } from './search-attributes.js';
 import { findTemporalServerBinaries, temporalServerPaths } from './server-binaries.js';
 
@@ -38,6 +46,17 @@ async function freeServerPort(): Promise<number> {
   }
   throw new Error('no free block of ports for the Temporal server');
 }
+
+describe('the server\'s ports', () => {
+  it('lays them out around TEMPORAL_PORT as Temporal does at 7233, and refuses a block that leaves 1-32767', () => {
+    expect(Object.values(temporalServerPorts(7233)).sort()).toEqual([6933, 6934, 6935, 6939, 7233, 7234, 7235, 7239, 7243]);
+    expect(temporalPortProblem(7233)).toBeUndefined();
+    expect(temporalPortProblem(301)).toBeUndefined();
+    expect(temporalPortProblem(32757)).toBeUndefined();
+    expect(temporalPortProblem(300)).toMatch(/301 to 32757/);
+    expect(temporalPortProblem(32758)).toMatch(/301 to 32757/);
+  });
+});
 
 describe.skipIf(!binaries && !required)('Temporal on PostgreSQL (npm run temporal:pg)', () => {
   const database = useTestDatabase();
