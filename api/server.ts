@@ -3,6 +3,7 @@ import { EnvError, loadEnv } from '../config/env.js';
 import { createCampaignService } from '../campaigns/store.js';
 import { createDatabase } from '../db/client.js';
 import { createTemporalClient } from '../temporal/client.js';
+import { temporalConnectionOptions } from '../temporal/connection.js';
 import { createLogger } from '../lib/logger.js';
 import { exitWithParent, onShutdown } from '../lib/process.js';
 import { createApp } from './app.js';
@@ -14,7 +15,7 @@ async function main() {
   const logger = createLogger('api', env.LOG_LEVEL);
   // Callers should get a prompt 503 rather than wait out a PostgreSQL restart.
   const database = createDatabase(env.DATABASE_URL, { connectTimeoutSeconds: 3 });
-  const temporal = createTemporalClient({ address: env.temporalAddress, namespace: env.TEMPORAL_NAMESPACE });
+  const temporal = createTemporalClient({ ...temporalConnectionOptions(env), namespace: env.TEMPORAL_NAMESPACE });
   const service = createCampaignService({ db: database.db, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE });
   const app = createApp({
     db: database.db,

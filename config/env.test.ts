@@ -23,4 +23,19 @@ describe('loadEnv', () => {
     expect(loadEnv({ TEMPORAL_PORT: '7999' }).temporalAddress).toBe('127.0.0.1:7999');
     expect(loadEnv({ TEMPORAL_ADDRESS: 'temporal:7233' }).temporalAddress).toBe('temporal:7233');
   });
+
+  it('defaults the PostgreSQL-backed Temporal server to the local PostgreSQL and refuses unsafe database names', () => {
+    const env = loadEnv({});
+    expect(env).toMatchObject({
+      TEMPORAL_PG_HOST: '127.0.0.1',
+      TEMPORAL_PG_PORT: 5432,
+      TEMPORAL_PG_USER: 'postgres',
+      TEMPORAL_PG_DATABASE: 'temporal',
+      TEMPORAL_PG_VISIBILITY_DATABASE: 'temporal_visibility',
+      TEMPORAL_BIND_IP: '127.0.0.1',
+      TEMPORAL_HISTORY_SHARDS: 4,
+    });
+    expect(() => loadEnv({ TEMPORAL_PG_DATABASE: 'temporal"; DROP' })).toThrow(/^invalid environment variable TEMPORAL_PG_DATABASE=.*lower-case PostgreSQL identifier/);
+    expect(() => loadEnv({ TEMPORAL_BIND_IP: 'localhost' })).toThrow(/TEMPORAL_BIND_IP.*IPv4/);
+  });
 });

@@ -2,6 +2,9 @@ import { z } from 'zod';
 
 const port = z.coerce.number({ error: 'must be a port number (1-65535)' }).int('must be a port number (1-65535)').min(1, 'must be a port number (1-65535)').max(65535, 'must be a port number (1-65535)');
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+const flag = z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' }).transform((value) => value === 'true' || value === '1');
+/** Interpolated into CREATE DATABASE and the server's config: a plain identifier. */
+const databaseName = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL identifier (a-z, 0-9, _)');
 
 /**
  * Every setting hookcast reads from the environment. Unset values take the
@@ -27,6 +30,34 @@ export const envSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('hookcast'),
   TEMPORAL_CLI: z.string().min(1).optional(),
+  /*
+   * Connection to an existing cluster (with TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE).
+   * The names are those of Temporal's own client environment configuration.
+   */
+  /** Temporal Cloud API key; turns TLS on unless TEMPORAL_TLS=false. */
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  /** Force TLS on or off; unset: on when an API key or any TEMPORAL_TLS_* setting is given. */
+  TEMPORAL_TLS: flag.optional(),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  /* The PostgreSQL-backed Temporal server of `npm run temporal:pg` (temporal/config/postgres.yaml). */
+  TEMPORAL_PG_HOST: z.string().min(1).default('127.0.0.1'),
+  TEMPORAL_PG_PORT: port.default(5432),
+  TEMPORAL_PG_USER: z.string().min(1).default('postgres'),
+  TEMPORAL_PG_PASSWORD: z.string().optional(),
+  TEMPORAL_PG_DATABASE: databaseName.default('temporal'),
+  TEMPORAL_PG_VISIBILITY_DATABASE: databaseName.default('temporal_visibility'),
+  /** Address the server's services (and its UI) listen on. */
+  TEMPORAL_BIND_IP: z.ipv4({ error: 'must be an IPv4 address' }).default('127.0.0.1'),
+  /** Address other cluster members reach this one on; needed when TEMPORAL_BIND_IP is 0.0.0.0 in a cluster of several hosts. */
+  TEMPORAL_BROADCAST_ADDRESS: z.ipv4({ error: 'must be an IPv4 address' }).optional(),
+  /** Fixed when the Temporal databases are first set up. */
+  TEMPORAL_HISTORY_SHARDS: z.coerce.number({ error: 'must be a whole number from 1 to 16384' }).int().min(1).max(16384).default(4),
+  /** Serve the Temporal server's Prometheus metrics on this port (on TEMPORAL_BIND_IP). */
+  TEMPORAL_SERVER_METRICS_PORT: port.optional(),
+  TEMPORAL_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('warn'),
   /** Requests in flight per batch activity; a worker runs up to `window` batches at once. */
   DELIVERY_CONCURRENCY: z.coerce.number({ error: 'must be a whole number from 1 to 1000' }).int().min(1).max(1000).default(32),
   /** Serve the worker's Prometheus metrics on this port (on API_HOST); unset: no metrics server. */
@@ -69,6 +100,10 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     throw new EnvError(`invalid environment variable ${name}=${JSON.stringify(source[name] ?? '')}: ${issue.message}`);
   }
   const env = parsed.data;
+  if (Boolean(env.TEMPORAL_TLS_CLIENT_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_CLIENT_KEY_PATH)) {
+    const missing = env.TEMPORAL_TLS_CLIENT_CERT_PATH ? 'TEMPORAL_TLS_CLIENT_KEY_PATH' : 'TEMPORAL_TLS_CLIENT_CERT_PATH';
+    throw new EnvError(`missing environment variable ${missing}: a TLS client certificate needs both its certificate and its key`);
+  }
   return {
     ...env,
     temporalAddress: env.TEMPORAL_ADDRESS ?? `127.0.0.1:${env.TEMPORAL_PORT}`,

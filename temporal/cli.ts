@@ -14,13 +14,21 @@ export interface ResolvedTemporalCli {
   source: TemporalCliSource;
 }
 
-/** Per-user cache folder outside the repo, shared by every clone and by CI on this machine. */
-export function temporalCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+/**
+ * A per-user cache folder outside the repo (`~/.cache/hookcast/NAME`), shared by
+ * every clone and by CI on this machine; NAME carries the version it holds.
+ */
+export function hookcastCacheDir(name: string, env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(base, 'hookcast', `temporal-cli-${TEMPORAL_CLI_VERSION}`);
+  return join(base, 'hookcast', name);
 }
 
-function isExecutable(path: string): boolean {
+/** Where the Temporal CLI is cached. */
+export function temporalCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return hookcastCacheDir(`temporal-cli-${TEMPORAL_CLI_VERSION}`, env);
+}
+
+export function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return true;
@@ -58,13 +66,13 @@ export async function resolveTemporalCli(
   const cacheDir = temporalCacheDir(env);
   const cached = join(cacheDir, 'temporal');
   if (isExecutable(cached)) return { path: cached, source: 'cache' };
-  const go = findOnPath('go', env) ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+  const go = findGo(env);
   if (go) {
     log(
       `building the Temporal CLI ${TEMPORAL_CLI_VERSION} with go install into ${cacheDir}: ` +
         'no temporal binary was found on this machine; this first build takes a few minutes and is reused afterwards',
     );
-    await goInstall(go, cacheDir, env, log);
+    await goInstall({ go, cacheDir, packages: [`github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`], what: 'the Temporal CLI', env, log });
     if (isExecutable(cached)) return { path: cached, source: 'go install' };
     throw new Error(`go install finished but ${cached} is missing`);
   }
@@ -72,27 +80,47 @@ export async function resolveTemporalCli(
   return { path: undefined, source: 'download' };
 }
 
-function goInstall(go: string, cacheDir: string, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<void> {
-  mkdirSync(cacheDir, { recursive: true });
+/** The Go toolchain on PATH or where its official archive installs it. */
+export function findGo(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return findOnPath('go', env) ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+}
+
+/**
+ * `go install`s Go main packages (`module/path/cmd/x@version`) into `cacheDir`,
+ * logging every 30 s while it builds; rejects with the tail of go's output.
+ */
+export function goInstall(options: {
+  go: string;
+  cacheDir: string;
+  packages: string[];
+  /** What is being built, for progress lines ("the Temporal CLI"). */
+  what: string;
+  env?: NodeJS.ProcessEnv;
+  log: (line: string) => void;
+}): Promise<void> {
+  const env = options.env ?? process.env;
+  mkdirSync(options.cacheDir, { recursive: true });
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const child = spawn(go, ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`], {
-      env: { ...env, GOBIN: cacheDir, GOFLAGS: env.GOFLAGS ?? '-trimpath' },
+    const child = spawn(options.go, ['install', ...options.packages], {
+      env: { ...env, GOBIN: options.cacheDir, GOFLAGS: env.GOFLAGS ?? '-trimpath' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4000);
     });
-    const ticker = setInterval(() => log(`  still building the Temporal CLI (${Math.round((Date.now() - started) / 1000)} s)…`), 30_000);
+    const ticker = setInterval(() => options.log(`  still building ${options.what} (${Math.round((Date.now() - started) / 1000)} s)…`), 30_000);
     child.on('error', (error) => {
       clearInterval(ticker);
       reject(error);
     });
     child.on('exit', (code) => {
       clearInterval(ticker);
-      if (code === 0) resolve();
-      else reject(new Error(`go install of the Temporal CLI failed (exit ${code}):\n${stderr}`));
+      if (code === 0) {
+        options.log(`  built ${options.what} in ${Math.round((Date.now() - started) / 1000)} s`);
+        resolve();
+      } else reject(new Error(`go install of ${options.what} failed (exit ${code}):\n${stderr}`));
     });
   });
 }

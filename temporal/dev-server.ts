@@ -66,7 +66,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const ended = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? `code ${code}`)));
 
   try {
-    await waitForFrontend(address, exited, () => stderr);
+    await waitForFrontend(address, exited, () => stderr, 'temporal dev server');
   } catch (error) {
     await stopChild(child, exited);
     throw error;
@@ -74,14 +74,15 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   return { address, pid: child.pid, exited: ended, stop: () => stopChild(child, exited) };
 }
 
-async function waitForFrontend(address: string, exited: Promise<number | null>, stderr: () => string): Promise<void> {
+/** Resolves once a Temporal frontend answers on `address`; rejects if its process exits first or after 60 s. */
+export async function waitForFrontend(address: string, exited: Promise<number | null>, output: () => string, what: string): Promise<void> {
   let exitCode: number | null | undefined;
   void exited.then((code) => {
     exitCode = code;
   });
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (exitCode !== undefined) throw new Error(`temporal dev server exited with code ${exitCode}:\n${stderr()}`);
+    if (exitCode !== undefined) throw new Error(`${what} exited with code ${exitCode}:\n${output()}`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       try {
@@ -94,10 +95,11 @@ async function waitForFrontend(address: string, exited: Promise<number | null>, 
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
-  throw new Error(`temporal dev server did not answer on ${address} within 60 s:\n${stderr()}`);
+  throw new Error(`${what} did not answer on ${address} within 60 s:\n${output()}`);
 }
 
-async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+/** SIGTERM, then SIGKILL after 10 s; resolves once the process is gone. */
+export async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
   const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);

@@ -8,6 +8,7 @@ import { createLogger } from '../lib/logger.js';
 import { registry } from '../lib/metrics.js';
 import { exitWithParent, onSignal } from '../lib/process.js';
 import { createChannelLimiter } from '../delivery/limiter.js';
+import { describeTemporalConnection, temporalConnectionOptions } from '../temporal/connection.js';
 import { createHookcastWorker } from './create-worker.js';
 
 /** Prometheus metrics of this worker (delivery attempts, latency, process). */
@@ -51,7 +52,8 @@ async function main() {
   const logger = createLogger('worker', env.LOG_LEVEL);
   installTemporalLogging(logger, env.LOG_LEVEL);
   const database = createDatabase(env.DATABASE_URL, { max: 20 });
-  const connection = await NativeConnection.connect({ address: env.temporalAddress });
+  const temporalConnection = temporalConnectionOptions(env);
+  const connection = await NativeConnection.connect(temporalConnection);
   const limiter = createChannelLimiter(database.db);
   const worker = await createHookcastWorker({
     limiter,
@@ -72,7 +74,7 @@ async function main() {
     if (worker.getState() === 'RUNNING') worker.shutdown();
   });
   exitWithParent();
-  logger.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, temporal: env.temporalAddress }, 'worker polling');
+  logger.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, temporal: describeTemporalConnection(temporalConnection) }, 'worker polling');
   await worker.run();
   // Hands this worker's concurrency permits back now rather than when their leases lapse.
   await limiter.close();

@@ -1,0 +1,200 @@
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { insertUsers } from '../audience/fixtures.js';
+import { loadEnv, type Env } from '../config/env.js';
+import { assertPortFree } from '../db/embedded.js';
+import { campaignApi, insertSegment, userIdChannel, waitForCampaign } from '../test/campaign-kit.js';
+import { useTestDatabase } from '../test/database.js';
+import { startReceiver, type Receiver } from '../test/receiver.js';
+import type { TestTemporal } from '../test/temporal.js';
+import { createHookcastWorker, workflowsPath } from '../worker/create-worker.js';
+import {
+  setUpTemporalDatabases,
+  startTemporalPgServer,
+  startTemporalUi,
+  temporalPortProblem,
+  temporalServerPorts,
+  type TemporalPgServer,
+  type TemporalProcess,
+} from './postgres-server.js';
+import { CampaignIdKey } from './search-attributes.js';
+import { findTemporalServerBinaries, temporalServerPaths } from './server-binaries.js';
+
+const binaries = findTemporalServerBinaries();
+const required = Boolean(process.env.HOOKCAST_REQUIRE_TEMPORAL_PG);
+if (!binaries && !required) {
+  console.warn(
+    `[skip] Temporal on PostgreSQL: ${temporalServerPaths().server} is not built. ` +
+      'Build it with `npm run temporal:pg -- --install-only` (several minutes, once), or set HOOKCAST_REQUIRE_TEMPORAL_PG=1 to make this a failure.',
+  );
+}
+
+/** A frontend port whose whole block (see temporalServerPorts) is free on loopback. */
+async function freeServerPort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    // Below 32768: the server stores its ports in a smallint column.
+    const candidate = 10_000 + Math.floor(Math.random() * 22_000);
+    try {
+      for (const port of Object.values(temporalServerPorts(candidate))) await assertPortFree(port, '127.0.0.1', 'test');
+      return candidate;
+    } catch {
+      // one of them is taken: try another block
+    }
+  }
+  throw new Error('no free block of ports for the Temporal server');
+}
+
+describe('the server\'s ports', () => {
+  it('lays them out around TEMPORAL_PORT as Temporal does at 7233, and refuses a block that leaves 1-32767', () => {
+    expect(Object.values(temporalServerPorts(7233)).sort()).toEqual([6933, 6934, 6935, 6939, 7233, 7234, 7235, 7239, 7243]);
+    expect(temporalPortProblem(7233)).toBeUndefined();
+    expect(temporalPortProblem(301)).toBeUndefined();
+    expect(temporalPortProblem(32757)).toBeUndefined();
+    expect(temporalPortProblem(300)).toMatch(/301 to 32757/);
+    expect(temporalPortProblem(32758)).toMatch(/301 to 32757/);
+  });
+});
+
+describe.skipIf(!binaries && !required)('Temporal on PostgreSQL (npm run temporal:pg)', () => {
+  const database = useTestDatabase();
+  const suffix = randomBytes(4).toString('hex');
+  const namespace = 'hookcast-pg-test';
+  const taskQueue = `pg-${suffix}`;
+  let env: Env;
+  let server: TemporalPgServer | undefined;
+  let ui: (TemporalProcess & { url: string }) | undefined;
+  let receiver: Receiver;
+  let admin: ReturnType<typeof postgres>;
+
+  beforeAll(async () => {
+    if (!binaries) throw new Error(`HOOKCAST_REQUIRE_TEMPORAL_PG is set but ${temporalServerPaths().server} or its sql tool is missing`);
+    try {
+      Runtime.install({ logger: new DefaultLogger('WARN') });
+    } catch {
+      // installed already by another file in this worker
+    }
+    const adminUrl = new URL(inject('adminDatabaseUrl'));
+    admin = postgres(adminUrl.toString(), { max: 1, onnotice: () => {} });
+    env = loadEnv({
+      TEMPORAL_PORT: String(await freeServerPort()),
+      TEMPORAL_UI_PORT: String(await freeServerPort()),
+      TEMPORAL_NAMESPACE: namespace,
+      TEMPORAL_PG_HOST: adminUrl.hostname,
+      TEMPORAL_PG_PORT: adminUrl.port || '5432',
+      TEMPORAL_PG_USER: decodeURIComponent(adminUrl.username) || 'postgres',
+      TEMPORAL_PG_PASSWORD: decodeURIComponent(adminUrl.password),
+      TEMPORAL_PG_DATABASE: `temporal_test_${suffix}`,
+      TEMPORAL_PG_VISIBILITY_DATABASE: `temporal_test_${suffix}_visibility`,
+    });
+    receiver = await startReceiver(() => ({ status: 200 }));
+  });
+
+  afterAll(async () => {
+    await ui?.stop();
+    await server?.stop();
+    await receiver?.close();
+    if (env) {
+      for (const name of [env.TEMPORAL_PG_DATABASE, env.TEMPORAL_PG_VISIBILITY_DATABASE]) await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    }
+    await admin?.end();
+  });
+
+  it('creates both databases and brings their schema up to date, and a second run changes nothing', async () => {
+    const first = await setUpTemporalDatabases(env, binaries!);
+    expect(first[env.TEMPORAL_PG_DATABASE]).toMatch(/^1\.\d+$/);
+    expect(first[env.TEMPORAL_PG_VISIBILITY_DATABASE]).toMatch(/^1\.\d+$/);
+
+    const history = postgres({ host: env.TEMPORAL_PG_HOST, port: env.TEMPORAL_PG_PORT, user: env.TEMPORAL_PG_USER, password: env.TEMPORAL_PG_PASSWORD, database: env.TEMPORAL_PG_DATABASE, max: 1 });
+    try {
+      const [before] = await history<{ n: number }[]>`SELECT count(*)::int AS n FROM schema_update_history`;
+      expect(await setUpTemporalDatabases(env, binaries!)).toEqual(first);
+      const [after] = await history<{ n: number }[]>`SELECT count(*)::int AS n FROM schema_update_history`;
+      expect(after!.n).toBe(before!.n);
+      expect(before!.n).toBeGreaterThan(1);
+    } finally {
+      await history.end();
+    }
+  });
+
+  it('runs a one-time campaign on the PostgreSQL-backed server, lists it by search attribute, and keeps it across a restart', async () => {
+    server = await startTemporalPgServer({ env, binaries: binaries! });
+    const connection = await Connection.connect({ address: server.address });
+    const client = new Client({ connection, namespace });
+    const nativeConnection = await NativeConnection.connect({ address: server.address });
+    let worker: Worker | undefined;
+    let running: Promise<void> | undefined;
+    try {
+      const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+      expect(Object.keys(customAttributes ?? {})).toEqual(expect.arrayContaining(['CampaignId', 'ChannelId', 'CampaignStatus', 'TriggerType']));
+
+      if (binaries!.ui) {
+        ui = await startTemporalUi({ env, binaries: { ui: binaries!.ui } });
+        // The UI's own API reaches the server: it knows the namespace we registered.
+        const answer = await fetch(`${ui.url}/api/v1/namespaces/${namespace}`);
+        expect(answer.status).toBe(200);
+        expect(((await answer.json()) as { namespaceInfo: { name: string } }).namespaceInfo.name).toBe(namespace);
+      }
+
+      worker = await createHookcastWorker({
+        connection: nativeConnection,
+        namespace,
+        taskQueue,
+        db: database.db,
+        deliveryConcurrency: 4,
+        workflowBundle: await bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } }),
+      });
+      running = worker.run();
+
+      const api = campaignApi(database, { client, taskQueue, address: server.address } as TestTemporal);
+      const USERS = 7;
+      await insertUsers(database.db, Array.from({ length: USERS }, (_, i) => ({ loginId: `pg-${i}`, attributes: { cohort: 'pg' } })));
+      const segment = await insertSegment(database, 'pg', { attribute: 'cohort', op: 'equals', value: 'pg' });
+      const channelId = await userIdChannel(api, 'pg channel', `${receiver.url}/pg`);
+      const draft = await api.call('POST', '/api/campaigns', { name: 'on postgres', segmentId: segment.id, channelId });
+      expect((await api.call('POST', `/api/campaigns/${draft.body.id}/launch`)).status).toBe(200);
+      const done = await waitForCampaign(api, draft.body.id, undefined, 45_000);
+      expect(done.status).toBe('completed');
+      expect(done.deliveries).toMatchObject({ total: USERS, succeeded: USERS, pending: 0 });
+      expect(new Set(receiver.requests.map((r) => (JSON.parse(r.body) as { userid: string }).userid)).size).toBe(USERS);
+
+      // SQL visibility answers queries on hookcast's custom search attributes (it lags its writes a little).
+      const listed: string[] = [];
+      for (let i = 0; i < 40 && listed.length === 0; i++) {
+        for await (const execution of client.workflow.list({ query: `CampaignId = "${draft.body.id}"` })) listed.push(execution.workflowId);
+        if (listed.length === 0) await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(listed.length).toBeGreaterThan(0);
+      for (const id of listed) expect(id).toContain(draft.body.id);
+      const workflowId = listed[0]!;
+
+      worker.shutdown();
+      await running;
+      worker = undefined;
+      await connection.close();
+      await nativeConnection.close();
+
+      // Stop and start again the way `npm run temporal:pg` does: the history was kept in PostgreSQL.
+      await server.stop();
+      await setUpTemporalDatabases(env, binaries!);
+      server = await startTemporalPgServer({ env, binaries: binaries! });
+      const again = new Client({ connection: await Connection.connect({ address: server.address }), namespace });
+      try {
+        const description = await again.workflow.getHandle(workflowId).describe();
+        expect(description.status.name).toBe('COMPLETED');
+        expect(description.typedSearchAttributes.get(CampaignIdKey)).toBe(draft.body.id);
+      } finally {
+        await again.connection.close();
+      }
+    } finally {
+      if (worker) {
+        worker.shutdown();
+        await running;
+      }
+      await connection.close().catch(() => {});
+      await nativeConnection.close().catch(() => {});
+    }
+  }, 90_000);
+});
