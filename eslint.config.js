@@ -4,7 +4,7 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.data/**', 'db/migrations/**'] },
+  { ignores: ['node_modules/**', '.data/**', 'db/migrations/**', 'dist/**', 'dist.next-*/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
