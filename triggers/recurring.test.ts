@@ -121,14 +121,14 @@ describe('recurringScheduleSpec', () => {
   it('maps week days to Temporal day names, once each', () => {
     const spec = recurringScheduleSpec(parse({ type: 'recurring', schedule: { every: 'week', on: ['thu', 'mon', 'thu', 'sun'], at: '18:30' }, timeZone: 'UTC' }));
     expect(spec.calendars).toEqual([
-      { hour: 18, minute: 30, second: 0, dayOfMonth: '*', month: '*', dayOfWeek: [{ start: 'THURSDAY' }, { start: 'MONDAY' }, { start: 'SUNDAY' }] },
+      { hour: 18, minute: 30, second: 0, dayOfMonth: '*', month: '*', dayOfWeek: [{ start: 'THURSDAY', end: 'THURSDAY' }, { start: 'MONDAY', end: 'MONDAY' }, { start: 'SUNDAY', end: 'SUNDAY' }] },
     ]);
     expect(spec.timezone).toBe('UTC');
   });
 
   it('maps month days, sorted and once each', () => {
     const spec = recurringScheduleSpec(parse({ type: 'recurring', schedule: { every: 'month', on: [15, 1, 31, 15], at: '09:00' } }));
-    expect(spec.calendars![0]!.dayOfMonth).toEqual([{ start: 1 }, { start: 15 }, { start: 31 }]);
+    expect(spec.calendars![0]!.dayOfMonth).toEqual([{ start: 1, end: 1 }, { start: 15, end: 15 }, { start: 31, end: 31 }]);
     expect(spec.calendars![0]!.dayOfWeek).toBe('*');
   });
 

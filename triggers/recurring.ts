@@ -193,9 +193,13 @@ export function recurringScheduleSpec(trigger: RecurringTrigger): ScheduleSpec {
     const [hour, minute] = schedule.at.split(':').map(Number) as [number, number];
     const calendar: CalendarSpec = { hour, minute, second: 0, dayOfMonth: '*', month: '*', dayOfWeek: '*' };
     if (schedule.every === 'week') {
-      calendar.dayOfWeek = [...new Set(schedule.on)].map((day) => ({ start: temporalWeekDays[weekDays.indexOf(day)]! }));
+      calendar.dayOfWeek = [...new Set(schedule.on)].map((day) => {
+        const name = temporalWeekDays[weekDays.indexOf(day)]!;
+        // The server reads a missing end as 0, not as the start.
+        return { start: name, end: name };
+      });
     } else if (schedule.every === 'month') {
-      calendar.dayOfMonth = [...new Set(schedule.on)].sort((a, b) => a - b).map((day) => ({ start: day }));
+      calendar.dayOfMonth = [...new Set(schedule.on)].sort((a, b) => a - b).map((day) => ({ start: day, end: day }));
     }
     spec.calendars = [calendar];
   }
