@@ -9,6 +9,7 @@ import {
   createCampaignSchedule,
   deleteCampaignSchedule,
   describeCampaignSchedule,
+  isScheduledFiring,
   pauseCampaignSchedule,
   resumeCampaignSchedule,
   triggerCampaignSchedule,
@@ -159,6 +160,14 @@ describe('campaign schedule on the real dev server', () => {
     const history = await workflow.fetchHistory();
     const input = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!.data!;
     expect(JSON.parse(Buffer.from(input).toString())).toEqual({ campaignId, batchSize: 100 });
+    // The run learns its nominal time from Temporal's own search attribute; a manual trigger's is no time the spec names.
+    const scheduledAt = info.searchAttributes.TemporalScheduledStartTime?.[0] as Date;
+    expect(Math.floor(scheduledAt.getTime() / 1000) * 1000).toBe(stamp);
+    expect(await isScheduledFiring(client, campaignId, scheduledAt)).toBe(false);
+    const next = (await describeCampaignSchedule(client, campaignId))!.nextFirings[0]!;
+    expect(await isScheduledFiring(client, campaignId, next)).toBe(true);
+    expect(await isScheduledFiring(client, campaignId, new Date(next.getTime() + 1000))).toBe(false);
+    expect(await isScheduledFiring(client, campaignId, new Date(next.getTime() - 1))).toBe(false);
     await workflow.terminate('test over');
   });
 

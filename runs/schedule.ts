@@ -1,3 +1,4 @@
+import { msToTs, tsToDate } from '@temporalio/common/lib/time.js';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription } from '@temporalio/client';
 import { CampaignIdKey, ChannelIdKey, TriggerTypeKey } from '../temporal/search-attributes.js';
 import { recurringScheduleSpec, type RecurringTrigger } from '../triggers/recurring.js';
@@ -138,4 +139,20 @@ export async function describeCampaignSchedule(client: Client, campaignId: strin
     nextFirings: description.state.paused ? [] : description.info.nextActionTimes.slice(0, count),
     missedBeyondRecord: description.info.numActionsMissedCatchupWindow,
   };
+}
+
+/**
+ * Whether `at` is a time the schedule's spec fires at, as Temporal computes it.
+ * A firing at any other time came from `trigger` (an operator's "send once
+ * now"): Temporal stamps both kinds alike, so this is how a run tells them apart.
+ */
+export async function isScheduledFiring(client: Client, campaignId: string, at: Date): Promise<boolean> {
+  const { startTime } = await client.workflowService.listScheduleMatchingTimes({
+    namespace: client.options.namespace,
+    scheduleId: campaignScheduleId(campaignId),
+    // The server's range excludes its start: begin just before.
+    startTime: msToTs(at.getTime() - 1),
+    endTime: msToTs(at.getTime() + 1),
+  });
+  return (startTime ?? []).some((time) => tsToDate(time).getTime() === at.getTime());
 }
