@@ -4,16 +4,8 @@ import { CampaignIdKey, ChannelIdKey, TriggerTypeKey } from '../temporal/search-
 import { recurringScheduleSpec, type RecurringTrigger } from '../triggers/recurring.js';
 
 /**
- * How late a firing may still send. A firing Temporal hands over later than
- * this after its nominal time (the server or the worker was down) is recorded
- * `missed` by the run's opening activity instead of sending: a birthday
- * greeting at 09:00 is fine at 09:40, not at 17:00.
- */
-export const FIRING_CATCH_UP_MS = 60 * 60 * 1000;
-
-/**
  * How far back Temporal itself looks for firings it missed while it was down.
- * Much longer than `FIRING_CATCH_UP_MS` on purpose: Temporal drops a firing
+ * Much longer than `FIRING_CATCH_UP_MS` (runs/firing.ts) on purpose: Temporal drops a firing
  * older than its window without a trace (only a counter), whereas a firing it
  * hands over is recorded by hookcast as a run (`missed` when late). So an
  * outage of up to a week leaves one record per firing; older firings appear
