@@ -55,3 +55,15 @@ export interface BatchResult {
   toSeq: number;
   retried: number;
 }
+
+/**
+ * What a recurring campaign's schedule passes to every firing: no run id
+ * (each firing opens its own run) and no times (Temporal supplies the nominal
+ * time; the run's send time and expiry follow from it).
+ */
+export interface FiringInput {
+  campaignId: string;
+  batchSize: number;
+  window: number;
+  childrenPerExecution: number;
+}
