@@ -4,6 +4,7 @@ import { createRunContextCache } from '../delivery/context.js';
 import { createChannelLimiter, createChannelLimitsCache, type ChannelLimiter } from '../delivery/limiter.js';
 import { createAudienceActivities } from './audience.js';
 import { createDeliveryActivities } from './delivery.js';
+import { createRecurringActivities } from './recurring.js';
 import { createRunControlActivities } from './run-control.js';
 
 /**
@@ -18,6 +19,7 @@ export function createActivities(deps: { db: Database; concurrency?: number; lim
   return {
     ...createAudienceActivities({ db: deps.db }),
     ...createRunControlActivities({ db: deps.db, runs }),
+    ...createRecurringActivities({ db: deps.db }),
     ...createDeliveryActivities({
       db: deps.db,
       runs,

@@ -5,6 +5,10 @@ import type { CampaignService } from '../campaigns/store.js';
 import { testCampaignSend } from '../campaigns/test-send.js';
 import type { Database } from '../db/client.js';
 import { notFound } from '../lib/errors.js';
+import { isUuid } from '../lib/ids.js';
+import { presentRun } from '../runs/present.js';
+import { deliveryCounts } from '../runs/recipients.js';
+import { getRun, listRuns, type RunRow } from '../runs/store.js';
 import type { CampaignProgress } from '../workflows/messages.js';
 import { readJson } from './json.js';
 
@@ -35,6 +39,19 @@ export function campaignRoutes(deps: { db: Database; campaigns: CampaignService;
     return body;
   }
   const forget = (id: string) => shared.delete(id);
+  const workflowUrl = (workflowId: string) => `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+
+  /** The run `?run=` names (it must belong to the campaign), else the campaign's current run. */
+  async function runOfCampaign(row: { id: string; currentRunId: string | null }, runId: string | undefined): Promise<string | null> {
+    if (runId === undefined) return row.currentRunId;
+    const run = isUuid(runId) ? await getRun(db, runId) : undefined;
+    if (!run || run.campaignId !== row.id) throw notFound('run');
+    return run.id;
+  }
+
+  async function presentRunOf(run: RunRow, definition: boolean) {
+    return presentRun(run, { deliveries: await deliveryCounts(db, run.id), temporalUrl: workflowUrl(run.workflowId), definition });
+  }
 
   /**
    * The campaign as PostgreSQL knows it (row, run, kept counts: a few indexed
@@ -45,16 +62,24 @@ export function campaignRoutes(deps: { db: Database; campaigns: CampaignService;
   async function detail(id: string, live: { query: boolean } | { progress: CampaignProgress | null } = { query: false }) {
     const row = await campaigns.get(id);
     const progress = 'progress' in live ? Promise.resolve(live.progress) : live.query ? campaigns.progress(row) : Promise.resolve(null);
-    const [counts, run, liveProgress] = await Promise.all([campaigns.deliveryCounts(row.currentRunId), campaigns.run(row.currentRunId), progress]);
+    const [counts, run, liveProgress, schedule] = await Promise.all([
+      campaigns.deliveryCounts(row.currentRunId),
+      campaigns.run(row.currentRunId),
+      progress,
+      campaigns.schedule(row),
+    ]);
     return {
       ...presentCampaign(row),
       run,
+      // Recurring campaigns: the schedule's next five firings (null otherwise, or when Temporal does not answer).
+      nextFirings: schedule?.nextFirings ?? null,
+      ...(schedule ? { schedule: { paused: schedule.paused, missedBeyondRecord: schedule.missedBeyondRecord } } : {}),
       deliveries: counts,
       progress: liveProgress,
       temporal: row.workflowId
         ? {
             workflowId: row.workflowId,
-            url: `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(row.workflowId)}`,
+            url: workflowUrl(row.workflowId),
           }
         : null,
     };
@@ -116,16 +141,41 @@ export function campaignRoutes(deps: { db: Database; campaigns: CampaignService;
     return c.json(await testCampaignSend(db, row, await readJson(c)));
   });
 
+  /** "Send once now" (recurring campaigns): one firing through the schedule; a run still sending makes it `skipped`. */
+  app.post('/:id/trigger', async function triggerCampaign(c) {
+    await campaigns.trigger(c.req.param('id'));
+    forget(c.req.param('id'));
+    return c.json({ triggered: true, runs: `/api/campaigns/${c.req.param('id')}/runs` }, 202);
+  });
+
+  /** Every run, newest first: one per firing, skipped and missed firings included. */
+  app.get('/:id/runs', async function listCampaignRuns(c) {
+    const row = await campaigns.get(c.req.param('id'));
+    const page = await listRuns(db, row.id, { cursor: c.req.query('cursor'), limit: c.req.query('limit') });
+    return c.json({ items: await Promise.all(page.items.map((run) => presentRunOf(run, false))), nextCursor: page.nextCursor });
+  });
+
+  app.get('/:id/runs/:runId', async function getCampaignRun(c) {
+    const row = await campaigns.get(c.req.param('id'));
+    const runId = await runOfCampaign(row, c.req.param('runId'));
+    const run = runId ? await getRun(db, runId) : undefined;
+    if (!run) throw notFound('run');
+    return c.json(await presentRunOf(run, true));
+  });
+
   app.get('/:id/deliveries', async function listCampaignDeliveries(c) {
     const row = await campaigns.get(c.req.param('id'));
-    if (!row.currentRunId) return c.json({ items: [], nextCursor: null });
-    return c.json(await listDeliveries(db, row.currentRunId, c.req.query()));
+    const { run, ...query } = c.req.query();
+    const runId = await runOfCampaign(row, run);
+    if (!runId) return c.json({ items: [], nextCursor: null });
+    return c.json(await listDeliveries(db, runId, query));
   });
 
   app.get('/:id/deliveries/:user', async function deliveryForUser(c) {
     const row = await campaigns.get(c.req.param('id'));
-    if (!row.currentRunId) throw notFound('delivery (the campaign has not run)');
-    return c.json(await deliveryOfUser(db, row.currentRunId, c.req.param('user')));
+    const runId = await runOfCampaign(row, c.req.query('run'));
+    if (!runId) throw notFound('delivery (the campaign has not run)');
+    return c.json(await deliveryOfUser(db, runId, c.req.param('user')));
   });
 
   return app;

@@ -3,25 +3,15 @@ import type { SegmentRule } from '../segments/rule.js';
 import { templateValueProblem, type TemplateParam, type UserAttributeParam } from '../channels/schema.js';
 import type { RetrySettings } from '../delivery/backoff.js';
 import { compileTemplateValues, TemplateError } from '../webhook/template.js';
+import { scheduleTimeProblem } from '../lib/schedule-horizon.js';
+import { recurringTriggerSchema, type RecurringTrigger } from '../triggers/recurring.js';
 
-/** How a campaign is triggered. Only one-time sends exist so far. */
-export type CampaignTrigger = { type: 'once'; sendAt: 'now' | string };
+/** A one-time send, now or at a time. */
+export type OnceTrigger = { type: 'once'; sendAt: 'now' | string };
+/** How a campaign is triggered: once, or by a schedule (triggers/recurring.ts). */
+export type CampaignTrigger = OnceTrigger | RecurringTrigger;
 
-/**
- * How far ahead a send time or an expiry may be: a campaign is a plan for the
- * coming months, and a timer years away (9999-12-31) is a typo that would sit
- * in Temporal for ever.
- */
-export const SCHEDULE_HORIZON_MS = 366 * 24 * 60 * 60 * 1000;
-/** Earliest send time or expiry a draft accepts; anything before is a typo (year 0), not a plan. */
-export const EARLIEST_SCHEDULE_TIME = new Date('2000-01-01T00:00:00Z');
-
-/** Why a send time or expiry is outside what hookcast schedules, or undefined. */
-export function scheduleTimeProblem(time: Date, now = new Date()): string | undefined {
-  if (time.getTime() < EARLIEST_SCHEDULE_TIME.getTime()) return 'must not be before 2000-01-01T00:00:00Z';
-  if (time.getTime() > now.getTime() + SCHEDULE_HORIZON_MS) return 'must be at most one year (366 days) ahead';
-  return undefined;
-}
+export { EARLIEST_SCHEDULE_TIME, SCHEDULE_HORIZON_MS, scheduleTimeProblem } from '../lib/schedule-horizon.js';
 
 const isoDateTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone' }).superRefine(function withinHorizon(value, ctx) {
   // zod runs refinements after a failed format check too; '+099999-…' already has its issue.
@@ -32,8 +22,8 @@ const isoDateTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 d
 
 export const triggerSchema = z.discriminatedUnion(
   'type',
-  [z.strictObject({ type: z.literal('once'), sendAt: z.union([z.literal('now'), isoDateTime]).default('now') })],
-  { error: 'type must be "once"' },
+  [z.strictObject({ type: z.literal('once'), sendAt: z.union([z.literal('now'), isoDateTime]).default('now') }), recurringTriggerSchema],
+  { error: 'type must be "once" or "recurring"' },
 );
 
 const campaignFields = {
@@ -165,7 +155,7 @@ export function resolveTemplateValues(params: readonly TemplateParam[], supplied
 export const SEND_TIME_GRACE_MS = 60_000;
 
 /** Resolves `now` or an ISO time; a time more than a minute past, or beyond the horizon, is a problem. */
-export function resolveSendAt(trigger: CampaignTrigger, now: Date): { sendAt: Date; problem?: string } {
+export function resolveSendAt(trigger: OnceTrigger, now: Date): { sendAt: Date; problem?: string } {
   if (trigger.sendAt === 'now') return { sendAt: now };
   const sendAt = new Date(trigger.sendAt);
   if (sendAt.getTime() < now.getTime() - SEND_TIME_GRACE_MS) {

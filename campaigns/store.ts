@@ -14,7 +14,9 @@ import { getSegment } from '../segments/membership.js';
 import { CampaignIdKey, CampaignStatusKey, ChannelIdKey, TriggerTypeKey } from '../temporal/search-attributes.js';
 import type { CampaignWorkflowInput } from '../workflows/inputs.js';
 import type { CampaignProgress } from '../workflows/messages.js';
+import { createRecurringControls } from './recurring.js';
 import { templateRenderProblems } from './template-check.js';
+import { recurringLaunchProblems } from '../triggers/recurring.js';
 import { campaignDraftSchema, campaignPatchSchema, freezeDefinition, resolveSendAt, resolveTemplateValues } from './definition.js';
 
 /** Statuses in which a campaign still needs its channel and segment. */
@@ -35,6 +37,7 @@ export interface CampaignServiceDeps {
 export function createCampaignService(deps: CampaignServiceDeps) {
   const { db, temporal } = deps;
   const fanOut = { ...DEFAULT_FAN_OUT, ...deps.fanOut };
+  const recurring = createRecurringControls({ db, temporal, taskQueue: deps.taskQueue, fanOut });
 
   async function get(id: string) {
     if (!isUuid(id)) throw notFound('campaign');
@@ -112,6 +115,11 @@ export function createCampaignService(deps: CampaignServiceDeps) {
     if (channel && segment && resolved.problems.length === 0) {
       problems.push(...(await templateRenderProblems(db, channel.templateParams, resolved.values, segment, now)));
     }
+    if (row.trigger.type === 'recurring') {
+      problems.push(...recurringLaunchProblems(row.trigger, now));
+      if (row.expiresAt) problems.push({ path: 'expiresAt', message: 'is not used by recurring campaigns: each run stops trying its users 24 h after its firing' });
+      return { problems, channel, segment, values: resolved.values, sendAt: now };
+    }
     const { sendAt, problem } = resolveSendAt(row.trigger, now);
     if (problem) problems.push({ path: 'trigger.sendAt', message: problem });
     if (row.expiresAt && row.expiresAt.getTime() <= sendAt.getTime()) problems.push({ path: 'expiresAt', message: 'must be after the send time' });
@@ -128,6 +136,20 @@ export function createCampaignService(deps: CampaignServiceDeps) {
       throw new ApiError(409, 'cannot_launch', `the campaign cannot launch: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`, problems);
     }
     const definition = freezeDefinition(row, channel, segment, values);
+    if (row.trigger.type === 'recurring') {
+      const trigger = row.trigger;
+      // No run yet: each firing of the schedule opens its own.
+      await db.transaction(async (tx) => {
+        const [claimed] = await tx
+          .update(campaigns)
+          .set({ status: 'scheduled', definition, launchedAt: now, updatedAt: now })
+          .where(and(eq(campaigns.id, row.id), eq(campaigns.status, 'draft')))
+          .returning({ id: campaigns.id });
+        if (!claimed) throw conflict('the campaign was launched meanwhile');
+        await recurring.launch({ ...row, trigger });
+      });
+      return get(id);
+    }
     const runId = randomUUID();
     const workflowId = runWorkflowIds.once(row.id);
     const input: CampaignWorkflowInput = {
@@ -177,8 +199,10 @@ export function createCampaignService(deps: CampaignServiceDeps) {
   }
 
   /** Runs the operator's pause or resume Update; answers the workflow's progress as the Update returned it. */
-  async function control(id: string, verb: 'pause' | 'resume'): Promise<CampaignProgress> {
-    const run = await openRunOf(await get(id), verb);
+  async function control(id: string, verb: 'pause' | 'resume'): Promise<CampaignProgress | null> {
+    const row = await get(id);
+    if (row.trigger.type === 'recurring') return recurring[verb]({ ...row, trigger: row.trigger });
+    const run = await openRunOf(row, verb);
     try {
       return await controlRun(temporal, run.workflowId, verb);
     } catch (error) {
@@ -197,6 +221,10 @@ export function createCampaignService(deps: CampaignServiceDeps) {
   /** Requests Temporal cancellation; the workflow closes pending users and ends `cancelled`. */
   async function cancel(id: string) {
     const row = await get(id);
+    if (row.trigger.type === 'recurring') {
+      await recurring.cancel({ ...row, trigger: row.trigger });
+      return row;
+    }
     const run = await openRunOf(row, 'cancel');
     try {
       await cancelRun(temporal, run.workflowId);
@@ -228,8 +256,26 @@ export function createCampaignService(deps: CampaignServiceDeps) {
       .where(and(eq(campaigns[column], id), inArray(campaigns.status, LIVE_STATUSES)));
   }
 
+  /** "Send once now" for a recurring campaign: one firing through its schedule. */
+  async function trigger(id: string) {
+    const row = await get(id);
+    if (row.trigger.type !== 'recurring') {
+      throw conflict(`only recurring campaigns can be triggered; this one is ${row.trigger.type}`, [{ path: 'trigger.type', message: `is ${row.trigger.type}` }]);
+    }
+    await recurring.trigger({ ...row, trigger: row.trigger });
+  }
+
+  /** A recurring campaign's next firings (null for other campaigns, or when Temporal does not answer). */
+  async function schedule(row: typeof campaigns.$inferSelect) {
+    if (row.trigger.type !== 'recurring') return null;
+    const state = await recurring.scheduleState({ ...row, trigger: row.trigger });
+    return state && { paused: state.paused, nextFirings: state.nextFirings.map((at) => at.toISOString()), missedBeyondRecord: state.missedBeyondRecord };
+  }
+
   return {
     get,
+    trigger,
+    schedule,
     create,
     list,
     update,

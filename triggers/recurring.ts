@@ -1,6 +1,6 @@
 import type { CalendarSpec, DayOfWeek, ScheduleSpec } from '@temporalio/client';
 import { z } from 'zod';
-import { scheduleTimeProblem } from '../campaigns/definition.js';
+import { scheduleTimeProblem } from '../lib/schedule-horizon.js';
 import { DEFAULT_TIME_ZONE, timeZoneSchema } from '../segments/time-zone.js';
 
 /** Day names an operator writes, in Temporal's week order (Sunday first, as cron counts). */

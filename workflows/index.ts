@@ -1,2 +1,3 @@
 export { campaignWorkflow } from './campaign.js';
 export { deliverBatchWorkflow } from './batch.js';
+export { recurringEndWorkflow, recurringFiringWorkflow } from './recurring.js';

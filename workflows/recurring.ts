@@ -1,4 +1,5 @@
-import { CancellationScope, ContinueAsNew, defineSearchAttributeKey, sleep, proxyActivities, SearchAttributeType, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, ContinueAsNew, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { campaignWorkflow } from './campaign.js';
 import type { CampaignWorkflowInput, FiringInput } from './inputs.js';
