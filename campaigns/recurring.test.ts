@@ -227,6 +227,33 @@ describe('recurring campaign controls', () => {
     }
   });
 
+  it('catch-up: a firing handed over within the hour still sends; one older is recorded missed, not sent late', async () => {
+    // Temporal's backfill hands over past firings as if they were due now: exactly what it does after an outage.
+    const channel = await smsChannel('/catch-up');
+    const minuteAgo = (ms: number) => {
+      const at = new Date(Math.floor((Date.now() - ms) / 60_000) * 60_000);
+      return { at, cron: `${at.getUTCMinutes()} ${at.getUTCHours()} * * *` };
+    };
+    const late = minuteAgo(2 * 3_600_000);
+    const recent = minuteAgo(10 * 60_000);
+    const lateCampaign = await launchRecurring('late firing', channel.id, { schedule: { cron: late.cron }, timeZone: 'UTC' });
+    const recentCampaign = await launchRecurring('recent firing', channel.id, { schedule: { cron: recent.cron }, timeZone: 'UTC' });
+    for (const [campaign, firing] of [[lateCampaign, late], [recentCampaign, recent]] as const) {
+      await temporal.client.schedule
+        .getHandle(campaignScheduleId(campaign.id))
+        .backfill({ start: new Date(firing.at.getTime() - 30_000), end: new Date(firing.at.getTime() + 30_000) });
+    }
+    const [missed] = await waitForRuns(lateCampaign.id, (runs) => runs.length === 1 && finished(runs[0]));
+    expect(missed).toMatchObject({ status: 'missed', trigger: 'schedule', scheduledAt: late.at.toISOString(), audience: null, deliveries: { total: 0 } });
+    expect(missed.reason).toMatch(/beyond the 60 min catch-up window/);
+    const [caughtUp] = await waitForRuns(recentCampaign.id, (runs) => runs.length === 1 && finished(runs[0]));
+    expect(caughtUp).toMatchObject({ status: 'completed', trigger: 'schedule', scheduledAt: recent.at.toISOString() });
+    expect(caughtUp.deliveries.succeeded).toBeGreaterThan(0);
+    expect(receiver.requests.filter((r) => r.url === '/catch-up')).toHaveLength(caughtUp.deliveries.succeeded);
+    // A missed firing is only a record: it never becomes the campaign's current run.
+    expect((await api.call('GET', `/api/campaigns/${lateCampaign.id}`)).body.run).toBeNull();
+  });
+
   it('ends completed at endAt once its last run has finished', async () => {
     const channel = await smsChannel('/ending');
     const endAt = new Date(Date.now() + 6000).toISOString();
