@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { Client, Connection, ScheduleOverlapPolicy } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { OpenedFiring } from '../activities/recurring.js';
+import { workflowsPath } from '../worker/create-worker.js';
+import type { FiringInput } from './inputs.js';
+
+/*
+ * Workflow-level tests of a recurring firing on the suite's dev server, with
+ * its activities replaced by recording doubles: what the workflow does with
+ * the opening activity's answer, not what the activities do.
+ */
+let connection: NativeConnection;
+let client: Client;
+let workflowBundle: { code: string };
+
+beforeAll(async () => {
+  const address = inject('temporalAddress');
+  connection = await NativeConnection.connect({ address });
+  client = new Client({ connection: await Connection.connect({ address }) });
+  workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+});
+
+afterAll(async () => {
+  await client?.connection.close();
+  await connection?.close();
+});
+
+type Call = [string, Record<string, unknown>];
+
+async function withDoubles(opened: OpenedFiring, body: (taskQueue: string, calls: Call[]) => Promise<void>) {
+  const taskQueue = `firing-test-${randomBytes(4).toString('hex')}`;
+  const calls: Call[] = [];
+  const record =
+    <T>(name: string, answer: T) =>
+    async (input: Record<string, unknown>) => {
+      calls.push([name, input]);
+      return answer;
+    };
+  const worker = await Worker.create({
+    connection,
+    taskQueue,
+    workflowBundle,
+    activities: {
+      openFiring: record('openFiring', opened),
+      settleRecurringCampaign: record('settleRecurringCampaign', 'live'),
+      recordCampaignStatus: record('recordCampaignStatus', undefined),
+      freezeAudience: record('freezeAudience', { total: 0, skipped: 0 }),
+      finishRun: record('finishRun', undefined),
+      setRunControl: record('setRunControl', 1),
+      closeRecipients: record('closeRecipients', 0),
+    },
+  });
+  await worker.runUntil(body(taskQueue, calls));
+}
+
+const input: FiringInput = { campaignId: 'c1', batchSize: 10, window: 2, childrenPerExecution: 4 };
+
+describe('recurringFiringWorkflow', () => {
+  it('ends at once for a skipped firing, recording nothing more than the opening did', async () => {
+    await withDoubles({ status: 'skipped', runId: 'run-skipped' }, async (taskQueue, calls) => {
+      const result = await client.workflow.execute('recurringFiringWorkflow', { taskQueue, workflowId: `firing-${taskQueue}`, args: [input] });
+      expect(result).toEqual({ status: 'skipped', runId: 'run-skipped' });
+      expect(calls.map(([name]) => name)).toEqual(['openFiring', 'settleRecurringCampaign']);
+    });
+  });
+
+  it('runs the opened run under its own id, then settles the campaign', async () => {
+    const sendAt = new Date(Date.now() - 1000).toISOString();
+    await withDoubles({ status: 'open', runId: 'run-1', sendAt, expiresAt: null }, async (taskQueue, calls) => {
+      const workflowId = `firing-${taskQueue}`;
+      const result = await client.workflow.execute('recurringFiringWorkflow', { taskQueue, workflowId, args: [input] });
+      expect(result).toMatchObject({ status: 'completed', total: 0 });
+      expect(calls[0]).toEqual(['openFiring', { campaignId: 'c1', workflowId, scheduledAt: expect.any(String) }]);
+      expect(calls.find(([name]) => name === 'freezeAudience')![1]).toEqual({ runId: 'run-1' });
+      expect(calls.find(([name]) => name === 'finishRun')![1]).toMatchObject({ runId: 'run-1', status: 'completed' });
+      expect(calls.at(-1)).toEqual(['settleRecurringCampaign', { campaignId: 'c1' }]);
+    });
+  });
+
+  it("hands the opening activity the firing's nominal time from Temporal, not the time it ran", async () => {
+    await withDoubles({ status: 'missed', runId: 'run-missed' }, async (taskQueue, calls) => {
+      const nominal = new Date(Math.floor((Date.now() - 3 * 3_600_000) / 60_000) * 60_000);
+      const scheduleId = `firing-schedule-${taskQueue}`;
+      const schedule = await client.schedule.create({
+        scheduleId,
+        spec: { cronExpressions: [`${nominal.getUTCMinutes()} ${nominal.getUTCHours()} * * *`] },
+        action: { type: 'startWorkflow', workflowType: 'recurringFiringWorkflow', workflowId: `firing-${taskQueue}`, taskQueue, args: [input] },
+        policies: { overlap: ScheduleOverlapPolicy.ALLOW_ALL },
+      });
+      try {
+        await schedule.backfill({ start: new Date(nominal.getTime() - 30_000), end: new Date(nominal.getTime() + 30_000) });
+        const deadline = Date.now() + 20_000;
+        while (!calls.some(([name]) => name === 'settleRecurringCampaign') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        const opening = calls.find(([name]) => name === 'openFiring')![1];
+        expect(opening.scheduledAt).toBe(nominal.toISOString());
+        expect(opening.workflowId).toBe(`firing-${taskQueue}-${nominal.toISOString().replace('.000Z', 'Z')}`);
+      } finally {
+        await schedule.delete();
+      }
+    });
+  });
+});
