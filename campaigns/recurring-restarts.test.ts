@@ -1,11 +1,18 @@
 import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertUsers } from '../audience/fixtures.js';
 import { campaignApi, countMismatches, insertSegment, spawnWorkerProcess, userIdChannel } from '../test/campaign-kit.js';
 import { useTestDatabase } from '../test/database.js';
 import { startReceiver, type Receiver } from '../test/receiver.js';
-import { useTemporal } from '../test/temporal.js';
+import { freePort } from '../test/ports.js';
+import { useTemporal, type TestTemporal } from '../test/temporal.js';
+import { createTemporalClient } from '../temporal/client.js';
+import { resolveTemporalCli } from '../temporal/cli.js';
+import { startDevServer, type DevServer } from '../temporal/dev-server.js';
 
 const database = useTestDatabase();
 // No in-process worker: the worker here is a real process that gets SIGKILLed.
@@ -77,4 +84,68 @@ describe('worker killed while a recurring run sends', () => {
     }
     await api.call('POST', `/api/campaigns/${draft.body.id}/cancel`);
   }, 150_000);
+});
+
+describe('Temporal dev server and worker stopped while a firing is pending', () => {
+  it('hands the firing over when both are back: it runs once, as a scheduled firing, to every user', async () => {
+    const USERS_HERE = 10;
+    await insertUsers(database.db, Array.from({ length: USERS_HERE }, (_, i) => ({ loginId: `rpending-${i}`, attributes: { cohort: 'rpending' } })));
+    const segment = await insertSegment(database, 'rpending', { attribute: 'cohort', op: 'equals', value: 'rpending' });
+    // A server of its own, keeping its state in a file as `npm start` does; the suite's server stays up.
+    const folder = mkdtempSync(join(tmpdir(), 'hookcast-restart-'));
+    const cli = await resolveTemporalCli({ log: () => {} });
+    const port = await freePort();
+    const start = () => startDevServer({ cli, port, dbFilename: join(folder, 'temporal.sqlite') });
+    let server: DevServer = await start();
+    const client = createTemporalClient({ address: server.address, namespace: 'default' });
+    const own = { client, address: server.address, taskQueue: `restart-${port}` } as TestTemporal;
+    const ownApi = campaignApi(database, own);
+    let ownWorker: ChildProcess | undefined = spawnWorkerProcess(database, own);
+    try {
+      const channelId = await userIdChannel(ownApi, 'rpending channel', `${receiver.url}/rpending`);
+      // Due 60–120 s from now, at a whole minute (UTC), once a day.
+      const due = new Date(Math.ceil((Date.now() + 60_000) / 60_000) * 60_000);
+      const draft = await ownApi.call('POST', '/api/campaigns', {
+        name: 'pending firing',
+        segmentId: segment.id,
+        channelId,
+        trigger: { type: 'recurring', schedule: { cron: `${due.getUTCMinutes()} ${due.getUTCHours()} * * *` }, timeZone: 'UTC' },
+      });
+      const launched = await ownApi.call('POST', `/api/campaigns/${draft.body.id}/launch`);
+      expect(launched.status).toBe(200);
+      // The schedule answered with its next firing: its state is written, not only requested.
+      expect(launched.body.nextFirings[0]).toBe(due.toISOString());
+
+      ownWorker.kill('SIGKILL');
+      await new Promise((r) => ownWorker!.once('exit', r));
+      ownWorker = undefined;
+      await server.stop();
+      while (Date.now() < due.getTime() + 10_000) await new Promise((r) => setTimeout(r, 500));
+      expect(receiver.requests.filter((r) => r.url === '/rpending')).toHaveLength(0);
+
+      server = await start();
+      ownWorker = spawnWorkerProcess(database, own);
+      const deadline = Date.now() + 90_000;
+      let runs: { status: string; trigger: string; scheduledAt: string; deliveries: Record<string, number> }[] = [];
+      while (Date.now() < deadline) {
+        runs = (await ownApi.call('GET', `/api/campaigns/${draft.body.id}/runs`)).body.items ?? [];
+        if (runs.length > 0 && runs.every((r) => r.status === 'completed')) break;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      expect(runs).toHaveLength(1);
+      expect(runs[0]).toMatchObject({ status: 'completed', trigger: 'schedule', scheduledAt: due.toISOString(), deliveries: { total: USERS_HERE, succeeded: USERS_HERE } });
+      // Nothing more arrives: the firing ran once.
+      await new Promise((r) => setTimeout(r, 2000));
+      const sent = receiver.requests.filter((r) => r.url === '/rpending');
+      expect(sent).toHaveLength(USERS_HERE);
+      expect(new Set(sent.map((r) => (JSON.parse(r.body) as { userid: string }).userid)).size).toBe(USERS_HERE);
+      expect((await ownApi.call('GET', `/api/campaigns/${draft.body.id}/runs`)).body.items).toHaveLength(1);
+      await ownApi.call('POST', `/api/campaigns/${draft.body.id}/cancel`);
+    } finally {
+      ownWorker?.kill('SIGKILL');
+      await client.connection.close().catch(() => {});
+      await server.stop();
+      rmSync(folder, { recursive: true, force: true });
+    }
+  }, 240_000);
 });
