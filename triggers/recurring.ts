@@ -109,17 +109,17 @@ const cronSchedule = z.strictObject({
     }),
 });
 
-/**
- * The `schedule` of a recurring trigger. A hand-written union rather than
- * `z.union`, so an error names the field of the form the operator meant
- * (`trigger.schedule.at`) instead of "matched none of 4 forms".
- */
 const everyForms = new Map<unknown, z.ZodType<RecurringSchedule>>([
   ['day', daySchedule],
   ['week', weekSchedule],
   ['month', monthSchedule],
 ]);
 
+/**
+ * The `schedule` of a recurring trigger. A hand-written union rather than
+ * `z.union`, so an error names the field of the form the operator meant
+ * (`trigger.schedule.at`) instead of "matched none of 4 forms".
+ */
 const scheduleSchema = z.unknown().transform((value, ctx): RecurringSchedule => {
   const object = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   if (!object) {
