@@ -76,7 +76,12 @@ export function createRecurringActivities(deps: { db: Database }) {
       return { status: 'ignored', runId: null };
     }
     const { verdict, run } = decided;
-    if (verdict.status === 'ignored' || !run) return { status: 'ignored', runId: null };
+    if (verdict.status === 'ignored' || !run) {
+      // The campaign has ended (or never launched) but its schedule still fires: a cancel whose
+      // delete did not reach Temporal, or a launch rolled back after creating it. Finish the job.
+      await deleteCampaignSchedule(Context.current().client, input.campaignId);
+      return { status: 'ignored', runId: null };
+    }
     if (verdict.status !== 'open') {
       // Stamps its finish time; a record-only run never touches the campaign's status.
       await finishRun(db, { runId: run.id, status: verdict.status, error: verdict.reason });

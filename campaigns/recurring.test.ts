@@ -1,4 +1,6 @@
+import { eq } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
+import { campaigns } from '../db/schema.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertUsers, recordAttributeTypes } from '../audience/fixtures.js';
 import { campaignScheduleId } from '../runs/schedule.js';
@@ -252,6 +254,18 @@ describe('recurring campaign controls', () => {
     expect(receiver.requests.filter((r) => r.url === '/catch-up')).toHaveLength(caughtUp.deliveries.succeeded);
     // A missed firing is only a record: it never becomes the campaign's current run.
     expect((await api.call('GET', `/api/campaigns/${lateCampaign.id}`)).body.run).toBeNull();
+  });
+
+  it('a firing of a campaign already cancelled records nothing and deletes the schedule left behind', async () => {
+    const channel = await smsChannel('/left-behind');
+    const launched = await launchRecurring('left behind', channel.id);
+    // As if the cancel's schedule delete had not reached Temporal.
+    await database.db.update(campaigns).set({ status: 'cancelled' }).where(eq(campaigns.id, launched.id));
+    const schedule = temporal.client.schedule.getHandle(campaignScheduleId(launched.id));
+    await schedule.trigger();
+    await expect.poll(() => schedule.describe().then(() => 'still there', () => 'deleted'), { timeout: 20_000 }).toBe('deleted');
+    expect((await api.call('GET', `/api/campaigns/${launched.id}/runs`)).body.items).toEqual([]);
+    expect(receiver.requests.filter((r) => r.url === '/left-behind')).toHaveLength(0);
   });
 
   it('ends completed at endAt once its last run has finished', async () => {
