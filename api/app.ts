@@ -10,10 +10,13 @@ import { safeErrorDescription } from '../lib/db-errors.js';
 import { ApiError, type LiveCampaignsCheck } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { httpRequests, registry } from '../lib/metrics.js';
+import { createApiKeyStore } from '../access/api-keys.js';
+import { requireApiKey } from './auth.js';
 import { checkReadiness, unavailableAnswer } from './availability.js';
 import { campaignRoutes } from './campaigns.js';
 import { channelRoutes } from './channels.js';
 import { eventRoutes } from './events.js';
+import { apiKeyRoutes } from './keys.js';
 import { segmentRoutes } from './segments.js';
 import { userRoutes } from './users.js';
 
@@ -96,6 +99,10 @@ export function createApp(deps: AppDeps) {
       }),
   );
   app.use('/api/campaigns/*', (c, next) => (c.req.method === 'GET' ? readBudget(c, next) : next()));
+  // After the read budget, so a key lookup during a PostgreSQL restart still answers in time.
+  const keys = createApiKeyStore(deps.db);
+  app.use('/api/*', requireApiKey(keys));
+  app.route('/api/keys', apiKeyRoutes(keys));
 
   const campaignService = deps.campaigns?.service;
   const channelUsage = deps.channelUsage ?? (campaignService ? (id: string) => campaignService.liveUsing('channelId', id) : noLiveCampaigns);

@@ -4,6 +4,7 @@ import { createCampaignService } from '../campaigns/store.js';
 import { createLogger } from '../lib/logger.js';
 import { useTestDatabase } from '../test/database.js';
 import { createApp } from './app.js';
+import { authHeader } from '../test/credentials.js';
 
 const database = useTestDatabase();
 
@@ -59,7 +60,7 @@ describe('bad input', () => {
     for (const path of PATHS) {
       for (const method of ['GET', 'POST', 'PATCH', 'DELETE']) {
         for (const body of method === 'POST' || method === 'PATCH' ? BODIES : ['']) {
-          const res = await app.request(path, { method, headers: { 'content-type': 'application/json' }, body: body || undefined });
+          const res = await app.request(path, { method, headers: { 'content-type': 'application/json', ...authHeader }, body: body || undefined });
           calls += 1;
           if (res.status >= 500) serverErrors.push(`${res.status} ${method} ${path} ${body}`);
           else if (res.status >= 400) expect((await res.json()) as object).toHaveProperty('error');

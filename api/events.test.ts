@@ -6,6 +6,7 @@ import { events } from '../db/schema.js';
 import { createLogger } from '../lib/logger.js';
 import { useTestDatabase } from '../test/database.js';
 import { createApp } from './app.js';
+import { authHeader } from '../test/credentials.js';
 
 const testDb = useTestDatabase();
 let app: ReturnType<typeof createApp>;
@@ -18,7 +19,7 @@ beforeEach(() => clearAudience(testDb.db));
 async function post(body: unknown) {
   const res = await app.request('/api/events', {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...authHeader },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as IngestResult & { issues: { path: string }[] } };

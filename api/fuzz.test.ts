@@ -8,6 +8,7 @@ import { campaignApi, type CampaignApi } from '../test/campaign-kit.js';
 import { useTestDatabase } from '../test/database.js';
 import { startReceiver, type Receiver } from '../test/receiver.js';
 import { useTemporal } from '../test/temporal.js';
+import { authHeader } from '../test/credentials.js';
 
 /*
  * Throws generated hostile input at every write endpoint and checks that the
@@ -175,7 +176,7 @@ async function send(method: string, path: string, body: { text: string; contentT
   const started = performance.now();
   const res = await api.app.request(path, {
     method,
-    headers: body.contentType ? { 'content-type': body.contentType } : {},
+    headers: body.contentType ? { 'content-type': body.contentType, ...authHeader } : authHeader,
     body: body.text === '' ? undefined : body.text,
   });
   const text = await res.text();

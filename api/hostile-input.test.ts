@@ -12,6 +12,7 @@ import { createLogger } from '../lib/logger.js';
 import { useTestDatabase } from '../test/database.js';
 import { issuePaths, jsonCaller } from '../test/http.js';
 import { createApp } from './app.js';
+import { authHeader } from '../test/credentials.js';
 
 const database = useTestDatabase();
 let call: ReturnType<typeof jsonCaller>;
@@ -284,7 +285,7 @@ describe('a body over the limit', () => {
         }
       },
     });
-    const res = await app.request('/api/users', { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' } as RequestInit);
+    const res = await app.request('/api/users', { method: 'POST', headers: { 'content-type': 'application/json', ...authHeader }, body, duplex: 'half' } as RequestInit);
     expect(res.status).toBe(413);
     expect(((await res.json()) as { error: string }).error).toBe('payload_too_large');
     expect(sent).toBeLessThan(6 * 1024 * 1024 + 4 * chunk.byteLength);

@@ -4,9 +4,24 @@ import { createCampaignService } from '../campaigns/store.js';
 import { createDatabase } from '../db/client.js';
 import { createTemporalClient } from '../temporal/client.js';
 import { temporalConnectionOptions } from '../temporal/connection.js';
-import { createLogger } from '../lib/logger.js';
+import { createLogger, type Logger } from '../lib/logger.js';
 import { exitWithParent, onShutdown } from '../lib/process.js';
+import { createApiKeyStore, type ApiKeyStore } from '../access/api-keys.js';
+import { safeErrorDescription } from '../lib/db-errors.js';
 import { createApp } from './app.js';
+
+/** Registers HOOKCAST_API_KEY, retrying while PostgreSQL is not there yet: the API serves meanwhile. */
+function registerEnvKey(keys: ApiKeyStore, key: string, logger: Logger) {
+  keys.register(key, 'HOOKCAST_API_KEY').then(
+    (added) => {
+      if (added) logger.info('registered HOOKCAST_API_KEY as an admin API key (only its hash is stored)');
+    },
+    (error: unknown) => {
+      logger.warn({ err: safeErrorDescription(error) }, 'cannot register HOOKCAST_API_KEY yet; retrying in 2 s');
+      setTimeout(() => registerEnvKey(keys, key, logger), 2000).unref();
+    },
+  );
+}
 
 /** Entry point of the API process. */
 async function main() {
@@ -15,6 +30,7 @@ async function main() {
   const logger = createLogger('api', env.LOG_LEVEL);
   // Callers should get a prompt 503 rather than wait out a PostgreSQL restart.
   const database = createDatabase(env.DATABASE_URL, { connectTimeoutSeconds: 3 });
+  if (env.HOOKCAST_API_KEY) registerEnvKey(createApiKeyStore(database.db), env.HOOKCAST_API_KEY, logger);
   const temporal = createTemporalClient({ ...temporalConnectionOptions(env), namespace: env.TEMPORAL_NAMESPACE });
   const service = createCampaignService({ db: database.db, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE });
   const app = createApp({

@@ -12,6 +12,7 @@
  */
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
+import { authHeader } from '../test/credentials.js';
 import {
   benchCampaigns,
   createBenchChannel,
@@ -83,7 +84,7 @@ interface Cycle {
 }
 
 async function post(url: string): Promise<{ status: number; body: string }> {
-  const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', headersTimeout: 120_000, bodyTimeout: 120_000 });
+  const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...authHeader }, body: '{}', headersTimeout: 120_000, bodyTimeout: 120_000 });
   return { status: res.statusCode, body: await res.body.text() };
 }
 

@@ -8,6 +8,7 @@
  * `{ type: 'stopped', byLabel: Record<label, LatencySummary>, errorSamples }`.
  */
 import { Agent, request } from 'undici';
+import { authHeader } from '../test/credentials.js';
 import { summarizeLatencies } from './stats.js';
 
 interface Target {
@@ -32,7 +33,7 @@ async function reader(targets: Target[], offset: number) {
     i += 1;
     const t0 = performance.now();
     try {
-      const res = await request(target.url, { dispatcher: agent, headersTimeout: 60_000, bodyTimeout: 60_000 });
+      const res = await request(target.url, { dispatcher: agent, headers: authHeader, headersTimeout: 60_000, bodyTimeout: 60_000 });
       await res.body.dump();
       if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}`);
       latencies.get(target.label)!.push(performance.now() - t0);

@@ -2,3 +2,4 @@
 export * from './schema/channels.js';
 export * from './schema/campaigns.js';
 export * from './schema/audience.js';
+export * from './schema/api-keys.js';

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Webhook } from 'standardwebhooks';
 import { freePort } from '../test/ports.js';
 import type { Receiver } from '../test/receiver.js';
+import { authHeader } from '../test/credentials.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -114,7 +115,7 @@ export async function call(api: string, method: string, path: string, body?: unk
   const started = performance.now();
   const res = await fetch(`${api}${path}`, {
     method,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...authHeader },
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(60_000),
   });

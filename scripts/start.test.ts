@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authHeader } from '../test/credentials.js';
 import { freePort } from '../test/ports.js';
 import { ensureBuilt } from './build.js';
 
@@ -84,7 +85,7 @@ describe('npm start', () => {
     expect((await fetch(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}/`)).status).toBe(200);
     const created = await fetch(`${api}/api/channels`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...authHeader },
       body: JSON.stringify({ name: 'survives restarts', url: 'https://example.test/hook', auth: { type: 'none' } }),
     });
     expect(created.status).toBe(201);
@@ -98,7 +99,7 @@ describe('npm start', () => {
     const second = await start(env);
     launcher = second.child;
     expect(second.output()).not.toContain('initialising a new PostgreSQL cluster');
-    const listed = (await (await fetch(`${api}/api/channels`)).json()) as { items: { name: string }[] };
+    const listed = (await (await fetch(`${api}/api/channels`, { headers: authHeader })).json()) as { items: { name: string }[] };
     expect(listed.items.map((c) => c.name)).toEqual(['survives restarts']);
     expect(await stop(second.child)).toBe(0);
   }, 240_000);
@@ -122,7 +123,7 @@ describe('npm start', () => {
     const second = await start(env);
     launcher = second.child;
     expect(second.output()).toContain(`stopping a PostgreSQL left running on ${join(dataDir, 'postgres')} by an earlier launcher (pid ${postgresPid})`);
-    const listed = (await (await fetch(`http://127.0.0.1:${ports.API_PORT}/api/channels`)).json()) as { items: { name: string }[] };
+    const listed = (await (await fetch(`http://127.0.0.1:${ports.API_PORT}/api/channels`, { headers: authHeader })).json()) as { items: { name: string }[] };
     expect(listed.items.map((c) => c.name)).toEqual(['survives restarts']);
     expect(await stop(second.child)).toBe(0);
     expect(processesUsing(dataDir)).toBe(0);

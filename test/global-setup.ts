@@ -2,6 +2,8 @@ import type { TestProject } from 'vitest/node';
 import postgres from 'postgres';
 import { createDatabase } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
+import { createApiKeyStore } from '../access/api-keys.js';
+import { TEST_API_KEY } from './credentials.js';
 import { resolveTemporalCli } from '../temporal/cli.js';
 import { startDevServer } from '../temporal/dev-server.js';
 import { freePort } from './ports.js';
@@ -28,6 +30,8 @@ export default async function setup(project: TestProject) {
   templateUrl.pathname = `/${template}`;
   const database = createDatabase(templateUrl.toString(), { max: 1 });
   await migrateDatabase(database.db);
+  // Every test database knows the test admin key, as HOOKCAST_API_KEY would register it.
+  await createApiKeyStore(database.db).register(TEST_API_KEY, 'test admin');
   await database.close();
 
   const cli = await resolveTemporalCli({ log: (line) => console.log(`[test setup] ${line}`) });

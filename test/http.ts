@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import { authHeader } from './credentials.js';
 
 /** The parsed answer of one API call; `body` is loosely typed on purpose, tests assert its shape. */
 export interface JsonAnswer {
@@ -8,17 +9,18 @@ export interface JsonAnswer {
 }
 
 /**
- * Calls a Hono app in-process with a JSON body (a string is sent as is, to test malformed JSON).
+ * Calls a Hono app in-process with a JSON body (a string is sent as is, to test malformed JSON),
+ * with the test admin key unless other headers are given.
  *
  * @example
  * const call = jsonCaller(app);
  * const { status, body } = await call('POST', '/api/channels', { name: 'x' });
  */
-export function jsonCaller(app: Hono) {
+export function jsonCaller(app: Hono, headers: Record<string, string> = authHeader) {
   return async function call(method: string, path: string, body?: unknown): Promise<JsonAnswer> {
     const res = await app.request(path, {
       method,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...headers },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.text();

@@ -1,0 +1,53 @@
+/**
+ * `npm run apikey -- create --name ops --scope write` | `list` | `revoke <id or prefix>`:
+ * API keys from the command line, on DATABASE_URL or the running embedded database.
+ */
+import { parseArgs } from 'node:util';
+import { createApiKeyStore } from '../access/api-keys.js';
+import { loadEnv } from '../config/env.js';
+import { ApiError } from '../lib/errors.js';
+import { cliDatabase } from './cli-database.js';
+
+const usage = 'usage: npm run apikey -- create --name <name> --scope read|write|admin | list | revoke <id or prefix>';
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { name: { type: 'string' }, scope: { type: 'string' } } });
+  const [command, target] = positionals;
+  if (!command || !['create', 'list', 'revoke'].includes(command) || (command === 'revoke' && !target)) {
+    console.error(usage);
+    return 2;
+  }
+  const database = cliDatabase(loadEnv());
+  try {
+    const keys = createApiKeyStore(database.db);
+    if (command === 'create') {
+      const created = await keys.create({ name: values.name, scope: values.scope });
+      console.log(`created ${created.scope} key "${created.name}" (id ${created.id}); it is shown this once, only its hash is stored:`);
+      console.log(created.key);
+    } else if (command === 'list') {
+      for (const k of await keys.list()) {
+        console.log(`${k.id}  ${k.prefix}…  ${k.scope.padEnd(5)}  ${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'}  ${k.name}`);
+      }
+    } else {
+      const revoked = await keys.revoke(target!);
+      console.log(`revoked key "${revoked.name}" (${revoked.prefix}…); requests with it are refused from now on`);
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof ApiError) {
+      console.error(`${error.message}${error.issues.map((i) => `\n  --${i.path}: ${i.message}`).join('')}`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await database.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`apikey: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);
