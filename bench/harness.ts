@@ -17,6 +17,7 @@ import { migrateDatabase } from '../db/migrate.js';
 import { segments } from '../db/schema.js';
 import { resolveTemporalCli } from '../temporal/cli.js';
 import { startDevServer, type DevServer } from '../temporal/dev-server.js';
+import { testEnv } from '../test/credentials.js';
 import { freePort } from '../test/ports.js';
 import { connectProfiler, inspectorUrl, type Profiler } from './inspector.js';
 import type { ReceiverQuery, ReceiverStats } from './receiver-protocol.js';
@@ -29,6 +30,10 @@ export const TERMINAL = ['completed', 'failed', 'cancelled'];
 export type Log = (line: string) => void;
 export const logger = (tag: string): Log => (line) => console.log(`[${tag}] ${line}`);
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+// Benchmarks run as tests do: the test admin key (registered by the API it spawns), the
+// test encryption key, and loopback opened for their receivers; the processes they spawn inherit these.
+for (const [name, value] of Object.entries(testEnv)) process.env[name] ??= value;
+
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];

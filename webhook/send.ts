@@ -1,10 +1,11 @@
 import { Agent, errors as undiciErrors, util as undiciUtil, type Dispatcher } from 'undici';
+import { FORBIDDEN_ADDRESS, guardedConnector, outboundPolicy, type OutboundPolicy } from './outbound.js';
 import type { WebhookRequest } from './request.js';
 
 export const RESPONSE_BODY_LIMIT = 4096;
 
 /** Why a request did not get a 2xx, or `ok`. */
-export type Verdict = 'ok' | 'non_2xx' | 'refused' | 'dns' | 'timeout' | 'tls' | 'reset' | 'network' | 'invalid_request';
+export type Verdict = 'ok' | 'non_2xx' | 'refused' | 'dns' | 'timeout' | 'tls' | 'reset' | 'network' | 'invalid_request' | 'forbidden_address';
 
 export interface SendOutcome {
   verdict: Verdict;
@@ -22,15 +23,41 @@ export interface SendOutcome {
 }
 
 /**
- * One keep-alive connection pool per origin, shared by every send in the process.
- * Redirects are never followed: a 3xx is reported as it is.
+ * A dispatcher whose every new connection passes the outbound policy (see
+ * outbound.ts): one keep-alive connection pool per origin. Redirects are never
+ * followed: a 3xx is reported as it is.
  */
-export const sharedDispatcher: Dispatcher = new Agent({
-  keepAliveTimeout: 30_000,
-  keepAliveMaxTimeout: 600_000,
-  connections: 512,
-  pipelining: 1,
-});
+export function guardedDispatcher(policy: OutboundPolicy): Dispatcher {
+  return new Agent({
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 600_000,
+    connections: 512,
+    pipelining: 1,
+    connect: guardedConnector(policy),
+  });
+}
+
+let processOutbound: { policy: OutboundPolicy; dispatcher: Dispatcher } | undefined;
+
+/** The process's policy, from OUTBOUND_ALLOW_CIDRS (validated at start-up by config/env.ts); read once, on first use. */
+export function processOutboundPolicy(): OutboundPolicy {
+  processOutbound ??= (() => {
+    const policy = outboundPolicy(
+      (process.env.OUTBOUND_ALLOW_CIDRS ?? '')
+        .split(',')
+        .map((c) => c.trim())
+        .filter(Boolean),
+    );
+    return { policy, dispatcher: guardedDispatcher(policy) };
+  })();
+  return processOutbound.policy;
+}
+
+/** The dispatcher shared by every send in the process, under its policy. */
+export function sharedDispatcher(): Dispatcher {
+  processOutboundPolicy();
+  return processOutbound!.dispatcher;
+}
 
 /** Origin and path of a request URL, parsed once per distinct URL (a campaign's POSTs all share one). */
 const targets = new Map<string, { origin: string; path: string }>();
@@ -72,7 +99,7 @@ export function sendWebhook(req: WebhookRequest, options: { timeoutMs: number; d
     // A dispatch handler rather than undici's request(): no response stream, no
     // async resource and no URL parse per request, which showed up in CPU
     // profiles at campaign volume. undici's own header and body timers bound the wait.
-    (options.dispatcher ?? sharedDispatcher).dispatch(
+    (options.dispatcher ?? sharedDispatcher()).dispatch(
       {
         origin: target.origin,
         path: target.path,
@@ -217,6 +244,7 @@ export function classifyTransportError(error: unknown): Verdict {
   if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) return 'timeout';
   if (error instanceof undiciErrors.ConnectTimeoutError) return 'timeout';
   const codes = errorCodes(error);
+  if (codes.includes(FORBIDDEN_ADDRESS)) return 'forbidden_address';
   if (codes.includes('ECONNREFUSED')) return 'refused';
   if (codes.some((c) => c === 'ENOTFOUND' || c === 'EAI_AGAIN' || c === 'EAI_NONAME' || c === 'EAI_FAIL')) return 'dns';
   if (codes.some((c) => c === 'ETIMEDOUT' || c === 'UND_ERR_CONNECT_TIMEOUT' || c === 'UND_ERR_HEADERS_TIMEOUT' || c === 'UND_ERR_BODY_TIMEOUT')) return 'timeout';
@@ -235,10 +263,20 @@ const VERDICT_TEXT: Record<Verdict, string> = {
   reset: 'the connection was closed or reset before a complete answer',
   network: 'the request failed on the network',
   invalid_request: 'the request could not be built (a header or value the HTTP client refuses to send)',
+  forbidden_address: 'the destination address is not allowed',
 };
 
 function describeTransportError(verdict: Verdict, error: unknown): string {
+  // The policy's own message names the address and its range, never request data.
+  if (verdict === 'forbidden_address') return `${VERDICT_TEXT[verdict]}: ${forbiddenMessage(error)}`;
   // Error codes only: messages from the stack can echo URLs with credentials.
   const codes = errorCodes(error);
   return codes.length > 0 ? `${VERDICT_TEXT[verdict]} (${[...new Set(codes)].join(', ')})` : VERDICT_TEXT[verdict];
+}
+
+function forbiddenMessage(error: unknown): string {
+  for (let e = error as { code?: unknown; message?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.code === FORBIDDEN_ADDRESS && typeof e.message === 'string') return e.message;
+  }
+  return 'forbidden';
 }
