@@ -1,5 +1,7 @@
 import type { ConnectionLike } from '@temporalio/client';
 import { Hono } from 'hono';
+import type { Dispatcher } from 'undici';
+import type { OutboundPolicy } from '../webhook/outbound.js';
 import { HTTPException } from 'hono/http-exception';
 import { timeout } from 'hono/timeout';
 import type { CampaignService } from '../campaigns/store.js';
@@ -34,6 +36,8 @@ export interface AppDeps {
    * request gets a deadline for its Temporal calls, and /readyz probes it.
    */
   temporal?: { connection: ConnectionLike; readDeadlineMs?: number; writeDeadlineMs?: number };
+  /** Where channel test sends may go; defaults to the process's OUTBOUND_ALLOW_CIDRS policy. */
+  outbound?: { policy: OutboundPolicy; dispatcher: Dispatcher };
 }
 
 /**
@@ -106,8 +110,8 @@ export function createApp(deps: AppDeps) {
 
   const campaignService = deps.campaigns?.service;
   const channelUsage = deps.channelUsage ?? (campaignService ? (id: string) => campaignService.liveUsing('channelId', id) : noLiveCampaigns);
-  const channels = createChannelStore(deps.db, channelUsage);
-  app.route('/api/channels', channelRoutes(channels));
+  const channels = createChannelStore(deps.db, channelUsage, deps.outbound?.policy);
+  app.route('/api/channels', channelRoutes(channels, deps.outbound?.dispatcher));
   const segmentUsage = deps.segmentUsage ?? (campaignService ? (id: string) => campaignService.liveUsing('segmentId', id) : noLiveCampaigns);
   app.route('/api/users', userRoutes(deps.db));
   app.route('/api/events', eventRoutes(deps.db));

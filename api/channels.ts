@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import type { Dispatcher } from 'undici';
 import { presentChannel } from '../channels/present.js';
 import type { ChannelStore } from '../channels/store.js';
 import { parseChannelInput } from '../channels/store.js';
@@ -8,7 +9,7 @@ import { readJson } from './json.js';
 /**
  * `/api/channels`: CRUD of webhook channels and their test send (seed step 10).
  */
-export function channelRoutes(store: ChannelStore) {
+export function channelRoutes(store: ChannelStore, dispatcher?: Dispatcher) {
   const app = new Hono();
 
   app.post('/', async function createChannel(c) {
@@ -26,7 +27,7 @@ export function channelRoutes(store: ChannelStore) {
     const body = (await readJson(c)) as Record<string, unknown>;
     const { sampleValues, ...definition } = body && typeof body === 'object' ? body : {};
     const channel = parseChannelInput(definition);
-    return c.json(await testSend(channel, sampleValues));
+    return c.json(await testSend(channel, sampleValues, dispatcher));
   });
 
   app.get('/:id', async function getChannel(c) {
@@ -43,10 +44,15 @@ export function channelRoutes(store: ChannelStore) {
     return c.body(null, 204);
   });
 
+  app.post('/:id/rotate-secret', async function rotateSecret(c) {
+    const row = await store.rotateSecret(c.req.param('id'), await readJson(c, { optional: true }));
+    return c.json(presentChannel(row, { revealCredentials: true }));
+  });
+
   app.post('/:id/test', async function testSavedChannel(c) {
     const row = await store.get(c.req.param('id'));
     const body = (await readJson(c, { optional: true })) as { sampleValues?: unknown };
-    return c.json(await testSend(row, body?.sampleValues));
+    return c.json(await testSend(row, body?.sampleValues, dispatcher));
   });
 
   return app;

@@ -3,16 +3,24 @@ import type { ChannelAuth } from './schema.js';
 
 const MASK = '********';
 
+const maskSecret = (secret: string) => `whsec_${MASK}${secret.slice(-4)}`;
+
 /** Masks credentials: a secret keeps its prefix and last 4 characters so operators can tell keys apart. */
 export function maskAuth(auth: ChannelAuth): ChannelAuth {
   switch (auth.type) {
     case 'secret':
-      return { type: 'secret', secret: `whsec_${MASK}${auth.secret.slice(-4)}` };
+      return { type: 'secret', secret: maskSecret(auth.secret), ...(auth.previous ? { previous: { secret: maskSecret(auth.previous.secret), until: auth.previous.until } } : {}) };
     case 'basic':
       return { type: 'basic', username: auth.username, password: MASK };
     case 'none':
       return auth;
   }
+}
+
+/** The credentials just created or replaced, shown once; a previous secret in rotation stays masked. */
+function revealNew(auth: ChannelAuth): ChannelAuth {
+  if (auth.type !== 'secret' || !auth.previous) return auth;
+  return { ...auth, previous: { secret: maskSecret(auth.previous.secret), until: auth.previous.until } };
 }
 
 /**
@@ -26,7 +34,7 @@ export function presentChannel(row: ChannelRow, options: { revealCredentials?: b
     url: row.url,
     method: row.method,
     headers: row.headers,
-    auth: options.revealCredentials ? row.auth : maskAuth(row.auth),
+    auth: options.revealCredentials ? revealNew(row.auth) : maskAuth(row.auth),
     userAttributeParams: row.userAttributeParams,
     templateParams: row.templateParams,
     timeoutMs: row.timeoutMs,

@@ -100,7 +100,12 @@ export const authSchema = z.discriminatedUnion(
 export type ChannelAuthInput = z.infer<typeof authSchema>;
 /** What is stored: a secret is always present once the channel exists. */
 export type ChannelAuth =
-  | { type: 'secret'; secret: string }
+  | {
+      type: 'secret';
+      secret: string;
+      /** During a rotation: the old secret, still signing beside the new one until `until` (ISO time). */
+      previous?: { secret: string; until: string };
+    }
   | { type: 'basic'; username: string; password: string }
   | { type: 'none' };
 

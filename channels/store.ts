@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import { asc, eq } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { channels, type ChannelRow } from '../db/schema.js';
-import { duplicateName, isUniqueViolation, notFound, refuseWhileInUse, validationError, type LiveCampaignsCheck } from '../lib/errors.js';
+import { duplicateName, fieldError, isUniqueViolation, notFound, refuseWhileInUse, validationError, type LiveCampaignsCheck } from '../lib/errors.js';
 import { isUuid } from '../lib/ids.js';
+import { literalAddressProblem, type OutboundPolicy } from '../webhook/outbound.js';
+import { processOutboundPolicy } from '../webhook/send.js';
 import { channelInputSchema, channelPatchSchema, duplicateParamNameIssues, type ChannelAuth, type ChannelAuthInput, type ChannelInput } from './schema.js';
 
 /** A fresh Standard Webhooks signing secret: 32 random bytes. */
@@ -23,9 +26,23 @@ export function completeAuth(input: ChannelAuthInput, previous?: ChannelAuth): C
   return input;
 }
 
-function credentialsChanged(before: ChannelAuth, after: ChannelAuth): boolean {
-  return JSON.stringify(before) !== JSON.stringify(after);
+/** Compared field by field: stored jsonb comes back with its keys in PostgreSQL's order, not ours. */
+export function sameCredentials(a: ChannelAuth, b: ChannelAuth): boolean {
+  if (a.type === 'secret' && b.type === 'secret') return a.secret === b.secret;
+  if (a.type === 'basic' && b.type === 'basic') return a.username === b.username && a.password === b.password;
+  return a.type === 'none' && b.type === 'none';
 }
+
+/** Scheme, host and port: where stored credentials are sent. */
+function originOf(url: string): string {
+  return new URL(url).origin;
+}
+
+/** A fresh secret that signs beside the old one until the grace period ends. */
+export const DEFAULT_ROTATION_GRACE_HOURS = 24;
+export const rotationSchema = z
+  .strictObject({ graceHours: z.number().min(0, 'must be at least 0').max(168, 'must be at most 168 (7 days)').default(DEFAULT_ROTATION_GRACE_HOURS) })
+  .default({ graceHours: DEFAULT_ROTATION_GRACE_HOURS });
 
 /** Parses a full definition (create or test send); throws a 400 naming every bad field. */
 export function parseChannelInput(body: unknown, previousAuth?: ChannelAuth): ChannelInput & { auth: ChannelAuth } {
@@ -39,7 +56,13 @@ export function parseChannelInput(body: unknown, previousAuth?: ChannelAuth): Ch
  * Persistence of webhook channels. Every write validates first, so a bad
  * request writes nothing.
  */
-export function createChannelStore(db: Database, usage: LiveCampaignsCheck) {
+export function createChannelStore(db: Database, usage: LiveCampaignsCheck, outbound: OutboundPolicy = processOutboundPolicy()) {
+  /** A URL whose host is a forbidden IP literal is refused now; host names are judged after DNS at every send. */
+  function refuseForbiddenAddress(url: string) {
+    const problem = literalAddressProblem(url, outbound);
+    if (problem) throw fieldError('url', problem);
+  }
+
   async function get(id: string): Promise<ChannelRow> {
     if (!isUuid(id)) throw notFound('channel');
     const [row] = await db.select().from(channels).where(eq(channels.id, id));
@@ -49,6 +72,7 @@ export function createChannelStore(db: Database, usage: LiveCampaignsCheck) {
 
   async function create(body: unknown): Promise<ChannelRow> {
     const input = parseChannelInput(body);
+    refuseForbiddenAddress(input.url);
     try {
       const [row] = await db.insert(channels).values(input).returning();
       return row!;
@@ -65,10 +89,21 @@ export function createChannelStore(db: Database, usage: LiveCampaignsCheck) {
   /** Applies a partial edit; answers whether credentials changed so the caller can show them once. */
   async function update(id: string, body: unknown): Promise<{ row: ChannelRow; credentialsChanged: boolean }> {
     const current = await get(id);
-    const withAuth =
-      body && typeof body === 'object' && 'auth' in body
-        ? { ...body, auth: mergeAuthInput((body as { auth: unknown }).auth, current.auth) }
-        : body;
+    const bodyAuth = body && typeof body === 'object' && 'auth' in body ? (body as { auth: unknown }).auth : undefined;
+    const newUrl = body && typeof body === 'object' ? (body as { url?: unknown }).url : undefined;
+    // Stored credentials follow the channel only to the endpoint they were given for:
+    // whoever moves the channel elsewhere must know (or replace) them.
+    const moved =
+      typeof newUrl === 'string' && URL.canParse(newUrl) && /^https?:$/.test(new URL(newUrl).protocol) && originOf(newUrl) !== originOf(current.url) && current.auth.type !== 'none';
+    if (moved) {
+      const given = bodyAuth as { type?: unknown; password?: unknown } | undefined;
+      const reentered = given && (given.type === 'none' || given.type === 'secret' || (given.type === 'basic' && given.password));
+      if (!reentered) {
+        throw fieldError('auth', "the URL's scheme, host or port changed: give the credentials again (auth with its password, or a secret; {\"type\":\"secret\"} generates a new one)");
+      }
+    }
+    const carried = moved ? undefined : current.auth;
+    const withAuth = bodyAuth !== undefined && carried ? { ...(body as object), auth: mergeAuthInput(bodyAuth, carried) } : body;
     const patch = channelPatchSchema.safeParse(withAuth);
     if (!patch.success) {
       const lists = { userAttributeParams: current.userAttributeParams, templateParams: current.templateParams };
@@ -89,8 +124,14 @@ export function createChannelStore(db: Database, usage: LiveCampaignsCheck) {
       retry: current.retry,
       rateLimit: current.rateLimit,
       ...patch.data,
-    }, current.auth);
-    const { auth } = merged;
+    }, carried);
+    // A rotation in progress carries on unless the secret itself was replaced.
+    const auth: ChannelAuth =
+      merged.auth.type === 'secret' && current.auth.type === 'secret' && current.auth.previous && merged.auth.secret === current.auth.secret
+        ? { ...merged.auth, previous: current.auth.previous }
+        : merged.auth;
+    merged.auth = auth;
+    refuseForbiddenAddress(merged.url);
     try {
       const [row] = await db
         .update(channels)
@@ -99,11 +140,35 @@ export function createChannelStore(db: Database, usage: LiveCampaignsCheck) {
         .where(eq(channels.id, id))
         .returning();
       if (!row) throw notFound('channel');
-      return { row, credentialsChanged: credentialsChanged(current.auth, auth) };
+      return { row, credentialsChanged: !sameCredentials(current.auth, auth) };
     } catch (error) {
       if (isUniqueViolation(error)) throw duplicateName('channel', merged.name);
       throw error;
     }
+  }
+
+  /**
+   * Replaces a channel's signing secret by a fresh one; the old one keeps
+   * signing beside it for the grace period, so receivers can switch without
+   * rejecting requests.
+   */
+  async function rotateSecret(id: string, body: unknown): Promise<ChannelRow> {
+    const options = rotationSchema.safeParse(body ?? undefined);
+    if (!options.success) throw validationError(options.error);
+    if (!isUuid(id)) throw notFound('channel');
+    return db.transaction(async (tx) => {
+      const [current] = await tx.select().from(channels).where(eq(channels.id, id)).for('update');
+      if (!current) throw notFound('channel');
+      if (current.auth.type !== 'secret') throw fieldError('auth.type', 'only a channel with secret auth has a signing secret to rotate');
+      const until = new Date(Date.now() + options.data.graceHours * 3_600_000).toISOString();
+      const auth: ChannelAuth = {
+        type: 'secret',
+        secret: generateSigningSecret(),
+        ...(options.data.graceHours > 0 ? { previous: { secret: current.auth.secret, until } } : {}),
+      };
+      const [row] = await tx.update(channels).set({ auth, updatedAt: new Date() }).where(eq(channels.id, id)).returning();
+      return row!;
+    });
   }
 
   async function remove(id: string): Promise<void> {
@@ -112,7 +177,7 @@ export function createChannelStore(db: Database, usage: LiveCampaignsCheck) {
     await db.delete(channels).where(eq(channels.id, id));
   }
 
-  return { get, create, list, update, remove };
+  return { get, create, list, update, remove, rotateSecret };
 }
 
 /** A basic-auth edit that leaves the password out keeps the stored one. */

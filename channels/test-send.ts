@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { fieldError, validationError } from '../lib/errors.js';
 import { composeRequest, type ComposeChannel } from '../delivery/compose.js';
-import { redactRequest, type WebhookRequest } from '../webhook/request.js';
+import type { Dispatcher } from 'undici';
+import { credentialFragments, redactRequest, scrubEcho, type WebhookRequest } from '../webhook/request.js';
 import { sendWebhook, type SendOutcome } from '../webhook/send.js';
 import { compileTemplateValues, TemplateError } from '../webhook/template.js';
 import type { RecipientProfile } from '../webhook/user.js';
@@ -77,11 +78,12 @@ export interface TestSendResult {
 export async function testSend(
   channel: ChannelInput & { auth: ChannelAuth },
   suppliedValues: unknown,
+  dispatcher?: Dispatcher,
 ): Promise<TestSendResult> {
   const supplied = sampleValuesSchema.safeParse(suppliedValues);
   if (!supplied.success) throw validationError(supplied.error, 'sampleValues');
   const { user, templateValues } = sampleInputs(channel, supplied.data);
-  return sendTestRequest(channel, user, templateValues, (error) => fieldError(`sampleValues.${error.param}`, error.message));
+  return sendTestRequest(channel, user, templateValues, (error) => fieldError(`sampleValues.${error.param}`, error.message), dispatcher);
 }
 
 /**
@@ -94,6 +96,7 @@ export async function sendTestRequest(
   user: RecipientProfile,
   templateValues: Record<string, unknown>,
   templateErrorAs: (error: TemplateError) => Error,
+  dispatcher?: Dispatcher,
 ): Promise<TestSendResult> {
   let values: Record<string, unknown>;
   try {
@@ -109,13 +112,21 @@ export async function sendTestRequest(
     webhookId: `msg_test_${randomUUID()}`,
     timestamp: new Date(),
   });
-  const outcome = await sendWebhook(request, { timeoutMs: channel.timeoutMs });
+  const outcome = await sendWebhook(request, { timeoutMs: channel.timeoutMs, dispatcher });
+  // The request reaches the channel's own endpoint with its real signature; the answer shows
+  // neither that signature nor the credentials, even where the endpoint echoes them back.
+  const fragments = credentialFragments(request);
+  const response = outcome.response && {
+    ...outcome.response,
+    headers: Object.fromEntries(Object.entries(outcome.response.headers).map(([k, v]) => [k, scrubEcho(v, fragments)])),
+    body: scrubEcho(outcome.response.body, fragments),
+  };
   return {
     verdict: outcome.verdict,
     status: outcome.status,
     latencyMs: outcome.latencyMs,
     request: redactRequest(request),
-    response: outcome.response,
+    response,
     error: outcome.error,
   };
 }

@@ -1,4 +1,6 @@
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { parseKeyring } from '../lib/secret-box.js';
 
 const port = z.coerce.number({ error: 'must be a port number (1-65535)' }).int('must be a port number (1-65535)').min(1, 'must be a port number (1-65535)').max(65535, 'must be a port number (1-65535)');
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -68,7 +70,37 @@ export const envSchema = z.object({
    */
   WORKER_SHUTDOWN_GRACE_MS: z.coerce.number({ error: 'must be a whole number of milliseconds from 0 to 600000' }).int().min(0).max(600_000).default(30_000),
   LOG_LEVEL: logLevel.default('info'),
+  /** Registered as an admin API key when the API starts (only its hash is stored). */
+  HOOKCAST_API_KEY: z.string().min(32, 'must be at least 32 characters').max(512).regex(/^\S+$/, 'must not contain spaces').optional(),
+  /** `id:base64key[,…]`: the key that seals channel credentials first, older ones after it. */
+  SECRET_KEYS: z
+    .string()
+    .superRefine((value, ctx) => {
+      try {
+        parseKeyring(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(/^SECRET_KEYS:? ?/, '') });
+      }
+    })
+    .optional(),
+  /** CIDRs outbound requests may reach although they are private, loopback…: nothing by default. */
+  OUTBOUND_ALLOW_CIDRS: z
+    .string()
+    .superRefine((value, ctx) => {
+      for (const cidr of splitList(value)) {
+        if (!ipaddr.isValidCIDR(cidr)) ctx.addIssue({ code: 'custom', message: `${cidr} is not a CIDR (e.g. 127.0.0.1/32, 10.0.0.0/8, ::1/128)` });
+      }
+    })
+    .optional(),
 });
+
+/** A comma-separated setting as its trimmed, non-empty items. */
+export function splitList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
 
 export type Env = z.infer<typeof envSchema> & {
   /** Where the Temporal frontend is reached: TEMPORAL_ADDRESS, else the local dev server. */

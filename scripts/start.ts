@@ -5,7 +5,7 @@
  * (see Supervisor). Ctrl-C stops all of it.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EnvError, loadEnv, type Env } from '../config/env.js';
@@ -15,6 +15,9 @@ import { migrateDatabase } from '../db/migrate.js';
 import { resolveTemporalCli, temporalCliVersion } from '../temporal/cli.js';
 import { startDevServer } from '../temporal/dev-server.js';
 import { distDir, ensureBuilt } from './build.js';
+import { createApiKeyStore } from '../access/api-keys.js';
+import { resealCredentials } from '../channels/credentials.js';
+import { keyring, keyringFile, newKey, writeKeyringFile } from '../lib/secret-box.js';
 import { Supervisor, type Running } from './supervisor.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -80,7 +83,11 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
 async function main(env: Env) {
   const dataDir = resolve(root, env.DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
-  const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  // Absolute, so every child finds the data folder's keyring whatever its working directory.
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir };
+  process.env.DATA_DIR = dataDir;
+  prepareKeyring(env, dataDir);
+  if (env.OUTBOUND_ALLOW_CIDRS) say(`outbound requests may also reach ${env.OUTBOUND_ALLOW_CIDRS} (OUTBOUND_ALLOW_CIDRS)`);
   const apiHost = env.API_HOST === '0.0.0.0' ? '127.0.0.1' : env.API_HOST;
   await assertPortFree(env.API_PORT, env.API_HOST, 'the API (API_PORT)');
   if (!env.DATABASE_URL) {
@@ -131,10 +138,13 @@ async function main(env: Env) {
   const database = createDatabase(databaseUrl, { max: 1 });
   try {
     await migrateDatabase(database.db);
+    say('database schema is current');
+    const sealed = await resealCredentials(database.db, keyring().current.id);
+    if (sealed > 0) say(`sealed the credentials of ${sealed} channel(s) under key ${keyring().current.id}`);
+    await prepareApiKeys(env, database.db);
   } finally {
     await database.close();
   }
-  say('database schema is current');
 
   // The worker and the API run compiled, the worker with its prebuilt workflow bundle.
   await ensureBuilt(say);
@@ -146,6 +156,42 @@ async function main(env: Env) {
   const apiUrl = `http://${apiHost}:${env.API_PORT}`;
   await waitForHttp(`${apiUrl}/healthz`, 60_000);
   say(`ready: API ${apiUrl}  ·  Temporal UI ${env.TEMPORAL_ADDRESS ? '(external)' : env.temporalUiUrl}  ·  Ctrl-C stops everything`);
+}
+
+/**
+ * Channel credentials are encrypted at rest. SECRET_KEYS holds the keys; on the
+ * embedded default without it, a key is generated once into the data folder.
+ */
+function prepareKeyring(env: Env, dataDir: string) {
+  if (env.SECRET_KEYS) {
+    say(`credentials are encrypted with key ${keyring().current.id} from SECRET_KEYS`);
+    return;
+  }
+  const file = keyringFile(dataDir);
+  if (!existsSync(file)) {
+    if (env.DATABASE_URL) {
+      throw new EnvError('SECRET_KEYS is not set: with DATABASE_URL, give the key that encrypts channel credentials (see README, Security)');
+    }
+    const key = newKey();
+    writeKeyringFile(file, { current: key, keys: new Map([[key.id, key.key]]) });
+    say(`generated the key that encrypts channel credentials at rest: ${join(env.DATA_DIR, 'secret-keys')} (mode 0600; back it up with the database)`);
+  } else {
+    say(`credentials are encrypted with key ${keyring().current.id} from ${join(env.DATA_DIR, 'secret-keys')}`);
+  }
+}
+
+/** HOOKCAST_API_KEY is registered; else the first start on the embedded default creates an admin key and prints it, once. */
+async function prepareApiKeys(env: Env, db: Parameters<typeof createApiKeyStore>[0]) {
+  const keys = createApiKeyStore(db);
+  if (env.HOOKCAST_API_KEY) {
+    if (await keys.register(env.HOOKCAST_API_KEY, 'HOOKCAST_API_KEY')) say('registered HOOKCAST_API_KEY as an admin API key (only its hash is stored)');
+    return;
+  }
+  if (env.DATABASE_URL || (await keys.count()) > 0) return;
+  const created = await keys.create({ name: 'first start', scope: 'admin' });
+  say('created an admin API key; it is shown this once (only its hash is stored), keep it:');
+  say(`  ${created.key}`);
+  say('  use it as: Authorization: Bearer <key>; more keys: npm run apikey -- create --name ops --scope write');
 }
 
 let env: Env;

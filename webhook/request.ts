@@ -55,18 +55,58 @@ export function buildWebhookRequest(input: {
     'webhook-timestamp': String(seconds),
   };
   if (channel.auth.type === 'secret') {
-    headers['webhook-signature'] = standardSignature(channel.auth.secret, webhookId, seconds, body);
+    const { secret, previous } = channel.auth;
+    const signature = standardSignature(secret, webhookId, seconds, body);
+    // During a rotation both secrets sign (Standard Webhooks allows several space-separated
+    // signatures), so a receiver still verifying with the old secret keeps accepting.
+    headers['webhook-signature'] =
+      previous && Date.parse(previous.until) > timestamp.getTime() ? `${signature} ${standardSignature(previous.secret, webhookId, seconds, body)}` : signature;
   } else if (channel.auth.type === 'basic') {
     headers.authorization = basicAuthorization(channel.auth.username, channel.auth.password);
   }
   return { method: channel.method, url, headers, body };
 }
 
-/** A copy of a request that is safe to show or store: credentials masked. */
+const MASK = '********';
+/** Headers whose values would let the reader authenticate to the receiver or forge requests. */
+const CREDENTIAL_HEADERS = ['authorization', 'webhook-signature', 'x-gio-signature'];
+
+/**
+ * A copy of a request that is safe to show or store: credentials and
+ * signatures masked, so a test send's answer is neither a credential nor a
+ * signing oracle.
+ */
 export function redactRequest(request: WebhookRequest): WebhookRequest {
   const headers = { ...request.headers };
-  if (headers.authorization) headers.authorization = headers.authorization.replace(/ .*/, ' ********');
+  if (headers.authorization) headers.authorization = headers.authorization.replace(/ .*/, ` ${MASK}`);
+  if (headers['webhook-signature']) headers['webhook-signature'] = headers['webhook-signature'].replace(/(v1a?,)\S+/g, `$1${MASK}`);
+  if (headers['x-gio-signature']) headers['x-gio-signature'] = MASK;
   const url = new URL(request.url);
   if (url.password) url.password = '********';
   return { ...request, url: url.toString(), headers };
+}
+
+/**
+ * The pieces of a request's credentials that must not leave in an answer: an
+ * endpoint may echo the request (headers, body) back, and the echo is shown.
+ */
+export function credentialFragments(request: WebhookRequest): string[] {
+  const fragments: string[] = [];
+  for (const name of CREDENTIAL_HEADERS) {
+    const value = request.headers[name];
+    if (!value) continue;
+    fragments.push(value);
+    // Each signature and the Basic token on its own, however the echo re-joins them.
+    for (const part of value.split(/[ ,]/)) if (part.length >= 16) fragments.push(part);
+  }
+  // As a JSON encoder that escapes "/" would echo them.
+  for (const fragment of [...fragments]) if (fragment.includes('/')) fragments.push(fragment.replaceAll('/', '\\/'));
+  return fragments.sort((a, b) => b.length - a.length);
+}
+
+/** Replaces every credential fragment in an echoed text by the mask. */
+export function scrubEcho(text: string, fragments: readonly string[]): string {
+  let out = text;
+  for (const fragment of fragments) if (out.includes(fragment)) out = out.split(fragment).join(MASK);
+  return out;
 }

@@ -30,6 +30,32 @@ describe('templates', () => {
     }
   });
 
+  it('cannot read files however the tag is spelled or its output is captured and sliced', () => {
+    const absolute = new URL('../package.json', import.meta.url).pathname;
+    for (const tag of [
+      "{% include 'docker-compose.yml' %}",
+      "{% include '../docker-compose.yml' %}",
+      "{% render '../../package.json' %}",
+      `{% include '${absolute}' %}`,
+      `{% render "${absolute}" %}`,
+      "{% layout 'package.json' %}{% block x %}{% endblock %}",
+      "{% capture f %}{% include 'package.json' %}{% endcapture %}{{ f | slice: 0, 9000 }}",
+      "{% capture f %}{% include 'docker-compose.yml' %}{% endcapture %}{{ f | slice: 200, 400 }}",
+      "{% include 'package.json' as x %}{{ x }}",
+      "{% assign name = 'package.json' %}{% include name %}",
+    ]) {
+      let rendered = '';
+      try {
+        rendered = String(compileTemplateValues([text('message')], { message: tag })(user).message);
+      } catch (error) {
+        if (!(error instanceof TemplateError)) throw error;
+        expect(error.message, tag).not.toMatch(/hookcast|POSTGRES|password|"scripts"/);
+        continue;
+      }
+      expect(rendered, tag).not.toMatch(/hookcast|POSTGRES|password|"scripts"/);
+    }
+  });
+
   it('bounds work: a loop that runs too long is a retryable limit, a huge range a broken template', () => {
     expect(failureOf('{% for a in (1..3000) %}{% for b in (1..3000) %}{{ b }}{% endfor %}{% endfor %}').failure).toBe('limit');
     expect(failureOf('{% for i in (1..5000000) %}x{% endfor %}').failure).toBe('broken');

@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { timestamps } from './columns.js';
-import type { ChannelAuth, RateLimitSettings, TemplateParam, UserAttributeParam } from '../../channels/schema.js';
+import { sealedAuth } from './sealed-auth.js';
+import type { RateLimitSettings, TemplateParam, UserAttributeParam } from '../../channels/schema.js';
 import type { RetrySettings } from '../../delivery/backoff.js';
 
 
@@ -14,7 +15,8 @@ export const channels = pgTable(
     url: text('url').notNull(),
     method: text('method', { enum: ['POST', 'PUT', 'GET'] }).notNull().default('POST'),
     headers: jsonb('headers').$type<Record<string, string>>().notNull().default({}),
-    auth: jsonb('auth').$type<ChannelAuth>().notNull(),
+    /** Credentials sealed with AES-256-GCM (see sealed-auth.ts); plaintext only in memory. */
+    auth: sealedAuth('auth').notNull(),
     userAttributeParams: jsonb('user_attribute_params').$type<UserAttributeParam[]>().notNull().default([]),
     templateParams: jsonb('template_params').$type<TemplateParam[]>().notNull().default([]),
     timeoutMs: integer('timeout_ms').notNull().default(10_000),
