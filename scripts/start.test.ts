@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authHeader } from '../test/credentials.js';
+import { authHeader as testAuthHeader } from '../test/credentials.js';
 import { freePort } from '../test/ports.js';
 import { ensureBuilt } from './build.js';
 
@@ -75,18 +75,25 @@ describe('npm start', () => {
     const ports = { API_PORT: await freePort(), TEMPORAL_PORT: await freePort(), TEMPORAL_UI_PORT: await freePort(), EMBEDDED_PG_PORT: await freePort() };
     const env = { DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
 
-    const first = await start(env);
+    // As on a laptop: no API key and no encryption key given.
+    const first = await start({ ...env, HOOKCAST_API_KEY: '', SECRET_KEYS: '' });
     launcher = first.child;
     expect(first.output()).toMatch(/Temporal CLI: .* \(found via (TEMPORAL_CLI|PATH|cache|go install)/);
+    expect(first.output()).toContain('generated the key that encrypts channel credentials at rest');
+    expect(statSync(join(dataDir, 'secret-keys')).mode & 0o777).toBe(0o600);
+    const adminKey = first.output().match(/created an admin API key.*\n\[hookcast\]\s+(hk_\S+)/)?.[1];
+    expect(adminKey, first.output()).toMatch(/^hk_[A-Za-z0-9_-]{43}$/);
+    const authHeader = { authorization: `Bearer ${adminKey}` };
     expect(first.output()).toContain('starting embedded PostgreSQL');
     expect(first.output()).toContain('initialising a new PostgreSQL cluster');
     const api = `http://127.0.0.1:${ports.API_PORT}`;
     expect((await fetch(`${api}/healthz`)).status).toBe(200);
+    expect((await fetch(`${api}/api/channels`)).status).toBe(401);
     expect((await fetch(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}/`)).status).toBe(200);
     const created = await fetch(`${api}/api/channels`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...authHeader },
-      body: JSON.stringify({ name: 'survives restarts', url: 'https://example.test/hook', auth: { type: 'none' } }),
+      body: JSON.stringify({ name: 'survives restarts', url: 'https://example.test/hook', auth: { type: 'basic', username: 'u', password: 'kept-encrypted' } }),
     });
     expect(created.status).toBe(201);
 
@@ -96,17 +103,22 @@ describe('npm start', () => {
     for (const port of Object.values(ports)) expect(await portOpen(port)).toBe(false);
     expect(processesUsing(dataDir)).toBe(0);
 
-    const second = await start(env);
+    const second = await start({ ...env, HOOKCAST_API_KEY: '', SECRET_KEYS: '' });
     launcher = second.child;
     expect(second.output()).not.toContain('initialising a new PostgreSQL cluster');
-    const listed = (await (await fetch(`${api}/api/channels`, { headers: authHeader })).json()) as { items: { name: string }[] };
-    expect(listed.items.map((c) => c.name)).toEqual(['survives restarts']);
+    // The key is printed once, and the stored channel still decrypts with the kept key file.
+    expect(second.output()).not.toContain('created an admin API key');
+    expect(second.output()).not.toContain('generated the key');
+    // Listing opens the stored password with the key file kept in the data folder.
+    const listed = (await (await fetch(`${api}/api/channels`, { headers: authHeader })).json()) as { items: { name: string; auth: unknown }[] };
+    expect(listed.items.map((c) => [c.name, c.auth])).toEqual([['survives restarts', { type: 'basic', username: 'u', password: '********' }]]);
     expect(await stop(second.child)).toBe(0);
   }, 240_000);
 
   it('after the launcher itself is SIGKILLed, the next start stops the PostgreSQL it left behind and reuses the data', async () => {
     const ports = { API_PORT: await freePort(), TEMPORAL_PORT: await freePort(), TEMPORAL_UI_PORT: await freePort(), EMBEDDED_PG_PORT: await freePort() };
-    const env = { DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
+    // The key file of the first test's data folder, and the test admin key registered from HOOKCAST_API_KEY.
+    const env = { DATA_DIR: dataDir, LOG_LEVEL: 'warn', SECRET_KEYS: '', ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
     const first = await start(env);
     launcher = first.child;
     const pid = (name: string) => Number(first.output().match(new RegExp(`${name} is up \\(pid (\\d+)\\)`))![1]);
@@ -123,7 +135,7 @@ describe('npm start', () => {
     const second = await start(env);
     launcher = second.child;
     expect(second.output()).toContain(`stopping a PostgreSQL left running on ${join(dataDir, 'postgres')} by an earlier launcher (pid ${postgresPid})`);
-    const listed = (await (await fetch(`http://127.0.0.1:${ports.API_PORT}/api/channels`, { headers: authHeader })).json()) as { items: { name: string }[] };
+    const listed = (await (await fetch(`http://127.0.0.1:${ports.API_PORT}/api/channels`, { headers: testAuthHeader })).json()) as { items: { name: string }[] };
     expect(listed.items.map((c) => c.name)).toEqual(['survives restarts']);
     expect(await stop(second.child)).toBe(0);
     expect(processesUsing(dataDir)).toBe(0);
