@@ -1,5 +1,6 @@
 import { serve } from '@hono/node-server';
 import { EnvError, loadEnv } from '../config/env.js';
+import { keyring } from '../lib/secret-box.js';
 import { createCampaignService } from '../campaigns/store.js';
 import { createDatabase } from '../db/client.js';
 import { createTemporalClient } from '../temporal/client.js';
@@ -27,6 +28,8 @@ function registerEnvKey(keys: ApiKeyStore, key: string, logger: Logger) {
 async function main() {
   const env = loadEnv();
   if (!env.DATABASE_URL) throw new EnvError('DATABASE_URL is not set (npm start sets it for the embedded database)');
+  // Credentials are sealed at rest: without the key, stop now with one line rather than fail each send.
+  keyring();
   const logger = createLogger('api', env.LOG_LEVEL);
   // Callers should get a prompt 503 rather than wait out a PostgreSQL restart.
   const database = createDatabase(env.DATABASE_URL, { connectTimeoutSeconds: 3 });

@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { EnvError, loadEnv } from '../config/env.js';
+import { keyring } from '../lib/secret-box.js';
 import { createDatabase } from '../db/client.js';
 import { createLogger } from '../lib/logger.js';
 import { registry } from '../lib/metrics.js';
@@ -49,6 +50,8 @@ function prebuiltWorkflowBundle() {
 async function main() {
   const env = loadEnv();
   if (!env.DATABASE_URL) throw new EnvError('DATABASE_URL is not set (npm start sets it for the embedded database)');
+  // Credentials are sealed at rest: without the key, stop now with one line rather than fail each send.
+  keyring();
   const logger = createLogger('worker', env.LOG_LEVEL);
   installTemporalLogging(logger, env.LOG_LEVEL);
   const database = createDatabase(env.DATABASE_URL, { max: 20 });
