@@ -314,7 +314,7 @@ describe('a body over the limit', () => {
       // Chunked (no Content-Length), so only reading can tell the size.
       const res = await undiciRequest(`http://127.0.0.1:${port}/api/users`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...authHeader },
         body: Readable.from(hugeBody()),
       }).catch((error: unknown) => ({ error }));
       if ('statusCode' in res) {
