@@ -19,6 +19,22 @@ describe('loadEnv', () => {
     expect(() => loadEnv({ EMBEDDED_PG_PORT: '70000' })).toThrow(/^invalid environment variable EMBEDDED_PG_PORT="70000": must be a port number/);
   });
 
+  it('checks the security settings, naming the variable but never echoing key material', () => {
+    const short = 'hk_too-short-key';
+    expect(() => loadEnv({ HOOKCAST_API_KEY: short })).toThrow(/^invalid environment variable HOOKCAST_API_KEY=\(hidden\): must be at least 32 characters/);
+    const badKey = 'k1:bm90LTMyLWJ5dGVz';
+    expect(() => loadEnv({ SECRET_KEYS: badKey })).toThrow(/^invalid environment variable SECRET_KEYS=\(hidden\): entry 1 must be <id>:<32 bytes in base64>/);
+    for (const value of [short, badKey]) {
+      try {
+        loadEnv({ HOOKCAST_API_KEY: value, SECRET_KEYS: value });
+      } catch (error) {
+        expect((error as Error).message).not.toContain(value);
+      }
+    }
+    expect(() => loadEnv({ OUTBOUND_ALLOW_CIDRS: '127.0.0.1/32, 10.0.0.0/99' })).toThrow(/OUTBOUND_ALLOW_CIDRS.*10\.0\.0\.0\/99 is not a CIDR/);
+    expect(loadEnv({ OUTBOUND_ALLOW_CIDRS: '127.0.0.1/32,::1/128' }).OUTBOUND_ALLOW_CIDRS).toBe('127.0.0.1/32,::1/128');
+  });
+
   it('derives the Temporal address from the dev server port', () => {
     expect(loadEnv({ TEMPORAL_PORT: '7999' }).temporalAddress).toBe('127.0.0.1:7999');
     expect(loadEnv({ TEMPORAL_ADDRESS: 'temporal:7233' }).temporalAddress).toBe('temporal:7233');

@@ -102,6 +102,8 @@ export function splitList(value: string | undefined): string[] {
     .filter(Boolean);
 }
 
+const SECRET_VARIABLES = new Set(['HOOKCAST_API_KEY', 'SECRET_KEYS', 'TEMPORAL_API_KEY']);
+
 export type Env = z.infer<typeof envSchema> & {
   /** Where the Temporal frontend is reached: TEMPORAL_ADDRESS, else the local dev server. */
   temporalAddress: string;
@@ -129,7 +131,9 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0] ?? 'environment');
-    throw new EnvError(`invalid environment variable ${name}=${JSON.stringify(source[name] ?? '')}: ${issue.message}`);
+    // Key material never reaches an error message (it is printed and may be logged).
+    const shown = SECRET_VARIABLES.has(name) ? '(hidden)' : JSON.stringify(source[name] ?? '');
+    throw new EnvError(`invalid environment variable ${name}=${shown}: ${issue.message}`);
   }
   const env = parsed.data;
   if (Boolean(env.TEMPORAL_TLS_CLIENT_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_CLIENT_KEY_PATH)) {
