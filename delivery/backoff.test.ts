@@ -27,6 +27,7 @@ describe('classifyAttempt', () => {
     expect(classifyAttempt(res(410))).toMatchObject({ kind: 'failed', goneForGood: true });
     expect(classifyAttempt({ verdict: 'refused', status: null, response: null })).toEqual({ kind: 'retry', retryAfterMs: null, errorClass: 'refused' });
     expect(classifyAttempt({ verdict: 'invalid_request', status: null, response: null })).toEqual({ kind: 'failed', errorClass: 'invalid_request', goneForGood: false });
+    expect(classifyAttempt({ verdict: 'forbidden_address', status: null, response: null })).toEqual({ kind: 'failed', errorClass: 'forbidden_address', goneForGood: false });
   });
   it('honours Retry-After only on 429 and 503', () => {
     expect(classifyAttempt(res(429, { 'retry-after': '2' }))).toMatchObject({ retryAfterMs: 2_000 });

@@ -23,8 +23,9 @@ export function classifyAttempt(
   now: Date = new Date(),
 ): AttemptOutcome {
   if (outcome.verdict === 'ok') return { kind: 'succeeded' };
-  // A request the client cannot even build fails the same way every time.
-  if (outcome.verdict === 'invalid_request') return { kind: 'failed', errorClass: 'invalid_request', goneForGood: false };
+  // A request the client cannot even build fails the same way every time; so does an endpoint
+  // whose host resolves to an address outbound requests may not reach (retrying only probes it).
+  if (outcome.verdict === 'invalid_request' || outcome.verdict === 'forbidden_address') return { kind: 'failed', errorClass: outcome.verdict, goneForGood: false };
   if (outcome.status === null) return { kind: 'retry', retryAfterMs: null, errorClass: outcome.verdict };
   const errorClass = `http_${outcome.status}`;
   if (RETRYABLE_STATUS(outcome.status)) {
