@@ -15,6 +15,7 @@ export function createTemporalClient(options: TemporalConnectionOptions & { name
     address: options.address,
     tls: options.tls,
     apiKey: options.apiKey,
+    metadata: options.metadata,
     // gRPC's reconnect backoff grows to 2 minutes by default: after a long outage the API would
     // keep failing that long after Temporal is back. Retry the connection at least every 5 s.
     channelArgs: { 'grpc.max_reconnect_backoff_ms': 5000 },

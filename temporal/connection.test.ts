@@ -64,6 +64,8 @@ describe('connection to an existing cluster from the environment', () => {
     const options = temporalConnectionOptions(loadEnv({ TEMPORAL_ADDRESS: 'temporal:7233' }));
     expect(options).toEqual({ address: 'temporal:7233' });
     expect(describeTemporalConnection(options)).toBe('temporal:7233 (plain)');
+    // TLS with the system's CAs when asked for alone.
+    expect(describeTemporalConnection(temporalConnectionOptions(loadEnv({ TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_TLS: 'true' })))).toBe('temporal:7233 (TLS)');
   });
 
   it('sends an API key as a bearer token, over TLS unless TEMPORAL_TLS=false', async () => {

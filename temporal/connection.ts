@@ -1,14 +1,12 @@
-import { readFileSync } from 'node:fs';
-import type { TLSConfig } from '@temporalio/client';
+import { loadClientConfigProfile, toClientOptions, type ClientConnectConfig } from '@temporalio/envconfig';
 import type { Env } from '../config/env.js';
 
-/** What both the API's client and the worker's native connection take to reach Temporal. */
-export interface TemporalConnectionOptions {
-  address: string;
-  /** `false`/absent: plain gRPC (a local server); `true`: TLS with the system's CAs; else mTLS and/or a custom CA. */
-  tls?: TLSConfig | boolean;
-  apiKey?: string;
-}
+/**
+ * What both the API's client (`Connection`) and the worker's `NativeConnection`
+ * take to reach Temporal: the SDK's environment configuration produces the
+ * native connection's options, and the client's options are the same fields.
+ */
+export type TemporalConnectionOptions = ClientConnectConfig['connectionOptions'] & { address: string };
 
 type ConnectionEnv = Pick<
   Env,
@@ -21,49 +19,44 @@ type ConnectionEnv = Pick<
   | 'TEMPORAL_TLS_SERVER_NAME'
 >;
 
-function readPem(variable: string, path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new Error(`cannot read ${variable}=${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-}
+const PATH_VARIABLES = ['TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH', 'TEMPORAL_TLS_SERVER_CA_CERT_PATH'] as const;
 
 /**
- * The connection to Temporal from the environment, with the semantics of the
- * SDK's environment configuration (`@temporalio/envconfig`): an API key or any
- * TLS setting turns TLS on, TEMPORAL_TLS=false turns it off. Certificate files
- * are read here, so a wrong path fails at start-up naming its variable.
+ * The connection to Temporal from the environment, through the SDK's own
+ * environment configuration (`@temporalio/envconfig`): an API key or any TLS
+ * setting turns TLS on, TEMPORAL_TLS=false turns it off, certificate files are
+ * read by the SDK. It is fed the variables zod already validated (so a bad value
+ * is named at start-up like any other), with the address defaulting to the
+ * local dev server, and without the TOML profile file: a developer's CLI
+ * profile must not silently point hookcast elsewhere than the launcher
+ * (which starts a dev server unless TEMPORAL_ADDRESS is set) expects.
  *
  * @example
  * const options = temporalConnectionOptions(loadEnv());
  * const connection = await NativeConnection.connect(options);
  */
 export function temporalConnectionOptions(env: ConnectionEnv): TemporalConnectionOptions {
-  const options: TemporalConnectionOptions = { address: env.temporalAddress };
-  if (env.TEMPORAL_API_KEY) options.apiKey = env.TEMPORAL_API_KEY;
-  const custom: TLSConfig = {};
-  if (env.TEMPORAL_TLS_SERVER_NAME) custom.serverNameOverride = env.TEMPORAL_TLS_SERVER_NAME;
-  if (env.TEMPORAL_TLS_SERVER_CA_CERT_PATH) custom.serverRootCACertificate = readPem('TEMPORAL_TLS_SERVER_CA_CERT_PATH', env.TEMPORAL_TLS_SERVER_CA_CERT_PATH);
-  if (env.TEMPORAL_TLS_CLIENT_CERT_PATH && env.TEMPORAL_TLS_CLIENT_KEY_PATH) {
-    custom.clientCertPair = {
-      crt: readPem('TEMPORAL_TLS_CLIENT_CERT_PATH', env.TEMPORAL_TLS_CLIENT_CERT_PATH),
-      key: readPem('TEMPORAL_TLS_CLIENT_KEY_PATH', env.TEMPORAL_TLS_CLIENT_KEY_PATH),
-    };
+  const variables: Record<string, string> = { TEMPORAL_ADDRESS: env.temporalAddress };
+  if (env.TEMPORAL_API_KEY) variables.TEMPORAL_API_KEY = env.TEMPORAL_API_KEY;
+  if (env.TEMPORAL_TLS !== undefined) variables.TEMPORAL_TLS = String(env.TEMPORAL_TLS);
+  if (env.TEMPORAL_TLS_SERVER_NAME) variables.TEMPORAL_TLS_SERVER_NAME = env.TEMPORAL_TLS_SERVER_NAME;
+  for (const name of PATH_VARIABLES) if (env[name]) variables[name] = env[name];
+  const profile = loadClientConfigProfile({ disableFile: true, overrideEnvVars: variables });
+  let connectionOptions: ClientConnectConfig['connectionOptions'];
+  try {
+    ({ connectionOptions } = toClientOptions(profile));
+  } catch (error) {
+    // The SDK's message names the file; the operator needs the variable that named it.
+    const { code, path } = error as NodeJS.ErrnoException;
+    const variable = PATH_VARIABLES.find((name) => env[name] !== undefined && env[name] === path);
+    if (!variable) throw error;
+    throw new Error(`cannot read ${variable}=${path}: ${code ?? String(error)}`, { cause: error });
   }
-  const customised = Object.keys(custom).length > 0;
-  if (env.TEMPORAL_TLS === false) {
-    // Explicitly: the SDK turns TLS on by itself when it is left unset and an API key is given.
-    options.tls = false;
-    return options;
-  }
-  if (customised) options.tls = custom;
-  else if (env.TEMPORAL_TLS === true || options.apiKey) options.tls = true;
-  return options;
+  return { ...connectionOptions, address: env.temporalAddress };
 }
 
 /** For log lines: where and how hookcast connects, never the key or certificates themselves. */
 export function describeTemporalConnection(options: TemporalConnectionOptions): string {
-  const tls = !options.tls ? 'plain' : options.tls === true ? 'TLS' : options.tls.clientCertPair ? 'mTLS' : 'TLS (custom CA or server name)';
+  const tls = !options.tls ? 'plain' : options.tls === true ? 'TLS' : options.tls.clientCertPair ? 'mTLS' : options.tls.serverNameOverride || options.tls.serverRootCACertificate ? 'TLS (custom CA or server name)' : 'TLS';
   return `${options.address} (${tls}${options.apiKey ? ', API key' : ''})`;
 }
