@@ -12,11 +12,13 @@ import { tripChannel, type Breaker } from '../delivery/breaker.js';
 import { createSendLease, type SendLease } from '../delivery/lease.js';
 import type { ChannelLimiter, ChannelLimitsCache } from '../delivery/limiter.js';
 import { createAttemptBuffer, loadPending, writeAttempts, type AttemptRecord, type Recipient } from '../runs/recipients.js';
+import type { Logger } from '../lib/logger.js';
 import { deliveryLatency } from '../lib/metrics.js';
 import { sendWebhook, type SendOutcome } from '../webhook/send.js';
 import { TemplateError } from '../webhook/template.js';
 import type { BatchDelivery, BatchInterruption, RetryOutcome } from '../workflows/inputs.js';
 import { pauseUpdate } from '../workflows/messages.js';
+import { activityLog } from './log-context.js';
 
 export interface DeliveryDeps {
   db: Database;
@@ -143,7 +145,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
    * longer start (`mayStillStart`: a pause or cancel came meanwhile); its users
    * stay pending, untouched.
    */
-  async function send(ctx: RunContext, recipients: Recipient[], signal: AbortSignal, mayStillStart: () => boolean | Promise<boolean>) {
+  async function send(ctx: RunContext, recipients: Recipient[], signal: AbortSignal, mayStillStart: () => boolean | Promise<boolean>, log: Logger) {
     const channel = ctx.definition.channel;
     const rendered: { recipient: Recipient; values: Record<string, unknown> }[] = [];
     const unrendered: { record: AttemptRecord; retryInMs: number | null; gone: boolean }[] = [];
@@ -181,6 +183,14 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
     }
     deliveryLatency.observe(outcome.latencyMs / 1000);
     const results = recordsFor(ctx, rendered.map((r) => r.recipient), outcome, webhookId, attemptAt);
+    // Each success at debug level only: a line per request would cost more than the request at volume.
+    const first = results[0]!.record;
+    if (first.outcome !== 'succeeded' || log.isLevelEnabled('debug')) {
+      // The error class, never the message or response: those can echo what was sent.
+      const line = { webhookId, seq: first.seq, users: results.length, outcome: first.outcome, httpStatus: outcome.status, errorClass: first.errorClass, latencyMs: outcome.latencyMs };
+      if (first.outcome === 'succeeded') log.debug(line, 'delivery');
+      else log.info(line, 'delivery');
+    }
     if (results.some((r) => r.gone)) await flagChannel(channel.id);
     const trip = deps.breaker.record(channel.id, outcome.verdict === 'ok' ? null : (results[0]!.record.errorClass ?? outcome.verdict));
     if (trip) await tripBreaker(channel.id, trip.reason);
@@ -207,6 +217,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
   async function deliverBatch(input: { runId: string; fromSeq: number; toSeq: number }): Promise<BatchDelivery> {
     const activity = Context.current();
     const ctx = await runs.context(input.runId);
+    const log = activityLog().child({ campaignId: ctx.campaignId });
     const timeoutMs = ctx.definition.channel.timeoutMs;
     const lease = leaseFor(ctx, input.fromSeq);
     let done = 0;
@@ -235,6 +246,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       const groupSize = ctx.definition.channel.format === 'growingio' ? ctx.definition.channel.batchSize : 1;
       const groups: Recipient[][] = [];
       for (let i = 0; i < fresh.length; i += groupSize) groups.push(fresh.slice(i, i + groupSize));
+      log.info({ fromSeq: input.fromSeq, toSeq: input.toSeq, toSend: fresh.length, toRetry: retries.length }, 'batch sending');
 
       const buffer = createAttemptBuffer(db, input.runId);
       let interrupted: SendInterruption = null;
@@ -265,7 +277,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
             for (const r of group) buffer.add(unsent(r, 'expired', 'campaign expired before this user was sent to', input.runId));
             continue;
           }
-          const sent = await send(ctx, group, activity.cancellationSignal, mayStillStart);
+          const sent = await send(ctx, group, activity.cancellationSignal, mayStillStart, log);
           if (!sent) {
             // Stopped while waiting for the channel's limiter; its users stay pending. A pause that was
             // already lifted again still counts as one, so the batch is tried again rather than left unsent.
@@ -284,6 +296,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       const lanes = Math.max(1, Math.min(deps.concurrency, groups.length));
       await Promise.all(Array.from({ length: lanes }, sendLoop));
       await buffer.flush();
+      log.info({ fromSeq: input.fromSeq, toSeq: input.toSeq, sent: done, retries: retries.length, interrupted: activity.cancellationSignal.aborted ? 'cancel' : interrupted }, 'batch sent');
       if (activity.cancellationSignal.aborted) throw new CancelledFailure('batch cancelled');
       if (interrupted === 'lease') {
         // Temporal has given up on this attempt and another one holds (or will take) the batch.
@@ -311,6 +324,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
     // A cancelled run's pending users are closed by the workflow; nothing to send.
     if (control === 'cancel') return 'done';
     const ctx = await runs.context(input.runId);
+    const log = activityLog().child({ campaignId: ctx.campaignId });
     const lease = leaseFor(ctx, -input.seq);
     await lease.take(Context.current().cancellationSignal);
     try {
@@ -320,7 +334,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
         await writeAttempts(db, input.runId, [unsent(recipient, 'expired', 'campaign expired before this user could be retried', input.runId)]);
         return 'failed';
       }
-      const sent = await send(ctx, [recipient], Context.current().cancellationSignal, async () => (await runs.control(input.runId)) === 'run');
+      const sent = await send(ctx, [recipient], Context.current().cancellationSignal, async () => (await runs.control(input.runId)) === 'run', log);
       // Stopped while waiting for the limiter: a cancelled run closes its users itself; otherwise try again after the pause.
       if (!sent) return (await runs.control(input.runId)) === 'cancel' ? 'done' : paused();
       const result = sent.results[0]!;

@@ -19,6 +19,7 @@ import { campaignRoutes } from './campaigns.js';
 import { channelRoutes } from './channels.js';
 import { eventRoutes } from './events.js';
 import { apiKeyRoutes } from './keys.js';
+import { campaignIdOf, type RequestLogEnv } from './request-log.js';
 import { segmentRoutes } from './segments.js';
 import { userRoutes } from './users.js';
 
@@ -64,14 +65,23 @@ const noLiveCampaigns: LiveCampaignsCheck = async () => [];
  * const res = await app.request('/healthz');
  */
 export function createApp(deps: AppDeps) {
-  const app = new Hono();
+  const app = new Hono<RequestLogEnv>();
 
   app.use(async function logRequest(c, next) {
     const started = performance.now();
     await next();
     httpRequests.inc({ method: c.req.method, route: c.req.routePath, status: String(c.res.status) });
+    // The route's pattern, not the path: a path may hold a user's login id.
+    const campaignId = campaignIdOf(c.req.path);
     deps.logger.info(
-      { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
+      {
+        method: c.req.method,
+        route: c.req.routePath,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+        ...(campaignId ? { campaignId } : {}),
+        ...c.get('logIds'),
+      },
       'request',
     );
   });

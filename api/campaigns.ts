@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { deliveryOfUser, listDeliveries } from '../runs/deliveries.js';
 import { presentCampaign } from '../campaigns/present.js';
 import type { CampaignService } from '../campaigns/store.js';
@@ -11,13 +11,14 @@ import { deliveryCounts } from '../runs/recipients.js';
 import { getRun, listRuns, type RunRow } from '../runs/store.js';
 import type { CampaignProgress } from '../workflows/messages.js';
 import { readJson } from './json.js';
+import type { RequestLogEnv } from './request-log.js';
 
 /**
  * `/api/campaigns`: drafts, launch, operator controls, and delivery state.
  */
 export function campaignRoutes(deps: { db: Database; campaigns: CampaignService; temporalUiUrl: string; namespace: string }) {
   const { db, campaigns } = deps;
-  const app = new Hono();
+  const app = new Hono<RequestLogEnv>();
 
   /*
    * Plain reads of one campaign are shared for READ_SHARE_MS: fifty dashboards
@@ -85,6 +86,12 @@ export function campaignRoutes(deps: { db: Database; campaigns: CampaignService;
     };
   }
 
+  /** An operator control's answer; its log line names the run and workflow it acted on. */
+  function controlled(c: Context<RequestLogEnv>, answer: Awaited<ReturnType<typeof detail>>, status: 200 | 202 = 200) {
+    c.set('logIds', { runId: answer.run?.id, workflowId: answer.run?.workflowId ?? answer.temporal?.workflowId });
+    return c.json(answer, status);
+  }
+
   app.post('/', async function createDraft(c) {
     return c.json(presentCampaign(await campaigns.create(await readJson(c))), 201);
   });
@@ -114,25 +121,25 @@ export function campaignRoutes(deps: { db: Database; campaigns: CampaignService;
   app.post('/:id/launch', async function launchCampaign(c) {
     await campaigns.launch(c.req.param('id'));
     forget(c.req.param('id'));
-    return c.json(await detail(c.req.param('id')));
+    return controlled(c, await detail(c.req.param('id')));
   });
 
   app.post('/:id/pause', async function pauseCampaign(c) {
     const progress = await campaigns.pause(c.req.param('id'));
     forget(c.req.param('id'));
-    return c.json(await detail(c.req.param('id'), { progress }));
+    return controlled(c, await detail(c.req.param('id'), { progress }));
   });
 
   app.post('/:id/resume', async function resumeCampaign(c) {
     const progress = await campaigns.resume(c.req.param('id'));
     forget(c.req.param('id'));
-    return c.json(await detail(c.req.param('id'), { progress }));
+    return controlled(c, await detail(c.req.param('id'), { progress }));
   });
 
   app.post('/:id/cancel', async function cancelCampaign(c) {
     await campaigns.cancel(c.req.param('id'));
     forget(c.req.param('id'));
-    return c.json(await detail(c.req.param('id')), 202);
+    return controlled(c, await detail(c.req.param('id')), 202);
   });
 
   /** Seed "测试效果": one real request to one named user, outside any run. */

@@ -1,10 +1,10 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 /**
  * The process logger. Request bodies, user attributes and credentials are never
  * passed to it; the redact list is a second line of defence.
  */
-export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
+export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'info', destination?: DestinationStream): Logger {
   return pino({
     name,
     level,
@@ -12,7 +12,7 @@ export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'inf
       paths: ['*.secret', '*.password', '*.authorization', 'auth', 'attributes', '*.attributes', 'headers.authorization'],
       censor: '[redacted]',
     },
-  });
+  }, ...(destination ? [destination] : []));
 }
 
 export type { Logger };

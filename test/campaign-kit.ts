@@ -4,17 +4,22 @@ import { sql } from 'drizzle-orm';
 import { createApp } from '../api/app.js';
 import { createCampaignService } from '../campaigns/store.js';
 import { segments } from '../db/schema.js';
-import { createLogger } from '../lib/logger.js';
+import { createLogger, type Logger } from '../lib/logger.js';
 import type { TestDatabase } from './database.js';
 import { jsonCaller } from './http.js';
 import type { TestTemporal } from './temporal.js';
 
 /** The API wired to the test database and Temporal, with a small fan-out so tests exercise several batches. */
-export function campaignApi(database: TestDatabase, temporal: TestTemporal, fanOut = { batchSize: 5, window: 3, childrenPerExecution: 4 }) {
+export function campaignApi(
+  database: TestDatabase,
+  temporal: TestTemporal,
+  fanOut = { batchSize: 5, window: 3, childrenPerExecution: 4 },
+  logger: Logger = createLogger('test', 'silent'),
+) {
   const service = createCampaignService({ db: database.db, temporal: temporal.client, taskQueue: temporal.taskQueue, fanOut });
   const app = createApp({
     db: database.db,
-    logger: createLogger('test', 'silent'),
+    logger,
     campaigns: { service, temporalUiUrl: 'http://localhost:8233', namespace: 'default' },
   });
   const call = jsonCaller(app);
@@ -64,10 +69,16 @@ const workerEntry = fileURLToPath(new URL('../worker/main.ts', import.meta.url))
  * A real worker process on the test file's task queue and database, for tests
  * that kill it, stop it, or run several.
  */
-export function spawnWorkerProcess(database: TestDatabase, temporal: TestTemporal, env: Record<string, string> = {}): ChildProcess {
+export function spawnWorkerProcess(
+  database: TestDatabase,
+  temporal: TestTemporal,
+  env: Record<string, string> = {},
+  /** `pipe`: the caller reads the worker's stdout and stderr (its logs). */
+  output: 'pipe' | 'default' = 'default',
+): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', workerEntry], {
     env: { ...process.env, DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: temporal.taskQueue, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: output === 'pipe' ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'ignore', 'inherit'],
   });
 }
 

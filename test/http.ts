@@ -16,7 +16,7 @@ export interface JsonAnswer {
  * const call = jsonCaller(app);
  * const { status, body } = await call('POST', '/api/channels', { name: 'x' });
  */
-export function jsonCaller(app: Hono, headers: Record<string, string> = authHeader) {
+export function jsonCaller(app: { request: Hono['request'] }, headers: Record<string, string> = authHeader) {
   return async function call(method: string, path: string, body?: unknown): Promise<JsonAnswer> {
     const res = await app.request(path, {
       method,

@@ -3,6 +3,8 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities } from '../activities/index.js';
 import type { Database } from '../db/client.js';
 import type { ChannelLimiter } from '../delivery/limiter.js';
+import { logContext } from '../activities/log-context.js';
+import type { Logger } from '../lib/logger.js';
 import { sanitizeDatabaseErrors } from './sanitize-db-errors.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -20,6 +22,8 @@ export interface HookcastWorkerOptions {
   shutdownGraceMs?: number;
   /** A prebuilt workflow bundle (tests build it once); otherwise workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'] | undefined;
+  /** Activities log through it, bound to their campaign, run and workflow ids; silent when omitted. */
+  logger?: Logger;
 }
 
 /**
@@ -36,7 +40,7 @@ export function createHookcastWorker(options: HookcastWorkerOptions): Promise<Wo
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     activities: createActivities({ db: options.db, concurrency: options.deliveryConcurrency, limiter: options.limiter }),
-    interceptors: { activity: [sanitizeDatabaseErrors] },
+    interceptors: { activity: options.logger ? [sanitizeDatabaseErrors, logContext(options.logger)] : [sanitizeDatabaseErrors] },
     // A batch cancelled by the shutdown still writes what it sent before its attempt ends.
     shutdownGraceTime: options.shutdownGraceMs ?? 30_000,
     // Batch activities are mostly waiting on sockets; the limit bounds memory, not CPU.

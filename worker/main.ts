@@ -24,13 +24,28 @@ function serveMetrics(host: string, port: number) {
 
 const TEMPORAL_LEVELS: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR', silent: 'ERROR' };
 
+/**
+ * The SDK's attributes of a log line, in hookcast's words: its `runId` (a
+ * workflow's log lines) is the Temporal run of the workflow, `workflowRunId`
+ * as in activities' lines, since `runId` means a campaign run here (workflow
+ * lines that carry a campaign run give both; theirs take precedence). An
+ * activity's task token completes the activity; it stays out of the logs.
+ */
+function sdkLogAttributes(meta: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (!meta) return {};
+  const { runId, taskToken: _taskToken, ...rest } = meta;
+  // A workflow that names both (a campaign run's line) already gave `runId` hookcast's meaning.
+  if (runId === undefined) return rest;
+  return 'workflowRunId' in rest ? { ...rest, runId } : { ...rest, workflowRunId: runId };
+}
+
 /** Routes the Temporal SDK's own log lines (worker state, workflow logs) through pino, as JSON like ours. */
 function installTemporalLogging(logger: ReturnType<typeof createLogger>, level: string) {
   const temporal = logger.child({ component: 'temporal' });
   Runtime.install({
     logger: new DefaultLogger(TEMPORAL_LEVELS[level] ?? 'INFO', function toPino(entry) {
       const method = entry.level === 'TRACE' ? 'trace' : entry.level === 'DEBUG' ? 'debug' : entry.level === 'INFO' ? 'info' : entry.level === 'WARN' ? 'warn' : 'error';
-      temporal[method](entry.meta ?? {}, entry.message);
+      temporal[method](sdkLogAttributes(entry.meta), entry.message);
     }),
   });
 }
@@ -67,6 +82,7 @@ async function main() {
     deliveryConcurrency: env.DELIVERY_CONCURRENCY,
     shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_MS,
     workflowBundle: prebuiltWorkflowBundle(),
+    logger,
   });
   const metrics = env.WORKER_METRICS_PORT ? serveMetrics(env.API_HOST, env.WORKER_METRICS_PORT) : undefined;
   // Shutdown lets worker.run() resolve: exiting at once would drop the outcomes of requests in flight,

@@ -215,7 +215,8 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
       await setStatus('running');
       const frozen = await audience.freezeAudience({ runId: input.runId });
       total = frozen.total;
-      log.info('audience frozen', { total: frozen.total, skipped: frozen.skipped });
+      // The SDK would name Temporal's run `runId`; here that word is the campaign run, so both are given.
+      log.info('audience frozen', { campaignId: input.campaignId, runId: input.runId, workflowRunId: workflowInfo().runId, total: frozen.total, skipped: frozen.skipped });
     }
 
     let startedHere = 0;
