@@ -13,7 +13,7 @@ import { createSendLease, type SendLease } from '../delivery/lease.js';
 import type { ChannelLimiter, ChannelLimitsCache } from '../delivery/limiter.js';
 import { createAttemptBuffer, loadPending, writeAttempts, type AttemptRecord, type Recipient } from '../runs/recipients.js';
 import type { Logger } from '../lib/logger.js';
-import { deliveryLatency } from '../lib/metrics.js';
+import { deliveryLatency, deliveryRetries, limiterWaits, requestsInFlight } from '../lib/metrics.js';
 import { sendWebhook, type SendOutcome } from '../webhook/send.js';
 import { TemplateError } from '../webhook/template.js';
 import type { BatchDelivery, BatchInterruption, RetryOutcome } from '../workflows/inputs.js';
@@ -160,7 +160,12 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
     if (rendered.length === 0) return { results: unrendered };
     // Fresh cached limits and an unlimited channel answer without a promise: each await costs at volume.
     const limits = deps.limits.getNow(channel.id) ?? (await deps.limits.get(channel.id));
-    const release = deps.limiter.acquireNow(channel.id, limits) ?? (await deps.limiter.acquire(channel.id, limits, signal));
+    let release = deps.limiter.acquireNow(channel.id, limits);
+    if (!release) {
+      const waitStarted = performance.now();
+      release = await deps.limiter.acquire(channel.id, limits, signal);
+      limiterWaits.observe({ channel: channel.id }, (performance.now() - waitStarted) / 1000);
+    }
     let outcome: SendOutcome;
     let webhookId: string;
     let attemptAt: Date;
@@ -177,7 +182,12 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
         webhookId,
         timestamp: attemptAt,
       });
-      outcome = await sendWebhook(request, { timeoutMs: channel.timeoutMs });
+      requestsInFlight.webhooks++;
+      try {
+        outcome = await sendWebhook(request, { timeoutMs: channel.timeoutMs });
+      } finally {
+        requestsInFlight.webhooks--;
+      }
     } finally {
       release();
     }
@@ -248,7 +258,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       for (let i = 0; i < fresh.length; i += groupSize) groups.push(fresh.slice(i, i + groupSize));
       log.info({ fromSeq: input.fromSeq, toSeq: input.toSeq, toSend: fresh.length, toRetry: retries.length }, 'batch sending');
 
-      const buffer = createAttemptBuffer(db, input.runId);
+      const buffer = createAttemptBuffer(db, input.runId, { channelId: ctx.definition.channel.id });
       let interrupted: SendInterruption = null;
       let next = 0;
 
@@ -331,14 +341,16 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       const [recipient] = await loadPending(db, input.runId, input.seq, input.seq);
       if (!recipient) return 'done';
       if (ctx.expiresAt && Date.now() >= ctx.expiresAt.getTime()) {
-        await writeAttempts(db, input.runId, [unsent(recipient, 'expired', 'campaign expired before this user could be retried', input.runId)]);
+        await writeAttempts(db, input.runId, [unsent(recipient, 'expired', 'campaign expired before this user could be retried', input.runId)], ctx.definition.channel.id);
         return 'failed';
       }
       const sent = await send(ctx, [recipient], Context.current().cancellationSignal, async () => (await runs.control(input.runId)) === 'run', log);
       // Stopped while waiting for the limiter: a cancelled run closes its users itself; otherwise try again after the pause.
       if (!sent) return (await runs.control(input.runId)) === 'cancel' ? 'done' : paused();
       const result = sent.results[0]!;
-      await writeAttempts(db, input.runId, [result.record]);
+      // A request went out (a template that failed to render sends nothing).
+      if (result.record.httpStatus !== null || result.record.latencyMs !== null) deliveryRetries.inc({ channel: ctx.definition.channel.id });
+      await writeAttempts(db, input.runId, [result.record], ctx.definition.channel.id);
       if (result.record.outcome === 'retry') {
         throw ApplicationFailure.create({
           message: `delivery attempt failed (${result.record.errorClass}); will retry`,

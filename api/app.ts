@@ -11,7 +11,7 @@ import { createSegmentStore } from '../segments/store.js';
 import { safeErrorDescription } from '../lib/db-errors.js';
 import { ApiError, type LiveCampaignsCheck } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import { httpRequests, registry } from '../lib/metrics.js';
+import { httpRequests, registry, requestsInFlight } from '../lib/metrics.js';
 import { createApiKeyStore } from '../access/api-keys.js';
 import { requireApiKey } from './auth.js';
 import { checkReadiness, unavailableAnswer } from './availability.js';
@@ -69,7 +69,12 @@ export function createApp(deps: AppDeps) {
 
   app.use(async function logRequest(c, next) {
     const started = performance.now();
-    await next();
+    requestsInFlight.api++;
+    try {
+      await next();
+    } finally {
+      requestsInFlight.api--;
+    }
     httpRequests.inc({ method: c.req.method, route: c.req.routePath, status: String(c.res.status) });
     // The route's pattern, not the path: a path may hold a user's login id.
     const campaignId = campaignIdOf(c.req.path);

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { Database } from '../db/client.js';
 import { ingestEvents } from '../audience/events.js';
+import { eventsIngested } from '../lib/metrics.js';
 import { readJsonBody } from './json.js';
 
 /**
@@ -17,7 +18,12 @@ export function eventRoutes(db: Database) {
 
   app.post('/', async function ingestBatch(c) {
     const { value, numberIssues } = await readJsonBody(c);
-    return c.json(await ingestEvents(db, value, new Date(), numberIssues));
+    const result = await ingestEvents(db, value, new Date(), numberIssues);
+    eventsIngested.inc({ result: 'accepted' }, result.accepted);
+    eventsIngested.inc({ result: 'duplicate' }, result.duplicates);
+    // One entry per issue: count the events.
+    eventsIngested.inc({ result: 'rejected' }, new Set(result.rejected.map((r) => r.index)).size);
+    return c.json(result);
   });
 
   return app;

@@ -85,8 +85,8 @@ describe('delivery under a misbehaving receiver', () => {
     expect(await countMismatches(database)).toHaveLength(0);
     // The in-process worker shares this process's metrics registry.
     const metrics = await registry.metrics();
-    expect(metrics).toMatch(/hookcast_delivery_attempts_total\{outcome="retry",error_class="http_500"\} [4-9]/);
-    expect(metrics).toMatch(/hookcast_delivery_attempts_total\{outcome="failed",error_class="http_410"\} 1/);
+    expect(metrics).toMatch(/hookcast_delivery_attempts_total\{channel="[0-9a-f-]+",outcome="retry",error_class="http_500"\} [4-9]/);
+    expect(metrics).toMatch(/hookcast_delivery_attempts_total\{channel="[0-9a-f-]+",outcome="failed",error_class="http_410"\} 1/);
 
     const failed = await api.call('GET', `/api/campaigns/${draft.body.id}/deliveries?status=failed`);
     expect(failed.body.items.map((d: { user: { loginId: string } }) => d.user.loginId).sort()).toEqual(['bad', 'gone']);

@@ -64,6 +64,8 @@ export const envSchema = z.object({
   DELIVERY_CONCURRENCY: z.coerce.number({ error: 'must be a whole number from 1 to 1000' }).int().min(1).max(1000).default(32),
   /** Serve the worker's Prometheus metrics on this port (on API_HOST); unset: no metrics server. */
   WORKER_METRICS_PORT: port.optional(),
+  /** Serve the Temporal SDK's own worker metrics (task slots, poll latency, sticky cache) on this port (on API_HOST); unset: none. */
+  WORKER_SDK_METRICS_PORT: port.optional(),
   /**
    * On SIGTERM the worker stops polling and lets activities in flight finish this
    * long; then it cancels them, and they still write the outcomes of what they sent.

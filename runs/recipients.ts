@@ -137,9 +137,9 @@ const STATUS_OF = { succeeded: 'succeeded', retry: 'pending', failed: 'failed' }
  * cancelled) are left alone, so a replayed write cannot create a second success.
  *
  * @example
- * await writeAttempts(db, runId, [{ seq: 1, outcome: 'succeeded', httpStatus: 200, … }]);
+ * await writeAttempts(db, runId, [{ seq: 1, outcome: 'succeeded', httpStatus: 200, … }], channelId);
  */
-export async function writeAttempts(db: Database, runId: string, records: readonly AttemptRecord[]): Promise<void> {
+export async function writeAttempts(db: Database, runId: string, records: readonly AttemptRecord[], channelId = ''): Promise<void> {
   if (records.length === 0) return;
   let fromSeq = records[0]!.seq;
   let toSeq = fromSeq;
@@ -194,14 +194,14 @@ export async function writeAttempts(db: Database, runId: string, records: readon
     SELECT ${runId}, v.seq, u.attempts, v.attempt_at, v.latency_ms, v.http_status, v.outcome, v.error_class, v.error_message
     FROM v JOIN updated u USING (seq)`);
   // Counted per write, not per request: labelled increments cost more than the rest of the bookkeeping.
-  for (const { outcome, errorClass, n } of tally.values()) deliveryAttempts.inc({ outcome, error_class: errorClass }, n);
+  for (const { outcome, errorClass, n } of tally.values()) deliveryAttempts.inc({ channel: channelId, outcome, error_class: errorClass }, n);
 }
 
 /**
  * Buffers attempts and writes them in batches (by count or age), so a batch of
  * 500 sends costs a handful of statements, not 500.
  */
-export function createAttemptBuffer(db: Database, runId: string, options: { maxRows?: number; maxDelayMs?: number } = {}) {
+export function createAttemptBuffer(db: Database, runId: string, options: { maxRows?: number; maxDelayMs?: number; channelId?: string } = {}) {
   const maxRows = options.maxRows ?? 200;
   const maxDelayMs = options.maxDelayMs ?? 250;
   let pending: AttemptRecord[] = [];
@@ -215,7 +215,7 @@ export function createAttemptBuffer(db: Database, runId: string, options: { maxR
     const chunk = pending;
     pending = [];
     if (chunk.length > 0) {
-      writing = writing.then(() => writeAttempts(db, runId, chunk)).catch((error: unknown) => {
+      writing = writing.then(() => writeAttempts(db, runId, chunk, options.channelId)).catch((error: unknown) => {
         failure ??= error;
       });
     }

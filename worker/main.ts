@@ -39,10 +39,15 @@ function sdkLogAttributes(meta: Record<string, unknown> | undefined): Record<str
   return 'workflowRunId' in rest ? { ...rest, runId } : { ...rest, workflowRunId: runId };
 }
 
-/** Routes the Temporal SDK's own log lines (worker state, workflow logs) through pino, as JSON like ours. */
-function installTemporalLogging(logger: ReturnType<typeof createLogger>, level: string) {
+/**
+ * Routes the Temporal SDK's own log lines (worker state, workflow logs) through
+ * pino, as JSON like ours, and serves its worker metrics (task slots, poll
+ * latency, sticky cache) on `sdkMetricsAddress` when given.
+ */
+function installTemporalRuntime(logger: ReturnType<typeof createLogger>, level: string, sdkMetricsAddress: string | undefined) {
   const temporal = logger.child({ component: 'temporal' });
   Runtime.install({
+    ...(sdkMetricsAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: sdkMetricsAddress, countersTotalSuffix: true, useSecondsForDurations: true } } } } : {}),
     logger: new DefaultLogger(TEMPORAL_LEVELS[level] ?? 'INFO', function toPino(entry) {
       const method = entry.level === 'TRACE' ? 'trace' : entry.level === 'DEBUG' ? 'debug' : entry.level === 'INFO' ? 'info' : entry.level === 'WARN' ? 'warn' : 'error';
       temporal[method](sdkLogAttributes(entry.meta), entry.message);
@@ -68,7 +73,7 @@ async function main() {
   // Credentials are sealed at rest: without the key, stop now with one line rather than fail each send.
   keyring();
   const logger = createLogger('worker', env.LOG_LEVEL);
-  installTemporalLogging(logger, env.LOG_LEVEL);
+  installTemporalRuntime(logger, env.LOG_LEVEL, env.WORKER_SDK_METRICS_PORT ? `${env.API_HOST}:${env.WORKER_SDK_METRICS_PORT}` : undefined);
   const database = createDatabase(env.DATABASE_URL, { max: 20 });
   const temporalConnection = temporalConnectionOptions(env);
   const connection = await NativeConnection.connect(temporalConnection);
