@@ -1,6 +1,6 @@
 import type { Database } from '../db/client.js';
 import { createBreaker } from '../delivery/breaker.js';
-import { createRunContextCache } from '../delivery/context.js';
+import { createRunContextCache, type RunContextCacheOptions } from '../delivery/context.js';
 import { createChannelLimiter, createChannelLimitsCache, type ChannelLimiter } from '../delivery/limiter.js';
 import { createAudienceActivities } from './audience.js';
 import { createDeliveryActivities } from './delivery.js';
@@ -13,8 +13,8 @@ import { createRunControlActivities } from './run-control.js';
  * @example
  * const worker = await Worker.create({ activities: createActivities({ db }), … });
  */
-export function createActivities(deps: { db: Database; concurrency?: number; limiter?: ChannelLimiter }) {
-  const runs = createRunContextCache(deps.db);
+export function createActivities(deps: { db: Database; concurrency?: number; limiter?: ChannelLimiter; cache?: RunContextCacheOptions }) {
+  const runs = createRunContextCache(deps.db, deps.cache);
   const limiter = deps.limiter ?? createChannelLimiter(deps.db);
   return {
     ...createAudienceActivities({ db: deps.db }),

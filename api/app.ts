@@ -31,7 +31,7 @@ export interface AppDeps {
   /** Which live campaigns use a segment; defaults to asking `campaigns`, else none. */
   segmentUsage?: LiveCampaignsCheck;
   /** Campaign routes are mounted when a campaign service (and so Temporal) is given. */
-  campaigns?: { service: CampaignService; temporalUiUrl: string; namespace: string };
+  campaigns?: { service: CampaignService; temporalUiUrl: string; namespace: string; readShareMs?: number };
   /**
    * The connection the campaign service's Temporal client uses: every /api
    * request gets a deadline for its Temporal calls, and /readyz probes it.
@@ -132,7 +132,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/events', eventRoutes(deps.db));
   app.route('/api/segments', segmentRoutes(createSegmentStore(deps.db, segmentUsage)));
   if (deps.campaigns) {
-    app.route('/api/campaigns', campaignRoutes({ db: deps.db, campaigns: deps.campaigns.service, temporalUiUrl: deps.campaigns.temporalUiUrl, namespace: deps.campaigns.namespace }));
+    app.route('/api/campaigns', campaignRoutes({ db: deps.db, ...deps.campaigns, campaigns: deps.campaigns.service }));
   }
 
   app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404));

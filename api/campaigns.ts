@@ -16,18 +16,18 @@ import type { RequestLogEnv } from './request-log.js';
 /**
  * `/api/campaigns`: drafts, launch, operator controls, and delivery state.
  */
-export function campaignRoutes(deps: { db: Database; campaigns: CampaignService; temporalUiUrl: string; namespace: string }) {
+export function campaignRoutes(deps: { db: Database; campaigns: CampaignService; temporalUiUrl: string; namespace: string; readShareMs?: number }) {
   const { db, campaigns } = deps;
   const app = new Hono<RequestLogEnv>();
 
   /*
-   * Plain reads of one campaign are shared for READ_SHARE_MS: fifty dashboards
+   * Plain reads of one campaign are shared for READ_SHARE_MS (API_READ_SHARE_MS): fifty dashboards
    * polling a live run then cost one set of queries (and one serialisation) per
    * window, not fifty, and their latency stays low while the worker keeps the
    * machine busy. Writes through this process forget the entry at once; a change
    * made elsewhere (the worker, another API process) shows within the window.
    */
-  const READ_SHARE_MS = 250;
+  const READ_SHARE_MS = deps.readShareMs ?? 250;
   const shared = new Map<string, { at: number; body: Promise<string> }>();
   function sharedDetail(id: string): Promise<string> {
     const now = Date.now();

@@ -35,11 +35,16 @@ async function main() {
   const database = createDatabase(env.DATABASE_URL, { connectTimeoutSeconds: 3 });
   if (env.HOOKCAST_API_KEY) registerEnvKey(createApiKeyStore(database.db), env.HOOKCAST_API_KEY, logger);
   const temporal = createTemporalClient({ ...temporalConnectionOptions(env), namespace: env.TEMPORAL_NAMESPACE });
-  const service = createCampaignService({ db: database.db, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE });
+  const service = createCampaignService({
+    db: database.db,
+    temporal,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    fanOut: { batchSize: env.FANOUT_BATCH_SIZE, window: env.FANOUT_WINDOW, childrenPerExecution: env.FANOUT_CHILDREN_PER_EXECUTION },
+  });
   const app = createApp({
     db: database.db,
     logger,
-    campaigns: { service, temporalUiUrl: env.temporalUiUrl, namespace: env.TEMPORAL_NAMESPACE },
+    campaigns: { service, temporalUiUrl: env.temporalUiUrl, namespace: env.TEMPORAL_NAMESPACE, readShareMs: env.API_READ_SHARE_MS },
     temporal: { connection: temporal.connection },
   });
   const server = serve({ fetch: app.fetch, hostname: env.API_HOST, port: env.API_PORT }, (info) => {

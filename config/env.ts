@@ -6,6 +6,9 @@ const port = z.coerce.number({ error: 'must be a port number (1-65535)' }).int('
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 const flag = z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' }).transform((value) => value === 'true' || value === '1');
 /** Interpolated into CREATE DATABASE and the server's config: a plain identifier. */
+/** A whole number from min to max (inclusive), named so in the error. */
+const whole = (min: number, max: number, unit = '') =>
+  z.coerce.number({ error: `must be a whole number${unit} from ${min} to ${max}` }).int(`must be a whole number${unit} from ${min} to ${max}`).min(min, `must be a whole number${unit} from ${min} to ${max}`).max(max, `must be a whole number${unit} from ${min} to ${max}`);
 const databaseName = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL identifier (a-z, 0-9, _)');
 
 /**
@@ -94,6 +97,27 @@ export const envSchema = z.object({
       }
     })
     .optional(),
+  /*
+   * Tuning knobs, defaults as measured (README "Measured figures"). The fan-out
+   * shape is read by the API when it starts a run and frozen into that run's
+   * workflow input; the rest by each worker.
+   */
+  /** Users per child batch workflow (one deliverBatch activity each). */
+  FANOUT_BATCH_SIZE: whole(1, 10_000).default(500),
+  /** Child batches of one run in flight at once (the sliding window). */
+  FANOUT_WINDOW: whole(1, 1_000).default(8),
+  /** Children one workflow execution starts before it continues as new (bounds the parent's history). */
+  FANOUT_CHILDREN_PER_EXECUTION: whole(1, 10_000).default(400),
+  /** Activities one worker runs at once (batch activities mostly wait on sockets: this bounds memory). */
+  WORKER_MAX_ACTIVITIES: whole(1, 10_000).default(200),
+  /** Workflow tasks one worker runs at once. */
+  WORKER_MAX_WORKFLOW_TASKS: whole(2, 1_000).default(40),
+  /** How stale a worker's cached pause/cancel flag of a run may be: a request can start this long after a pause. */
+  RUN_CONTROL_CACHE_MS: whole(0, 10_000, ' of milliseconds').default(200),
+  /** How long a worker caches a run's definition and channel credentials: a rotated secret applies within this. */
+  RUN_CONTEXT_CACHE_MS: whole(0, 3_600_000, ' of milliseconds').default(30_000),
+  /** How long the API shares one campaign's detail among concurrent readers. */
+  API_READ_SHARE_MS: whole(0, 60_000, ' of milliseconds').default(250),
 });
 
 /** A comma-separated setting as its trimmed, non-empty items. */

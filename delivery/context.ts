@@ -28,10 +28,15 @@ export interface RunContext {
   render: TemplateRenderer;
 }
 
-/** How stale a cached pause/cancel flag may be: bounds how long after a pause a request can still start. */
+/** How stale a cached pause/cancel flag may be by default: bounds how long after a pause a request can still start (RUN_CONTROL_CACHE_MS). */
 export const CONTROL_TTL_MS = 200;
-/** How long a run's definition and credentials are cached; a rotated secret applies within this. */
-const CONTEXT_TTL_MS = 30_000;
+/** How long a run's definition and credentials are cached by default; a rotated secret applies within this (RUN_CONTEXT_CACHE_MS). */
+export const CONTEXT_TTL_MS = 30_000;
+
+export interface RunContextCacheOptions {
+  controlTtlMs?: number;
+  contextTtlMs?: number;
+}
 
 interface Cached<T> {
   value: Promise<T>;
@@ -44,7 +49,9 @@ interface Cached<T> {
  * Per-worker cache of what sending activities need about a run, so 10,000
  * sends do not mean 10,000 reads of the same rows.
  */
-export function createRunContextCache(db: Database) {
+export function createRunContextCache(db: Database, options: RunContextCacheOptions = {}) {
+  const controlTtl = options.controlTtlMs ?? CONTROL_TTL_MS;
+  const contextTtl = options.contextTtlMs ?? CONTEXT_TTL_MS;
   const contexts = new Map<string, Cached<RunContext>>();
   const controls = new Map<string, Cached<ControlState>>();
 
@@ -94,16 +101,16 @@ export function createRunContextCache(db: Database) {
   }
 
   return {
-    context: (runId: string) => cached(contexts, runId, CONTEXT_TTL_MS, loadContext),
-    control: async (runId: string) => (await cached(controls, runId, CONTROL_TTL_MS, loadControl)).control,
+    context: (runId: string) => cached(contexts, runId, contextTtl, loadContext),
+    control: async (runId: string) => (await cached(controls, runId, controlTtl, loadControl)).control,
     /** The flag with its epoch: what a stopped activity reports so its workflow waits for that epoch's signal. */
-    controlState: (runId: string) => cached(controls, runId, CONTROL_TTL_MS, loadControl),
+    controlState: (runId: string) => cached(controls, runId, controlTtl, loadControl),
     /**
      * The run's flag without a promise when the cached one is fresh (the same
      * freshness `control` answers from), else undefined: call `control`. Sends
      * check the flag once or twice each, and every await costs at volume.
      */
-    controlNow: (runId: string) => fresh(controls, runId, CONTROL_TTL_MS)?.control,
+    controlNow: (runId: string) => fresh(controls, runId, controlTtl)?.control,
     /** Forget a run's flag so the next read goes to PostgreSQL (after this worker changed it). */
     invalidateControl: (runId: string) => controls.delete(runId),
   };

@@ -88,6 +88,9 @@ async function main() {
     shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_MS,
     workflowBundle: prebuiltWorkflowBundle(),
     logger,
+    maxActivities: env.WORKER_MAX_ACTIVITIES,
+    maxWorkflowTasks: env.WORKER_MAX_WORKFLOW_TASKS,
+    cache: { controlTtlMs: env.RUN_CONTROL_CACHE_MS, contextTtlMs: env.RUN_CONTEXT_CACHE_MS },
   });
   const metrics = env.WORKER_METRICS_PORT ? serveMetrics(env.API_HOST, env.WORKER_METRICS_PORT) : undefined;
   // Shutdown lets worker.run() resolve: exiting at once would drop the outcomes of requests in flight,
