@@ -1,7 +1,8 @@
-import { ActivityCancellationType, CancellationScope, condition, isCancellation, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import { ActivityCancellationType, CancellationScope, condition, isCancellation, proxyActivities, setCurrentDetails, setHandler, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { BatchResult, BatchWorkflowInput } from './inputs.js';
 import { batchPausedSignal } from './messages.js';
+import { batchDetails, summaries } from './summaries.js';
 
 // First attempts for a whole batch. Outcomes are recorded as they come, so a
 // retry of this activity (worker crash) only sends to users still pending.
@@ -51,16 +52,21 @@ export async function deliverBatchWorkflow(input: BatchWorkflowInput): Promise<B
     else if (!paused) await condition(() => paused, '1 second');
   }
   const range = { runId: input.runId, fromSeq: input.fromSeq, toSeq: input.toSeq };
+  let retried = 0;
+  const show = (phase: string, retries?: number) => setCurrentDetails(batchDetails({ fromSeq: input.fromSeq, toSeq: input.toSeq, phase, retries, retried }));
 
   async function retryUser(seq: number, delayMs: number) {
-    await sleep(delayMs);
+    await sleep(delayMs, { summary: summaries.retryWait(seq, delayMs) });
     for (;;) {
       await condition(() => !paused);
-      const outcome = await retryActivities.deliverOne({ runId: input.runId, seq });
+      const outcome = await retryActivities.deliverOne.executeWithOptions({ summary: summaries.retry(seq) }, [{ runId: input.runId, seq }]);
       // Paused when the attempt was due: wait for the resume, then go on.
       if (typeof outcome === 'object') await afterPause(outcome.paused);
       else if (outcome === 'paused') await afterPause(undefined);
-      else return;
+      else {
+        retried += 1;
+        return;
+      }
     }
   }
 
@@ -68,18 +74,25 @@ export async function deliverBatchWorkflow(input: BatchWorkflowInput): Promise<B
     let retries: { seq: number; delayMs: number }[] = [];
     for (;;) {
       await condition(() => !paused);
-      const result = await batchActivities.deliverBatch(range);
+      show('first attempts');
+      const result = await batchActivities.deliverBatch.executeWithOptions({ summary: summaries.firstAttempts(input.fromSeq, input.toSeq) }, [range]);
       retries = result.retries;
       // The run is being cancelled: the cancellation itself is on its way; send nothing more.
       if (result.interrupted === 'cancel') return { fromSeq: input.fromSeq, toSeq: input.toSeq, retried: 0 };
       if (!result.interrupted) break;
+      show('paused');
       await afterPause(result.epoch);
     }
+    show(retries.length > 0 ? 'retrying' : 'done', retries.length);
     await Promise.all(retries.map((r) => retryUser(r.seq, r.delayMs)));
+    if (retries.length > 0) show('done', retries.length);
     return { fromSeq: input.fromSeq, toSeq: input.toSeq, retried: retries.length };
   } catch (error) {
     if (isCancellation(error)) {
-      await CancellationScope.nonCancellable(() => bookkeeping.closeRecipients({ ...range, status: 'cancelled', reason: 'cancelled' }));
+      show('cancelled');
+      await CancellationScope.nonCancellable(() =>
+        bookkeeping.closeRecipients.executeWithOptions({ summary: summaries.close('cancelled', input) }, [{ ...range, status: 'cancelled', reason: 'cancelled' }]),
+      );
     }
     throw error;
   }

@@ -11,6 +11,7 @@ import {
   patched,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   startChild,
   upsertSearchAttributes,
@@ -22,6 +23,7 @@ import { CampaignStatusKey } from '../temporal/search-attributes.js';
 import { deliverBatchWorkflow } from './batch.js';
 import type { CampaignWorkflowInput } from './inputs.js';
 import { batchPausedSignal, pauseUpdate, progressQuery, resumeUpdate, type CampaignProgress, type RunStatus } from './messages.js';
+import { runDetails, summaries } from './summaries.js';
 
 const control = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -71,23 +73,30 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     continuedAsNew: carried?.continuedAsNew ?? 0,
   });
   const expired = () => expiresAt !== null && Date.now() >= expiresAt;
+  let skipped: number | undefined;
+  /** What the UI shows as the run's current state (not a command: free to change). */
+  const showDetails = () =>
+    setCurrentDetails(runDetails({ status, total, skipped, nextSeq, batchesDone, batchesInFlight: inFlight.size, batchSize: input.batchSize }));
 
   async function setStatus(next: RunStatus) {
     status = next;
     upsertSearchAttributes([{ key: CampaignStatusKey, value: next }]);
-    await control.recordCampaignStatus({ campaignId: input.campaignId, runId: input.runId, status: next });
+    showDetails();
+    await control.recordCampaignStatus.executeWithOptions({ summary: summaries.status(next) }, [{ campaignId: input.campaignId, runId: input.runId, status: next }]);
   }
 
   /** The last status: one write records it with the finish time (and the error, if any). */
   async function finish(next: 'completed' | 'cancelled' | 'failed', error?: string) {
     status = next;
     upsertSearchAttributes([{ key: CampaignStatusKey, value: next }]);
-    await control.finishRun({ campaignId: input.campaignId, runId: input.runId, status: next, ...(error ? { error } : {}) });
+    showDetails();
+    await control.finishRun.executeWithOptions({ summary: summaries.finish(next) }, [{ campaignId: input.campaignId, runId: input.runId, status: next, ...(error ? { error } : {}) }]);
   }
 
   /** Sets the flag the sending activities obey, then tells the running batches. */
   async function gateSends(pausing: boolean) {
-    noteEpoch(await control.setRunControl({ runId: input.runId, control: pausing ? 'pause' : 'run' }));
+    const flag = pausing ? 'pause' : 'run';
+    noteEpoch(await control.setRunControl.executeWithOptions({ summary: summaries.sends(flag) }, [{ runId: input.runId, control: flag }]));
     await Promise.all([...inFlight.values()].map((child) => tellBatch(child, pausing)));
   }
 
@@ -113,9 +122,15 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
 
   /** Sets the sending flag and the campaign's status in one local activity, then tells the batches. */
   async function applyControl(pausing: boolean, next: RunStatus) {
-    noteEpoch(await localControl.setRunControl({ runId: input.runId, control: pausing ? 'pause' : 'run', campaignId: input.campaignId, status: next }));
+    const flag = pausing ? 'pause' : 'run';
+    noteEpoch(
+      await localControl.setRunControl.executeWithOptions({ summary: `${summaries.sends(flag)}, ${summaries.status(next)}` }, [
+        { runId: input.runId, control: flag, campaignId: input.campaignId, status: next },
+      ]),
+    );
     status = next;
     upsertSearchAttributes([{ key: CampaignStatusKey, value: next }]);
+    showDetails();
     signalBatches(pausing);
   }
 
@@ -166,7 +181,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
       const remaining = sendAt - Date.now();
       if (remaining <= 0) return;
       // Wakes early only to honour a pause; otherwise a durable timer to the send time.
-      await condition(() => paused, remaining);
+      await condition(() => paused, remaining, { summary: summaries.waitForSendTime(sendAt) });
     }
   }
 
@@ -178,6 +193,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     const startedEpoch = epoch;
     const batch: Promise<void> = startChild(deliverBatchWorkflow, {
       workflowId: id,
+      staticSummary: summaries.batch(fromSeq, toSeq, input.batchSize),
       args: [{ campaignId: input.campaignId, runId: input.runId, fromSeq, toSeq, paused, ...(epoch === undefined ? {} : { epoch }) }],
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
     })
@@ -191,6 +207,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
         } finally {
           inFlight.delete(id);
         }
+        showDetails();
       })
       .catch((error: unknown) => {
         batchError ??= error;
@@ -213,12 +230,15 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     if (!carried) {
       await waitForSendTime();
       await setStatus('running');
-      const frozen = await audience.freezeAudience({ runId: input.runId });
+      const frozen = await audience.freezeAudience.executeWithOptions({ summary: summaries.freeze() }, [{ runId: input.runId }]);
       total = frozen.total;
+      skipped = frozen.skipped;
+      showDetails();
       // The SDK would name Temporal's run `runId`; here that word is the campaign run, so both are given.
       log.info('audience frozen', { campaignId: input.campaignId, runId: input.runId, workflowRunId: workflowInfo().runId, total: frozen.total, skipped: frozen.skipped });
     }
 
+    showDetails();
     let startedHere = 0;
     while (total !== null && nextSeq <= total && !expired()) {
       await waitFor(() => !paused && running.size < input.window);
@@ -228,6 +248,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
       nextSeq = toSeq + 1;
       startBatch(fromSeq, toSeq);
       startedHere += 1;
+      showDetails();
       if (nextSeq <= total && (startedHere >= input.childrenPerExecution || workflowInfo().continueAsNewSuggested)) {
         // Drain, then start afresh with the cursor so history stays small for any audience size.
         await waitFor(() => running.size === 0);
@@ -241,7 +262,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     await condition(() => running.size === 0);
     if (batchError !== undefined) throw batchError;
 
-    if (expired()) await control.closeRecipients({ runId: input.runId, status: 'failed', reason: 'expired' });
+    if (expired()) await control.closeRecipients.executeWithOptions({ summary: summaries.close('failed (expired)') }, [{ runId: input.runId, status: 'failed', reason: 'expired' }]);
     await finish('completed');
     await condition(allHandlersFinished);
     return progress();
@@ -249,10 +270,10 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     if (error instanceof ContinueAsNew) throw error;
     if (isCancellation(error)) {
       await CancellationScope.nonCancellable(async () => {
-        await control.setRunControl({ runId: input.runId, control: 'cancel' });
+        await control.setRunControl.executeWithOptions({ summary: summaries.sends('cancel') }, [{ runId: input.runId, control: 'cancel' }]);
         // Let cancelled batches record their in-flight requests before closing the rest.
         await condition(() => running.size === 0);
-        await control.closeRecipients({ runId: input.runId, status: 'cancelled', reason: 'cancelled' });
+        await control.closeRecipients.executeWithOptions({ summary: summaries.close('cancelled') }, [{ runId: input.runId, status: 'cancelled', reason: 'cancelled' }]);
         await finish('cancelled');
       });
       throw error;
