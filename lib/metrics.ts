@@ -57,7 +57,7 @@ new Gauge({
 
 export const limiterWaits = new Histogram({
   name: 'hookcast_limiter_wait_seconds',
-  help: "Time a send waited for its channel's rate or concurrency limit, by channel (only sends that had to wait)",
+  help: "Time a send on a limited channel waited for its permit, by channel (unlimited channels take no permit)",
   labelNames: ['channel'] as const,
   buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
   registers: [registry],
