@@ -3,6 +3,7 @@ import { isGrpcServiceError } from '@temporalio/client';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { campaigns } from '../db/schema.js';
+import { triggersFired } from '../lib/metrics.js';
 import { isOneOf, openRunStatuses } from '../lib/statuses.js';
 import { firingVerdict, recurringRunExpiry } from '../runs/firing.js';
 import { deleteCampaignSchedule, isScheduledFiring } from '../runs/schedule.js';
@@ -76,6 +77,8 @@ export function createRecurringActivities(deps: { db: Database }) {
       return { status: 'ignored', runId: null };
     }
     const { verdict, run } = decided;
+    // Counted once per firing: a retry of this activity takes the `again` path above.
+    triggersFired.inc({ trigger, result: verdict.status });
     if (verdict.status === 'ignored' || !run) {
       // The campaign has ended (or never launched) but its schedule still fires: a cancel whose
       // delete did not reach Temporal, or a launch rolled back after creating it. Finish the job.

@@ -79,7 +79,7 @@ export const eventsIngested = new Counter({
 
 export const triggersFired = new Counter({
   name: 'hookcast_triggers_fired_total',
-  help: 'Campaign runs started by a trigger, by trigger type',
-  labelNames: ['trigger'] as const,
+  help: 'Firings of recurring campaigns, by trigger (schedule, manual) and result (open: a run sends; skipped, missed, ignored)',
+  labelNames: ['trigger', 'result'] as const,
   registers: [registry],
 });

@@ -98,5 +98,19 @@ describe('Prometheus metrics after a small run', () => {
     expect(sample(served, 'hookcast_http_requests_total{method="POST",route="/api/campaigns/:id/launch",status="200"}')).toBe(1);
     // The scrape itself is the one request in flight.
     expect(sample(served, 'hookcast_http_requests_in_flight')).toBe(1);
+
+    // A recurring campaign's manual firing opens a run: one trigger fired.
+    const recurring = await api.call('POST', '/api/campaigns', {
+      name: 'metrics recurring',
+      segmentId: segment.id,
+      channelId,
+      trigger: { type: 'recurring', schedule: { every: 'day', at: '09:00' } },
+    });
+    expect((await api.call('POST', `/api/campaigns/${recurring.body.id}/launch`)).status).toBe(200);
+    expect((await api.call('POST', `/api/campaigns/${recurring.body.id}/trigger`)).status).toBe(202);
+    await waitForCampaign(api, recurring.body.id, (c) => c.run?.status === 'completed', 90_000);
+    const after = await scrape(metricsPort);
+    expect(sample(after, 'hookcast_triggers_fired_total{trigger="manual",result="open"}')).toBe(1);
+    expect(sample(after, `hookcast_delivery_attempts_total{${channel},outcome="succeeded",error_class=""}`)).toBe(2 * USERS);
   }, 120_000);
 });

@@ -1,9 +1,10 @@
-import { CancellationScope, ContinueAsNew, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, ContinueAsNew, proxyActivities, setCurrentDetails, sleep, workflowInfo } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { campaignWorkflow } from './campaign.js';
 import type { CampaignWorkflowInput, FiringInput } from './inputs.js';
 import type { CampaignProgress } from './messages.js';
+import { summaries } from './summaries.js';
 
 const control = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -29,7 +30,7 @@ export type FiringResult = CampaignProgress | { status: 'skipped' | 'missed' | '
  * and goes straight on.
  */
 export async function recurringFiringWorkflow(input: FiringInput | CampaignWorkflowInput): Promise<FiringResult> {
-  const settle = () => control.settleRecurringCampaign({ campaignId: input.campaignId });
+  const settle = () => control.settleRecurringCampaign.executeWithOptions({ summary: summaries.settle() }, [{ campaignId: input.campaignId }]);
   let result: FiringResult;
   try {
     result = await fire(input);
@@ -48,8 +49,13 @@ async function fire(input: FiringInput | CampaignWorkflowInput): Promise<FiringR
   const info = workflowInfo();
   // A workflow started outside the schedule (tests) has no nominal time: its start is one.
   const scheduledAt = info.typedSearchAttributes.get(ScheduledStartTimeKey) ?? new Date(info.startTime);
-  const opened = await control.openFiring({ campaignId: input.campaignId, workflowId: info.workflowId, scheduledAt: scheduledAt.toISOString() });
-  if (opened.status !== 'open') return { status: opened.status, runId: opened.runId };
+  const opened = await control.openFiring.executeWithOptions({ summary: summaries.openFiring(scheduledAt) }, [
+    { campaignId: input.campaignId, workflowId: info.workflowId, scheduledAt: scheduledAt.toISOString() },
+  ]);
+  if (opened.status !== 'open') {
+    setCurrentDetails(`firing ${opened.status}: no run sends`);
+    return { status: opened.status, runId: opened.runId };
+  }
   const { campaignId, batchSize, window, childrenPerExecution } = input;
   return campaignWorkflow({ campaignId, runId: opened.runId, sendAt: opened.sendAt, expiresAt: opened.expiresAt, batchSize, window, childrenPerExecution });
 }
@@ -60,6 +66,6 @@ async function fire(input: FiringInput | CampaignWorkflowInput): Promise<FiringR
  * a run still sending completes the campaign itself when it finishes).
  */
 export async function recurringEndWorkflow(input: { campaignId: string; endAt: string }): Promise<void> {
-  await sleep(Math.max(1, Date.parse(input.endAt) - Date.now()));
-  await control.settleRecurringCampaign({ campaignId: input.campaignId });
+  await sleep(Math.max(1, Date.parse(input.endAt) - Date.now()), { summary: summaries.waitForEnd(input.endAt) });
+  await control.settleRecurringCampaign.executeWithOptions({ summary: summaries.settle() }, [{ campaignId: input.campaignId }]);
 }

@@ -27,6 +27,9 @@ export const summaries = {
   firstAttempts: (fromSeq: number, toSeq: number) => `send users ${count(fromSeq)}–${count(toSeq)}`,
   retryWait: (seq: number, delayMs: number) => `retry user ${count(seq)} in ${delayMs < 1000 ? `${Math.ceil(delayMs)} ms` : `${Math.round(delayMs / 1000)} s`}`,
   retry: (seq: number) => `retry user ${count(seq)}`,
+  openFiring: (scheduledAt: Date) => `open the run of the firing due ${scheduledAt.toISOString()}`,
+  settle: () => 'settle the recurring campaign',
+  waitForEnd: (endAt: string) => `wait for the campaign's end ${endAt}`,
   close: (status: string, range?: { fromSeq: number; toSeq: number }) =>
     `close pending users${range ? ` ${count(range.fromSeq)}–${count(range.toSeq)}` : ''}: ${status}`,
 };
