@@ -17,7 +17,8 @@ describe('the run workflow', () => {
       expect(Date.now()).toBeGreaterThanOrEqual(sendAt);
       const result = await handle.result();
       expect(result).toMatchObject({ status: 'completed', total: 3, batchesDone: 2 });
-      expect(run.log).toEqual(['status:running', 'freeze', 'batch:1-2', 'batch:3-3', 'finish:completed']);
+      // Two batches run at once (window 2): their order in the log is theirs to pick.
+      expect([...run.log.slice(0, 2), ...run.log.slice(2, 4).sort(), run.log[4]]).toEqual(['status:running', 'freeze', 'batch:1-2', 'batch:3-3', 'finish:completed']);
       expect(await timersStarted(handle)).toBe(1);
     });
   });
