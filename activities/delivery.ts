@@ -44,7 +44,7 @@ function unsent(recipient: Recipient, errorClass: string, errorMessage: string, 
     outcome: 'failed',
     errorClass,
     errorMessage,
-    webhookId: webhookIdFor(runId, recipient.userId),
+    webhookId: webhookIdFor(runId, recipient.userId, recipient.deliveryKey),
     responseBody: null,
     nextAttemptAt: null,
   };
@@ -99,7 +99,7 @@ function recordsFor(ctx: RunContext, recipients: readonly Recipient[], outcome: 
 function templateFailure(ctx: RunContext, recipient: Recipient, error: TemplateError, attemptAt: Date) {
   if (error.failure === 'broken') return { record: unsent(recipient, 'template_error', error.message, ctx.runId), retryInMs: null, gone: false };
   const outcome: SendOutcome = { verdict: 'network', status: null, latencyMs: 0, response: null, error: error.message };
-  const [result] = recordsFor(ctx, [recipient], outcome, webhookIdFor(ctx.runId, recipient.userId), attemptAt);
+  const [result] = recordsFor(ctx, [recipient], outcome, webhookIdFor(ctx.runId, recipient.userId, recipient.deliveryKey), attemptAt);
   const record = { ...result!.record, httpStatus: null, latencyMs: null, errorClass: 'template_limit' };
   return { ...result!, record };
 }
@@ -173,8 +173,11 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       const may = mayStillStart();
       if (!(typeof may === 'boolean' ? may : await may)) return null;
       attemptAt = new Date();
-      const userIds = rendered.map((r) => r.recipient.userId);
-      webhookId = channel.format === 'growingio' ? batchWebhookIdFor(ctx.runId, userIds) : webhookIdFor(ctx.runId, userIds[0]!);
+      const first = rendered[0]!.recipient;
+      webhookId =
+        channel.format === 'growingio'
+          ? batchWebhookIdFor(ctx.runId, rendered.map(({ recipient: r }) => (r.deliveryKey === '' ? r.userId : `${r.userId}:${r.deliveryKey}`)))
+          : webhookIdFor(ctx.runId, first.userId, first.deliveryKey);
       const request = composeRequest({
         channel: ctx.compose,
         recipients: rendered.map((r) => ({ profile: r.recipient.profile, values: r.values })),

@@ -5,6 +5,7 @@ import { createChannelLimiter, createChannelLimitsCache, type ChannelLimiter } f
 import { createAudienceActivities } from './audience.js';
 import { createDeliveryActivities } from './delivery.js';
 import { createRecurringActivities } from './recurring.js';
+import { createEventTriggerActivities } from './event-trigger.js';
 import { createRunControlActivities } from './run-control.js';
 
 /**
@@ -20,6 +21,7 @@ export function createActivities(deps: { db: Database; concurrency?: number; lim
     ...createAudienceActivities({ db: deps.db }),
     ...createRunControlActivities({ db: deps.db, runs }),
     ...createRecurringActivities({ db: deps.db }),
+    ...createEventTriggerActivities({ db: deps.db }),
     ...createDeliveryActivities({
       db: deps.db,
       runs,

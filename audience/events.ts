@@ -4,7 +4,7 @@ import type { Database } from '../db/client.js';
 import { validationError, type FieldIssue } from '../lib/errors.js';
 import { jsonValueIssues, MAX_JSON_DEPTH } from '../lib/json-values.js';
 import { parseIsoInstant } from './dates.js';
-import { inTransactionWithRetry } from './executor.js';
+import { inTransactionWithRetry, type Transaction } from './executor.js';
 import { eventNameSchema, hasUserKey, userKeyRequired, userKeySchema } from './names.js';
 import { resolveUsers, userIdOf } from './resolve-users.js';
 
@@ -45,6 +45,28 @@ export interface IngestResult {
   accepted: number;
   duplicates: number;
   rejected: RejectedEvent[];
+}
+
+/** An event just stored, for whoever acts on new events (event-triggered campaigns). */
+export interface StoredEvent {
+  id: number;
+  userId: string;
+  name: string;
+  properties: Record<string, unknown>;
+  occurredAt: Date;
+}
+
+/**
+ * What higher layers (triggers/) attach to ingestion without audience/
+ * knowing them. `stored` runs inside the ingest transaction, so whatever it
+ * writes commits with the events or not at all; `committed` runs after the
+ * commit, before the answer.
+ */
+export interface IngestHooks {
+  /** Names of events `stored` wants to see; others are not handed to it. */
+  wants(name: string): boolean;
+  stored(tx: Transaction, events: StoredEvent[]): Promise<void>;
+  committed?(): void;
 }
 
 interface ValidEvent {
@@ -107,13 +129,20 @@ function groupByEvent(issues: readonly FieldIssue[]): Map<number, FieldIssue[]> 
  * `numberIssues` are the numbers the raw JSON held that JSON.parse could not
  * keep (integers beyond ±2^53): their events are rejected. The
  * database work is one transaction: a user lookup (plus one multi-row insert
- * when some users are new) and one multi-row insert of the events.
+ * when some users are new), one multi-row insert of the events, and whatever
+ * `hooks.stored` writes for the events it wants (one outbox insert).
  *
  * @example
  * await ingestEvents(db, { events: [{ name: 'add_to_cart', loginId: 'u-42', clientEventId: 'c-1' }] });
  * // { accepted: 1, duplicates: 0, rejected: [] }
  */
-export async function ingestEvents(db: Database, body: unknown, now = new Date(), numberIssues: readonly FieldIssue[] = []): Promise<IngestResult> {
+export async function ingestEvents(
+  db: Database,
+  body: unknown,
+  now = new Date(),
+  numberIssues: readonly FieldIssue[] = [],
+  hooks?: IngestHooks,
+): Promise<IngestResult> {
   const envelope = envelopeSchema.safeParse(body);
   if (!envelope.success) throw validationError(envelope.error);
   const numberIssuesOf = groupByEvent(numberIssues);
@@ -140,21 +169,41 @@ export async function ingestEvents(db: Database, body: unknown, now = new Date()
 
   const accepted = await inTransactionWithRetry(db, async function storeEvents(tx) {
     const resolved = await resolveUsers(tx, valid);
-    const rows = valid.map((event) => ({
+    const rows = valid.map((event, ord) => ({
+      ord,
       user_id: userIdOf(resolved, event),
       name: event.name,
       properties: event.properties,
       occurred_at: event.occurredAt.toISOString(),
       client_event_id: event.clientEventId ?? null,
     }));
-    // One JSON parameter whatever the batch size, so the statement text never changes.
-    const result = await tx.execute(sql`
-      INSERT INTO events (user_id, name, properties, occurred_at, client_event_id)
-      SELECT e.user_id, e.name, e.properties, e.occurred_at, e.client_event_id
-      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-        AS e(user_id uuid, name text, properties jsonb, occurred_at timestamptz, client_event_id text)
-      ON CONFLICT (client_event_id) WHERE client_event_id IS NOT NULL DO NOTHING`);
-    return result.count;
+    // One JSON parameter whatever the batch size, so the statement text never changes. Ids are
+    // drawn before the insert so each stored event maps back to its input (RETURNING cannot name
+    // the input row); a duplicate only wastes its id.
+    const inserted = await tx.execute<{ ord: number; id: string }>(sql`
+      WITH e AS (
+        SELECT nextval(pg_get_serial_sequence('events', 'id')) AS id, e.*
+        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+          AS e(ord int, user_id uuid, name text, properties jsonb, occurred_at timestamptz, client_event_id text)
+      ),
+      ins AS (
+        INSERT INTO events (id, user_id, name, properties, occurred_at, client_event_id) OVERRIDING SYSTEM VALUE
+        SELECT id, user_id, name, properties, occurred_at, client_event_id FROM e
+        ON CONFLICT (client_event_id) WHERE client_event_id IS NOT NULL DO NOTHING
+        RETURNING id
+      )
+      SELECT e.ord, e.id FROM e JOIN ins USING (id)`);
+    if (hooks) {
+      const stored: StoredEvent[] = [];
+      for (const { ord, id } of inserted) {
+        const event = valid[ord]!;
+        if (!hooks.wants(event.name)) continue;
+        stored.push({ id: Number(id), userId: rows[ord]!.user_id, name: event.name, properties: event.properties, occurredAt: event.occurredAt });
+      }
+      if (stored.length > 0) await hooks.stored(tx, stored);
+    }
+    return inserted.length;
   });
+  hooks?.committed?.();
   return { accepted, duplicates: duplicates + valid.length - accepted, rejected };
 }

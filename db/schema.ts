@@ -3,3 +3,4 @@ export * from './schema/channels.js';
 export * from './schema/campaigns.js';
 export * from './schema/audience.js';
 export * from './schema/api-keys.js';
+export * from './schema/triggers.js';

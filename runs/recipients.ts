@@ -19,6 +19,8 @@ import type { RecipientProfile } from '../webhook/user.js';
 export interface Recipient {
   seq: number;
   userId: string;
+  /** Tells apart an event run's deliveries to the same user; '' for a frozen audience. */
+  deliveryKey: string;
   attempts: number;
   nextAttemptAt: Date | null;
   firstAttemptAt: Date | null;
@@ -30,6 +32,7 @@ export async function loadPending(db: Database, runId: string, fromSeq: number, 
   const rows = await db.execute<{
     seq: number;
     user_id: string;
+    delivery_key: string;
     attempts: number;
     next_attempt_at: string | null;
     first_attempt_at: string | null;
@@ -37,13 +40,14 @@ export async function loadPending(db: Database, runId: string, fromSeq: number, 
     visitor_id: string | null;
     attributes: Record<string, unknown> | null;
   }>(sql`
-    SELECT r.seq, r.user_id, r.attempts, r.next_attempt_at, r.first_attempt_at, u.login_id, u.visitor_id, u.attributes
+    SELECT r.seq, r.user_id, r.delivery_key, r.attempts, r.next_attempt_at, r.first_attempt_at, u.login_id, u.visitor_id, u.attributes
     FROM run_recipients r LEFT JOIN users u ON u.id = r.user_id
     WHERE r.run_id = ${runId} AND r.seq BETWEEN ${fromSeq} AND ${toSeq} AND r.status = 'pending'
     ORDER BY r.seq`);
   return rows.map((row) => ({
     seq: row.seq,
     userId: row.user_id,
+    deliveryKey: row.delivery_key,
     attempts: row.attempts,
     nextAttemptAt: row.next_attempt_at ? new Date(row.next_attempt_at) : null,
     firstAttemptAt: row.first_attempt_at ? new Date(row.first_attempt_at) : null,

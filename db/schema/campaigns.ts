@@ -79,6 +79,8 @@ export const campaignRuns = pgTable(
     total: integer('total'),
     skipped: integer('skipped'),
     frozenAt: at('frozen_at'),
+    /** The last audience position handed out by an event run, which numbers its deliveries as they happen. */
+    lastSeq: integer('last_seq').notNull().default(0),
     startedAt: at('started_at'),
     finishedAt: at('finished_at'),
     ...timestamps,
@@ -115,6 +117,14 @@ export const runRecipients = pgTable(
     latencyMs: integer('latency_ms'),
     webhookId: text('webhook_id'),
     responseBody: text('response_body'),
+    /**
+     * Tells a user's deliveries in one run apart: '' for a frozen audience's one
+     * delivery per user, 'once' for a once-per-user trigger's send, 'event:<id>'
+     * for a send caused by that event (migration 0008).
+     */
+    deliveryKey: text('delivery_key').notNull().default(''),
+    /** The event that caused this delivery (event-triggered runs only). */
+    triggerEventId: bigint('trigger_event_id', { mode: 'number' }),
   },
   (t) => [
     primaryKey({ columns: [t.runId, t.seq] }),
