@@ -74,7 +74,8 @@ export const eventTriggerSchema = z
       })
       .default('once'),
   })
-  .refine((t) => t.times === 1 || t.within !== undefined, {
+  // Only for a valid count: a bad `times` is its own issue, not a missing window.
+  .refine((t) => !Number.isInteger(t.times) || t.times <= 1 || t.times > MAX_TIMES || t.within !== undefined, {
     path: ['within'],
     message: 'is required when times is more than 1 (the window the events must fall in, e.g. PT24H)',
   });
