@@ -1,5 +1,8 @@
-import { sql } from 'drizzle-orm';
+import { Context } from '@temporalio/activity';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
+import { campaigns } from '../db/schema.js';
+import { finishRun } from '../runs/store.js';
 import type { FrozenDefinition } from '../campaigns/definition.js';
 import { isSegmentMember } from '../segments/membership.js';
 
@@ -75,5 +78,49 @@ export function createEventTriggerActivities(deps: { db: Database }) {
     });
   }
 
-  return { recordTriggeredDelivery };
+  /**
+   * Cancels every running per-user workflow of a campaign, found through the
+   * `CampaignId` search attribute. Visibility lags a little behind new starts,
+   * so it lists again until a listing comes back empty; a workflow that still
+   * slipped through finds the run's flag at `cancel` when its send falls due,
+   * and ends without sending.
+   */
+  async function cancelTriggerWorkflows(input: { campaignId: string }): Promise<number> {
+    const activity = Context.current();
+    const query = `CampaignId = "${input.campaignId}" AND WorkflowType = "eventTriggerWorkflow" AND ExecutionStatus = "Running"`;
+    let cancelled = 0;
+    for (let round = 0; round < 20; round += 1) {
+      const ids: string[] = [];
+      for await (const execution of activity.client.workflow.list({ query })) ids.push(execution.workflowId);
+      if (ids.length === 0 && round > 0) return cancelled;
+      let next = 0;
+      const lane = async () => {
+        while (next < ids.length) {
+          const id = ids[next++]!;
+          // Closed meanwhile: nothing to cancel.
+          await activity.client.workflow.getHandle(id).cancel().catch(() => {});
+          cancelled += 1;
+          activity.heartbeat(cancelled);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(32, ids.length) }, lane));
+      await activity.sleep(1000);
+    }
+    return cancelled;
+  }
+
+  /**
+   * Ends the event run and its campaign together: an event campaign has one
+   * run, so its end (cancel, or the expiry) is the campaign's.
+   */
+  async function endEventCampaign(input: { campaignId: string; runId: string; status: 'cancelled' | 'completed' }): Promise<void> {
+    await finishRun(db, { runId: input.runId, status: input.status });
+    const now = new Date();
+    await db
+      .update(campaigns)
+      .set({ status: input.status, finishedAt: now, updatedAt: now })
+      .where(and(eq(campaigns.id, input.campaignId), sql`${campaigns.status} NOT IN ('completed', 'cancelled', 'failed')`));
+  }
+
+  return { recordTriggeredDelivery, cancelTriggerWorkflows, endEventCampaign };
 }

@@ -6,6 +6,7 @@ import { HTTPException } from 'hono/http-exception';
 import { timeout } from 'hono/timeout';
 import type { CampaignService } from '../campaigns/store.js';
 import type { Database } from '../db/client.js';
+import type { IngestHooks } from '../audience/events.js';
 import { createChannelStore } from '../channels/store.js';
 import { createSegmentStore } from '../segments/store.js';
 import { safeErrorDescription } from '../lib/db-errors.js';
@@ -39,6 +40,8 @@ export interface AppDeps {
   temporal?: { connection: ConnectionLike; readDeadlineMs?: number; writeDeadlineMs?: number };
   /** Where channel test sends may go; defaults to the process's OUTBOUND_ALLOW_CIDRS policy. */
   outbound?: { policy: OutboundPolicy; dispatcher: Dispatcher };
+  /** Hooks of each event ingest (event-triggered campaigns' outbox); none: events are only stored. */
+  eventHooks?: () => IngestHooks;
 }
 
 /**
@@ -129,7 +132,7 @@ export function createApp(deps: AppDeps) {
   app.route('/api/channels', channelRoutes(channels, deps.outbound?.dispatcher));
   const segmentUsage = deps.segmentUsage ?? (campaignService ? (id: string) => campaignService.liveUsing('segmentId', id) : noLiveCampaigns);
   app.route('/api/users', userRoutes(deps.db));
-  app.route('/api/events', eventRoutes(deps.db));
+  app.route('/api/events', eventRoutes(deps.db, deps.eventHooks));
   app.route('/api/segments', segmentRoutes(createSegmentStore(deps.db, segmentUsage)));
   if (deps.campaigns) {
     app.route('/api/campaigns', campaignRoutes({ db: deps.db, ...deps.campaigns, campaigns: deps.campaigns.service }));

@@ -9,6 +9,9 @@ import { createLogger, type Logger } from '../lib/logger.js';
 import { exitWithParent, onShutdown } from '../lib/process.js';
 import { createApiKeyStore, type ApiKeyStore } from '../access/api-keys.js';
 import { safeErrorDescription } from '../lib/db-errors.js';
+import { createListenerIndex } from '../triggers/listeners.js';
+import { outboxHooks } from '../triggers/outbox.js';
+import { createRelay } from '../triggers/relay.js';
 import { createApp } from './app.js';
 
 /** Registers HOOKCAST_API_KEY, retrying while PostgreSQL is not there yet: the API serves meanwhile. */
@@ -23,6 +26,12 @@ function registerEnvKey(keys: ApiKeyStore, key: string, logger: Logger) {
     },
   );
 }
+/**
+ * Test-only fault: `exit-after-event-commit` kills this process (SIGKILL) just
+ * after an ingest committed outbox rows, once the answer has gone out, before
+ * any relay ran: the window the outbox exists for.
+ */
+const FAULT = process.env.HOOKCAST_TEST_FAULT;
 
 /** Entry point of the API process. */
 async function main() {
@@ -35,15 +44,24 @@ async function main() {
   const database = createDatabase(env.DATABASE_URL, { connectTimeoutSeconds: 3 });
   if (env.HOOKCAST_API_KEY) registerEnvKey(createApiKeyStore(database.db), env.HOOKCAST_API_KEY, logger);
   const temporal = createTemporalClient({ ...temporalConnectionOptions(env), namespace: env.TEMPORAL_NAMESPACE });
+  const listeners = createListenerIndex(database.db, { logger });
+  const relay = createRelay({ db: database.db, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE, logger });
   const service = createCampaignService({
     db: database.db,
     temporal,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     fanOut: { batchSize: env.FANOUT_BATCH_SIZE, window: env.FANOUT_WINDOW, childrenPerExecution: env.FANOUT_CHILDREN_PER_EXECUTION },
+    eventListeners: listeners,
   });
+  const afterCommit =
+    FAULT === 'exit-after-event-commit' ? () => void setTimeout(() => process.kill(process.pid, 'SIGKILL'), 300) : () => relay.kick();
+  await listeners.start();
+  // The relay drains what earlier processes committed but never handed over, then every 2 s.
+  if (FAULT !== 'exit-after-event-commit') relay.start();
   const app = createApp({
     db: database.db,
     logger,
+    eventHooks: () => outboxHooks(listeners, afterCommit),
     campaigns: { service, temporalUiUrl: env.temporalUiUrl, namespace: env.TEMPORAL_NAMESPACE, readShareMs: env.API_READ_SHARE_MS },
     temporal: { connection: temporal.connection },
   });
@@ -52,6 +70,8 @@ async function main() {
   });
   onShutdown(logger, async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await relay.stop();
+    await listeners.stop();
     await temporal.connection.close();
     await database.close();
   });

@@ -5,11 +5,12 @@ import type { RetrySettings } from '../delivery/backoff.js';
 import { compileTemplateValues, TemplateError } from '../webhook/template.js';
 import { scheduleTimeProblem } from '../lib/schedule-horizon.js';
 import { recurringTriggerSchema, type RecurringTrigger } from '../triggers/recurring.js';
+import { eventTriggerSchema, type EventTrigger } from '../triggers/event.js';
 
 /** A one-time send, now or at a time. */
 export type OnceTrigger = { type: 'once'; sendAt: 'now' | string };
-/** How a campaign is triggered: once, or by a schedule (triggers/recurring.ts). */
-export type CampaignTrigger = OnceTrigger | RecurringTrigger;
+/** How a campaign is triggered: once, by a schedule (triggers/recurring.ts), or by each user's events (triggers/event.ts). */
+export type CampaignTrigger = OnceTrigger | RecurringTrigger | EventTrigger;
 
 export { EARLIEST_SCHEDULE_TIME, SCHEDULE_HORIZON_MS, scheduleTimeProblem } from '../lib/schedule-horizon.js';
 
@@ -22,8 +23,8 @@ const isoDateTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 d
 
 export const triggerSchema = z.discriminatedUnion(
   'type',
-  [z.strictObject({ type: z.literal('once'), sendAt: z.union([z.literal('now'), isoDateTime]).default('now') }), recurringTriggerSchema],
-  { error: 'type must be "once" or "recurring"' },
+  [z.strictObject({ type: z.literal('once'), sendAt: z.union([z.literal('now'), isoDateTime]).default('now') }), recurringTriggerSchema, eventTriggerSchema],
+  { error: 'type must be "once", "recurring" or "event"' },
 );
 
 const campaignFields = {

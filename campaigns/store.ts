@@ -15,6 +15,7 @@ import { CampaignIdKey, CampaignStatusKey, ChannelIdKey, TriggerTypeKey } from '
 import type { CampaignWorkflowInput } from '../workflows/inputs.js';
 import type { CampaignProgress } from '../workflows/messages.js';
 import { createRecurringControls } from './recurring.js';
+import { eventRunWorkflowId, startEventRunWorkflow } from '../triggers/run.js';
 import { templateRenderProblems } from './template-check.js';
 import { recurringLaunchProblems } from '../triggers/recurring.js';
 import { campaignDraftSchema, campaignPatchSchema, freezeDefinition, resolveSendAt, resolveTemplateValues } from './definition.js';
@@ -28,6 +29,12 @@ export interface CampaignServiceDeps {
   taskQueue: string;
   /** Fan-out shape of new runs; the defaults suit most audiences. */
   fanOut?: Partial<FanOut>;
+  /**
+   * This process's index of live event-triggered campaigns, reloaded after
+   * this service changes one so the next ingest already sees it (other
+   * processes learn through PostgreSQL NOTIFY).
+   */
+  eventListeners?: { refresh(): Promise<void> };
 }
 
 /**
@@ -120,7 +127,8 @@ export function createCampaignService(deps: CampaignServiceDeps) {
       if (row.expiresAt) problems.push({ path: 'expiresAt', message: 'is not used by recurring campaigns: each run stops trying its users 24 h after its firing' });
       return { problems, channel, segment, values: resolved.values, sendAt: now };
     }
-    const { sendAt, problem } = resolveSendAt(row.trigger, now);
+    // An event-triggered campaign listens from its launch on.
+    const { sendAt, problem } = row.trigger.type === 'event' ? { sendAt: now, problem: undefined } : resolveSendAt(row.trigger, now);
     if (problem) problems.push({ path: 'trigger.sendAt', message: problem });
     if (row.expiresAt && row.expiresAt.getTime() <= sendAt.getTime()) problems.push({ path: 'expiresAt', message: 'must be after the send time' });
     return { problems, channel, segment, values: resolved.values, sendAt };
@@ -151,7 +159,9 @@ export function createCampaignService(deps: CampaignServiceDeps) {
       return get(id);
     }
     const runId = randomUUID();
-    const workflowId = runWorkflowIds.once(row.id);
+    // An event campaign's one run collects its sends from launch on: it is running at once.
+    const event = row.trigger.type === 'event';
+    const workflowId = event ? eventRunWorkflowId(row.id) : runWorkflowIds.once(row.id);
     const input: CampaignWorkflowInput = {
       campaignId: row.id,
       runId,
@@ -162,30 +172,32 @@ export function createCampaignService(deps: CampaignServiceDeps) {
     await db.transaction(async (tx) => {
       const [claimed] = await tx
         .update(campaigns)
-        .set({ status: 'scheduled', definition, launchedAt: now, updatedAt: now })
+        .set({ status: event ? 'running' : 'scheduled', definition, launchedAt: now, updatedAt: now })
         .where(and(eq(campaigns.id, row.id), eq(campaigns.status, 'draft')))
         .returning({ id: campaigns.id });
       if (!claimed) throw conflict('the campaign was launched meanwhile');
-      await createRun(tx, { id: runId, campaignId: row.id, workflowId, trigger: 'once', sendAt, expiresAt: row.expiresAt, definition });
+      await createRun(tx, { id: runId, campaignId: row.id, workflowId, trigger: event ? 'event' : 'once', sendAt, expiresAt: row.expiresAt, definition, ...(event ? { status: 'running' as const } : {}) });
+      const start = {
+        workflowId,
+        taskQueue: deps.taskQueue,
+        memo: { campaignName: row.name, channelName: channel.name, segmentName: segment.name },
+        searchAttributes: [
+          { key: CampaignIdKey, value: row.id },
+          { key: ChannelIdKey, value: channel.id },
+          { key: CampaignStatusKey, value: event ? 'running' : 'scheduled' },
+          { key: TriggerTypeKey, value: row.trigger.type },
+        ],
+      };
       // Started inside the transaction: if Temporal refuses, nothing is written.
       try {
-        await startRunWorkflow(temporal, {
-          workflowId,
-          taskQueue: deps.taskQueue,
-          input,
-          memo: { campaignName: row.name, channelName: channel.name, segmentName: segment.name },
-          searchAttributes: [
-            { key: CampaignIdKey, value: row.id },
-            { key: ChannelIdKey, value: channel.id },
-            { key: CampaignStatusKey, value: 'scheduled' },
-            { key: TriggerTypeKey, value: row.trigger.type },
-          ],
-        });
+        if (event) await startEventRunWorkflow(temporal, { ...start, input: { campaignId: row.id, runId, expiresAt: input.expiresAt } });
+        else await startRunWorkflow(temporal, { ...start, input });
       } catch (error) {
         if (error instanceof RunAlreadyStartedError) throw conflict('the campaign was launched meanwhile');
         throw error;
       }
     });
+    if (event) await deps.eventListeners?.refresh();
     return get(id);
   }
 
@@ -204,7 +216,9 @@ export function createCampaignService(deps: CampaignServiceDeps) {
     if (row.trigger.type === 'recurring') return recurring[verb]({ ...row, trigger: row.trigger });
     const run = await openRunOf(row, verb);
     try {
-      return await controlRun(temporal, run.workflowId, verb);
+      const progress = await controlRun(temporal, run.workflowId, verb);
+      if (run.trigger === 'event') await deps.eventListeners?.refresh();
+      return progress;
     } catch (error) {
       if (error instanceof RunControlRefusedError) throw conflict(error.message, [{ path: 'status', message: error.message }]);
       throw await endedMeanwhile(id, verb, error);

@@ -72,34 +72,60 @@ function presentDelivery(row: DeliveryRow) {
   };
 }
 
-/** "Did user X get it, and when?": the user's delivery row and every attempt. */
+type AttemptRow = {
+  seq: number;
+  attempt: number;
+  started_at: string;
+  latency_ms: number | null;
+  http_status: number | null;
+  outcome: string;
+  error_class: string | null;
+  error_message: string | null;
+};
+
+/**
+ * "Did user X get it, and when?": the user's delivery row and every attempt.
+ * An event-triggered run may hold several deliveries of one user: then
+ * `triggeredSends` lists each (newest first) with the event that caused it,
+ * and the top level shows the newest.
+ */
 export async function deliveryOfUser(db: Database, runId: string, key: string) {
   const user = await findUser(db, key);
   if (!user) throw notFound('user');
-  const [row] = await db.execute<DeliveryRow>(sql`
-    SELECT r.*, u.login_id, u.visitor_id FROM run_recipients r LEFT JOIN users u ON u.id = r.user_id
-    WHERE r.run_id = ${runId} AND r.user_id = ${user.id}`);
-  if (!row) throw notFound('delivery for this user (not in the audience of this campaign)');
-  const attempts = await db.execute<{
-    attempt: number;
-    started_at: string;
-    latency_ms: number | null;
-    http_status: number | null;
-    outcome: string;
-    error_class: string | null;
-    error_message: string | null;
-  }>(sql`
-    SELECT attempt, started_at, latency_ms, http_status, outcome, error_class, error_message
-    FROM delivery_attempts WHERE run_id = ${runId} AND seq = ${row.seq} ORDER BY attempt, id`);
+  const rows = await db.execute<DeliveryRow & { trigger_event_id: string | null; event_name: string | null; event_occurred_at: string | null }>(sql`
+    SELECT r.*, u.login_id, u.visitor_id, e.name AS event_name, e.occurred_at AS event_occurred_at
+    FROM run_recipients r LEFT JOIN users u ON u.id = r.user_id LEFT JOIN events e ON e.id = r.trigger_event_id
+    WHERE r.run_id = ${runId} AND r.user_id = ${user.id}
+    ORDER BY r.seq DESC`);
+  if (rows.length === 0) throw notFound('delivery for this user (not in the audience of this campaign)');
+  const attempts = await db.execute<AttemptRow>(sql`
+    SELECT seq, attempt, started_at, latency_ms, http_status, outcome, error_class, error_message
+    FROM delivery_attempts WHERE run_id = ${runId} AND seq = ANY (${`{${rows.map((r) => r.seq).join(',')}}`}::int[]) ORDER BY seq, attempt, id`);
+  const logOf = (seq: number) =>
+    attempts
+      .filter((a) => a.seq === seq)
+      .map((a) => ({
+        attempt: a.attempt,
+        at: iso(a.started_at),
+        latencyMs: a.latency_ms,
+        httpStatus: a.http_status,
+        outcome: a.outcome,
+        error: a.error_class ? { class: a.error_class, message: a.error_message } : null,
+      }));
+  const newest = rows[0]!;
+  const triggered = rows.filter((r) => r.trigger_event_id !== null);
   return {
-    ...presentDelivery(row),
-    attemptLog: attempts.map((a) => ({
-      attempt: a.attempt,
-      at: iso(a.started_at),
-      latencyMs: a.latency_ms,
-      httpStatus: a.http_status,
-      outcome: a.outcome,
-      error: a.error_class ? { class: a.error_class, message: a.error_message } : null,
-    })),
+    ...presentDelivery(newest),
+    attemptLog: logOf(newest.seq),
+    ...(triggered.length > 0
+      ? {
+          triggeredSends: triggered.map((r) => ({
+            ...presentDelivery(r),
+            // The event is gone only if its user was deleted since; its id still says which one it was.
+            event: { id: String(r.trigger_event_id), name: r.event_name, occurredAt: iso(r.event_occurred_at) },
+            attemptLog: logOf(r.seq),
+          })),
+        }
+      : {}),
   };
 }

@@ -35,6 +35,7 @@ export function createListenerIndex(db: Database, options: { refreshMs?: number;
   let running: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
   let unlisten: (() => Promise<void>) | undefined;
+  let stopped = false;
 
   async function load(): Promise<void> {
     try {
@@ -74,15 +75,31 @@ export function createListenerIndex(db: Database, options: { refreshMs?: number;
     matching(name: string, properties: Record<string, unknown>): Listener[] {
       return (byName.get(name) ?? []).filter((listener) => matchesFilters(listener.trigger.where, properties));
     },
-    /** Loads the index and subscribes to changes. */
+    /**
+     * Loads the index and subscribes to changes. PostgreSQL being down does not
+     * stop the process: the subscription is retried with each periodic refresh.
+     */
     async start(): Promise<void> {
-      const subscription = await db.$client.listen(EVENT_CAMPAIGNS_CHANNEL, () => void refresh(), () => void refresh());
-      unlisten = subscription.unlisten;
-      await refresh();
-      timer = setInterval(() => void refresh(), options.refreshMs ?? 30_000);
+      const subscribe = async () => {
+        if (unlisten || stopped) return;
+        try {
+          // postgres.js listens on a connection of its own and subscribes again (calling onlisten) after a reconnect.
+          const subscription = await db.$client.listen(EVENT_CAMPAIGNS_CHANNEL, () => void refresh(), () => void refresh());
+          unlisten = subscription.unlisten;
+        } catch (error) {
+          options.logger?.warn({ err: safeErrorDescription(error) }, 'event campaign index: cannot subscribe to changes yet');
+        }
+      };
+      timer = setInterval(() => {
+        void subscribe();
+        void refresh();
+      }, options.refreshMs ?? 30_000);
       timer.unref();
+      await subscribe();
+      await refresh();
     },
     async stop(): Promise<void> {
+      stopped = true;
       clearInterval(timer);
       await unlisten?.().catch(() => {});
       await running;

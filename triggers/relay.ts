@@ -54,6 +54,8 @@ interface Pair {
   rowIds: string[];
 }
 
+const SIGNAL_DEADLINE_MS = 10_000;
+
 /** Runs `work` over `items` with at most `limit` in flight. */
 async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -89,7 +91,8 @@ export function createRelay(deps: RelayDeps) {
 
   async function signal(pair: Pair): Promise<void> {
     const plan = triggerPlan(pair.trigger);
-    await deps.temporal.workflow.signalWithStart(eventTriggerWorkflow, {
+    // A deadline: with Temporal down, the drain gives up (rows kept) instead of holding its transaction for the client's long retries.
+    await deps.temporal.connection.withDeadline(Date.now() + SIGNAL_DEADLINE_MS, () => deps.temporal.workflow.signalWithStart(eventTriggerWorkflow, {
       workflowId: eventTriggerWorkflowId(pair.campaignId, pair.userId),
       taskQueue: deps.taskQueue,
       args: [{ campaignId: pair.campaignId, runId: pair.runId, userId: pair.userId, plan, ...deps.workflowTuning }],
@@ -102,7 +105,7 @@ export function createRelay(deps: RelayDeps) {
         { key: CampaignIdKey, value: pair.campaignId },
         { key: TriggerTypeKey, value: 'event' },
       ],
-    });
+    }));
   }
 
   /** Drains one batch; see RelayBatch. */

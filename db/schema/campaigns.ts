@@ -128,7 +128,7 @@ export const runRecipients = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.runId, t.seq] }),
-    uniqueIndex('run_recipients_user_key').on(t.runId, t.userId),
+    uniqueIndex('run_recipients_user_key').on(t.runId, t.userId, t.deliveryKey),
     check('run_recipients_status_check', oneOf('status', deliveryStatuses)),
     // No index on status: each delivery changes it, and leaving it unindexed (with
     // fillfactor 50, set in migration 0003) lets PostgreSQL update rows in place (HOT)
