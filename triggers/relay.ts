@@ -13,7 +13,7 @@ export interface RelayDeps {
   temporal: Client;
   taskQueue: string;
   logger?: Logger;
-  /** Outbox rows per drained batch (default 1,000: one full ingest batch). */
+  /** Outbox rows per drained batch (default 5,000: a full ingest batch of 1,000 events that several campaigns listen for). */
   batchSize?: number;
   /** Temporal calls in flight at once (default 64). */
   concurrency?: number;
@@ -82,7 +82,7 @@ async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T
  * relay.kick();    // after an ingest committed outbox rows
  */
 export function createRelay(deps: RelayDeps) {
-  const batchSize = deps.batchSize ?? 1000;
+  const batchSize = deps.batchSize ?? 5000;
   const concurrency = deps.concurrency ?? 64;
   let draining: Promise<void> | null = null;
   let again = false;
