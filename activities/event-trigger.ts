@@ -36,46 +36,54 @@ export function createEventTriggerActivities(deps: { db: Database }) {
     eventId: number;
     deliveryKey: string;
   }): Promise<RecordedTrigger> {
-    return db.transaction(async (tx) => {
-      const [run] = await tx.execute<{ control: string; definition: FrozenDefinition }>(sql`
-        SELECT control, definition FROM campaign_runs WHERE id = ${input.runId} AND campaign_id = ${input.campaignId}`);
-      if (!run || run.control === 'cancel') return { status: 'closed' as const };
-      const [earlier] = await tx.execute<{ seq: number; status: string; trigger_event_id: string | null }>(sql`
-        SELECT seq, status, trigger_event_id FROM run_recipients
-        WHERE run_id = ${input.runId} AND user_id = ${input.userId} AND delivery_key = ${input.deliveryKey}`);
-      if (earlier) {
-        const ours = Number(earlier.trigger_event_id) === input.eventId && earlier.status === 'pending';
-        return { status: ours ? ('pending' as const) : ('exists' as const), seq: earlier.seq };
-      }
-      const { segment, identity } = run.definition;
-      const [user] = await tx.execute<{ login_id: string | null; visitor_id: string | null }>(sql`
-        SELECT login_id, visitor_id FROM users WHERE id = ${input.userId}`);
-      const address = user ? (identity === 'login' ? user.login_id : user.visitor_id) : null;
-      let skip: { errorClass: string; message: string } | null = null;
-      if (!user) skip = { errorClass: 'user_deleted', message: 'the user no longer exists' };
-      else if (!(await isSegmentMember(tx, { rule: segment.rule, timeZone: segment.timeZone, userId: input.userId, at: new Date() }))) {
-        skip = { errorClass: 'not_in_segment', message: `not in segment "${segment.name}" at send time` };
-      } else if (address === null) {
-        skip = { errorClass: identity === 'login' ? 'no_login_id' : 'no_visitor_id', message: `user has no ${identity} id; the campaign addresses ${identity} ids` };
-      }
-      const [position] = await tx.execute<{ last_seq: number }>(sql`
-        UPDATE campaign_runs SET last_seq = last_seq + 1 WHERE id = ${input.runId} RETURNING last_seq`);
-      const seq = position!.last_seq;
-      // A skip is keyed by its event: it does not take the key of the send it stands for.
-      const key = skip ? `skip:${input.eventId}` : input.deliveryKey;
-      const inserted = await tx.execute(sql`
-        INSERT INTO run_recipients (run_id, seq, user_id, address, status, delivery_key, trigger_event_id, last_error_class, last_error_message)
-        VALUES (${input.runId}, ${seq}, ${input.userId}, ${address}, ${skip ? 'skipped' : 'pending'}, ${key}, ${input.eventId},
-                ${skip?.errorClass ?? null}, ${skip?.message ?? null})
-        ON CONFLICT (run_id, user_id, delivery_key) DO NOTHING`);
-      if (inserted.count === 0) {
-        // Recorded meanwhile by a concurrent attempt: answer what it recorded.
-        const [row] = await tx.execute<{ seq: number; status: string }>(sql`
-          SELECT seq, status FROM run_recipients WHERE run_id = ${input.runId} AND user_id = ${input.userId} AND delivery_key = ${key}`);
-        return { status: row!.status === 'skipped' ? ('skipped' as const) : ('exists' as const), seq: row!.seq };
-      }
-      return skip ? { status: 'skipped' as const, seq } : { status: 'pending' as const, seq };
-    });
+    // No transaction: the reads decide nothing the unique key does not enforce, and the write is one
+    // statement, so the run's counters (its position, its status counts) are locked for one round trip,
+    // not for a transaction's: every send of an event run passes through them.
+    const [run] = await db.execute<{
+      control: string;
+      definition: FrozenDefinition;
+      earlier: { seq: number; status: string; trigger_event_id: number | null } | null;
+      user_exists: boolean;
+      login_id: string | null;
+      visitor_id: string | null;
+    }>(sql`
+      SELECT r.control, r.definition,
+             (SELECT json_build_object('seq', x.seq, 'status', x.status, 'trigger_event_id', x.trigger_event_id) FROM run_recipients x
+              WHERE x.run_id = r.id AND x.user_id = ${input.userId} AND x.delivery_key = ${input.deliveryKey}) AS earlier,
+             u.id IS NOT NULL AS user_exists, u.login_id, u.visitor_id
+      FROM campaign_runs r LEFT JOIN users u ON u.id = ${input.userId}
+      WHERE r.id = ${input.runId} AND r.campaign_id = ${input.campaignId}`);
+    if (!run || run.control === 'cancel') return { status: 'closed' };
+    if (run.earlier) {
+      const ours = Number(run.earlier.trigger_event_id) === input.eventId && run.earlier.status === 'pending';
+      return { status: ours ? 'pending' : 'exists', seq: run.earlier.seq };
+    }
+    const { segment, identity } = run.definition;
+    const address = identity === 'login' ? run.login_id : run.visitor_id;
+    let skip: { errorClass: string; message: string } | null = null;
+    if (!run.user_exists) skip = { errorClass: 'user_deleted', message: 'the user no longer exists' };
+    else if (!(await isSegmentMember(db, { rule: segment.rule, timeZone: segment.timeZone, userId: input.userId, at: new Date() }))) {
+      skip = { errorClass: 'not_in_segment', message: `not in segment "${segment.name}" at send time` };
+    } else if (address === null) {
+      skip = { errorClass: identity === 'login' ? 'no_login_id' : 'no_visitor_id', message: `user has no ${identity} id; the campaign addresses ${identity} ids` };
+    }
+    // A skip is keyed by its event: it does not take the key of the send it stands for.
+    const key = skip ? `skip:${input.eventId}` : input.deliveryKey;
+    const [inserted] = await db.execute<{ seq: number }>(sql`
+      WITH position AS (UPDATE campaign_runs SET last_seq = last_seq + 1 WHERE id = ${input.runId} RETURNING last_seq)
+      INSERT INTO run_recipients (run_id, seq, user_id, address, status, delivery_key, trigger_event_id, last_error_class, last_error_message)
+      SELECT ${input.runId}, position.last_seq, ${input.userId}, ${address}, ${skip ? 'skipped' : 'pending'}, ${key}, ${input.eventId},
+             ${skip?.errorClass ?? null}, ${skip?.message ?? null}
+      FROM position
+      ON CONFLICT (run_id, user_id, delivery_key) DO NOTHING
+      RETURNING seq`);
+    if (!inserted) {
+      // Recorded meanwhile by a racing attempt (its position is left unused): answer what it recorded.
+      const [row] = await db.execute<{ seq: number; status: string }>(sql`
+        SELECT seq, status FROM run_recipients WHERE run_id = ${input.runId} AND user_id = ${input.userId} AND delivery_key = ${key}`);
+      return { status: row!.status === 'skipped' ? 'skipped' : 'exists', seq: row!.seq };
+    }
+    return { status: skip ? 'skipped' : 'pending', seq: inserted.seq };
   }
 
   /**

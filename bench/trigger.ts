@@ -19,7 +19,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import { segments } from '../db/schema.js';
-import { benchCampaigns, createBenchChannel, freshDatabase, logger, markdownTable, percentile, positive, runBench, sleep, spawnApi, spawnWorker, startTemporal, stopAll } from './harness.js';
+import { benchCampaigns, cpuSeconds, createBenchChannel, freshDatabase, logger, markdownTable, percentile, positive, runBench, sleep, spawnApi, spawnWorker, startTemporal, stopAll } from './harness.js';
+import type { Client } from '@temporalio/client';
+import { eventTriggerWorkflowId } from '../workflows/event-trigger.js';
 import { bareSendWorkflow } from './bare-workflow.js';
 
 const say = logger('bench:trigger');
@@ -100,13 +102,38 @@ async function phase(rate: number, seconds: number, drainS: number, seen: Map<st
   };
 }
 
+/**
+ * Where a triggered send's time goes, for a sample of the phase's users: event
+ * stored → per-user workflow started (outbox and relay) → first attempt
+ * recorded (the workflow's task, recording, deliverOne's trip through the task
+ * queue and its request).
+ */
+async function breakdown(bench: Awaited<ReturnType<typeof freshDatabase>>, client: Client, campaignId: string, prefix: string) {
+  const rows = await bench.database.client<{ user_id: string; received: Date; attempted: Date | null }[]>`
+    SELECT u.id AS user_id, e.received_at AS received, r.first_attempt_at AS attempted
+    FROM events e JOIN users u ON u.id = e.user_id LEFT JOIN run_recipients r ON r.trigger_event_id = e.id
+    WHERE u.login_id LIKE ${`${prefix}%`} ORDER BY random() LIMIT 40`;
+  const relay: number[] = [];
+  const workflow: number[] = [];
+  for (const row of rows) {
+    const started = await client.workflow.getHandle(eventTriggerWorkflowId(campaignId, row.user_id)).describe().then((d) => d.startTime.getTime(), () => NaN);
+    relay.push(started - new Date(row.received).getTime());
+    if (row.attempted) workflow.push(new Date(row.attempted).getTime() - started);
+  }
+  const fmt = (xs: number[]) => {
+    const sorted = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+    return `p50 ${Math.round(percentile(sorted, 50))} ms, p95 ${Math.round(percentile(sorted, 95))} ms`;
+  };
+  say(`  breakdown of ${rows.length} sampled sends: stored → workflow started ${fmt(relay)}; workflow started → first attempt ${fmt(workflow)}`);
+}
+
 async function main() {
   const opts = options();
   say(`rates=${opts.rates.join(',')}/s for ${opts.seconds} s each`);
   const bench = await freshDatabase('hookcast_bench_trigger');
   const receiver = await arrivals();
   const temporal = await startTemporal(say);
-  await spawnWorker({ bench, temporal, concurrency: 32, log: say });
+  const worker = await spawnWorker({ bench, temporal, concurrency: 32, log: say });
   const api = await spawnApi({ bench, temporal });
   const bare = fork(fileURLToPath(new URL('./bare-worker.ts', import.meta.url)), {
     execArgv: ['--import', 'tsx'],
@@ -125,6 +152,8 @@ async function main() {
     await sleep(1000);
     const http = new Agent({ connections: 64 });
     for (const rate of opts.rates) {
+      const cpu = () => ({ worker: cpuSeconds(worker.pid), api: cpuSeconds(api.pid), bare: cpuSeconds(bare.pid!), temporal: cpuSeconds(temporal.server.pid ?? 0) });
+      const before = cpu();
       const trigger = await phase(rate, opts.seconds, opts.drainS, receiver.seen, (i) => `t-${rate}-${i}`, async (i) => {
         const res = await request(`${api.url}/api/events`, {
           method: 'POST',
@@ -135,10 +164,15 @@ async function main() {
         const body = (await res.body.json()) as { accepted: number };
         if (res.statusCode !== 200 || body.accepted !== 1) throw new Error(`ingest answered ${res.statusCode} ${JSON.stringify(body)}`);
       });
+      const after = cpu();
+      say(`  CPU seconds during the trigger phase: worker ${(after.worker - before.worker).toFixed(1)}, API ${(after.api - before.api).toFixed(1)}, dev server ${(after.temporal - before.temporal).toFixed(1)}`);
+      await breakdown(bench, temporal.client, draft.id, `t-${rate}-`);
       say(`rate ${rate}/s, trigger: p50 ${trigger.p50} ms, p95 ${trigger.p95} ms, p99 ${trigger.p99} ms, max ${trigger.max} ms; ${trigger.sent} sent, ${trigger.missing} missing, ${trigger.lateStarts} started late`);
       const baseline = await phase(rate, opts.seconds, opts.drainS, receiver.seen, (i) => `b-${rate}-${i}`, async (i) => {
         await temporal.client.workflow.start(bareSendWorkflow, { taskQueue: BARE_QUEUE, workflowId: `bare-${rate}-${i}`, args: [{ url: receiver.url, userid: `b-${rate}-${i}` }] });
       });
+      const last = cpu();
+      say(`  CPU seconds during the bare phase: bare worker ${(last.bare - after.bare).toFixed(1)}, dev server ${(last.temporal - after.temporal).toFixed(1)}`);
       say(`rate ${rate}/s, bare: p50 ${baseline.p50} ms, p95 ${baseline.p95} ms, p99 ${baseline.p99} ms, max ${baseline.max} ms; ${baseline.sent} sent, ${baseline.missing} missing`);
       rows.push([
         rate,
