@@ -224,7 +224,8 @@ describe('eventTriggerWorkflow', () => {
     for (let i = 1; i < 119; i += 1) await relay(user, p, [event()], { historyLimit: 60 });
     handle = client.workflow.getHandle(handle.workflowId);
     const state = await handle.query(triggerStateQuery);
-    expect(state.continuedAsNew).toBeGreaterThanOrEqual(2);
+    // Signals that arrive together share a workflow task, so how often depends on timing; at least once.
+    expect(state.continuedAsNew).toBeGreaterThanOrEqual(1);
     expect(state.counted).toHaveLength(119);
     const description = await handle.describe();
     expect(description.historyLength).toBeLessThan(200);
