@@ -136,8 +136,9 @@ describe('eventTriggerWorkflow', () => {
     await sleep(500);
     expect(recorded.get(user)).toBeUndefined();
     let state = await handle.query(triggerStateQuery);
-    // The oldest fell out of the window (as of now); two remain counted.
-    expect(state.counted.map((e) => e.at)).toEqual([now - 1900, now]);
+    // The oldest fell out of the window; the one 1.9 s old too if the workflow ran 0.1 s late.
+    expect(state.counted.map((e) => e.at)).toContain(now);
+    expect(state.counted.length).toBeLessThanOrEqual(2);
     // Two more: the last three (now, +δ, +δ) fit two seconds; the one that completes them is the cause.
     const [third, fourth] = [event(), event()];
     await relay(user, p, [third!, fourth!]);
@@ -172,7 +173,9 @@ describe('eventTriggerWorkflow', () => {
     await relay(user, p, [event()]);
     await sleep(700);
     expect(recorded.get(user)).toHaveLength(1);
-    await until(() => Date.now() - recorded.get(user)![0]!.at > 2600);
+    // The cap runs from the send as the workflow saw it end (later than the record under load).
+    const { lastSentAt } = await client.workflow.getHandle(handle.workflowId).query(triggerStateQuery);
+    await sleep(Math.max(0, lastSentAt! + 2700 - Date.now()));
     const later = event();
     await relay(user, p, [later]);
     await until(() => delivered.get(user) === 2);
