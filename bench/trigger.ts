@@ -22,9 +22,13 @@ import { segments } from '../db/schema.js';
 import { benchCampaigns, cpuSeconds, createBenchChannel, freshDatabase, logger, markdownTable, percentile, positive, runBench, sleep, spawnApi, spawnWorker, startTemporal, stopAll } from './harness.js';
 import type { Client } from '@temporalio/client';
 import { eventTriggerWorkflowId } from '../workflows/event-trigger.js';
+import { authHeader, testEnv } from '../test/credentials.js';
 import { bareSendWorkflow } from './bare-workflow.js';
 
 const say = logger('bench:trigger');
+// The API process and the channel store need an admin key, a sealing key and loopback allowed as a destination;
+// a bench run uses the test suite's values unless given its own.
+for (const [name, value] of Object.entries(testEnv)) process.env[name] ??= value;
 const BARE_QUEUE = 'bench-bare';
 
 function options() {
@@ -158,7 +162,7 @@ async function main() {
         const res = await request(`${api.url}/api/events`, {
           method: 'POST',
           dispatcher: http,
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...authHeader },
           body: JSON.stringify({ events: [{ name: 'bench_trigger', loginId: `t-${rate}-${i}` }] }),
         });
         const body = (await res.body.json()) as { accepted: number };

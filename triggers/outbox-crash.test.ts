@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertUsers } from '../audience/fixtures.js';
+import { authHeader } from '../test/credentials.js';
 import { campaignApi, insertSegment, userIdChannel } from '../test/campaign-kit.js';
 import { useTestDatabase } from '../test/database.js';
 import { freePort } from '../test/ports.js';
@@ -51,7 +52,7 @@ async function startApi(env: Record<string, string> = {}) {
 }
 
 async function post(url: string, body: unknown) {
-  const res = await fetch(`${url}/api/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${url}/api/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...authHeader }, body: JSON.stringify(body) });
   return { status: res.status, body: await res.json() };
 }
 
