@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { SegmentRule } from '../segments/rule.js';
-import { templateValueProblem, type TemplateParam, type UserAttributeParam } from '../channels/schema.js';
+import { templateValueProblem, type TemplateParam, type UserAttributeParam, type UserCap } from '../channels/schema.js';
 import type { RetrySettings } from '../delivery/backoff.js';
+import { CLOCK_TIME, type QuietHours } from '../delivery/quiet-hours.js';
+import { DEFAULT_TIME_ZONE, timeZoneSchema } from '../segments/time-zone.js';
 import { compileTemplateValues, TemplateError } from '../webhook/template.js';
 import { scheduleTimeProblem } from '../lib/schedule-horizon.js';
 import { recurringTriggerSchema, type RecurringTrigger } from '../triggers/recurring.js';
@@ -26,6 +28,17 @@ export const triggerSchema = z.discriminatedUnion(
   { error: 'type must be "once" or "recurring"' },
 );
 
+const clockTime = z.string().regex(CLOCK_TIME, 'must be a time of day HH:MM, 00:00 to 23:59');
+
+/** Local times (in the campaign's zone) in which nothing is sent; `to` before `from` wraps past midnight. */
+export const quietHoursSchema = z
+  .strictObject({
+    from: clockTime,
+    to: clockTime,
+    mode: z.enum(['wait', 'skip'], { error: 'must be "wait" or "skip"' }).default('wait'),
+  })
+  .refine((q) => q.from !== q.to, { path: ['to'], message: 'must differ from from (an empty window)' });
+
 const campaignFields = {
   name: z.string().trim().min(1, 'is required').max(200),
   segmentId: z.uuid('must be a segment id'),
@@ -34,6 +47,8 @@ const campaignFields = {
   templateValues: z.record(z.string(), z.unknown()),
   trigger: triggerSchema,
   expiresAt: isoDateTime.transform((value) => new Date(value)).nullable(),
+  timeZone: timeZoneSchema,
+  quietHours: quietHoursSchema.nullable(),
 };
 
 /** A draft as submitted: only the name is needed to save one; launch checks the rest. */
@@ -45,6 +60,8 @@ export const campaignDraftSchema = z.strictObject({
   templateValues: campaignFields.templateValues.default({}),
   trigger: campaignFields.trigger.default({ type: 'once', sendAt: 'now' }),
   expiresAt: campaignFields.expiresAt.optional(),
+  timeZone: campaignFields.timeZone.default(DEFAULT_TIME_ZONE),
+  quietHours: campaignFields.quietHours.default(null),
 });
 export type CampaignDraft = z.infer<typeof campaignDraftSchema>;
 
@@ -66,6 +83,8 @@ export interface FrozenChannel {
   retry: RetrySettings;
   userAttributeParams: UserAttributeParam[];
   templateParams: TemplateParam[];
+  /** Absent in runs launched before caps existed: no cap. */
+  userCap?: UserCap | null;
 }
 
 /** Everything a run needs besides credentials and user profiles; stored on the run row, never in workflow history. */
@@ -76,6 +95,10 @@ export interface FrozenDefinition {
   /** Complete values: supplied ones, else the parameter defaults. */
   templateValues: Record<string, unknown>;
   segment: { id: string; name: string; rule: SegmentRule; timeZone: string };
+  /** Absent in runs launched before quiet hours existed: none. */
+  quietHours?: QuietHours | null;
+  /** The zone quiet hours are read in: the trigger's own zone, else the campaign's. */
+  timeZone?: string;
 }
 
 /**
