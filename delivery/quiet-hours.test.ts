@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { quietState, quietUntil } from './quiet-hours.js';
+import { quietState, quietUntil, quietWatch } from './quiet-hours.js';
 
 const night = { from: '22:00', to: '08:00' };
 const t = (iso: string) => new Date(iso);
@@ -85,5 +85,22 @@ describe('quietUntil', () => {
 
   it('in a US zone too (America/New_York, spring forward 2026-03-08)', () => {
     expect(quietUntil(night, 'America/New_York', t('2026-03-08T01:00:00-05:00'))).toEqual(t('2026-03-08T08:00:00-04:00'));
+  });
+});
+
+describe('quietWatch', () => {
+  it('answers null between windows and the window end inside, across several days', () => {
+    const quietAt = quietWatch(night, 'Asia/Shanghai', t('2026-03-01T12:00:00+08:00').getTime());
+    expect(quietAt(t('2026-03-01T21:59:59+08:00').getTime())).toBeNull();
+    expect(quietAt(t('2026-03-01T22:00:00+08:00').getTime())).toEqual(t('2026-03-02T08:00:00+08:00'));
+    expect(quietAt(t('2026-03-02T07:00:00+08:00').getTime())).toEqual(t('2026-03-02T08:00:00+08:00'));
+    expect(quietAt(t('2026-03-02T08:00:00+08:00').getTime())).toBeNull();
+    expect(quietAt(t('2026-03-03T23:30:00+08:00').getTime())).toEqual(t('2026-03-04T08:00:00+08:00'));
+  });
+
+  it('starting inside a window', () => {
+    const quietAt = quietWatch(night, 'Europe/Berlin', t('2026-03-29T01:00:00+01:00').getTime());
+    expect(quietAt(t('2026-03-29T01:00:00+01:00').getTime())).toEqual(t('2026-03-29T08:00:00+02:00'));
+    expect(quietAt(t('2026-03-29T09:00:00+02:00').getTime())).toBeNull();
   });
 });

@@ -151,3 +151,33 @@ export function quietUntil(hours: Pick<QuietHours, 'from' | 'to'> | null | undef
   const state = quietState(hours, timeZone, at);
   return state.inside ? state.endsAt : at;
 }
+
+/**
+ * A cheap repeated check for a sending loop: answers the end of the quiet
+ * window when `nowMs` is inside one, else null. Between windows it costs one
+ * comparison; the zone's rules are consulted only when a window starts or ends.
+ *
+ * @example
+ * const quietAt = quietWatch({ from: '22:00', to: '08:00' }, 'Asia/Shanghai', Date.now());
+ * if (quietAt(Date.now())) stopSending();
+ */
+export function quietWatch(hours: Pick<QuietHours, 'from' | 'to'>, timeZone: string, startMs: number): (nowMs: number) => Date | null {
+  let window = windowAround(hours, timeZone, startMs);
+  return function quietAt(nowMs) {
+    if (nowMs < window.start) return null;
+    if (nowMs >= window.end) {
+      window = windowAround(hours, timeZone, nowMs);
+      if (nowMs < window.start) return null;
+    }
+    return new Date(window.end);
+  };
+}
+
+/** The window containing `atMs`, or the next one. */
+function windowAround(hours: Pick<QuietHours, 'from' | 'to'>, timeZone: string, atMs: number): { start: number; end: number } {
+  const state = quietState(hours, timeZone, new Date(atMs));
+  if (state.inside) return { start: atMs, end: state.endsAt.getTime() };
+  const start = state.startsAt.getTime();
+  const next = quietState(hours, timeZone, state.startsAt);
+  return { start, end: next.inside ? next.endsAt.getTime() : start };
+}
