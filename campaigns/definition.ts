@@ -70,6 +70,18 @@ export const campaignPatchSchema = z.strictObject(campaignFields).partial().exte
   channelId: campaignFields.channelId.nullable().optional(),
 });
 
+/**
+ * The zone a campaign's quiet hours are read in: a trigger's own zone (a
+ * recurring schedule's) when it has one, else the campaign's.
+ *
+ * @example
+ * quietHoursTimeZone({ trigger: { type: 'once', sendAt: 'now' }, timeZone: 'Asia/Shanghai' }); // 'Asia/Shanghai'
+ */
+export function quietHoursTimeZone(campaign: { trigger: object; timeZone: string }): string {
+  const zone = (campaign.trigger as { timeZone?: unknown }).timeZone;
+  return typeof zone === 'string' && zone !== '' ? zone : campaign.timeZone;
+}
+
 /** The channel as a run sees it: frozen at launch, except credentials, read live so a rotation applies at once. */
 export interface FrozenChannel {
   id: string;
@@ -107,7 +119,7 @@ export interface FrozenDefinition {
  * on the campaign and copied to each run, never put into workflow history.
  */
 export function freezeDefinition(
-  campaign: { name: string; identity: 'login' | 'visitor' },
+  campaign: { name: string; identity: 'login' | 'visitor'; trigger?: object; timeZone?: string; quietHours?: QuietHours | null },
   channel: FrozenChannel & Record<string, unknown>,
   segment: { id: string; name: string; rule: SegmentRule; timeZone: string },
   templateValues: Record<string, unknown>,
@@ -128,8 +140,11 @@ export function freezeDefinition(
       retry: channel.retry,
       userAttributeParams: channel.userAttributeParams,
       templateParams: channel.templateParams,
+      userCap: channel.userCap ?? null,
     },
     segment: { id: segment.id, name: segment.name, rule: segment.rule, timeZone: segment.timeZone },
+    quietHours: campaign.quietHours ?? null,
+    timeZone: quietHoursTimeZone({ trigger: campaign.trigger ?? {}, timeZone: campaign.timeZone ?? DEFAULT_TIME_ZONE }),
   };
 }
 

@@ -94,3 +94,38 @@ export async function pruneUserCaps(db: Database, limit = 10_000): Promise<numbe
       SELECT ctid FROM user_cap_sends WHERE expires_at < now() LIMIT ${limit}))`);
   return rows.count;
 }
+
+/**
+ * The reservations one sending activity holds, by audience position: it keeps
+ * those whose delivery succeeded and gives back the rest (failed, to be
+ * retried, expired, or not sent because of a pause) in one statement when it
+ * is done.
+ */
+export function createCapHolds(db: Database, limit: UserCapLimit) {
+  const held = new Map<number, CapEntry>();
+  return {
+    /** Reserves for every entry at once; answers the positions that got room. */
+    async reserve(entries: readonly (CapEntry & { seq: number })[]): Promise<Set<number>> {
+      const granted = await reserveUserCap(db, limit, entries);
+      const seqs = new Set<number>();
+      for (const entry of entries) {
+        if (!granted.has(entry.userId)) continue;
+        seqs.add(entry.seq);
+        held.set(entry.seq, { userId: entry.userId, key: entry.key });
+      }
+      return seqs;
+    },
+    /** The delivery at this position succeeded: its reservation stays. */
+    keep(seq: number) {
+      held.delete(seq);
+    },
+    /** Gives back every reservation not kept. */
+    async releaseRest(): Promise<void> {
+      const rest = [...held.values()];
+      held.clear();
+      await releaseUserCap(db, limit.channelId, rest);
+    },
+  };
+}
+
+export type CapHolds = ReturnType<typeof createCapHolds>;

@@ -1,6 +1,7 @@
 ALTER TABLE "campaigns" ADD COLUMN "time_zone" text DEFAULT 'Asia/Shanghai' NOT NULL;--> statement-breakpoint
 ALTER TABLE "campaigns" ADD COLUMN "quiet_hours" jsonb;--> statement-breakpoint
 ALTER TABLE "channels" ADD COLUMN "user_cap" jsonb;--> statement-breakpoint
+ALTER TABLE "campaign_runs" ADD COLUMN "quiet_until" timestamp with time zone;--> statement-breakpoint
 -- One row per (channel, user): a reservation locks it, so two campaigns reaching
 -- the same user at once queue behind each other (delivery/user-cap.ts).
 CREATE TABLE "user_cap_sends" (

@@ -81,6 +81,8 @@ export const campaignRuns = pgTable(
      * epoch instead of polling for it.
      */
     controlEpoch: integer('control_epoch').notNull().default(0),
+    /** Until when the run's sends wait for the campaign's quiet hours to end (the latest wait any batch began). */
+    quietUntil: at('quiet_until'),
     total: integer('total'),
     skipped: integer('skipped'),
     frozenAt: at('frozen_at'),
