@@ -91,7 +91,9 @@ export async function releaseUserCap(db: Database, channelId: string, entries: r
 export async function pruneUserCaps(db: Database, limit = 10_000): Promise<number> {
   const rows = await db.execute(sql`
     DELETE FROM user_cap_sends WHERE ctid = ANY (ARRAY(
-      SELECT ctid FROM user_cap_sends WHERE expires_at < now() LIMIT ${limit}))`);
+      SELECT ctid FROM user_cap_sends WHERE expires_at < now() LIMIT ${limit}))
+    -- Checked again on the row as it is when locked: a reservation meanwhile keeps it.
+    AND expires_at < now()`);
   return rows.count;
 }
 
