@@ -280,6 +280,8 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
     const lease = leaseFor(ctx, input.fromSeq);
     const quiet = quietOf(ctx);
     const quietAt = quiet ? quietWatch(quiet.hours, quiet.zone, Date.now()) : null;
+    // Past the expiry nothing waits for quiet hours: the send loop records the users as expired.
+    const expired = () => ctx.expiresAt !== null && Date.now() >= ctx.expiresAt.getTime();
     const cap = capFor(ctx);
     let done = 0;
     let held = false;
@@ -306,7 +308,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       let fresh = pending.filter((r) => r.attempts === 0);
       const buffer = createAttemptBuffer(db, input.runId, { channelId: ctx.definition.channel.id });
 
-      const quietEndsAt = quietAt && fresh.length > 0 ? quietAt(Date.now()) : null;
+      const quietEndsAt = quietAt && fresh.length > 0 && !expired() ? quietAt(Date.now()) : null;
       if (quiet && quietEndsAt) {
         if (quiet.waits) return await quietWait(ctx, retries, quietEndsAt);
         for (const r of fresh) buffer.add(skippedRecord(r, 'quiet_hours', quiet.message, input.runId));
@@ -335,7 +337,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
         // A lease about to lapse (renewals failing) means another attempt may take over.
         if (leaseLost || !lease.mayStart(timeoutMs)) return 'lease';
         // Quiet hours that began during the batch hold back the rest (or, in skip mode, skip it below).
-        if (quietAt && quiet!.waits && quietAt(Date.now())) return 'quiet';
+        if (quietAt && quiet!.waits && quietAt(Date.now()) && !expired()) return 'quiet';
         return control === 'run' ? null : control;
       }
       // A fresh cached flag answers without a promise: each await costs at volume.
@@ -352,7 +354,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
           // Another lane may have taken the last group while this one awaited the flag.
           if (next >= groups.length) return;
           const group = groups[next++]!;
-          if (ctx.expiresAt && Date.now() >= ctx.expiresAt.getTime()) {
+          if (expired()) {
             for (const r of group) buffer.add(unsent(r, 'expired', 'campaign expired before this user was sent to', input.runId));
             continue;
           }
