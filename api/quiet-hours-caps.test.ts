@@ -1,5 +1,6 @@
 import { Client } from '@temporalio/client';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { freezeDefinition } from '../campaigns/definition.js';
 import { createCampaignService } from '../campaigns/store.js';
 import { createLogger } from '../lib/logger.js';
 import { useTestDatabase } from '../test/database.js';
@@ -106,5 +107,33 @@ describe('campaign quietHours and timeZone', () => {
     });
     const names = (await call('GET', '/api/campaigns')).body.items.map((c: { name: string }) => c.name);
     expect(names.filter((n: string) => n.startsWith('bad'))).toEqual([]);
+  });
+});
+
+describe('the frozen definition', () => {
+  const channel = {
+    id: 'c',
+    name: 'c',
+    url: 'http://x.test',
+    method: 'POST' as const,
+    headers: {},
+    format: 'standard' as const,
+    batchSize: 100,
+    timeoutMs: 1000,
+    retry: { initialIntervalMs: 5000, maxIntervalMs: 60000, maxDurationMs: 600000 },
+    userAttributeParams: [],
+    templateParams: [],
+    userCap: { max: 3, per: 'P1D' },
+  };
+  const segment = { id: 's', name: 's', rule: { all: [] }, timeZone: 'UTC' };
+
+  it("carries the quiet hours, the channel's cap, and the zone: the trigger's own zone wins over the campaign's", () => {
+    const quietHours = { from: '22:00', to: '08:00', mode: 'wait' as const };
+    const once = freezeDefinition({ name: 'n', identity: 'login', trigger: { type: 'once' }, timeZone: 'Europe/Berlin', quietHours }, channel, segment as never, {});
+    expect(once).toMatchObject({ quietHours, timeZone: 'Europe/Berlin', channel: { userCap: { max: 3, per: 'P1D' } } });
+    const recurring = freezeDefinition({ name: 'n', identity: 'login', trigger: { type: 'recurring', timeZone: 'America/New_York' }, timeZone: 'Europe/Berlin', quietHours }, channel, segment as never, {});
+    expect(recurring.timeZone).toBe('America/New_York');
+    const plain = freezeDefinition({ name: 'n', identity: 'login' }, { ...channel, userCap: null }, segment as never, {});
+    expect(plain).toMatchObject({ quietHours: null, timeZone: 'Asia/Shanghai', channel: { userCap: null } });
   });
 });
