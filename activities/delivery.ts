@@ -11,6 +11,11 @@ import { classifyAttempt } from '../delivery/outcome.js';
 import { tripChannel, type Breaker } from '../delivery/breaker.js';
 import { createSendLease, type SendLease } from '../delivery/lease.js';
 import type { ChannelLimiter, ChannelLimitsCache } from '../delivery/limiter.js';
+import { quietState, quietWatch, type QuietHours } from '../delivery/quiet-hours.js';
+import { createCapHolds, type CapHolds } from '../delivery/user-cap.js';
+import { isoDurationMs } from '../lib/iso-duration.js';
+import { markQuietUntil } from '../runs/store.js';
+import { DEFAULT_TIME_ZONE } from '../segments/time-zone.js';
 import { createAttemptBuffer, loadPending, writeAttempts, type AttemptRecord, type Recipient } from '../runs/recipients.js';
 import type { Logger } from '../lib/logger.js';
 import { deliveryLatency, deliveryRetries, limiterWaits, requestsInFlight } from '../lib/metrics.js';
@@ -48,6 +53,24 @@ function unsent(recipient: Recipient, errorClass: string, errorMessage: string, 
     responseBody: null,
     nextAttemptAt: null,
   };
+}
+
+/** A user deliberately not sent to (quiet hours in `skip` mode, the channel's per-user cap): no request, so no attempt. */
+function skippedRecord(recipient: Recipient, errorClass: 'quiet_hours' | 'user_cap', errorMessage: string, runId: string): AttemptRecord {
+  return { ...unsent(recipient, errorClass, errorMessage, runId), outcome: 'skipped' };
+}
+
+/** The run's quiet hours and the zone they are read in; null when the campaign has none (runs launched before they existed too). */
+function quietOf(ctx: RunContext): { hours: QuietHours; zone: string; waits: boolean; message: string } | null {
+  const hours = ctx.definition.quietHours;
+  if (!hours) return null;
+  const zone = ctx.definition.timeZone ?? DEFAULT_TIME_ZONE;
+  return { hours, zone, waits: hours.mode !== 'skip', message: `inside the campaign's quiet hours (${hours.from}–${hours.to} ${zone}), which skip rather than wait` };
+}
+
+/** A quiet wait ends when the quiet hours do, or when the campaign expires if that is sooner (then its users expire). */
+function quietEnd(ctx: RunContext, endsAt: Date): Date {
+  return ctx.expiresAt && ctx.expiresAt.getTime() < endsAt.getTime() ? ctx.expiresAt : endsAt;
 }
 
 /**
@@ -210,6 +233,31 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
     return { results: unrendered.length === 0 ? results : [...results, ...unrendered] };
   }
 
+  /** This activity's hold on the channel's per-user cap, or null when the run's channel has none. */
+  function capFor(ctx: RunContext): { holds: CapHolds; message: string } | null {
+    const cap = ctx.definition.channel.userCap;
+    if (!cap) return null;
+    return {
+      holds: createCapHolds(db, { channelId: ctx.definition.channel.id, max: cap.max, windowMs: isoDurationMs(cap.per)! }),
+      message: `the channel's cap of ${cap.max} request${cap.max === 1 ? '' : 's'} per user per ${cap.per} was already reached`,
+    };
+  }
+
+  /** Gives back cap reservations this attempt no longer needs; a failure only delays them (they lapse with the cap's window). */
+  async function releaseCap(cap: { holds: CapHolds } | null) {
+    if (!cap) return;
+    await cap.holds.releaseRest().catch((error: unknown) => {
+      Context.current().log.warn('could not give back per-user cap reservations', { error: String((error as Error).message ?? error).split('\n')[0] });
+    });
+  }
+
+  /** Records the run's wait for its quiet hours and answers the batch workflow's cue to sleep until they end. */
+  async function quietWait(ctx: RunContext, retries: BatchDelivery['retries'], endsAt: Date): Promise<BatchDelivery> {
+    const until = quietEnd(ctx, endsAt);
+    await markQuietUntil(db, ctx.runId, until);
+    return { retries, interrupted: 'quiet', quietUntil: until.toISOString() };
+  }
+
   /** The lease of one activity attempt: unique holder per attempt, the channel's timeout for its requests. */
   function leaseFor(ctx: RunContext, slice: number): SendLease {
     const info = Context.current().info;
@@ -233,6 +281,11 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
     const log = activityLog().child({ campaignId: ctx.campaignId });
     const timeoutMs = ctx.definition.channel.timeoutMs;
     const lease = leaseFor(ctx, input.fromSeq);
+    const quiet = quietOf(ctx);
+    const quietAt = quiet ? quietWatch(quiet.hours, quiet.zone, Date.now()) : null;
+    // Past the expiry nothing waits for quiet hours: the send loop records the users as expired.
+    const expired = () => ctx.expiresAt !== null && Date.now() >= ctx.expiresAt.getTime();
+    const cap = capFor(ctx);
     let done = 0;
     let held = false;
     let leaseLost = false;
@@ -255,13 +308,29 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       const retries = pending
         .filter((r) => r.attempts > 0)
         .map((r) => ({ seq: r.seq, delayMs: Math.max(0, (r.nextAttemptAt?.getTime() ?? now) - now) }));
-      const fresh = pending.filter((r) => r.attempts === 0);
+      let fresh = pending.filter((r) => r.attempts === 0);
+      const buffer = createAttemptBuffer(db, input.runId, { channelId: ctx.definition.channel.id });
+
+      const quietEndsAt = quietAt && fresh.length > 0 && !expired() ? quietAt(Date.now()) : null;
+      if (quiet && quietEndsAt) {
+        if (quiet.waits) return await quietWait(ctx, retries, quietEndsAt);
+        for (const r of fresh) buffer.add(skippedRecord(r, 'quiet_hours', quiet.message, input.runId));
+        fresh = [];
+      }
+      if (cap && fresh.length > 0) {
+        // One statement reserves the whole batch; users over the cap are recorded and not sent to.
+        const granted = await cap.holds.reserve(fresh.map((r) => ({ seq: r.seq, userId: r.userId, key: webhookIdFor(input.runId, r.userId) })));
+        if (granted.size < fresh.length) {
+          for (const r of fresh) if (!granted.has(r.seq)) buffer.add(skippedRecord(r, 'user_cap', cap.message, input.runId));
+          fresh = fresh.filter((r) => granted.has(r.seq));
+        }
+      }
+
       const groupSize = ctx.definition.channel.format === 'growingio' ? ctx.definition.channel.batchSize : 1;
       const groups: Recipient[][] = [];
       for (let i = 0; i < fresh.length; i += groupSize) groups.push(fresh.slice(i, i + groupSize));
       log.info({ fromSeq: input.fromSeq, toSeq: input.toSeq, toSend: fresh.length, toRetry: retries.length }, 'batch sending');
 
-      const buffer = createAttemptBuffer(db, input.runId, { channelId: ctx.definition.channel.id });
       let interrupted: SendInterruption = null;
       let next = 0;
 
@@ -270,6 +339,8 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
         if (activity.cancellationSignal.aborted) return 'cancel';
         // A lease about to lapse (renewals failing) means another attempt may take over.
         if (leaseLost || !lease.mayStart(timeoutMs)) return 'lease';
+        // Quiet hours that began during the batch hold back the rest (or, in skip mode, skip it below).
+        if (quietAt && quiet!.waits && quietAt(Date.now()) && !expired()) return 'quiet';
         return control === 'run' ? null : control;
       }
       // A fresh cached flag answers without a promise: each await costs at volume.
@@ -286,8 +357,12 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
           // Another lane may have taken the last group while this one awaited the flag.
           if (next >= groups.length) return;
           const group = groups[next++]!;
-          if (ctx.expiresAt && Date.now() >= ctx.expiresAt.getTime()) {
+          if (expired()) {
             for (const r of group) buffer.add(unsent(r, 'expired', 'campaign expired before this user was sent to', input.runId));
+            continue;
+          }
+          if (quietAt && !quiet!.waits && quietAt(Date.now())) {
+            for (const r of group) buffer.add(skippedRecord(r, 'quiet_hours', quiet!.message, input.runId));
             continue;
           }
           const sent = await send(ctx, group, activity.cancellationSignal, mayStillStart, log);
@@ -301,6 +376,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
           for (const result of results) {
             buffer.add(result.record);
             if (result.retryInMs !== null) retries.push({ seq: result.record.seq, delayMs: result.retryInMs });
+            else if (cap && result.record.outcome === 'succeeded') cap.holds.keep(result.record.seq);
           }
           done += group.length;
         }
@@ -316,11 +392,16 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
         throw ApplicationFailure.retryable('lost the send lease of this batch to another attempt', 'LeaseLost');
       }
       if (interrupted === 'pause') return { retries, interrupted, epoch: (await runs.controlState(input.runId)).epoch };
+      if (interrupted === 'quiet') return await quietWait(ctx, retries, quietAt!(Date.now()) ?? new Date());
       return { retries, interrupted: interrupted as BatchInterruption };
     } finally {
       clearInterval(beat);
       await renewing;
-      if (held && !leaseLost) await lease.release().catch(() => {});
+      // Only while the lease is ours: a later attempt may already hold the same reservations again.
+      if (held && !leaseLost) {
+        await releaseCap(cap);
+        await lease.release().catch(() => {});
+      }
     }
   }
 
@@ -339,6 +420,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
     const ctx = await runs.context(input.runId);
     const log = activityLog().child({ campaignId: ctx.campaignId });
     const lease = leaseFor(ctx, -input.seq);
+    let cap: ReturnType<typeof capFor> = null;
     await lease.take(Context.current().cancellationSignal);
     try {
       const [recipient] = await loadPending(db, input.runId, input.seq, input.seq);
@@ -347,6 +429,25 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
         await writeAttempts(db, input.runId, [unsent(recipient, 'expired', 'campaign expired before this user could be retried', input.runId)], ctx.definition.channel.id);
         return 'failed';
       }
+      const quiet = quietOf(ctx);
+      const state = quiet ? quietState(quiet.hours, quiet.zone, new Date()) : null;
+      if (quiet && state?.inside) {
+        if (!quiet.waits) {
+          await writeAttempts(db, input.runId, [skippedRecord(recipient, 'quiet_hours', quiet.message, input.runId)], ctx.definition.channel.id);
+          return 'done';
+        }
+        const until = quietEnd(ctx, state.endsAt);
+        await markQuietUntil(db, input.runId, until);
+        return { quietUntil: until.toISOString() };
+      }
+      cap = capFor(ctx);
+      if (cap) {
+        const granted = await cap.holds.reserve([{ seq: recipient.seq, userId: recipient.userId, key: webhookIdFor(input.runId, recipient.userId) }]);
+        if (granted.size === 0) {
+          await writeAttempts(db, input.runId, [skippedRecord(recipient, 'user_cap', cap.message, input.runId)], ctx.definition.channel.id);
+          return 'done';
+        }
+      }
       const sent = await send(ctx, [recipient], Context.current().cancellationSignal, async () => (await runs.control(input.runId)) === 'run', log);
       // Stopped while waiting for the limiter: a cancelled run closes its users itself; otherwise try again after the pause.
       if (!sent) return (await runs.control(input.runId)) === 'cancel' ? 'done' : paused();
@@ -354,6 +455,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       // A request went out (a template that failed to render sends nothing).
       if (result.record.httpStatus !== null || result.record.latencyMs !== null) deliveryRetries.inc({ channel: ctx.definition.channel.id });
       await writeAttempts(db, input.runId, [result.record], ctx.definition.channel.id);
+      if (result.record.outcome === 'succeeded') cap?.holds.keep(result.record.seq);
       if (result.record.outcome === 'retry') {
         throw ApplicationFailure.create({
           message: `delivery attempt failed (${result.record.errorClass}); will retry`,
@@ -365,6 +467,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       }
       return result.record.outcome === 'succeeded' ? 'succeeded' : 'failed';
     } finally {
+      await releaseCap(cap);
       await lease.release().catch(() => {});
     }
   }

@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Database } from '../db/client.js';
 import { dropSendLeases } from '../delivery/lease.js';
+import { pruneUserCaps } from '../delivery/user-cap.js';
 import type { RunContextCache } from '../delivery/context.js';
 import type { RunControl, RunStatus } from '../lib/statuses.js';
 import { closePending } from '../runs/recipients.js';
@@ -39,6 +40,8 @@ export function createRunControlActivities(deps: { db: Database; runs: RunContex
       throw error;
     }
     await dropSendLeases(db, input.runId);
+    // Per-user cap rows whose sends all left their window hold nothing: each finished run clears some.
+    await pruneUserCaps(db);
   }
 
   /** Ends every still-pending user of a run (or one batch range) as cancelled, or failed on expiry. */

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { SegmentRule } from '../segments/rule.js';
-import { templateValueProblem, type TemplateParam, type UserAttributeParam } from '../channels/schema.js';
+import { templateValueProblem, type TemplateParam, type UserAttributeParam, type UserCap } from '../channels/schema.js';
 import type { RetrySettings } from '../delivery/backoff.js';
+import { CLOCK_TIME, type QuietHours } from '../delivery/quiet-hours.js';
+import { DEFAULT_TIME_ZONE, timeZoneSchema } from '../segments/time-zone.js';
 import { compileTemplateValues, TemplateError } from '../webhook/template.js';
 import { scheduleTimeProblem } from '../lib/schedule-horizon.js';
 import { recurringTriggerSchema, type RecurringTrigger } from '../triggers/recurring.js';
@@ -27,6 +29,17 @@ export const triggerSchema = z.discriminatedUnion(
   { error: 'type must be "once", "recurring" or "event"' },
 );
 
+const clockTime = z.string().regex(CLOCK_TIME, 'must be a time of day HH:MM, 00:00 to 23:59');
+
+/** Local times (in the campaign's zone) in which nothing is sent; `to` before `from` wraps past midnight. */
+export const quietHoursSchema = z
+  .strictObject({
+    from: clockTime,
+    to: clockTime,
+    mode: z.enum(['wait', 'skip'], { error: 'must be "wait" or "skip"' }).default('wait'),
+  })
+  .refine((q) => q.from !== q.to, { path: ['to'], message: 'must differ from from (an empty window)' });
+
 const campaignFields = {
   name: z.string().trim().min(1, 'is required').max(200),
   segmentId: z.uuid('must be a segment id'),
@@ -35,6 +48,8 @@ const campaignFields = {
   templateValues: z.record(z.string(), z.unknown()),
   trigger: triggerSchema,
   expiresAt: isoDateTime.transform((value) => new Date(value)).nullable(),
+  timeZone: timeZoneSchema,
+  quietHours: quietHoursSchema.nullable(),
 };
 
 /** A draft as submitted: only the name is needed to save one; launch checks the rest. */
@@ -46,6 +61,8 @@ export const campaignDraftSchema = z.strictObject({
   templateValues: campaignFields.templateValues.default({}),
   trigger: campaignFields.trigger.default({ type: 'once', sendAt: 'now' }),
   expiresAt: campaignFields.expiresAt.optional(),
+  timeZone: campaignFields.timeZone.default(DEFAULT_TIME_ZONE),
+  quietHours: campaignFields.quietHours.default(null),
 });
 export type CampaignDraft = z.infer<typeof campaignDraftSchema>;
 
@@ -53,6 +70,18 @@ export const campaignPatchSchema = z.strictObject(campaignFields).partial().exte
   segmentId: campaignFields.segmentId.nullable().optional(),
   channelId: campaignFields.channelId.nullable().optional(),
 });
+
+/**
+ * The zone a campaign's quiet hours are read in: a trigger's own zone (a
+ * recurring schedule's) when it has one, else the campaign's.
+ *
+ * @example
+ * quietHoursTimeZone({ trigger: { type: 'once', sendAt: 'now' }, timeZone: 'Asia/Shanghai' }); // 'Asia/Shanghai'
+ */
+export function quietHoursTimeZone(campaign: { trigger: object; timeZone: string }): string {
+  const zone = (campaign.trigger as { timeZone?: unknown }).timeZone;
+  return typeof zone === 'string' && zone !== '' ? zone : campaign.timeZone;
+}
 
 /** The channel as a run sees it: frozen at launch, except credentials, read live so a rotation applies at once. */
 export interface FrozenChannel {
@@ -67,6 +96,8 @@ export interface FrozenChannel {
   retry: RetrySettings;
   userAttributeParams: UserAttributeParam[];
   templateParams: TemplateParam[];
+  /** Absent in runs launched before caps existed: no cap. */
+  userCap?: UserCap | null;
 }
 
 /** Everything a run needs besides credentials and user profiles; stored on the run row, never in workflow history. */
@@ -77,6 +108,10 @@ export interface FrozenDefinition {
   /** Complete values: supplied ones, else the parameter defaults. */
   templateValues: Record<string, unknown>;
   segment: { id: string; name: string; rule: SegmentRule; timeZone: string };
+  /** Absent in runs launched before quiet hours existed: none. */
+  quietHours?: QuietHours | null;
+  /** The zone quiet hours are read in: the trigger's own zone, else the campaign's. */
+  timeZone?: string;
 }
 
 /**
@@ -85,7 +120,7 @@ export interface FrozenDefinition {
  * on the campaign and copied to each run, never put into workflow history.
  */
 export function freezeDefinition(
-  campaign: { name: string; identity: 'login' | 'visitor' },
+  campaign: { name: string; identity: 'login' | 'visitor'; trigger?: object; timeZone?: string; quietHours?: QuietHours | null },
   channel: FrozenChannel & Record<string, unknown>,
   segment: { id: string; name: string; rule: SegmentRule; timeZone: string },
   templateValues: Record<string, unknown>,
@@ -106,8 +141,11 @@ export function freezeDefinition(
       retry: channel.retry,
       userAttributeParams: channel.userAttributeParams,
       templateParams: channel.templateParams,
+      userCap: channel.userCap ?? null,
     },
     segment: { id: segment.id, name: segment.name, rule: segment.rule, timeZone: segment.timeZone },
+    quietHours: campaign.quietHours ?? null,
+    timeZone: quietHoursTimeZone({ trigger: campaign.trigger ?? {}, timeZone: campaign.timeZone ?? DEFAULT_TIME_ZONE }),
   };
 }
 

@@ -14,6 +14,8 @@ export function presentCampaign(row: CampaignRow) {
     templateValues: row.templateValues,
     trigger: row.trigger,
     expiresAt: row.expiresAt?.toISOString() ?? null,
+    timeZone: row.timeZone,
+    quietHours: row.quietHours,
     launchedAt: row.launchedAt?.toISOString() ?? null,
     finishedAt: row.finishedAt?.toISOString() ?? null,
     lastError: row.lastError,

@@ -42,6 +42,7 @@ export function presentChannel(row: ChannelRow, options: { revealCredentials?: b
     batchSize: row.batchSize,
     retry: row.retry,
     rateLimit: row.rateLimit,
+    userCap: row.userCap,
     flagged: row.flaggedAt ? { at: row.flaggedAt.toISOString(), reason: row.flagReason } : null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { normalizeIsoDate } from '../audience/dates.js';
+import { isoDurationMs, isoDurationSchema } from '../lib/iso-duration.js';
 
 /** Parameter names become JSON keys and query parameters, so keep them plain. */
 export const identifier = z
@@ -224,6 +225,22 @@ export const rateLimitSchema = z.strictObject({
 export type RateLimitSettings = z.infer<typeof rateLimitSchema>;
 export const UNLIMITED: RateLimitSettings = { perSecond: null, concurrency: null };
 
+/**
+ * How many requests one user may get from this channel within a rolling
+ * window (`per`, an ISO 8601 duration), across every campaign on it. Frozen
+ * into a run at launch; null means no cap.
+ */
+export const userCapSchema = z.strictObject({
+  max: z.number().int('must be a whole number of requests').min(1, 'must be at least 1').max(1_000, 'must be at most 1000'),
+  per: isoDurationSchema({ min: 60_000, max: 31 * 86_400_000 }),
+});
+export type UserCap = z.infer<typeof userCapSchema>;
+
+/** The cap's window in milliseconds (the schema has checked `per`). */
+export function userCapWindowMs(cap: UserCap): number {
+  return isoDurationMs(cap.per)!;
+}
+
 const channelFields = {
   name: z.string().trim().min(1, 'is required').max(200),
   url: httpUrl,
@@ -239,6 +256,7 @@ const channelFields = {
   batchSize: z.number().int().min(1, 'must be at least 1').max(1000, 'must be at most 1000'),
   retry: retrySettingsSchema,
   rateLimit: rateLimitSchema,
+  userCap: userCapSchema.nullable(),
 };
 
 /**
@@ -280,6 +298,7 @@ export const channelInputSchema = z
     batchSize: channelFields.batchSize.default(100),
     retry: channelFields.retry.default({ initialIntervalMs: 5_000, maxIntervalMs: 3_600_000, maxDurationMs: 86_400_000 }),
     rateLimit: channelFields.rateLimit.default(UNLIMITED),
+    userCap: channelFields.userCap.default(null),
   });
 export type ChannelInput = z.infer<typeof channelInputSchema>;
 

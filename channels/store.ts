@@ -123,6 +123,7 @@ export function createChannelStore(db: Database, usage: LiveCampaignsCheck, outb
       batchSize: current.batchSize,
       retry: current.retry,
       rateLimit: current.rateLimit,
+      userCap: current.userCap,
       ...patch.data,
     }, carried);
     // A rotation in progress carries on unless the secret itself was replaced.

@@ -16,6 +16,8 @@ export function presentRun(row: RunRow, extra: { deliveries?: DeliveryCounts; te
     audience: row.total === null ? null : { total: row.total, skipped: row.skipped, frozenAt: iso(row.frozenAt) },
     startedAt: iso(row.startedAt),
     finishedAt: iso(row.finishedAt),
+    /** While the run's sends wait for the campaign's quiet hours to end: until when; else null. */
+    quietUntil: row.quietUntil && !row.finishedAt && row.quietUntil.getTime() > Date.now() ? row.quietUntil.toISOString() : null,
     workflowId: row.workflowId,
     ...(extra.temporalUrl ? { temporalUrl: extra.temporalUrl } : {}),
     ...(extra.deliveries ? { deliveries: extra.deliveries } : {}),

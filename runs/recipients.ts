@@ -124,8 +124,12 @@ export interface AttemptRecord {
   attemptAt: Date;
   latencyMs: number | null;
   httpStatus: number | null;
-  /** What this attempt means: the user's status becomes succeeded, stays pending (retry), or failed. */
-  outcome: AttemptOutcome;
+  /**
+   * What this attempt means: the user's status becomes succeeded, stays pending (retry), or failed.
+   * `skipped` records a user deliberately not sent to (quiet hours, the channel's per-user cap):
+   * no request was made, so it is no attempt: the attempt log and count are left alone.
+   */
+  outcome: AttemptOutcome | 'skipped';
   errorClass: string | null;
   errorMessage: string | null;
   webhookId: string;
@@ -133,7 +137,7 @@ export interface AttemptRecord {
   nextAttemptAt: Date | null;
 }
 
-const STATUS_OF = { succeeded: 'succeeded', retry: 'pending', failed: 'failed' } as const;
+const STATUS_OF = { succeeded: 'succeeded', retry: 'pending', failed: 'failed', skipped: 'skipped' } as const;
 
 /**
  * Writes many attempts in one round trip: updates each user's delivery row and
@@ -151,6 +155,7 @@ export async function writeAttempts(db: Database, runId: string, records: readon
   for (const r of records) {
     if (r.seq < fromSeq) fromSeq = r.seq;
     if (r.seq > toSeq) toSeq = r.seq;
+    if (r.outcome === 'skipped') continue;
     const key = `${r.outcome}/${r.errorClass ?? ''}`;
     const entry = tally.get(key);
     if (entry) entry.n += 1;
@@ -178,16 +183,16 @@ export async function writeAttempts(db: Database, runId: string, records: readon
     updated AS (
       UPDATE run_recipients r SET
         status = v.status,
-        attempts = r.attempts + 1,
+        attempts = r.attempts + CASE WHEN v.outcome = 'skipped' THEN 0 ELSE 1 END,
         next_attempt_at = v.next_attempt_at,
-        last_http_status = v.http_status,
+        last_http_status = CASE WHEN v.outcome = 'skipped' THEN r.last_http_status ELSE v.http_status END,
         last_error_class = v.error_class,
         last_error_message = v.error_message,
-        first_attempt_at = coalesce(r.first_attempt_at, v.attempt_at),
-        last_attempt_at = v.attempt_at,
-        latency_ms = v.latency_ms,
+        first_attempt_at = CASE WHEN v.outcome = 'skipped' THEN r.first_attempt_at ELSE coalesce(r.first_attempt_at, v.attempt_at) END,
+        last_attempt_at = CASE WHEN v.outcome = 'skipped' THEN r.last_attempt_at ELSE v.attempt_at END,
+        latency_ms = CASE WHEN v.outcome = 'skipped' THEN r.latency_ms ELSE v.latency_ms END,
         webhook_id = v.webhook_id,
-        response_body = v.response_body
+        response_body = CASE WHEN v.outcome = 'skipped' THEN r.response_body ELSE v.response_body END
       FROM v
       -- The seq range keeps the plan bounded even when the planner misjudges the run's size
       -- (a freshly frozen run has no statistics and looked like one row).
@@ -196,7 +201,7 @@ export async function writeAttempts(db: Database, runId: string, records: readon
     )
     INSERT INTO delivery_attempts (run_id, seq, attempt, started_at, latency_ms, http_status, outcome, error_class, error_message)
     SELECT ${runId}, v.seq, u.attempts, v.attempt_at, v.latency_ms, v.http_status, v.outcome, v.error_class, v.error_message
-    FROM v JOIN updated u USING (seq)`);
+    FROM v JOIN updated u USING (seq) WHERE v.outcome <> 'skipped'`);
   // Counted per write, not per request: labelled increments cost more than the rest of the bookkeeping.
   for (const { outcome, errorClass, n } of tally.values()) deliveryAttempts.inc({ channel: channelId, outcome, error_class: errorClass }, n);
 }

@@ -197,3 +197,15 @@ export async function finishRun(db: Database, input: { runId: string; status: 'c
     await mirrorOnCampaign(tx, run, input.status, run.trigger === 'once' ? { finishedAt: now, lastError: input.error ?? null } : {});
   });
 }
+
+/**
+ * Records that a run's sends wait for its quiet hours to end at `until`, so the
+ * API can say why nothing is being sent (a later wait moves it forward, an
+ * earlier one leaves it).
+ */
+export async function markQuietUntil(db: Database, runId: string, until: Date): Promise<void> {
+  await db
+    .update(campaignRuns)
+    .set({ quietUntil: sql`greatest(${campaignRuns.quietUntil}, ${until.toISOString()}::timestamptz)` })
+    .where(eq(campaignRuns.id, runId));
+}

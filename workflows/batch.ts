@@ -55,13 +55,24 @@ export async function deliverBatchWorkflow(input: BatchWorkflowInput): Promise<B
   let retried = 0;
   const show = (phase: string, retries?: number) => setCurrentDetails(batchDetails({ fromSeq: input.fromSeq, toSeq: input.toSeq, phase, retries, retried }));
 
+  /**
+   * Quiet hours: a durable timer to their end (a pause meanwhile is obeyed
+   * after it, by the loops' wait for !paused). Only activities of this version
+   * answer a quiet wait, so histories recorded earlier never reach this timer.
+   */
+  async function untilQuietEnds(quietUntil: string) {
+    await sleep(Math.max(1, Date.parse(quietUntil) - Date.now()), { summary: summaries.quietHours(quietUntil) });
+  }
+
   async function retryUser(seq: number, delayMs: number) {
     await sleep(delayMs, { summary: summaries.retryWait(seq, delayMs) });
     for (;;) {
       await condition(() => !paused);
       const outcome = await retryActivities.deliverOne.executeWithOptions({ summary: summaries.retry(seq) }, [{ runId: input.runId, seq }]);
+      // Due inside quiet hours: wait for them to end, then try again.
+      if (typeof outcome === 'object' && 'quietUntil' in outcome) await untilQuietEnds(outcome.quietUntil);
       // Paused when the attempt was due: wait for the resume, then go on.
-      if (typeof outcome === 'object') await afterPause(outcome.paused);
+      else if (typeof outcome === 'object') await afterPause(outcome.paused);
       else if (outcome === 'paused') await afterPause(undefined);
       else {
         retried += 1;
@@ -80,6 +91,11 @@ export async function deliverBatchWorkflow(input: BatchWorkflowInput): Promise<B
       // The run is being cancelled: the cancellation itself is on its way; send nothing more.
       if (result.interrupted === 'cancel') return { fromSeq: input.fromSeq, toSeq: input.toSeq, retried: 0 };
       if (!result.interrupted) break;
+      if (result.interrupted === 'quiet' && result.quietUntil !== undefined) {
+        show(`quiet hours until ${result.quietUntil}`);
+        await untilQuietEnds(result.quietUntil);
+        continue;
+      }
       show('paused');
       await afterPause(result.epoch);
     }

@@ -33,7 +33,8 @@ export interface BatchWorkflowInput {
   epoch?: number;
 }
 
-export type BatchInterruption = 'pause' | 'cancel' | null;
+/** `quiet`: the campaign's quiet hours (mode `wait`) hold the batch's sends back until `quietUntil`. */
+export type BatchInterruption = 'pause' | 'cancel' | 'quiet' | null;
 
 /** What one attempt of a batch's first sends answers. */
 export interface BatchDelivery {
@@ -42,13 +43,16 @@ export interface BatchDelivery {
   interrupted: BatchInterruption;
   /** With a pause: the control epoch the activity saw; the batch waits for its parent's signal of that epoch. */
   epoch?: number;
+  /** With `quiet`: ISO time the quiet hours end (or the campaign expires, if sooner); the batch sleeps until then. */
+  quietUntil?: string;
 }
 
 /**
  * One retry of one user: a final state, or the control epoch of the pause that
- * held it back (`'paused'` without an epoch in histories recorded before epochs).
+ * held it back (`'paused'` without an epoch in histories recorded before epochs),
+ * or the ISO time the campaign's quiet hours end, which it waits for.
  */
-export type RetryOutcome = 'succeeded' | 'failed' | 'done' | 'paused' | { paused: number };
+export type RetryOutcome = 'succeeded' | 'failed' | 'done' | 'paused' | { paused: number } | { quietUntil: string };
 
 export interface BatchResult {
   fromSeq: number;

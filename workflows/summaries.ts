@@ -27,6 +27,7 @@ export const summaries = {
   firstAttempts: (fromSeq: number, toSeq: number) => `send users ${count(fromSeq)}–${count(toSeq)}`,
   retryWait: (seq: number, delayMs: number) => `retry user ${count(seq)} in ${delayMs < 1000 ? `${Math.ceil(delayMs)} ms` : `${Math.round(delayMs / 1000)} s`}`,
   retry: (seq: number) => `retry user ${count(seq)}`,
+  quietHours: (until: string) => `wait for the quiet hours to end at ${until}`,
   openFiring: (scheduledAt: Date) => `open the run of the firing due ${scheduledAt.toISOString()}`,
   settle: () => 'settle the recurring campaign',
   waitForEnd: (endAt: string) => `wait for the campaign's end ${endAt}`,

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { bigint, check, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { CampaignTrigger, FrozenDefinition } from '../../campaigns/definition.js';
+import type { QuietHours } from '../../delivery/quiet-hours.js';
 import { attemptOutcomes, campaignStatuses, deliveryStatuses, runControls, runStatuses, runTriggers } from '../../lib/statuses.js';
 import { channels } from './channels.js';
 import { timestamps } from './columns.js';
@@ -27,6 +28,10 @@ export const campaigns = pgTable(
     /** The definition frozen at launch; every later run (schedule firing, event) copies it. */
     definition: jsonb('definition').$type<FrozenDefinition>(),
     expiresAt: at('expires_at'),
+    /** The zone quiet hours are read in (a recurring trigger's own zone wins). */
+    timeZone: text('time_zone').notNull().default('Asia/Shanghai'),
+    /** Local times in which nothing is sent: deliveries wait or are skipped; null: none. */
+    quietHours: jsonb('quiet_hours').$type<QuietHours>(),
     /** The workflow of the latest run (one-time and event campaigns), or null. */
     workflowId: text('workflow_id'),
     /** The latest run: what the API shows by default. */
@@ -76,6 +81,8 @@ export const campaignRuns = pgTable(
      * epoch instead of polling for it.
      */
     controlEpoch: integer('control_epoch').notNull().default(0),
+    /** Until when the run's sends wait for the campaign's quiet hours to end (the latest wait any batch began). */
+    quietUntil: at('quiet_until'),
     total: integer('total'),
     skipped: integer('skipped'),
     frozenAt: at('frozen_at'),

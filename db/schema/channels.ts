@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
-import { integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { timestamps } from './columns.js';
 import { sealedAuth } from './sealed-auth.js';
-import type { RateLimitSettings, TemplateParam, UserAttributeParam } from '../../channels/schema.js';
+import type { RateLimitSettings, TemplateParam, UserAttributeParam, UserCap } from '../../channels/schema.js';
 import type { RetrySettings } from '../../delivery/backoff.js';
 
 
@@ -25,6 +25,8 @@ export const channels = pgTable(
     retry: jsonb('retry').$type<RetrySettings>().notNull().default({ initialIntervalMs: 5_000, maxIntervalMs: 3_600_000, maxDurationMs: 86_400_000 }),
     /** Read live (not frozen at launch) by the delivery limiter; null members mean unlimited. */
     rateLimit: jsonb('rate_limit').$type<RateLimitSettings>().notNull().default({ perSecond: null, concurrency: null }),
+    /** Requests per user per rolling window across all campaigns on the channel; frozen into runs at launch; null: no cap. */
+    userCap: jsonb('user_cap').$type<UserCap>(),
     /** Set when the endpoint answered 410 Gone: operators must look before reusing it. */
     flaggedAt: timestamp('flagged_at', { withTimezone: true, mode: 'date' }),
     flagReason: text('flag_reason'),
@@ -76,4 +78,26 @@ export const channelLimiterMembers = pgTable(
     seenAt: timestamp('seen_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.channelId, t.holder] })],
+);
+
+/**
+ * Recent sends per (channel, user) for the channel's per-user cap
+ * (delivery/user-cap.ts): `sends` maps a delivery's key (its webhook-id, the
+ * same for every attempt) to when it was reserved, in epoch milliseconds.
+ * One row per user, so a reservation locks that row and concurrent campaigns
+ * reaching the same user queue behind each other instead of both counting
+ * the same free room.
+ */
+export const userCapSends = pgTable(
+  'user_cap_sends',
+  {
+    channelId: uuid('channel_id')
+      .notNull()
+      .references(() => channels.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id').notNull(),
+    sends: jsonb('sends').$type<Record<string, number>>().notNull(),
+    /** When the newest entry leaves the cap's window: rows past it hold nothing and may be deleted. */
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.channelId, t.userId] }), index('user_cap_sends_expires_idx').on(t.expiresAt)],
 );

@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertUsers } from '../audience/fixtures.js';
+import type { FrozenDefinition } from '../campaigns/definition.js';
+import type { UserCap } from '../channels/schema.js';
+import { campaigns, channels } from '../db/schema.js';
+import type { QuietHours } from '../delivery/quiet-hours.js';
+import { reserveUserCap } from '../delivery/user-cap.js';
+import { webhookIdFor } from '../delivery/ids.js';
+import { insertAudience } from '../runs/recipients.js';
+import { createRun, getRun } from '../runs/store.js';
+import { insertSegment } from '../test/campaign-kit.js';
+import { useTestDatabase } from '../test/database.js';
+import { startReceiver, type Receiver } from '../test/receiver.js';
+import { createActivities } from './index.js';
+
+/*
+ * The sending activities against real PostgreSQL and a loopback receiver, run
+ * outside a workflow (MockActivityEnvironment): what a batch answers and
+ * records when its campaign is in quiet hours or its users are over the cap.
+ */
+const database = useTestDatabase();
+let receiver: Receiver;
+let activities: ReturnType<typeof createActivities>;
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+  activities = createActivities({ db: database.db, concurrency: 4 });
+});
+afterAll(() => receiver.close());
+
+const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+/** Quiet hours in UTC that started a minute ago and end at the minute boundary 2–3 minutes ahead. */
+function quietNow(mode: 'wait' | 'skip'): { hours: QuietHours; endsAt: Date } {
+  const now = Date.now();
+  return { hours: { from: hhmm(now - 60_000), to: hhmm(now + 120_000), mode }, endsAt: new Date(Math.floor((now + 120_000) / 60_000) * 60_000) };
+}
+
+/** A launched run of `users` fresh users on its own channel and path; answers its id and its users' login ids. */
+async function run(options: { users: number; quietHours?: QuietHours; userCap?: UserCap; expiresAt?: Date; path: string }) {
+  const tag = randomUUID().slice(0, 8);
+  const loginIds = Array.from({ length: options.users }, (_, i) => `${tag}-${i}`);
+  await insertUsers(database.db, loginIds.map((loginId) => ({ loginId, attributes: { tag } })));
+  const segment = await insertSegment(database, `segment ${tag}`, { attribute: 'tag', op: 'equals', value: tag });
+  const [channel] = await database.db
+    .insert(channels)
+    .values({
+      name: `channel ${tag}`,
+      url: `${receiver.url}${options.path}`,
+      auth: { type: 'none' },
+      userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }],
+      retry: { initialIntervalMs: 60_000, maxIntervalMs: 60_000, maxDurationMs: 600_000 },
+      userCap: options.userCap ?? null,
+    })
+    .returning();
+  const definition: FrozenDefinition = {
+    campaignName: `campaign ${tag}`,
+    identity: 'login',
+    templateValues: {},
+    channel: { ...channel!, userCap: channel!.userCap },
+    segment: { id: segment.id, name: segment.name, rule: segment.rule, timeZone: 'UTC' },
+    quietHours: options.quietHours ?? null,
+    timeZone: 'UTC',
+  };
+  const [campaign] = await database.db
+    .insert(campaigns)
+    .values({ name: definition.campaignName, status: 'running', trigger: { type: 'once', sendAt: 'now' }, definition, channelId: channel!.id, segmentId: segment.id })
+    .returning();
+  const row = await createRun(database.db, {
+    campaignId: campaign!.id,
+    workflowId: `campaign-${campaign!.id}`,
+    trigger: 'once',
+    sendAt: new Date(),
+    expiresAt: options.expiresAt ?? null,
+    definition,
+  });
+  await insertAudience(database.db, { runId: row.id, rule: segment.rule, timeZone: 'UTC', identity: 'login', at: new Date() });
+  return { runId: row.id, channelId: channel!.id, loginIds, users: options.users };
+}
+
+async function recipients(runId: string) {
+  return database.sql<{ seq: number; user_id: string; login_id: string; status: string; attempts: number; last_error_class: string | null }[]>`
+    SELECT r.seq, r.user_id, u.login_id, r.status, r.attempts, r.last_error_class
+    FROM run_recipients r JOIN users u ON u.id = r.user_id WHERE r.run_id = ${runId} ORDER BY r.seq`;
+}
+
+const deliverBatch = (runId: string, toSeq: number) => new MockActivityEnvironment().run(activities.deliverBatch, { runId, fromSeq: 1, toSeq });
+const deliverOne = (runId: string, seq: number) => new MockActivityEnvironment().run(activities.deliverOne, { runId, seq });
+const received = (path: string) => receiver.requests.filter((r) => r.url === path);
+
+describe('a batch inside quiet hours', () => {
+  it('in wait mode sends nothing, records the wait on the run and answers when it ends', async () => {
+    const quiet = quietNow('wait');
+    const r = await run({ users: 4, quietHours: quiet.hours, path: '/wait' });
+    const answer = (await deliverBatch(r.runId, r.users)) as { retries: { seq: number }[] };
+    expect(answer).toEqual({ retries: [], interrupted: 'quiet', quietUntil: quiet.endsAt.toISOString() });
+    expect(received('/wait')).toHaveLength(0);
+    expect((await recipients(r.runId)).map((u) => u.status)).toEqual(['pending', 'pending', 'pending', 'pending']);
+    expect((await getRun(database.db, r.runId))?.quietUntil).toEqual(quiet.endsAt);
+    // A retry due now waits the same way.
+    expect(await deliverOne(r.runId, 2)).toEqual({ quietUntil: quiet.endsAt.toISOString() });
+  });
+
+  it('waits only until the campaign expires when that is sooner, and past the expiry records the users expired instead of waiting again', async () => {
+    const quiet = quietNow('wait');
+    const expiresAt = new Date(Date.now() + 1_500);
+    const r = await run({ users: 3, quietHours: quiet.hours, expiresAt, path: '/expiring' });
+    expect(await deliverBatch(r.runId, r.users)).toMatchObject({ interrupted: 'quiet', quietUntil: expiresAt.toISOString() });
+    await new Promise((resolve) => setTimeout(resolve, expiresAt.getTime() - Date.now() + 50));
+    expect(await deliverBatch(r.runId, r.users)).toEqual({ retries: [], interrupted: null });
+    expect((await recipients(r.runId)).map((u) => [u.status, u.last_error_class])).toEqual([
+      ['failed', 'expired'],
+      ['failed', 'expired'],
+      ['failed', 'expired'],
+    ]);
+    expect(received('/expiring')).toHaveLength(0);
+  });
+
+  it('in skip mode records every user skipped (quiet_hours, no attempt) and sends nothing', async () => {
+    const r = await run({ users: 3, quietHours: quietNow('skip').hours, path: '/skip' });
+    expect(await deliverBatch(r.runId, r.users)).toEqual({ retries: [], interrupted: null });
+    expect((await recipients(r.runId)).map((u) => [u.status, u.attempts, u.last_error_class])).toEqual([
+      ['skipped', 0, 'quiet_hours'],
+      ['skipped', 0, 'quiet_hours'],
+      ['skipped', 0, 'quiet_hours'],
+    ]);
+    const attempts = await database.sql`SELECT 1 FROM delivery_attempts WHERE run_id = ${r.runId}`;
+    expect(attempts).toHaveLength(0);
+    expect(received('/skip')).toHaveLength(0);
+  });
+
+  it('outside the quiet hours the batch sends as usual', async () => {
+    const now = Date.now();
+    const r = await run({ users: 3, quietHours: { from: hhmm(now + 3 * 3_600_000), to: hhmm(now + 4 * 3_600_000), mode: 'wait' }, path: '/awake' });
+    expect(await deliverBatch(r.runId, r.users)).toEqual({ retries: [], interrupted: null });
+    expect(received('/awake')).toHaveLength(3);
+    expect((await getRun(database.db, r.runId))?.quietUntil).toBeNull();
+  });
+});
+
+describe('a batch on a channel with a per-user cap', () => {
+  it('skips users over the cap, keeps the reservations of successes and gives back those of failures and retries', async () => {
+    const r = await run({ users: 4, userCap: { max: 1, per: 'P1D' }, path: '/cap' });
+    const users = await recipients(r.runId);
+    // User 1 already got this channel's one request today from another campaign.
+    await reserveUserCap(database.db, { channelId: r.channelId, max: 1, windowMs: 86_400_000 }, [{ userId: users[0]!.user_id, key: 'another-run' }]);
+    receiver.behave((request) => {
+      const who = (JSON.parse(request.body) as { userid: string }).userid;
+      if (who === users[2]!.login_id) return { status: 400 };
+      if (who === users[3]!.login_id) return { status: 503 };
+      return { status: 200 };
+    });
+    const answer = (await deliverBatch(r.runId, r.users)) as { retries: { seq: number }[] };
+    receiver.behave(() => ({ status: 200 }));
+    expect(answer.retries.map((x) => x.seq)).toEqual([4]);
+    expect((await recipients(r.runId)).map((u) => [u.status, u.last_error_class])).toEqual([
+      ['skipped', 'user_cap'],
+      ['succeeded', null],
+      ['failed', 'http_400'],
+      ['pending', 'http_503'],
+    ]);
+    expect(received('/cap').map((x) => (JSON.parse(x.body) as { userid: string }).userid).sort()).toEqual(users.slice(1).map((u) => u.login_id).sort());
+    const held = await database.sql<{ user_id: string; keys: string[] }[]>`
+      SELECT user_id, array(SELECT jsonb_object_keys(sends)) AS keys FROM user_cap_sends WHERE channel_id = ${r.channelId} ORDER BY user_id`;
+    const keysOf = (i: number) => held.find((h) => h.user_id === users[i]!.user_id)?.keys ?? [];
+    expect(keysOf(0)).toEqual(['another-run']);
+    expect(keysOf(1)).toEqual([webhookIdFor(r.runId, users[1]!.user_id)]);
+    expect(keysOf(2)).toEqual([]);
+    expect(keysOf(3)).toEqual([]);
+
+    // The retry reserves again, succeeds and keeps its reservation: one request counted once.
+    await expect(deliverOne(r.runId, 4)).resolves.toBe('succeeded');
+    const after = await database.sql<{ keys: string[] }[]>`
+      SELECT array(SELECT jsonb_object_keys(sends)) AS keys FROM user_cap_sends WHERE channel_id = ${r.channelId} AND user_id = ${users[3]!.user_id}`;
+    expect(after[0]?.keys).toEqual([webhookIdFor(r.runId, users[3]!.user_id)]);
+  });
+});
