@@ -4,6 +4,7 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/com
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RecordedTrigger } from '../activities/event-trigger.js';
+import type { RetryOutcome } from './inputs.js';
 import { workflowsPath } from '../worker/create-worker.js';
 import {
   eventTriggerWorkflow,
@@ -28,7 +29,7 @@ const delivered = new Map<string, number>();
 /** What recordTriggeredDelivery answers per user: a queue of statuses, then 'pending'. */
 const scripted = new Map<string, RecordedTrigger['status'][]>();
 /** What deliverOne answers per user: a queue, then 'succeeded'. */
-const deliverScript = new Map<string, ('paused' | 'succeeded')[]>();
+const deliverScript = new Map<string, RetryOutcome[]>();
 const runOfSeq = new Map<number, string>();
 let nextSeq = 1;
 
@@ -202,11 +203,22 @@ describe('eventTriggerWorkflow', () => {
 
   it('a send due while the campaign is paused waits on a timer and goes out once it is resumed', async () => {
     const user = randomUUID();
-    deliverScript.set(user, ['paused', 'paused']);
+    // What deliverOne answers for a paused run: the control epoch of the pause.
+    deliverScript.set(user, [{ paused: 4 }, { paused: 4 }]);
     const handle = await relay(user, plan(), [event()], { pauseRecheckMs: 300 });
     expect(await handle.result()).toBe('sent');
     expect(delivered.get(user)).toBe(3);
     expect(recorded.get(user)).toHaveLength(1);
+  });
+
+  it('a send that falls into quiet hours waits for the window to end, then goes out', async () => {
+    const user = randomUUID();
+    const started = Date.now();
+    deliverScript.set(user, [{ quietUntil: new Date(started + 1500).toISOString() }]);
+    const handle = await relay(user, plan(), [event()]);
+    expect(await handle.result()).toBe('sent');
+    expect(delivered.get(user)).toBe(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
   });
 
   it('an event that arrives while a send waits for its delay does not add a second send', async () => {

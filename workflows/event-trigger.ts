@@ -184,8 +184,13 @@ export async function eventTriggerWorkflow(input: EventTriggerInput): Promise<Ev
     if (recorded.status === 'pending') {
       for (;;) {
         const outcome = await retryActivities.deliverOne({ runId: input.runId, seq: recorded.seq });
-        if (outcome !== 'paused') break;
-        // The campaign is paused: hold the send on a durable timer and look again.
+        if (typeof outcome === 'object' && 'quietUntil' in outcome) {
+          // The campaign's quiet hours hold the send: wait for the window's end on a durable timer.
+          await sleep(Math.max(1, Date.parse(outcome.quietUntil) - Date.now()));
+          continue;
+        }
+        if (outcome !== 'paused' && !(typeof outcome === 'object' && 'paused' in outcome)) break;
+        // The campaign is paused (per-user workflows get no resume signal): hold the send on a durable timer and look again.
         await sleep(input.pauseRecheckMs ?? DEFAULT_PAUSE_RECHECK_MS);
       }
     }
