@@ -193,7 +193,8 @@ describe('recurring campaign controls', () => {
 
   it('pause stops the schedule and the run in progress; resume restarts both; cancel ends the campaign', async () => {
     const channel = await smsChannel('/controls');
-    receiver.behave((request) => (request.url === '/controls' ? { status: 200, delayMs: 1500 } : { status: 200 }));
+    // Slow enough that the run is still sending when the pause arrives (1.5 s let it finish first under load).
+    receiver.behave((request) => (request.url === '/controls' ? { status: 200, delayMs: 6000 } : { status: 200 }));
     try {
       const launched = await launchRecurring('controls', channel.id);
       await api.call('POST', `/api/campaigns/${launched.id}/trigger`);
