@@ -12,7 +12,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } 
 import { resolveTemporalCli } from '../temporal/cli.js';
 import { startDevServer } from '../temporal/dev-server.js';
 import { freePort } from '../test/ports.js';
-import { pauseResumeScenario } from '../test/workflow-scenarios.js';
+import { eventTriggerScenario, pauseResumeScenario, recurringFiringScenario, type ActivityDoubles } from '../test/workflow-scenarios.js';
 import { workflowsPath } from '../worker/create-worker.js';
 
 const label = process.argv[2] ?? 'epoch';
@@ -39,6 +39,18 @@ async function main() {
     await save(`campaign-${label}-pause-resume.json`, workflowId, outcome.handle.firstExecutionRunId);
     await save(`batch-${label}-paused.json`, `${workflowId}-batch-1-1`);
     await save(`batch-${label}-retry.json`, `${workflowId}-batch-2-2`);
+
+    const withWorker = async <T>(doubles: ActivityDoubles, body: (taskQueue: string) => Promise<T>) => {
+      const taskQueue = `record-histories-${Math.random().toString(36).slice(2)}`;
+      const worker = await Worker.create({ connection, taskQueue, workflowBundle, activities: doubles });
+      return worker.runUntil(body(taskQueue));
+    };
+    const firingId = 'campaign-00000000-0000-4000-8000-000000000002-run-2026-11-29T01:00:00Z';
+    await recurringFiringScenario(client, firingId, withWorker);
+    await save(`recurring-${label}-firing.json`, firingId);
+    const userWorkflowId = 'campaign-00000000-0000-4000-8000-000000000003-user-00000000-0000-4000-8000-000000000004';
+    await eventTriggerScenario(client, userWorkflowId, withWorker);
+    await save(`event-${label}-trigger.json`, userWorkflowId);
   } finally {
     await client.connection.close();
     await connection.close();

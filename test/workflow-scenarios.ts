@@ -95,3 +95,63 @@ export async function pauseResumeScenario(
     return { handle, log: run.log, paused, resumed, result };
   });
 }
+
+/**
+ * One firing of a recurring campaign's schedule (started directly, so its
+ * nominal time is its start): it opens its run, sends two users in two
+ * batches, and settles the campaign.
+ */
+export async function recurringFiringScenario(client: Client, workflowId: string, withWorker: <T>(doubles: ActivityDoubles, body: (taskQueue: string) => Promise<T>) => Promise<T>) {
+  const run = campaignDoubles({ total: 2 });
+  const doubles: ActivityDoubles = {
+    ...run.doubles,
+    openFiring: async () => ({ status: 'open', runId: 'firing-run', sendAt: new Date().toISOString(), expiresAt: null }),
+    settleRecurringCampaign: async () => {
+      run.log.push('settle');
+      return 'live';
+    },
+  };
+  return withWorker(doubles, async (taskQueue) => {
+    const handle = await client.workflow.start('recurringFiringWorkflow', {
+      taskQueue,
+      workflowId,
+      args: [{ campaignId: 'campaign', batchSize: 1, window: 1, childrenPerExecution: 10 }],
+    });
+    const result = await handle.result();
+    return { handle, log: run.log, result };
+  });
+}
+
+/**
+ * One user of an event-triggered campaign: two events within the window fire
+ * a send after a short delay; the send is first held by a pause (the control
+ * epoch), then goes out.
+ */
+export async function eventTriggerScenario(client: Client, workflowId: string, withWorker: <T>(doubles: ActivityDoubles, body: (taskQueue: string) => Promise<T>) => Promise<T>) {
+  const log: string[] = [];
+  let sends = 0;
+  const doubles: ActivityDoubles = {
+    recordTriggeredDelivery: async (input) => {
+      log.push(`record:${input.deliveryKey}`);
+      return { status: 'pending', seq: 1 };
+    },
+    deliverOne: async () => {
+      sends += 1;
+      log.push(`send:${sends}`);
+      return sends === 1 ? { paused: 1 } : 'succeeded';
+    },
+  };
+  return withWorker(doubles, async (taskQueue) => {
+    const now = Date.now();
+    const handle = await client.workflow.signalWithStart('eventTriggerWorkflow', {
+      taskQueue,
+      workflowId,
+      args: [{ campaignId: 'campaign', runId: 'event-run', userId: 'user', plan: { times: 2, withinMs: 60_000, delayMs: 300, atMostEveryMs: null }, pauseRecheckMs: 200 }],
+      signal: 'events',
+      signalArgs: [[{ id: 1, at: now }]],
+    });
+    await handle.signal('events', [{ id: 2, at: now + 1 }]);
+    const result = await handle.result();
+    return { handle, log, result };
+  });
+}
