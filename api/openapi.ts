@@ -134,8 +134,8 @@ export const storyRecurringCampaign = {
 };
 
 const channelTestSchema = channelInputSchema.extend({ sampleValues: z.record(z.string(), z.unknown()).optional() });
-const savedTestSchema = z.object({ sampleValues: z.record(z.string(), z.unknown()).optional() });
-const campaignTestSchema = z.object({ user: z.string().min(1).meta({ description: 'login id, visitor id or user id of the user to send the real test request to' }) });
+const savedTestSchema = z.strictObject({ sampleValues: z.record(z.string(), z.unknown()).optional() });
+const campaignTestSchema = z.strictObject({ user: z.string().min(1).meta({ description: 'login id, visitor id or user id of the user to send the real test request to' }) });
 
 /**
  * Every request example of the document with the schema it must pass; the
