@@ -81,8 +81,8 @@ const channelSchema = z
   .meta({ id: 'Channel', description: 'Credentials are shown in full only in the answer that created or replaced them; masked elsewhere.' });
 const segmentSchema = z.looseObject({ id: z.string(), name: z.string(), rule: z.unknown(), timeZone: z.string(), ...timestamps }).meta({ id: 'Segment' });
 const deliveryCountsSchema = z
-  .record(z.enum(deliveryStatuses), z.number().int())
-  .meta({ id: 'DeliveryCounts', description: `Users of the run by delivery status: ${deliveryStatuses.join(', ')}.` });
+  .object({ total: z.number().int(), ...Object.fromEntries(deliveryStatuses.map((status) => [status, z.number().int()])) } as Record<'total' | (typeof deliveryStatuses)[number], z.ZodNumber>)
+  .meta({ id: 'DeliveryCounts', description: `Users of the current run: total, and by delivery status (${deliveryStatuses.join(', ')}).` });
 const campaignSchema = z
   .looseObject({
     id: z.string(),
