@@ -3,6 +3,8 @@ import type { Dispatcher } from 'undici';
 import type { OutboundPolicy } from '../webhook/outbound.js';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { relative } from 'node:path';
 import { HTTPException } from 'hono/http-exception';
 import { timeout } from 'hono/timeout';
 import type { CampaignService } from '../campaigns/store.js';
@@ -41,6 +43,8 @@ export interface AppDeps {
   temporal?: { connection: ConnectionLike; readDeadlineMs?: number; writeDeadlineMs?: number };
   /** Where channel test sends may go; defaults to the process's OUTBOUND_ALLOW_CIDRS policy. */
   outbound?: { policy: OutboundPolicy; dispatcher: Dispatcher };
+  /** The built operator console (dist/console), served at `/`; absent: only the API. */
+  consoleDir?: string;
 }
 
 /**
@@ -144,6 +148,13 @@ export function createApp(deps: AppDeps) {
     app.route('/api/campaigns', campaignRoutes({ db: deps.db, ...deps.campaigns, campaigns: deps.campaigns.service }));
   }
 
+
+  if (deps.consoleDir) {
+    const root = relative(process.cwd(), deps.consoleDir);
+    app.use('/assets/*', serveStatic({ root }));
+    // The console is one page: every other GET outside /api answers its index.
+    app.get('*', async (c, next) => (c.req.path.startsWith('/api') ? next() : serveStatic({ root, path: 'index.html' })(c, next)));
+  }
 
   app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404));
 

@@ -3,6 +3,8 @@ import type { CampaignService } from '../campaigns/store.js';
 import type { Database } from '../db/client.js';
 import { createLogger } from '../lib/logger.js';
 import { createApp } from './app.js';
+import { readFileSync } from 'node:fs';
+import { consoleTypes, schemaFile } from '../scripts/openapi.js';
 import { requestExamples } from './openapi.js';
 
 /*
@@ -72,5 +74,9 @@ describe('GET /api/openapi.json', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/html');
     expect(await res.text()).toContain('/api/openapi.json');
+  });
+
+  it('the console\'s generated API types are current (run `npm run openapi` after changing a schema)', async () => {
+    expect(readFileSync(schemaFile, 'utf8')).toBe(await consoleTypes());
   });
 });

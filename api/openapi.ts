@@ -101,10 +101,24 @@ const campaignDetailSchema = campaignSchema
 const runSchema = z.looseObject({ id: z.string(), status: z.enum(runStatuses) }).meta({ id: 'Run' });
 const page = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 const items = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item) });
-const previewSchema = z.looseObject({ count: z.number().int() }).meta({ id: 'SegmentPreview', description: 'Member count, sample users and missing-id counts of a rule.' });
+const previewSchema = z
+  .looseObject({
+    count: z.number().int(),
+    sample: z.array(z.object({ id: z.string(), loginId: z.string().nullable(), visitorId: z.string().nullable() })),
+    missingLoginId: z.number().int(),
+    missingVisitorId: z.number().int(),
+  })
+  .meta({ id: 'SegmentPreview', description: 'Member count, a sample of 20 users and how many members lack each id.' });
 const testSendResultSchema = z
-  .looseObject({ ok: z.boolean() })
-  .meta({ id: 'TestSendResult', description: 'The request sent (signature and credentials masked), the response, and the verdict.' });
+  .looseObject({
+    verdict: z.enum(['ok', 'non_2xx', 'refused', 'dns', 'timeout', 'tls', 'reset', 'network', 'invalid_request']),
+    status: z.number().int().nullable(),
+    latencyMs: z.number().nullable(),
+    request: z.unknown(),
+    response: z.unknown(),
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'TestSendResult', description: 'The request sent (signature and credentials masked), the response, and the verdict (`ok` for 2xx).' });
 
 /** Story 1 of the product seed: a coupon channel, signed with a secret. */
 export const storyChannel = {
