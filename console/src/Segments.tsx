@@ -62,7 +62,7 @@ function SegmentForm({ onDone }: { onDone: () => void }) {
       <Form.Item name="name" label={t('name')}><Input /></Form.Item>
       <Radio.Group value={join} onChange={(e) => setJoin(e.target.value as 'all' | 'any')} options={[{ value: 'all', label: t('all') }, { value: 'any', label: t('any') }]} />
       {rows.map((row, i) => (
-        <Card size="small" key={i} style={{ marginTop: 8 }}>
+        <Card size="small" key={i} style={{ marginTop: 8 }} data-testid={`rule-row-${i}`}>
           <Space wrap>
             <Select value={row.kind} style={{ width: 120 }} onChange={(kind: Row['kind']) => set(i, kind === 'attribute' ? { kind, attribute: '', op: 'equals', value: '' } : kind === 'event' ? { kind, did: true, event: '', atLeast: 1, window: 'yesterday' } : { kind, identity: 'hasLoginId' })}
               options={[{ value: 'attribute' }, { value: 'event' }, { value: 'identity' }]} />
