@@ -129,6 +129,8 @@ export function createApp(deps: AppDeps) {
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'hookcast', version: '1', description: 'Webhook marketing campaigns: channels, audience, segments, campaigns and their runs.' },
+    // Every /api route but this document and /api/docs needs a key.
+    security: [{ apiKey: [] }],
   });
   app.get('/api/docs', Scalar({ url: '/api/openapi.json', pageTitle: 'hookcast API' }));
   // After the read budget, so a key lookup during a PostgreSQL restart still answers in time.

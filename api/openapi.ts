@@ -6,6 +6,7 @@ import { identifyInputSchema } from '../audience/identify.js';
 import { userBatchSchema, userInputSchema } from '../audience/users.js';
 import { campaignDraftSchema, campaignPatchSchema } from '../campaigns/definition.js';
 import { channelInputSchema, channelPatchSchema } from '../channels/schema.js';
+import { rotationSchema } from '../channels/store.js';
 import { campaignStatuses, deliveryStatuses, runStatuses } from '../lib/statuses.js';
 import { goldCartAbandoners } from '../segments/stories.js';
 import { previewInputSchema, segmentInputSchema, segmentPatchSchema } from '../segments/store.js';
@@ -160,6 +161,7 @@ export const requestExamples: { name: string; schema: z.ZodType; example: unknow
   { name: 'channel patch', schema: channelPatchSchema, example: { url: 'https://coupons.example.com/hooks/v2' } },
   { name: 'channel test', schema: channelTestSchema, example: { ...storyChannel, sampleValues: { amount: 100 } } },
   { name: 'saved channel test', schema: savedTestSchema, example: { sampleValues: { amount: 100 } } },
+  { name: 'secret rotation', schema: rotationSchema, example: { graceHours: 24 } },
   { name: 'segment (story 1)', schema: segmentInputSchema, example: storySegment },
   { name: 'segment patch', schema: segmentPatchSchema, example: { name: 'gold VIP (renamed)' } },
   { name: 'segment preview', schema: previewInputSchema, example: { rule: storyRule, timeZone: 'Asia/Shanghai' } },
@@ -183,16 +185,16 @@ const example = (name: string) => requestExamples.find((e) => e.name === name)!.
 export function describeApi(app: Pick<OpenAPIHono, 'openAPIRegistry'>, options: { campaigns: boolean }) {
   const r = app.openAPIRegistry;
   const route = (config: Parameters<typeof createRoute>[0]) => r.registerPath(createRoute(config));
-  const health = (path: string, summary: string) => route({ method: 'get', path, tags: ['operations'], summary, responses: { 200: { description: 'OK' }, 503: json(errorBodySchema, undefined, 'Not ready') } });
+  const health = (path: string, summary: string) => route({ method: 'get', path, tags: ['operations'], security: [], summary, responses: { 200: { description: 'OK' }, 503: json(errorBodySchema, undefined, 'Not ready') } });
   health('/healthz', 'Liveness');
   health('/readyz', 'Readiness (PostgreSQL, Temporal)');
-  route({ method: 'get', path: '/metrics', tags: ['operations'], summary: 'Prometheus metrics', responses: { 200: { description: 'text exposition format' } } });
-  route({ method: 'get', path: '/api/openapi.json', tags: ['operations'], summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } });
+  route({ method: 'get', path: '/metrics', tags: ['operations'], security: [], summary: 'Prometheus metrics', responses: { 200: { description: 'text exposition format' } } });
+  route({ method: 'get', path: '/api/openapi.json', tags: ['operations'], security: [], summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } });
   r.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'An API key: `read` keys may GET, `write` keys everything but /api/keys, `admin` keys everything.' });
   route({ method: 'post', path: '/api/keys', tags: ['keys'], summary: 'Create an API key (admin); the key is answered this once', security: [{ apiKey: [] }], request: { body: body(apiKeyInputSchema, example('api key')) }, responses: { 201: json(z.looseObject({ id: z.string(), key: z.string() })), 400: errors.validation, 401: errors.unauthorized, 403: errors.forbidden } });
   route({ method: 'get', path: '/api/keys', tags: ['keys'], summary: 'List API keys (admin)', security: [{ apiKey: [] }], responses: { 200: json(items(z.looseObject({ id: z.string(), name: z.string(), scope: z.string(), prefix: z.string() }))), 401: errors.unauthorized, 403: errors.forbidden } });
   route({ method: 'delete', path: '/api/keys/{id}', tags: ['keys'], summary: 'Revoke an API key (admin)', security: [{ apiKey: [] }], request: { params: idParam }, responses: { 204: { description: 'Revoked' }, 401: errors.unauthorized, 403: errors.forbidden, 404: errors.notFound } });
-  route({ method: 'get', path: '/api/docs', tags: ['operations'], summary: 'Browsable API reference', responses: { 200: { description: 'HTML' } } });
+  route({ method: 'get', path: '/api/docs', tags: ['operations'], security: [], summary: 'Browsable API reference', responses: { 200: { description: 'HTML' } } });
 
   // Channels
   route({ method: 'post', path: '/api/channels', tags: ['channels'], summary: 'Create a channel', request: { body: body(channelInputSchema, storyChannel) }, responses: { 201: json(channelSchema, undefined, 'Created; a generated secret is shown this once'), 400: errors.validation, 409: errors.conflict } });
@@ -201,6 +203,7 @@ export function describeApi(app: Pick<OpenAPIHono, 'openAPIRegistry'>, options: 
   route({ method: 'get', path: '/api/channels/{id}', tags: ['channels'], summary: 'Read a channel', request: { params: idParam }, responses: { 200: json(channelSchema), 404: errors.notFound } });
   route({ method: 'patch', path: '/api/channels/{id}', tags: ['channels'], summary: 'Edit a channel', request: { params: idParam, body: body(channelPatchSchema, example('channel patch')) }, responses: { 200: json(channelSchema), 400: errors.validation, 404: errors.notFound, 409: errors.conflict } });
   route({ method: 'delete', path: '/api/channels/{id}', tags: ['channels'], summary: 'Delete a channel no live campaign uses', request: { params: idParam }, responses: { 204: { description: 'Deleted' }, 404: errors.notFound, 409: errors.conflict } });
+  route({ method: 'post', path: '/api/channels/{id}/rotate-secret', tags: ['channels'], summary: 'Rotate the secret; the old one still verifies for `graceHours` (body optional)', request: { params: idParam, body: body(rotationSchema, example('secret rotation'), false) }, responses: { 200: json(channelSchema, undefined, 'The channel with its new secret, shown this once'), 400: errors.validation, 404: errors.notFound, 409: errors.conflict } });
   route({ method: 'post', path: '/api/channels/{id}/test', tags: ['channels'], summary: 'Test a saved channel (`sampleValues` fill the template parameters)', request: { params: idParam, body: body(savedTestSchema, example('saved channel test'), false) }, responses: { 200: json(testSendResultSchema), 400: errors.validation, 404: errors.notFound } });
 
   // Users and events

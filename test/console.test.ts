@@ -11,6 +11,7 @@ import { createApp } from '../api/app.js';
 import { insertEvents, insertUsers, recordAttributeTypes } from '../audience/fixtures.js';
 import { createCampaignService } from '../campaigns/store.js';
 import { createLogger } from '../lib/logger.js';
+import { TEST_API_KEY } from './credentials.js';
 import { useTestDatabase } from './database.js';
 import { startReceiver, type Receiver } from './receiver.js';
 import { useTemporal } from './temporal.js';
@@ -56,6 +57,8 @@ afterAll(async () => {
 async function openConsole(): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   await page.goto(base);
+  // Signs in as an operator would: the key goes into the header field (kept for the browser session).
+  await page.getByTestId('api-key').fill(TEST_API_KEY);
   return page;
 }
 

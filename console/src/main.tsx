@@ -34,7 +34,7 @@ function App() {
             items={(['channels', 'segments', 'campaigns'] as const).map((k) => ({ key: k, label: t(k) }))} />
           <Space>
             <Input.Password size="small" placeholder={t('apiKey')} value={key} style={{ width: 180 }}
-              onChange={(e) => { setKey(e.target.value); sessionStorage.setItem(KEY_STORAGE, e.target.value); }} />
+              onChange={(e) => { setKey(e.target.value); sessionStorage.setItem(KEY_STORAGE, e.target.value); void client.invalidateQueries(); }} data-testid="api-key" />
             <Button size="small" onClick={switchLanguage} data-testid="language">{t('language')}</Button>
           </Space>
         </Layout.Header>
