@@ -1,7 +1,10 @@
 import type { ConnectionLike } from '@temporalio/client';
-import { Hono } from 'hono';
 import type { Dispatcher } from 'undici';
 import type { OutboundPolicy } from '../webhook/outbound.js';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { Scalar } from '@scalar/hono-api-reference';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { relative } from 'node:path';
 import { HTTPException } from 'hono/http-exception';
 import { timeout } from 'hono/timeout';
 import type { CampaignService } from '../campaigns/store.js';
@@ -21,6 +24,7 @@ import { channelRoutes } from './channels.js';
 import { eventRoutes } from './events.js';
 import { apiKeyRoutes } from './keys.js';
 import { campaignIdOf, type RequestLogEnv } from './request-log.js';
+import { describeApi } from './openapi.js';
 import { segmentRoutes } from './segments.js';
 import { userRoutes } from './users.js';
 
@@ -42,6 +46,8 @@ export interface AppDeps {
   outbound?: { policy: OutboundPolicy; dispatcher: Dispatcher };
   /** Hooks of each event ingest (event-triggered campaigns' outbox); none: events are only stored. */
   eventHooks?: () => IngestHooks;
+  /** The built operator console (dist/console), served at `/`; absent: only the API. */
+  consoleDir?: string;
 }
 
 /**
@@ -68,7 +74,7 @@ const noLiveCampaigns: LiveCampaignsCheck = async () => [];
  * const res = await app.request('/healthz');
  */
 export function createApp(deps: AppDeps) {
-  const app = new Hono<RequestLogEnv>();
+  const app = new OpenAPIHono<RequestLogEnv>();
 
   app.use(async function logRequest(c, next) {
     const started = performance.now();
@@ -121,6 +127,15 @@ export function createApp(deps: AppDeps) {
       }),
   );
   app.use('/api/campaigns/*', (c, next) => (c.req.method === 'GET' ? readBudget(c, next) : next()));
+  // The description is public (it holds no data): registered before the key check.
+  describeApi(app, { campaigns: Boolean(deps.campaigns) });
+  app.doc31('/api/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'hookcast', version: '1', description: 'Webhook marketing campaigns: channels, audience, segments, campaigns and their runs.' },
+    // Every /api route but this document and /api/docs needs a key.
+    security: [{ apiKey: [] }],
+  });
+  app.get('/api/docs', Scalar({ url: '/api/openapi.json', pageTitle: 'hookcast API' }));
   // After the read budget, so a key lookup during a PostgreSQL restart still answers in time.
   const keys = createApiKeyStore(deps.db);
   app.use('/api/*', requireApiKey(keys));
@@ -136,6 +151,14 @@ export function createApp(deps: AppDeps) {
   app.route('/api/segments', segmentRoutes(createSegmentStore(deps.db, segmentUsage)));
   if (deps.campaigns) {
     app.route('/api/campaigns', campaignRoutes({ db: deps.db, ...deps.campaigns, campaigns: deps.campaigns.service }));
+  }
+
+
+  if (deps.consoleDir) {
+    const root = relative(process.cwd(), deps.consoleDir);
+    app.use('/assets/*', serveStatic({ root }));
+    // The console is one page: every other GET outside /api answers its index.
+    app.get('*', async (c, next) => (c.req.path.startsWith('/api') ? next() : serveStatic({ root, path: 'index.html' })(c, next)));
   }
 
   app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404));

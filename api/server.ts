@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { EnvError, loadEnv } from '../config/env.js';
 import { keyring } from '../lib/secret-box.js';
@@ -33,6 +36,13 @@ function registerEnvKey(keys: ApiKeyStore, key: string, logger: Logger) {
  */
 const FAULT = process.env.HOOKCAST_TEST_FAULT;
 
+/** dist/console beside the compiled API (npm start), or dist/console of the checkout (api:dev), once built. */
+function builtConsole(): string | undefined {
+  return ['../console/', '../dist/console/']
+    .map((path) => fileURLToPath(new URL(path, import.meta.url)))
+    .find((dir) => existsSync(join(dir, 'assets')));
+}
+
 /** Entry point of the API process. */
 async function main() {
   const env = loadEnv();
@@ -64,6 +74,7 @@ async function main() {
     eventHooks: () => outboxHooks(listeners, afterCommit),
     campaigns: { service, temporalUiUrl: env.temporalUiUrl, namespace: env.TEMPORAL_NAMESPACE, readShareMs: env.API_READ_SHARE_MS },
     temporal: { connection: temporal.connection },
+    consoleDir: builtConsole(),
   });
   const server = serve({ fetch: app.fetch, hostname: env.API_HOST, port: env.API_PORT }, (info) => {
     logger.info({ url: `http://${env.API_HOST}:${info.port}` }, 'API listening');

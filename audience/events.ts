@@ -17,7 +17,7 @@ export const MIN_EVENT_TIME = new Date('2000-01-01T00:00:00Z');
 /** Properties nest at most this deep (the properties object is level 1). */
 export const MAX_PROPERTIES_DEPTH = MAX_JSON_DEPTH;
 
-const eventInputSchema = z
+export const eventInputSchema = z
   .strictObject({
     name: eventNameSchema,
     loginId: userKeySchema.optional(),
@@ -31,7 +31,7 @@ const eventInputSchema = z
   })
   .refine(hasUserKey, userKeyRequired);
 
-const envelopeSchema = z.strictObject({
+export const eventEnvelopeSchema = z.strictObject({
   events: z.array(z.unknown()).max(MAX_EVENT_BATCH, `at most ${MAX_EVENT_BATCH} events per request`),
 });
 
@@ -143,7 +143,7 @@ export async function ingestEvents(
   numberIssues: readonly FieldIssue[] = [],
   hooks?: IngestHooks,
 ): Promise<IngestResult> {
-  const envelope = envelopeSchema.safeParse(body);
+  const envelope = eventEnvelopeSchema.safeParse(body);
   if (!envelope.success) throw validationError(envelope.error);
   const numberIssuesOf = groupByEvent(numberIssues);
 

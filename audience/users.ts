@@ -30,7 +30,7 @@ export const userInputSchema = z
   .refine(hasUserKey, userKeyRequired);
 export type UserInput = z.infer<typeof userInputSchema>;
 
-const batchSchema = z.strictObject({
+export const userBatchSchema = z.strictObject({
   users: z
     .array(userInputSchema)
     .min(1, 'must list at least one user')
@@ -48,7 +48,7 @@ const batchSchema = z.strictObject({
 export function parseUserUpsert(body: unknown): { batch: boolean; items: UserInput[] } {
   const batch = !!body && typeof body === 'object' && !Array.isArray(body) && 'users' in body;
   if (batch) {
-    const parsed = batchSchema.safeParse(body);
+    const parsed = userBatchSchema.safeParse(body);
     if (!parsed.success) throw validationError(parsed.error);
     return { batch, items: parsed.data.users };
   }

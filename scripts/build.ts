@@ -1,7 +1,8 @@
 /**
- * `npm run build`: compiles the API and worker to JavaScript in dist/ and
+ * `npm run build`: compiles the API and worker to JavaScript in dist/,
  * prebuilds the workflow bundle (dist/workflow-bundle.js), so processes start
- * with `node` and a worker loads its workflow code instead of bundling it.
+ * with `node` and a worker loads its workflow code instead of bundling it, and
+ * builds the operator console (dist/console/, served by the API at `/`).
  * Skipped when dist/ was built from the same sources (a hash of them is kept).
  */
 import { spawn } from 'node:child_process';
@@ -14,7 +15,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const distDir = join(root, 'dist');
 const hashFile = join(distDir, '.build-hash');
-const SOURCE_DIRS = ['api', 'activities', 'audience', 'campaigns', 'channels', 'config', 'db', 'delivery', 'lib', 'runs', 'segments', 'temporal', 'triggers', 'webhook', 'worker', 'workflows', 'scripts'];
+const SOURCE_DIRS = ['api', 'activities', 'audience', 'campaigns', 'channels', 'config', 'db', 'delivery', 'lib', 'runs', 'segments', 'temporal', 'triggers', 'webhook', 'worker', 'workflows', 'scripts', 'console'];
 
 function sourceFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -45,6 +46,12 @@ function compile(outDir: string): Promise<void> {
   });
 }
 
+/** The console's static files (Vite, production mode) into `outDir`. */
+async function buildConsole(outDir: string): Promise<void> {
+  const { build } = await import('vite');
+  await build({ configFile: join(root, 'console/vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+}
+
 /** Builds dist/ unless it is current; answers whether it built. */
 export async function ensureBuilt(say: (line: string) => void = console.log): Promise<boolean> {
   const hash = sourceHash();
@@ -62,6 +69,7 @@ export async function ensureBuilt(say: (line: string) => void = console.log): Pr
       logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
     });
     writeFileSync(join(next, 'workflow-bundle.js'), code);
+    await buildConsole(join(next, 'console'));
     writeFileSync(join(next, '.build-hash'), hash);
     rmSync(distDir, { recursive: true, force: true });
     renameSync(next, distDir);

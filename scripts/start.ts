@@ -155,7 +155,7 @@ async function main(env: Env) {
   say(`worker pid ${worker.pid}, API pid ${api.pid}`);
   const apiUrl = `http://${apiHost}:${env.API_PORT}`;
   await waitForHttp(`${apiUrl}/healthz`, 60_000);
-  say(`ready: API ${apiUrl}  ·  Temporal UI ${env.TEMPORAL_ADDRESS ? '(external)' : env.temporalUiUrl}  ·  Ctrl-C stops everything`);
+  say(`ready: console ${apiUrl}/  ·  API ${apiUrl}/api (reference ${apiUrl}/api/docs)  ·  Temporal UI ${env.TEMPORAL_ADDRESS ? '(external)' : env.temporalUiUrl}  ·  Ctrl-C stops everything`);
 }
 
 /**

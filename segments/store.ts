@@ -21,13 +21,13 @@ const instant = z
     return z.NEVER;
   });
 
-const segmentInputSchema = z.strictObject({
+export const segmentInputSchema = z.strictObject({
   name,
   rule: segmentRuleSchema,
   timeZone: timeZoneSchema.default(DEFAULT_TIME_ZONE),
 });
-const segmentPatchSchema = z.strictObject({ name, rule: segmentRuleSchema, timeZone: timeZoneSchema }).partial();
-const previewInputSchema = z.strictObject({
+export const segmentPatchSchema = z.strictObject({ name, rule: segmentRuleSchema, timeZone: timeZoneSchema }).partial();
+export const previewInputSchema = z.strictObject({
   rule: segmentRuleSchema,
   timeZone: timeZoneSchema.default(DEFAULT_TIME_ZONE),
   at: instant.optional(),

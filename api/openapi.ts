@@ -1,0 +1,243 @@
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { z } from 'zod';
+import { apiKeyInputSchema } from '../access/api-keys.js';
+import { eventEnvelopeSchema } from '../audience/events.js';
+import { identifyInputSchema } from '../audience/identify.js';
+import { userBatchSchema, userInputSchema } from '../audience/users.js';
+import { campaignDraftSchema, campaignPatchSchema } from '../campaigns/definition.js';
+import { channelInputSchema, channelPatchSchema } from '../channels/schema.js';
+import { rotationSchema } from '../channels/store.js';
+import { campaignStatuses, deliveryStatuses, runStatuses } from '../lib/statuses.js';
+import { goldCartAbandoners } from '../segments/stories.js';
+import { previewInputSchema, segmentInputSchema, segmentPatchSchema } from '../segments/store.js';
+
+/*
+ * The API's description. Request bodies are the very zod schemas the stores
+ * validate with (imported, so the document cannot drift from what is
+ * accepted); answers are described here from the presenters. Validation stays
+ * in the stores and readJson, whose answers (400 validation_failed naming the
+ * field, 413, invalid_json) the document lists as the error bodies.
+ */
+
+const issue = z.object({ path: z.string(), message: z.string() });
+export const errorBodySchema = z
+  .object({ error: z.string(), message: z.string(), issues: z.array(issue).optional() })
+  .meta({ id: 'Error', description: 'Every 4xx/5xx answer. `issues` names each failing field by its dotted path.' });
+
+const errors = {
+  validation: {
+    description: 'Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written.',
+    content: {
+      'application/json': {
+        schema: errorBodySchema,
+        example: { error: 'validation_failed', message: 'invalid url', issues: [{ path: 'url', message: 'must be an http(s) URL' }] },
+      },
+    },
+  },
+  notFound: {
+    description: 'No such resource (`not_found`).',
+    content: { 'application/json': { schema: errorBodySchema, example: { error: 'not_found', message: 'campaign not found' } } },
+  },
+  unauthorized: {
+    description: 'No API key, or an unknown or revoked one (`unauthorized`).',
+    content: { 'application/json': { schema: errorBodySchema, example: { error: 'unauthorized', message: 'an API key is required: send Authorization: Bearer <key>' } } },
+  },
+  forbidden: {
+    description: 'The key\'s scope does not allow this (`forbidden`).',
+    content: { 'application/json': { schema: errorBodySchema, example: { error: 'forbidden', message: 'a read key may only read (GET); POST needs a write key' } } },
+  },
+  conflict: {
+    description: 'Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues.',
+    content: {
+      'application/json': {
+        schema: errorBodySchema,
+        example: { error: 'conflict', message: 'cannot launch: channelId is missing', issues: [{ path: 'channelId', message: 'is required to launch' }] },
+      },
+    },
+  },
+} as const;
+
+const idParam = z.object({ id: z.string().meta({ description: 'the resource id (uuid)' }) });
+const json = <S extends z.ZodType>(schema: S, example?: unknown, description = 'OK') => ({
+  description,
+  content: { 'application/json': { schema, ...(example === undefined ? {} : { example }) } },
+});
+const body = <S extends z.ZodType>(schema: S, example: unknown, required = true) => ({
+  required,
+  content: { 'application/json': { schema, example } },
+});
+
+const timestamps = { createdAt: z.string(), updatedAt: z.string() };
+const channelSchema = z
+  .looseObject({
+    id: z.string(),
+    name: z.string(),
+    url: z.string(),
+    method: z.string(),
+    auth: z.looseObject({ type: z.enum(['secret', 'basic', 'none']) }),
+    userAttributeParams: z.array(z.unknown()),
+    templateParams: z.array(z.unknown()),
+    ...timestamps,
+  })
+  .meta({ id: 'Channel', description: 'Credentials are shown in full only in the answer that created or replaced them; masked elsewhere.' });
+const segmentSchema = z.looseObject({ id: z.string(), name: z.string(), rule: z.unknown(), timeZone: z.string(), ...timestamps }).meta({ id: 'Segment' });
+const deliveryCountsSchema = z
+  .object({ total: z.number().int(), ...Object.fromEntries(deliveryStatuses.map((status) => [status, z.number().int()])) } as Record<'total' | (typeof deliveryStatuses)[number], z.ZodNumber>)
+  .meta({ id: 'DeliveryCounts', description: `Users of the current run: total, and by delivery status (${deliveryStatuses.join(', ')}).` });
+const campaignSchema = z
+  .looseObject({
+    id: z.string(),
+    name: z.string(),
+    status: z.enum(campaignStatuses).meta({ description: `One of ${campaignStatuses.join(', ')}.` }),
+    segmentId: z.string().nullable(),
+    channelId: z.string().nullable(),
+    trigger: z.unknown(),
+    templateValues: z.record(z.string(), z.unknown()),
+    ...timestamps,
+  })
+  .meta({ id: 'Campaign' });
+const campaignDetailSchema = campaignSchema
+  .extend({ run: z.unknown(), deliveries: deliveryCountsSchema.nullable(), progress: z.unknown(), temporal: z.looseObject({ workflowId: z.string(), url: z.string() }).nullable() })
+  .meta({ id: 'CampaignDetail' });
+const runSchema = z.looseObject({ id: z.string(), status: z.enum(runStatuses) }).meta({ id: 'Run' });
+const page = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+const items = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item) });
+const previewSchema = z
+  .looseObject({
+    count: z.number().int(),
+    sample: z.array(z.object({ id: z.string(), loginId: z.string().nullable(), visitorId: z.string().nullable() })),
+    missingLoginId: z.number().int(),
+    missingVisitorId: z.number().int(),
+  })
+  .meta({ id: 'SegmentPreview', description: 'Member count, a sample of 20 users and how many members lack each id.' });
+const testSendResultSchema = z
+  .looseObject({
+    verdict: z.enum(['ok', 'non_2xx', 'refused', 'dns', 'timeout', 'tls', 'reset', 'network', 'invalid_request']),
+    status: z.number().int().nullable(),
+    latencyMs: z.number().nullable(),
+    request: z.unknown(),
+    response: z.unknown(),
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'TestSendResult', description: 'The request sent (signature and credentials masked), the response, and the verdict (`ok` for 2xx).' });
+
+/** Story 1 of the product seed: a coupon channel, signed with a secret. */
+export const storyChannel = {
+  name: '白鸽卡券中心',
+  url: 'https://coupons.example.com/hooks/grant',
+  method: 'POST',
+  auth: { type: 'secret' },
+  userAttributeParams: [{ name: 'user_id', attribute: '$id', identity: 'login' }],
+  templateParams: [{ name: 'amount', displayName: '优惠券金额', type: 'integer', default: 50, required: true }],
+};
+export const storyRule = goldCartAbandoners;
+export const storySegment = { name: 'gold VIP, added to cart yesterday, no order', rule: storyRule, timeZone: 'Asia/Shanghai' };
+export const storyCampaign = {
+  name: '购物车挽回 100 元券',
+  segmentId: '00000000-0000-4000-8000-000000000001',
+  channelId: '00000000-0000-4000-8000-000000000002',
+  templateValues: { amount: 100 },
+  trigger: { type: 'once', sendAt: 'now' },
+};
+/** Story 3: a daily birthday greeting. */
+export const storyRecurringCampaign = {
+  name: '生日祝福',
+  segmentId: '00000000-0000-4000-8000-000000000003',
+  channelId: '00000000-0000-4000-8000-000000000002',
+  templateValues: {},
+  trigger: { type: 'recurring', schedule: { every: 'day', at: '09:00' }, timeZone: 'Asia/Shanghai' },
+};
+
+const channelTestSchema = channelInputSchema.extend({ sampleValues: z.record(z.string(), z.unknown()).optional() });
+const savedTestSchema = z.strictObject({ sampleValues: z.record(z.string(), z.unknown()).optional() });
+const campaignTestSchema = z.strictObject({ user: z.string().min(1).meta({ description: 'login id, visitor id or user id of the user to send the real test request to' }) });
+
+/**
+ * Every request example of the document with the schema it must pass; the
+ * test validates each one, so an example that stops fitting fails CI.
+ */
+export const requestExamples: { name: string; schema: z.ZodType; example: unknown }[] = [
+  { name: 'channel (story 1)', schema: channelInputSchema, example: storyChannel },
+  { name: 'channel patch', schema: channelPatchSchema, example: { url: 'https://coupons.example.com/hooks/v2' } },
+  { name: 'channel test', schema: channelTestSchema, example: { ...storyChannel, sampleValues: { amount: 100 } } },
+  { name: 'saved channel test', schema: savedTestSchema, example: { sampleValues: { amount: 100 } } },
+  { name: 'secret rotation', schema: rotationSchema, example: { graceHours: 24 } },
+  { name: 'segment (story 1)', schema: segmentInputSchema, example: storySegment },
+  { name: 'segment patch', schema: segmentPatchSchema, example: { name: 'gold VIP (renamed)' } },
+  { name: 'segment preview', schema: previewInputSchema, example: { rule: storyRule, timeZone: 'Asia/Shanghai' } },
+  { name: 'user', schema: userInputSchema, example: { loginId: 'u-42', attributes: { vip_level: 'gold', name: '李雷' } } },
+  { name: 'user batch', schema: userBatchSchema, example: { users: [{ loginId: 'u-42', attributes: { vip_level: 'gold' } }] } },
+  { name: 'identify', schema: identifyInputSchema, example: { visitorId: 'v-9c1', loginId: 'u-42' } },
+  {
+    name: 'events',
+    schema: eventEnvelopeSchema,
+    example: { events: [{ name: 'add_to_cart', loginId: 'u-42', properties: { sku: 'A1' }, time: '2026-02-27T23:59:00+08:00', clientEventId: 'c-7f3a' }] },
+  },
+  { name: 'campaign (story 1)', schema: campaignDraftSchema, example: storyCampaign },
+  { name: 'campaign (story 3)', schema: campaignDraftSchema, example: storyRecurringCampaign },
+  { name: 'api key', schema: apiKeyInputSchema, example: { name: 'operations console', scope: 'write' } },
+  { name: 'campaign test', schema: campaignTestSchema, example: { user: 'u-42' } },
+  { name: 'campaign patch', schema: campaignPatchSchema, example: { templateValues: { amount: 100 } } },
+];
+const example = (name: string) => requestExamples.find((e) => e.name === name)!.example;
+
+/** Registers every route hookcast serves (campaign routes only when mounted). */
+export function describeApi(app: Pick<OpenAPIHono, 'openAPIRegistry'>, options: { campaigns: boolean }) {
+  const r = app.openAPIRegistry;
+  const route = (config: Parameters<typeof createRoute>[0]) => r.registerPath(createRoute(config));
+  const health = (path: string, summary: string) => route({ method: 'get', path, tags: ['operations'], security: [], summary, responses: { 200: { description: 'OK' }, 503: json(errorBodySchema, undefined, 'Not ready') } });
+  health('/healthz', 'Liveness');
+  health('/readyz', 'Readiness (PostgreSQL, Temporal)');
+  route({ method: 'get', path: '/metrics', tags: ['operations'], security: [], summary: 'Prometheus metrics', responses: { 200: { description: 'text exposition format' } } });
+  route({ method: 'get', path: '/api/openapi.json', tags: ['operations'], security: [], summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } });
+  r.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'An API key: `read` keys may GET, `write` keys everything but /api/keys, `admin` keys everything.' });
+  route({ method: 'post', path: '/api/keys', tags: ['keys'], summary: 'Create an API key (admin); the key is answered this once', security: [{ apiKey: [] }], request: { body: body(apiKeyInputSchema, example('api key')) }, responses: { 201: json(z.looseObject({ id: z.string(), key: z.string() })), 400: errors.validation, 401: errors.unauthorized, 403: errors.forbidden } });
+  route({ method: 'get', path: '/api/keys', tags: ['keys'], summary: 'List API keys (admin)', security: [{ apiKey: [] }], responses: { 200: json(items(z.looseObject({ id: z.string(), name: z.string(), scope: z.string(), prefix: z.string() }))), 401: errors.unauthorized, 403: errors.forbidden } });
+  route({ method: 'delete', path: '/api/keys/{id}', tags: ['keys'], summary: 'Revoke an API key (admin)', security: [{ apiKey: [] }], request: { params: idParam }, responses: { 204: { description: 'Revoked' }, 401: errors.unauthorized, 403: errors.forbidden, 404: errors.notFound } });
+  route({ method: 'get', path: '/api/docs', tags: ['operations'], security: [], summary: 'Browsable API reference', responses: { 200: { description: 'HTML' } } });
+
+  // Channels
+  route({ method: 'post', path: '/api/channels', tags: ['channels'], summary: 'Create a channel', request: { body: body(channelInputSchema, storyChannel) }, responses: { 201: json(channelSchema, undefined, 'Created; a generated secret is shown this once'), 400: errors.validation, 409: errors.conflict } });
+  route({ method: 'get', path: '/api/channels', tags: ['channels'], summary: 'List channels', responses: { 200: json(items(channelSchema)) } });
+  route({ method: 'post', path: '/api/channels/test', tags: ['channels'], summary: 'Test an unsaved channel definition', request: { body: body(channelTestSchema, example('channel test')) }, responses: { 200: json(testSendResultSchema), 400: errors.validation } });
+  route({ method: 'get', path: '/api/channels/{id}', tags: ['channels'], summary: 'Read a channel', request: { params: idParam }, responses: { 200: json(channelSchema), 404: errors.notFound } });
+  route({ method: 'patch', path: '/api/channels/{id}', tags: ['channels'], summary: 'Edit a channel', request: { params: idParam, body: body(channelPatchSchema, example('channel patch')) }, responses: { 200: json(channelSchema), 400: errors.validation, 404: errors.notFound, 409: errors.conflict } });
+  route({ method: 'delete', path: '/api/channels/{id}', tags: ['channels'], summary: 'Delete a channel no live campaign uses', request: { params: idParam }, responses: { 204: { description: 'Deleted' }, 404: errors.notFound, 409: errors.conflict } });
+  route({ method: 'post', path: '/api/channels/{id}/rotate-secret', tags: ['channels'], summary: 'Rotate the secret; the old one still verifies for `graceHours` (body optional)', request: { params: idParam, body: body(rotationSchema, example('secret rotation'), false) }, responses: { 200: json(channelSchema, undefined, 'The channel with its new secret, shown this once'), 400: errors.validation, 404: errors.notFound, 409: errors.conflict } });
+  route({ method: 'post', path: '/api/channels/{id}/test', tags: ['channels'], summary: 'Test a saved channel (`sampleValues` fill the template parameters)', request: { params: idParam, body: body(savedTestSchema, example('saved channel test'), false) }, responses: { 200: json(testSendResultSchema), 400: errors.validation, 404: errors.notFound } });
+
+  // Users and events
+  route({ method: 'post', path: '/api/users', tags: ['audience'], summary: 'Upsert one user, or a batch as `{"users":[…]}`', request: { body: body(z.union([userInputSchema, userBatchSchema]), example('user')) }, responses: { 200: json(z.unknown()), 400: errors.validation } });
+  route({ method: 'post', path: '/api/users/identify', tags: ['audience'], summary: 'Link a visitor id to a login id', request: { body: body(identifyInputSchema, example('identify')) }, responses: { 200: json(z.object({ user: z.unknown(), mergedUserId: z.string().nullable() })), 400: errors.validation } });
+  route({ method: 'get', path: '/api/users/{id}', tags: ['audience'], summary: 'Read a user', request: { params: idParam }, responses: { 200: json(z.unknown()), 404: errors.notFound } });
+  route({ method: 'post', path: '/api/events', tags: ['audience'], summary: 'Ingest a batch of events, always wrapped as `{"events":[…]}`', request: { body: body(eventEnvelopeSchema, example('events')) }, responses: { 200: json(z.looseObject({ accepted: z.number().int() }), undefined, 'What was accepted, duplicated and rejected (per event)'), 400: errors.validation } });
+
+  // Segments
+  route({ method: 'post', path: '/api/segments', tags: ['segments'], summary: 'Create a segment', request: { body: body(segmentInputSchema, storySegment) }, responses: { 201: json(segmentSchema), 400: errors.validation, 409: errors.conflict } });
+  route({ method: 'get', path: '/api/segments', tags: ['segments'], summary: 'List segments', responses: { 200: json(items(segmentSchema)) } });
+  route({ method: 'post', path: '/api/segments/preview', tags: ['segments'], summary: 'Preview an unsaved rule', request: { body: body(previewInputSchema, example('segment preview')) }, responses: { 200: json(previewSchema), 400: errors.validation } });
+  route({ method: 'get', path: '/api/segments/{id}', tags: ['segments'], summary: 'Read a segment', request: { params: idParam }, responses: { 200: json(segmentSchema), 404: errors.notFound } });
+  route({ method: 'patch', path: '/api/segments/{id}', tags: ['segments'], summary: 'Edit a segment', request: { params: idParam, body: body(segmentPatchSchema, example('segment patch')) }, responses: { 200: json(segmentSchema), 400: errors.validation, 404: errors.notFound, 409: errors.conflict } });
+  route({ method: 'delete', path: '/api/segments/{id}', tags: ['segments'], summary: 'Delete a segment no live campaign uses', request: { params: idParam }, responses: { 204: { description: 'Deleted' }, 404: errors.notFound, 409: errors.conflict } });
+  route({ method: 'get', path: '/api/segments/{id}/preview', tags: ['segments'], summary: 'Preview a saved segment', request: { params: idParam, query: z.object({ at: z.string().optional() }) }, responses: { 200: json(previewSchema), 400: errors.validation, 404: errors.notFound } });
+
+  if (!options.campaigns) return;
+  const withId = { params: idParam };
+  const control = (action: string, summary: string, status: 200 | 202 = 200) =>
+    route({ method: 'post', path: `/api/campaigns/{id}/${action}`, tags: ['campaigns'], summary, request: withId, responses: { [status]: json(campaignDetailSchema), 404: errors.notFound, 409: errors.conflict } });
+  route({ method: 'post', path: '/api/campaigns', tags: ['campaigns'], summary: 'Save a draft', request: { body: body(campaignDraftSchema, storyCampaign) }, responses: { 201: json(campaignSchema), 400: errors.validation } });
+  route({ method: 'get', path: '/api/campaigns', tags: ['campaigns'], summary: 'List campaigns', request: { query: z.object({ status: z.enum(campaignStatuses).optional() }) }, responses: { 200: json(items(campaignSchema)), 400: errors.validation } });
+  route({ method: 'get', path: '/api/campaigns/{id}', tags: ['campaigns'], summary: 'A campaign with its run, delivery counts and (with `?live=true`) the workflow\'s progress', request: { params: idParam, query: z.object({ live: z.enum(['true', '1']).optional() }) }, responses: { 200: json(campaignDetailSchema), 404: errors.notFound } });
+  route({ method: 'patch', path: '/api/campaigns/{id}', tags: ['campaigns'], summary: 'Edit a draft', request: { params: idParam, body: body(campaignPatchSchema, example('campaign patch')) }, responses: { 200: json(campaignSchema), 400: errors.validation, 404: errors.notFound, 409: errors.conflict } });
+  route({ method: 'delete', path: '/api/campaigns/{id}', tags: ['campaigns'], summary: 'Delete a draft', request: withId, responses: { 204: { description: 'Deleted' }, 404: errors.notFound, 409: errors.conflict } });
+  control('launch', 'Go live (上线); 409 with the reasons when it cannot');
+  control('pause', 'Pause a running campaign');
+  control('resume', 'Resume a paused campaign');
+  control('cancel', 'Cancel; the run stops in the background', 202);
+  route({ method: 'post', path: '/api/campaigns/{id}/test', tags: ['campaigns'], summary: 'One real request to one named user, outside any run', request: { params: idParam, body: body(campaignTestSchema, example('campaign test')) }, responses: { 200: json(testSendResultSchema), 400: errors.validation, 404: errors.notFound } });
+  route({ method: 'post', path: '/api/campaigns/{id}/trigger', tags: ['campaigns'], summary: 'Send a recurring campaign once now', request: withId, responses: { 202: json(z.object({ triggered: z.boolean(), runs: z.string() })), 404: errors.notFound, 409: errors.conflict } });
+  route({ method: 'get', path: '/api/campaigns/{id}/runs', tags: ['campaigns'], summary: 'Runs, newest first', request: { params: idParam, query: z.object({ cursor: z.string().optional(), limit: z.string().optional() }) }, responses: { 200: json(page(runSchema)), 400: errors.validation, 404: errors.notFound } });
+  route({ method: 'get', path: '/api/campaigns/{id}/runs/{runId}', tags: ['campaigns'], summary: 'One run with its frozen definition', request: { params: idParam.extend({ runId: z.string() }) }, responses: { 200: json(runSchema), 404: errors.notFound } });
+  route({ method: 'get', path: '/api/campaigns/{id}/deliveries', tags: ['campaigns'], summary: 'Deliveries of a run (the current one unless `?run=`)', request: { params: idParam, query: z.looseObject({ run: z.string().optional(), cursor: z.string().optional() }) }, responses: { 200: json(page(z.unknown())), 400: errors.validation, 404: errors.notFound } });
+  route({ method: 'get', path: '/api/campaigns/{id}/deliveries/{user}', tags: ['campaigns'], summary: 'One user\'s delivery with every attempt (by login or visitor id)', request: { params: idParam.extend({ user: z.string() }), query: z.object({ run: z.string().optional() }) }, responses: { 200: json(z.unknown()), 404: errors.notFound } });
+}

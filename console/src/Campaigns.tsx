@@ -1,0 +1,152 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Alert, Button, Card, DatePicker, Descriptions, Drawer, Form, Input, InputNumber, Popconfirm, Progress, Radio, Select, Space, Table, Tag, TimePicker, message } from 'antd';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { campaignDraftSchema } from '../../campaigns/definition.js';
+import { api, ApiFailure, unwrap } from './api.js';
+import type { components } from './api-schema.js';
+import { showIssues } from './Channels.js';
+
+type Campaign = components['schemas']['Campaign'];
+type Detail = components['schemas']['CampaignDetail'];
+type Param = { name: string; displayName: string; type: string };
+
+function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
+  const { t } = useTranslation();
+  const [form] = Form.useForm();
+  const client = useQueryClient();
+  const [refusal, setRefusal] = useState<string | null>(null);
+  const segments = useQuery({ queryKey: ['segments'], queryFn: () => unwrap(api.GET('/api/segments')) });
+  const channels = useQuery({ queryKey: ['channels'], queryFn: () => unwrap(api.GET('/api/channels')) });
+  const channelId = Form.useWatch('channelId', form) as string | undefined;
+  const triggerType = Form.useWatch(['trigger', 'type'], form) as string | undefined;
+  const params = ((channels.data?.items ?? []).find((c) => c.id === channelId)?.templateParams ?? []) as Param[];
+
+  function body() {
+    const v = form.getFieldsValue(true) as Record<string, unknown> & { trigger: { type: string; sendAt?: unknown; at?: { format(f: string): string } } };
+    const trigger =
+      v.trigger.type === 'recurring'
+        ? { type: 'recurring', schedule: { every: 'day', at: v.trigger.at?.format('HH:mm') ?? '09:00' }, timeZone: 'Asia/Shanghai' }
+        : { type: 'once', sendAt: v.trigger.sendAt ? (v.trigger.sendAt as { toISOString(): string }).toISOString() : 'now' };
+    const values = Object.fromEntries(Object.entries((v.templateValues ?? {}) as Record<string, unknown>).map(([k, x]) => [k, x && typeof x === 'object' && 'format' in x ? (x as { format(f: string): string }).format('YYYY-MM-DD') : x]));
+    return { name: v.name, segmentId: v.segmentId, channelId: v.channelId, templateValues: values, trigger };
+  }
+  const submit = useMutation({
+    mutationFn: async (launch: boolean) => {
+      const draft = body();
+      const parsed = campaignDraftSchema.safeParse(draft);
+      if (!parsed.success) throw new ApiFailure(400, { error: 'validation_failed', message: 'invalid', issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+      const saved = await unwrap(api.POST('/api/campaigns', { body: draft as never }));
+      if (launch) {
+        try {
+          await unwrap(api.POST('/api/campaigns/{id}/launch', { params: { path: { id: saved.id } } }));
+        } catch (error) {
+          await api.DELETE('/api/campaigns/{id}', { params: { path: { id: saved.id } } });
+          throw error;
+        }
+      }
+      return saved;
+    },
+    onSuccess: (saved) => { void client.invalidateQueries({ queryKey: ['campaigns'] }); void message.success(t('saved')); onDone(saved.id); },
+    onError: (error) => {
+      if (!(error instanceof ApiFailure)) return;
+      setRefusal(error.body.message);
+      showIssues(form, error.body.issues ?? []);
+    },
+  });
+  return (
+    <Form form={form} layout="vertical" initialValues={{ trigger: { type: 'once' }, templateValues: {} }}>
+      <Form.Item name="name" label={t('name')}><Input /></Form.Item>
+      <Form.Item name="segmentId" label={t('segment')}><Select options={(segments.data?.items ?? []).map((s) => ({ value: s.id, label: s.name }))} /></Form.Item>
+      <Form.Item name="channelId" label={t('channel')}><Select options={(channels.data?.items ?? []).map((c) => ({ value: c.id, label: c.name }))} /></Form.Item>
+      <Form.Item name={['trigger', 'type']} label={t('trigger')}><Radio.Group options={[{ value: 'once', label: t('once') }, { value: 'recurring', label: t('recurring') }]} /></Form.Item>
+      {triggerType === 'recurring' && <Form.Item name={['trigger', 'at']} label={t('everyDayAt')}><TimePicker format="HH:mm" /></Form.Item>}
+      <Card size="small" title={t('templateValues')}>
+        {params.map((p) => (
+          <Form.Item key={p.name} name={['templateValues', p.name]} label={`${p.displayName} (${p.name})`}>
+            {p.type === 'integer' || p.type === 'number' ? <InputNumber data-testid={`value-${p.name}`} /> : p.type === 'date' ? <DatePicker /> : <Input.TextArea rows={2} />}
+          </Form.Item>
+        ))}
+      </Card>
+      {triggerType !== 'recurring' && <Form.Item name={['trigger', 'sendAt']} label={`${t('sendAt')} (${t('now')} if empty)`}><DatePicker showTime /></Form.Item>}
+      {refusal && <Alert type="error" message={refusal} style={{ marginBottom: 8 }} />}
+      <Space>
+        <Button type="primary" loading={submit.isPending} onClick={() => submit.mutate(true)}>{t('launch')}</Button>
+        <Button loading={submit.isPending} onClick={() => submit.mutate(false)}>{t('saveDraft')}</Button>
+      </Space>
+    </Form>
+  );
+}
+
+function percent(d: Detail['deliveries']) {
+  if (!d || d.total === 0) return 0;
+  return Math.round(((d.total - d.pending) / d.total) * 100);
+}
+
+function CampaignDetail({ id }: { id: string }) {
+  const { t } = useTranslation();
+  const client = useQueryClient();
+  const [who, setWho] = useState('');
+  const detail = useQuery({ queryKey: ['campaign', id], refetchInterval: 1000, queryFn: () => unwrap(api.GET('/api/campaigns/{id}', { params: { path: { id }, query: {} } })) });
+  const runs = useQuery({ queryKey: ['runs', id], refetchInterval: 3000, queryFn: () => unwrap(api.GET('/api/campaigns/{id}/runs', { params: { path: { id }, query: {} } })) });
+  const lookup = useMutation({ mutationFn: () => unwrap(api.GET('/api/campaigns/{id}/deliveries/{user}', { params: { path: { id, user: who }, query: {} } })) });
+  const control = useMutation({
+    mutationFn: (action: 'pause' | 'resume' | 'cancel') => unwrap(api.POST(`/api/campaigns/{id}/${action}`, { params: { path: { id } } })),
+    onSettled: () => client.invalidateQueries({ queryKey: ['campaign', id] }),
+    onError: (error) => void message.error(error.message),
+  });
+  const d = detail.data;
+  if (!d) return null;
+  return (
+    <Space direction="vertical" style={{ width: '100%' }}>
+      <Descriptions column={2} size="small" bordered>
+        <Descriptions.Item label={t('status')}><Tag data-testid="campaign-status">{d.status}</Tag></Descriptions.Item>
+        <Descriptions.Item label={t('progress')}><Progress percent={percent(d.deliveries)} /></Descriptions.Item>
+        <Descriptions.Item label={t('deliveries')} span={2}><span data-testid="delivery-counts">{JSON.stringify(d.deliveries)}</span></Descriptions.Item>
+        {d.temporal && <Descriptions.Item label="Temporal" span={2}><a href={d.temporal.url} target="_blank" rel="noreferrer">{d.temporal.workflowId}</a></Descriptions.Item>}
+      </Descriptions>
+      <Space>
+        {(['pause', 'resume', 'cancel'] as const).map((action) => (
+          <Popconfirm key={action} title={t('confirm')} onConfirm={() => control.mutate(action)}>
+            <Button danger={action === 'cancel'}>{t(action === 'cancel' ? 'cancelCampaign' : action)}</Button>
+          </Popconfirm>
+        ))}
+      </Space>
+      <Card size="small" title={t('runs')}>
+        <Table size="small" rowKey="id" pagination={false} dataSource={runs.data?.items ?? []} columns={[{ title: 'id', dataIndex: 'id' }, { title: t('status'), dataIndex: 'status' }]} />
+      </Card>
+      <Card size="small" title={t('lookup')}>
+        <Space>
+          <Input placeholder={t('lookupUser')} value={who} onChange={(e) => setWho(e.target.value)} data-testid="lookup-input" />
+          <Button onClick={() => lookup.mutate()} data-testid="lookup-button">{t('lookup')}</Button>
+        </Space>
+        {lookup.data !== undefined && <pre data-testid="lookup-result">{JSON.stringify(lookup.data, null, 2)}</pre>}
+        {lookup.error && <Alert type="error" message={lookup.error.message} />}
+      </Card>
+    </Space>
+  );
+}
+
+export function Campaigns() {
+  const { t } = useTranslation();
+  const [creating, setCreating] = useState(false);
+  const [open, setOpen] = useState<string | null>(null);
+  const list = useQuery({ queryKey: ['campaigns'], refetchInterval: 3000, queryFn: () => unwrap(api.GET('/api/campaigns', { params: { query: {} } })) });
+  return (
+    <>
+      <Button type="primary" onClick={() => setCreating(true)} style={{ marginBottom: 16 }}>{t('newCampaign')}</Button>
+      <Table rowKey="id" loading={list.isLoading} dataSource={list.data?.items ?? []} pagination={false}
+        columns={[
+          { title: t('name'), dataIndex: 'name' },
+          { title: t('status'), dataIndex: 'status', render: (s: string) => <Tag>{s}</Tag> },
+          { title: t('actions'), render: (_: unknown, row: Campaign) => <Button onClick={() => setOpen(row.id)}>{t('detail')}</Button> },
+        ]} />
+      <Drawer open={creating} width={800} destroyOnHidden onClose={() => setCreating(false)} title={t('newCampaign')}>
+        {creating && <CampaignForm onDone={(id) => { setCreating(false); setOpen(id); }} />}
+      </Drawer>
+      <Drawer open={open !== null} width={900} destroyOnHidden onClose={() => setOpen(null)} title={t('detail')}>
+        {open && <CampaignDetail id={open} />}
+      </Drawer>
+    </>
+  );
+}

@@ -1,0 +1,173 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Alert, Button, Card, Descriptions, Drawer, Form, Input, Select, Space, Table, Typography, message } from 'antd';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { channelInputSchema, MAX_PARAMS, templateParamTypes } from '../../channels/schema.js';
+import { api, ApiFailure, unwrap } from './api.js';
+import type { components } from './api-schema.js';
+
+type Channel = components['schemas']['Channel'];
+type TestResult = components['schemas']['TestSendResult'];
+
+/** Puts each issue ("templateParams.3.default") on its form field. */
+export function showIssues(form: ReturnType<typeof Form.useForm>[0], issues: { path: string; message: string }[]) {
+  form.setFields(issues.map((i) => ({ name: i.path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)), errors: [i.message] })));
+}
+
+/** The verdict in words, as the seed asks: "endpoint answered 500", "connection refused", "timed out after 5 s". */
+export function useVerdictText() {
+  const { t } = useTranslation();
+  return (result: TestResult, timeoutMs: number) => {
+    if (result.verdict === 'ok') return t('verdictOk', { status: result.status });
+    if (result.verdict === 'non_2xx') return t('verdictNon2xx', { status: result.status });
+    if (result.verdict === 'refused') return t('verdictRefused');
+    if (result.verdict === 'timeout') return t('verdictTimeout', { s: timeoutMs / 1000 });
+    return t('verdictOther', { verdict: result.error ?? result.verdict });
+  };
+}
+
+function TestPanel({ result, timeoutMs }: { result: TestResult; timeoutMs: number }) {
+  const { t } = useTranslation();
+  const verdictText = useVerdictText();
+  return (
+    <Card size="small" title={t('testResult')} data-testid="test-result">
+      <Alert type={result.verdict === 'ok' ? 'success' : 'error'} message={verdictText(result, timeoutMs)} data-testid="verdict" />
+      <Descriptions column={1} size="small">
+        <Descriptions.Item label={t('request')}><pre>{JSON.stringify(result.request, null, 2)}</pre></Descriptions.Item>
+        <Descriptions.Item label={t('response')}><pre>{JSON.stringify(result.response, null, 2)}</pre></Descriptions.Item>
+      </Descriptions>
+    </Card>
+  );
+}
+
+function ChannelForm({ channel, onDone }: { channel: Channel | null; onDone: () => void }) {
+  const { t } = useTranslation();
+  const [form] = Form.useForm();
+  const client = useQueryClient();
+  const [revealed, setRevealed] = useState<string | null>(null);
+  const [test, setTest] = useState<TestResult | null>(null);
+  const auth = Form.useWatch(['auth', 'type'], form) as string | undefined;
+
+  function values() {
+    const raw = form.getFieldsValue(true) as Record<string, unknown>;
+    const parsed = channelInputSchema.safeParse(raw);
+    if (!parsed.success) {
+      showIssues(form, parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+      return null;
+    }
+    return raw;
+  }
+  const save = useMutation({
+    mutationFn: async (body: Record<string, unknown>) =>
+      channel
+        ? unwrap(api.PATCH('/api/channels/{id}', { params: { path: { id: channel.id } }, body: body as never }))
+        : unwrap(api.POST('/api/channels', { body: body as never })),
+    onSuccess: (saved) => {
+      void client.invalidateQueries({ queryKey: ['channels'] });
+      void message.success(t('saved'));
+      const secret = (saved.auth as { secret?: string }).secret;
+      if (!channel && secret) setRevealed(secret);
+      else onDone();
+    },
+    onError: (error) => error instanceof ApiFailure && showIssues(form, error.body.issues ?? []),
+  });
+  const runTest = useMutation({
+    mutationFn: async (body: Record<string, unknown>) =>
+      (channel
+        ? unwrap(api.POST('/api/channels/{id}/test', { params: { path: { id: channel.id } }, body: {} }))
+        : unwrap(api.POST('/api/channels/test', { body: body as never }))),
+    onSuccess: setTest,
+    onError: (error) => error instanceof ApiFailure && showIssues(form, error.body.issues ?? []),
+  });
+
+  if (revealed) {
+    return (
+      <Space direction="vertical">
+        <Alert type="warning" message={t('secretShownOnce')} />
+        <Typography.Text code copyable={{ text: revealed }} data-testid="revealed-secret">{revealed}</Typography.Text>
+        <Button onClick={onDone}>OK</Button>
+      </Space>
+    );
+  }
+  const rows = (name: 'userAttributeParams' | 'templateParams') => (
+    <Form.List name={name}>
+      {(fields, { add, remove }) => (
+        <Card size="small" title={t(name)} data-testid={name}>
+          {fields.map((field) => (
+            <Space key={field.key} align="baseline" wrap>
+              <Form.Item name={[field.name, 'name']} label={t('paramName')}><Input /></Form.Item>
+              {name === 'userAttributeParams' ? (
+                <>
+                  <Form.Item name={[field.name, 'attribute']} label={t('attribute')}><Input placeholder="$id" /></Form.Item>
+                  <Form.Item name={[field.name, 'identity']} label={t('identity')} initialValue="login"><Select style={{ width: 110 }} options={[{ value: 'login' }, { value: 'visitor' }]} /></Form.Item>
+                </>
+              ) : (
+                <>
+                  <Form.Item name={[field.name, 'displayName']} label={t('displayName')}><Input /></Form.Item>
+                  <Form.Item name={[field.name, 'type']} label={t('type')} initialValue="text"><Select style={{ width: 110 }} options={templateParamTypes.map((v) => ({ value: v }))} /></Form.Item>
+                </>
+              )}
+              <Form.Item name={[field.name, 'default']} label={t('default')} getValueFromEvent={(e: { target: { value: string } }) => coerce(e.target.value)}><Input /></Form.Item>
+              <Button onClick={() => remove(field.name)}>{t('remove')}</Button>
+            </Space>
+          ))}
+          <Button onClick={() => add()} disabled={fields.length >= MAX_PARAMS} title={fields.length >= MAX_PARAMS ? t('limitReached') : undefined} data-testid={`add-${name}`}>
+            {t('add')}
+          </Button>
+        </Card>
+      )}
+    </Form.List>
+  );
+
+  return (
+    <Form form={form} layout="vertical" initialValues={channel ?? { method: 'POST', auth: { type: 'secret' }, userAttributeParams: [], templateParams: [] }}>
+      <Form.Item name="name" label={t('name')}><Input /></Form.Item>
+      <Form.Item name="url" label={t('url')}><Input /></Form.Item>
+      <Form.Item name="method" label={t('method')}><Select options={['POST', 'PUT', 'GET'].map((v) => ({ value: v }))} /></Form.Item>
+      <Form.Item name={['auth', 'type']} label={t('authType')}><Select options={['secret', 'basic', 'none'].map((v) => ({ value: v }))} /></Form.Item>
+      {auth === 'secret' && <Form.Item name={['auth', 'secret']} label={t('secret')}><Input.Password placeholder="whsec_… (empty: generated)" /></Form.Item>}
+      {auth === 'basic' && (
+        <>
+          <Form.Item name={['auth', 'username']} label={t('username')}><Input /></Form.Item>
+          <Form.Item name={['auth', 'password']} label={t('password')}><Input.Password /></Form.Item>
+        </>
+      )}
+      {rows('userAttributeParams')}
+      {rows('templateParams')}
+      <Space style={{ marginTop: 16 }}>
+        <Button type="primary" loading={save.isPending} onClick={() => { const v = values(); if (v) save.mutate(v); }}>{t('save')}</Button>
+        <Button loading={runTest.isPending} onClick={() => { const v = channel ? {} : values(); if (v) runTest.mutate(v); }}>{t('test')}</Button>
+        <Button onClick={onDone}>{t('cancel')}</Button>
+      </Space>
+      {test && <TestPanel result={test} timeoutMs={(form.getFieldValue('timeoutMs') as number | undefined) ?? channel?.timeoutMs as number ?? 10000} />}
+    </Form>
+  );
+}
+
+/** Form inputs are text; a default typed as a number is sent as a number so the API's type check applies. */
+function coerce(text: string): unknown {
+  if (text === '') return undefined;
+  return /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text;
+}
+
+export function Channels() {
+  const { t } = useTranslation();
+  const [editing, setEditing] = useState<Channel | 'new' | null>(null);
+  const list = useQuery({ queryKey: ['channels'], queryFn: () => unwrap(api.GET('/api/channels')) });
+  return (
+    <>
+      <Button type="primary" onClick={() => setEditing('new')} style={{ marginBottom: 16 }}>{t('newChannel')}</Button>
+      <Table rowKey="id" loading={list.isLoading} dataSource={list.data?.items ?? []} pagination={false}
+        columns={[
+          { title: t('name'), dataIndex: 'name' },
+          { title: t('url'), dataIndex: 'url' },
+          { title: t('method'), dataIndex: 'method' },
+          { title: t('actions'), render: (_: unknown, row: Channel) => <Button onClick={() => setEditing(row)}>{t('edit')}</Button> },
+        ]} />
+      <Drawer open={editing !== null} width={900} destroyOnHidden onClose={() => setEditing(null)} title={editing === 'new' ? t('newChannel') : t('edit')}>
+        {editing !== null && <ChannelForm channel={editing === 'new' ? null : editing} onDone={() => setEditing(null)} />}
+      </Drawer>
+    </>
+  );
+}
+

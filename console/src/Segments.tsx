@@ -1,0 +1,120 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Button, Card, Drawer, Form, Input, InputNumber, Radio, Select, Space, Statistic, Table, message } from 'antd';
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { segmentRuleSchema } from '../../segments/rule.js';
+import { api, ApiFailure, unwrap } from './api.js';
+import { showIssues } from './Channels.js';
+
+type Row =
+  | { kind: 'attribute'; attribute: string; op: string; value: string }
+  | { kind: 'event'; did: boolean; event: string; atLeast: number; window: string }
+  | { kind: 'identity'; identity: 'hasLoginId' | 'visitorOnly' };
+
+function condition(row: Row): unknown {
+  if (row.kind === 'identity') return { identity: row.identity };
+  if (row.kind === 'attribute') {
+    const n = Number(row.value);
+    return row.op === 'anniversaryToday' ? { attribute: row.attribute, op: row.op } : { attribute: row.attribute, op: row.op, value: ['gt', 'gte', 'lt', 'lte'].includes(row.op) ? n : row.value };
+  }
+  const window = row.window === 'yesterday' || row.window === 'today' ? { type: row.window } : { type: 'lastDays', days: Number(row.window) };
+  return row.did ? { event: row.event, count: { op: 'atLeast', value: row.atLeast }, window } : { noEvent: row.event, window };
+}
+
+/** The builder's rows as a rule: one AND or OR group. */
+export function buildRule(join: 'all' | 'any', rows: Row[]) {
+  return { [join]: rows.map(condition) };
+}
+
+/** Waits until the value has stopped changing for `ms`. */
+function useDebounced<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
+}
+
+function SegmentForm({ onDone }: { onDone: () => void }) {
+  const { t } = useTranslation();
+  const [form] = Form.useForm();
+  const client = useQueryClient();
+  const [join, setJoin] = useState<'all' | 'any'>('all');
+  const [rows, setRows] = useState<Row[]>([{ kind: 'attribute', attribute: 'vip_level', op: 'equals', value: 'gold' }]);
+  const rule = buildRule(join, rows);
+  const ruleText = useDebounced(JSON.stringify(rule), 400);
+  const valid = segmentRuleSchema.safeParse(JSON.parse(ruleText) as unknown).success;
+  const preview = useQuery({
+    queryKey: ['preview', ruleText],
+    enabled: valid,
+    queryFn: () => unwrap(api.POST('/api/segments/preview', { body: { rule: JSON.parse(ruleText) as never, timeZone: 'Asia/Shanghai' } })),
+  });
+  const save = useMutation({
+    mutationFn: () => unwrap(api.POST('/api/segments', { body: { name: form.getFieldValue('name') as string, rule: rule as never, timeZone: 'Asia/Shanghai' } })),
+    onSuccess: () => { void client.invalidateQueries({ queryKey: ['segments'] }); void message.success(t('saved')); onDone(); },
+    onError: (error) => error instanceof ApiFailure && showIssues(form, error.body.issues ?? []),
+  });
+  const set = (i: number, row: Row) => setRows(rows.map((r, j) => (j === i ? row : r)));
+  const p = preview.data as { count?: number; sample?: unknown[]; missingLoginId?: number; missingVisitorId?: number } | undefined;
+  return (
+    <Form form={form} layout="vertical">
+      <Form.Item name="name" label={t('name')}><Input /></Form.Item>
+      <Radio.Group value={join} onChange={(e) => setJoin(e.target.value as 'all' | 'any')} options={[{ value: 'all', label: t('all') }, { value: 'any', label: t('any') }]} />
+      {rows.map((row, i) => (
+        <Card size="small" key={i} style={{ marginTop: 8 }} data-testid={`rule-row-${i}`}>
+          <Space wrap>
+            <Select value={row.kind} style={{ width: 120 }} onChange={(kind: Row['kind']) => set(i, kind === 'attribute' ? { kind, attribute: '', op: 'equals', value: '' } : kind === 'event' ? { kind, did: true, event: '', atLeast: 1, window: 'yesterday' } : { kind, identity: 'hasLoginId' })}
+              options={[{ value: 'attribute' }, { value: 'event' }, { value: 'identity' }]} />
+            {row.kind === 'attribute' && (
+              <>
+                <Input placeholder="vip_level" value={row.attribute} onChange={(e) => set(i, { ...row, attribute: e.target.value })} />
+                <Select value={row.op} style={{ width: 150 }} onChange={(op: string) => set(i, { ...row, op })} options={['equals', 'notEquals', 'gt', 'gte', 'lt', 'lte', 'contains', 'anniversaryToday'].map((v) => ({ value: v }))} />
+                <Input value={row.value} onChange={(e) => set(i, { ...row, value: e.target.value })} />
+              </>
+            )}
+            {row.kind === 'event' && (
+              <>
+                <Select value={row.did ? 'did' : 'didNot'} style={{ width: 100 }} onChange={(v: string) => set(i, { ...row, did: v === 'did' })} options={[{ value: 'did' }, { value: 'didNot' }]} />
+                <Input placeholder="add_to_cart" value={row.event} onChange={(e) => set(i, { ...row, event: e.target.value })} />
+                {row.did && <InputNumber min={1} value={row.atLeast} onChange={(v) => set(i, { ...row, atLeast: v ?? 1 })} addonBefore="≥" />}
+                <Select value={row.window} style={{ width: 130 }} onChange={(w: string) => set(i, { ...row, window: w })} options={[{ value: 'today' }, { value: 'yesterday' }, { value: '7' }, { value: '30' }]} />
+              </>
+            )}
+            {row.kind === 'identity' && (
+              <Select value={row.identity} style={{ width: 150 }} onChange={(identity: 'hasLoginId' | 'visitorOnly') => set(i, { kind: 'identity', identity })} options={[{ value: 'hasLoginId' }, { value: 'visitorOnly' }]} />
+            )}
+            <Button onClick={() => setRows(rows.filter((_, j) => j !== i))}>{t('remove')}</Button>
+          </Space>
+        </Card>
+      ))}
+      <Button style={{ marginTop: 8 }} onClick={() => setRows([...rows, { kind: 'attribute', attribute: '', op: 'equals', value: '' }])}>{t('add')}</Button>
+      <Card size="small" title={t('preview')} style={{ marginTop: 16 }} data-testid="segment-preview">
+        <Space size="large">
+          <Statistic title={t('members')} value={p?.count ?? '—'} loading={preview.isFetching} />
+          <Statistic title={t('missingLogin')} value={p?.missingLoginId ?? '—'} />
+          <Statistic title={t('missingVisitor')} value={p?.missingVisitorId ?? '—'} />
+        </Space>
+        {preview.error instanceof ApiFailure && <pre>{JSON.stringify(preview.error.body.issues ?? preview.error.body.message)}</pre>}
+        {p?.sample && <pre>{JSON.stringify(p.sample.slice(0, 5), null, 1)}</pre>}
+      </Card>
+      <Button type="primary" style={{ marginTop: 16 }} loading={save.isPending} onClick={() => save.mutate()}>{t('save')}</Button>
+    </Form>
+  );
+}
+
+export function Segments() {
+  const { t } = useTranslation();
+  const [open, setOpen] = useState(false);
+  const list = useQuery({ queryKey: ['segments'], queryFn: () => unwrap(api.GET('/api/segments')) });
+  return (
+    <>
+      <Button type="primary" onClick={() => setOpen(true)} style={{ marginBottom: 16 }}>{t('newSegment')}</Button>
+      <Table rowKey="id" loading={list.isLoading} dataSource={list.data?.items ?? []} pagination={false}
+        columns={[{ title: t('name'), dataIndex: 'name' }, { title: t('timeZone'), dataIndex: 'timeZone' }]} />
+      <Drawer open={open} width={900} destroyOnHidden onClose={() => setOpen(false)} title={t('newSegment')}>
+        {open && <SegmentForm onDone={() => setOpen(false)} />}
+      </Drawer>
+    </>
+  );
+}

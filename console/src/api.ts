@@ -1,0 +1,33 @@
+import createClient from 'openapi-fetch';
+import type { paths } from './api-schema.js';
+
+export const KEY_STORAGE = 'hookcast.apiKey';
+
+/** Typed from the API's OpenAPI document: a renamed field fails `tsc -p console`. */
+export const api = createClient<paths>({ baseUrl: '' });
+api.use({
+  onRequest({ request }) {
+    const key = sessionStorage.getItem(KEY_STORAGE);
+    if (key) request.headers.set('authorization', `Bearer ${key}`);
+    return request;
+  },
+});
+
+export interface ApiErrorBody {
+  error: string;
+  message: string;
+  issues?: { path: string; message: string }[];
+}
+
+export class ApiFailure extends Error {
+  constructor(readonly status: number, readonly body: ApiErrorBody) {
+    super(body.message);
+  }
+}
+
+/** The answer's data, or an ApiFailure carrying the error body (issues name the fields). */
+export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  const { data, error, response } = await call;
+  if (error !== undefined || !response.ok) throw new ApiFailure(response.status, (error ?? { error: 'unknown', message: response.statusText }) as ApiErrorBody);
+  return data as T;
+}

@@ -1,0 +1,156 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve, type ServerType } from '@hono/node-server';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../api/app.js';
+import { insertEvents, insertUsers, recordAttributeTypes } from '../audience/fixtures.js';
+import { createCampaignService } from '../campaigns/store.js';
+import { createLogger } from '../lib/logger.js';
+import { TEST_API_KEY } from './credentials.js';
+import { useTestDatabase } from './database.js';
+import { startReceiver, type Receiver } from './receiver.js';
+import { useTemporal } from './temporal.js';
+
+/*
+ * The operator console in a real browser (Debian's Chromium through
+ * playwright-core) against the real stack: the built console served by the
+ * API, PostgreSQL, the Temporal dev server with a worker, a loopback receiver.
+ */
+const database = useTestDatabase();
+const temporal = useTemporal(database);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const shots = join(root, 'test/screenshots/console');
+let consoleDir: string;
+let server: ServerType;
+let base: string;
+let browser: Browser;
+let receiver: Receiver;
+
+beforeAll(async () => {
+  consoleDir = mkdtempSync(join(tmpdir(), 'hookcast-console-'));
+  await build({ configFile: join(root, 'console/vite.config.ts'), logLevel: 'error', build: { outDir: consoleDir, emptyOutDir: true } });
+  const service = createCampaignService({ db: database.db, temporal: temporal.client, taskQueue: temporal.taskQueue, fanOut: { batchSize: 5, window: 3, childrenPerExecution: 4 } });
+  const app = createApp({ db: database.db, logger: createLogger('test', 'silent'), campaigns: { service, temporalUiUrl: 'http://localhost:8233', namespace: 'default' }, consoleDir });
+  server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
+  await new Promise((resolve) => server.once('listening', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  receiver = await startReceiver();
+  mkdirSync(shots, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await receiver?.close();
+  await new Promise((resolve) => server?.close(resolve));
+  if (consoleDir) rmSync(consoleDir, { recursive: true, force: true });
+});
+
+async function openConsole(): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  await page.goto(base);
+  // Signs in as an operator would: the key goes into the header field (kept for the browser session).
+  await page.getByTestId('api-key').fill(TEST_API_KEY);
+  return page;
+}
+
+/** Picks an option of the n-th antd select inside `scope`. */
+async function choose(page: Page, scope: string, n: number, option: string) {
+  await page.locator(`${scope} .ant-select`).nth(n).click();
+  await page.locator(`.ant-select-dropdown:visible .ant-select-item-option[title="${option}"]`).click();
+}
+
+describe('operator console', () => {
+  it('story 1 end to end: channel, test, segment with preview, campaign live to completion, one user looked up', async () => {
+    // 12 gold VIPs who added to cart yesterday; one silver VIP who did too (not a member).
+    await recordAttributeTypes(database.db, { vip_level: 'string' });
+    const yesterday = new Date(Date.now() - 24 * 3600_000).toISOString();
+    const ids = await insertUsers(database.db, Array.from({ length: 12 }, (_, i) => ({ loginId: `u-${i}`, attributes: { vip_level: 'gold' } })));
+    const [silver] = await insertUsers(database.db, [{ loginId: 'silver', attributes: { vip_level: 'silver' } }]);
+    for (const id of [...ids, silver!]) await insertEvents(database.db, id, [['add_to_cart', yesterday]]);
+
+    const page = await openConsole();
+    await page.getByRole('button', { name: '新建渠道' }).click();
+    const drawer = '.ant-drawer-open';
+    await page.getByLabel('名称').fill('白鸽卡券中心');
+    await page.getByLabel('请求地址').fill(receiver.url);
+    await page.getByTestId('add-userAttributeParams').click();
+    await page.locator(`${drawer} [data-testid=userAttributeParams] input`).nth(0).fill('user_id');
+    await page.locator(`${drawer} [data-testid=userAttributeParams] input`).nth(1).fill('$id');
+    await page.getByTestId('add-templateParams').click();
+    await page.locator(`${drawer} [data-testid=templateParams] input`).nth(0).fill('amount');
+    await page.locator(`${drawer} [data-testid=templateParams] input`).nth(1).fill('优惠券金额');
+    await choose(page, `${drawer} [data-testid=templateParams]`, 0, 'integer');
+    await page.locator(`${drawer} [data-testid=templateParams] input`).nth(3).fill('50');
+    await page.getByRole('button', { name: '测 试' }).or(page.getByRole('button', { name: '测试' })).click();
+    await expect.poll(() => page.getByTestId('verdict').textContent()).toContain('端点返回 200');
+    const tested = receiver.requests.at(-1)!;
+    expect(JSON.parse(tested.body)).toMatchObject({ amount: 50 });
+    await page.screenshot({ path: join(shots, 'story1-1-channel-test.png') });
+    await page.getByRole('button', { name: '保 存' }).or(page.getByRole('button', { name: '保存' })).click();
+    await expect.poll(() => page.getByTestId('revealed-secret').textContent()).toMatch(/^whsec_/);
+    await page.getByRole('button', { name: 'OK' }).click();
+    await expect.poll(() => page.locator('.ant-table-row').count()).toBe(1);
+
+    await page.getByRole('menuitem', { name: '用户分群' }).click();
+    await page.getByRole('button', { name: '新建分群' }).click();
+    await page.getByLabel('名称').fill('gold VIP, added to cart yesterday, no order');
+    await page.getByRole('button', { name: '添 加' }).or(page.getByRole('button', { name: '添加' })).click();
+    await choose(page, '[data-testid=rule-row-1]', 0, 'event');
+    await page.locator('[data-testid=rule-row-1] input[placeholder=add_to_cart]').fill('add_to_cart');
+    await page.getByRole('button', { name: '添 加' }).or(page.getByRole('button', { name: '添加' })).click();
+    await choose(page, '[data-testid=rule-row-2]', 0, 'event');
+    await choose(page, '[data-testid=rule-row-2]', 1, 'didNot');
+    await page.locator('[data-testid=rule-row-2] input[placeholder=add_to_cart]').fill('pay_order');
+    await expect.poll(() => page.getByTestId('segment-preview').locator('.ant-statistic-content-value').first().textContent(), { timeout: 15_000 }).toBe('12');
+    await page.screenshot({ path: join(shots, 'story1-2-segment-preview.png') });
+    await page.getByRole('button', { name: '保 存' }).or(page.getByRole('button', { name: '保存' })).click();
+    await expect.poll(() => page.locator('.ant-table-row').count()).toBe(1);
+
+    await page.getByRole('menuitem', { name: '活动' }).click();
+    await page.getByRole('button', { name: '新建活动' }).click();
+    await page.getByLabel('名称').fill('购物车挽回 100 元券');
+    await choose(page, drawer, 0, 'gold VIP, added to cart yesterday, no order');
+    await choose(page, drawer, 1, '白鸽卡券中心');
+    await page.getByTestId('value-amount').fill('100');
+    await page.getByRole('button', { name: '上 线' }).or(page.getByRole('button', { name: '上线' })).click();
+    await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 60_000 }).toBe('completed');
+    expect(JSON.parse((await page.getByTestId('delivery-counts').textContent())!)).toMatchObject({ total: 12, succeeded: 12 });
+    const sent = receiver.requests.filter((r) => JSON.parse(r.body).amount === 100);
+    expect(new Set(sent.map((r) => JSON.parse(r.body).user_id)).size).toBe(12);
+    await page.getByTestId('lookup-input').fill('u-3');
+    await page.getByTestId('lookup-button').click();
+    await expect.poll(() => page.getByTestId('lookup-result').textContent()).toContain('succeeded');
+    await page.screenshot({ path: join(shots, 'story1-3-campaign-completed.png') });
+    await page.close();
+  }, 150_000);
+
+  it('the add button is disabled at 10 template parameters', async () => {
+    const page = await openConsole();
+    await page.getByRole('button', { name: '新建渠道' }).click();
+    const add = page.getByTestId('add-templateParams');
+    for (let i = 0; i < 10; i++) await add.click();
+    await expect.poll(() => add.isDisabled()).toBe(true);
+    expect(await page.locator('.ant-drawer-open [data-testid=templateParams] .ant-space').count()).toBe(10);
+    await page.screenshot({ path: join(shots, 'limit-10.png') });
+    await page.close();
+  });
+
+  it('switches between Chinese (default) and English and remembers the choice', async () => {
+    const page = await openConsole();
+    await expect.poll(() => page.getByRole('menuitem').first().textContent()).toBe('渠道');
+    await page.getByTestId('language').click();
+    await expect.poll(() => page.getByRole('menuitem').first().textContent()).toBe('Channels');
+    await page.reload();
+    await expect.poll(() => page.getByRole('menuitem').first().textContent()).toBe('Channels');
+    await page.close();
+  });
+});
