@@ -581,6 +581,11 @@ export interface paths {
                             /** @default null */
                             concurrency?: number | null;
                         };
+                        /** @default null */
+                        userCap?: {
+                            max: number;
+                            per: string;
+                        } | null;
                     };
                 };
             };
@@ -771,6 +776,11 @@ export interface paths {
                             /** @default null */
                             concurrency?: number | null;
                         };
+                        /** @default null */
+                        userCap?: {
+                            max: number;
+                            per: string;
+                        } | null;
                         sampleValues?: {
                             [key: string]: unknown;
                         };
@@ -997,6 +1007,10 @@ export interface paths {
                             /** @default null */
                             concurrency?: number | null;
                         };
+                        userCap?: {
+                            max: number;
+                            per: string;
+                        } | null;
                     };
                 };
             };
@@ -2189,9 +2203,58 @@ export interface paths {
                             startAt?: string;
                             /** Format: date-time */
                             endAt?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "event";
+                            event: string;
+                            where?: ({
+                                property: string;
+                                /** @enum {string} */
+                                op: "equals" | "notEquals";
+                                value: string | number | boolean;
+                            } | {
+                                property: string;
+                                /** @enum {string} */
+                                op: "in" | "notIn";
+                                value: (string | number | boolean)[];
+                            } | {
+                                property: string;
+                                /** @enum {string} */
+                                op: "gt" | "gte" | "lt" | "lte";
+                                value: number;
+                            } | {
+                                property: string;
+                                /** @enum {string} */
+                                op: "contains" | "startsWith";
+                                value: string;
+                            } | {
+                                property: string;
+                                /** @enum {string} */
+                                op: "exists" | "notExists";
+                            })[];
+                            /** @default 1 */
+                            times?: number;
+                            within?: string;
+                            delay?: string;
+                            /** @default once */
+                            frequency?: "once" | {
+                                atMostEvery: string;
+                            };
                         };
                         /** Format: date-time */
                         expiresAt?: string | null;
+                        /** @default Asia/Shanghai */
+                        timeZone?: string;
+                        /** @default null */
+                        quietHours?: {
+                            from: string;
+                            to: string;
+                            /**
+                             * @default wait
+                             * @enum {string}
+                             */
+                            mode?: "wait" | "skip";
+                        } | null;
                     };
                 };
             };
@@ -2390,9 +2453,56 @@ export interface paths {
                             startAt?: string;
                             /** Format: date-time */
                             endAt?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "event";
+                            event: string;
+                            where?: ({
+                                property: string;
+                                /** @enum {string} */
+                                op: "equals" | "notEquals";
+                                value: string | number | boolean;
+                            } | {
+                                property: string;
+                                /** @enum {string} */
+                                op: "in" | "notIn";
+                                value: (string | number | boolean)[];
+                            } | {
+                                property: string;
+                                /** @enum {string} */
+                                op: "gt" | "gte" | "lt" | "lte";
+                                value: number;
+                            } | {
+                                property: string;
+                                /** @enum {string} */
+                                op: "contains" | "startsWith";
+                                value: string;
+                            } | {
+                                property: string;
+                                /** @enum {string} */
+                                op: "exists" | "notExists";
+                            })[];
+                            /** @default 1 */
+                            times?: number;
+                            within?: string;
+                            delay?: string;
+                            /** @default once */
+                            frequency?: "once" | {
+                                atMostEvery: string;
+                            };
                         };
                         /** Format: date-time */
                         expiresAt?: string | null;
+                        timeZone?: string;
+                        quietHours?: {
+                            from: string;
+                            to: string;
+                            /**
+                             * @default wait
+                             * @enum {string}
+                             */
+                            mode?: "wait" | "skip";
+                        } | null;
                     };
                 };
             };
