@@ -67,4 +67,39 @@ describe('worker killed mid-campaign', () => {
     }
     // Recovery waits for the heartbeat timeout and then for the dead attempt's send lease to lapse.
   }, 150_000);
+
+  it('with two workers, one SIGKILLed mid-run, the other finishes alone: every user once, resends under the same webhook-id', async () => {
+    await insertUsers(database.db, Array.from({ length: USERS }, (_, i) => ({ loginId: `pair-${i}`, attributes: { cohort: 'pair' } })));
+    const segment = await insertSegment(database, 'pair', { attribute: 'cohort', op: 'equals', value: 'pair' });
+    const channelId = await userIdChannel(api, 'pair channel', `${receiver.url}/pair`);
+    const requests = () => receiver.requests.filter((r) => r.url === '/pair');
+    worker?.kill('SIGKILL');
+    const survivor = startWorkerProcess();
+    const victim = startWorkerProcess();
+    try {
+      const draft = await api.call('POST', '/api/campaigns', { name: 'pair', segmentId: segment.id, channelId });
+      expect((await api.call('POST', `/api/campaigns/${draft.body.id}/launch`)).status).toBe(200);
+      while (requests().length < USERS / 4) await new Promise((r) => setTimeout(r, 20));
+      victim.kill('SIGKILL');
+      await new Promise((r) => victim.once('exit', r));
+      expect(requests().length).toBeLessThan(USERS);
+
+      const done = await waitForCampaign(api, draft.body.id, undefined, 120_000);
+      expect(done.status).toBe('completed');
+      expect(done.deliveries).toMatchObject({ total: USERS, succeeded: USERS, pending: 0 });
+      const succeededTwice = await database.db.execute(sql`
+        SELECT seq FROM delivery_attempts WHERE outcome = 'succeeded' AND run_id = ${done.run.id} GROUP BY seq HAVING count(*) > 1`);
+      expect(succeededTwice).toHaveLength(0);
+      const byUser = new Map<string, Set<string>>();
+      for (const r of requests()) {
+        const user = (JSON.parse(r.body) as { userid: string }).userid;
+        byUser.set(user, (byUser.get(user) ?? new Set()).add(String(r.headers['webhook-id'])));
+      }
+      expect(byUser.size).toBe(USERS);
+      for (const ids of byUser.values()) expect(ids.size).toBe(1);
+    } finally {
+      survivor.kill('SIGKILL');
+      victim.kill('SIGKILL');
+    }
+  }, 150_000);
 });
