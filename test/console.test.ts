@@ -12,6 +12,8 @@ import { insertEvents, insertUsers, recordAttributeTypes } from '../audience/fix
 import { createCampaignService } from '../campaigns/store.js';
 import { createLogger } from '../lib/logger.js';
 import { TEST_API_KEY } from './credentials.js';
+import { insertSegment } from './campaign-kit.js';
+import { jsonCaller } from './http.js';
 import { useTestDatabase } from './database.js';
 import { startReceiver, type Receiver } from './receiver.js';
 import { useTemporal } from './temporal.js';
@@ -30,12 +32,14 @@ let server: ServerType;
 let base: string;
 let browser: Browser;
 let receiver: Receiver;
+let call: ReturnType<typeof jsonCaller>;
 
 beforeAll(async () => {
   consoleDir = mkdtempSync(join(tmpdir(), 'hookcast-console-'));
   await build({ configFile: join(root, 'console/vite.config.ts'), logLevel: 'error', build: { outDir: consoleDir, emptyOutDir: true } });
   const service = createCampaignService({ db: database.db, temporal: temporal.client, taskQueue: temporal.taskQueue, fanOut: { batchSize: 5, window: 3, childrenPerExecution: 4 } });
   const app = createApp({ db: database.db, logger: createLogger('test', 'silent'), campaigns: { service, temporalUiUrl: 'http://localhost:8233', namespace: 'default' }, consoleDir });
+  call = jsonCaller(app);
   server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise((resolve) => server.once('listening', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -132,6 +136,39 @@ describe('operator console', () => {
     await page.screenshot({ path: join(shots, 'story1-3-campaign-completed.png') });
     await page.close();
   }, 150_000);
+
+  it('flow 3: pauses and resumes a running campaign from its detail page, and the API agrees', async () => {
+    // A receiver that answers /slow after 800 ms keeps the campaign running while the operator acts.
+    receiver.behave((r) => (r.url.startsWith('/slow') ? { status: 200, delayMs: 800 } : { status: 200 }));
+    await insertUsers(database.db, Array.from({ length: 30 }, (_, i) => ({ loginId: `slow-${i}`, attributes: { cohort: 'slow' } })));
+    const segment = await insertSegment(database, 'slow cohort', { attribute: 'cohort', op: 'equals', value: 'slow' });
+    const channel = await call('POST', '/api/channels', { name: 'slow receiver', url: `${receiver.url}/slow`, auth: { type: 'none' }, userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }] });
+    const draft = await call('POST', '/api/campaigns', { name: '慢速活动', segmentId: segment.id, channelId: channel.body.id });
+    expect((await call('POST', `/api/campaigns/${draft.body.id}/launch`)).status).toBe(200);
+    const status = async () => (await call('GET', `/api/campaigns/${draft.body.id}`)).body.status as string;
+
+    const page = await openConsole();
+    await page.getByRole('menuitem', { name: '活动' }).click();
+    await page.locator('.ant-table-row', { hasText: '慢速活动' }).getByRole('button').click();
+    await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 15_000 }).toBe('running');
+    await page.getByTestId('control-pause').click();
+    await page.locator('.ant-popover:visible .ant-btn-primary').click();
+    await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 15_000 }).toBe('paused');
+    expect(await status()).toBe('paused');
+    const sentWhilePaused = receiver.requests.filter((r) => r.url.startsWith('/slow')).length;
+    expect(sentWhilePaused).toBeLessThan(30);
+    await page.screenshot({ path: join(shots, 'flow3-1-paused.png') });
+
+    await page.getByTestId('control-resume').click();
+    await page.locator('.ant-popover:visible .ant-btn-primary').click();
+    await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 15_000 }).not.toBe('paused');
+    expect(['running', 'completed']).toContain(await status());
+    await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 60_000 }).toBe('completed');
+    expect(JSON.parse((await page.getByTestId('delivery-counts').textContent())!)).toMatchObject({ total: 30, succeeded: 30 });
+    expect(await status()).toBe('completed');
+    await page.screenshot({ path: join(shots, 'flow3-2-resumed-completed.png') });
+    await page.close();
+  }, 120_000);
 
   it('the add button is disabled at 10 template parameters', async () => {
     const page = await openConsole();

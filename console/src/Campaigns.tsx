@@ -108,7 +108,7 @@ function CampaignDetail({ id }: { id: string }) {
       <Space>
         {(['pause', 'resume', 'cancel'] as const).map((action) => (
           <Popconfirm key={action} title={t('confirm')} onConfirm={() => control.mutate(action)}>
-            <Button danger={action === 'cancel'}>{t(action === 'cancel' ? 'cancelCampaign' : action)}</Button>
+            <Button danger={action === 'cancel'} data-testid={`control-${action}`}>{t(action === 'cancel' ? 'cancelCampaign' : action)}</Button>
           </Popconfirm>
         ))}
       </Space>
