@@ -170,15 +170,41 @@ describe('operator console', () => {
     await page.close();
   }, 120_000);
 
-  it('the add button is disabled at 10 template parameters', async () => {
+  it('flow 4: bad input is shown at its field and nothing is saved (invalid URL, default of the wrong type, an 11th parameter)', async () => {
+    const channelsBefore = (await call('GET', '/api/channels')).body.items.length as number;
     const page = await openConsole();
     await page.getByRole('button', { name: '新建渠道' }).click();
+    const drawer = '.ant-drawer-open';
+    await page.getByLabel('名称').fill('坏输入渠道');
+    await page.getByLabel('请求地址').fill('not a url');
+    await page.getByTestId('add-templateParams').click();
+    await page.locator(`${drawer} [data-testid=templateParams] input`).nth(0).fill('amount');
+    await page.locator(`${drawer} [data-testid=templateParams] input`).nth(1).fill('优惠券金额');
+    await choose(page, `${drawer} [data-testid=templateParams]`, 0, 'integer');
+    await page.locator(`${drawer} [data-testid=templateParams] input`).nth(3).fill('lots');
+    await page.getByRole('button', { name: '保 存' }).or(page.getByRole('button', { name: '保存' })).click();
+    const urlItem = page.locator(`${drawer} .ant-form-item`, { has: page.getByLabel('请求地址') });
+    await expect.poll(() => urlItem.locator('.ant-form-item-explain-error').textContent()).toContain('URL');
+    const defaultItem = page.locator(`${drawer} [data-testid=templateParams] .ant-form-item`, { has: page.getByText('默认值') }).first();
+    await expect.poll(() => defaultItem.locator('.ant-form-item-explain-error').textContent()).toContain('integer');
+    await page.screenshot({ path: join(shots, 'flow4-1-field-errors.png') });
+
+    // The add button stops at 10 template parameters; a forced click adds nothing.
     const add = page.getByTestId('add-templateParams');
-    for (let i = 0; i < 10; i++) await add.click();
+    for (let i = 1; i < 10; i++) await add.click();
     await expect.poll(() => add.isDisabled()).toBe(true);
-    expect(await page.locator('.ant-drawer-open [data-testid=templateParams] .ant-space').count()).toBe(10);
-    await page.screenshot({ path: join(shots, 'limit-10.png') });
+    await add.click({ force: true });
+    expect(await page.locator(`${drawer} [data-testid=templateParams] > .ant-card-body > .ant-space`).count()).toBe(10);
+    await page.screenshot({ path: join(shots, 'flow4-2-limit-10.png') });
     await page.close();
+
+    // Nothing was saved, and the API refuses an 11th parameter for a client that skips the form.
+    expect((await call('GET', '/api/channels')).body.items.length).toBe(channelsBefore);
+    const templateParams = Array.from({ length: 11 }, (_, i) => ({ name: `p${i}`, displayName: `p${i}`, type: 'text' }));
+    const eleventh = await call('POST', '/api/channels', { name: 'eleven', url: receiver.url, auth: { type: 'none' }, templateParams });
+    expect(eleventh.status).toBe(400);
+    expect(JSON.stringify(eleventh.body.issues)).toContain('templateParams');
+    expect((await call('GET', '/api/channels')).body.items.length).toBe(channelsBefore);
   });
 
   it('switches between Chinese (default) and English and remembers the choice', async () => {
