@@ -137,6 +137,57 @@ describe('operator console', () => {
     await page.close();
   }, 150_000);
 
+  it('flow 2 (story 3): a daily birthday campaign with a picked {{ user.name }} placeholder, a preview, one run sent now, the runs list', async () => {
+    await insertUsers(database.db, Array.from({ length: 3 }, (_, i) => ({ loginId: `bday-${i}`, attributes: { cohort: 'birthday', name: `小雪${i}` } })));
+    await insertSegment(database, '今天生日', { attribute: 'cohort', op: 'equals', value: 'birthday' });
+    const channel = await call('POST', '/api/channels', {
+      name: '生日祝福渠道', url: `${receiver.url}/birthday`, auth: { type: 'none' },
+      userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }, { name: 'username', attribute: 'name', identity: 'login' }],
+      templateParams: [{ name: 'message', displayName: '祝福语', type: 'text' }],
+    });
+    expect(channel.status).toBe(201);
+
+    const page = await openConsole();
+    await page.getByRole('menuitem', { name: '活动' }).click();
+    await page.getByRole('button', { name: '新建活动' }).click();
+    const drawer = '.ant-drawer-open';
+    await page.getByLabel('名称').fill('生日快乐');
+    await choose(page, drawer, 0, '今天生日');
+    await choose(page, drawer, 1, '生日祝福渠道');
+    await page.getByLabel('周期').check();
+    const message = page.getByTestId('value-message');
+    await message.fill('亲爱的');
+    await choose(page, drawer, 2, '{{ user.name }}');
+    await expect.poll(() => message.inputValue()).toBe('亲爱的{{ user.name }}');
+    await message.press('End');
+    await page.keyboard.type('，生日快乐！');
+    await page.screenshot({ path: join(shots, 'flow2-1-birthday-form.png') });
+    await page.getByRole('button', { name: '上 线' }).or(page.getByRole('button', { name: '上线' })).click();
+    await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 15_000 }).toBe('scheduled');
+
+    await page.getByTestId('preview-user').fill('bday-1');
+    await page.getByTestId('preview-button').click();
+    await expect.poll(() => page.getByTestId('preview-body').textContent()).toContain('亲爱的小雪1，生日快乐！');
+    await page.screenshot({ path: join(shots, 'flow2-2-preview.png') });
+
+    await page.getByTestId('send-once').click();
+    const runRow = page.locator('[data-testid=runs] .ant-table-row');
+    await expect.poll(() => runRow.count(), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => runRow.first().textContent(), { timeout: 60_000 }).toContain('completed');
+    expect(await runRow.first().textContent()).toContain('manual');
+    const id = (await call('GET', '/api/campaigns')).body.items.find((c: { name: string }) => c.name === '生日快乐').id as string;
+    const runs = await call('GET', `/api/campaigns/${id}/runs`);
+    expect(runs.body.items).toHaveLength(1);
+    expect(runs.body.items[0]).toMatchObject({ status: 'completed', trigger: 'manual' });
+    const sent = receiver.requests.filter((r) => r.url.startsWith('/birthday')).map((r) => JSON.parse(r.body));
+    // One preview request to bday-1 plus the run's three.
+    expect(sent.filter((b) => b.message === '亲爱的小雪0，生日快乐！')).toHaveLength(1);
+    expect(sent.filter((b) => b.message === '亲爱的小雪1，生日快乐！')).toHaveLength(2);
+    expect(sent.filter((b) => b.message === '亲爱的小雪2，生日快乐！')).toHaveLength(1);
+    await page.screenshot({ path: join(shots, 'flow2-3-runs.png') });
+    await page.close();
+  }, 120_000);
+
   it('flow 3: pauses and resumes a running campaign from its detail page, and the API agrees', async () => {
     // A receiver that answers /slow after 800 ms keeps the campaign running while the operator acts.
     receiver.behave((r) => (r.url.startsWith('/slow') ? { status: 200, delayMs: 800 } : { status: 200 }));

@@ -20,7 +20,14 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
   const channels = useQuery({ queryKey: ['channels'], queryFn: () => unwrap(api.GET('/api/channels')) });
   const channelId = Form.useWatch('channelId', form) as string | undefined;
   const triggerType = Form.useWatch(['trigger', 'type'], form) as string | undefined;
-  const params = ((channels.data?.items ?? []).find((c) => c.id === channelId)?.templateParams ?? []) as Param[];
+  const chosen = (channels.data?.items ?? []).find((c) => c.id === channelId);
+  const params = (chosen?.templateParams ?? []) as Param[];
+  // The attributes this channel reads from each user ($-prefixed ones are ids, not profile attributes).
+  const attributes = [...new Set(((chosen?.userAttributeParams ?? []) as { attribute: string }[]).map((a) => a.attribute).filter((a) => !a.startsWith('$')))];
+  function insertPlaceholder(param: string, attribute: string) {
+    const current = (form.getFieldValue(['templateValues', param]) as string | undefined) ?? '';
+    form.setFieldValue(['templateValues', param], `${current}{{ user.${attribute} }}`);
+  }
 
   function body() {
     const v = form.getFieldsValue(true) as Record<string, unknown> & { trigger: { type: string; sendAt?: unknown; at?: { format(f: string): string } } };
@@ -63,9 +70,15 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
       {triggerType === 'recurring' && <Form.Item name={['trigger', 'at']} label={t('everyDayAt')}><TimePicker format="HH:mm" /></Form.Item>}
       <Card size="small" title={t('templateValues')}>
         {params.map((p) => (
-          <Form.Item key={p.name} name={['templateValues', p.name]} label={`${p.displayName} (${p.name})`}>
-            {p.type === 'integer' || p.type === 'number' ? <InputNumber data-testid={`value-${p.name}`} /> : p.type === 'date' ? <DatePicker /> : <Input.TextArea rows={2} />}
+          <div key={p.name}>
+          <Form.Item name={['templateValues', p.name]} label={`${p.displayName} (${p.name})`}>
+            {p.type === 'integer' || p.type === 'number' ? <InputNumber data-testid={`value-${p.name}`} /> : p.type === 'date' ? <DatePicker /> : <Input.TextArea rows={2} data-testid={`value-${p.name}`} />}
           </Form.Item>
+          {p.type === 'text' && attributes.length > 0 && (
+            <Select key={`${p.name}-picker`} value={null} placeholder={t('insertAttribute')} style={{ width: 220, marginBottom: 16 }} data-testid={`insert-${p.name}`}
+              options={attributes.map((a) => ({ value: a, label: `{{ user.${a} }}` }))} onChange={(a: string) => insertPlaceholder(p.name, a)} />
+          )}
+          </div>
         ))}
       </Card>
       {triggerType !== 'recurring' && <Form.Item name={['trigger', 'sendAt']} label={`${t('sendAt')} (${t('now')} if empty)`}><DatePicker showTime /></Form.Item>}
@@ -78,6 +91,16 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
   );
 }
 
+/** A request body as sent is JSON text; shown indented so the rendered values read easily. */
+function pretty(body: unknown): string {
+  if (typeof body !== 'string') return JSON.stringify(body, null, 2);
+  try {
+    return JSON.stringify(JSON.parse(body), null, 2);
+  } catch {
+    return body;
+  }
+}
+
 function percent(d: Detail['deliveries']) {
   if (!d || d.total === 0) return 0;
   return Math.round(((d.total - d.pending) / d.total) * 100);
@@ -87,6 +110,14 @@ function CampaignDetail({ id }: { id: string }) {
   const { t } = useTranslation();
   const client = useQueryClient();
   const [who, setWho] = useState('');
+  const [sample, setSample] = useState('');
+  const preview = useMutation({ mutationFn: () => unwrap(api.POST('/api/campaigns/{id}/test', { params: { path: { id } }, body: { user: sample } })) });
+  const trigger = useMutation({
+    mutationFn: () => unwrap(api.POST('/api/campaigns/{id}/trigger', { params: { path: { id } } })),
+    onSuccess: () => void message.success(t('triggered')),
+    onSettled: () => client.invalidateQueries({ queryKey: ['runs', id] }),
+    onError: (error) => void message.error(error.message),
+  });
   const detail = useQuery({ queryKey: ['campaign', id], refetchInterval: 1000, queryFn: () => unwrap(api.GET('/api/campaigns/{id}', { params: { path: { id }, query: {} } })) });
   const runs = useQuery({ queryKey: ['runs', id], refetchInterval: 3000, queryFn: () => unwrap(api.GET('/api/campaigns/{id}/runs', { params: { path: { id }, query: {} } })) });
   const lookup = useMutation({ mutationFn: () => unwrap(api.GET('/api/campaigns/{id}/deliveries/{user}', { params: { path: { id, user: who }, query: {} } })) });
@@ -111,9 +142,18 @@ function CampaignDetail({ id }: { id: string }) {
             <Button danger={action === 'cancel'} data-testid={`control-${action}`}>{t(action === 'cancel' ? 'cancelCampaign' : action)}</Button>
           </Popconfirm>
         ))}
+        {(d.trigger as { type?: string } | undefined)?.type === 'recurring' && <Button type="primary" loading={trigger.isPending} onClick={() => trigger.mutate()} data-testid="send-once">{t('sendOnceNow')}</Button>}
       </Space>
+      <Card size="small" title={t('renderPreview')}>
+        <Space>
+          <Input placeholder={t('lookupUser')} value={sample} onChange={(e) => setSample(e.target.value)} data-testid="preview-user" />
+          <Button onClick={() => preview.mutate()} loading={preview.isPending} data-testid="preview-button">{t('renderPreview')}</Button>
+        </Space>
+        {preview.data && <pre data-testid="preview-body">{pretty((preview.data.request as { body?: unknown } | undefined)?.body ?? preview.data.request)}</pre>}
+        {preview.error && <Alert type="error" message={preview.error.message} />}
+      </Card>
       <Card size="small" title={t('runs')}>
-        <Table size="small" rowKey="id" pagination={false} dataSource={runs.data?.items ?? []} columns={[{ title: 'id', dataIndex: 'id' }, { title: t('status'), dataIndex: 'status' }]} />
+        <Table size="small" rowKey="id" pagination={false} dataSource={runs.data?.items ?? []} columns={[{ title: 'id', dataIndex: 'id' }, { title: t('trigger'), dataIndex: 'trigger' }, { title: t('status'), dataIndex: 'status' }]} data-testid="runs" />
       </Card>
       <Card size="small" title={t('lookup')}>
         <Space>
