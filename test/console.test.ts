@@ -188,6 +188,56 @@ describe('operator console', () => {
     await page.close();
   }, 120_000);
 
+  it('the create screen\'s weekly, cron and event trigger forms save what they show; a bad cron is shown at its field', async () => {
+    await insertSegment(database, 'trigger forms', { attribute: 'cohort', op: 'equals', value: 'nobody' });
+    const channel = await call('POST', '/api/channels', { name: 'trigger forms channel', url: `${receiver.url}/forms`, auth: { type: 'none' } });
+    expect(channel.status).toBe(201);
+    const page = await openConsole();
+    const drawer = '.ant-drawer-open';
+    const saveDraft = () => page.getByRole('button', { name: '保存草稿' }).click();
+    const start = async (name: string, type: string) => {
+      await page.getByRole('button', { name: '新建活动' }).click();
+      await page.getByLabel('名称').fill(name);
+      await choose(page, drawer, 0, 'trigger forms');
+      await choose(page, drawer, 1, 'trigger forms channel');
+      await page.getByLabel(type).check();
+    };
+    const triggerOf = async (name: string) => (await call('GET', '/api/campaigns')).body.items.find((c: { name: string }) => c.name === name)?.trigger;
+    await page.getByRole('menuitem', { name: '活动' }).click();
+
+    await start('每周一五', '周期');
+    await page.getByLabel('每周').check();
+    await choose(page, drawer, 2, '周一');
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option[title="周五"]').click();
+    await page.keyboard.press('Escape');
+    await page.screenshot({ path: join(shots, 'triggers-1-weekly.png') });
+    await saveDraft();
+    await expect.poll(() => triggerOf('每周一五')).toMatchObject({ type: 'recurring', schedule: { every: 'week', on: ['mon', 'fri'], at: '09:00' }, timeZone: 'Asia/Shanghai' });
+    await page.locator(`${drawer} .ant-drawer-close`).click();
+
+    await start('坏 cron', '周期');
+    await page.getByLabel('cron 表达式').check();
+    await page.getByTestId('cron').fill('every tuesday');
+    await saveDraft();
+    const cronItem = page.locator(`${drawer} .ant-form-item`, { has: page.getByTestId('cron') });
+    await expect.poll(() => cronItem.locator('.ant-form-item-explain-error').count()).toBe(1);
+    await page.screenshot({ path: join(shots, 'triggers-2-bad-cron.png') });
+    expect(await triggerOf('坏 cron')).toBeUndefined();
+    await page.getByTestId('cron').fill('0 9 * * 1-5');
+    await saveDraft();
+    await expect.poll(() => triggerOf('坏 cron')).toMatchObject({ type: 'recurring', schedule: { cron: '0 9 * * 1-5' } });
+    await page.locator(`${drawer} .ant-drawer-close`).click();
+
+    await start('加购两次', '事件触发');
+    await page.getByTestId('trigger-event').fill('add_to_cart');
+    await page.getByTestId('trigger-times').fill('2');
+    await page.getByTestId('trigger-within').fill('PT24H');
+    await page.screenshot({ path: join(shots, 'triggers-3-event.png') });
+    await saveDraft();
+    await expect.poll(() => triggerOf('加购两次')).toMatchObject({ type: 'event', event: 'add_to_cart', times: 2, within: 'PT24H' });
+    await page.close();
+  });
+
   it('flow 3: pauses and resumes a running campaign from its detail page, and the API agrees', async () => {
     // A receiver that answers /slow after 800 ms keeps the campaign running while the operator acts.
     receiver.behave((r) => (r.url.startsWith('/slow') ? { status: 200, delayMs: 800 } : { status: 200 }));

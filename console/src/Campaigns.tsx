@@ -3,6 +3,7 @@ import { Alert, Button, Card, DatePicker, Descriptions, Drawer, Form, Input, Inp
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { campaignDraftSchema } from '../../campaigns/definition.js';
+import { weekDays } from '../../triggers/recurring.js';
 import { api, ApiFailure, unwrap } from './api.js';
 import type { components } from './api-schema.js';
 import { showIssues } from './Channels.js';
@@ -20,6 +21,7 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
   const channels = useQuery({ queryKey: ['channels'], queryFn: () => unwrap(api.GET('/api/channels')) });
   const channelId = Form.useWatch('channelId', form) as string | undefined;
   const triggerType = Form.useWatch(['trigger', 'type'], form) as string | undefined;
+  const every = (Form.useWatch(['trigger', 'schedule', 'every'], form) as string | undefined) ?? 'day';
   const chosen = (channels.data?.items ?? []).find((c) => c.id === channelId);
   const params = (chosen?.templateParams ?? []) as Param[];
   // The attributes this channel reads from each user ($-prefixed ones are ids, not profile attributes).
@@ -30,11 +32,23 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
   }
 
   function body() {
-    const v = form.getFieldsValue(true) as Record<string, unknown> & { trigger: { type: string; sendAt?: unknown; at?: { format(f: string): string } } };
-    const trigger =
-      v.trigger.type === 'recurring'
-        ? { type: 'recurring', schedule: { every: 'day', at: v.trigger.at?.format('HH:mm') ?? '09:00' }, timeZone: 'Asia/Shanghai' }
-        : { type: 'once', sendAt: v.trigger.sendAt ? (v.trigger.sendAt as { toISOString(): string }).toISOString() : 'now' };
+    type Time = { format(f: string): string } | undefined;
+    type TriggerFields = { type: string; sendAt?: { toISOString(): string }; timeZone?: string; schedule?: { every?: string; on?: unknown[]; at?: Time; cron?: string }; event?: string; times?: number; within?: string; delay?: string };
+    const v = form.getFieldsValue(true) as Record<string, unknown> & { trigger: TriggerFields };
+    const t = v.trigger;
+    const blank = (x: string | undefined) => (x === undefined || x.trim() === '' ? undefined : x.trim());
+    let trigger: Record<string, unknown>;
+    if (t.type === 'recurring') {
+      const s = t.schedule ?? {};
+      const every = s.every ?? 'day';
+      const at = s.at?.format('HH:mm') ?? '09:00';
+      const schedule = every === 'cron' ? { cron: s.cron ?? '' } : every === 'day' ? { every, at } : { every, on: s.on ?? [], at };
+      trigger = { type: 'recurring', schedule, timeZone: blank(t.timeZone) ?? 'Asia/Shanghai' };
+    } else if (t.type === 'event') {
+      trigger = { type: 'event', event: t.event ?? '', times: t.times ?? 1, within: blank(t.within), delay: blank(t.delay) };
+    } else {
+      trigger = { type: 'once', sendAt: t.sendAt ? t.sendAt.toISOString() : 'now' };
+    }
     const values = Object.fromEntries(Object.entries((v.templateValues ?? {}) as Record<string, unknown>).map(([k, x]) => [k, x && typeof x === 'object' && 'format' in x ? (x as { format(f: string): string }).format('YYYY-MM-DD') : x]));
     return { name: v.name, segmentId: v.segmentId, channelId: v.channelId, templateValues: values, trigger };
   }
@@ -42,7 +56,7 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
     mutationFn: async (launch: boolean) => {
       const draft = body();
       const parsed = campaignDraftSchema.safeParse(draft);
-      if (!parsed.success) throw new ApiFailure(400, { error: 'validation_failed', message: 'invalid', issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+      if (!parsed.success) throw new ApiFailure(400, { error: 'validation_failed', message: t('fixFields'), issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
       const saved = await unwrap(api.POST('/api/campaigns', { body: draft as never }));
       if (launch) {
         try {
@@ -66,8 +80,30 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
       <Form.Item name="name" label={t('name')}><Input /></Form.Item>
       <Form.Item name="segmentId" label={t('segment')}><Select options={(segments.data?.items ?? []).map((s) => ({ value: s.id, label: s.name }))} /></Form.Item>
       <Form.Item name="channelId" label={t('channel')}><Select options={(channels.data?.items ?? []).map((c) => ({ value: c.id, label: c.name }))} /></Form.Item>
-      <Form.Item name={['trigger', 'type']} label={t('trigger')}><Radio.Group options={[{ value: 'once', label: t('once') }, { value: 'recurring', label: t('recurring') }]} /></Form.Item>
-      {triggerType === 'recurring' && <Form.Item name={['trigger', 'at']} label={t('everyDayAt')}><TimePicker format="HH:mm" /></Form.Item>}
+      <Form.Item name={['trigger', 'type']} label={t('trigger')}><Radio.Group options={[{ value: 'once', label: t('once') }, { value: 'recurring', label: t('recurring') }, { value: 'event', label: t('eventTriggered') }]} /></Form.Item>
+      {triggerType === 'recurring' && (
+        <Space wrap align="start">
+          <Form.Item name={['trigger', 'schedule', 'every']} label={t('repeat')} initialValue="day">
+            <Radio.Group options={(['day', 'week', 'month', 'cron'] as const).map((e) => ({ value: e, label: t(`every_${e}`) }))} />
+          </Form.Item>
+          {every === 'week' && <Form.Item name={['trigger', 'schedule', 'on']} label={t('onDays')}><Select mode="multiple" style={{ minWidth: 220 }} data-testid="week-days" options={weekDays.map((d) => ({ value: d, label: t(`day_${d}`) }))} /></Form.Item>}
+          {every === 'month' && <Form.Item name={['trigger', 'schedule', 'on']} label={t('onDays')}><Select mode="multiple" style={{ minWidth: 220 }} data-testid="month-days" options={Array.from({ length: 31 }, (_, i) => ({ value: i + 1, label: String(i + 1) }))} /></Form.Item>}
+          {every === 'cron' ? (
+            <Form.Item name={['trigger', 'schedule', 'cron']} label="cron"><Input placeholder="0 9 * * 1-5" data-testid="cron" /></Form.Item>
+          ) : (
+            <Form.Item name={['trigger', 'schedule', 'at']} label={t('atTime')}><TimePicker format="HH:mm" placeholder="09:00" /></Form.Item>
+          )}
+          <Form.Item name={['trigger', 'timeZone']} label={t('timeZone')} initialValue="Asia/Shanghai"><Input style={{ width: 160 }} /></Form.Item>
+        </Space>
+      )}
+      {triggerType === 'event' && (
+        <Space wrap align="start">
+          <Form.Item name={['trigger', 'event']} label={t('eventName')}><Input placeholder="add_to_cart" data-testid="trigger-event" /></Form.Item>
+          <Form.Item name={['trigger', 'times']} label={t('atLeastTimes')} initialValue={1}><InputNumber min={1} data-testid="trigger-times" /></Form.Item>
+          <Form.Item name={['trigger', 'within']} label={t('withinWindow')}><Input placeholder="PT24H" data-testid="trigger-within" /></Form.Item>
+          <Form.Item name={['trigger', 'delay']} label={t('delayBy')}><Input placeholder="PT30M" data-testid="trigger-delay" /></Form.Item>
+        </Space>
+      )}
       <Card size="small" title={t('templateValues')}>
         {params.map((p) => (
           <div key={p.name}>
@@ -81,7 +117,7 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
           </div>
         ))}
       </Card>
-      {triggerType !== 'recurring' && <Form.Item name={['trigger', 'sendAt']} label={`${t('sendAt')} (${t('now')} if empty)`}><DatePicker showTime /></Form.Item>}
+      {triggerType === 'once' && <Form.Item name={['trigger', 'sendAt']} label={`${t('sendAt')} (${t('now')} if empty)`}><DatePicker showTime /></Form.Item>}
       {refusal && <Alert type="error" message={refusal} style={{ marginBottom: 8 }} />}
       <Space>
         <Button type="primary" loading={submit.isPending} onClick={() => submit.mutate(true)}>{t('launch')}</Button>
