@@ -239,9 +239,9 @@ describe('operator console', () => {
   });
 
   it('flow 3: pauses and resumes a running campaign from its detail page, and the API agrees', async () => {
-    // A receiver that answers /slow after 800 ms keeps the campaign running while the operator acts.
-    receiver.behave((r) => (r.url.startsWith('/slow') ? { status: 200, delayMs: 800 } : { status: 200 }));
-    await insertUsers(database.db, Array.from({ length: 30 }, (_, i) => ({ loginId: `slow-${i}`, attributes: { cohort: 'slow' } })));
+    // A receiver that answers /slow after 1.5 s keeps the campaign running while the operator acts.
+    receiver.behave((r) => (r.url.startsWith('/slow') ? { status: 200, delayMs: 1500 } : { status: 200 }));
+    await insertUsers(database.db, Array.from({ length: 40 }, (_, i) => ({ loginId: `slow-${i}`, attributes: { cohort: 'slow' } })));
     const segment = await insertSegment(database, 'slow cohort', { attribute: 'cohort', op: 'equals', value: 'slow' });
     const channel = await call('POST', '/api/channels', { name: 'slow receiver', url: `${receiver.url}/slow`, auth: { type: 'none' }, userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }] });
     const draft = await call('POST', '/api/campaigns', { name: '慢速活动', segmentId: segment.id, channelId: channel.body.id });
@@ -256,8 +256,14 @@ describe('operator console', () => {
     await page.locator('.ant-popover:visible .ant-btn-primary').click();
     await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 15_000 }).toBe('paused');
     expect(await status()).toBe('paused');
-    const sentWhilePaused = receiver.requests.filter((r) => r.url.startsWith('/slow')).length;
-    expect(sentWhilePaused).toBeLessThan(30);
+    // Paused means no new requests (a second after the pause, to let batches already dispatched drain).
+    const slowRequests = () => receiver.requests.filter((r) => r.url.startsWith('/slow')).length;
+    await new Promise((r) => setTimeout(r, 1_000));
+    const sentWhilePaused = slowRequests();
+    expect(sentWhilePaused).toBeLessThan(40);
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(slowRequests()).toBe(sentWhilePaused);
+    expect(await status()).toBe('paused');
     await page.screenshot({ path: join(shots, 'flow3-1-paused.png') });
 
     await page.getByTestId('control-resume').click();
@@ -265,7 +271,7 @@ describe('operator console', () => {
     await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 15_000 }).not.toBe('paused');
     expect(['running', 'completed']).toContain(await status());
     await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 60_000 }).toBe('completed');
-    expect(JSON.parse((await page.getByTestId('delivery-counts').textContent())!)).toMatchObject({ total: 30, succeeded: 30 });
+    expect(JSON.parse((await page.getByTestId('delivery-counts').textContent())!)).toMatchObject({ total: 40, succeeded: 40 });
     expect(await status()).toBe('completed');
     await page.screenshot({ path: join(shots, 'flow3-2-resumed-completed.png') });
     await page.close();

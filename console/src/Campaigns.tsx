@@ -35,19 +35,19 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
     type Time = { format(f: string): string } | undefined;
     type TriggerFields = { type: string; sendAt?: { toISOString(): string }; timeZone?: string; schedule?: { every?: string; on?: unknown[]; at?: Time; cron?: string }; event?: string; times?: number; within?: string; delay?: string };
     const v = form.getFieldsValue(true) as Record<string, unknown> & { trigger: TriggerFields };
-    const t = v.trigger;
+    const given = v.trigger;
     const blank = (x: string | undefined) => (x === undefined || x.trim() === '' ? undefined : x.trim());
     let trigger: Record<string, unknown>;
-    if (t.type === 'recurring') {
-      const s = t.schedule ?? {};
+    if (given.type === 'recurring') {
+      const s = given.schedule ?? {};
       const every = s.every ?? 'day';
       const at = s.at?.format('HH:mm') ?? '09:00';
       const schedule = every === 'cron' ? { cron: s.cron ?? '' } : every === 'day' ? { every, at } : { every, on: s.on ?? [], at };
-      trigger = { type: 'recurring', schedule, timeZone: blank(t.timeZone) ?? 'Asia/Shanghai' };
-    } else if (t.type === 'event') {
-      trigger = { type: 'event', event: t.event ?? '', times: t.times ?? 1, within: blank(t.within), delay: blank(t.delay) };
+      trigger = { type: 'recurring', schedule, timeZone: blank(given.timeZone) ?? 'Asia/Shanghai' };
+    } else if (given.type === 'event') {
+      trigger = { type: 'event', event: given.event ?? '', times: given.times ?? 1, within: blank(given.within), delay: blank(given.delay) };
     } else {
-      trigger = { type: 'once', sendAt: t.sendAt ? t.sendAt.toISOString() : 'now' };
+      trigger = { type: 'once', sendAt: given.sendAt ? given.sendAt.toISOString() : 'now' };
     }
     const values = Object.fromEntries(Object.entries((v.templateValues ?? {}) as Record<string, unknown>).map(([k, x]) => [k, x && typeof x === 'object' && 'format' in x ? (x as { format(f: string): string }).format('YYYY-MM-DD') : x]));
     return { name: v.name, segmentId: v.segmentId, channelId: v.channelId, templateValues: values, trigger };
