@@ -12,6 +12,8 @@ import { insertEvents, insertUsers, recordAttributeTypes } from '../audience/fix
 import { createCampaignService } from '../campaigns/store.js';
 import { createLogger } from '../lib/logger.js';
 import { TEST_API_KEY } from './credentials.js';
+import { insertSegment } from './campaign-kit.js';
+import { jsonCaller } from './http.js';
 import { useTestDatabase } from './database.js';
 import { startReceiver, type Receiver } from './receiver.js';
 import { useTemporal } from './temporal.js';
@@ -30,12 +32,14 @@ let server: ServerType;
 let base: string;
 let browser: Browser;
 let receiver: Receiver;
+let call: ReturnType<typeof jsonCaller>;
 
 beforeAll(async () => {
   consoleDir = mkdtempSync(join(tmpdir(), 'hookcast-console-'));
   await build({ configFile: join(root, 'console/vite.config.ts'), logLevel: 'error', build: { outDir: consoleDir, emptyOutDir: true } });
   const service = createCampaignService({ db: database.db, temporal: temporal.client, taskQueue: temporal.taskQueue, fanOut: { batchSize: 5, window: 3, childrenPerExecution: 4 } });
   const app = createApp({ db: database.db, logger: createLogger('test', 'silent'), campaigns: { service, temporalUiUrl: 'http://localhost:8233', namespace: 'default' }, consoleDir });
+  call = jsonCaller(app);
   server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise((resolve) => server.once('listening', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -133,15 +137,181 @@ describe('operator console', () => {
     await page.close();
   }, 150_000);
 
-  it('the add button is disabled at 10 template parameters', async () => {
+  it('flow 2 (story 3): a daily birthday campaign with a picked {{ user.name }} placeholder, a preview, one run sent now, the runs list', async () => {
+    await insertUsers(database.db, Array.from({ length: 3 }, (_, i) => ({ loginId: `bday-${i}`, attributes: { cohort: 'birthday', name: `小雪${i}` } })));
+    await insertSegment(database, '今天生日', { attribute: 'cohort', op: 'equals', value: 'birthday' });
+    const channel = await call('POST', '/api/channels', {
+      name: '生日祝福渠道', url: `${receiver.url}/birthday`, auth: { type: 'none' },
+      userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }, { name: 'username', attribute: 'name', identity: 'login' }],
+      templateParams: [{ name: 'message', displayName: '祝福语', type: 'text' }],
+    });
+    expect(channel.status).toBe(201);
+
+    const page = await openConsole();
+    await page.getByRole('menuitem', { name: '活动' }).click();
+    await page.getByRole('button', { name: '新建活动' }).click();
+    const drawer = '.ant-drawer-open';
+    await page.getByLabel('名称').fill('生日快乐');
+    await choose(page, drawer, 0, '今天生日');
+    await choose(page, drawer, 1, '生日祝福渠道');
+    await page.getByLabel('周期').check();
+    const message = page.getByTestId('value-message');
+    await message.fill('亲爱的');
+    await choose(page, drawer, 2, '{{ user.name }}');
+    await expect.poll(() => message.inputValue()).toBe('亲爱的{{ user.name }}');
+    await message.press('End');
+    await page.keyboard.type('，生日快乐！');
+    await page.screenshot({ path: join(shots, 'flow2-1-birthday-form.png') });
+    await page.getByRole('button', { name: '上 线' }).or(page.getByRole('button', { name: '上线' })).click();
+    await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 15_000 }).toBe('scheduled');
+
+    await page.getByTestId('preview-user').fill('bday-1');
+    await page.getByTestId('preview-button').click();
+    await expect.poll(() => page.getByTestId('preview-body').textContent()).toContain('亲爱的小雪1，生日快乐！');
+    await page.screenshot({ path: join(shots, 'flow2-2-preview.png') });
+
+    await page.getByTestId('send-once').click();
+    const runRow = page.locator('[data-testid=runs] .ant-table-row');
+    await expect.poll(() => runRow.count(), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => runRow.first().textContent(), { timeout: 60_000 }).toContain('completed');
+    expect(await runRow.first().textContent()).toContain('manual');
+    const id = (await call('GET', '/api/campaigns')).body.items.find((c: { name: string }) => c.name === '生日快乐').id as string;
+    const runs = await call('GET', `/api/campaigns/${id}/runs`);
+    expect(runs.body.items).toHaveLength(1);
+    expect(runs.body.items[0]).toMatchObject({ status: 'completed', trigger: 'manual' });
+    const sent = receiver.requests.filter((r) => r.url.startsWith('/birthday')).map((r) => JSON.parse(r.body));
+    // One preview request to bday-1 plus the run's three.
+    expect(sent.filter((b) => b.message === '亲爱的小雪0，生日快乐！')).toHaveLength(1);
+    expect(sent.filter((b) => b.message === '亲爱的小雪1，生日快乐！')).toHaveLength(2);
+    expect(sent.filter((b) => b.message === '亲爱的小雪2，生日快乐！')).toHaveLength(1);
+    await page.screenshot({ path: join(shots, 'flow2-3-runs.png') });
+    await page.close();
+  }, 120_000);
+
+  it('the create screen\'s weekly, cron and event trigger forms save what they show; a bad cron is shown at its field', async () => {
+    await insertSegment(database, 'trigger forms', { attribute: 'cohort', op: 'equals', value: 'nobody' });
+    const channel = await call('POST', '/api/channels', { name: 'trigger forms channel', url: `${receiver.url}/forms`, auth: { type: 'none' } });
+    expect(channel.status).toBe(201);
+    const page = await openConsole();
+    const drawer = '.ant-drawer-open';
+    const saveDraft = () => page.getByRole('button', { name: '保存草稿' }).click();
+    const start = async (name: string, type: string) => {
+      await page.getByRole('button', { name: '新建活动' }).click();
+      await page.getByLabel('名称').fill(name);
+      await choose(page, drawer, 0, 'trigger forms');
+      await choose(page, drawer, 1, 'trigger forms channel');
+      await page.getByLabel(type).check();
+    };
+    const triggerOf = async (name: string) => (await call('GET', '/api/campaigns')).body.items.find((c: { name: string }) => c.name === name)?.trigger;
+    await page.getByRole('menuitem', { name: '活动' }).click();
+
+    await start('每周一五', '周期');
+    await page.getByLabel('每周').check();
+    await choose(page, drawer, 2, '周一');
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option[title="周五"]').click();
+    await page.keyboard.press('Escape');
+    await page.screenshot({ path: join(shots, 'triggers-1-weekly.png') });
+    await saveDraft();
+    await expect.poll(() => triggerOf('每周一五')).toMatchObject({ type: 'recurring', schedule: { every: 'week', on: ['mon', 'fri'], at: '09:00' }, timeZone: 'Asia/Shanghai' });
+    await page.locator(`${drawer} .ant-drawer-close`).click();
+
+    await start('坏 cron', '周期');
+    await page.getByLabel('cron 表达式').check();
+    await page.getByTestId('cron').fill('every tuesday');
+    await saveDraft();
+    const cronItem = page.locator(`${drawer} .ant-form-item`, { has: page.getByTestId('cron') });
+    await expect.poll(() => cronItem.locator('.ant-form-item-explain-error').count()).toBe(1);
+    await page.screenshot({ path: join(shots, 'triggers-2-bad-cron.png') });
+    expect(await triggerOf('坏 cron')).toBeUndefined();
+    await page.getByTestId('cron').fill('0 9 * * 1-5');
+    await saveDraft();
+    await expect.poll(() => triggerOf('坏 cron')).toMatchObject({ type: 'recurring', schedule: { cron: '0 9 * * 1-5' } });
+    await page.locator(`${drawer} .ant-drawer-close`).click();
+
+    await start('加购两次', '事件触发');
+    await page.getByTestId('trigger-event').fill('add_to_cart');
+    await page.getByTestId('trigger-times').fill('2');
+    await page.getByTestId('trigger-within').fill('PT24H');
+    await page.screenshot({ path: join(shots, 'triggers-3-event.png') });
+    await saveDraft();
+    await expect.poll(() => triggerOf('加购两次')).toMatchObject({ type: 'event', event: 'add_to_cart', times: 2, within: 'PT24H' });
+    await page.close();
+  });
+
+  it('flow 3: pauses and resumes a running campaign from its detail page, and the API agrees', async () => {
+    // A receiver that answers /slow after 1.5 s keeps the campaign running while the operator acts.
+    receiver.behave((r) => (r.url.startsWith('/slow') ? { status: 200, delayMs: 1500 } : { status: 200 }));
+    await insertUsers(database.db, Array.from({ length: 40 }, (_, i) => ({ loginId: `slow-${i}`, attributes: { cohort: 'slow' } })));
+    const segment = await insertSegment(database, 'slow cohort', { attribute: 'cohort', op: 'equals', value: 'slow' });
+    const channel = await call('POST', '/api/channels', { name: 'slow receiver', url: `${receiver.url}/slow`, auth: { type: 'none' }, userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }] });
+    const draft = await call('POST', '/api/campaigns', { name: '慢速活动', segmentId: segment.id, channelId: channel.body.id });
+    expect((await call('POST', `/api/campaigns/${draft.body.id}/launch`)).status).toBe(200);
+    const status = async () => (await call('GET', `/api/campaigns/${draft.body.id}`)).body.status as string;
+
+    const page = await openConsole();
+    await page.getByRole('menuitem', { name: '活动' }).click();
+    await page.locator('.ant-table-row', { hasText: '慢速活动' }).getByRole('button').click();
+    await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 15_000 }).toBe('running');
+    await page.getByTestId('control-pause').click();
+    await page.locator('.ant-popover:visible .ant-btn-primary').click();
+    await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 15_000 }).toBe('paused');
+    expect(await status()).toBe('paused');
+    // Paused means no new requests (a second after the pause, to let batches already dispatched drain).
+    const slowRequests = () => receiver.requests.filter((r) => r.url.startsWith('/slow')).length;
+    await new Promise((r) => setTimeout(r, 1_000));
+    const sentWhilePaused = slowRequests();
+    expect(sentWhilePaused).toBeLessThan(40);
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(slowRequests()).toBe(sentWhilePaused);
+    expect(await status()).toBe('paused');
+    await page.screenshot({ path: join(shots, 'flow3-1-paused.png') });
+
+    await page.getByTestId('control-resume').click();
+    await page.locator('.ant-popover:visible .ant-btn-primary').click();
+    await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 15_000 }).not.toBe('paused');
+    expect(['running', 'completed']).toContain(await status());
+    await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 60_000 }).toBe('completed');
+    expect(JSON.parse((await page.getByTestId('delivery-counts').textContent())!)).toMatchObject({ total: 40, succeeded: 40 });
+    expect(await status()).toBe('completed');
+    await page.screenshot({ path: join(shots, 'flow3-2-resumed-completed.png') });
+    await page.close();
+  }, 120_000);
+
+  it('flow 4: bad input is shown at its field and nothing is saved (invalid URL, default of the wrong type, an 11th parameter)', async () => {
+    const channelsBefore = (await call('GET', '/api/channels')).body.items.length as number;
     const page = await openConsole();
     await page.getByRole('button', { name: '新建渠道' }).click();
+    const drawer = '.ant-drawer-open';
+    await page.getByLabel('名称').fill('坏输入渠道');
+    await page.getByLabel('请求地址').fill('not a url');
+    await page.getByTestId('add-templateParams').click();
+    await page.locator(`${drawer} [data-testid=templateParams] input`).nth(0).fill('amount');
+    await page.locator(`${drawer} [data-testid=templateParams] input`).nth(1).fill('优惠券金额');
+    await choose(page, `${drawer} [data-testid=templateParams]`, 0, 'integer');
+    await page.locator(`${drawer} [data-testid=templateParams] input`).nth(3).fill('lots');
+    await page.getByRole('button', { name: '保 存' }).or(page.getByRole('button', { name: '保存' })).click();
+    const urlItem = page.locator(`${drawer} .ant-form-item`, { has: page.getByLabel('请求地址') });
+    await expect.poll(() => urlItem.locator('.ant-form-item-explain-error').textContent()).toContain('URL');
+    const defaultItem = page.locator(`${drawer} [data-testid=templateParams] .ant-form-item`, { has: page.getByText('默认值') }).first();
+    await expect.poll(() => defaultItem.locator('.ant-form-item-explain-error').textContent()).toContain('integer');
+    await page.screenshot({ path: join(shots, 'flow4-1-field-errors.png') });
+
+    // The add button stops at 10 template parameters; a forced click adds nothing.
     const add = page.getByTestId('add-templateParams');
-    for (let i = 0; i < 10; i++) await add.click();
+    for (let i = 1; i < 10; i++) await add.click();
     await expect.poll(() => add.isDisabled()).toBe(true);
-    expect(await page.locator('.ant-drawer-open [data-testid=templateParams] .ant-space').count()).toBe(10);
-    await page.screenshot({ path: join(shots, 'limit-10.png') });
+    await add.click({ force: true });
+    expect(await page.locator(`${drawer} [data-testid=templateParams] > .ant-card-body > .ant-space`).count()).toBe(10);
+    await page.screenshot({ path: join(shots, 'flow4-2-limit-10.png') });
     await page.close();
+
+    // Nothing was saved, and the API refuses an 11th parameter for a client that skips the form.
+    expect((await call('GET', '/api/channels')).body.items.length).toBe(channelsBefore);
+    const templateParams = Array.from({ length: 11 }, (_, i) => ({ name: `p${i}`, displayName: `p${i}`, type: 'text' }));
+    const eleventh = await call('POST', '/api/channels', { name: 'eleven', url: receiver.url, auth: { type: 'none' }, templateParams });
+    expect(eleventh.status).toBe(400);
+    expect(JSON.stringify(eleventh.body.issues)).toContain('templateParams');
+    expect((await call('GET', '/api/channels')).body.items.length).toBe(channelsBefore);
   });
 
   it('switches between Chinese (default) and English and remembers the choice', async () => {
