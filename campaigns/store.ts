@@ -15,7 +15,8 @@ import { CampaignIdKey, CampaignStatusKey, ChannelIdKey, TriggerTypeKey } from '
 import type { CampaignWorkflowInput } from '../workflows/inputs.js';
 import type { CampaignProgress } from '../workflows/messages.js';
 import { createRecurringControls } from './recurring.js';
-import { eventRunWorkflowId, startEventRunWorkflow } from '../triggers/run.js';
+import { campaignWorkflow } from '../workflows/campaign.js';
+import { eventRunWorkflow } from '../workflows/event-run.js';
 import { templateRenderProblems } from './template-check.js';
 import { recurringLaunchProblems } from '../triggers/recurring.js';
 import { campaignDraftSchema, campaignPatchSchema, freezeDefinition, resolveSendAt, resolveTemplateValues } from './definition.js';
@@ -161,7 +162,7 @@ export function createCampaignService(deps: CampaignServiceDeps) {
     const runId = randomUUID();
     // An event campaign's one run collects its sends from launch on: it is running at once.
     const event = row.trigger.type === 'event';
-    const workflowId = event ? eventRunWorkflowId(row.id) : runWorkflowIds.once(row.id);
+    const workflowId = event ? runWorkflowIds.events(row.id) : runWorkflowIds.once(row.id);
     const input: CampaignWorkflowInput = {
       campaignId: row.id,
       runId,
@@ -190,8 +191,9 @@ export function createCampaignService(deps: CampaignServiceDeps) {
       };
       // Started inside the transaction: if Temporal refuses, nothing is written.
       try {
-        if (event) await startEventRunWorkflow(temporal, { ...start, input: { campaignId: row.id, runId, expiresAt: input.expiresAt } });
-        else await startRunWorkflow(temporal, { ...start, input });
+        // An event campaign's run takes the same pause/resume Updates and cancel as a batch run.
+        if (event) await startRunWorkflow(temporal, eventRunWorkflow, { ...start, input: { campaignId: row.id, runId, expiresAt: input.expiresAt } });
+        else await startRunWorkflow(temporal, campaignWorkflow, { ...start, input });
       } catch (error) {
         if (error instanceof RunAlreadyStartedError) throw conflict('the campaign was launched meanwhile');
         throw error;

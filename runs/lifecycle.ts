@@ -1,5 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowStartOptions } from '@temporalio/client';
 import { campaignWorkflow } from '../workflows/campaign.js';
+import type { eventRunWorkflow } from '../workflows/event-run.js';
 import type { CampaignWorkflowInput } from '../workflows/inputs.js';
 import { pauseUpdate, progressQuery, resumeUpdate, type CampaignProgress } from '../workflows/messages.js';
 
@@ -13,6 +14,8 @@ import { pauseUpdate, progressQuery, resumeUpdate, type CampaignProgress } from 
 export const runWorkflowIds = {
   /** A one-time campaign has exactly one run: a second start of this id is refused by Temporal. */
   once: (campaignId: string) => `campaign-${campaignId}-once`,
+  /** The one run of an event-triggered campaign, collecting its sends; a second start is refused too. */
+  events: (campaignId: string) => `campaign-${campaignId}-events`,
 };
 
 export type FanOut = Pick<CampaignWorkflowInput, 'batchSize' | 'window' | 'childrenPerExecution'>;
@@ -25,15 +28,20 @@ export class RunControlRefusedError extends Error {}
 /** The run's workflow has ended: nothing left to control. */
 export class RunEndedError extends Error {}
 
-export async function startRunWorkflow(
+/** The workflows a run is: a batch run (one-time or a firing's), or an event campaign's collector. */
+type RunWorkflow = typeof campaignWorkflow | typeof eventRunWorkflow;
+
+/** Starts a run's workflow; a second start of the same id is a RunAlreadyStartedError. */
+export async function startRunWorkflow<W extends RunWorkflow>(
   temporal: Client,
-  options: { workflowId: string; taskQueue: string; input: CampaignWorkflowInput; memo: Record<string, string>; searchAttributes: WorkflowStartOptions['typedSearchAttributes'] },
+  workflow: W,
+  options: { workflowId: string; taskQueue: string; input: Parameters<W>[0]; memo: Record<string, string>; searchAttributes: WorkflowStartOptions['typedSearchAttributes'] },
 ): Promise<void> {
   try {
-    await temporal.workflow.start(campaignWorkflow, {
+    await temporal.workflow.start(workflow as RunWorkflow, {
       workflowId: options.workflowId,
       taskQueue: options.taskQueue,
-      args: [options.input],
+      args: [options.input] as never,
       memo: options.memo,
       typedSearchAttributes: options.searchAttributes,
     });
