@@ -14,6 +14,9 @@
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -24,6 +27,7 @@ import type { Client } from '@temporalio/client';
 import { eventTriggerWorkflowId } from '../workflows/event-trigger.js';
 import { authHeader, testEnv } from '../test/credentials.js';
 import { bareSendWorkflow } from './bare-workflow.js';
+import { formatProfileSummary, sourceMapResolver, summarizeProfile } from './cpu-profile.js';
 
 const say = logger('bench:trigger');
 // The API process and the channel store need an admin key, a sealing key and loopback allowed as a destination;
@@ -32,9 +36,21 @@ for (const [name, value] of Object.entries(testEnv)) process.env[name] ??= value
 const BARE_QUEUE = 'bench-bare';
 
 function options() {
-  const { values } = parseArgs({ options: { rate: { type: 'string' }, rates: { type: 'string' }, seconds: { type: 'string' }, 'drain-s': { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      rate: { type: 'string' },
+      rates: { type: 'string' },
+      seconds: { type: 'string' },
+      'drain-s': { type: 'string' },
+      'cpu-prof': { type: 'boolean', default: false },
+      'cpu-prof-dir': { type: 'string' },
+      top: { type: 'string' },
+    },
+  });
   const rates = values.rates ? values.rates.split(',').map((r) => positive('rates', r, 100)) : [positive('rate', values.rate, 100)];
-  return { rates, seconds: positive('seconds', values.seconds, 60), drainS: positive('drain-s', values['drain-s'], 15) };
+  const profileDir = values['cpu-prof-dir'] ?? process.env.BENCH_CPU_PROF ?? (values['cpu-prof'] ? mkdtempSync(join(tmpdir(), 'hookcast-prof-')) : undefined);
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  return { rates, seconds: positive('seconds', values.seconds, 60), drainS: positive('drain-s', values['drain-s'], 15), profileDir, top: positive('top', values.top, 15) };
 }
 
 /** An in-process receiver that notes when each user's request arrived. */
@@ -137,7 +153,7 @@ async function main() {
   const bench = await freshDatabase('hookcast_bench_trigger');
   const receiver = await arrivals();
   const temporal = await startTemporal(say);
-  const worker = await spawnWorker({ bench, temporal, concurrency: 32, log: say });
+  const worker = await spawnWorker({ bench, temporal, concurrency: 32, profile: opts.profileDir !== undefined, log: say });
   const api = await spawnApi({ bench, temporal });
   const bare = fork(fileURLToPath(new URL('./bare-worker.ts', import.meta.url)), {
     execArgv: ['--import', 'tsx'],
@@ -158,6 +174,7 @@ async function main() {
     for (const rate of opts.rates) {
       const cpu = () => ({ worker: cpuSeconds(worker.pid), api: cpuSeconds(api.pid), bare: cpuSeconds(bare.pid!), temporal: cpuSeconds(temporal.server.pid ?? 0) });
       const before = cpu();
+      await worker.profiler?.start();
       const trigger = await phase(rate, opts.seconds, opts.drainS, receiver.seen, (i) => `t-${rate}-${i}`, async (i) => {
         const res = await request(`${api.url}/api/events`, {
           method: 'POST',
@@ -169,6 +186,14 @@ async function main() {
         if (res.statusCode !== 200 || body.accepted !== 1) throw new Error(`ingest answered ${res.statusCode} ${JSON.stringify(body)}`);
       });
       const after = cpu();
+      const profile = await worker.profiler?.stop();
+      if (profile && opts.profileDir) {
+        const file = join(opts.profileDir, `worker-trigger-${rate}.cpuprofile`);
+        writeFileSync(file, JSON.stringify(profile));
+        const summary = summarizeProfile(profile, { top: opts.top, resolveLine: sourceMapResolver(await worker.profiler!.sourceMapUrls()) });
+        say(`  worker main-thread CPU profile of the trigger phase (workflow threads and the Rust core are not in it): ${file}; busy ${((summary.busyMs) / Math.max(1, trigger.sent)).toFixed(2)} ms per event`);
+        for (const line of formatProfileSummary(summary)) console.log(line);
+      }
       say(`  CPU seconds during the trigger phase: worker ${(after.worker - before.worker).toFixed(1)}, API ${(after.api - before.api).toFixed(1)}, dev server ${(after.temporal - before.temporal).toFixed(1)}`);
       await breakdown(bench, temporal.client, draft.id, `t-${rate}-`);
       say(`rate ${rate}/s, trigger: p50 ${trigger.p50} ms, p95 ${trigger.p95} ms, p99 ${trigger.p99} ms, max ${trigger.max} ms; ${trigger.sent} sent, ${trigger.missing} missing, ${trigger.lateStarts} started late`);
