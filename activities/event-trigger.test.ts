@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { sql } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertUsers } from '../audience/fixtures.js';
+import type { FrozenDefinition } from '../campaigns/definition.js';
+import { channels } from '../db/schema.js';
 import { webhookIdFor } from '../delivery/ids.js';
 import { insertSegment } from '../test/campaign-kit.js';
 import { useTestDatabase } from '../test/database.js';
-import { createEventTriggerActivities } from './event-trigger.js';
+import { startReceiver, type Receiver } from '../test/receiver.js';
+import { createActivities } from './index.js';
 
 /*
  * The PostgreSQL side of "no second send": whatever Temporal does (an activity
@@ -17,8 +21,12 @@ const database = useTestDatabase();
 const campaignId = randomUUID();
 const runId = randomUUID();
 const users: Record<string, string> = {};
+let receiver: Receiver;
+let activities: ReturnType<typeof createActivities>;
 
 beforeAll(async () => {
+  receiver = await startReceiver();
+  activities = createActivities({ db: database.db, concurrency: 4 });
   const [member, outsider, visitorOnly, racer] = await insertUsers(database.db, [
     { loginId: 'k-member', attributes: { tier: 'a' } },
     { loginId: 'k-outsider', attributes: { tier: 'b' } },
@@ -27,15 +35,28 @@ beforeAll(async () => {
   ]);
   Object.assign(users, { member, outsider, visitorOnly, racer });
   const segment = await insertSegment(database, 'tier a', { attribute: 'tier', op: 'equals', value: 'a' });
-  const definition = { identity: 'login', segment: { id: segment.id, name: segment.name, rule: segment.rule, timeZone: 'Asia/Shanghai' } };
+  const [channel] = await database.db
+    .insert(channels)
+    .values({ name: 'keys', url: `${receiver.url}/keys`, auth: { type: 'none' }, userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }] })
+    .returning();
+  const definition: FrozenDefinition = {
+    campaignName: 'keys',
+    identity: 'login',
+    templateValues: {},
+    channel: { ...channel!, userCap: null },
+    segment: { id: segment.id, name: segment.name, rule: segment.rule, timeZone: 'Asia/Shanghai' },
+    quietHours: null,
+    timeZone: 'Asia/Shanghai',
+  };
   await database.db.execute(sql`INSERT INTO campaigns (id, name, status, trigger) VALUES (${campaignId}, 'keys', 'running', '{"type":"event","event":"e","times":1,"frequency":"once"}'::jsonb)`);
   await database.db.execute(sql`
     INSERT INTO campaign_runs (id, campaign_id, workflow_id, trigger, status, send_at, definition)
     VALUES (${runId}, ${campaignId}, ${`campaign-${campaignId}-events`}, 'event', 'running', now(), ${JSON.stringify(definition)}::jsonb)`);
 });
+afterAll(() => receiver.close());
 
 const record = (user: string, eventId: number, deliveryKey: string) =>
-  createEventTriggerActivities({ db: database.db }).recordTriggeredDelivery({ campaignId, runId, userId: users[user]!, eventId, deliveryKey });
+  activities.recordTriggeredDelivery({ campaignId, runId, userId: users[user]!, eventId, deliveryKey });
 
 async function rowsOf(user: string) {
   return database.db.execute<{ seq: number; status: string; delivery_key: string; trigger_event_id: string; last_error_class: string | null }>(sql`
@@ -77,6 +98,31 @@ describe('recordTriggeredDelivery', () => {
     await database.db.execute(sql`UPDATE campaign_runs SET control = 'cancel' WHERE id = ${runId}`);
     expect(await record('member', 50, 'event:50')).toEqual({ status: 'closed' });
     await database.db.execute(sql`UPDATE campaign_runs SET control = 'run' WHERE id = ${runId}`);
+  });
+});
+
+describe('deliverTriggered', () => {
+  it('records and sends in one activity; run again after its send finished, it answers `exists` and sends nothing', async () => {
+    const [user] = await insertUsers(database.db, [{ loginId: 'k-sent', attributes: { tier: 'a' } }]);
+    const send = () => new MockActivityEnvironment().run(activities.deliverTriggered, { campaignId, runId, userId: user!, eventId: 500, deliveryKey: 'once' });
+    const before = receiver.requests.length;
+    const first = await send();
+    expect(first).toEqual({ status: 'pending', seq: expect.any(Number), outcome: 'succeeded' });
+    expect(receiver.requests.length - before).toBe(1);
+    // Temporal retried it after the send (its answer lost): the record stands, nothing goes out again.
+    expect(await send()).toEqual({ status: 'exists', seq: (first as { seq: number }).seq });
+    expect(receiver.requests.length - before).toBe(1);
+    const [row] = await database.db.execute<{ status: string; attempts: number }>(sql`SELECT status, attempts FROM run_recipients WHERE run_id = ${runId} AND user_id = ${user!}`);
+    expect(row).toEqual({ status: 'succeeded', attempts: 1 });
+  });
+
+  it('sends nothing for a user outside the segment', async () => {
+    const [user] = await insertUsers(database.db, [{ loginId: 'k-out', attributes: { tier: 'z' } }]);
+    const before = receiver.requests.length;
+    expect(await new MockActivityEnvironment().run(activities.deliverTriggered, { campaignId, runId, userId: user!, eventId: 501, deliveryKey: 'once' })).toMatchObject({
+      status: 'skipped',
+    });
+    expect(receiver.requests.length).toBe(before);
   });
 });
 

@@ -1,10 +1,11 @@
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { campaigns } from '../db/schema.js';
+import type { RunContextCache } from '../delivery/context.js';
 import { finishRun } from '../runs/store.js';
-import type { FrozenDefinition } from '../campaigns/definition.js';
-import { isSegmentMember } from '../segments/membership.js';
+import { memberPredicate } from '../segments/compile.js';
+import type { RetryOutcome } from '../workflows/inputs.js';
 
 export type RecordedTrigger =
   | { status: 'pending'; seq: number }
@@ -12,11 +13,28 @@ export type RecordedTrigger =
   | { status: 'skipped'; seq: number }
   | { status: 'closed' };
 
+/** One send of an event-triggered campaign, named by ids: the event that caused it and the run's key for it. */
+export interface TriggeredSend {
+  campaignId: string;
+  runId: string;
+  userId: string;
+  eventId: number;
+  deliveryKey: string;
+}
+
+/** What `deliverTriggered` did: recorded and sent (with the send's outcome), or why it sent nothing. */
+export type TriggeredDelivery = Exclude<RecordedTrigger, { status: 'pending' }> | { status: 'pending'; seq: number; outcome: RetryOutcome };
+
 /**
  * Activities of event-triggered campaigns. Sending itself is `deliverOne`,
  * the same signed, rate-limited, retried path as a batch's retries.
  */
-export function createEventTriggerActivities(deps: { db: Database }) {
+export function createEventTriggerActivities(deps: {
+  db: Database;
+  runs: RunContextCache;
+  /** The delivery activity's send of one recorded user (activities/delivery.ts). */
+  deliverOne: (input: { runId: string; seq: number }) => Promise<RetryOutcome>;
+}) {
   const { db } = deps;
 
   /**
@@ -29,40 +47,43 @@ export function createEventTriggerActivities(deps: { db: Database }) {
    * workflow started anew after Temporal's retention) is answered as it is,
    * never recorded twice.
    */
-  async function recordTriggeredDelivery(input: {
-    campaignId: string;
-    runId: string;
-    userId: string;
-    eventId: number;
-    deliveryKey: string;
-  }): Promise<RecordedTrigger> {
+  async function recordTriggeredDelivery(input: TriggeredSend): Promise<RecordedTrigger> {
+    // The definition is frozen with the run: the cached copy (the same one sends use) is as good as a read.
+    const ctx = await deps.runs.context(input.runId).catch((error: unknown) => {
+      if (error instanceof ApplicationFailure && error.type === 'RunMissing') return null;
+      throw error;
+    });
+    if (!ctx || ctx.campaignId !== input.campaignId) return { status: 'closed' };
+    const { segment, identity } = ctx.definition;
     // No transaction: the reads decide nothing the unique key does not enforce, and the write is one
     // statement, so the run's counters (its position, its status counts) are locked for one round trip,
-    // not for a transaction's: every send of an event run passes through them.
+    // not for a transaction's: every send of an event run passes through them. The segment is checked
+    // in the same statement as the rest: one round trip, not two.
     const [run] = await db.execute<{
       control: string;
-      definition: FrozenDefinition;
       earlier: { seq: number; status: string; trigger_event_id: number | null } | null;
       user_exists: boolean;
+      member: boolean;
       login_id: string | null;
       visitor_id: string | null;
     }>(sql`
-      SELECT r.control, r.definition,
+      SELECT r.control,
              (SELECT json_build_object('seq', x.seq, 'status', x.status, 'trigger_event_id', x.trigger_event_id) FROM run_recipients x
               WHERE x.run_id = r.id AND x.user_id = ${input.userId} AND x.delivery_key = ${input.deliveryKey}) AS earlier,
-             u.id IS NOT NULL AS user_exists, u.login_id, u.visitor_id
+             u.id IS NOT NULL AS user_exists,
+             coalesce(u.id IS NOT NULL AND ${memberPredicate(segment.rule, { at: new Date(), timeZone: segment.timeZone })}, false) AS member,
+             u.login_id, u.visitor_id
       FROM campaign_runs r LEFT JOIN users u ON u.id = ${input.userId}
-      WHERE r.id = ${input.runId} AND r.campaign_id = ${input.campaignId}`);
+      WHERE r.id = ${input.runId}`);
     if (!run || run.control === 'cancel') return { status: 'closed' };
     if (run.earlier) {
       const ours = Number(run.earlier.trigger_event_id) === input.eventId && run.earlier.status === 'pending';
       return { status: ours ? 'pending' : 'exists', seq: run.earlier.seq };
     }
-    const { segment, identity } = run.definition;
     const address = identity === 'login' ? run.login_id : run.visitor_id;
     let skip: { errorClass: string; message: string } | null = null;
     if (!run.user_exists) skip = { errorClass: 'user_deleted', message: 'the user no longer exists' };
-    else if (!(await isSegmentMember(db, { rule: segment.rule, timeZone: segment.timeZone, userId: input.userId, at: new Date() }))) {
+    else if (!run.member) {
       skip = { errorClass: 'not_in_segment', message: `not in segment "${segment.name}" at send time` };
     } else if (address === null) {
       skip = { errorClass: identity === 'login' ? 'no_login_id' : 'no_visitor_id', message: `user has no ${identity} id; the campaign addresses ${identity} ids` };
@@ -84,6 +105,21 @@ export function createEventTriggerActivities(deps: { db: Database }) {
       return { status: row!.status === 'skipped' ? 'skipped' : 'exists', seq: row!.seq };
     }
     return { status: skip ? 'skipped' : 'pending', seq: inserted.seq };
+  }
+
+  /**
+   * Records one triggered send and makes its first attempt, in one activity:
+   * one trip through the task queue and one workflow activation per send
+   * instead of two (the per-user path's cost is mostly per activation).
+   * Retried by Temporal like `deliverOne`: a retry finds its own record
+   * (`pending`, same event) and sends again under the same webhook-id; a
+   * record that is no longer pending (an earlier attempt's send finished, its
+   * answer lost) is answered `exists` and nothing is resent.
+   */
+  async function deliverTriggered(input: TriggeredSend): Promise<TriggeredDelivery> {
+    const recorded = await recordTriggeredDelivery(input);
+    if (recorded.status !== 'pending') return recorded;
+    return { ...recorded, outcome: await deps.deliverOne({ runId: input.runId, seq: recorded.seq }) };
   }
 
   /**
@@ -130,5 +166,5 @@ export function createEventTriggerActivities(deps: { db: Database }) {
       .where(and(eq(campaigns.id, input.campaignId), sql`${campaigns.status} NOT IN ('completed', 'cancelled', 'failed')`));
   }
 
-  return { recordTriggeredDelivery, cancelTriggerWorkflows, endEventCampaign };
+  return { recordTriggeredDelivery, deliverTriggered, cancelTriggerWorkflows, endEventCampaign };
 }

@@ -17,19 +17,20 @@ import { createRunControlActivities } from './run-control.js';
 export function createActivities(deps: { db: Database; concurrency?: number; limiter?: ChannelLimiter; cache?: RunContextCacheOptions }) {
   const runs = createRunContextCache(deps.db, deps.cache);
   const limiter = deps.limiter ?? createChannelLimiter(deps.db);
+  const delivery = createDeliveryActivities({
+    db: deps.db,
+    runs,
+    concurrency: deps.concurrency ?? 32,
+    limiter,
+    limits: createChannelLimitsCache(deps.db),
+    breaker: createBreaker(),
+  });
   return {
     ...createAudienceActivities({ db: deps.db }),
     ...createRunControlActivities({ db: deps.db, runs }),
     ...createRecurringActivities({ db: deps.db }),
-    ...createEventTriggerActivities({ db: deps.db }),
-    ...createDeliveryActivities({
-      db: deps.db,
-      runs,
-      concurrency: deps.concurrency ?? 32,
-      limiter,
-      limits: createChannelLimitsCache(deps.db),
-      breaker: createBreaker(),
-    }),
+    ...createEventTriggerActivities({ db: deps.db, runs, deliverOne: delivery.deliverOne }),
+    ...delivery,
   };
 }
 

@@ -140,6 +140,12 @@ export async function eventTriggerScenario(client: Client, workflowId: string, w
       log.push(`send:${sends}`);
       return sends === 1 ? { paused: 1 } : 'succeeded';
     },
+    deliverTriggered: async (input) => {
+      log.push(`record:${input.deliveryKey}`);
+      sends += 1;
+      log.push(`send:${sends}`);
+      return { status: 'pending', seq: 1, outcome: sends === 1 ? { paused: 1 } : 'succeeded' };
+    },
   };
   return withWorker(doubles, async (taskQueue) => {
     const now = Date.now();

@@ -47,6 +47,12 @@ const fakeActivities = {
     delivered.set(userId, (delivered.get(userId) ?? 0) + 1);
     return deliverScript.get(userId)?.shift() ?? 'succeeded';
   },
+  // As the real one: the record, then (when it is ours to send) the first attempt.
+  async deliverTriggered(input: RecordInput) {
+    const recordedNow = await fakeActivities.recordTriggeredDelivery(input);
+    if (recordedNow.status !== 'pending') return recordedNow;
+    return { ...recordedNow, outcome: await fakeActivities.deliverOne({ runId: input.runId, seq: recordedNow.seq }) };
+  },
 };
 
 let client: Client;

@@ -4,6 +4,7 @@ import {
   continueAsNew,
   defineQuery,
   defineSignal,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -11,6 +12,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import type { RetryOutcome } from './inputs.js';
 
 /** One triggering event as it travels through history: its id and when it happened (epoch ms), nothing else. */
 export interface TriggerEvent {
@@ -172,29 +174,33 @@ export async function eventTriggerWorkflow(input: EventTriggerInput): Promise<Ev
 
   /** Records the delivery (or the skip, when the user is no longer in the segment) and sends it. */
   async function send(eventId: number): Promise<'sent' | 'skipped' | 'closed'> {
-    const recorded = await bookkeeping.recordTriggeredDelivery({
-      campaignId: input.campaignId,
-      runId: input.runId,
-      userId: input.userId,
-      eventId,
-      deliveryKey: once ? 'once' : `event:${eventId}`,
-    });
-    if (recorded.status === 'skipped' || recorded.status === 'closed') return recorded.status;
-    // 'pending' (ours to send) or 'exists' (an earlier execution recorded this key: its send stands).
-    if (recorded.status === 'pending') {
-      for (;;) {
-        const outcome = await retryActivities.deliverOne({ runId: input.runId, seq: recorded.seq });
-        if (typeof outcome === 'object' && 'quietUntil' in outcome) {
-          // The campaign's quiet hours hold the send: wait for the window's end on a durable timer.
-          await sleep(Math.max(1, Date.parse(outcome.quietUntil) - Date.now()));
-          continue;
-        }
-        if (outcome !== 'paused' && !(typeof outcome === 'object' && 'paused' in outcome)) break;
-        // The campaign is paused (per-user workflows get no resume signal): hold the send on a durable timer and look again.
-        await sleep(input.pauseRecheckMs ?? DEFAULT_PAUSE_RECHECK_MS);
-      }
+    const triggered = { campaignId: input.campaignId, runId: input.runId, userId: input.userId, eventId, deliveryKey: once ? 'once' : `event:${eventId}` };
+    // Executions begun before recording and the first attempt became one activity keep replaying their two steps.
+    if (!patched('trigger-send-one-activity')) {
+      const recorded = await bookkeeping.recordTriggeredDelivery(triggered);
+      if (recorded.status === 'skipped' || recorded.status === 'closed') return recorded.status;
+      // 'pending' (ours to send) or 'exists' (an earlier execution recorded this key: its send stands).
+      if (recorded.status === 'pending') await sendUntilSettled(recorded.seq, await retryActivities.deliverOne({ runId: input.runId, seq: recorded.seq }));
+      return 'sent';
     }
+    const delivered = await retryActivities.deliverTriggered(triggered);
+    if (delivered.status === 'skipped' || delivered.status === 'closed') return delivered.status;
+    if (delivered.status === 'pending') await sendUntilSettled(delivered.seq, delivered.outcome);
     return 'sent';
+  }
+
+  /** Follows a send that quiet hours or a pause held back until it settles. */
+  async function sendUntilSettled(seq: number, first: RetryOutcome): Promise<void> {
+    for (let outcome = first; ; outcome = await retryActivities.deliverOne({ runId: input.runId, seq })) {
+      if (typeof outcome === 'object' && 'quietUntil' in outcome) {
+        // The campaign's quiet hours hold the send: wait for the window's end on a durable timer.
+        await sleep(Math.max(1, Date.parse(outcome.quietUntil) - Date.now()));
+        continue;
+      }
+      if (outcome !== 'paused' && !(typeof outcome === 'object' && 'paused' in outcome)) return;
+      // The campaign is paused (per-user workflows get no resume signal): hold the send on a durable timer and look again.
+      await sleep(input.pauseRecheckMs ?? DEFAULT_PAUSE_RECHECK_MS);
+    }
   }
 
   const historyFull = () => workflowInfo().historyLength >= (input.historyLimit ?? DEFAULT_HISTORY_LIMIT) || workflowInfo().continueAsNewSuggested;
