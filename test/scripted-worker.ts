@@ -25,7 +25,7 @@ export function workflowBundle() {
 export interface ScriptedTemporal {
   client: Client;
   /** Runs `body` while a worker with these activity doubles serves a fresh task queue. */
-  withWorker<T>(doubles: ActivityDoubles, body: (taskQueue: string) => Promise<T>): Promise<T>;
+  withWorker<T>(doubles: ActivityDoubles, body: (taskQueue: string) => Promise<T>, taskQueue?: string): Promise<T>;
 }
 
 export function useScriptedTemporal(): ScriptedTemporal {
@@ -51,12 +51,36 @@ export function useScriptedTemporal(): ScriptedTemporal {
     await connection?.close();
   });
 
-  handle.withWorker = async (doubles, body) => {
-    const taskQueue = `wf-test-${randomBytes(4).toString('hex')}`;
+  handle.withWorker = async (doubles, body, taskQueue = testId('wf-test')) => {
     const worker = await Worker.create({ connection, taskQueue, workflowBundle: await workflowBundle(), activities: doubles });
     return worker.runUntil(body(taskQueue));
   };
   return handle;
+}
+
+/**
+ * One worker with these doubles for a whole test file, on its own task queue,
+ * for tests that start workflows and wait on them one by one.
+ */
+export function useScriptedWorker(doubles: ActivityDoubles): ScriptedTemporal & { taskQueue: string } {
+  const temporal = useScriptedTemporal();
+  const taskQueue = testId('wf-test');
+  let stop: (() => void) | undefined;
+  let running: Promise<unknown> | undefined;
+  beforeAll(() => {
+    running = temporal.withWorker(doubles, () => new Promise<void>((resolve) => (stop = resolve)), taskQueue);
+  });
+  afterAll(async () => {
+    stop?.();
+    await running;
+  });
+  return {
+    get client() {
+      return temporal.client;
+    },
+    withWorker: temporal.withWorker,
+    taskQueue,
+  };
 }
 
 /** Durable timers a workflow started (polling would show here). */

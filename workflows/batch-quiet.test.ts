@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { workflowsPath } from '../worker/create-worker.js';
+import { describe, expect, it } from 'vitest';
+import { useScriptedTemporal, type ActivityDoubles } from '../test/scripted-worker.js';
 import type { BatchDelivery, BatchWorkflowInput, RetryOutcome } from './inputs.js';
 import { batchPausedSignal } from './messages.js';
 
@@ -10,21 +8,7 @@ import { batchPausedSignal } from './messages.js';
  * Workflow-level tests of the batch workflow's quiet-hours waits, with its
  * activities replaced by doubles that answer a wait of a couple of seconds.
  */
-let connection: NativeConnection;
-let client: Client;
-let workflowBundle: { code: string };
-
-beforeAll(async () => {
-  const address = inject('temporalAddress');
-  connection = await NativeConnection.connect({ address });
-  client = new Client({ connection: await Connection.connect({ address }) });
-  workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
-});
-
-afterAll(async () => {
-  await client?.connection.close();
-  await connection?.close();
-});
+const temporal = useScriptedTemporal();
 
 type Answer<T> = (call: number) => T;
 
@@ -33,26 +17,20 @@ async function withWorker(
   answers: { deliverBatch: Answer<BatchDelivery>; deliverOne?: Answer<RetryOutcome> },
   body: (taskQueue: string, calls: Record<'deliverBatch' | 'deliverOne', number[]>) => Promise<void>,
 ) {
-  const taskQueue = `wf-quiet-${randomBytes(4).toString('hex')}`;
   const calls = { deliverBatch: [] as number[], deliverOne: [] as number[] };
-  const worker = await Worker.create({
-    connection,
-    taskQueue,
-    workflowBundle,
-    activities: {
-      deliverBatch: async () => answers.deliverBatch(calls.deliverBatch.push(Date.now()) - 1),
-      deliverOne: async () => {
-        if (!answers.deliverOne) throw new Error('no deliverOne answer');
-        return answers.deliverOne(calls.deliverOne.push(Date.now()) - 1);
-      },
-      closeRecipients: async () => 0,
+  const doubles: ActivityDoubles = {
+    deliverBatch: async () => answers.deliverBatch(calls.deliverBatch.push(Date.now()) - 1),
+    deliverOne: async () => {
+      if (!answers.deliverOne) throw new Error('no deliverOne answer');
+      return answers.deliverOne(calls.deliverOne.push(Date.now()) - 1);
     },
-  });
-  await worker.runUntil(body(taskQueue, calls));
+    closeRecipients: async () => 0,
+  };
+  await temporal.withWorker(doubles, (taskQueue) => body(taskQueue, calls));
 }
 
 function start(taskQueue: string, input: Partial<BatchWorkflowInput> = {}) {
-  return client.workflow.start('deliverBatchWorkflow', {
+  return temporal.client.workflow.start('deliverBatchWorkflow', {
     taskQueue,
     workflowId: `batch-quiet-${randomBytes(4).toString('hex')}`,
     args: [{ campaignId: 'c', runId: 'r', fromSeq: 1, toSeq: 10, paused: false, epoch: 0, ...input }],

@@ -1,11 +1,10 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { Client, Connection, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RecordedTrigger } from '../activities/event-trigger.js';
+import { useScriptedWorker } from '../test/scripted-worker.js';
 import type { RetryOutcome } from './inputs.js';
-import { workflowsPath } from '../worker/create-worker.js';
 import {
   eventTriggerWorkflow,
   eventTriggerWorkflowId,
@@ -23,7 +22,6 @@ import {
  */
 
 type RecordInput = { campaignId: string; runId: string; userId: string; eventId: number; deliveryKey: string };
-const taskQueue = `event-trigger-${randomBytes(4).toString('hex')}`;
 const recorded = new Map<string, (RecordInput & { at: number })[]>();
 const delivered = new Map<string, number>();
 /** What recordTriggeredDelivery answers per user: a queue of statuses, then 'pending'. */
@@ -55,32 +53,8 @@ const fakeActivities = {
   },
 };
 
-let client: Client;
-let nativeConnection: NativeConnection;
-let worker: Worker;
-let running: Promise<void>;
-
-beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const address = inject('temporalAddress');
-  nativeConnection = await NativeConnection.connect({ address });
-  client = new Client({ connection: await Connection.connect({ address }), namespace: 'default' });
-  worker = await Worker.create({
-    connection: nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle: await bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } }),
-    activities: fakeActivities,
-  });
-  running = worker.run();
-});
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await client?.connection.close();
-  await nativeConnection?.close();
-});
+const temporal = useScriptedWorker(fakeActivities);
+const { taskQueue } = temporal;
 
 const campaignId = randomUUID();
 const runId = randomUUID();
@@ -92,7 +66,7 @@ function plan(overrides: Partial<EventTriggerPlan> = {}): EventTriggerPlan {
 
 /** What the relay does: signalWithStart with the production policies. */
 function relay(userId: string, p: EventTriggerPlan, events: TriggerEvent[], extra: Partial<EventTriggerInput> = {}) {
-  return client.workflow.signalWithStart(eventTriggerWorkflow, {
+  return temporal.client.workflow.signalWithStart(eventTriggerWorkflow, {
     workflowId: eventTriggerWorkflowId(campaignId, userId),
     taskQueue,
     args: [{ campaignId, runId, userId, plan: p, ...extra }],
@@ -181,14 +155,14 @@ describe('eventTriggerWorkflow', () => {
     await sleep(700);
     expect(recorded.get(user)).toHaveLength(1);
     // The cap runs from the send as the workflow saw it end (later than the record under load).
-    const { lastSentAt } = await client.workflow.getHandle(handle.workflowId).query(triggerStateQuery);
+    const { lastSentAt } = await temporal.client.workflow.getHandle(handle.workflowId).query(triggerStateQuery);
     await sleep(Math.max(0, lastSentAt! + 2700 - Date.now()));
     const later = event();
     await relay(user, p, [later]);
     await until(() => delivered.get(user) === 2);
     expect(recorded.get(user)!.map((r) => r.deliveryKey)).toEqual([`event:${first.id}`, `event:${later.id}`]);
     // Nothing counted and the cap period over: the execution ends; a later event starts a fresh one.
-    const second = client.workflow.getHandle(handle.workflowId);
+    const second = temporal.client.workflow.getHandle(handle.workflowId);
     expect(await second.result()).toBe('idle');
     await relay(user, p, [event()]);
     await until(() => delivered.get(user) === 3);
@@ -243,7 +217,7 @@ describe('eventTriggerWorkflow', () => {
     const p = plan({ times: 120, withinMs: 3_600_000 });
     let handle: WorkflowHandle<typeof eventTriggerWorkflow> = await relay(user, p, [event()], { historyLimit: 60 });
     for (let i = 1; i < 119; i += 1) await relay(user, p, [event()], { historyLimit: 60 });
-    handle = client.workflow.getHandle(handle.workflowId);
+    handle = temporal.client.workflow.getHandle(handle.workflowId);
     const state = await handle.query(triggerStateQuery);
     // Signals that arrive together share a workflow task, so how often depends on timing; at least once.
     expect(state.continuedAsNew).toBeGreaterThanOrEqual(1);

@@ -1,9 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { Client, Connection, ScheduleOverlapPolicy } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ScheduleOverlapPolicy } from '@temporalio/client';
+import { describe, expect, it } from 'vitest';
 import type { OpenedFiring } from '../activities/recurring.js';
-import { workflowsPath } from '../worker/create-worker.js';
+import { useScriptedTemporal, type ActivityDoubles } from '../test/scripted-worker.js';
 import type { FiringInput } from './inputs.js';
 
 /*
@@ -11,26 +9,11 @@ import type { FiringInput } from './inputs.js';
  * its activities replaced by recording doubles: what the workflow does with
  * the opening activity's answer, not what the activities do.
  */
-let connection: NativeConnection;
-let client: Client;
-let workflowBundle: { code: string };
-
-beforeAll(async () => {
-  const address = inject('temporalAddress');
-  connection = await NativeConnection.connect({ address });
-  client = new Client({ connection: await Connection.connect({ address }) });
-  workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
-});
-
-afterAll(async () => {
-  await client?.connection.close();
-  await connection?.close();
-});
+const temporal = useScriptedTemporal();
 
 type Call = [string, Record<string, unknown>];
 
 async function withDoubles(opened: OpenedFiring, body: (taskQueue: string, calls: Call[]) => Promise<void>) {
-  const taskQueue = `firing-test-${randomBytes(4).toString('hex')}`;
   const calls: Call[] = [];
   const record =
     <T>(name: string, answer: T) =>
@@ -38,21 +21,16 @@ async function withDoubles(opened: OpenedFiring, body: (taskQueue: string, calls
       calls.push([name, input]);
       return answer;
     };
-  const worker = await Worker.create({
-    connection,
-    taskQueue,
-    workflowBundle,
-    activities: {
-      openFiring: record('openFiring', opened),
-      settleRecurringCampaign: record('settleRecurringCampaign', 'live'),
-      recordCampaignStatus: record('recordCampaignStatus', undefined),
-      freezeAudience: record('freezeAudience', { total: 0, skipped: 0 }),
-      finishRun: record('finishRun', undefined),
-      setRunControl: record('setRunControl', 1),
-      closeRecipients: record('closeRecipients', 0),
-    },
-  });
-  await worker.runUntil(body(taskQueue, calls));
+  const doubles: ActivityDoubles = {
+    openFiring: record('openFiring', opened),
+    settleRecurringCampaign: record('settleRecurringCampaign', 'live'),
+    recordCampaignStatus: record('recordCampaignStatus', undefined),
+    freezeAudience: record('freezeAudience', { total: 0, skipped: 0 }),
+    finishRun: record('finishRun', undefined),
+    setRunControl: record('setRunControl', 1),
+    closeRecipients: record('closeRecipients', 0),
+  };
+  await temporal.withWorker(doubles, (taskQueue) => body(taskQueue, calls));
 }
 
 const input: FiringInput = { campaignId: 'c1', batchSize: 10, window: 2, childrenPerExecution: 4 };
@@ -60,7 +38,7 @@ const input: FiringInput = { campaignId: 'c1', batchSize: 10, window: 2, childre
 describe('recurringFiringWorkflow', () => {
   it('ends at once for a skipped firing, recording nothing more than the opening did', async () => {
     await withDoubles({ status: 'skipped', runId: 'run-skipped' }, async (taskQueue, calls) => {
-      const result = await client.workflow.execute('recurringFiringWorkflow', { taskQueue, workflowId: `firing-${taskQueue}`, args: [input] });
+      const result = await temporal.client.workflow.execute('recurringFiringWorkflow', { taskQueue, workflowId: `firing-${taskQueue}`, args: [input] });
       expect(result).toEqual({ status: 'skipped', runId: 'run-skipped' });
       expect(calls.map(([name]) => name)).toEqual(['openFiring', 'settleRecurringCampaign']);
     });
@@ -70,7 +48,7 @@ describe('recurringFiringWorkflow', () => {
     const sendAt = new Date(Date.now() - 1000).toISOString();
     await withDoubles({ status: 'open', runId: 'run-1', sendAt, expiresAt: null }, async (taskQueue, calls) => {
       const workflowId = `firing-${taskQueue}`;
-      const result = await client.workflow.execute('recurringFiringWorkflow', { taskQueue, workflowId, args: [input] });
+      const result = await temporal.client.workflow.execute('recurringFiringWorkflow', { taskQueue, workflowId, args: [input] });
       expect(result).toMatchObject({ status: 'completed', total: 0 });
       expect(calls[0]).toEqual(['openFiring', { campaignId: 'c1', workflowId, scheduledAt: expect.any(String) }]);
       expect(calls.find(([name]) => name === 'freezeAudience')![1]).toEqual({ runId: 'run-1' });
@@ -83,7 +61,7 @@ describe('recurringFiringWorkflow', () => {
     await withDoubles({ status: 'missed', runId: 'run-missed' }, async (taskQueue, calls) => {
       const nominal = new Date(Math.floor((Date.now() - 3 * 3_600_000) / 60_000) * 60_000);
       const scheduleId = `firing-schedule-${taskQueue}`;
-      const schedule = await client.schedule.create({
+      const schedule = await temporal.client.schedule.create({
         scheduleId,
         spec: { cronExpressions: [`${nominal.getUTCMinutes()} ${nominal.getUTCHours()} * * *`] },
         action: { type: 'startWorkflow', workflowType: 'recurringFiringWorkflow', workflowId: `firing-${taskQueue}`, taskQueue, args: [input] },
