@@ -18,29 +18,12 @@ import { distDir, ensureBuilt } from './build.js';
 import { createApiKeyStore } from '../access/api-keys.js';
 import { resealCredentials } from '../channels/credentials.js';
 import { keyring, keyringFile, newKey, writeKeyringFile } from '../lib/secret-box.js';
-import { Supervisor, type Running } from './supervisor.js';
+import { createLauncher, type Running } from './supervisor.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const say = (line: string) => console.log(`[hookcast] ${line}`);
 
-let stopping = false;
-const supervisor: Supervisor = new Supervisor({
-  say,
-  giveUp(reason) {
-    say(reason);
-    void stopAll(1);
-  },
-});
-
-async function stopAll(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
-    say('stopping…');
-    await supervisor.stopAll((name, error) => say(`  while stopping ${name}: ${String(error)}`));
-    say('stopped');
-  }
-  process.exit(code);
-}
+const { supervisor, run } = createLauncher(say);
 
 /** Starts a compiled entry point of dist/ (see scripts/build.ts) under the supervisor. */
 function startNodeProcess(entry: string, env: NodeJS.ProcessEnv, stopWithinMs = 15_000): Promise<Running> {
@@ -201,10 +184,4 @@ try {
   console.error(error instanceof EnvError ? `[hookcast] ${error.message}` : error);
   process.exit(1);
 }
-process.once('SIGINT', () => void stopAll(0));
-process.once('SIGTERM', () => void stopAll(0));
-main(env).catch((error: unknown) => {
-  if (stopping) return;
-  say(`start-up failed: ${error instanceof Error ? error.message : String(error)}`);
-  void stopAll(1);
-});
+void run(() => main(env));

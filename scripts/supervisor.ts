@@ -121,3 +121,51 @@ export class Supervisor {
     }
   }
 }
+
+/**
+ * A foreground launcher's supervisor with the stop-everything-then-exit both
+ * launchers share: Ctrl-C and SIGTERM stop the children and exit 0; a child
+ * that keeps crashing, or a failed start-up, stops the rest and exits 1.
+ *
+ * @example
+ * const launcher = createLauncher(say);
+ * launcher.run(main);
+ * await launcher.supervisor.add('worker', startWorker);
+ */
+export function createLauncher(say: (line: string) => void) {
+  let stopping = false;
+  const supervisor: Supervisor = new Supervisor({
+    say,
+    giveUp(reason) {
+      say(reason);
+      void stopAll(1);
+    },
+  });
+
+  async function stopAll(code: number): Promise<never> {
+    if (!stopping) {
+      stopping = true;
+      say('stopping…');
+      await supervisor.stopAll((name, error) => say(`  while stopping ${name}: ${String(error)}`));
+      say('stopped');
+    }
+    process.exit(code);
+  }
+
+  return {
+    supervisor,
+    stopAll,
+    /** True once stopping began: children's farewells are noise then. */
+    stopping: () => stopping,
+    /** Runs `main` with the signal handlers in place; a start-up that fails stops what it started. */
+    run(main: () => Promise<unknown>): Promise<unknown> {
+      process.once('SIGINT', () => void stopAll(0));
+      process.once('SIGTERM', () => void stopAll(0));
+      return main().catch((error: unknown) => {
+        if (stopping) return;
+        say(`start-up failed: ${error instanceof Error ? error.message : String(error)}`);
+        void stopAll(1);
+      });
+    },
+  };
+}

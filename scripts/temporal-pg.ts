@@ -13,29 +13,12 @@ import { EnvError, loadEnv, type Env } from '../config/env.js';
 import { assertPortFree } from '../db/embedded.js';
 import { setUpTemporalDatabases, startTemporalPgServer, startTemporalUi, temporalPgAddress, temporalPortProblem, temporalServerPorts } from '../temporal/postgres-server.js';
 import { installTemporalServer } from '../temporal/server-binaries.js';
-import { Supervisor } from './supervisor.js';
+import { createLauncher } from './supervisor.js';
 
 const say = (line: string) => console.log(`[temporal:pg] ${line}`);
 const args = new Set(process.argv.slice(2));
 
-let stopping = false;
-const supervisor: Supervisor = new Supervisor({
-  say,
-  giveUp(reason) {
-    say(reason);
-    void stopAll(1);
-  },
-});
-
-async function stopAll(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
-    say('stopping…');
-    await supervisor.stopAll((name, error) => say(`  while stopping ${name}: ${String(error)}`));
-    say('stopped');
-  }
-  process.exit(code);
-}
+const { supervisor, run, stopping } = createLauncher(say);
 
 /**
  * The server and the UI run in their own process groups, so a launcher that was
@@ -97,7 +80,7 @@ async function main(env: Env) {
   say('starting the Temporal server (temporal/config/postgres.yaml)…');
   // While stopping, the services log every connection they lose to each other: noise, not news.
   const output = (prefix: string) => (line: string) => {
-    if (!stopping) console.log(`[${prefix}] ${line}`);
+    if (!stopping()) console.log(`[${prefix}] ${line}`);
   };
   const server = await supervisor.add('Temporal server', async () => {
     const started = await startTemporalPgServer({ env, binaries, detached: true, log: say, onOutput: output('temporal server') });
@@ -129,15 +112,7 @@ try {
   console.error(error instanceof EnvError ? `[temporal:pg] ${error.message}` : error);
   process.exit(1);
 }
-process.once('SIGINT', () => void stopAll(0));
-process.once('SIGTERM', () => void stopAll(0));
-main(env).then(
-  () => {
-    if (args.has('--install-only')) process.exit(0);
-  },
-  (error: unknown) => {
-    if (stopping) return;
-    say(`start-up failed: ${error instanceof Error ? error.message : String(error)}`);
-    void stopAll(1);
-  },
-);
+void run(async () => {
+  await main(env);
+  if (args.has('--install-only')) process.exit(0);
+});
