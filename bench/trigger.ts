@@ -24,6 +24,7 @@ import { Agent, request } from 'undici';
 import { segments } from '../db/schema.js';
 import { benchCampaigns, cpuSeconds, createBenchChannel, freshDatabase, logger, markdownTable, percentile, positive, runBench, sleep, spawnApi, spawnWorker, startTemporal, stopAll } from './harness.js';
 import type { Client } from '@temporalio/client';
+import { tsToMs } from '@temporalio/common/lib/time.js';
 import { eventTriggerWorkflowId } from '../workflows/event-trigger.js';
 import { authHeader, testEnv } from '../test/credentials.js';
 import { bareSendWorkflow } from './bare-workflow.js';
@@ -125,26 +126,45 @@ async function phase(rate: number, seconds: number, drainS: number, seen: Map<st
 /**
  * Where a triggered send's time goes, for a sample of the phase's users: event
  * stored → per-user workflow started (outbox and relay) → first attempt
- * recorded (the workflow's task, recording, deliverOne's trip through the task
- * queue and its request).
+ * recorded, and within the workflow, from its history (server clock): the
+ * first workflow task waiting for a poller, the worker's first task, the send
+ * activity waiting for a slot, and the activity's own time up to its request.
  */
 async function breakdown(bench: Awaited<ReturnType<typeof freshDatabase>>, client: Client, campaignId: string, prefix: string) {
   const rows = await bench.database.client<{ user_id: string; received: Date; attempted: Date | null }[]>`
     SELECT u.id AS user_id, e.received_at AS received, r.first_attempt_at AS attempted
     FROM events e JOIN users u ON u.id = e.user_id LEFT JOIN run_recipients r ON r.trigger_event_id = e.id
     WHERE u.login_id LIKE ${`${prefix}%`} ORDER BY random() LIMIT 40`;
-  const relay: number[] = [];
-  const workflow: number[] = [];
+  const steps = { relay: [] as number[], workflow: [] as number[], taskQueued: [] as number[], firstTask: [] as number[], activityQueued: [] as number[], untilRequest: [] as number[] };
   for (const row of rows) {
-    const started = await client.workflow.getHandle(eventTriggerWorkflowId(campaignId, row.user_id)).describe().then((d) => d.startTime.getTime(), () => NaN);
-    relay.push(started - new Date(row.received).getTime());
-    if (row.attempted) workflow.push(new Date(row.attempted).getTime() - started);
+    const history = await client.workflow
+      .getHandle(eventTriggerWorkflowId(campaignId, row.user_id))
+      .fetchHistory()
+      .catch(() => null);
+    const events = history?.events ?? [];
+    const at = (has: (e: (typeof events)[number]) => unknown) => {
+      const event = events.find((e) => has(e));
+      return event ? tsToMs(event.eventTime) : NaN;
+    };
+    const started = at((e) => e.workflowExecutionStartedEventAttributes);
+    steps.relay.push(started - new Date(row.received).getTime());
+    if (row.attempted) steps.workflow.push(new Date(row.attempted).getTime() - started);
+    const taskStarted = at((e) => e.workflowTaskStartedEventAttributes);
+    const activityScheduled = at((e) => e.activityTaskScheduledEventAttributes);
+    const activityStarted = at((e) => e.activityTaskStartedEventAttributes);
+    steps.taskQueued.push(taskStarted - at((e) => e.workflowTaskScheduledEventAttributes));
+    steps.firstTask.push(activityScheduled - taskStarted);
+    steps.activityQueued.push(activityStarted - activityScheduled);
+    if (row.attempted) steps.untilRequest.push(new Date(row.attempted).getTime() - activityStarted);
   }
   const fmt = (xs: number[]) => {
     const sorted = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-    return `p50 ${Math.round(percentile(sorted, 50))} ms, p95 ${Math.round(percentile(sorted, 95))} ms`;
+    return `p50 ${Math.round(percentile(sorted, 50))} / p95 ${Math.round(percentile(sorted, 95))} ms`;
   };
-  say(`  breakdown of ${rows.length} sampled sends: stored → workflow started ${fmt(relay)}; workflow started → first attempt ${fmt(workflow)}`);
+  say(`  breakdown of ${rows.length} sampled sends: stored → workflow started ${fmt(steps.relay)}; workflow started → first attempt ${fmt(steps.workflow)}`);
+  say(
+    `    inside the workflow: first task queued ${fmt(steps.taskQueued)}, first task ${fmt(steps.firstTask)}, send activity queued ${fmt(steps.activityQueued)}, activity until its request ${fmt(steps.untilRequest)}`,
+  );
 }
 
 async function main() {
