@@ -14,7 +14,10 @@
  * beforehand), on databases of its own recreated on the bench PostgreSQL. The
  * Temporal server's own CPU (and with pg its PostgreSQL backends') is
  * reported. --compiled runs the workers from dist/ with the prebuilt workflow
- * bundle (built first when stale), as production does.
+ * bundle (built first when stale), as production does. --database NAME
+ * (hookcast_bench_campaign): the bench database, dropped and recreated, with
+ * NAME_temporal and NAME_temporal_visibility for `pg`; give another name when
+ * another benchmark may be running on the same PostgreSQL.
  *
  * How the work split: each worker's succeeded and other attempts (from its
  * own metrics), the activities it ran (by its identity in the histories), its
@@ -68,6 +71,12 @@ import {
 
 const say = logger('bench:campaign');
 
+/** The bench database's name: recreated by each run, so two benchmarks at once need different ones. */
+function database(name = 'hookcast_bench_campaign'): string {
+  if (!/^[a-z_][a-z0-9_]{0,40}$/.test(name)) throw new Error(`--database must be a lower-case identifier of at most 41 characters, got ${JSON.stringify(name)}`);
+  return name;
+}
+
 function options() {
   const { values } = parseArgs({
     options: {
@@ -84,6 +93,7 @@ function options() {
       workers: { type: 'string' },
       temporal: { type: 'string' },
       compiled: { type: 'boolean', default: false },
+      database: { type: 'string' },
     },
   });
   const temporal = values.temporal ?? 'dev';
@@ -105,6 +115,7 @@ function options() {
     workers: positive('workers', values.workers, 1),
     temporal: temporal as TemporalKind,
     compiled: values.compiled,
+    database: database(values.database),
   };
 }
 
@@ -188,9 +199,9 @@ async function main() {
   const opts = options();
   const totalConcurrency = opts.fanOut.window * opts.concurrency;
   say(`sizes=${opts.sizes.join(',')} batch=${opts.fanOut.batchSize} window=${opts.fanOut.window} concurrency/batch=${opts.concurrency} (total ${totalConcurrency}) timeout=${opts.timeoutS}s`);
-  const bench = await freshDatabase('hookcast_bench_campaign');
+  const bench = await freshDatabase(opts.database);
   const receiver = await startReceiver();
-  const temporal = await startTemporal(say, opts.temporal);
+  const temporal = await startTemporal(say, opts.temporal, opts.database);
   if (opts.compiled) await ensureCompiledWorker(say);
   const workers: WorkerProcess[] = [];
   for (let i = 0; i < opts.workers; i++) {

@@ -293,21 +293,21 @@ export interface BenchTemporal {
   databases: string[];
 }
 
-/** Temporal's two databases of `--temporal pg`, recreated by each benchmark run beside the bench database. */
-const TEMPORAL_BENCH_DATABASES = ['hookcast_bench_temporal', 'hookcast_bench_temporal_visibility'] as const;
 
 /**
  * The Temporal server the benchmark runs on: `dev`, a headless in-memory dev
  * server (one process, SQLite); `pg`, the PostgreSQL-backed server of
  * `npm run temporal:pg`, started through the same code on free ports with its
- * own freshly created databases on the bench PostgreSQL.
+ * own two databases, `<databasePrefix>_temporal` and `…_temporal_visibility`,
+ * recreated on the bench PostgreSQL.
  */
-export async function startTemporal(log: Log, kind: TemporalKind = 'dev'): Promise<BenchTemporal> {
+export async function startTemporal(log: Log, kind: TemporalKind = 'dev', databasePrefix = 'hookcast_bench'): Promise<BenchTemporal> {
   const namespace = 'default';
   let server: BenchTemporal['server'];
   let address: string;
   const databases: string[] = [];
   if (kind === 'pg') {
+    const temporalDatabases = [`${databasePrefix}_temporal`, `${databasePrefix}_temporal_visibility`] as const;
     const binaries = findTemporalServerBinaries();
     if (!binaries) throw new Error(`--temporal pg needs the Temporal server binaries (${temporalServerPaths().server}); build them with \`npm run temporal:pg -- --install-only\``);
     const admin = new URL(ADMIN_URL);
@@ -318,12 +318,12 @@ export async function startTemporal(log: Log, kind: TemporalKind = 'dev'): Promi
       TEMPORAL_PG_PORT: admin.port || '5432',
       TEMPORAL_PG_USER: decodeURIComponent(admin.username) || 'postgres',
       TEMPORAL_PG_PASSWORD: decodeURIComponent(admin.password),
-      TEMPORAL_PG_DATABASE: TEMPORAL_BENCH_DATABASES[0],
-      TEMPORAL_PG_VISIBILITY_DATABASE: TEMPORAL_BENCH_DATABASES[1],
+      TEMPORAL_PG_DATABASE: temporalDatabases[0],
+      TEMPORAL_PG_VISIBILITY_DATABASE: temporalDatabases[1],
     });
     const sql = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
     try {
-      for (const name of TEMPORAL_BENCH_DATABASES) await sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      for (const name of temporalDatabases) await sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     } finally {
       await sql.end();
     }
@@ -343,8 +343,8 @@ export async function startTemporal(log: Log, kind: TemporalKind = 'dev'): Promi
     cleanups.push(() => pg.stop());
     server = pg;
     address = pg.address;
-    databases.push(...TEMPORAL_BENCH_DATABASES);
-    log(`Temporal on PostgreSQL at ${address} (pid ${pg.pid}; databases ${TEMPORAL_BENCH_DATABASES.join(', ')}; ${env.TEMPORAL_HISTORY_SHARDS} history shards)`);
+    databases.push(...temporalDatabases);
+    log(`Temporal on PostgreSQL at ${address} (pid ${pg.pid}; databases ${temporalDatabases.join(', ')}; ${env.TEMPORAL_HISTORY_SHARDS} history shards)`);
   } else {
     const cli = await resolveTemporalCli({ log });
     const dev = await startDevServer({ cli, port: await freePort() });
