@@ -329,18 +329,24 @@ export async function startTemporal(log: Log, kind: TemporalKind = 'dev', databa
     }
     await setUpTemporalDatabases(env, binaries, (line) => log(`temporal pg: ${line}`));
     let lines = 0;
+    let stopping = false;
     const pg = await startTemporalPgServer({
       env,
       binaries,
       log: (line) => log(`temporal pg: ${line}`),
       // At TEMPORAL_LOG_LEVEL=warn: the first lines say what went wrong, the rest would flood the figures.
       onOutput: (line) => {
+        // While stopping, its services log every connection they lose to each other: noise, not news.
+        if (stopping) return;
         lines += 1;
         if (lines <= 10) log(`temporal pg server: ${line.slice(0, 300)}`);
         else if (lines === 11) log('temporal pg server: (further server output not shown)');
       },
     });
-    cleanups.push(() => pg.stop());
+    cleanups.push(() => {
+      stopping = true;
+      return pg.stop();
+    });
     server = pg;
     address = pg.address;
     databases.push(...temporalDatabases);
