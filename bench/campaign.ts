@@ -1,12 +1,29 @@
 /**
- * `npm run bench:campaign [-- --sizes 1000,10000,20000,50000,100000 | --users N]`
+ * `npm run bench:campaign [-- --sizes 1000,10000,20000,50000,100000 | --users N] [--workers N] [--temporal dev|pg] [--compiled]`
  *
  * A size sweep: for each size, a fresh campaign over a fresh set of users (so
  * each run's `run_recipients` rows are new, with whatever statistics autovacuum
- * happens to have), all on one database, one Temporal dev server and one worker
- * process, against a fast loopback receiver that counts requests and distinct
- * `webhook-id`s. Before each size, a plain undici loop at the same total
- * concurrency against the same receiver gives the baseline of that moment.
+ * happens to have), all on one database, one Temporal server and `--workers`
+ * worker processes (1) on one task queue, against a fast loopback receiver
+ * that counts requests and distinct `webhook-id`s. Before each size, a plain
+ * undici loop at the same total concurrency against the same receiver gives
+ * the baseline of that moment.
+ *
+ * --temporal dev (default): a headless in-memory dev server; pg: the
+ * PostgreSQL-backed server of `npm run temporal:pg` (binaries built
+ * beforehand), on databases of its own recreated on the bench PostgreSQL. The
+ * Temporal server's own CPU (and with pg its PostgreSQL backends') is
+ * reported. --compiled runs the workers from dist/ with the prebuilt workflow
+ * bundle (built first when stale), as production does. --database NAME
+ * (hookcast_bench_campaign): the bench database, dropped and recreated, with
+ * NAME_temporal and NAME_temporal_visibility for `pg`; give another name when
+ * another benchmark may be running on the same PostgreSQL.
+ *
+ * How the work split: each worker's succeeded and other attempts (from its
+ * own metrics), the activities it ran (by its identity in the histories), its
+ * CPU and peak RSS. Exactly once: per run, every recipient row terminal, one
+ * per user, no user with two successful attempts, and at the receiver
+ * requests = distinct webhook-ids = users.
  *
  * Options: --batch 500 --window 8 --concurrency 32 (per batch) --timeout-s 600
  * (per size: then the campaign is cancelled and the size reported as timed
@@ -27,6 +44,8 @@ import {
   benchCampaigns,
   cpuSeconds,
   createBenchChannel,
+  deliveryAttemptsOf,
+  ensureCompiledWorker,
   freshDatabase,
   launchCampaign,
   logger,
@@ -44,10 +63,19 @@ import {
   runBench,
   stopAll,
   waitForEnd,
+  type BenchDatabase,
   type FanOut,
+  type TemporalKind,
+  type WorkerProcess,
 } from './harness.js';
 
 const say = logger('bench:campaign');
+
+/** The bench database's name: recreated by each run, so two benchmarks at once need different ones. */
+function database(name = 'hookcast_bench_campaign'): string {
+  if (!/^[a-z_][a-z0-9_]{0,40}$/.test(name)) throw new Error(`--database must be a lower-case identifier of at most 41 characters, got ${JSON.stringify(name)}`);
+  return name;
+}
 
 function options() {
   const { values } = parseArgs({
@@ -62,8 +90,14 @@ function options() {
       'cpu-prof': { type: 'boolean', default: false },
       'cpu-prof-dir': { type: 'string' },
       top: { type: 'string' },
+      workers: { type: 'string' },
+      temporal: { type: 'string' },
+      compiled: { type: 'boolean', default: false },
+      database: { type: 'string' },
     },
   });
+  const temporal = values.temporal ?? 'dev';
+  if (temporal !== 'dev' && temporal !== 'pg') throw new Error(`--temporal must be dev or pg, got ${JSON.stringify(temporal)}`);
   if (values.sizes && values.users) throw new Error('give --sizes or --users, not both');
   const sizes = values.users
     ? [positive('users', values.users, 0)]
@@ -78,7 +112,31 @@ function options() {
     rawRequests: positive('raw-requests', values['raw-requests'], 30_000),
     profileDir,
     top: positive('top', values.top, 15),
+    workers: positive('workers', values.workers, 1),
+    temporal: temporal as TemporalKind,
+    compiled: values.compiled,
+    database: database(values.database),
   };
+}
+
+interface WorkerFigures {
+  pid: number;
+  succeeded: number;
+  /** Attempts that did not succeed (retry, failed). */
+  otherAttempts: number;
+  activities: number;
+  cpuSeconds: number;
+  cpuMsPerDelivery: number;
+  peakRssMiB: number;
+}
+
+interface ExactlyOnce {
+  /** Recipient rows of the run, users among them, rows in a terminal status. */
+  rows: number;
+  users: number;
+  terminal: number;
+  /** Users with more than one successful attempt. */
+  duplicateSuccesses: number;
 }
 
 interface SizeFigures {
@@ -107,6 +165,13 @@ interface SizeFigures {
   parentRuns: number;
   workerPeakRssMiB: number;
   workerWarnings: number;
+  workers: WorkerFigures[];
+  exactlyOnce: ExactlyOnce;
+  temporalCpuSeconds: number;
+  temporalCpuMsPerDelivery: number;
+  /** `--temporal pg`: CPU of the PostgreSQL backends serving Temporal's own databases. */
+  temporalPostgresCpuSeconds?: number;
+  temporalPostgresCpuMsPerDelivery?: number;
   recipientsAnalyzedBeforeLaunch: string;
   /**
    * Non-idle time of the worker's main thread in its CPU profile, per delivery:
@@ -117,31 +182,59 @@ interface SizeFigures {
 
 const round = (value: number, digits = 0) => Number(value.toFixed(digits));
 
+/** What the database says about a finished run: every user once, terminal, at most one success each. */
+async function exactlyOnce(bench: BenchDatabase, runId: string): Promise<ExactlyOnce> {
+  const [row] = await bench.database.client<ExactlyOnce[]>`
+    SELECT count(*)::int AS rows, count(DISTINCT user_id)::int AS users,
+           count(*) FILTER (WHERE status IN ('succeeded', 'failed', 'skipped', 'cancelled'))::int AS terminal,
+           (SELECT count(*)::int FROM (SELECT seq FROM delivery_attempts WHERE run_id = ${runId} AND outcome = 'succeeded' GROUP BY seq HAVING count(*) > 1) twice) AS "duplicateSuccesses"
+    FROM run_recipients WHERE run_id = ${runId}`;
+  return row!;
+}
+
+const sumAttempts = (byOutcome: Record<string, number>, outcome?: string) =>
+  Object.entries(byOutcome).reduce((sum, [name, n]) => sum + (outcome === undefined || name === outcome ? n : 0), 0);
+
 async function main() {
   const opts = options();
   const totalConcurrency = opts.fanOut.window * opts.concurrency;
   say(`sizes=${opts.sizes.join(',')} batch=${opts.fanOut.batchSize} window=${opts.fanOut.window} concurrency/batch=${opts.concurrency} (total ${totalConcurrency}) timeout=${opts.timeoutS}s`);
-  const bench = await freshDatabase('hookcast_bench_campaign');
+  const bench = await freshDatabase(opts.database);
   const receiver = await startReceiver();
-  const temporal = await startTemporal(say);
-  const worker = await spawnWorker({ bench, temporal, concurrency: opts.concurrency, profile: opts.profileDir !== undefined, log: say });
-  say(`worker is polling (pid ${worker.pid}${opts.profileDir ? `; CPU profiles of each size go to ${opts.profileDir}` : ''})`);
+  const temporal = await startTemporal(say, opts.temporal, opts.database);
+  if (opts.compiled) await ensureCompiledWorker(say);
+  const workers: WorkerProcess[] = [];
+  for (let i = 0; i < opts.workers; i++) {
+    // Only the first worker is profiled: one profile already shows where a worker's time goes.
+    workers.push(await spawnWorker({ bench, temporal, concurrency: opts.concurrency, profile: i === 0 && opts.profileDir !== undefined, compiled: opts.compiled, log: (line) => say(`worker ${i + 1}: ${line}`) }));
+  }
+  const worker = workers[0]!;
+  say(
+    `${workers.length} worker${workers.length > 1 ? 's' : ''} polling task queue ${temporal.taskQueue} on the ${opts.temporal === 'pg' ? 'PostgreSQL-backed Temporal server' : 'dev server'} (pids ${workers.map((w) => w.pid).join(', ')}; ${opts.compiled ? 'compiled, prebuilt bundle' : 'sources through tsx'})` +
+      (opts.profileDir ? `; CPU profiles of worker 1 for each size go to ${opts.profileDir}` : ''),
+  );
   const campaigns = benchCampaigns(bench, temporal, opts.fanOut);
   const pgCpu = new PostgresCpuMeter(bench.admin, bench.name);
+  const temporalPgCpu = temporal.databases.length > 0 ? new PostgresCpuMeter(bench.admin, temporal.databases) : undefined;
   const results: SizeFigures[] = [];
 
   try {
     for (const [index, users] of opts.sizes.entries()) {
       const cohort = `s${index + 1}-${users}`;
+      const seedStarted = performance.now();
       const segmentId = await seedAudience(bench, cohort, users);
+      say(`size ${users}: ${users} users seeded in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
       const channelId = await createBenchChannel(bench, `${receiver.url}/${cohort}`, `白鸽卡券中心 ${cohort}`);
       const { perSecond: raw, cpuMsPerRequest: rawCpuMs } = await rawLoop(`${receiver.url}/raw-${cohort}`, opts.rawRequests, totalConcurrency);
       const statistics = await recipientsStatistics(bench);
       say(`size ${users}: seeded; raw undici loop ${Math.round(raw)}/s; run_recipients before launch: ${statistics.live} live rows, last analyzed ${statistics.analyzed?.toISOString() ?? 'never'}, ${statistics.modified} modified since`);
 
-      const workerCpuBefore = cpuSeconds(worker.pid);
-      const warningsBefore = worker.warnings.length;
+      const cpuBefore = workers.map((w) => cpuSeconds(w.pid));
+      const attemptsBefore = await Promise.all(workers.map((w) => deliveryAttemptsOf(w)));
+      const warningsBefore = workers.map((w) => w.warnings.length);
+      const temporalCpuBefore = cpuSeconds(temporal.server.pid ?? 0);
       pgCpu.start();
+      temporalPgCpu?.start();
       await worker.profiler?.start();
       const started = performance.now();
       const launched = await launchCampaign(campaigns, { name: `bench ${cohort}`, segmentId, channelId });
@@ -158,8 +251,13 @@ async function main() {
         status = (await waitForEnd(campaigns, launched.id, 120_000)).status;
         counts = await campaigns.deliveryCounts(launched.runId);
       }
-      const workerCpu = cpuSeconds(worker.pid) - workerCpuBefore;
+      const workerCpus = workers.map((w, i) => cpuSeconds(w.pid) - cpuBefore[i]!);
+      const workerCpu = workerCpus.reduce((a, b) => a + b, 0);
+      const attemptsAfter = await Promise.all(workers.map((w) => deliveryAttemptsOf(w)));
+      const temporalCpu = cpuSeconds(temporal.server.pid ?? 0) - temporalCpuBefore;
       const postgres = await pgCpu.stop();
+      const temporalPostgres = await temporalPgCpu?.stop();
+      const once = await exactlyOnce(bench, launched.runId);
       const profile = await worker.profiler?.stop();
       const received = await receiver.statsOf(`/${cohort}`);
       const footprint = await runFootprint(temporal.client, launched.workflowId, counts.total, opts.fanOut.batchSize);
@@ -187,8 +285,26 @@ async function main() {
         activityRetries: footprint.activityRetries,
         parentLargestHistory: footprint.parentLargestHistory,
         parentRuns: footprint.parentRuns,
-        workerPeakRssMiB: peakRssMiB(worker.pid),
-        workerWarnings: worker.warnings.length - warningsBefore,
+        workerPeakRssMiB: Math.max(...workers.map((w) => peakRssMiB(w.pid))),
+        workerWarnings: workers.reduce((sum, w, i) => sum + w.warnings.length - warningsBefore[i]!, 0),
+        workers: workers.map((w, i) => {
+          const succeeded = sumAttempts(attemptsAfter[i]!, 'succeeded') - sumAttempts(attemptsBefore[i]!, 'succeeded');
+          return {
+            pid: w.pid,
+            succeeded,
+            otherAttempts: sumAttempts(attemptsAfter[i]!) - sumAttempts(attemptsBefore[i]!) - succeeded,
+            activities: footprint.activitiesByIdentity[w.identity] ?? 0,
+            cpuSeconds: round(workerCpus[i]!, 1),
+            cpuMsPerDelivery: round((workerCpus[i]! * 1000) / Math.max(1, succeeded), 3),
+            peakRssMiB: peakRssMiB(w.pid),
+          };
+        }),
+        exactlyOnce: once,
+        temporalCpuSeconds: round(temporalCpu, 1),
+        temporalCpuMsPerDelivery: round((temporalCpu * 1000) / Math.max(1, counts.succeeded), 3),
+        ...(temporalPostgres
+          ? { temporalPostgresCpuSeconds: round(temporalPostgres.database, 1), temporalPostgresCpuMsPerDelivery: round((temporalPostgres.database * 1000) / Math.max(1, counts.succeeded), 3) }
+          : {}),
         recipientsAnalyzedBeforeLaunch: statistics.analyzed ? `${statistics.analyzed.toISOString()} (${statistics.modified} modified since)` : 'never',
       };
       if (profile && opts.profileDir) {
@@ -201,7 +317,17 @@ async function main() {
       }
       results.push(figures);
       say(`size ${users}: campaign ${status}: ${counts.succeeded}/${counts.total} succeeded in ${figures.seconds} s`);
-      say(`size ${users}: duplicates: ${figures.duplicates} (must be 0); requests ${figures.requests}, distinct webhook-ids ${figures.distinctWebhookIds}`);
+      say(`size ${users}: duplicates: ${figures.duplicates} (must be 0); requests ${figures.requests}, distinct webhook-ids ${figures.distinctWebhookIds} (both must be ${users})`);
+      say(
+        `size ${users}: recipient rows ${once.rows}, distinct users ${once.users}, terminal ${once.terminal} (all must be ${users}); users with two successes ${once.duplicateSuccesses} (must be 0)`,
+      );
+      for (const [i, w] of figures.workers.entries()) {
+        say(`size ${users}: worker ${i + 1} (pid ${w.pid}): ${w.succeeded} succeeded, ${w.otherAttempts} other attempts, ${w.activities} activities, ${w.cpuSeconds} CPU s, peak RSS ${w.peakRssMiB} MiB`);
+      }
+      say(
+        `size ${users}: Temporal server (${opts.temporal}) ${figures.temporalCpuSeconds} CPU s, ${figures.temporalCpuMsPerDelivery} ms/delivery` +
+          (figures.temporalPostgresCpuSeconds !== undefined ? `; its PostgreSQL backends ${figures.temporalPostgresCpuSeconds} CPU s, ${figures.temporalPostgresCpuMsPerDelivery} ms/delivery` : ''),
+      );
       say(`size ${users}: ${figures.deliveriesPerSecond} deliveries/s, ratio to the raw loop ${figures.ratioToRaw}${users >= 50_000 ? ' (target at 50,000 users and more: at least 0.4)' : ''}`);
       console.log(JSON.stringify(figures, null, 2));
       await receiver.reset(`/${cohort}`);
@@ -214,7 +340,28 @@ async function main() {
   say('summary (paste into the README):');
   console.log(
     markdownTable(
-      ['users', 'outcome', 'deliveries/s', 'raw loop/s', 'ratio', 'requests', 'distinct ids', 'duplicates', 'CPU s, worker / PostgreSQL', 'worker CPU ms/delivery', 'raw loop CPU ms/request', 'PostgreSQL CPU ms/delivery', 'activities/delivery', 'activity retries', 'parent history', 'worker peak RSS MiB', ...(opts.profileDir ? ['main-thread busy ms/delivery (profile)'] : [])],
+      [
+        'users',
+        'outcome',
+        'deliveries/s',
+        'raw loop/s',
+        'ratio',
+        'requests',
+        'distinct ids',
+        'duplicates',
+        'terminal users (rows, distinct) / two successes',
+        'CPU s, workers / PostgreSQL',
+        'worker CPU ms/delivery',
+        'raw loop CPU ms/request',
+        'PostgreSQL CPU ms/delivery',
+        `Temporal server (${opts.temporal}) CPU s, ms/delivery`,
+        ...(opts.temporal === 'pg' ? ["Temporal's PostgreSQL CPU s, ms/delivery"] : []),
+        'activities/delivery',
+        'activity retries',
+        'parent history',
+        'worker peak RSS MiB',
+        ...(opts.profileDir ? ['main-thread busy ms/delivery (profile)'] : []),
+      ],
       results.map((r) => [
         r.users.toLocaleString('en-US'),
         r.timedOut ? `**timed out** (${r.succeeded.toLocaleString('en-US')} succeeded)` : `${r.status} in ${r.seconds} s`,
@@ -224,10 +371,13 @@ async function main() {
         r.requests.toLocaleString('en-US'),
         r.distinctWebhookIds.toLocaleString('en-US'),
         `**${r.duplicates.toLocaleString('en-US')}**`,
+        `${r.exactlyOnce.terminal.toLocaleString('en-US')} (${r.exactlyOnce.rows.toLocaleString('en-US')}, ${r.exactlyOnce.users.toLocaleString('en-US')}) / **${r.exactlyOnce.duplicateSuccesses}**`,
         `${r.workerCpuSeconds} / ${r.postgresCpuSeconds}`,
         r.workerCpuMsPerDelivery.toFixed(3),
         r.rawCpuMsPerRequest.toFixed(3),
         r.postgresCpuMsPerDelivery.toFixed(3),
+        `${r.temporalCpuSeconds}, ${r.temporalCpuMsPerDelivery.toFixed(3)}`,
+        ...(opts.temporal === 'pg' ? [`${r.temporalPostgresCpuSeconds ?? ''}, ${r.temporalPostgresCpuMsPerDelivery?.toFixed(3) ?? ''}`] : []),
         r.activitiesPerDelivery.toFixed(4),
         r.activityRetries,
         `${r.parentLargestHistory}${r.parentRuns > 1 ? ` (${r.parentRuns} runs)` : ''}`,
@@ -236,9 +386,31 @@ async function main() {
       ]),
     ),
   );
+  say('per worker:');
+  console.log(
+    markdownTable(
+      ['users', 'worker', 'succeeded deliveries', 'share', 'other attempts', 'activities', 'CPU s', 'CPU ms/delivery', 'peak RSS MiB'],
+      results.flatMap((r) =>
+        r.workers.map((w, i) => [
+          r.users.toLocaleString('en-US'),
+          `${i + 1} (pid ${w.pid})`,
+          w.succeeded.toLocaleString('en-US'),
+          `${((100 * w.succeeded) / Math.max(1, r.succeeded)).toFixed(1)} %`,
+          w.otherAttempts.toLocaleString('en-US'),
+          w.activities.toLocaleString('en-US'),
+          w.cpuSeconds,
+          w.cpuMsPerDelivery.toFixed(3),
+          `**${w.peakRssMiB}**`,
+        ]),
+      ),
+    ),
+  );
   const duplicates = results.reduce((sum, r) => sum + r.duplicates, 0);
   say(`duplicates over all sizes: ${duplicates} (must be 0); timed out sizes: ${results.filter((r) => r.timedOut).length}`);
   say(`deliveries/s by size (must not drop with size): ${results.map((r) => `${r.users}: ${r.deliveriesPerSecond}`).join(', ')}`);
+  const notOnce = results.filter((r) => r.exactlyOnce.terminal !== r.users || r.exactlyOnce.users !== r.users || r.exactlyOnce.rows !== r.users || r.exactlyOnce.duplicateSuccesses > 0 || r.requests !== r.users || r.distinctWebhookIds !== r.users);
+  say(`sizes where a user did not end terminal exactly once, or requests/distinct ids differ from users: ${notOnce.length === 0 ? 'none' : notOnce.map((r) => r.users).join(', ')}`);
+  say(`peak RSS of every worker under 1 GiB: ${results.every((r) => r.workers.every((w) => w.peakRssMiB < 1024)) ? 'yes' : 'NO'}`);
 
 }
 

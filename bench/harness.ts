@@ -6,6 +6,7 @@
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import postgres from 'postgres';
@@ -16,7 +17,11 @@ import { createDatabase } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { segments } from '../db/schema.js';
 import { resolveTemporalCli } from '../temporal/cli.js';
-import { startDevServer, type DevServer } from '../temporal/dev-server.js';
+import { startDevServer } from '../temporal/dev-server.js';
+import { loadEnv } from '../config/env.js';
+import { freeTemporalServerPort, setUpTemporalDatabases, startTemporalPgServer } from '../temporal/postgres-server.js';
+import { findTemporalServerBinaries, temporalServerPaths } from '../temporal/server-binaries.js';
+import { distDir, ensureBuilt } from '../scripts/build.js';
 import { testEnv } from '../test/credentials.js';
 import { freePort } from '../test/ports.js';
 import { connectProfiler, inspectorUrl, type Profiler } from './inspector.js';
@@ -119,12 +124,14 @@ export function peakRssMiB(pid: number): number {
 /**
  * CPU seconds of PostgreSQL while a benchmark phase runs, from /proc, sampled
  * every second so backends that come and go are counted up to their last
- * sample. `database` counts the backends connected to the bench database
- * (from pg_stat_activity); `all` every process named postgres on the machine
- * (WAL writer, checkpointer, autovacuum, and other users of the same server).
+ * sample. `database` counts the backends connected to the given database(s)
+ * (from pg_stat_activity: the bench database, or Temporal's own two); `all`
+ * every process named postgres on the machine (WAL writer, checkpointer,
+ * autovacuum, and other users of the same server).
  */
 export class PostgresCpuMeter {
   private readonly baseline = new Map<number, number>();
+  private readonly databaseNames: string[];
   private readonly latest = new Map<number, number>();
   private readonly databasePids = new Set<number>();
   private timer: NodeJS.Timeout | undefined;
@@ -132,8 +139,10 @@ export class PostgresCpuMeter {
 
   constructor(
     private readonly admin: postgres.Sql,
-    private readonly databaseName: string,
-  ) {}
+    databaseNames: string | string[],
+  ) {
+    this.databaseNames = Array.isArray(databaseNames) ? databaseNames : [databaseNames];
+  }
 
   private postgresPids(): number[] {
     return readdirSync('/proc')
@@ -143,7 +152,7 @@ export class PostgresCpuMeter {
   }
 
   private async sample(): Promise<void> {
-    const rows = await this.admin<{ pid: number }[]>`SELECT pid FROM pg_stat_activity WHERE datname = ${this.databaseName}`;
+    const rows = await this.admin<{ pid: number }[]>`SELECT pid FROM pg_stat_activity WHERE datname = ANY (${this.databaseNames})`;
     for (const row of rows) this.databasePids.add(row.pid);
     for (const pid of this.postgresPids()) {
       const stat = readStat(pid);
@@ -270,24 +279,96 @@ export async function waitForEnd(campaigns: CampaignService, id: string, timeout
 // ---------------------------------------------------------------------------
 // Temporal, worker, API
 
+export type TemporalKind = 'dev' | 'pg';
+
 export interface BenchTemporal {
-  server: DevServer;
+  kind: TemporalKind;
+  /** The server process: its pid gives the server's own CPU (absent for the SDK-downloaded dev server). */
+  server: { pid?: number; stop(): Promise<void> };
   client: Client;
   address: string;
+  namespace: string;
   taskQueue: string;
+  /** Temporal's own databases on the bench PostgreSQL (`pg` only), for their backends' CPU. */
+  databases: string[];
 }
 
-export async function startTemporal(log: Log): Promise<BenchTemporal> {
-  const cli = await resolveTemporalCli({ log });
-  const server = await startDevServer({ cli, port: await freePort() });
-  cleanups.push(() => server.stop());
-  const client = new Client({ connection: await Connection.connect({ address: server.address }) });
+
+/**
+ * The Temporal server the benchmark runs on: `dev`, a headless in-memory dev
+ * server (one process, SQLite); `pg`, the PostgreSQL-backed server of
+ * `npm run temporal:pg`, started through the same code on free ports with its
+ * own two databases, `<databasePrefix>_temporal` and `…_temporal_visibility`,
+ * recreated on the bench PostgreSQL.
+ */
+export async function startTemporal(log: Log, kind: TemporalKind = 'dev', databasePrefix = 'hookcast_bench'): Promise<BenchTemporal> {
+  const namespace = 'default';
+  let server: BenchTemporal['server'];
+  let address: string;
+  const databases: string[] = [];
+  if (kind === 'pg') {
+    const temporalDatabases = [`${databasePrefix}_temporal`, `${databasePrefix}_temporal_visibility`] as const;
+    const binaries = findTemporalServerBinaries();
+    if (!binaries) throw new Error(`--temporal pg needs the Temporal server binaries (${temporalServerPaths().server}); build them with \`npm run temporal:pg -- --install-only\``);
+    const admin = new URL(ADMIN_URL);
+    const env = loadEnv({
+      TEMPORAL_PORT: String(await freeTemporalServerPort()),
+      TEMPORAL_NAMESPACE: namespace,
+      TEMPORAL_PG_HOST: admin.hostname,
+      TEMPORAL_PG_PORT: admin.port || '5432',
+      TEMPORAL_PG_USER: decodeURIComponent(admin.username) || 'postgres',
+      TEMPORAL_PG_PASSWORD: decodeURIComponent(admin.password),
+      TEMPORAL_PG_DATABASE: temporalDatabases[0],
+      TEMPORAL_PG_VISIBILITY_DATABASE: temporalDatabases[1],
+    });
+    const sql = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+    try {
+      for (const name of temporalDatabases) await sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    } finally {
+      await sql.end();
+    }
+    await setUpTemporalDatabases(env, binaries, (line) => log(`temporal pg: ${line}`));
+    let lines = 0;
+    let stopping = false;
+    const pg = await startTemporalPgServer({
+      env,
+      binaries,
+      log: (line) => log(`temporal pg: ${line}`),
+      // At TEMPORAL_LOG_LEVEL=warn: the first lines say what went wrong, the rest would flood the figures.
+      onOutput: (line) => {
+        // While stopping, its services log every connection they lose to each other: noise, not news.
+        if (stopping) return;
+        lines += 1;
+        if (lines <= 10) log(`temporal pg server: ${line.slice(0, 300)}`);
+        else if (lines === 11) log('temporal pg server: (further server output not shown)');
+      },
+    });
+    cleanups.push(() => {
+      stopping = true;
+      return pg.stop();
+    });
+    server = pg;
+    address = pg.address;
+    databases.push(...temporalDatabases);
+    log(`Temporal on PostgreSQL at ${address} (pid ${pg.pid}; databases ${temporalDatabases.join(', ')}; ${env.TEMPORAL_HISTORY_SHARDS} history shards)`);
+  } else {
+    const cli = await resolveTemporalCli({ log });
+    const dev = await startDevServer({ cli, port: await freePort() });
+    cleanups.push(() => dev.stop());
+    server = dev;
+    address = dev.address;
+  }
+  const client = new Client({ connection: await Connection.connect({ address }), namespace });
   cleanups.push(() => client.connection.close());
-  return { server, client, address: server.address, taskQueue: 'bench' };
+  return { kind, server, client, address, namespace, taskQueue: 'bench', databases };
 }
 
 export interface WorkerProcess {
   pid: number;
+  /** The worker's Temporal identity (the SDK's default, pid@host): activity task events name it. */
+  identity: string;
+  /** Its Prometheus metrics (WORKER_METRICS_PORT). */
+  metricsUrl: string;
   proc: ChildProcess;
   /** Warning and error log lines seen so far. */
   warnings: string[];
@@ -310,19 +391,27 @@ function waitExit(proc: ChildProcess, graceMs: number): Promise<void> {
 }
 
 /**
- * The worker as its own process (`worker/main.ts`), resolved once it logs
+ * The worker as its own process (`worker/main.ts` through tsx, or with
+ * `compiled` dist/worker/main.js and the prebuilt workflow bundle, as
+ * production runs it; see ensureCompiledWorker), resolved once it logs
  * "worker polling", so start-up (bundling workflows) is not counted. With
  * `profile` it listens for an inspector on a free loopback port, and the
- * returned profiler takes CPU profiles of chosen phases only.
+ * returned profiler takes CPU profiles of chosen phases only. Every worker
+ * serves its metrics on a port of its own.
  */
-export async function spawnWorker(options: { bench: BenchDatabase; temporal: BenchTemporal; concurrency: number; profile?: boolean; log: Log }): Promise<WorkerProcess> {
+export async function spawnWorker(options: { bench: BenchDatabase; temporal: BenchTemporal; concurrency: number; profile?: boolean; compiled?: boolean; log: Log }): Promise<WorkerProcess> {
   const inspect = options.profile ? ['--inspect=127.0.0.1:0'] : [];
-  const proc = spawn(process.execPath, [...inspect, '--import', 'tsx', here('../worker/main.ts')], {
+  const entry = options.compiled ? ['--enable-source-maps', `${distDir}/worker/main.js`] : ['--import', 'tsx', here('../worker/main.ts')];
+  const metricsPort = await freePort();
+  const proc = spawn(process.execPath, [...inspect, ...entry], {
     env: {
       ...process.env,
       DATABASE_URL: options.bench.url,
       TEMPORAL_ADDRESS: options.temporal.address,
+      TEMPORAL_NAMESPACE: options.temporal.namespace,
       TEMPORAL_TASK_QUEUE: options.temporal.taskQueue,
+      API_HOST: '127.0.0.1',
+      WORKER_METRICS_PORT: String(metricsPort),
       DELIVERY_CONCURRENCY: String(options.concurrency),
       LOG_LEVEL: 'info',
       // Exits when our end of its stdin closes, even if this benchmark is killed.
@@ -369,6 +458,8 @@ export async function spawnWorker(options: { bench: BenchDatabase; temporal: Ben
   if (options.profile) profiler = await connectProfiler(await inspectorAt);
   return {
     pid: proc.pid!,
+    identity: `${proc.pid}@${hostname()}`,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     proc,
     warnings,
     profiler,
@@ -377,6 +468,27 @@ export async function spawnWorker(options: { bench: BenchDatabase; temporal: Ben
       return waitExit(proc, graceMs);
     },
   };
+}
+
+/** Builds dist/ when it is stale (as `npm start` does), for `spawnWorker({ compiled: true })`. */
+export async function ensureCompiledWorker(log: Log): Promise<void> {
+  await ensureBuilt(log);
+}
+
+/**
+ * A worker's delivery attempts so far by outcome (`succeeded`, `retry`,
+ * `failed`), summed over channels and error classes, from its
+ * `hookcast_delivery_attempts_total` counter.
+ */
+export async function deliveryAttemptsOf(worker: WorkerProcess): Promise<Record<string, number>> {
+  const res = await request(worker.metricsUrl);
+  const text = await res.body.text();
+  const byOutcome: Record<string, number> = {};
+  for (const match of text.matchAll(/^hookcast_delivery_attempts_total\{([^}]*)\} (\S+)$/gm)) {
+    const outcome = /outcome="([^"]*)"/.exec(match[1]!)?.[1] ?? 'unknown';
+    byOutcome[outcome] = (byOutcome[outcome] ?? 0) + Number(match[2]);
+  }
+  return byOutcome;
 }
 
 export interface ApiProcess {
@@ -393,6 +505,7 @@ export async function spawnApi(options: { bench: BenchDatabase; temporal: BenchT
       ...process.env,
       DATABASE_URL: options.bench.url,
       TEMPORAL_ADDRESS: options.temporal.address,
+      TEMPORAL_NAMESPACE: options.temporal.namespace,
       TEMPORAL_TASK_QUEUE: options.temporal.taskQueue,
       API_HOST: '127.0.0.1',
       API_PORT: String(port),
@@ -500,10 +613,11 @@ export async function rawLoop(url: string, total: number, concurrency: number): 
 /**
  * The run's Temporal footprint: the parent's continue-as-new chain (largest
  * history, number of executions) and activities scheduled by the parent and
- * every batch child, plus activity retries (attempts beyond the first).
+ * every batch child, plus activity retries (attempts beyond the first) and
+ * the activities each worker identity ran (local activities not included).
  */
 export async function runFootprint(client: Client, workflowId: string, total: number, batchSize: number) {
-  const figures = { parentLargestHistory: 0, parentRuns: 0, activities: 0, activityRetries: 0, missingBatches: 0 };
+  const figures = { parentLargestHistory: 0, parentRuns: 0, activities: 0, activityRetries: 0, missingBatches: 0, activitiesByIdentity: {} as Record<string, number> };
   const read = async (id: string, runId?: string) => {
     const history = await client.workflow.getHandle(id, runId).fetchHistory();
     let nextRun: string | undefined;
@@ -512,6 +626,9 @@ export async function runFootprint(client: Client, workflowId: string, total: nu
       if (event.activityTaskScheduledEventAttributes) figures.activities += 1;
       const attempt = event.activityTaskStartedEventAttributes?.attempt;
       if (attempt && attempt > 1) figures.activityRetries += attempt - 1;
+      // The started event is written when the attempt ends, naming the worker that ran it.
+      const identity = event.activityTaskStartedEventAttributes?.identity;
+      if (identity) figures.activitiesByIdentity[identity] = (figures.activitiesByIdentity[identity] ?? 0) + 1;
       const continued = event.workflowExecutionContinuedAsNewEventAttributes;
       if (continued?.newExecutionRunId) nextRun = continued.newExecutionRunId;
     }

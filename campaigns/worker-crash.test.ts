@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaignApi, countMismatches, insertSegment, spawnWorkerProcess, userIdChannel, waitForCampaign } from '../test/campaign-kit.js';
+import { twoWorkersOneKilled, webhookIdsByUser } from '../test/crash-kit.js';
 import { insertUsers } from '../audience/fixtures.js';
 import { useTestDatabase } from '../test/database.js';
 import { startReceiver, type Receiver } from '../test/receiver.js';
@@ -53,11 +54,7 @@ describe('worker killed mid-campaign', () => {
     expect(succeededTwice).toHaveLength(0);
     expect(await countMismatches(database)).toHaveLength(0);
 
-    const byUser = new Map<string, Set<string>>();
-    for (const r of receiver.requests) {
-      const user = (JSON.parse(r.body) as { userid: string }).userid;
-      byUser.set(user, (byUser.get(user) ?? new Set()).add(String(r.headers['webhook-id'])));
-    }
+    const byUser = webhookIdsByUser(receiver.requests.filter((r) => r.url === '/crash'));
     expect(byUser.size).toBe(USERS);
     for (const ids of byUser.values()) expect(ids.size).toBe(1);
     // The held requests were sent again after the restart, under the same webhook-id.
@@ -69,37 +66,7 @@ describe('worker killed mid-campaign', () => {
   }, 150_000);
 
   it('with two workers, one SIGKILLed mid-run, the other finishes alone: every user once, resends under the same webhook-id', async () => {
-    await insertUsers(database.db, Array.from({ length: USERS }, (_, i) => ({ loginId: `pair-${i}`, attributes: { cohort: 'pair' } })));
-    const segment = await insertSegment(database, 'pair', { attribute: 'cohort', op: 'equals', value: 'pair' });
-    const channelId = await userIdChannel(api, 'pair channel', `${receiver.url}/pair`);
-    const requests = () => receiver.requests.filter((r) => r.url === '/pair');
     worker?.kill('SIGKILL');
-    const survivor = startWorkerProcess();
-    const victim = startWorkerProcess();
-    try {
-      const draft = await api.call('POST', '/api/campaigns', { name: 'pair', segmentId: segment.id, channelId });
-      expect((await api.call('POST', `/api/campaigns/${draft.body.id}/launch`)).status).toBe(200);
-      while (requests().length < USERS / 4) await new Promise((r) => setTimeout(r, 20));
-      victim.kill('SIGKILL');
-      await new Promise((r) => victim.once('exit', r));
-      expect(requests().length).toBeLessThan(USERS);
-
-      const done = await waitForCampaign(api, draft.body.id, undefined, 120_000);
-      expect(done.status).toBe('completed');
-      expect(done.deliveries).toMatchObject({ total: USERS, succeeded: USERS, pending: 0 });
-      const succeededTwice = await database.db.execute(sql`
-        SELECT seq FROM delivery_attempts WHERE outcome = 'succeeded' AND run_id = ${done.run.id} GROUP BY seq HAVING count(*) > 1`);
-      expect(succeededTwice).toHaveLength(0);
-      const byUser = new Map<string, Set<string>>();
-      for (const r of requests()) {
-        const user = (JSON.parse(r.body) as { userid: string }).userid;
-        byUser.set(user, (byUser.get(user) ?? new Set()).add(String(r.headers['webhook-id'])));
-      }
-      expect(byUser.size).toBe(USERS);
-      for (const ids of byUser.values()) expect(ids.size).toBe(1);
-    } finally {
-      survivor.kill('SIGKILL');
-      victim.kill('SIGKILL');
-    }
+    await twoWorkersOneKilled({ database, temporal, api, receiver, users: USERS, cohort: 'pair', workerEnv: { DELIVERY_CONCURRENCY: '3' } });
   }, 150_000);
 });

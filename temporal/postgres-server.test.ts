@@ -1,51 +1,17 @@
-import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertUsers } from '../audience/fixtures.js';
-import { loadEnv, type Env } from '../config/env.js';
-import { assertPortFree } from '../db/embedded.js';
 import { campaignApi, insertSegment, userIdChannel, waitForCampaign } from '../test/campaign-kit.js';
 import { useTestDatabase } from '../test/database.js';
 import { startReceiver, type Receiver } from '../test/receiver.js';
-import type { TestTemporal } from '../test/temporal.js';
+import { skipWithoutTemporalPg, useTemporalPg } from '../test/temporal-pg.js';
 import { createHookcastWorker, workflowsPath } from '../worker/create-worker.js';
-import {
-  setUpTemporalDatabases,
-  startTemporalPgServer,
-  startTemporalUi,
-  temporalPortProblem,
-  temporalServerPorts,
-  type TemporalPgServer,
-  type TemporalProcess,
-} from './postgres-server.js';
+import { setUpTemporalDatabases, startTemporalUi, temporalPortProblem, temporalServerPorts, type TemporalProcess } from './postgres-server.js';
 import { CampaignIdKey } from './search-attributes.js';
-import { findTemporalServerBinaries, temporalServerPaths } from './server-binaries.js';
 
-const binaries = findTemporalServerBinaries();
-const required = Boolean(process.env.HOOKCAST_REQUIRE_TEMPORAL_PG);
-if (!binaries && !required) {
-  console.warn(
-    `[skip] Temporal on PostgreSQL: ${temporalServerPaths().server} is not built. ` +
-      'Build it with `npm run temporal:pg -- --install-only` (several minutes, once), or set HOOKCAST_REQUIRE_TEMPORAL_PG=1 to make this a failure.',
-  );
-}
-
-/** A frontend port whose whole block (see temporalServerPorts) is free on loopback. */
-async function freeServerPort(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    // Below 32768: the server stores its ports in a smallint column.
-    const candidate = 10_000 + Math.floor(Math.random() * 22_000);
-    try {
-      for (const port of Object.values(temporalServerPorts(candidate))) await assertPortFree(port, '127.0.0.1', 'test');
-      return candidate;
-    } catch {
-      // one of them is taken: try another block
-    }
-  }
-  throw new Error('no free block of ports for the Temporal server');
-}
+const skipped = skipWithoutTemporalPg('Temporal on PostgreSQL');
 
 describe('the server\'s ports', () => {
   it('lays them out around TEMPORAL_PORT as Temporal does at 7233, and refuses a block that leaves 1-32767', () => {
@@ -58,59 +24,38 @@ describe('the server\'s ports', () => {
   });
 });
 
-describe.skipIf(!binaries && !required)('Temporal on PostgreSQL (npm run temporal:pg)', () => {
+describe.skipIf(skipped)('Temporal on PostgreSQL (npm run temporal:pg)', () => {
   const database = useTestDatabase();
-  const suffix = randomBytes(4).toString('hex');
   const namespace = 'hookcast-pg-test';
-  const taskQueue = `pg-${suffix}`;
-  let env: Env;
-  let server: TemporalPgServer | undefined;
+  const pg = useTemporalPg({ namespace });
+  const { taskQueue } = pg;
   let ui: (TemporalProcess & { url: string }) | undefined;
   let receiver: Receiver;
-  let admin: ReturnType<typeof postgres>;
 
   beforeAll(async () => {
-    if (!binaries) throw new Error(`HOOKCAST_REQUIRE_TEMPORAL_PG is set but ${temporalServerPaths().server} or its sql tool is missing`);
     try {
       Runtime.install({ logger: new DefaultLogger('WARN') });
     } catch {
       // installed already by another file in this worker
     }
-    const adminUrl = new URL(inject('adminDatabaseUrl'));
-    admin = postgres(adminUrl.toString(), { max: 1, onnotice: () => {} });
-    env = loadEnv({
-      TEMPORAL_PORT: String(await freeServerPort()),
-      TEMPORAL_UI_PORT: String(await freeServerPort()),
-      TEMPORAL_NAMESPACE: namespace,
-      TEMPORAL_PG_HOST: adminUrl.hostname,
-      TEMPORAL_PG_PORT: adminUrl.port || '5432',
-      TEMPORAL_PG_USER: decodeURIComponent(adminUrl.username) || 'postgres',
-      TEMPORAL_PG_PASSWORD: decodeURIComponent(adminUrl.password),
-      TEMPORAL_PG_DATABASE: `temporal_test_${suffix}`,
-      TEMPORAL_PG_VISIBILITY_DATABASE: `temporal_test_${suffix}_visibility`,
-    });
     receiver = await startReceiver(() => ({ status: 200 }));
   });
 
   afterAll(async () => {
     await ui?.stop();
-    await server?.stop();
     await receiver?.close();
-    if (env) {
-      for (const name of [env.TEMPORAL_PG_DATABASE, env.TEMPORAL_PG_VISIBILITY_DATABASE]) await admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    }
-    await admin?.end();
   });
 
   it('creates both databases and brings their schema up to date, and a second run changes nothing', async () => {
-    const first = await setUpTemporalDatabases(env, binaries!);
+    const { env, binaries } = pg;
+    const first = await setUpTemporalDatabases(env, binaries);
     expect(first[env.TEMPORAL_PG_DATABASE]).toMatch(/^1\.\d+$/);
     expect(first[env.TEMPORAL_PG_VISIBILITY_DATABASE]).toMatch(/^1\.\d+$/);
 
     const history = postgres({ host: env.TEMPORAL_PG_HOST, port: env.TEMPORAL_PG_PORT, user: env.TEMPORAL_PG_USER, password: env.TEMPORAL_PG_PASSWORD, database: env.TEMPORAL_PG_DATABASE, max: 1 });
     try {
       const [before] = await history<{ n: number }[]>`SELECT count(*)::int AS n FROM schema_update_history`;
-      expect(await setUpTemporalDatabases(env, binaries!)).toEqual(first);
+      expect(await setUpTemporalDatabases(env, binaries)).toEqual(first);
       const [after] = await history<{ n: number }[]>`SELECT count(*)::int AS n FROM schema_update_history`;
       expect(after!.n).toBe(before!.n);
       expect(before!.n).toBeGreaterThan(1);
@@ -120,18 +65,18 @@ describe.skipIf(!binaries && !required)('Temporal on PostgreSQL (npm run tempora
   });
 
   it('runs a one-time campaign on the PostgreSQL-backed server, lists it by search attribute, and keeps it across a restart', async () => {
-    server = await startTemporalPgServer({ env, binaries: binaries! });
-    const connection = await Connection.connect({ address: server.address });
+    await pg.start();
+    const connection = await Connection.connect({ address: pg.address });
     const client = new Client({ connection, namespace });
-    const nativeConnection = await NativeConnection.connect({ address: server.address });
+    const nativeConnection = await NativeConnection.connect({ address: pg.address });
     let worker: Worker | undefined;
     let running: Promise<void> | undefined;
     try {
       const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
       expect(Object.keys(customAttributes ?? {})).toEqual(expect.arrayContaining(['CampaignId', 'ChannelId', 'CampaignStatus', 'TriggerType']));
 
-      if (binaries!.ui) {
-        ui = await startTemporalUi({ env, binaries: { ui: binaries!.ui } });
+      if (pg.binaries.ui) {
+        ui = await startTemporalUi({ env: pg.env, binaries: { ui: pg.binaries.ui } });
         // The UI's own API reaches the server: it knows the namespace we registered.
         const answer = await fetch(`${ui.url}/api/v1/namespaces/${namespace}`);
         expect(answer.status).toBe(200);
@@ -148,7 +93,7 @@ describe.skipIf(!binaries && !required)('Temporal on PostgreSQL (npm run tempora
       });
       running = worker.run();
 
-      const api = campaignApi(database, { client, taskQueue, address: server.address } as TestTemporal);
+      const api = campaignApi(database, { client, taskQueue });
       const USERS = 7;
       await insertUsers(database.db, Array.from({ length: USERS }, (_, i) => ({ loginId: `pg-${i}`, attributes: { cohort: 'pg' } })));
       const segment = await insertSegment(database, 'pg', { attribute: 'cohort', op: 'equals', value: 'pg' });
@@ -177,10 +122,9 @@ describe.skipIf(!binaries && !required)('Temporal on PostgreSQL (npm run tempora
       await nativeConnection.close();
 
       // Stop and start again the way `npm run temporal:pg` does: the history was kept in PostgreSQL.
-      await server.stop();
-      await setUpTemporalDatabases(env, binaries!);
-      server = await startTemporalPgServer({ env, binaries: binaries! });
-      const again = new Client({ connection: await Connection.connect({ address: server.address }), namespace });
+      await pg.stop();
+      await pg.start();
+      const again = new Client({ connection: await Connection.connect({ address: pg.address }), namespace });
       try {
         const description = await again.workflow.getHandle(workflowId).describe();
         expect(description.status.name).toBe('COMPLETED');

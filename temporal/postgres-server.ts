@@ -6,6 +6,7 @@ import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/se
 import { msToTs } from '@temporalio/common/lib/time.js';
 import postgres from 'postgres';
 import type { Env } from '../config/env.js';
+import { assertPortFree } from '../db/embedded.js';
 import { stopChild, waitForFrontend } from './dev-server.js';
 import { searchAttributeKeys } from './search-attributes.js';
 import type { TemporalServerBinaries } from './server-binaries.js';
@@ -62,6 +63,24 @@ export function temporalPortProblem(frontendPort: number): string | undefined {
   const ports = Object.values(temporalServerPorts(frontendPort));
   if (Math.min(...ports) < 1 || Math.max(...ports) > 32_767) return 'the PostgreSQL-backed server needs ports TEMPORAL_PORT-300 to TEMPORAL_PORT+10 within 1-32767, so TEMPORAL_PORT must be from 301 to 32757';
   return undefined;
+}
+
+/**
+ * A frontend port whose whole block (see temporalServerPorts) was free on
+ * loopback a moment ago, below 32768 (the server keeps its ports in a
+ * smallint), for servers started by tests and benchmarks beside others.
+ */
+export async function freeTemporalServerPort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const candidate = 10_000 + Math.floor(Math.random() * 22_000);
+    try {
+      for (const port of Object.values(temporalServerPorts(candidate))) await assertPortFree(port, '127.0.0.1', 'a Temporal server');
+      return candidate;
+    } catch {
+      // one of them is taken: try another block
+    }
+  }
+  throw new Error('no free block of ports for the Temporal server');
 }
 
 /** The address clients use: the bind IP, or loopback when the server listens on every interface. */

@@ -12,7 +12,7 @@ import type { TestTemporal } from './temporal.js';
 /** The API wired to the test database and Temporal, with a small fan-out so tests exercise several batches. */
 export function campaignApi(
   database: TestDatabase,
-  temporal: TestTemporal,
+  temporal: Pick<TestTemporal, 'client' | 'taskQueue'>,
   fanOut = { batchSize: 5, window: 3, childrenPerExecution: 4 },
   logger: Logger = createLogger('test', 'silent'),
 ) {
@@ -71,13 +71,14 @@ const workerEntry = fileURLToPath(new URL('../worker/main.ts', import.meta.url))
  */
 export function spawnWorkerProcess(
   database: TestDatabase,
-  temporal: TestTemporal,
+  /** The suite's dev server (namespace `default`) or a PostgreSQL-backed one (test/temporal-pg.ts). */
+  temporal: Pick<TestTemporal, 'address' | 'taskQueue'> & { namespace?: string },
   env: Record<string, string> = {},
   /** `pipe`: the caller reads the worker's stdout and stderr (its logs). */
   output: 'pipe' | 'default' = 'default',
 ): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', workerEntry], {
-    env: { ...process.env, DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: temporal.taskQueue, LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace ?? 'default', TEMPORAL_TASK_QUEUE: temporal.taskQueue, LOG_LEVEL: 'warn', ...env },
     stdio: output === 'pipe' ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'ignore', 'inherit'],
   });
 }

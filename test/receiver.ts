@@ -24,7 +24,8 @@ export type Behaviour = (request: ReceivedRequest, log: readonly ReceivedRequest
 export interface Receiver {
   url: string;
   requests: ReceivedRequest[];
-  behave(behaviour: Behaviour): void;
+  /** Answers from now on as `behaviour` does; returns the behaviour it replaces. */
+  behave(behaviour: Behaviour): Behaviour;
   close(): Promise<void>;
 }
 
@@ -72,7 +73,9 @@ export async function startReceiver(initial: Behaviour = () => ({ status: 200 })
     url: `http://127.0.0.1:${port}`,
     requests,
     behave(next) {
+      const previous = behaviour;
       behaviour = next;
+      return previous;
     },
     close() {
       server.closeAllConnections();
