@@ -135,36 +135,61 @@ async function breakdown(bench: Awaited<ReturnType<typeof freshDatabase>>, clien
     SELECT u.id AS user_id, e.received_at AS received, r.first_attempt_at AS attempted
     FROM events e JOIN users u ON u.id = e.user_id LEFT JOIN run_recipients r ON r.trigger_event_id = e.id
     WHERE u.login_id LIKE ${`${prefix}%`} ORDER BY random() LIMIT 40`;
-  const steps = { relay: [] as number[], workflow: [] as number[], taskQueued: [] as number[], firstTask: [] as number[], activityQueued: [] as number[], untilRequest: [] as number[] };
+  const relay: number[] = [];
+  const workflow: number[] = [];
+  const untilRequest: number[] = [];
+  const inside = historySteps();
   for (const row of rows) {
-    const history = await client.workflow
-      .getHandle(eventTriggerWorkflowId(campaignId, row.user_id))
-      .fetchHistory()
-      .catch(() => null);
-    const events = history?.events ?? [];
-    const at = (has: (e: (typeof events)[number]) => unknown) => {
-      const event = events.find((e) => has(e));
-      return event ? tsToMs(event.eventTime) : NaN;
-    };
-    const started = at((e) => e.workflowExecutionStartedEventAttributes);
-    steps.relay.push(started - new Date(row.received).getTime());
-    if (row.attempted) steps.workflow.push(new Date(row.attempted).getTime() - started);
-    const taskStarted = at((e) => e.workflowTaskStartedEventAttributes);
-    const activityScheduled = at((e) => e.activityTaskScheduledEventAttributes);
-    const activityStarted = at((e) => e.activityTaskStartedEventAttributes);
-    steps.taskQueued.push(taskStarted - at((e) => e.workflowTaskScheduledEventAttributes));
-    steps.firstTask.push(activityScheduled - taskStarted);
-    steps.activityQueued.push(activityStarted - activityScheduled);
-    if (row.attempted) steps.untilRequest.push(new Date(row.attempted).getTime() - activityStarted);
+    const steps = await inside.add(client, eventTriggerWorkflowId(campaignId, row.user_id));
+    relay.push(steps.started - new Date(row.received).getTime());
+    if (row.attempted) {
+      workflow.push(new Date(row.attempted).getTime() - steps.started);
+      untilRequest.push(new Date(row.attempted).getTime() - steps.activityStarted);
+    }
   }
-  const fmt = (xs: number[]) => {
-    const sorted = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-    return `p50 ${Math.round(percentile(sorted, 50))} / p95 ${Math.round(percentile(sorted, 95))} ms`;
+  say(`  breakdown of ${rows.length} sampled sends: stored → workflow started ${fmtSteps(relay)}; workflow started → first attempt ${fmtSteps(workflow)}`);
+  say(`    inside the workflow: ${inside.summary()}, activity until its request ${fmtSteps(untilRequest)}`);
+}
+
+function fmtSteps(xs: number[]) {
+  const sorted = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  return `p50 ${Math.round(percentile(sorted, 50))} / p95 ${Math.round(percentile(sorted, 95))} ms`;
+}
+
+/** Steps of a workflow's first send from its history (server clock), collected over a sample of workflows. */
+function historySteps() {
+  const taskQueued: number[] = [];
+  const firstTask: number[] = [];
+  const activityQueued: number[] = [];
+  return {
+    async add(client: Client, workflowId: string) {
+      const history = await client.workflow
+        .getHandle(workflowId)
+        .fetchHistory()
+        .catch(() => null);
+      const events = history?.events ?? [];
+      const at = (has: (e: (typeof events)[number]) => unknown) => {
+        const event = events.find((e) => has(e));
+        return event ? tsToMs(event.eventTime) : NaN;
+      };
+      const started = at((e) => e.workflowExecutionStartedEventAttributes);
+      const taskStarted = at((e) => e.workflowTaskStartedEventAttributes);
+      const activityScheduled = at((e) => e.activityTaskScheduledEventAttributes);
+      const activityStarted = at((e) => e.activityTaskStartedEventAttributes);
+      taskQueued.push(taskStarted - at((e) => e.workflowTaskScheduledEventAttributes));
+      firstTask.push(activityScheduled - taskStarted);
+      activityQueued.push(activityStarted - activityScheduled);
+      return { started, activityStarted };
+    },
+    summary: () => `first task queued ${fmtSteps(taskQueued)}, first task ${fmtSteps(firstTask)}, send activity queued ${fmtSteps(activityQueued)}`,
   };
-  say(`  breakdown of ${rows.length} sampled sends: stored → workflow started ${fmt(steps.relay)}; workflow started → first attempt ${fmt(steps.workflow)}`);
-  say(
-    `    inside the workflow: first task queued ${fmt(steps.taskQueued)}, first task ${fmt(steps.firstTask)}, send activity queued ${fmt(steps.activityQueued)}, activity until its request ${fmt(steps.untilRequest)}`,
-  );
+}
+
+/** The same steps for a sample of the bare phase's workflows. */
+async function bareBreakdown(client: Client, ids: string[]) {
+  const inside = historySteps();
+  for (const id of ids) await inside.add(client, id);
+  say(`  bare, inside the workflow (${ids.length} sampled): ${inside.summary()}`);
 }
 
 async function main() {
@@ -221,6 +246,7 @@ async function main() {
         await temporal.client.workflow.start(bareSendWorkflow, { taskQueue: BARE_QUEUE, workflowId: `bare-${rate}-${i}`, args: [{ url: receiver.url, userid: `b-${rate}-${i}` }] });
       });
       const last = cpu();
+      await bareBreakdown(temporal.client, Array.from({ length: 40 }, (_, k) => `bare-${rate}-${Math.floor((k * rate * opts.seconds) / 40)}`));
       say(`  CPU seconds during the bare phase: bare worker ${(last.bare - after.bare).toFixed(1)}, dev server ${(last.temporal - after.temporal).toFixed(1)}`);
       say(`rate ${rate}/s, bare: p50 ${baseline.p50} ms, p95 ${baseline.p95} ms, p99 ${baseline.p99} ms, max ${baseline.max} ms; ${baseline.sent} sent, ${baseline.missing} missing`);
       rows.push([
