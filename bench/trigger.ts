@@ -9,8 +9,11 @@
  * same rate, the bare figure: start a workflow that runs one activity doing the
  * same HTTP request (its own worker process), timed from the start call's
  * answer. With `--rates`, one phase pair per rate (the highest rate whose p95
- * stays under 1 s is the answer to "how fast can events come"). Prints
- * figures; asserts nothing.
+ * stays under 1 s is the answer to "how fast can events come").
+ * `--temporal pg` runs both on the PostgreSQL-backed Temporal server instead of
+ * the dev server; `--cpu-prof [--cpu-prof-dir DIR] [--top N]` profiles the
+ * worker's main thread during each trigger phase. Prints figures; asserts
+ * nothing.
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -22,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import { segments } from '../db/schema.js';
-import { benchCampaigns, cpuSeconds, createBenchChannel, freshDatabase, logger, markdownTable, percentile, positive, runBench, sleep, spawnApi, spawnWorker, startTemporal, stopAll } from './harness.js';
+import { type TemporalKind, benchCampaigns, cpuSeconds, createBenchChannel, freshDatabase, logger, markdownTable, percentile, positive, runBench, sleep, spawnApi, spawnWorker, startTemporal, stopAll } from './harness.js';
 import type { Client } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import { eventTriggerWorkflowId } from '../workflows/event-trigger.js';
@@ -46,12 +49,15 @@ function options() {
       'cpu-prof': { type: 'boolean', default: false },
       'cpu-prof-dir': { type: 'string' },
       top: { type: 'string' },
+      temporal: { type: 'string', default: 'dev' },
     },
   });
+  const temporal = values.temporal;
+  if (temporal !== 'dev' && temporal !== 'pg') throw new Error(`--temporal must be dev or pg, got ${JSON.stringify(temporal)}`);
   const rates = values.rates ? values.rates.split(',').map((r) => positive('rates', r, 100)) : [positive('rate', values.rate, 100)];
   const profileDir = values['cpu-prof-dir'] ?? process.env.BENCH_CPU_PROF ?? (values['cpu-prof'] ? mkdtempSync(join(tmpdir(), 'hookcast-prof-')) : undefined);
   if (profileDir) mkdirSync(profileDir, { recursive: true });
-  return { rates, seconds: positive('seconds', values.seconds, 60), drainS: positive('drain-s', values['drain-s'], 15), profileDir, top: positive('top', values.top, 15) };
+  return { rates, seconds: positive('seconds', values.seconds, 60), drainS: positive('drain-s', values['drain-s'], 15), profileDir, top: positive('top', values.top, 15), temporal: temporal as TemporalKind };
 }
 
 /** An in-process receiver that notes when each user's request arrived. */
@@ -197,7 +203,7 @@ async function main() {
   say(`rates=${opts.rates.join(',')}/s for ${opts.seconds} s each`);
   const bench = await freshDatabase('hookcast_bench_trigger');
   const receiver = await arrivals();
-  const temporal = await startTemporal(say);
+  const temporal = await startTemporal(say, opts.temporal, 'hookcast_bench_trigger');
   const worker = await spawnWorker({ bench, temporal, concurrency: 32, profile: opts.profileDir !== undefined, log: say });
   const api = await spawnApi({ bench, temporal });
   const bare = fork(fileURLToPath(new URL('./bare-worker.ts', import.meta.url)), {
@@ -239,7 +245,7 @@ async function main() {
         say(`  worker main-thread CPU profile of the trigger phase (workflow threads and the Rust core are not in it): ${file}; busy ${((summary.busyMs) / Math.max(1, trigger.sent)).toFixed(2)} ms per event`);
         for (const line of formatProfileSummary(summary)) console.log(line);
       }
-      say(`  CPU seconds during the trigger phase: worker ${(after.worker - before.worker).toFixed(1)}, API ${(after.api - before.api).toFixed(1)}, dev server ${(after.temporal - before.temporal).toFixed(1)}`);
+      say(`  CPU seconds during the trigger phase: worker ${(after.worker - before.worker).toFixed(1)}, API ${(after.api - before.api).toFixed(1)}, Temporal server ${(after.temporal - before.temporal).toFixed(1)}`);
       await breakdown(bench, temporal.client, draft.id, `t-${rate}-`);
       say(`rate ${rate}/s, trigger: p50 ${trigger.p50} ms, p95 ${trigger.p95} ms, p99 ${trigger.p99} ms, max ${trigger.max} ms; ${trigger.sent} sent, ${trigger.missing} missing, ${trigger.lateStarts} started late`);
       const baseline = await phase(rate, opts.seconds, opts.drainS, receiver.seen, (i) => `b-${rate}-${i}`, async (i) => {
@@ -247,7 +253,7 @@ async function main() {
       });
       const last = cpu();
       await bareBreakdown(temporal.client, Array.from({ length: 40 }, (_, k) => `bare-${rate}-${Math.floor((k * rate * opts.seconds) / 40)}`));
-      say(`  CPU seconds during the bare phase: bare worker ${(last.bare - after.bare).toFixed(1)}, dev server ${(last.temporal - after.temporal).toFixed(1)}`);
+      say(`  CPU seconds during the bare phase: bare worker ${(last.bare - after.bare).toFixed(1)}, Temporal server ${(last.temporal - after.temporal).toFixed(1)}`);
       say(`rate ${rate}/s, bare: p50 ${baseline.p50} ms, p95 ${baseline.p95} ms, p99 ${baseline.p99} ms, max ${baseline.max} ms; ${baseline.sent} sent, ${baseline.missing} missing`);
       rows.push([
         rate,
