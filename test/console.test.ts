@@ -312,22 +312,41 @@ describe('operator console', () => {
     const everyItem = page.locator(`${drawer} .ant-form-item`, { has: page.getByTestId('trigger-at-most-every') });
     await expect.poll(() => everyItem.locator('.ant-form-item-explain-error').textContent()).toContain('ISO 8601');
     expect(await triggerOf('坏间隔')).toBeUndefined();
+    await page.locator(`${drawer} .ant-drawer-close`).click();
+
+    // A one-time send picked in the operator's zone (Berlin), shown with the campaign's (Shanghai) alongside.
+    await start('圣诞节发送', '单次');
+    const day = new Date(Date.now() + 30 * 24 * 3600_000).toISOString().slice(0, 10);
+    await page.getByTestId('send-at-picker').click();
+    await page.getByTestId('send-at-picker').fill(`${day} 20:00:00`);
+    await page.keyboard.press('Enter');
+    // A click elsewhere closes the picker's panel (Escape would close the drawer too).
+    await page.locator(`${drawer} .ant-drawer-title`).click();
+    await expect.poll(() => page.getByTestId('send-at-zones').textContent()).toContain(`${day} 20:00:00 ${OPERATOR_ZONE}`);
+    await saveDraft();
+    await expect.poll(() => triggerOf('圣诞节发送')).toMatchObject({ type: 'once' });
+    const sendAt = (await triggerOf('圣诞节发送')).sendAt as string;
+    expect(clockIn(sendAt, OPERATOR_ZONE)).toBe(`${day} 20:00:00`);
+    expect(await page.getByTestId('send-at').textContent()).toContain(`Asia/Shanghai ${clockIn(sendAt, 'Asia/Shanghai')}`);
+
     await page.close();
-  });
+  }, 120_000);
 
   it('flow 3: pauses and resumes a running campaign from its detail page, and the API agrees', async () => {
-    // A receiver that answers /slow after 1.5 s keeps the campaign running while the operator acts.
-    receiver.behave((r) => (r.url.startsWith('/slow') ? { status: 200, delayMs: 1500 } : { status: 200 }));
+    // A receiver that answers /slow after 2.5 s keeps the campaign running while the operator acts.
+    receiver.behave((r) => (r.url.startsWith('/slow') ? { status: 200, delayMs: 2500 } : { status: 200 }));
     await insertUsers(database.db, Array.from({ length: 40 }, (_, i) => ({ loginId: `slow-${i}`, attributes: { cohort: 'slow' } })));
     const segment = await insertSegment(database, 'slow cohort', { attribute: 'cohort', op: 'equals', value: 'slow' });
     const channel = await call('POST', '/api/channels', { name: 'slow receiver', url: `${receiver.url}/slow`, auth: { type: 'none' }, userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }] });
     const draft = await call('POST', '/api/campaigns', { name: '慢速活动', segmentId: segment.id, channelId: channel.body.id });
-    expect((await call('POST', `/api/campaigns/${draft.body.id}/launch`)).status).toBe(200);
     const status = async () => (await call('GET', `/api/campaigns/${draft.body.id}`)).body.status as string;
 
+    // The detail page is open before the launch, so a loaded machine's page load does not eat into the run.
     const page = await openConsole();
     await page.getByRole('menuitem', { name: '活动' }).click();
     await page.locator('.ant-table-row', { hasText: '慢速活动' }).getByRole('button').click();
+    await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 15_000 }).toBe('draft');
+    expect((await call('POST', `/api/campaigns/${draft.body.id}/launch`)).status).toBe(200);
     await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 15_000 }).toBe('running');
     await page.getByTestId('control-pause').click();
     await page.locator('.ant-popover:visible .ant-btn-primary').click();
@@ -427,7 +446,7 @@ describe('operator console', () => {
       all: [{ attribute: 'cohort', op: 'equals', value: 'builder' }, { event: 'pay_order', count: { op: 'atMost', value: 1 } }],
     });
     await page.close();
-  });
+  }, 90_000);
 
   it('campaign detail: a run where the receiver refuses some users shows its chart and the failure reasons grouped with counts', async () => {
     // mix-0..2 are refused with 400, mix-3 with 404; two members have no login id and are skipped.
@@ -460,10 +479,10 @@ describe('operator console', () => {
     expect(groups).toEqual([['端点返回 400', 3], ['成员没有登录 ID', 2], ['端点返回 404', 1]]);
     await page.screenshot({ path: join(shots, 'flow5-failure-reasons.png'), fullPage: true });
 
-    // The same screen in English.
-    await page.getByTestId('language').click();
+    // The same screen in English (the header's switch sits under the open drawer's mask, so the click is dispatched).
+    await page.getByTestId('language').dispatchEvent('click');
     await expect.poll(() => page.locator('[data-testid=failure-reason]').first().textContent()).toBe('endpoint answered 400');
-    await page.getByTestId('language').click();
+    await page.getByTestId('language').dispatchEvent('click');
     await page.close();
   }, 120_000);
 

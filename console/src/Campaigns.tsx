@@ -50,6 +50,8 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
   const triggerType = Form.useWatch(['trigger', 'type'], form) as string | undefined;
   const every = (Form.useWatch(['trigger', 'schedule', 'every'], form) as string | undefined) ?? 'day';
   const frequency = Form.useWatch(['trigger', 'frequency'], form) as string | undefined;
+  const sendAt = Form.useWatch(['trigger', 'sendAt'], form) as { toISOString(): string } | null | undefined;
+  const zoneField = Form.useWatch('timeZone', form) as string | undefined;
   const chosen = (channels.data?.items ?? []).find((c) => c.id === channelId);
   const params = (chosen?.templateParams ?? []) as Param[];
   // The attributes this channel reads from each user ($-prefixed ones are ids, not profile attributes).
@@ -164,7 +166,7 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
                     <Button onClick={() => remove(field.name)}>{t('remove')}</Button>
                   </Space>
                 ))}
-                <Button onClick={() => add({ op: 'equals' })} disabled={fields.length >= 10} data-testid="add-where">{t('add')}</Button>
+                <div><Button onClick={() => add({ op: 'equals' })} disabled={fields.length >= 10} data-testid="add-where">{t('add')}</Button></div>
               </>
             )}
           </Form.List>
@@ -198,7 +200,11 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
           {render.error && <Alert type="error" message={render.error.message} data-testid="render-preview-error" />}
         </Space>
       </Card>
-      {triggerType === 'once' && <Form.Item name={['trigger', 'sendAt']} label={`${t('sendAt')} (${t('now')} if empty)`}><DatePicker showTime /></Form.Item>}
+      {triggerType === 'once' && (
+        <Form.Item name={['trigger', 'sendAt']} label={t('sendAtHint')} extra={sendAt && <span data-testid="send-at-zones"><When at={sendAt.toISOString()} zone={zoneField} /></span>}>
+          <DatePicker showTime data-testid="send-at-picker" />
+        </Form.Item>
+      )}
       {refusal && <Alert type="error" message={refusal} style={{ marginBottom: 8 }} />}
       <Space>
         <Button type="primary" loading={submit.isPending} onClick={() => submit.mutate(true)}>{t('launch')}</Button>
@@ -331,7 +337,7 @@ function CampaignDetail({ id }: { id: string }) {
         ))}
         {tr?.type === 'recurring' && <Button type="primary" loading={trigger.isPending} onClick={() => trigger.mutate()} data-testid="send-once">{t('sendOnceNow')}</Button>}
       </Space>
-      <Card size="small" title={t('runChart')} extra={<Statistic title={t('perSecond')} value={timeline.data?.rate.perSecond ?? 0} precision={1} valueStyle={{ fontSize: 18 }} data-testid="rate" />}>
+      <Card size="small" title={t('runChart')} extra={<Statistic title={t('perSecond')} value={live ? (timeline.data?.rate.perSecond ?? 0) : 0} precision={1} valueStyle={{ fontSize: 18 }} data-testid="rate" />}>
         {timeline.data && <RunChart timeline={timeline.data} />}
       </Card>
       <Card size="small" title={t('failureReasons')}>

@@ -30,7 +30,8 @@ export function RunChart({ timeline }: { timeline: Timeline }) {
   const max = Math.max(1, ...perBucket);
   const total = perBucket.reduce((a, b) => a + b, 0);
   const slot = plotW / buckets.length;
-  const barW = Math.max(1, slot * 0.8);
+  // Thin bars even when a short run fills few intervals, so one interval does not read as a wall.
+  const barW = Math.max(1, Math.min(slot * 0.8, 32));
   const y = (n: number) => PAD.top + plotH - (n / max) * plotH;
   let running = 0;
   const cumulative = perBucket.map((n, i) => {
