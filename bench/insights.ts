@@ -25,6 +25,10 @@ try {
   await migrateDatabase(db);
   const runId = '11111111-1111-4111-8111-111111111111';
   say(`seeding one run of ${users.toLocaleString('en')} users…`);
+  await db.execute(sql`
+    WITH c AS (INSERT INTO campaigns (name, trigger) VALUES ('bench', '{"type":"once","sendAt":"now"}') RETURNING id)
+    INSERT INTO campaign_runs (id, campaign_id, workflow_id, status, definition, send_at, started_at, finished_at)
+    SELECT ${runId}::uuid, c.id, 'bench-insights', 'completed', '{}', now() - interval '30 minutes', now() - interval '30 minutes', now() FROM c`);
   await db.execute(sql`INSERT INTO users (id, login_id) SELECT gen_random_uuid(), 'b-' || g FROM generate_series(1, ${users}::int) g`);
   await db.execute(sql`
     INSERT INTO run_recipients (run_id, seq, user_id, address, status, attempts, last_http_status, last_attempt_at)

@@ -6,8 +6,8 @@ import type { Database } from '../db/client.js';
  * What a run's detail page draws, read from PostgreSQL alone (the attempt log
  * and the recipients' rows), never from Temporal: a chart of attempts over
  * time, the current sending rate, and why users failed or were skipped.
- * Each read scans the run's own key range once or twice (run_id leads both
- * tables' indexes), so its cost grows with the run, not with the table.
+ * Each read scans the run's own key range once (run_id leads both tables'
+ * indexes), so its cost grows with the run, not with the table.
  */
 
 /** Bucket widths a timeline may use, in seconds: round numbers an operator reads at a glance. */
@@ -61,44 +61,61 @@ const emptyTimeline = (runId: string | null): RunTimeline => ({
   lastAttemptAt: null,
 });
 
+type BucketRow = { bucket: number; outcome: 'succeeded' | 'retry' | 'failed'; n: number; recent: number; lo: string; hi: string };
+
+/** Attempts of a run per bucket of `width` seconds and outcome, with each group's recent count and time range: one pass. */
+function bucketed(db: Database, runId: string, width: number) {
+  return db.execute<BucketRow>(sql`
+    SELECT floor(extract(epoch FROM started_at) / ${width}::int)::bigint AS bucket, outcome, count(*)::int AS n,
+           (count(*) FILTER (WHERE started_at > now() - make_interval(secs => ${RATE_WINDOW_SECONDS})))::int AS recent,
+           min(started_at) AS lo, max(started_at) AS hi
+    FROM delivery_attempts WHERE run_id = ${runId}
+    GROUP BY 1, 2`);
+}
+
 /**
  * A run's attempts per interval by outcome, and attempts per second over the
- * last RATE_WINDOW_SECONDS. Two passes over the run's attempts: the span (and
- * the rate) first, which fixes the bucket width, then the counts per bucket.
+ * last RATE_WINDOW_SECONDS, in one pass over the run's attempts: the bucket
+ * width comes from the run's own start and end (now while it sends). When
+ * the attempts' own span needs another width (a run that waited for quiet
+ * hours before its first send, a run row without a start), a second pass
+ * uses that width.
  *
  * @example
  * const t = await runTimeline(db, runId); // { bucketSeconds: 1, buckets: [{ at, succeeded: 40, retry: 2, failed: 0 }, …], rate: { perSecond: 38.5 } }
  */
 export async function runTimeline(db: Database, runId: string | null): Promise<RunTimeline> {
   if (!runId) return emptyTimeline(null);
-  const [span] = await db.execute<{ lo: string | null; hi: string | null; recent: number; succeeded: number; retry: number; failed: number }>(sql`
-    SELECT min(started_at) AS lo, max(started_at) AS hi,
-           (count(*) FILTER (WHERE started_at > now() - make_interval(secs => ${RATE_WINDOW_SECONDS})))::int AS recent,
-           (count(*) FILTER (WHERE outcome = 'succeeded'))::int AS succeeded,
-           (count(*) FILTER (WHERE outcome = 'retry'))::int AS retry,
-           (count(*) FILTER (WHERE outcome = 'failed'))::int AS failed
-    FROM delivery_attempts WHERE run_id = ${runId}`);
-  if (!span?.lo || !span.hi) return emptyTimeline(runId);
-  const lo = new Date(span.lo);
-  const hi = new Date(span.hi);
-  const width = bucketWidth((hi.getTime() - lo.getTime()) / 1000);
-  const rows = await db.execute<{ bucket: number; outcome: 'succeeded' | 'retry' | 'failed'; n: number }>(sql`
-    SELECT floor(extract(epoch FROM started_at) / ${width}::int)::bigint AS bucket, outcome, count(*)::int AS n
-    FROM delivery_attempts WHERE run_id = ${runId}
-    GROUP BY 1, 2`);
+  const [run] = await db.execute<{ from: string; to: string }>(sql`
+    SELECT coalesce(started_at, created_at) AS from, coalesce(finished_at, now()) AS to FROM campaign_runs WHERE id = ${runId}`);
+  const expected = run ? Math.max(0, (Date.parse(run.to) - Date.parse(run.from)) / 1000) : 0;
+  let width = bucketWidth(expected);
+  let rows = await bucketed(db, runId, width);
+  if (rows.length === 0) return emptyTimeline(runId);
+  const lo = new Date(Math.min(...rows.map((r) => Date.parse(r.lo))));
+  const hi = new Date(Math.max(...rows.map((r) => Date.parse(r.hi))));
+  const needed = bucketWidth((hi.getTime() - lo.getTime()) / 1000);
+  if (needed !== width) {
+    width = needed;
+    rows = await bucketed(db, runId, width);
+  }
   const first = Math.floor(lo.getTime() / 1000 / width);
   const last = Math.floor(hi.getTime() / 1000 / width);
   const buckets = Array.from({ length: last - first + 1 }, (_, i) => ({ at: new Date((first + i) * width * 1000).toISOString(), succeeded: 0, retry: 0, failed: 0 }));
+  const totals = { succeeded: 0, retry: 0, failed: 0 };
+  let recent = 0;
   for (const row of rows) {
     const bucket = buckets[Number(row.bucket) - first];
     if (bucket) bucket[row.outcome] += row.n;
+    totals[row.outcome] += row.n;
+    recent += row.recent;
   }
   return {
     runId,
     bucketSeconds: width,
     buckets,
-    totals: { succeeded: span.succeeded, retry: span.retry, failed: span.failed },
-    rate: { windowSeconds: RATE_WINDOW_SECONDS, perSecond: Math.round((span.recent / RATE_WINDOW_SECONDS) * 10) / 10 },
+    totals,
+    rate: { windowSeconds: RATE_WINDOW_SECONDS, perSecond: Math.round((recent / RATE_WINDOW_SECONDS) * 10) / 10 },
     firstAttemptAt: lo.toISOString(),
     lastAttemptAt: hi.toISOString(),
   };
