@@ -205,6 +205,12 @@ describe('operator console', () => {
     await expect.poll(() => page.getByTestId('render-preview-body').textContent()).toMatch(/亲爱的小雪\d，生日快乐！/);
     const rendered = JSON.parse((await page.getByTestId('render-preview-body').textContent())!);
     expect(rendered.message).toBe(`亲爱的小雪${rendered.userid.slice(5)}，生日快乐！`);
+    // Or for a user the operator names.
+    const other = rendered.userid === 'bday-2' ? 'bday-0' : 'bday-2';
+    await page.getByTestId('render-preview-as').fill(other);
+    await page.getByTestId('render-preview-button').click();
+    await expect.poll(() => page.getByTestId('render-preview-user').textContent()).toContain(other);
+    expect(JSON.parse((await page.getByTestId('render-preview-body').textContent())!).message).toBe(`亲爱的小雪${other.slice(5)}，生日快乐！`);
     expect(birthdayRequests()).toBe(0);
     expect((await call('GET', '/api/campaigns')).body.items.filter((c: { name: string }) => c.name === '生日快乐')).toEqual([]);
     await page.screenshot({ path: join(shots, 'flow2-1-birthday-form.png') });

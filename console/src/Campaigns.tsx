@@ -44,6 +44,7 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
   const [form] = Form.useForm();
   const client = useQueryClient();
   const [refusal, setRefusal] = useState<string | null>(null);
+  const [previewAs, setPreviewAs] = useState('');
   const segments = useQuery({ queryKey: ['segments'], queryFn: () => unwrap(api.GET('/api/segments')) });
   const channels = useQuery({ queryKey: ['channels'], queryFn: () => unwrap(api.GET('/api/channels')) });
   const channelId = Form.useWatch('channelId', form) as string | undefined;
@@ -92,7 +93,8 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
   const render = useMutation({
     mutationFn: () => {
       const draft = body();
-      return unwrap(api.POST('/api/campaigns/preview', { body: { channelId: draft.channelId as string, segmentId: draft.segmentId as string | undefined, templateValues: draft.templateValues } }));
+      const user = previewAs.trim() === '' ? undefined : previewAs.trim();
+      return unwrap(api.POST('/api/campaigns/preview', { body: { channelId: draft.channelId as string, segmentId: draft.segmentId as string | undefined, templateValues: draft.templateValues, user } }));
     },
     onError: (error) => error instanceof ApiFailure && showIssues(form, error.body.issues ?? []),
   });
@@ -188,7 +190,10 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
           </div>
         ))}
         <Space direction="vertical" style={{ width: '100%' }}>
-          <Button onClick={() => render.mutate()} loading={render.isPending} disabled={!channelId} data-testid="render-preview-button">{t('renderOnly')}</Button>
+          <Space>
+            <Button onClick={() => render.mutate()} loading={render.isPending} disabled={!channelId} data-testid="render-preview-button">{t('renderOnly')}</Button>
+            <Input placeholder={t('previewAs')} value={previewAs} onChange={(e) => setPreviewAs(e.target.value)} style={{ width: 260 }} data-testid="render-preview-as" />
+          </Space>
           {render.data && (
             <div data-testid="render-preview">
               <Typography.Text type="secondary" data-testid="render-preview-user">
