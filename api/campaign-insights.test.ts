@@ -168,5 +168,8 @@ describe('POST /api/campaigns/preview (render only)', () => {
     expect(await bad({ channelId, user: 'nobody-at-all' })).toEqual(['user']);
     expect(await bad({ templateValues: {} })).toEqual(['channelId']);
     expect(await bad({ channelId, sendNow: true })).toEqual(['sendNow']);
+    // The body goes through the same reader as every body: NUL characters are refused, naming the field.
+    expect(await bad(`{"channelId":"${channelId}","templateValues":{"message":"a\\u0000b"}}`)).toEqual(['templateValues.message']);
+    expect((await api.call('POST', '/api/campaigns/preview', '{"channelId":')).body.error).toBe('invalid_json');
   });
 });
