@@ -5,7 +5,7 @@ import { sampleInputs } from '../channels/test-send.js';
 import type { Database } from '../db/client.js';
 import { channels, segments } from '../db/schema.js';
 import { composeRequest } from '../delivery/compose.js';
-import { ApiError, fieldError, validationError } from '../lib/errors.js';
+import { fieldError, fieldErrors, validationError } from '../lib/errors.js';
 import { memberPredicate } from '../segments/compile.js';
 import { redactRequest, type WebhookRequest } from '../webhook/request.js';
 import { compileTemplateValues, TemplateError } from '../webhook/template.js';
@@ -60,7 +60,7 @@ export async function renderPreview(db: Database, body: unknown): Promise<z.infe
   const [channel] = await db.select().from(channels).where(eq(channels.id, input.channelId));
   if (!channel) throw fieldError('channelId', 'no channel has this id');
   const { values, problems } = resolveTemplateValues(channel.templateParams, input.templateValues);
-  if (problems.length > 0) throw new ApiError(400, 'validation_failed', `invalid ${problems.map((p) => p.path).join(', ')}`, problems);
+  if (problems.length > 0) throw fieldErrors(problems);
 
   let user: RecipientProfile | undefined;
   let source: 'user' | 'segment' | 'sample' = 'sample';
