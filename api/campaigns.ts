@@ -2,10 +2,12 @@ import { Hono, type Context } from 'hono';
 import { deliveryOfUser, listDeliveries } from '../runs/deliveries.js';
 import { presentCampaign } from '../campaigns/present.js';
 import type { CampaignService } from '../campaigns/store.js';
+import { renderPreview } from '../campaigns/render-preview.js';
 import { testCampaignSend } from '../campaigns/test-send.js';
 import type { Database } from '../db/client.js';
 import { notFound } from '../lib/errors.js';
 import { isUuid } from '../lib/ids.js';
+import { failureReasons, runTimeline } from '../runs/insights.js';
 import { presentRun } from '../runs/present.js';
 import { deliveryCounts } from '../runs/recipients.js';
 import { getRun, listRuns, type RunRow } from '../runs/store.js';
@@ -40,6 +42,26 @@ export function campaignRoutes(deps: { db: Database; campaigns: CampaignService;
     return body;
   }
   const forget = (id: string) => shared.delete(id);
+  /*
+   * A run's chart and failure groups scan the run (about 1.6 s for a million
+   * users), so their answers are shared longer: for READ_SHARE_MS, or five
+   * times as long as the read took, whichever is more. However many viewers
+   * poll a big run, its scans then take at most a sixth of one core.
+   */
+  const sharedScans = new Map<string, { until: number; body: Promise<unknown> }>();
+  function sharedScan<T>(key: string, read: () => Promise<T>): Promise<T> {
+    const now = Date.now();
+    const hit = sharedScans.get(key);
+    if (hit && now < hit.until) return hit.body as Promise<T>;
+    if (sharedScans.size > 10_000) sharedScans.clear();
+    const entry = { until: Infinity, body: read() as Promise<unknown> };
+    sharedScans.set(key, entry);
+    entry.body.then(
+      () => (entry.until = Date.now() + Math.max(READ_SHARE_MS, 5 * (Date.now() - now))),
+      () => sharedScans.delete(key),
+    );
+    return entry.body as Promise<T>;
+  }
   const workflowUrl = (workflowId: string) => `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 
   /** The run `?run=` names (it must belong to the campaign), else the campaign's current run. */
@@ -94,6 +116,11 @@ export function campaignRoutes(deps: { db: Database; campaigns: CampaignService;
 
   app.post('/', async function createDraft(c) {
     return c.json(presentCampaign(await campaigns.create(await readJson(c))), 201);
+  });
+
+  /** The create form's preview: the request rendered for a sample user, before anything is saved; nothing is sent. */
+  app.post('/preview', async function previewRender(c) {
+    return c.json(await renderPreview(db, await readJson(c)));
   });
 
   app.get('/', async function listCampaigns(c) {
@@ -168,6 +195,20 @@ export function campaignRoutes(deps: { db: Database; campaigns: CampaignService;
     const run = runId ? await getRun(db, runId) : undefined;
     if (!run) throw notFound('run');
     return c.json(await presentRunOf(run, true));
+  });
+
+  /** Attempts per interval and the current rate, for the detail page's chart (PostgreSQL only). */
+  app.get('/:id/timeline', async function campaignTimeline(c) {
+    const row = await campaigns.get(c.req.param('id'));
+    const runId = await runOfCampaign(row, c.req.query('run'));
+    return c.json(await sharedScan(`timeline:${runId}`, () => runTimeline(db, runId)));
+  });
+
+  /** Users who failed, were skipped or cancelled, or are being retried, grouped by reason. */
+  app.get('/:id/failures', async function campaignFailures(c) {
+    const row = await campaigns.get(c.req.param('id'));
+    const runId = await runOfCampaign(row, c.req.query('run'));
+    return c.json(await sharedScan(`failures:${runId}`, () => failureReasons(db, runId)));
   });
 
   app.get('/:id/deliveries', async function listCampaignDeliveries(c) {

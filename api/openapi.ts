@@ -5,9 +5,11 @@ import { eventEnvelopeSchema } from '../audience/events.js';
 import { identifyInputSchema } from '../audience/identify.js';
 import { userBatchSchema, userInputSchema } from '../audience/users.js';
 import { campaignDraftSchema, campaignPatchSchema } from '../campaigns/definition.js';
+import { renderPreviewAnswerSchema, renderPreviewSchema } from '../campaigns/render-preview.js';
 import { channelInputSchema, channelPatchSchema } from '../channels/schema.js';
 import { rotationSchema } from '../channels/store.js';
-import { campaignStatuses, deliveryStatuses, runStatuses } from '../lib/statuses.js';
+import { campaignStatuses, deliveryStatuses, runStatuses, runTriggers } from '../lib/statuses.js';
+import { failureReasonsSchema, runTimelineSchema } from '../runs/insights.js';
 import { goldCartAbandoners } from '../segments/stories.js';
 import { previewInputSchema, segmentInputSchema, segmentPatchSchema } from '../segments/store.js';
 
@@ -93,13 +95,54 @@ const campaignSchema = z
     channelId: z.string().nullable(),
     trigger: z.unknown(),
     templateValues: z.record(z.string(), z.unknown()),
+    timeZone: z.string().meta({ description: 'the campaign\'s zone (quiet hours; a recurring trigger\'s own `timeZone` wins for its schedule)' }),
+    launchedAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
     ...timestamps,
   })
   .meta({ id: 'Campaign' });
 const campaignDetailSchema = campaignSchema
   .extend({ run: z.unknown(), deliveries: deliveryCountsSchema.nullable(), progress: z.unknown(), temporal: z.looseObject({ workflowId: z.string(), url: z.string() }).nullable() })
   .meta({ id: 'CampaignDetail' });
-const runSchema = z.looseObject({ id: z.string(), status: z.enum(runStatuses) }).meta({ id: 'Run' });
+const runSchema = z
+  .looseObject({
+    id: z.string(),
+    status: z.enum(runStatuses),
+    trigger: z.enum(runTriggers),
+    scheduledAt: z.string().nullable().meta({ description: 'a schedule firing\'s nominal time' }),
+    sendAt: z.string(),
+    startedAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+    reason: z.string().nullable().meta({ description: 'why the run was skipped, missed or failed' }),
+    deliveries: deliveryCountsSchema.optional(),
+  })
+  .meta({ id: 'Run' });
+const attemptSchema = z.object({
+  attempt: z.number().int(),
+  at: z.string().nullable(),
+  latencyMs: z.number().nullable(),
+  httpStatus: z.number().int().nullable(),
+  outcome: z.string(),
+  error: z.object({ class: z.string(), message: z.string().nullable() }).nullable(),
+});
+const deliverySchema = z
+  .looseObject({
+    seq: z.number().int(),
+    user: z.object({ id: z.string(), loginId: z.string().nullable(), visitorId: z.string().nullable() }),
+    status: z.enum(deliveryStatuses),
+    attempts: z.number().int(),
+    lastHttpStatus: z.number().int().nullable(),
+    lastError: z.object({ class: z.string(), message: z.string().nullable() }).nullable(),
+    firstAttemptAt: z.string().nullable(),
+    lastAttemptAt: z.string().nullable(),
+    nextAttemptAt: z.string().nullable(),
+    latencyMs: z.number().nullable(),
+    webhookId: z.string().nullable(),
+  })
+  .meta({ id: 'Delivery' });
+const deliveryWithAttemptsSchema = deliverySchema
+  .extend({ responseBody: z.string().nullable().optional().meta({ description: 'the last response\'s body (an excerpt)' }), attemptLog: z.array(attemptSchema) })
+  .meta({ id: 'DeliveryWithAttempts', description: 'One user\'s delivery and every attempt (time, outcome, status, latency, error); `triggeredSends` lists each send of an event-triggered run.' });
 const page = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 const items = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item) });
 const previewSchema = z
@@ -178,6 +221,11 @@ export const requestExamples: { name: string; schema: z.ZodType; example: unknow
   { name: 'api key', schema: apiKeyInputSchema, example: { name: 'operations console', scope: 'write' } },
   { name: 'campaign test', schema: campaignTestSchema, example: { user: 'u-42' } },
   { name: 'campaign patch', schema: campaignPatchSchema, example: { templateValues: { amount: 100 } } },
+  {
+    name: 'campaign render preview',
+    schema: renderPreviewSchema,
+    example: { channelId: storyCampaign.channelId, segmentId: storyCampaign.segmentId, templateValues: { amount: 100 } },
+  },
 ];
 const example = (name: string) => requestExamples.find((e) => e.name === name)!.example;
 
@@ -225,6 +273,7 @@ export function describeApi(app: Pick<OpenAPIHono, 'openAPIRegistry'>, options: 
   const withId = { params: idParam };
   const control = (action: string, summary: string, status: 200 | 202 = 200) =>
     route({ method: 'post', path: `/api/campaigns/{id}/${action}`, tags: ['campaigns'], summary, request: withId, responses: { [status]: json(campaignDetailSchema), 404: errors.notFound, 409: errors.conflict } });
+  route({ method: 'post', path: '/api/campaigns/preview', tags: ['campaigns'], summary: 'Render the request a campaign would send to a sample user of its segment, before saving; nothing is sent', request: { body: body(renderPreviewSchema, example('campaign render preview')) }, responses: { 200: json(renderPreviewAnswerSchema), 400: errors.validation } });
   route({ method: 'post', path: '/api/campaigns', tags: ['campaigns'], summary: 'Save a draft', request: { body: body(campaignDraftSchema, storyCampaign) }, responses: { 201: json(campaignSchema), 400: errors.validation } });
   route({ method: 'get', path: '/api/campaigns', tags: ['campaigns'], summary: 'List campaigns', request: { query: z.object({ status: z.enum(campaignStatuses).optional() }) }, responses: { 200: json(items(campaignSchema)), 400: errors.validation } });
   route({ method: 'get', path: '/api/campaigns/{id}', tags: ['campaigns'], summary: 'A campaign with its run, delivery counts and (with `?live=true`) the workflow\'s progress', request: { params: idParam, query: z.object({ live: z.enum(['true', '1']).optional() }) }, responses: { 200: json(campaignDetailSchema), 404: errors.notFound } });
@@ -238,6 +287,9 @@ export function describeApi(app: Pick<OpenAPIHono, 'openAPIRegistry'>, options: 
   route({ method: 'post', path: '/api/campaigns/{id}/trigger', tags: ['campaigns'], summary: 'Send a recurring campaign once now', request: withId, responses: { 202: json(z.object({ triggered: z.boolean(), runs: z.string() })), 404: errors.notFound, 409: errors.conflict } });
   route({ method: 'get', path: '/api/campaigns/{id}/runs', tags: ['campaigns'], summary: 'Runs, newest first', request: { params: idParam, query: z.object({ cursor: z.string().optional(), limit: z.string().optional() }) }, responses: { 200: json(page(runSchema)), 400: errors.validation, 404: errors.notFound } });
   route({ method: 'get', path: '/api/campaigns/{id}/runs/{runId}', tags: ['campaigns'], summary: 'One run with its frozen definition', request: { params: idParam.extend({ runId: z.string() }) }, responses: { 200: json(runSchema), 404: errors.notFound } });
-  route({ method: 'get', path: '/api/campaigns/{id}/deliveries', tags: ['campaigns'], summary: 'Deliveries of a run (the current one unless `?run=`)', request: { params: idParam, query: z.looseObject({ run: z.string().optional(), cursor: z.string().optional() }) }, responses: { 200: json(page(z.unknown())), 400: errors.validation, 404: errors.notFound } });
-  route({ method: 'get', path: '/api/campaigns/{id}/deliveries/{user}', tags: ['campaigns'], summary: 'One user\'s delivery with every attempt (by login or visitor id)', request: { params: idParam.extend({ user: z.string() }), query: z.object({ run: z.string().optional() }) }, responses: { 200: json(z.unknown()), 404: errors.notFound } });
+  const runQuery = z.object({ run: z.string().optional().meta({ description: 'a run of the campaign; the current run when absent' }) });
+  route({ method: 'get', path: '/api/campaigns/{id}/timeline', tags: ['campaigns'], summary: 'Attempts per interval by outcome and the current sending rate of a run, for a chart (from PostgreSQL)', request: { params: idParam, query: runQuery }, responses: { 200: json(runTimelineSchema), 404: errors.notFound } });
+  route({ method: 'get', path: '/api/campaigns/{id}/failures', tags: ['campaigns'], summary: 'Users of a run that failed, were skipped or cancelled, or are being retried, grouped by reason with counts', request: { params: idParam, query: runQuery }, responses: { 200: json(failureReasonsSchema), 404: errors.notFound } });
+  route({ method: 'get', path: '/api/campaigns/{id}/deliveries', tags: ['campaigns'], summary: 'Deliveries of a run (the current one unless `?run=`)', request: { params: idParam, query: z.looseObject({ run: z.string().optional(), cursor: z.string().optional() }) }, responses: { 200: json(page(deliverySchema)), 400: errors.validation, 404: errors.notFound } });
+  route({ method: 'get', path: '/api/campaigns/{id}/deliveries/{user}', tags: ['campaigns'], summary: 'One user\'s delivery with every attempt (by login or visitor id)', request: { params: idParam.extend({ user: z.string() }), query: z.object({ run: z.string().optional() }) }, responses: { 200: json(deliveryWithAttemptsSchema), 404: errors.notFound } });
 }

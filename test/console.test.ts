@@ -58,8 +58,19 @@ afterAll(async () => {
   if (consoleDir) rmSync(consoleDir, { recursive: true, force: true });
 });
 
+/** The operator works from Berlin; campaigns speak Asia/Shanghai, so every time shows in both. */
+const OPERATOR_ZONE = 'Europe/Berlin';
+const clockIn = (iso: string, zone: string) =>
+  new Intl.DateTimeFormat('sv-SE', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(new Date(iso));
+
+/** The attempts the run chart draws, summed over its bars. */
+async function chartedAttempts(page: Page): Promise<number> {
+  const totals = await page.locator('[data-testid=run-chart-bar]').evaluateAll((bars) => bars.map((b) => Number(b.getAttribute('data-total'))));
+  return totals.reduce((a, b) => a + b, 0);
+}
+
 async function openConsole(): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, timezoneId: OPERATOR_ZONE });
   await page.goto(base);
   // Signs in as an operator would: the key goes into the header field (kept for the browser session).
   await page.getByTestId('api-key').fill(TEST_API_KEY);
@@ -112,7 +123,7 @@ describe('operator console', () => {
     await page.locator('[data-testid=rule-row-1] input[placeholder=add_to_cart]').fill('add_to_cart');
     await page.getByRole('button', { name: '添 加' }).or(page.getByRole('button', { name: '添加' })).click();
     await choose(page, '[data-testid=rule-row-2]', 0, 'event');
-    await choose(page, '[data-testid=rule-row-2]', 1, 'didNot');
+    await choose(page, '[data-testid=rule-row-2]', 1, '没做过');
     await page.locator('[data-testid=rule-row-2] input[placeholder=add_to_cart]').fill('pay_order');
     await expect.poll(() => page.getByTestId('segment-preview').locator('.ant-statistic-content-value').first().textContent(), { timeout: 15_000 }).toBe('12');
     await page.screenshot({ path: join(shots, 'story1-2-segment-preview.png') });
@@ -125,15 +136,42 @@ describe('operator console', () => {
     await choose(page, drawer, 0, 'gold VIP, added to cart yesterday, no order');
     await choose(page, drawer, 1, '白鸽卡券中心');
     await page.getByTestId('value-amount').fill('100');
+    // Preview before saving: rendered for a member of the segment, and nothing sent or saved.
+    const requestsBefore = receiver.requests.length;
+    await page.getByTestId('render-preview-button').click();
+    await expect.poll(() => page.getByTestId('render-preview-body').textContent()).toContain('"amount": 100');
+    const previewed = JSON.parse((await page.getByTestId('render-preview-body').textContent())!);
+    expect(previewed.user_id).toMatch(/^u-\d+$/);
+    expect(await page.getByTestId('render-preview-user').textContent()).toContain(previewed.user_id);
+    expect(receiver.requests.length).toBe(requestsBefore);
+    expect((await call('GET', '/api/campaigns')).body.items).toEqual([]);
+    await page.screenshot({ path: join(shots, 'story1-3-render-preview.png') });
     await page.getByRole('button', { name: '上 线' }).or(page.getByRole('button', { name: '上线' })).click();
     await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 60_000 }).toBe('completed');
-    expect(JSON.parse((await page.getByTestId('delivery-counts').textContent())!)).toMatchObject({ total: 12, succeeded: 12 });
+    expect(JSON.parse((await page.getByTestId('delivery-counts').getAttribute('data-counts'))!)).toMatchObject({ total: 12, succeeded: 12 });
+    // The chart shows the run's 12 attempts; no failure reasons.
+    await expect.poll(() => chartedAttempts(page), { timeout: 10_000 }).toBe(12);
+    expect(await page.getByTestId('rate').isVisible()).toBe(true);
+    expect(await page.locator('[data-testid=failure-reasons] .ant-table-row').count()).toBe(0);
+    // Launch time in the operator's zone with the campaign's alongside.
+    const launchedAt = (await call('GET', '/api/campaigns')).body.items[0].launchedAt as string;
+    const launched = await page.getByTestId('launched-at').textContent();
+    expect(launched).toContain(`${clockIn(launchedAt, OPERATOR_ZONE)} ${OPERATOR_ZONE}`);
+    expect(launched).toContain(`Asia/Shanghai ${clockIn(launchedAt, 'Asia/Shanghai')}`);
     const sent = receiver.requests.filter((r) => JSON.parse(r.body).amount === 100);
     expect(new Set(sent.map((r) => JSON.parse(r.body).user_id)).size).toBe(12);
     await page.getByTestId('lookup-input').fill('u-3');
     await page.getByTestId('lookup-button').click();
-    await expect.poll(() => page.getByTestId('lookup-result').textContent()).toContain('succeeded');
-    await page.screenshot({ path: join(shots, 'story1-3-campaign-completed.png') });
+    await expect.poll(() => page.getByTestId('lookup-status').textContent()).toBe('succeeded');
+    // Every attempt: time (both zones), outcome, HTTP status, latency.
+    const attempt = page.locator('[data-testid=attempts] .ant-table-row');
+    expect(await attempt.count()).toBe(1);
+    const attemptText = (await attempt.textContent())!;
+    expect(attemptText).toContain('succeeded');
+    expect(attemptText).toContain('200');
+    expect(attemptText).toContain(OPERATOR_ZONE);
+    expect(attemptText).toMatch(/\d+ ms/);
+    await page.screenshot({ path: join(shots, 'story1-4-campaign-completed.png'), fullPage: true });
     await page.close();
   }, 150_000);
 
@@ -161,9 +199,27 @@ describe('operator console', () => {
     await expect.poll(() => message.inputValue()).toBe('亲爱的{{ user.name }}');
     await message.press('End');
     await page.keyboard.type('，生日快乐！');
+    // Render-only preview for a member of the segment: the placeholder filled in, no request sent, nothing saved.
+    const birthdayRequests = () => receiver.requests.filter((r) => r.url.startsWith('/birthday')).length;
+    await page.getByTestId('render-preview-button').click();
+    await expect.poll(() => page.getByTestId('render-preview-body').textContent()).toMatch(/亲爱的小雪\d，生日快乐！/);
+    const rendered = JSON.parse((await page.getByTestId('render-preview-body').textContent())!);
+    expect(rendered.message).toBe(`亲爱的小雪${rendered.userid.slice(5)}，生日快乐！`);
+    // Or for a user the operator names.
+    const other = rendered.userid === 'bday-2' ? 'bday-0' : 'bday-2';
+    await page.getByTestId('render-preview-as').fill(other);
+    await page.getByTestId('render-preview-button').click();
+    await expect.poll(() => page.getByTestId('render-preview-user').textContent()).toContain(other);
+    expect(JSON.parse((await page.getByTestId('render-preview-body').textContent())!).message).toBe(`亲爱的小雪${other.slice(5)}，生日快乐！`);
+    expect(birthdayRequests()).toBe(0);
+    expect((await call('GET', '/api/campaigns')).body.items.filter((c: { name: string }) => c.name === '生日快乐')).toEqual([]);
     await page.screenshot({ path: join(shots, 'flow2-1-birthday-form.png') });
     await page.getByRole('button', { name: '上 线' }).or(page.getByRole('button', { name: '上线' })).click();
     await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 15_000 }).toBe('scheduled');
+    // Daily at 09:00 in Shanghai, shown at the operator's Berlin time with Shanghai's alongside.
+    await expect.poll(() => page.getByTestId('next-firings').textContent(), { timeout: 15_000 }).toContain('Asia/Shanghai');
+    const firing = (await page.getByTestId('next-firings').locator('[data-testid=when]').first().textContent())!;
+    expect(firing).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\d\\d:00:00 ${OPERATOR_ZONE} · Asia/Shanghai \\d{4}-\\d\\d-\\d\\d 09:00:00$`));
 
     await page.getByTestId('preview-user').fill('bday-1');
     await page.getByTestId('preview-button').click();
@@ -232,25 +288,71 @@ describe('operator console', () => {
     await page.getByTestId('trigger-event').fill('add_to_cart');
     await page.getByTestId('trigger-times').fill('2');
     await page.getByTestId('trigger-within').fill('PT24H');
+    await page.getByTestId('trigger-delay').fill('PT30M');
+    // Only carts worth at least 100 in a listed currency; at most one send a week per user.
+    await page.getByTestId('add-where').click();
+    await page.getByTestId('where-property-0').fill('price');
+    await choose(page, `${drawer} [data-testid=trigger-where]`, 0, 'gte');
+    await page.getByTestId('where-value-0').fill('100');
+    await page.getByTestId('add-where').click();
+    await page.getByTestId('where-property-1').fill('currency');
+    await choose(page, `${drawer} [data-testid=trigger-where]`, 1, 'in');
+    await page.getByTestId('where-value-1').fill('CNY, USD');
+    await page.getByLabel('间隔至少').check();
+    await page.getByTestId('trigger-at-most-every').fill('P7D');
     await page.screenshot({ path: join(shots, 'triggers-3-event.png') });
     await saveDraft();
-    await expect.poll(() => triggerOf('加购两次')).toMatchObject({ type: 'event', event: 'add_to_cart', times: 2, within: 'PT24H' });
+    await expect.poll(() => triggerOf('加购两次')).toEqual({
+      type: 'event', event: 'add_to_cart', times: 2, within: 'PT24H', delay: 'PT30M',
+      where: [{ property: 'price', op: 'gte', value: 100 }, { property: 'currency', op: 'in', value: ['CNY', 'USD'] }],
+      frequency: { atMostEvery: 'P7D' },
+    });
+    await page.locator(`${drawer} .ant-drawer-close`).click();
+
+    // A bad interval is shown at its field and nothing is saved.
+    await start('坏间隔', '事件触发');
+    await page.getByTestId('trigger-event').fill('add_to_cart');
+    await page.getByLabel('间隔至少').check();
+    await page.getByTestId('trigger-at-most-every').fill('P1M');
+    await saveDraft();
+    const everyItem = page.locator(`${drawer} .ant-form-item`, { has: page.getByTestId('trigger-at-most-every') });
+    await expect.poll(() => everyItem.locator('.ant-form-item-explain-error').textContent()).toContain('ISO 8601');
+    expect(await triggerOf('坏间隔')).toBeUndefined();
+    await page.locator(`${drawer} .ant-drawer-close`).click();
+
+    // A one-time send picked in the operator's zone (Berlin), shown with the campaign's (Shanghai) alongside.
+    await start('圣诞节发送', '单次');
+    const day = new Date(Date.now() + 30 * 24 * 3600_000).toISOString().slice(0, 10);
+    await page.getByTestId('send-at-picker').click();
+    await page.getByTestId('send-at-picker').fill(`${day} 20:00:00`);
+    await page.keyboard.press('Enter');
+    // A click elsewhere closes the picker's panel (Escape would close the drawer too).
+    await page.locator(`${drawer} .ant-drawer-title`).click();
+    await expect.poll(() => page.getByTestId('send-at-zones').textContent()).toContain(`${day} 20:00:00 ${OPERATOR_ZONE}`);
+    await saveDraft();
+    await expect.poll(() => triggerOf('圣诞节发送')).toMatchObject({ type: 'once' });
+    const sendAt = (await triggerOf('圣诞节发送')).sendAt as string;
+    expect(clockIn(sendAt, OPERATOR_ZONE)).toBe(`${day} 20:00:00`);
+    expect(await page.getByTestId('send-at').textContent()).toContain(`Asia/Shanghai ${clockIn(sendAt, 'Asia/Shanghai')}`);
+
     await page.close();
-  });
+  }, 120_000);
 
   it('flow 3: pauses and resumes a running campaign from its detail page, and the API agrees', async () => {
-    // A receiver that answers /slow after 1.5 s keeps the campaign running while the operator acts.
-    receiver.behave((r) => (r.url.startsWith('/slow') ? { status: 200, delayMs: 1500 } : { status: 200 }));
+    // A receiver that answers /slow after 2.5 s keeps the campaign running while the operator acts.
+    receiver.behave((r) => (r.url.startsWith('/slow') ? { status: 200, delayMs: 2500 } : { status: 200 }));
     await insertUsers(database.db, Array.from({ length: 40 }, (_, i) => ({ loginId: `slow-${i}`, attributes: { cohort: 'slow' } })));
     const segment = await insertSegment(database, 'slow cohort', { attribute: 'cohort', op: 'equals', value: 'slow' });
     const channel = await call('POST', '/api/channels', { name: 'slow receiver', url: `${receiver.url}/slow`, auth: { type: 'none' }, userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }] });
     const draft = await call('POST', '/api/campaigns', { name: '慢速活动', segmentId: segment.id, channelId: channel.body.id });
-    expect((await call('POST', `/api/campaigns/${draft.body.id}/launch`)).status).toBe(200);
     const status = async () => (await call('GET', `/api/campaigns/${draft.body.id}`)).body.status as string;
 
+    // The detail page is open before the launch, so a loaded machine's page load does not eat into the run.
     const page = await openConsole();
     await page.getByRole('menuitem', { name: '活动' }).click();
     await page.locator('.ant-table-row', { hasText: '慢速活动' }).getByRole('button').click();
+    await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 15_000 }).toBe('draft');
+    expect((await call('POST', `/api/campaigns/${draft.body.id}/launch`)).status).toBe(200);
     await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 15_000 }).toBe('running');
     await page.getByTestId('control-pause').click();
     await page.locator('.ant-popover:visible .ant-btn-primary').click();
@@ -271,7 +373,7 @@ describe('operator console', () => {
     await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 15_000 }).not.toBe('paused');
     expect(['running', 'completed']).toContain(await status());
     await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 60_000 }).toBe('completed');
-    expect(JSON.parse((await page.getByTestId('delivery-counts').textContent())!)).toMatchObject({ total: 40, succeeded: 40 });
+    expect(JSON.parse((await page.getByTestId('delivery-counts').getAttribute('data-counts'))!)).toMatchObject({ total: 40, succeeded: 40 });
     expect(await status()).toBe('completed');
     await page.screenshot({ path: join(shots, 'flow3-2-resumed-completed.png') });
     await page.close();
@@ -313,6 +415,82 @@ describe('operator console', () => {
     expect(JSON.stringify(eleventh.body.issues)).toContain('templateParams');
     expect((await call('GET', '/api/channels')).body.items.length).toBe(channelsBefore);
   });
+
+  it('segment builder: "did not do E at least N times" in a window of N days, then at any time, with the preview count following', async () => {
+    const day = 24 * 3600_000;
+    const ago = (days: number) => new Date(Date.now() - days * day).toISOString();
+    const ids = await insertUsers(database.db, Array.from({ length: 4 }, (_, i) => ({ loginId: `builder-${i}`, attributes: { cohort: 'builder' } })));
+    // builder-0 paid 3 times this week, builder-1 once, builder-2 never, builder-3 twice 20 days ago.
+    await insertEvents(database.db, ids[0]!, [['pay_order', ago(1)], ['pay_order', ago(2)], ['pay_order', ago(3)]]);
+    await insertEvents(database.db, ids[1]!, [['pay_order', ago(1)]]);
+    await insertEvents(database.db, ids[3]!, [['pay_order', ago(20)], ['pay_order', ago(21)]]);
+
+    const page = await openConsole();
+    await page.getByRole('menuitem', { name: '用户分群' }).click();
+    await page.getByRole('button', { name: '新建分群' }).click();
+    await page.getByLabel('名称').fill('paid fewer than twice');
+    const row0 = '[data-testid=rule-row-0]';
+    await page.locator(`${row0} [data-testid=attribute-name]`).fill('cohort');
+    await page.locator(`${row0} [data-testid=attribute-value]`).fill('builder');
+    await page.getByRole('button', { name: '添 加' }).or(page.getByRole('button', { name: '添加' })).click();
+    const row = '[data-testid=rule-row-1]';
+    await choose(page, row, 0, 'event');
+    await choose(page, row, 1, '没做过');
+    await page.locator(`${row} input[placeholder=add_to_cart]`).fill('pay_order');
+    await page.locator(`${row} [data-testid=event-times]`).fill('2');
+    await choose(page, row, 2, '最近 N 天');
+    await page.locator(`${row} [data-testid=event-days]`).fill('14');
+    const count = () => page.getByTestId('segment-preview').locator('.ant-statistic-content-value').first().textContent();
+    // Fewer than 2 payments in the last 14 days: builder-1, -2 and -3.
+    await expect.poll(count, { timeout: 15_000 }).toBe('3');
+    await page.screenshot({ path: join(shots, 'segment-1-did-not-twice-14-days.png') });
+    await choose(page, row, 2, '不限时间');
+    // At any time: builder-3's two old payments count too.
+    await expect.poll(count, { timeout: 15_000 }).toBe('2');
+    await page.getByRole('button', { name: '保 存' }).or(page.getByRole('button', { name: '保存' })).click();
+    await expect.poll(async () => (await call('GET', '/api/segments')).body.items.find((x: { name: string }) => x.name === 'paid fewer than twice')?.rule).toEqual({
+      all: [{ attribute: 'cohort', op: 'equals', value: 'builder' }, { event: 'pay_order', count: { op: 'atMost', value: 1 } }],
+    });
+    await page.close();
+  }, 90_000);
+
+  it('campaign detail: a run where the receiver refuses some users shows its chart and the failure reasons grouped with counts', async () => {
+    // mix-0..2 are refused with 400, mix-3 with 404; two members have no login id and are skipped.
+    receiver.behave((r) => {
+      if (!r.url.startsWith('/mixed')) return { status: 200 };
+      const n = Number((JSON.parse(r.body) as { userid: string }).userid.slice(4));
+      return { status: n < 3 ? 400 : n < 4 ? 404 : 200 };
+    });
+    await insertUsers(database.db, [
+      ...Array.from({ length: 10 }, (_, i) => ({ loginId: `mix-${i}`, attributes: { cohort: 'mixed' } })),
+      ...Array.from({ length: 2 }, (_, i) => ({ visitorId: `mix-v-${i}`, attributes: { cohort: 'mixed' } })),
+    ]);
+    const segment = await insertSegment(database, 'mixed cohort', { attribute: 'cohort', op: 'equals', value: 'mixed' });
+    const channel = await call('POST', '/api/channels', { name: 'mixed receiver', url: `${receiver.url}/mixed`, auth: { type: 'none' }, userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }] });
+    const draft = await call('POST', '/api/campaigns', { name: '部分失败', segmentId: segment.id, channelId: channel.body.id });
+    expect((await call('POST', `/api/campaigns/${draft.body.id}/launch`)).status).toBe(200);
+
+    const page = await openConsole();
+    await page.getByRole('menuitem', { name: '活动' }).click();
+    await page.locator('.ant-table-row', { hasText: '部分失败' }).getByRole('button').click();
+    await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 60_000 }).toBe('completed');
+    expect(JSON.parse((await page.getByTestId('delivery-counts').getAttribute('data-counts'))!)).toMatchObject({ total: 12, succeeded: 6, failed: 4, skipped: 2 });
+    // 10 attempts charted (the skipped made none), and the reasons with their counts, largest first.
+    await expect.poll(() => chartedAttempts(page), { timeout: 10_000 }).toBe(10);
+    const reasons = page.locator('[data-testid=failure-reasons] .ant-table-row');
+    await expect.poll(() => reasons.count(), { timeout: 10_000 }).toBe(3);
+    const groups = await reasons.evaluateAll((rows) =>
+      rows.map((r) => [r.querySelector('[data-testid=failure-reason]')?.textContent, Number(r.querySelector('[data-testid=failure-count]')?.textContent)]),
+    );
+    expect(groups).toEqual([['端点返回 400', 3], ['成员没有登录 ID', 2], ['端点返回 404', 1]]);
+    await page.screenshot({ path: join(shots, 'flow5-failure-reasons.png'), fullPage: true });
+
+    // The same screen in English (the header's switch sits under the open drawer's mask, so the click is dispatched).
+    await page.getByTestId('language').dispatchEvent('click');
+    await expect.poll(() => page.locator('[data-testid=failure-reason]').first().textContent()).toBe('endpoint answered 400');
+    await page.getByTestId('language').dispatchEvent('click');
+    await page.close();
+  }, 120_000);
 
   it('switches between Chinese (default) and English and remembers the choice', async () => {
     const page = await openConsole();

@@ -1,27 +1,58 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Alert, Button, Card, DatePicker, Descriptions, Drawer, Form, Input, InputNumber, Popconfirm, Progress, Radio, Select, Space, Table, Tag, TimePicker, message } from 'antd';
-import { useState } from 'react';
+import { Alert, Button, Card, DatePicker, Descriptions, Drawer, Form, Input, InputNumber, Popconfirm, Progress, Radio, Select, Space, Statistic, Table, Tag, TimePicker, Typography, message } from 'antd';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { campaignDraftSchema } from '../../campaigns/definition.js';
 import { weekDays } from '../../triggers/recurring.js';
 import { api, ApiFailure, unwrap } from './api.js';
 import type { components } from './api-schema.js';
 import { showIssues } from './Channels.js';
+import { RunChart } from './RunChart.js';
+import { campaignZone, When } from './time.js';
 
 type Campaign = components['schemas']['Campaign'];
 type Detail = components['schemas']['CampaignDetail'];
 type Param = { name: string; displayName: string; type: string };
+type Delivery = components['schemas']['DeliveryWithAttempts'];
+type Attempt = Delivery['attemptLog'][number];
+type Run = components['schemas']['Run'];
+type FailureGroup = components['schemas']['FailureReasons']['items'][number];
+
+const filterOps = ['equals', 'notEquals', 'in', 'notIn', 'gt', 'gte', 'lt', 'lte', 'contains', 'startsWith', 'exists', 'notExists'] as const;
+type FilterRow = { property?: string; op?: string; value?: string };
+
+/** A typed-in filter value as JSON would carry it: numbers and true/false as such, lists split at commas. */
+function filterValue(op: string, text: string | undefined): unknown {
+  const scalar = (x: string): string | number | boolean => (x === 'true' ? true : x === 'false' ? false : x.trim() !== '' && Number.isFinite(Number(x)) ? Number(x) : x);
+  const raw = text ?? '';
+  if (op === 'in' || op === 'notIn') return raw.split(',').map((x) => scalar(x.trim()));
+  if (['gt', 'gte', 'lt', 'lte'].includes(op)) return Number(raw);
+  if (op === 'contains' || op === 'startsWith') return raw;
+  return scalar(raw);
+}
+
+/** The event trigger's property filters as the API takes them. */
+export function buildFilters(rows: FilterRow[] | undefined) {
+  return (rows ?? []).map((r) => {
+    const op = r.op ?? 'equals';
+    return op === 'exists' || op === 'notExists' ? { property: r.property ?? '', op } : { property: r.property ?? '', op, value: filterValue(op, r.value) };
+  });
+}
 
 function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
   const { t } = useTranslation();
   const [form] = Form.useForm();
   const client = useQueryClient();
   const [refusal, setRefusal] = useState<string | null>(null);
+  const [previewAs, setPreviewAs] = useState('');
   const segments = useQuery({ queryKey: ['segments'], queryFn: () => unwrap(api.GET('/api/segments')) });
   const channels = useQuery({ queryKey: ['channels'], queryFn: () => unwrap(api.GET('/api/channels')) });
   const channelId = Form.useWatch('channelId', form) as string | undefined;
   const triggerType = Form.useWatch(['trigger', 'type'], form) as string | undefined;
   const every = (Form.useWatch(['trigger', 'schedule', 'every'], form) as string | undefined) ?? 'day';
+  const frequency = Form.useWatch(['trigger', 'frequency'], form) as string | undefined;
+  const sendAt = Form.useWatch(['trigger', 'sendAt'], form) as { toISOString(): string } | null | undefined;
+  const zoneField = Form.useWatch('timeZone', form) as string | undefined;
   const chosen = (channels.data?.items ?? []).find((c) => c.id === channelId);
   const params = (chosen?.templateParams ?? []) as Param[];
   // The attributes this channel reads from each user ($-prefixed ones are ids, not profile attributes).
@@ -33,7 +64,7 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
 
   function body() {
     type Time = { format(f: string): string } | undefined;
-    type TriggerFields = { type: string; sendAt?: { toISOString(): string }; timeZone?: string; schedule?: { every?: string; on?: unknown[]; at?: Time; cron?: string }; event?: string; times?: number; within?: string; delay?: string };
+    type TriggerFields = { type: string; sendAt?: { toISOString(): string }; timeZone?: string; schedule?: { every?: string; on?: unknown[]; at?: Time; cron?: string }; event?: string; times?: number; within?: string; delay?: string; where?: FilterRow[]; frequency?: string; atMostEvery?: string };
     const v = form.getFieldsValue(true) as Record<string, unknown> & { trigger: TriggerFields };
     const given = v.trigger;
     const blank = (x: string | undefined) => (x === undefined || x.trim() === '' ? undefined : x.trim());
@@ -45,13 +76,28 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
       const schedule = every === 'cron' ? { cron: s.cron ?? '' } : every === 'day' ? { every, at } : { every, on: s.on ?? [], at };
       trigger = { type: 'recurring', schedule, timeZone: blank(given.timeZone) ?? 'Asia/Shanghai' };
     } else if (given.type === 'event') {
-      trigger = { type: 'event', event: given.event ?? '', times: given.times ?? 1, within: blank(given.within), delay: blank(given.delay) };
+      const where = buildFilters(given.where);
+      trigger = {
+        type: 'event', event: given.event ?? '', times: given.times ?? 1, within: blank(given.within), delay: blank(given.delay),
+        ...(where.length > 0 ? { where } : {}),
+        frequency: given.frequency === 'atMostEvery' ? { atMostEvery: blank(given.atMostEvery) ?? '' } : 'once',
+      };
     } else {
       trigger = { type: 'once', sendAt: given.sendAt ? given.sendAt.toISOString() : 'now' };
     }
     const values = Object.fromEntries(Object.entries((v.templateValues ?? {}) as Record<string, unknown>).map(([k, x]) => [k, x && typeof x === 'object' && 'format' in x ? (x as { format(f: string): string }).format('YYYY-MM-DD') : x]));
-    return { name: v.name, segmentId: v.segmentId, channelId: v.channelId, templateValues: values, trigger };
+    const timeZone = given.type === 'recurring' ? undefined : blank(v.timeZone as string | undefined);
+    return { name: v.name, segmentId: v.segmentId, channelId: v.channelId, templateValues: values, trigger, ...(timeZone ? { timeZone } : {}) };
   }
+  // Render-only: the request a delivery would send to a sample member, before anything is saved.
+  const render = useMutation({
+    mutationFn: () => {
+      const draft = body();
+      const user = previewAs.trim() === '' ? undefined : previewAs.trim();
+      return unwrap(api.POST('/api/campaigns/preview', { body: { channelId: draft.channelId as string, segmentId: draft.segmentId as string | undefined, templateValues: draft.templateValues, user } }));
+    },
+    onError: (error) => error instanceof ApiFailure && showIssues(form, error.body.issues ?? []),
+  });
   const submit = useMutation({
     mutationFn: async (launch: boolean) => {
       const draft = body();
@@ -72,7 +118,8 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
     onError: (error) => {
       if (!(error instanceof ApiFailure)) return;
       setRefusal(error.body.message);
-      showIssues(form, error.body.issues ?? []);
+      // The form keeps the interval beside the frequency choice, not inside it.
+      showIssues(form, (error.body.issues ?? []).map((i) => ({ ...i, path: i.path.replace(/^trigger\.frequency\.atMostEvery$/, 'trigger.atMostEvery') })));
     },
   });
   return (
@@ -102,7 +149,33 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
           <Form.Item name={['trigger', 'times']} label={t('atLeastTimes')} initialValue={1}><InputNumber min={1} data-testid="trigger-times" /></Form.Item>
           <Form.Item name={['trigger', 'within']} label={t('withinWindow')}><Input placeholder="PT24H" data-testid="trigger-within" /></Form.Item>
           <Form.Item name={['trigger', 'delay']} label={t('delayBy')}><Input placeholder="PT30M" data-testid="trigger-delay" /></Form.Item>
+          <Form.Item name={['trigger', 'frequency']} label={t('frequency')} initialValue="once">
+            <Radio.Group data-testid="trigger-frequency" options={[{ value: 'once', label: t('freqOnce') }, { value: 'atMostEvery', label: t('freqAtMostEvery') }]} />
+          </Form.Item>
+          {frequency === 'atMostEvery' && <Form.Item name={['trigger', 'atMostEvery']} label={t('atMostEvery')}><Input placeholder="P7D" data-testid="trigger-at-most-every" /></Form.Item>}
         </Space>
+      )}
+      {triggerType === 'event' && (
+        <Card size="small" title={t('eventFilters')} style={{ marginBottom: 16 }} data-testid="trigger-where">
+          <Form.List name={['trigger', 'where']}>
+            {(fields, { add, remove }) => (
+              <>
+                {fields.map((field) => (
+                  <Space key={field.key} align="start" wrap>
+                    <Form.Item name={[field.name, 'property']}><Input placeholder="price" data-testid={`where-property-${field.name}`} /></Form.Item>
+                    <Form.Item name={[field.name, 'op']} initialValue="equals"><Select style={{ width: 130 }} data-testid={`where-op-${field.name}`} options={filterOps.map((o) => ({ value: o }))} /></Form.Item>
+                    <Form.Item name={[field.name, 'value']}><Input placeholder={t('filterValueHint')} data-testid={`where-value-${field.name}`} /></Form.Item>
+                    <Button onClick={() => remove(field.name)}>{t('remove')}</Button>
+                  </Space>
+                ))}
+                <div><Button onClick={() => add({ op: 'equals' })} disabled={fields.length >= 10} data-testid="add-where">{t('add')}</Button></div>
+              </>
+            )}
+          </Form.List>
+        </Card>
+      )}
+      {triggerType !== 'recurring' && (
+        <Form.Item name="timeZone" label={t('campaignTimeZone')} initialValue="Asia/Shanghai"><Input style={{ width: 200 }} data-testid="campaign-time-zone" /></Form.Item>
       )}
       <Card size="small" title={t('templateValues')}>
         {params.map((p) => (
@@ -116,8 +189,27 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
           )}
           </div>
         ))}
+        <Space direction="vertical" style={{ width: '100%' }}>
+          <Space>
+            <Button onClick={() => render.mutate()} loading={render.isPending} disabled={!channelId} data-testid="render-preview-button">{t('renderOnly')}</Button>
+            <Input placeholder={t('previewAs')} value={previewAs} onChange={(e) => setPreviewAs(e.target.value)} style={{ width: 260 }} data-testid="render-preview-as" />
+          </Space>
+          {render.data && (
+            <div data-testid="render-preview">
+              <Typography.Text type="secondary" data-testid="render-preview-user">
+                {t(`renderFor_${render.data.source}`, { user: render.data.user.loginId ?? render.data.user.visitorId ?? render.data.user.id })}
+              </Typography.Text>
+              <pre data-testid="render-preview-body">{pretty(render.data.request.body)}</pre>
+            </div>
+          )}
+          {render.error && <Alert type="error" message={render.error.message} data-testid="render-preview-error" />}
+        </Space>
       </Card>
-      {triggerType === 'once' && <Form.Item name={['trigger', 'sendAt']} label={`${t('sendAt')} (${t('now')} if empty)`}><DatePicker showTime /></Form.Item>}
+      {triggerType === 'once' && (
+        <Form.Item name={['trigger', 'sendAt']} label={t('sendAtHint')} extra={sendAt && <span data-testid="send-at-zones"><When at={sendAt.toISOString()} zone={zoneField} /></span>}>
+          <DatePicker showTime data-testid="send-at-picker" />
+        </Form.Item>
+      )}
       {refusal && <Alert type="error" message={refusal} style={{ marginBottom: 8 }} />}
       <Space>
         <Button type="primary" loading={submit.isPending} onClick={() => submit.mutate(true)}>{t('launch')}</Button>
@@ -142,9 +234,52 @@ function percent(d: Detail['deliveries']) {
   return Math.round(((d.total - d.pending) / d.total) * 100);
 }
 
+const STATUS_COLORS: Record<string, string> = { succeeded: 'green', failed: 'red', pending: 'blue', skipped: 'default', cancelled: 'orange' };
+
+/** A failure group's reason in words: "endpoint answered 400", "member has no login id"… */
+function useReasonText() {
+  const { t, i18n } = useTranslation();
+  return (g: FailureGroup) => {
+    const http = /^http_(\d{3})$/.exec(g.errorClass);
+    if (http) return t('verdictNon2xx', { status: http[1] });
+    const key = `reason_${g.errorClass}`;
+    return i18n.exists(key) ? t(key) : g.errorClass;
+  };
+}
+
+function Attempts({ delivery, zone }: { delivery: Delivery; zone?: string }) {
+  const { t } = useTranslation();
+  return (
+    <div data-testid="lookup-result">
+      <Descriptions size="small" column={2} bordered>
+        <Descriptions.Item label={t('user')}>{delivery.user.loginId ?? delivery.user.visitorId ?? delivery.user.id}</Descriptions.Item>
+        <Descriptions.Item label={t('status')}><Tag color={STATUS_COLORS[delivery.status]} data-testid="lookup-status">{delivery.status}</Tag></Descriptions.Item>
+        <Descriptions.Item label={t('lastAttemptAt')} span={2}><When at={delivery.lastAttemptAt} zone={zone} /></Descriptions.Item>
+        {delivery.nextAttemptAt && <Descriptions.Item label={t('nextAttemptAt')} span={2}><When at={delivery.nextAttemptAt} zone={zone} /></Descriptions.Item>}
+      </Descriptions>
+      <Table<Attempt> size="small" rowKey="attempt" pagination={false} dataSource={delivery.attemptLog} data-testid="attempts" style={{ marginTop: 8 }}
+        columns={[
+          { title: '#', dataIndex: 'attempt', width: 40 },
+          { title: t('time'), dataIndex: 'at', render: (at: string | null) => <When at={at} zone={zone} /> },
+          { title: t('status'), dataIndex: 'outcome', render: (o: string) => <Tag color={STATUS_COLORS[o] ?? 'gold'}>{o}</Tag> },
+          { title: 'HTTP', dataIndex: 'httpStatus' },
+          { title: t('latency'), dataIndex: 'latencyMs', render: (ms: number | null) => (ms === null ? '—' : `${ms} ms`) },
+          { title: t('error'), dataIndex: 'error', render: (e: Attempt['error']) => (e ? `${e.class}: ${e.message ?? ''}` : '—') },
+        ]} />
+      {delivery.responseBody && (
+        <>
+          <Typography.Text type="secondary">{t('responseExcerpt')}</Typography.Text>
+          <pre style={{ maxHeight: 160, overflow: 'auto' }}>{delivery.responseBody.slice(0, 2000)}</pre>
+        </>
+      )}
+    </div>
+  );
+}
+
 function CampaignDetail({ id }: { id: string }) {
   const { t } = useTranslation();
   const client = useQueryClient();
+  const reasonText = useReasonText();
   const [who, setWho] = useState('');
   const [sample, setSample] = useState('');
   const preview = useMutation({ mutationFn: () => unwrap(api.POST('/api/campaigns/{id}/test', { params: { path: { id } }, body: { user: sample } })) });
@@ -155,6 +290,10 @@ function CampaignDetail({ id }: { id: string }) {
     onError: (error) => void message.error(error.message),
   });
   const detail = useQuery({ queryKey: ['campaign', id], refetchInterval: 1000, queryFn: () => unwrap(api.GET('/api/campaigns/{id}', { params: { path: { id }, query: {} } })) });
+  const live = detail.data && ['running', 'paused', 'scheduled'].includes(detail.data.status);
+  // The chart and failure groups scan the run, so they refresh less often, and stop once the campaign is done.
+  const timeline = useQuery({ queryKey: ['timeline', id], refetchInterval: live ? 2000 : false, queryFn: () => unwrap(api.GET('/api/campaigns/{id}/timeline', { params: { path: { id }, query: {} } })) });
+  const failures = useQuery({ queryKey: ['failures', id], refetchInterval: live ? 3000 : false, queryFn: () => unwrap(api.GET('/api/campaigns/{id}/failures', { params: { path: { id }, query: {} } })) });
   const runs = useQuery({ queryKey: ['runs', id], refetchInterval: 3000, queryFn: () => unwrap(api.GET('/api/campaigns/{id}/runs', { params: { path: { id }, query: {} } })) });
   const lookup = useMutation({ mutationFn: () => unwrap(api.GET('/api/campaigns/{id}/deliveries/{user}', { params: { path: { id, user: who }, query: {} } })) });
   const control = useMutation({
@@ -163,13 +302,36 @@ function CampaignDetail({ id }: { id: string }) {
     onError: (error) => void message.error(error.message),
   });
   const d = detail.data;
+  // A campaign that just finished: one last read of the chart and failures, so they show the end.
+  const finished = d?.finishedAt ?? null;
+  useEffect(() => {
+    if (!finished) return;
+    void client.invalidateQueries({ queryKey: ['timeline', id] });
+    void client.invalidateQueries({ queryKey: ['failures', id] });
+  }, [finished, client, id]);
   if (!d) return null;
+  const zone = campaignZone(d);
+  const tr = d.trigger as { type?: string; sendAt?: string } | undefined;
+  const counts = d.deliveries;
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
       <Descriptions column={2} size="small" bordered>
         <Descriptions.Item label={t('status')}><Tag data-testid="campaign-status">{d.status}</Tag></Descriptions.Item>
-        <Descriptions.Item label={t('progress')}><Progress percent={percent(d.deliveries)} /></Descriptions.Item>
-        <Descriptions.Item label={t('deliveries')} span={2}><span data-testid="delivery-counts">{JSON.stringify(d.deliveries)}</span></Descriptions.Item>
+        <Descriptions.Item label={t('progress')}><Progress percent={percent(counts)} /></Descriptions.Item>
+        <Descriptions.Item label={t('deliveries')} span={2}>
+          <span data-testid="delivery-counts" data-counts={JSON.stringify(counts)}>
+            {counts ? (['total', 'succeeded', 'failed', 'pending', 'skipped', 'cancelled'] as const).map((k) => <Tag key={k} color={STATUS_COLORS[k]}>{t(k)} {counts[k]}</Tag>) : '—'}
+          </span>
+        </Descriptions.Item>
+        <Descriptions.Item label={t('timeZone')} span={2}><span data-testid="campaign-zone">{zone}</span></Descriptions.Item>
+        {tr?.type === 'once' && <Descriptions.Item label={t('sendAt')} span={2}><span data-testid="send-at">{tr.sendAt === 'now' ? t('now') : <When at={tr.sendAt} zone={zone} />}</span></Descriptions.Item>}
+        {d.launchedAt && <Descriptions.Item label={t('launchedAt')} span={2}><span data-testid="launched-at"><When at={d.launchedAt} zone={zone} /></span></Descriptions.Item>}
+        {d.finishedAt && <Descriptions.Item label={t('finishedAt')} span={2}><When at={d.finishedAt} zone={zone} /></Descriptions.Item>}
+        {Array.isArray(d.nextFirings) && d.nextFirings.length > 0 && (
+          <Descriptions.Item label={t('nextFirings')} span={2}>
+            <Space direction="vertical" size={0} data-testid="next-firings">{(d.nextFirings as string[]).slice(0, 3).map((at) => <When key={at} at={at} zone={zone} />)}</Space>
+          </Descriptions.Item>
+        )}
         {d.temporal && <Descriptions.Item label="Temporal" span={2}><a href={d.temporal.url} target="_blank" rel="noreferrer">{d.temporal.workflowId}</a></Descriptions.Item>}
       </Descriptions>
       <Space>
@@ -178,25 +340,46 @@ function CampaignDetail({ id }: { id: string }) {
             <Button danger={action === 'cancel'} data-testid={`control-${action}`}>{t(action === 'cancel' ? 'cancelCampaign' : action)}</Button>
           </Popconfirm>
         ))}
-        {(d.trigger as { type?: string } | undefined)?.type === 'recurring' && <Button type="primary" loading={trigger.isPending} onClick={() => trigger.mutate()} data-testid="send-once">{t('sendOnceNow')}</Button>}
+        {tr?.type === 'recurring' && <Button type="primary" loading={trigger.isPending} onClick={() => trigger.mutate()} data-testid="send-once">{t('sendOnceNow')}</Button>}
       </Space>
-      <Card size="small" title={t('renderPreview')}>
+      <Card size="small" title={t('runChart')} extra={<Statistic title={t('perSecond')} value={live ? (timeline.data?.rate.perSecond ?? 0) : 0} precision={1} valueStyle={{ fontSize: 18 }} data-testid="rate" />}>
+        {timeline.data && <RunChart timeline={timeline.data} />}
+      </Card>
+      <Card size="small" title={t('failureReasons')}>
+        <Table<FailureGroup> size="small" pagination={false} data-testid="failure-reasons" rowKey={(g) => `${g.status}/${g.errorClass}/${g.httpStatus ?? ''}`} dataSource={failures.data?.items ?? []}
+          locale={{ emptyText: t('noFailures') }}
+          columns={[
+            { title: t('status'), dataIndex: 'status', render: (s: string) => <Tag color={STATUS_COLORS[s]}>{s === 'pending' ? t('retrying') : t(s)}</Tag> },
+            { title: t('reason'), render: (_: unknown, g) => <span data-testid="failure-reason">{reasonText(g)}</span> },
+            { title: t('count'), dataIndex: 'count', render: (n: number) => <span data-testid="failure-count">{n}</span> },
+            { title: t('example'), dataIndex: 'message', render: (m: string | null) => <Typography.Text type="secondary">{m ?? '—'}</Typography.Text> },
+          ]} />
+      </Card>
+      <Card size="small" title={t('testSend')}>
         <Space>
           <Input placeholder={t('lookupUser')} value={sample} onChange={(e) => setSample(e.target.value)} data-testid="preview-user" />
-          <Button onClick={() => preview.mutate()} loading={preview.isPending} data-testid="preview-button">{t('renderPreview')}</Button>
+          <Button onClick={() => preview.mutate()} loading={preview.isPending} data-testid="preview-button">{t('testSend')}</Button>
         </Space>
         {preview.data && <pre data-testid="preview-body">{pretty((preview.data.request as { body?: unknown } | undefined)?.body ?? preview.data.request)}</pre>}
         {preview.error && <Alert type="error" message={preview.error.message} />}
       </Card>
       <Card size="small" title={t('runs')}>
-        <Table size="small" rowKey="id" pagination={false} dataSource={runs.data?.items ?? []} columns={[{ title: 'id', dataIndex: 'id' }, { title: t('trigger'), dataIndex: 'trigger' }, { title: t('status'), dataIndex: 'status' }]} data-testid="runs" />
+        <Table<Run> size="small" rowKey="id" pagination={false} dataSource={runs.data?.items ?? []} data-testid="runs"
+          columns={[
+            { title: t('trigger'), dataIndex: 'trigger' },
+            { title: t('status'), dataIndex: 'status' },
+            { title: t('scheduledFor'), render: (_: unknown, r) => <When at={r.scheduledAt ?? r.sendAt} zone={zone} /> },
+            { title: t('startedAt'), dataIndex: 'startedAt', render: (at: string | null) => <When at={at} zone={zone} /> },
+            { title: t('finishedAt'), dataIndex: 'finishedAt', render: (at: string | null) => <When at={at} zone={zone} /> },
+            { title: t('deliveries'), render: (_: unknown, r) => (r.deliveries ? `${r.deliveries.succeeded}/${r.deliveries.total}` : '—') },
+          ]} />
       </Card>
       <Card size="small" title={t('lookup')}>
         <Space>
           <Input placeholder={t('lookupUser')} value={who} onChange={(e) => setWho(e.target.value)} data-testid="lookup-input" />
           <Button onClick={() => lookup.mutate()} data-testid="lookup-button">{t('lookup')}</Button>
         </Space>
-        {lookup.data !== undefined && <pre data-testid="lookup-result">{JSON.stringify(lookup.data, null, 2)}</pre>}
+        {lookup.data !== undefined && <Attempts delivery={lookup.data} zone={zone} />}
         {lookup.error && <Alert type="error" message={lookup.error.message} />}
       </Card>
     </Space>
@@ -215,6 +398,7 @@ export function Campaigns() {
         columns={[
           { title: t('name'), dataIndex: 'name' },
           { title: t('status'), dataIndex: 'status', render: (s: string) => <Tag>{s}</Tag> },
+          { title: t('launchedAt'), dataIndex: 'launchedAt', render: (at: string | null, row: Campaign) => <When at={at} zone={campaignZone(row)} /> },
           { title: t('actions'), render: (_: unknown, row: Campaign) => <Button onClick={() => setOpen(row.id)}>{t('detail')}</Button> },
         ]} />
       <Drawer open={creating} width={800} destroyOnHidden onClose={() => setCreating(false)} title={t('newCampaign')}>

@@ -1,24 +1,55 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Button, Card, Drawer, Form, Input, InputNumber, Radio, Select, Space, Statistic, Table, message } from 'antd';
+import { Button, Card, DatePicker, Drawer, Form, Input, InputNumber, Radio, Select, Space, Statistic, Table, message, type DatePickerProps } from 'antd';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { segmentRuleSchema } from '../../segments/rule.js';
 import { api, ApiFailure, unwrap } from './api.js';
 import { showIssues } from './Channels.js';
 
+/** Which window a behaviour condition counts events in; `ever` means no window (all time). */
+export type WindowKind = 'today' | 'yesterday' | 'lastDays' | 'since' | 'between' | 'ever';
+
+/** A day as antd's date picker hands it over (a dayjs object, never imported here: antd owns that dependency). */
+type Day = Exclude<Parameters<NonNullable<DatePickerProps['onChange']>>[0], unknown[]>;
+type EventRow = { kind: 'event'; did: boolean; event: string; atLeast: number; window: WindowKind; days: number; since?: Day | null; range?: [Day | null, Day | null] | null };
+const isoDay = (d: Day | null | undefined) => d?.format('YYYY-MM-DD') ?? '';
 type Row =
   | { kind: 'attribute'; attribute: string; op: string; value: string }
-  | { kind: 'event'; did: boolean; event: string; atLeast: number; window: string }
+  | EventRow
   | { kind: 'identity'; identity: 'hasLoginId' | 'visitorOnly' };
 
+function eventWindow(row: EventRow): Record<string, unknown> | undefined {
+  switch (row.window) {
+    case 'today':
+    case 'yesterday':
+      return { type: row.window };
+    case 'lastDays':
+      return { type: 'lastDays', days: row.days };
+    case 'since':
+      return { type: 'since', date: isoDay(row.since) };
+    case 'between':
+      return { type: 'between', from: isoDay(row.range?.[0]), to: isoDay(row.range?.[1]) };
+    case 'ever':
+      return undefined;
+  }
+}
+
+/**
+ * One builder row as a rule condition. "Did E at least N times" counts with
+ * `atLeast N`; "did not do E at least N times" is at most N − 1 times, which for
+ * N = 1 is the cheaper `noEvent` (no such event at all).
+ */
 function condition(row: Row): unknown {
   if (row.kind === 'identity') return { identity: row.identity };
   if (row.kind === 'attribute') {
     const n = Number(row.value);
     return row.op === 'anniversaryToday' ? { attribute: row.attribute, op: row.op } : { attribute: row.attribute, op: row.op, value: ['gt', 'gte', 'lt', 'lte'].includes(row.op) ? n : row.value };
   }
-  const window = row.window === 'yesterday' || row.window === 'today' ? { type: row.window } : { type: 'lastDays', days: Number(row.window) };
-  return row.did ? { event: row.event, count: { op: 'atLeast', value: row.atLeast }, window } : { noEvent: row.event, window };
+  const window = eventWindow(row);
+  const within = window ? { window } : {};
+  if (row.did) return { event: row.event, count: { op: 'atLeast', value: row.atLeast }, ...within };
+  if (row.atLeast <= 1) return { noEvent: row.event, ...within };
+  return { event: row.event, count: { op: 'atMost', value: row.atLeast - 1 }, ...within };
 }
 
 /** The builder's rows as a rule: one AND or OR group. */
@@ -64,21 +95,27 @@ function SegmentForm({ onDone }: { onDone: () => void }) {
       {rows.map((row, i) => (
         <Card size="small" key={i} style={{ marginTop: 8 }} data-testid={`rule-row-${i}`}>
           <Space wrap>
-            <Select value={row.kind} style={{ width: 120 }} onChange={(kind: Row['kind']) => set(i, kind === 'attribute' ? { kind, attribute: '', op: 'equals', value: '' } : kind === 'event' ? { kind, did: true, event: '', atLeast: 1, window: 'yesterday' } : { kind, identity: 'hasLoginId' })}
+            <Select value={row.kind} style={{ width: 120 }} onChange={(kind: Row['kind']) => set(i, kind === 'attribute' ? { kind, attribute: '', op: 'equals', value: '' } : kind === 'event' ? { kind, did: true, event: '', atLeast: 1, window: 'yesterday', days: 7 } : { kind, identity: 'hasLoginId' })}
               options={[{ value: 'attribute' }, { value: 'event' }, { value: 'identity' }]} />
             {row.kind === 'attribute' && (
               <>
-                <Input placeholder="vip_level" value={row.attribute} onChange={(e) => set(i, { ...row, attribute: e.target.value })} />
+                <Input placeholder="vip_level" value={row.attribute} onChange={(e) => set(i, { ...row, attribute: e.target.value })} data-testid="attribute-name" />
                 <Select value={row.op} style={{ width: 150 }} onChange={(op: string) => set(i, { ...row, op })} options={['equals', 'notEquals', 'gt', 'gte', 'lt', 'lte', 'contains', 'anniversaryToday'].map((v) => ({ value: v }))} />
-                <Input value={row.value} onChange={(e) => set(i, { ...row, value: e.target.value })} />
+                <Input value={row.value} onChange={(e) => set(i, { ...row, value: e.target.value })} data-testid="attribute-value" />
               </>
             )}
             {row.kind === 'event' && (
               <>
-                <Select value={row.did ? 'did' : 'didNot'} style={{ width: 100 }} onChange={(v: string) => set(i, { ...row, did: v === 'did' })} options={[{ value: 'did' }, { value: 'didNot' }]} />
-                <Input placeholder="add_to_cart" value={row.event} onChange={(e) => set(i, { ...row, event: e.target.value })} />
-                {row.did && <InputNumber min={1} value={row.atLeast} onChange={(v) => set(i, { ...row, atLeast: v ?? 1 })} addonBefore="≥" />}
-                <Select value={row.window} style={{ width: 130 }} onChange={(w: string) => set(i, { ...row, window: w })} options={[{ value: 'today' }, { value: 'yesterday' }, { value: '7' }, { value: '30' }]} />
+                <Select value={row.did ? 'did' : 'didNot'} style={{ width: 100 }} onChange={(v: string) => set(i, { ...row, did: v === 'did' })} options={[{ value: 'did', label: t('did') }, { value: 'didNot', label: t('didNot') }]} data-testid="event-did" />
+                <Input placeholder="add_to_cart" value={row.event} onChange={(e) => set(i, { ...row, event: e.target.value })} style={{ width: 150 }} />
+                <InputNumber min={1} max={10000} value={row.atLeast} onChange={(v) => set(i, { ...row, atLeast: v ?? 1 })} prefix={t('atLeast')} suffix={t('times')} style={{ width: 150 }} data-testid="event-times" />
+                <Select value={row.window} style={{ width: 130 }} onChange={(w: WindowKind) => set(i, { ...row, window: w })} data-testid="event-window"
+                  options={(['today', 'yesterday', 'lastDays', 'since', 'between', 'ever'] as const).map((w) => ({ value: w, label: t(`win_${w}`) }))} />
+                {row.window === 'lastDays' && <InputNumber min={1} max={36600} value={row.days} onChange={(v) => set(i, { ...row, days: v ?? 1 })} suffix={t('days')} style={{ width: 120 }} data-testid="event-days" />}
+                {row.window === 'since' && <DatePicker value={row.since ?? null} onChange={(d: Day | null) => set(i, { ...row, since: d })} data-testid="event-since" />}
+                {row.window === 'between' && (
+                  <DatePicker.RangePicker value={row.range ?? null} data-testid="event-between" onChange={(r) => set(i, { ...row, range: r })} />
+                )}
               </>
             )}
             {row.kind === 'identity' && (

@@ -2089,6 +2089,95 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/campaigns/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Render the request a campaign would send to a sample user of its segment, before saving; nothing is sent */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "channelId": "00000000-0000-4000-8000-000000000002",
+                     *       "segmentId": "00000000-0000-4000-8000-000000000001",
+                     *       "templateValues": {
+                     *         "amount": 100
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** Format: uuid */
+                        channelId: string;
+                        /**
+                         * Format: uuid
+                         * @description a sample member of this segment is rendered for (the first by id that has the addressed identity)
+                         */
+                        segmentId?: string;
+                        /**
+                         * @default login
+                         * @enum {string}
+                         */
+                        identity?: "login" | "visitor";
+                        /** @default {} */
+                        templateValues?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description login id, visitor id or user id to render for instead of a segment member */
+                        user?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RenderPreview"];
+                    };
+                };
+                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "validation_failed",
+                         *       "message": "invalid url",
+                         *       "issues": [
+                         *         {
+                         *           "path": "url",
+                         *           "message": "must be an http(s) URL"
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/campaigns": {
         parameters: {
             query?: never;
@@ -3178,6 +3267,120 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/campaigns/{id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Attempts per interval by outcome and the current sending rate of a run, for a chart (from PostgreSQL) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description a run of the campaign; the current run when absent */
+                    run?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RunTimeline"];
+                    };
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{id}/failures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Users of a run that failed, were skipped or cancelled, or are being retried, grouped by reason with counts */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description a run of the campaign; the current run when absent */
+                    run?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FailureReasons"];
+                    };
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/campaigns/{id}/deliveries": {
         parameters: {
             query?: never;
@@ -3208,7 +3411,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items: unknown[];
+                            items: components["schemas"]["Delivery"][];
                             nextCursor: string | null;
                         };
                     };
@@ -3288,7 +3491,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": components["schemas"]["DeliveryWithAttempts"];
                     };
                 };
                 /** @description No such resource (`not_found`). */
@@ -3383,6 +3586,33 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** @description The request a campaign would send to one user, rendered with the same code as a delivery; nothing is sent. */
+        RenderPreview: {
+            /** @description who it was rendered for */
+            user: {
+                id: string;
+                loginId: string | null;
+                visitorId: string | null;
+            };
+            /**
+             * @description `user`: the one named; `segment`: a member of the segment; `sample`: an invented user (no segment given, or it has no member with the identity)
+             * @enum {string}
+             */
+            source: "user" | "segment" | "sample";
+            /** @description the template values rendered for this user */
+            values: {
+                [key: string]: unknown;
+            };
+            /** @description the request a delivery would send, signature and credentials masked */
+            request: {
+                method: string;
+                url: string;
+                headers: {
+                    [key: string]: string;
+                };
+                body: string;
+            };
+        };
         Campaign: {
             id: string;
             name: string;
@@ -3397,6 +3627,10 @@ export interface components {
             templateValues: {
                 [key: string]: unknown;
             };
+            /** @description the campaign's zone (quiet hours; a recurring trigger's own `timeZone` wins for its schedule) */
+            timeZone: string;
+            launchedAt: string | null;
+            finishedAt: string | null;
             createdAt: string;
             updatedAt: string;
         } & {
@@ -3416,6 +3650,10 @@ export interface components {
             templateValues: {
                 [key: string]: unknown;
             };
+            /** @description the campaign's zone (quiet hours; a recurring trigger's own `timeZone` wins for its schedule) */
+            timeZone: string;
+            launchedAt: string | null;
+            finishedAt: string | null;
             createdAt: string;
             updatedAt: string;
             run?: unknown;
@@ -3443,6 +3681,120 @@ export interface components {
             id: string;
             /** @enum {string} */
             status: "scheduled" | "running" | "paused" | "completed" | "cancelled" | "failed" | "skipped" | "missed";
+            /** @enum {string} */
+            trigger: "once" | "schedule" | "manual" | "event";
+            /** @description a schedule firing's nominal time */
+            scheduledAt: string | null;
+            sendAt: string;
+            startedAt: string | null;
+            finishedAt: string | null;
+            /** @description why the run was skipped, missed or failed */
+            reason: string | null;
+            deliveries?: components["schemas"]["DeliveryCounts"];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A run's attempts over time (every attempt, retries included) and its current sending rate. */
+        RunTimeline: {
+            runId: string | null;
+            /** @description width of each interval: the smallest of 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800 s that covers the run in at most 120 intervals */
+            bucketSeconds: number;
+            /** @description attempts started in each interval by outcome, from the first attempt to the last, empty intervals included */
+            buckets: {
+                /** @description start of the interval (ISO 8601, UTC) */
+                at: string;
+                succeeded: number;
+                retry: number;
+                failed: number;
+            }[];
+            totals: {
+                succeeded: number;
+                retry: number;
+                failed: number;
+            };
+            rate: {
+                windowSeconds: number;
+                /** @description attempts started in the last 10 s per second (0 once the run stops sending) */
+                perSecond: number;
+            };
+            firstAttemptAt: string | null;
+            lastAttemptAt: string | null;
+        };
+        /** @description Users of a run that did not (yet) get their request, grouped by status and error class, largest group first. */
+        FailureReasons: {
+            runId: string | null;
+            items: {
+                /**
+                 * @description `pending`: users still being retried after this error
+                 * @enum {string}
+                 */
+                status: "failed" | "skipped" | "cancelled" | "pending";
+                /** @description e.g. `http_400`, `timeout`, `refused`, `no_login_id`, `quiet_hours`, `user_cap`, `cancelled`, `expired` */
+                errorClass: string;
+                /** @description the last HTTP status these users got, when they got one */
+                httpStatus: number | null;
+                count: number;
+                /** @description one of the error messages of the group, as an example */
+                message: string | null;
+            }[];
+        };
+        Delivery: {
+            seq: number;
+            user: {
+                id: string;
+                loginId: string | null;
+                visitorId: string | null;
+            };
+            /** @enum {string} */
+            status: "pending" | "succeeded" | "failed" | "skipped" | "cancelled";
+            attempts: number;
+            lastHttpStatus: number | null;
+            lastError: {
+                class: string;
+                message: string | null;
+            } | null;
+            firstAttemptAt: string | null;
+            lastAttemptAt: string | null;
+            nextAttemptAt: string | null;
+            latencyMs: number | null;
+            webhookId: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description One user's delivery and every attempt (time, outcome, status, latency, error); `triggeredSends` lists each send of an event-triggered run. */
+        DeliveryWithAttempts: {
+            seq: number;
+            user: {
+                id: string;
+                loginId: string | null;
+                visitorId: string | null;
+            };
+            /** @enum {string} */
+            status: "pending" | "succeeded" | "failed" | "skipped" | "cancelled";
+            attempts: number;
+            lastHttpStatus: number | null;
+            lastError: {
+                class: string;
+                message: string | null;
+            } | null;
+            firstAttemptAt: string | null;
+            lastAttemptAt: string | null;
+            nextAttemptAt: string | null;
+            latencyMs: number | null;
+            webhookId: string | null;
+            /** @description the last response's body (an excerpt) */
+            responseBody?: string | null;
+            attemptLog: {
+                attempt: number;
+                at: string | null;
+                latencyMs: number | null;
+                httpStatus: number | null;
+                outcome: string;
+                error: {
+                    class: string;
+                    message: string | null;
+                } | null;
+            }[];
         } & {
             [key: string]: unknown;
         };
