@@ -30,6 +30,7 @@ import {
   freshDatabase,
   launchCampaign,
   logger,
+  mainThreadCpuSeconds,
   markdownTable,
   peakRssMiB,
   positive,
@@ -97,6 +98,8 @@ interface SizeFigures {
   duplicates: number;
   workerCpuSeconds: number;
   workerCpuMsPerDelivery: number;
+  /** The worker's main thread (the event loop the activities run on) alone. */
+  workerMainThreadCpuMsPerDelivery: number;
   postgresCpuSeconds: number;
   postgresAllCpuSeconds: number;
   postgresCpuMsPerDelivery: number;
@@ -140,6 +143,7 @@ async function main() {
       say(`size ${users}: seeded; raw undici loop ${Math.round(raw)}/s; run_recipients before launch: ${statistics.live} live rows, last analyzed ${statistics.analyzed?.toISOString() ?? 'never'}, ${statistics.modified} modified since`);
 
       const workerCpuBefore = cpuSeconds(worker.pid);
+      const workerMainBefore = mainThreadCpuSeconds(worker.pid);
       const warningsBefore = worker.warnings.length;
       pgCpu.start();
       await worker.profiler?.start();
@@ -159,6 +163,7 @@ async function main() {
         counts = await campaigns.deliveryCounts(launched.runId);
       }
       const workerCpu = cpuSeconds(worker.pid) - workerCpuBefore;
+      const workerMainCpu = mainThreadCpuSeconds(worker.pid) - workerMainBefore;
       const postgres = await pgCpu.stop();
       const profile = await worker.profiler?.stop();
       const received = await receiver.statsOf(`/${cohort}`);
@@ -179,6 +184,7 @@ async function main() {
         duplicates: received.duplicates,
         workerCpuSeconds: round(workerCpu, 1),
         workerCpuMsPerDelivery: round((workerCpu * 1000) / Math.max(1, counts.succeeded), 3),
+        workerMainThreadCpuMsPerDelivery: round((workerMainCpu * 1000) / Math.max(1, counts.succeeded), 3),
         postgresCpuSeconds: round(postgres.database, 1),
         postgresAllCpuSeconds: round(postgres.all, 1),
         postgresCpuMsPerDelivery: round((postgres.database * 1000) / Math.max(1, counts.succeeded), 3),
@@ -214,7 +220,7 @@ async function main() {
   say('summary (paste into the README):');
   console.log(
     markdownTable(
-      ['users', 'outcome', 'deliveries/s', 'raw loop/s', 'ratio', 'requests', 'distinct ids', 'duplicates', 'CPU s, worker / PostgreSQL', 'worker CPU ms/delivery', 'raw loop CPU ms/request', 'PostgreSQL CPU ms/delivery', 'activities/delivery', 'activity retries', 'parent history', 'worker peak RSS MiB', ...(opts.profileDir ? ['main-thread busy ms/delivery (profile)'] : [])],
+      ['users', 'outcome', 'deliveries/s', 'raw loop/s', 'ratio', 'requests', 'distinct ids', 'duplicates', 'CPU s, worker / PostgreSQL', 'worker CPU ms/delivery', 'worker main thread CPU ms/delivery', 'raw loop CPU ms/request', 'PostgreSQL CPU ms/delivery', 'activities/delivery', 'activity retries', 'parent history', 'worker peak RSS MiB', ...(opts.profileDir ? ['main-thread busy ms/delivery (profile)'] : [])],
       results.map((r) => [
         r.users.toLocaleString('en-US'),
         r.timedOut ? `**timed out** (${r.succeeded.toLocaleString('en-US')} succeeded)` : `${r.status} in ${r.seconds} s`,
@@ -226,6 +232,7 @@ async function main() {
         `**${r.duplicates.toLocaleString('en-US')}**`,
         `${r.workerCpuSeconds} / ${r.postgresCpuSeconds}`,
         r.workerCpuMsPerDelivery.toFixed(3),
+        r.workerMainThreadCpuMsPerDelivery.toFixed(3),
         r.rawCpuMsPerRequest.toFixed(3),
         r.postgresCpuMsPerDelivery.toFixed(3),
         r.activitiesPerDelivery.toFixed(4),

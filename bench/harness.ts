@@ -86,10 +86,10 @@ interface ProcStat {
   childCpu: number;
 }
 
-function readStat(pid: number): ProcStat | undefined {
+function readStat(pid: number, tid?: number): ProcStat | undefined {
   let text: string;
   try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    text = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
   } catch {
     return undefined;
   }
@@ -104,6 +104,15 @@ function readStat(pid: number): ProcStat | undefined {
 /** User + system CPU seconds a process has used so far. */
 export function cpuSeconds(pid: number): number {
   return readStat(pid)?.cpu ?? NaN;
+}
+
+/**
+ * User + system CPU seconds of a process's main thread alone (its thread id is
+ * the process id): for Node, the event loop that runs the activities, without
+ * the GC helpers, the workflow thread and Temporal's Rust core.
+ */
+export function mainThreadCpuSeconds(pid: number): number {
+  return readStat(pid, pid)?.cpu ?? NaN;
 }
 
 /** Peak resident set (VmHWM) of a process, MiB. */
