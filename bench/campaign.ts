@@ -106,6 +106,12 @@ interface SizeFigures {
   activities: number;
   activitiesPerDelivery: number;
   activityRetries: number;
+  /** Batch activities running at once, averaged from the first batch's start to the last one's end (the window is the most). */
+  batchActivitiesRunningMean: number;
+  /** A batch activity's mean duration: lease, load, sends and the last outcome write. */
+  batchActivityMeanS: number;
+  /** Mean ms of each step of a batch's life: parent asks → child starts → activity scheduled → started → done → child done → parent hears → next batch asked. */
+  batchLifecycleMs: Record<string, number>;
   parentLargestHistory: number;
   parentRuns: number;
   workerPeakRssMiB: number;
@@ -191,6 +197,9 @@ async function main() {
         activities: footprint.activities,
         activitiesPerDelivery: round(footprint.activities / Math.max(1, counts.succeeded), 4),
         activityRetries: footprint.activityRetries,
+        batchActivitiesRunningMean: footprint.batchActivitiesRunningMean,
+        batchActivityMeanS: footprint.batchActivityMeanS,
+        batchLifecycleMs: footprint.batchLifecycleMs,
         parentLargestHistory: footprint.parentLargestHistory,
         parentRuns: footprint.parentRuns,
         workerPeakRssMiB: peakRssMiB(worker.pid),
@@ -209,6 +218,8 @@ async function main() {
       say(`size ${users}: campaign ${status}: ${counts.succeeded}/${counts.total} succeeded in ${figures.seconds} s`);
       say(`size ${users}: duplicates: ${figures.duplicates} (must be 0); requests ${figures.requests}, distinct webhook-ids ${figures.distinctWebhookIds}`);
       say(`size ${users}: ${figures.deliveriesPerSecond} deliveries/s, ratio to the raw loop ${figures.ratioToRaw}${users >= 50_000 ? ' (target at 50,000 users and more: at least 0.4)' : ''}`);
+      say(`size ${users}: worker CPU ${figures.workerCpuMsPerDelivery} ms/delivery (main thread ${figures.workerMainThreadCpuMsPerDelivery}); batch activities running ${figures.batchActivitiesRunningMean} on average (window ${opts.fanOut.window}), ${figures.batchActivityMeanS} s each`);
+      say(`size ${users}: a batch's life, mean ms: ${Object.entries(figures.batchLifecycleMs).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       console.log(JSON.stringify(figures, null, 2));
       await receiver.reset(`/${cohort}`);
       await receiver.reset(`/raw-${cohort}`);
