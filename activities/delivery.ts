@@ -18,6 +18,7 @@ import { markQuietUntil } from '../runs/store.js';
 import { DEFAULT_TIME_ZONE } from '../segments/time-zone.js';
 import { createAttemptBuffer, loadPending, writeAttempts, type AttemptRecord, type Recipient } from '../runs/recipients.js';
 import type { Logger } from '../lib/logger.js';
+import type { RecipientProfile } from '../webhook/user.js';
 import { deliveryLatency, deliveryRetries, limiterWaits, requestsInFlight } from '../lib/metrics.js';
 import { sendWebhook, type SendOutcome } from '../webhook/send.js';
 import { TemplateError } from '../webhook/template.js';
@@ -38,6 +39,30 @@ export interface DeliveryDeps {
 
 export type { BatchDelivery, BatchInterruption, RetryOutcome } from '../workflows/inputs.js';
 type SendInterruption = BatchInterruption | 'lease';
+
+/**
+ * How long a run's share of lanes in this worker outlives the batches that
+ * brought it: longer than the gap between one batch ending and the next one of
+ * the run starting sending (a few workflow tasks, under a second unless the
+ * machine is loaded), short enough that a share which moved to another worker
+ * process is soon given up here.
+ */
+const LANE_SHARE_HOLD_MS = 5_000;
+
+/** A run's batches sending in this worker: their lanes (requests that may be in flight), and how many batches sent at once lately. */
+interface RunLanes {
+  lanes: number;
+  sending: number;
+  peak: number;
+  peakAt: number;
+}
+
+/** One user's record from a send, with its retry delay (null: no retry) and whether the endpoint is gone for good (410). */
+interface SendResult {
+  record: AttemptRecord;
+  retryInMs: number | null;
+  gone: boolean;
+}
 
 /** Records for users who were not sent to (template error, expiry): no HTTP request happened. */
 function unsent(recipient: Recipient, errorClass: string, errorMessage: string, runId: string): AttemptRecord {
@@ -77,10 +102,12 @@ function quietEnd(ctx: RunContext, endsAt: Date): Date {
  * Turns one send into the attempt record of each user it carried, deciding
  * retry or give-up from the channel's retry window and the campaign's expiry.
  */
-function recordsFor(ctx: RunContext, recipients: readonly Recipient[], outcome: SendOutcome, webhookId: string, attemptAt: Date) {
+function recordsFor(ctx: RunContext, recipients: readonly Recipient[], outcome: SendOutcome, webhookId: string, attemptAt: Date): SendResult[] {
   const verdict = classifyAttempt(outcome, attemptAt);
   const retry = ctx.definition.channel.retry;
-  return recipients.map((recipient) => {
+  const results = new Array<SendResult>(recipients.length);
+  for (let i = 0; i < recipients.length; i++) {
+    const recipient = recipients[i]!;
     const base: AttemptRecord = {
       seq: recipient.seq,
       attemptAt,
@@ -93,25 +120,38 @@ function recordsFor(ctx: RunContext, recipients: readonly Recipient[], outcome: 
       responseBody: outcome.response?.body ?? null,
       nextAttemptAt: null,
     };
-    if (verdict.kind === 'succeeded') return { record: base, retryInMs: null, gone: false };
-    const message = outcome.error ?? `endpoint answered ${outcome.status}`;
-    if (verdict.kind === 'failed') {
-      return { record: { ...base, outcome: 'failed' as const, errorClass: verdict.errorClass, errorMessage: message }, retryInMs: null, gone: verdict.goneForGood };
-    }
-    const delay = retryDelayMs({ failedAttempts: recipient.attempts + 1, settings: retry, retryAfterMs: verdict.retryAfterMs });
-    const windowEnd = (recipient.firstAttemptAt ?? attemptAt).getTime() + retry.maxDurationMs;
-    const deadline = Math.min(windowEnd, ctx.expiresAt?.getTime() ?? Infinity);
-    const nextAt = attemptAt.getTime() + delay;
-    if (nextAt > deadline) {
-      const why = deadline === windowEnd ? 'retry window ended' : 'campaign expires before the next attempt';
-      return { record: { ...base, outcome: 'failed' as const, errorClass: verdict.errorClass, errorMessage: `${message}; gave up: ${why}` }, retryInMs: null, gone: false };
-    }
-    return {
-      record: { ...base, outcome: 'retry' as const, errorClass: verdict.errorClass, errorMessage: message, nextAttemptAt: new Date(nextAt) },
-      retryInMs: delay,
-      gone: false,
-    };
-  });
+    results[i] = verdict.kind === 'succeeded' ? { record: base, retryInMs: null, gone: false } : unsuccessful(ctx, recipient, base, outcome, verdict, retry, attemptAt);
+  }
+  return results;
+}
+
+/** The record of one user whose attempt did not succeed: failed for good, or a retry within the channel's window and the campaign's expiry. */
+function unsuccessful(
+  ctx: RunContext,
+  recipient: Recipient,
+  base: AttemptRecord,
+  outcome: SendOutcome,
+  verdict: Exclude<ReturnType<typeof classifyAttempt>, { kind: 'succeeded' }>,
+  retry: RunContext['definition']['channel']['retry'],
+  attemptAt: Date,
+): SendResult {
+  const message = outcome.error ?? `endpoint answered ${outcome.status}`;
+  if (verdict.kind === 'failed') {
+    return { record: { ...base, outcome: 'failed' as const, errorClass: verdict.errorClass, errorMessage: message }, retryInMs: null, gone: verdict.goneForGood };
+  }
+  const delay = retryDelayMs({ failedAttempts: recipient.attempts + 1, settings: retry, retryAfterMs: verdict.retryAfterMs });
+  const windowEnd = (recipient.firstAttemptAt ?? attemptAt).getTime() + retry.maxDurationMs;
+  const deadline = Math.min(windowEnd, ctx.expiresAt?.getTime() ?? Infinity);
+  const nextAt = attemptAt.getTime() + delay;
+  if (nextAt > deadline) {
+    const why = deadline === windowEnd ? 'retry window ended' : 'campaign expires before the next attempt';
+    return { record: { ...base, outcome: 'failed' as const, errorClass: verdict.errorClass, errorMessage: `${message}; gave up: ${why}` }, retryInMs: null, gone: false };
+  }
+  return {
+    record: { ...base, outcome: 'retry' as const, errorClass: verdict.errorClass, errorMessage: message, nextAttemptAt: new Date(nextAt) },
+    retryInMs: delay,
+    gone: false,
+  };
 }
 
 /**
@@ -133,6 +173,24 @@ function templateFailure(ctx: RunContext, recipient: Recipient, error: TemplateE
  */
 export function createDeliveryActivities(deps: DeliveryDeps) {
   const { db, runs } = deps;
+
+  const runLanes = new Map<string, RunLanes>();
+  /**
+   * Lanes the run may have in flight in this worker: concurrency for each batch
+   * that sent at once lately. Between one batch ending and the next one's first
+   * request (workflow tasks, a lease, a page load) the window has a free slot;
+   * the run's other batches take up its lanes meanwhile and give them back as
+   * the next batch starts, so the run keeps window × concurrency in flight
+   * rather than dipping at every batch boundary.
+   */
+  function laneBudget(run: RunLanes): number {
+    const now = Date.now();
+    if (run.sending >= run.peak || now - run.peakAt > LANE_SHARE_HOLD_MS) {
+      run.peak = run.sending;
+      run.peakAt = now;
+    }
+    return run.peak * deps.concurrency;
+  }
 
   // A 410 flags the channel once; later 410s from the same endpoint need no write.
   const flagged = new Set<string>();
@@ -170,17 +228,18 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
    */
   async function send(ctx: RunContext, recipients: Recipient[], signal: AbortSignal, mayStillStart: () => boolean | Promise<boolean>, log: Logger) {
     const channel = ctx.definition.channel;
-    const rendered: { recipient: Recipient; values: Record<string, unknown> }[] = [];
-    const unrendered: { record: AttemptRecord; retryInMs: number | null; gone: boolean }[] = [];
+    // Shaped as composeRequest takes them, so the common case (every user renders) builds no second list.
+    const rendered: { recipient: Recipient; profile: RecipientProfile; values: Record<string, unknown> }[] = [];
+    let unrendered: SendResult[] | null = null;
     for (const recipient of recipients) {
       try {
-        rendered.push({ recipient, values: ctx.render(recipient.profile) });
+        rendered.push({ recipient, profile: recipient.profile, values: ctx.render(recipient.profile) });
       } catch (error) {
         if (!(error instanceof TemplateError)) throw error;
-        unrendered.push(templateFailure(ctx, recipient, error, new Date()));
+        (unrendered ??= []).push(templateFailure(ctx, recipient, error, new Date()));
       }
     }
-    if (rendered.length === 0) return { results: unrendered };
+    if (rendered.length === 0) return { results: unrendered! };
     // Fresh cached limits and an unlimited channel answer without a promise: each await costs at volume.
     const limits = deps.limits.getNow(channel.id) ?? (await deps.limits.get(channel.id));
     let release = deps.limiter.acquireNow(channel.id, limits);
@@ -203,7 +262,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
           : webhookIdFor(ctx.runId, first.userId, first.deliveryKey);
       const request = composeRequest({
         channel: ctx.compose,
-        recipients: rendered.map((r) => ({ profile: r.recipient.profile, values: r.values })),
+        recipients: rendered,
         templateValues: ctx.definition.templateValues,
         webhookId,
         timestamp: attemptAt,
@@ -218,7 +277,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       release();
     }
     deliveryLatency.observe(outcome.latencyMs / 1000);
-    const results = recordsFor(ctx, rendered.map((r) => r.recipient), outcome, webhookId, attemptAt);
+    const results = recordsFor(ctx, unrendered === null ? recipients : rendered.map((r) => r.recipient), outcome, webhookId, attemptAt);
     // Each success at debug level only: a line per request would cost more than the request at volume.
     const first = results[0]!.record;
     if (first.outcome !== 'succeeded' || log.isLevelEnabled('debug')) {
@@ -230,7 +289,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
     if (results.some((r) => r.gone)) await flagChannel(channel.id);
     const trip = deps.breaker.record(channel.id, outcome.verdict === 'ok' ? null : (results[0]!.record.errorClass ?? outcome.verdict));
     if (trip) await tripBreaker(channel.id, trip.reason);
-    return { results: unrendered.length === 0 ? results : [...results, ...unrendered] };
+    return { results: unrendered === null ? results : [...results, ...unrendered] };
   }
 
   /** This activity's hold on the channel's per-user cap, or null when the run's channel has none. */
@@ -350,9 +409,32 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
         return typeof now === 'string' ? stopReason(now) === null : now.then((c) => stopReason(c) === null);
       }
 
+      const run = runLanes.get(input.runId) ?? { lanes: 0, sending: 0, peak: 0, peakAt: 0 };
+      runLanes.set(input.runId, run);
+      // Lanes a batch always has; beyond them it may borrow a slot of the run's lane budget.
+      const ownLanes = Math.max(1, Math.min(deps.concurrency, groups.length));
+      let lanes = 0;
+      const laneRuns: Promise<void>[] = [];
+      let laneError: unknown;
+      function startLane() {
+        lanes += 1;
+        run.lanes += 1;
+        laneRuns.push(
+          sendLoop()
+            .catch((error: unknown) => {
+              laneError ??= error;
+            })
+            .finally(() => {
+              lanes -= 1;
+              run.lanes -= 1;
+            }),
+        );
+      }
+
       async function sendLoop() {
-        while (next < groups.length && interrupted === null) {
-          interrupted = stopReason(await control());
+        while (next < groups.length && interrupted === null && laneError === undefined) {
+          const now = control();
+          interrupted = stopReason(typeof now === 'string' ? now : await now);
           if (interrupted !== null) return;
           // Another lane may have taken the last group while this one awaited the flag.
           if (next >= groups.length) return;
@@ -379,11 +461,26 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
             else if (cap && result.record.outcome === 'succeeded') cap.holds.keep(result.record.seq);
           }
           done += group.length;
+          // A borrowed lane goes back once a batch that started since wants its own; a free one is taken up.
+          if (lanes > ownLanes && run.lanes > laneBudget(run)) return;
+          if (next < groups.length && run.lanes < laneBudget(run)) startLane();
         }
       }
 
-      const lanes = Math.max(1, Math.min(deps.concurrency, groups.length));
-      await Promise.all(Array.from({ length: lanes }, sendLoop));
+      run.sending += 1;
+      try {
+        for (let i = 0; i < ownLanes; i++) startLane();
+        // Lanes started meanwhile are appended: wait for every one.
+        for (let i = 0; i < laneRuns.length; i++) await laneRuns[i];
+      } finally {
+        run.sending -= 1;
+        if (run.sending === 0 && run.lanes === 0) runLanes.delete(input.runId);
+      }
+      if (laneError !== undefined) {
+        // What was sent is recorded before the attempt fails, so its retry does not send it again.
+        await buffer.flush().catch(() => {});
+        throw laneError;
+      }
       await buffer.flush();
       log.info({ fromSeq: input.fromSeq, toSeq: input.toSeq, sent: done, retries: retries.length, interrupted: activity.cancellationSignal.aborted ? 'cancel' : interrupted }, 'batch sent');
       if (activity.cancellationSignal.aborted) throw new CancelledFailure('batch cancelled');

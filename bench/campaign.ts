@@ -49,6 +49,7 @@ import {
   freshDatabase,
   launchCampaign,
   logger,
+  mainThreadCpuSeconds,
   markdownTable,
   peakRssMiB,
   positive,
@@ -155,12 +156,20 @@ interface SizeFigures {
   duplicates: number;
   workerCpuSeconds: number;
   workerCpuMsPerDelivery: number;
+  /** The worker's main thread (the event loop the activities run on) alone. */
+  workerMainThreadCpuMsPerDelivery: number;
   postgresCpuSeconds: number;
   postgresAllCpuSeconds: number;
   postgresCpuMsPerDelivery: number;
   activities: number;
   activitiesPerDelivery: number;
   activityRetries: number;
+  /** Batch activities running at once, averaged from the first batch's start to the last one's end (the window is the most). */
+  batchActivitiesRunningMean: number;
+  /** A batch activity's mean duration: lease, load, sends and the last outcome write. */
+  batchActivityMeanS: number;
+  /** Mean ms of each step of a batch's life: parent asks → child starts → activity scheduled → started → done → child done → parent hears → next batch asked. */
+  batchLifecycleMs: Record<string, number>;
   parentLargestHistory: number;
   parentRuns: number;
   workerPeakRssMiB: number;
@@ -233,6 +242,7 @@ async function main() {
       const attemptsBefore = await Promise.all(workers.map((w) => deliveryAttemptsOf(w)));
       const warningsBefore = workers.map((w) => w.warnings.length);
       const temporalCpuBefore = cpuSeconds(temporal.server.pid ?? 0);
+      const mainBefore = workers.map((w) => mainThreadCpuSeconds(w.pid));
       pgCpu.start();
       temporalPgCpu?.start();
       await worker.profiler?.start();
@@ -255,6 +265,7 @@ async function main() {
       const workerCpu = workerCpus.reduce((a, b) => a + b, 0);
       const attemptsAfter = await Promise.all(workers.map((w) => deliveryAttemptsOf(w)));
       const temporalCpu = cpuSeconds(temporal.server.pid ?? 0) - temporalCpuBefore;
+      const workerMainCpu = workers.reduce((sum, w, i) => sum + mainThreadCpuSeconds(w.pid) - mainBefore[i]!, 0);
       const postgres = await pgCpu.stop();
       const temporalPostgres = await temporalPgCpu?.stop();
       const once = await exactlyOnce(bench, launched.runId);
@@ -277,12 +288,16 @@ async function main() {
         duplicates: received.duplicates,
         workerCpuSeconds: round(workerCpu, 1),
         workerCpuMsPerDelivery: round((workerCpu * 1000) / Math.max(1, counts.succeeded), 3),
+        workerMainThreadCpuMsPerDelivery: round((workerMainCpu * 1000) / Math.max(1, counts.succeeded), 3),
         postgresCpuSeconds: round(postgres.database, 1),
         postgresAllCpuSeconds: round(postgres.all, 1),
         postgresCpuMsPerDelivery: round((postgres.database * 1000) / Math.max(1, counts.succeeded), 3),
         activities: footprint.activities,
         activitiesPerDelivery: round(footprint.activities / Math.max(1, counts.succeeded), 4),
         activityRetries: footprint.activityRetries,
+        batchActivitiesRunningMean: footprint.batchActivitiesRunningMean,
+        batchActivityMeanS: footprint.batchActivityMeanS,
+        batchLifecycleMs: footprint.batchLifecycleMs,
         parentLargestHistory: footprint.parentLargestHistory,
         parentRuns: footprint.parentRuns,
         workerPeakRssMiB: Math.max(...workers.map((w) => peakRssMiB(w.pid))),
@@ -329,6 +344,8 @@ async function main() {
           (figures.temporalPostgresCpuSeconds !== undefined ? `; its PostgreSQL backends ${figures.temporalPostgresCpuSeconds} CPU s, ${figures.temporalPostgresCpuMsPerDelivery} ms/delivery` : ''),
       );
       say(`size ${users}: ${figures.deliveriesPerSecond} deliveries/s, ratio to the raw loop ${figures.ratioToRaw}${users >= 50_000 ? ' (target at 50,000 users and more: at least 0.4)' : ''}`);
+      say(`size ${users}: worker CPU ${figures.workerCpuMsPerDelivery} ms/delivery (main thread ${figures.workerMainThreadCpuMsPerDelivery}); batch activities running ${figures.batchActivitiesRunningMean} on average (window ${opts.fanOut.window}), ${figures.batchActivityMeanS} s each`);
+      say(`size ${users}: a batch's life, mean ms: ${Object.entries(figures.batchLifecycleMs).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       console.log(JSON.stringify(figures, null, 2));
       await receiver.reset(`/${cohort}`);
       await receiver.reset(`/raw-${cohort}`);
@@ -352,6 +369,7 @@ async function main() {
         'terminal users (rows, distinct) / two successes',
         'CPU s, workers / PostgreSQL',
         'worker CPU ms/delivery',
+        'worker main thread CPU ms/delivery',
         'raw loop CPU ms/request',
         'PostgreSQL CPU ms/delivery',
         `Temporal server (${opts.temporal}) CPU s, ms/delivery`,
@@ -374,6 +392,7 @@ async function main() {
         `${r.exactlyOnce.terminal.toLocaleString('en-US')} (${r.exactlyOnce.rows.toLocaleString('en-US')}, ${r.exactlyOnce.users.toLocaleString('en-US')}) / **${r.exactlyOnce.duplicateSuccesses}**`,
         `${r.workerCpuSeconds} / ${r.postgresCpuSeconds}`,
         r.workerCpuMsPerDelivery.toFixed(3),
+        r.workerMainThreadCpuMsPerDelivery.toFixed(3),
         r.rawCpuMsPerRequest.toFixed(3),
         r.postgresCpuMsPerDelivery.toFixed(3),
         `${r.temporalCpuSeconds}, ${r.temporalCpuMsPerDelivery.toFixed(3)}`,

@@ -91,10 +91,10 @@ interface ProcStat {
   childCpu: number;
 }
 
-function readStat(pid: number): ProcStat | undefined {
+function readStat(pid: number, tid?: number): ProcStat | undefined {
   let text: string;
   try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    text = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
   } catch {
     return undefined;
   }
@@ -109,6 +109,15 @@ function readStat(pid: number): ProcStat | undefined {
 /** User + system CPU seconds a process has used so far. */
 export function cpuSeconds(pid: number): number {
   return readStat(pid)?.cpu ?? NaN;
+}
+
+/**
+ * User + system CPU seconds of a process's main thread alone (its thread id is
+ * the process id): for Node, the event loop that runs the activities, without
+ * the GC helpers, the workflow thread and Temporal's Rust core.
+ */
+export function mainThreadCpuSeconds(pid: number): number {
+  return readStat(pid, pid)?.cpu ?? NaN;
 }
 
 /** Peak resident set (VmHWM) of a process, MiB. */
@@ -617,20 +626,70 @@ export async function rawLoop(url: string, total: number, concurrency: number): 
  * the activities each worker identity ran (local activities not included).
  */
 export async function runFootprint(client: Client, workflowId: string, total: number, batchSize: number) {
-  const figures = { parentLargestHistory: 0, parentRuns: 0, activities: 0, activityRetries: 0, missingBatches: 0, activitiesByIdentity: {} as Record<string, number> };
+  const figures = {
+    parentLargestHistory: 0,
+    parentRuns: 0,
+    activities: 0,
+    activityRetries: 0,
+    missingBatches: 0,
+    batchActivitiesRunningMean: 0,
+    batchActivityMeanS: 0,
+    /** Mean ms of each step of a batch's life (server clock), where a window slot stands empty between two batches. */
+    batchLifecycleMs: {} as Record<string, number>,
+    activitiesByIdentity: {} as Record<string, number>,
+  };
+  // Per batch workflow id: when the parent asked for it, and when it heard of its end; per batch child: its own steps.
+  const parentSide = new Map<string, { initiated?: number; completed?: number }>();
+  const steps: Record<string, number[]> = { childStart: [], toActivity: [], activityDispatch: [], activity: [], toChildEnd: [], toParent: [], refill: [] };
+  // When each batch's deliverBatch attempts ran (server clock): how full the window of sending batches was kept.
+  const spans: { from: number; to: number }[] = [];
+  const millis = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => (t ? Number(t.seconds ?? 0) * 1000 + (t.nanos ?? 0) / 1e6 : NaN);
   const read = async (id: string, runId?: string) => {
     const history = await client.workflow.getHandle(id, runId).fetchHistory();
     let nextRun: string | undefined;
     const events = history.events ?? [];
+    let startedAt: number | undefined;
+    const isParent = !id.includes('-batch-');
+    const mark: Record<string, number> = {};
     for (const event of events) {
+      const at = millis(event.eventTime);
+      if (isParent) {
+        const initiated = event.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
+        if (initiated) parentSide.set(initiated, { ...parentSide.get(initiated), initiated: at });
+        const completed = event.childWorkflowExecutionCompletedEventAttributes?.workflowExecution?.workflowId;
+        if (completed) parentSide.set(completed, { ...parentSide.get(completed), completed: at });
+      } else {
+        if (event.workflowExecutionStartedEventAttributes) mark.started = at;
+        if (event.activityTaskScheduledEventAttributes && mark.scheduled === undefined) mark.scheduled = at;
+        if (event.activityTaskStartedEventAttributes && mark.activityStarted === undefined) mark.activityStarted = at;
+        if (event.activityTaskCompletedEventAttributes && mark.activityCompleted === undefined) mark.activityCompleted = at;
+        if (event.workflowExecutionCompletedEventAttributes) mark.ended = at;
+      }
       if (event.activityTaskScheduledEventAttributes) figures.activities += 1;
       const attempt = event.activityTaskStartedEventAttributes?.attempt;
       if (attempt && attempt > 1) figures.activityRetries += attempt - 1;
       // The started event is written when the attempt ends, naming the worker that ran it.
       const identity = event.activityTaskStartedEventAttributes?.identity;
       if (identity) figures.activitiesByIdentity[identity] = (figures.activitiesByIdentity[identity] ?? 0) + 1;
+      if (event.activityTaskStartedEventAttributes) startedAt = millis(event.eventTime);
+      if ((event.activityTaskCompletedEventAttributes || event.activityTaskFailedEventAttributes) && startedAt !== undefined) {
+        spans.push({ from: startedAt, to: millis(event.eventTime) });
+        startedAt = undefined;
+      }
       const continued = event.workflowExecutionContinuedAsNewEventAttributes;
       if (continued?.newExecutionRunId) nextRun = continued.newExecutionRunId;
+    }
+    if (!isParent) {
+      const parent = parentSide.get(id);
+      const step = (name: string, from: number | undefined, to: number | undefined) => {
+        if (from !== undefined && to !== undefined && to >= from) steps[name]!.push(to - from);
+      };
+      step('childStart', parent?.initiated, mark.started);
+      step('toActivity', mark.started, mark.scheduled);
+      step('activityDispatch', mark.scheduled, mark.activityStarted);
+      step('activity', mark.activityStarted, mark.activityCompleted);
+      step('toChildEnd', mark.activityCompleted, mark.ended);
+      step('toParent', mark.ended, parent?.completed);
     }
     return { length: events.length, nextRun };
   };
@@ -649,6 +708,21 @@ export async function runFootprint(client: Client, workflowId: string, total: nu
     } catch {
       figures.missingBatches += 1; // never started (a timed-out or cancelled run)
     }
+  }
+  // The i-th batch to end frees the slot the (window + i)-th batch takes: how long after the parent heard of it.
+  const initiated = [...parentSide.values()].map((p) => p.initiated).filter((t): t is number => t !== undefined).sort((x, y) => x - y);
+  const completed = [...parentSide.values()].map((p) => p.completed).filter((t): t is number => t !== undefined).sort((x, y) => x - y);
+  const window = initiated.findIndex((t, i) => i > 0 && completed.length > 0 && t > completed[0]!);
+  if (window > 0) for (let i = 0; i + window < initiated.length && i < completed.length; i++) steps.refill!.push(Math.max(0, initiated[i + window]! - completed[i]!));
+  for (const [name, values] of Object.entries(steps)) {
+    if (values.length > 0) figures.batchLifecycleMs[name] = Math.round(values.reduce((a, b) => a + b, 0) / values.length);
+  }
+  const valid = spans.filter((s) => Number.isFinite(s.from) && Number.isFinite(s.to) && s.to >= s.from);
+  if (valid.length > 0) {
+    const busy = valid.reduce((sum, s) => sum + (s.to - s.from), 0);
+    const wall = Math.max(...valid.map((s) => s.to)) - Math.min(...valid.map((s) => s.from));
+    figures.batchActivitiesRunningMean = wall > 0 ? Number((busy / wall).toFixed(2)) : 0;
+    figures.batchActivityMeanS = Number((busy / valid.length / 1000).toFixed(2));
   }
   return figures;
 }

@@ -137,7 +137,25 @@ export interface AttemptRecord {
   nextAttemptAt: Date | null;
 }
 
-const STATUS_OF = { succeeded: 'succeeded', retry: 'pending', failed: 'failed', skipped: 'skipped' } as const;
+/**
+ * One record as a row of the write's JSON: short keys, and the user's status
+ * derived from the outcome in SQL. A write carries hundreds of rows, and
+ * building, sending and parsing the JSON is most of its cost on both sides.
+ */
+function rowOf(r: AttemptRecord) {
+  return {
+    s: r.seq,
+    o: r.outcome,
+    a: r.attemptAt.toISOString(),
+    l: r.latencyMs,
+    h: r.httpStatus,
+    c: r.errorClass,
+    m: r.errorMessage,
+    w: r.webhookId,
+    b: r.responseBody,
+    n: r.nextAttemptAt === null ? null : r.nextAttemptAt.toISOString(),
+  };
+}
 
 /**
  * Writes many attempts in one round trip: updates each user's delivery row and
@@ -152,33 +170,25 @@ export async function writeAttempts(db: Database, runId: string, records: readon
   let fromSeq = records[0]!.seq;
   let toSeq = fromSeq;
   const tally = new Map<string, { outcome: string; errorClass: string; n: number }>();
-  for (const r of records) {
+  const rows = new Array<ReturnType<typeof rowOf>>(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    rows[i] = rowOf(r);
     if (r.seq < fromSeq) fromSeq = r.seq;
     if (r.seq > toSeq) toSeq = r.seq;
     if (r.outcome === 'skipped') continue;
-    const key = `${r.outcome}/${r.errorClass ?? ''}`;
+    const key = r.errorClass === null ? r.outcome : `${r.outcome}/${r.errorClass}`;
     const entry = tally.get(key);
     if (entry) entry.n += 1;
     else tally.set(key, { outcome: r.outcome, errorClass: r.errorClass ?? '', n: 1 });
   }
-  const rows = records.map((r) => ({
-    seq: r.seq,
-    status: STATUS_OF[r.outcome],
-    outcome: r.outcome,
-    attempt_at: r.attemptAt.toISOString(),
-    latency_ms: r.latencyMs,
-    http_status: r.httpStatus,
-    error_class: r.errorClass,
-    error_message: r.errorMessage,
-    webhook_id: r.webhookId,
-    response_body: r.responseBody,
-    next_attempt_at: r.nextAttemptAt?.toISOString() ?? null,
-  }));
   await db.execute(sql`
     WITH v AS (
-      SELECT * FROM json_to_recordset(${JSON.stringify(rows)}::json) AS v(
-        seq int, status text, outcome text, attempt_at timestamptz, latency_ms int, http_status int,
-        error_class text, error_message text, webhook_id text, response_body text, next_attempt_at timestamptz)
+      SELECT v.s AS seq, CASE v.o WHEN 'retry' THEN 'pending' ELSE v.o END AS status, v.o AS outcome, v.a AS attempt_at,
+             v.l AS latency_ms, v.h AS http_status, v.c AS error_class, v.m AS error_message, v.w AS webhook_id,
+             v.b AS response_body, v.n AS next_attempt_at
+      FROM json_to_recordset(${JSON.stringify(rows)}::json) AS v(
+        s int, o text, a timestamptz, l int, h int, c text, m text, w text, b text, n timestamptz)
     ),
     updated AS (
       UPDATE run_recipients r SET
@@ -208,11 +218,15 @@ export async function writeAttempts(db: Database, runId: string, records: readon
 
 /**
  * Buffers attempts and writes them in batches (by count or age), so a batch of
- * 500 sends costs a handful of statements, not 500.
+ * 500 sends costs a couple of statements, not 500. Each statement has a fixed
+ * cost on both sides (a plan, a round trip, the trigger's count updates), so at
+ * full speed fewer, bigger writes are cheaper; the age bounds how stale the
+ * counts look and how much an attempt that dies unannounced leaves unwritten
+ * (resent with the same webhook-id once its lease lapses).
  */
 export function createAttemptBuffer(db: Database, runId: string, options: { maxRows?: number; maxDelayMs?: number; channelId?: string } = {}) {
-  const maxRows = options.maxRows ?? 200;
-  const maxDelayMs = options.maxDelayMs ?? 250;
+  const maxRows = options.maxRows ?? 500;
+  const maxDelayMs = options.maxDelayMs ?? 1_000;
   let pending: AttemptRecord[] = [];
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<unknown> = Promise.resolve();

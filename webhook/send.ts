@@ -124,7 +124,7 @@ const DRAIN_LIMIT = 64 * 1024;
  */
 class PrefixHandler implements Dispatcher.DispatchHandler {
   private status = 0;
-  private headers: Record<string, string> = {};
+  private rawHeaders: Buffer[] = [];
   private chunks: Buffer[] = [];
   private size = 0;
   private truncated = false;
@@ -145,7 +145,8 @@ class PrefixHandler implements Dispatcher.DispatchHandler {
     // 1xx answers (100 Continue, 103 Early Hints) come before the real one.
     if (statusCode < 200) return true;
     this.status = statusCode;
-    this.headers = flattenHeaders(rawHeaders);
+    // Read as text only when asked (a Retry-After, a test send): a campaign's 2xx answers never need them.
+    this.rawHeaders = rawHeaders;
     return true;
   }
 
@@ -194,14 +195,21 @@ class PrefixHandler implements Dispatcher.DispatchHandler {
   private done() {
     if (this.settled) return;
     this.settled = true;
-    const { chunks } = this;
+    const { chunks, rawHeaders } = this;
     // A multi-byte character cut at the limit decodes as U+FFFD, which is fine for a preview.
     const body = chunks.length === 0 ? '' : chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+    let headers: Record<string, string> | undefined;
     this.resolve({
       verdict: this.status >= 200 && this.status < 300 ? 'ok' : 'non_2xx',
       status: this.status,
       latencyMs: Math.round(performance.now() - this.started),
-      response: { headers: this.headers, body, bodyTruncated: this.truncated },
+      response: {
+        get headers() {
+          return (headers ??= flattenHeaders(rawHeaders));
+        },
+        body,
+        bodyTruncated: this.truncated,
+      },
       error: null,
     });
   }
