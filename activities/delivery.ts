@@ -40,23 +40,6 @@ export interface DeliveryDeps {
 export type { BatchDelivery, BatchInterruption, RetryOutcome } from '../workflows/inputs.js';
 type SendInterruption = BatchInterruption | 'lease';
 
-/**
- * How long a run's share of lanes in this worker outlives the batches that
- * brought it: longer than the gap between one batch ending and the next one of
- * the run starting sending (a few workflow tasks, under a second unless the
- * machine is loaded), short enough that a share which moved to another worker
- * process is soon given up here.
- */
-const LANE_SHARE_HOLD_MS = 5_000;
-
-/** A run's batches sending in this worker: their lanes (requests that may be in flight), and how many batches sent at once lately. */
-interface RunLanes {
-  lanes: number;
-  sending: number;
-  peak: number;
-  peakAt: number;
-}
-
 /** One user's record from a send, with its retry delay (null: no retry) and whether the endpoint is gone for good (410). */
 interface SendResult {
   record: AttemptRecord;
@@ -173,24 +156,6 @@ function templateFailure(ctx: RunContext, recipient: Recipient, error: TemplateE
  */
 export function createDeliveryActivities(deps: DeliveryDeps) {
   const { db, runs } = deps;
-
-  const runLanes = new Map<string, RunLanes>();
-  /**
-   * Lanes the run may have in flight in this worker: concurrency for each batch
-   * that sent at once lately. Between one batch ending and the next one's first
-   * request (workflow tasks, a lease, a page load) the window has a free slot;
-   * the run's other batches take up its lanes meanwhile and give them back as
-   * the next batch starts, so the run keeps window × concurrency in flight
-   * rather than dipping at every batch boundary.
-   */
-  function laneBudget(run: RunLanes): number {
-    const now = Date.now();
-    if (run.sending >= run.peak || now - run.peakAt > LANE_SHARE_HOLD_MS) {
-      run.peak = run.sending;
-      run.peakAt = now;
-    }
-    return run.peak * deps.concurrency;
-  }
 
   // A 410 flags the channel once; later 410s from the same endpoint need no write.
   const flagged = new Set<string>();
@@ -409,30 +374,8 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
         return typeof now === 'string' ? stopReason(now) === null : now.then((c) => stopReason(c) === null);
       }
 
-      const run = runLanes.get(input.runId) ?? { lanes: 0, sending: 0, peak: 0, peakAt: 0 };
-      runLanes.set(input.runId, run);
-      // Lanes a batch always has; beyond them it may borrow a slot of the run's lane budget.
-      const ownLanes = Math.max(1, Math.min(deps.concurrency, groups.length));
-      let lanes = 0;
-      const laneRuns: Promise<void>[] = [];
-      let laneError: unknown;
-      function startLane() {
-        lanes += 1;
-        run.lanes += 1;
-        laneRuns.push(
-          sendLoop()
-            .catch((error: unknown) => {
-              laneError ??= error;
-            })
-            .finally(() => {
-              lanes -= 1;
-              run.lanes -= 1;
-            }),
-        );
-      }
-
       async function sendLoop() {
-        while (next < groups.length && interrupted === null && laneError === undefined) {
+        while (next < groups.length && interrupted === null) {
           const now = control();
           interrupted = stopReason(typeof now === 'string' ? now : await now);
           if (interrupted !== null) return;
@@ -461,26 +404,11 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
             else if (cap && result.record.outcome === 'succeeded') cap.holds.keep(result.record.seq);
           }
           done += group.length;
-          // A borrowed lane goes back once a batch that started since wants its own; a free one is taken up.
-          if (lanes > ownLanes && run.lanes > laneBudget(run)) return;
-          if (next < groups.length && run.lanes < laneBudget(run)) startLane();
         }
       }
 
-      run.sending += 1;
-      try {
-        for (let i = 0; i < ownLanes; i++) startLane();
-        // Lanes started meanwhile are appended: wait for every one.
-        for (let i = 0; i < laneRuns.length; i++) await laneRuns[i];
-      } finally {
-        run.sending -= 1;
-        if (run.sending === 0 && run.lanes === 0) runLanes.delete(input.runId);
-      }
-      if (laneError !== undefined) {
-        // What was sent is recorded before the attempt fails, so its retry does not send it again.
-        await buffer.flush().catch(() => {});
-        throw laneError;
-      }
+      const lanes = Math.max(1, Math.min(deps.concurrency, groups.length));
+      await Promise.all(Array.from({ length: lanes }, sendLoop));
       await buffer.flush();
       log.info({ fromSeq: input.fromSeq, toSeq: input.toSeq, sent: done, retries: retries.length, interrupted: activity.cancellationSignal.aborted ? 'cancel' : interrupted }, 'batch sent');
       if (activity.cancellationSignal.aborted) throw new CancelledFailure('batch cancelled');

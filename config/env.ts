@@ -63,10 +63,7 @@ export const envSchema = z.object({
   /** Serve the Temporal server's Prometheus metrics on this port (on TEMPORAL_BIND_IP). */
   TEMPORAL_SERVER_METRICS_PORT: port.optional(),
   TEMPORAL_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('warn'),
-  /**
-   * Requests in flight per batch activity; a worker runs up to `window` batches at once. While one of
-   * a run's batches ends and the next one starts, the run's other batches in the worker take up its share.
-   */
+  /** Requests in flight per batch activity; a worker runs up to `window` batches at once. */
   DELIVERY_CONCURRENCY: z.coerce.number({ error: 'must be a whole number from 1 to 1000' }).int().min(1).max(1000).default(32),
   /** Serve the worker's Prometheus metrics on this port (on API_HOST); unset: no metrics server. */
   WORKER_METRICS_PORT: port.optional(),
