@@ -374,8 +374,9 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
         return typeof now === 'string' ? stopReason(now) === null : now.then((c) => stopReason(c) === null);
       }
 
+      let laneError: unknown;
       async function sendLoop() {
-        while (next < groups.length && interrupted === null) {
+        while (next < groups.length && interrupted === null && laneError === undefined) {
           const now = control();
           interrupted = stopReason(typeof now === 'string' ? now : await now);
           if (interrupted !== null) return;
@@ -408,7 +409,13 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       }
 
       const lanes = Math.max(1, Math.min(deps.concurrency, groups.length));
-      await Promise.all(Array.from({ length: lanes }, sendLoop));
+      // A lane that fails stops the others from starting requests but lets theirs finish, and what was
+      // sent is written before the attempt fails: its retry (after the lease is released) resends none of it.
+      await Promise.all(Array.from({ length: lanes }, () => sendLoop().catch((error: unknown) => void (laneError ??= error))));
+      if (laneError !== undefined) {
+        await buffer.flush().catch(() => {});
+        throw laneError;
+      }
       await buffer.flush();
       log.info({ fromSeq: input.fromSeq, toSeq: input.toSeq, sent: done, retries: retries.length, interrupted: activity.cancellationSignal.aborted ? 'cancel' : interrupted }, 'batch sent');
       if (activity.cancellationSignal.aborted) throw new CancelledFailure('batch cancelled');

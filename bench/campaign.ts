@@ -107,7 +107,7 @@ function options() {
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   return {
     sizes,
-    fanOut: { batchSize: positive('batch', values.batch, 500), window: positive('window', values.window, 8), childrenPerExecution: 400 } satisfies FanOut,
+    fanOut: { batchSize: positive('batch', values.batch, 1000), window: positive('window', values.window, 8), childrenPerExecution: 400 } satisfies FanOut,
     concurrency: positive('concurrency', values.concurrency, 32),
     timeoutS: positive('timeout-s', values['timeout-s'], 600),
     rawRequests: positive('raw-requests', values['raw-requests'], 30_000),
