@@ -2185,7 +2185,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List campaigns */
+        /** List campaigns, newest first (at most 500), each with its current run's delivery counts */
         get: {
             parameters: {
                 query?: {
@@ -2204,7 +2204,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items: components["schemas"]["Campaign"][];
+                            items: components["schemas"]["CampaignListItem"][];
                         };
                     };
                 };
@@ -3636,6 +3636,40 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** @description A campaign as listed, with its current (latest) run's delivery counts as in the detail (all 0 before the first run), read from PostgreSQL: no Temporal query. */
+        CampaignListItem: {
+            id: string;
+            name: string;
+            /**
+             * @description One of draft, scheduled, running, paused, completed, cancelled, failed.
+             * @enum {string}
+             */
+            status: "draft" | "scheduled" | "running" | "paused" | "completed" | "cancelled" | "failed";
+            segmentId: string | null;
+            channelId: string | null;
+            trigger?: unknown;
+            templateValues: {
+                [key: string]: unknown;
+            };
+            /** @description the campaign's zone (quiet hours; a recurring trigger's own `timeZone` wins for its schedule) */
+            timeZone: string;
+            launchedAt: string | null;
+            finishedAt: string | null;
+            createdAt: string;
+            updatedAt: string;
+            deliveries: components["schemas"]["DeliveryCounts"];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description Users of the current run: total, and by delivery status (pending, succeeded, failed, skipped, cancelled). */
+        DeliveryCounts: {
+            total: number;
+            pending: number;
+            succeeded: number;
+            failed: number;
+            skipped: number;
+            cancelled: number;
+        };
         CampaignDetail: {
             id: string;
             name: string;
@@ -3668,15 +3702,6 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** @description Users of the current run: total, and by delivery status (pending, succeeded, failed, skipped, cancelled). */
-        DeliveryCounts: {
-            total: number;
-            pending: number;
-            succeeded: number;
-            failed: number;
-            skipped: number;
-            cancelled: number;
-        } | null;
         Run: {
             id: string;
             /** @enum {string} */
