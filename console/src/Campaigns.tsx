@@ -255,7 +255,7 @@ function ListCounts({ counts }: { counts: Counts }) {
   const { t } = useTranslation();
   const shown = (['succeeded', 'failed', 'skipped', 'pending', 'cancelled'] as const).filter((k) => k !== 'cancelled' || counts.cancelled > 0);
   return (
-    <Space size={[0, 4]} wrap data-testid="list-counts" data-counts={JSON.stringify(counts)}>
+    <Space size={4} wrap data-testid="list-counts" data-counts={JSON.stringify(counts)}>
       {shown.map((k) => <Tag key={k} color={STATUS_COLORS[k]}>{t(k)} {counts[k]}</Tag>)}
     </Space>
   );
