@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertUsers } from '../audience/fixtures.js';
 import { createCampaignService } from '../campaigns/store.js';
 import * as schema from '../db/schema.js';
+import { campaignListAnswerSchema, campaignListExample } from './openapi.js';
 import { campaignApi, insertSegment, userIdChannel, waitForCampaign } from '../test/campaign-kit.js';
 import { useTestDatabase } from '../test/database.js';
 import { startReceiver, type Receiver } from '../test/receiver.js';
@@ -91,6 +92,10 @@ describe('GET /api/campaigns with delivery counts', () => {
     expect(byId.get(recurring)!.deliveries).toEqual({ total: 7, pending: 0, succeeded: 0, failed: 6, skipped: 1, cancelled: 0 });
     // The same figures as each campaign's detail.
     for (const id of [once, draft, recurring]) expect(byId.get(id)!.deliveries).toEqual((await api.call('GET', `/api/campaigns/${id}`)).body.deliveries);
+
+    // The answer fits its OpenAPI schema, and the document's example shows the same fields.
+    expect(campaignListAnswerSchema.safeParse({ items }).success).toBe(true);
+    for (const item of items) expect(Object.keys(item).sort()).toEqual(Object.keys(campaignListExample.items[0]!).sort());
 
     // A status filter keeps the counts.
     const completed = await listed('?status=completed');

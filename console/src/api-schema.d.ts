@@ -2203,6 +2203,44 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "items": [
+                         *         {
+                         *           "name": "购物车挽回 100 元券",
+                         *           "segmentId": "00000000-0000-4000-8000-000000000001",
+                         *           "channelId": "00000000-0000-4000-8000-000000000002",
+                         *           "templateValues": {
+                         *             "amount": 100
+                         *           },
+                         *           "trigger": {
+                         *             "type": "once",
+                         *             "sendAt": "now"
+                         *           },
+                         *           "id": "00000000-0000-4000-8000-000000000004",
+                         *           "status": "completed",
+                         *           "identity": "login",
+                         *           "timeZone": "Asia/Shanghai",
+                         *           "expiresAt": null,
+                         *           "quietHours": null,
+                         *           "launchedAt": "2026-02-28T02:00:00.000Z",
+                         *           "finishedAt": "2026-02-28T02:00:04.000Z",
+                         *           "lastError": null,
+                         *           "pauseReason": null,
+                         *           "createdAt": "2026-02-28T01:58:00.000Z",
+                         *           "updatedAt": "2026-02-28T02:00:04.000Z",
+                         *           "deliveries": {
+                         *             "total": 257,
+                         *             "pending": 0,
+                         *             "succeeded": 250,
+                         *             "failed": 4,
+                         *             "skipped": 3,
+                         *             "cancelled": 0
+                         *           }
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             items: components["schemas"]["CampaignListItem"][];
                         };
