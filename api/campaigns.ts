@@ -125,7 +125,7 @@ export function campaignRoutes(deps: { db: Database; campaigns: CampaignService;
 
   app.get('/', async function listCampaigns(c) {
     const rows = await campaigns.list(c.req.query('status'));
-    return c.json({ items: rows.map(presentCampaign) });
+    return c.json({ items: rows.map(({ campaign, deliveries }) => ({ ...presentCampaign(campaign), deliveries })) });
   });
 
   app.get('/:id', async function getCampaign(c) {

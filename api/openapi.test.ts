@@ -5,7 +5,7 @@ import { createLogger } from '../lib/logger.js';
 import { createApp } from './app.js';
 import { readFileSync } from 'node:fs';
 import { consoleTypes, schemaFile } from '../scripts/openapi.js';
-import { requestExamples } from './openapi.js';
+import { campaignListAnswerSchema, campaignListExample, requestExamples } from './openapi.js';
 
 /*
  * Pure: listing routes and serving the document touch neither PostgreSQL nor
@@ -62,6 +62,17 @@ describe('GET /api/openapi.json', () => {
     const validated = requestExamples.map((e) => JSON.stringify(e.example));
     expect(inDocument.length).toBeGreaterThan(10);
     for (const e of inDocument) expect(validated).toContain(JSON.stringify(e));
+  });
+
+  it('the campaign list\'s answer example fits its schema, counts included', async () => {
+    const result = campaignListAnswerSchema.safeParse(campaignListExample);
+    expect(result.success ? [] : result.error.issues).toEqual([]);
+    const { deliveries, ...withoutCounts } = campaignListExample.items[0]!;
+    expect(deliveries.total).toBe(deliveries.pending + deliveries.succeeded + deliveries.failed + deliveries.skipped + deliveries.cancelled);
+    expect(campaignListAnswerSchema.safeParse({ items: [withoutCounts] }).success).toBe(false);
+    const doc = await document();
+    const list = doc.paths['/api/campaigns']!.get as unknown as { responses: Record<string, { content: { 'application/json': { example: unknown } } }> };
+    expect(list.responses['200']!.content['application/json'].example).toEqual(campaignListExample);
   });
 
   it('an example the API would refuse fails the check (the check can fail)', () => {

@@ -101,8 +101,11 @@ const campaignSchema = z
     ...timestamps,
   })
   .meta({ id: 'Campaign' });
+const campaignListItemSchema = campaignSchema
+  .extend({ deliveries: deliveryCountsSchema })
+  .meta({ id: 'CampaignListItem', description: 'A campaign as listed, with its current (latest) run\'s delivery counts as in the detail (all 0 before the first run), read from PostgreSQL: no Temporal query.' });
 const campaignDetailSchema = campaignSchema
-  .extend({ run: z.unknown(), deliveries: deliveryCountsSchema.nullable(), progress: z.unknown(), temporal: z.looseObject({ workflowId: z.string(), url: z.string() }).nullable() })
+  .extend({ run: z.unknown(), deliveries: deliveryCountsSchema, progress: z.unknown(), temporal: z.looseObject({ workflowId: z.string(), url: z.string() }).nullable() })
   .meta({ id: 'CampaignDetail' });
 const runSchema = z
   .looseObject({
@@ -229,6 +232,29 @@ export const requestExamples: { name: string; schema: z.ZodType; example: unknow
 ];
 const example = (name: string) => requestExamples.find((e) => e.name === name)!.example;
 
+/** Story 1's campaign as the list shows it once its run is over; api/openapi.test.ts validates it against the answer's schema. */
+export const campaignListExample = {
+  items: [
+    {
+      ...storyCampaign,
+      id: '00000000-0000-4000-8000-000000000004',
+      status: 'completed',
+      identity: 'login',
+      timeZone: 'Asia/Shanghai',
+      expiresAt: null,
+      quietHours: null,
+      launchedAt: '2026-02-28T02:00:00.000Z',
+      finishedAt: '2026-02-28T02:00:04.000Z',
+      lastError: null,
+      pauseReason: null,
+      createdAt: '2026-02-28T01:58:00.000Z',
+      updatedAt: '2026-02-28T02:00:04.000Z',
+      deliveries: { total: 257, pending: 0, succeeded: 250, failed: 4, skipped: 3, cancelled: 0 },
+    },
+  ],
+};
+export const campaignListAnswerSchema = items(campaignListItemSchema);
+
 /** Registers every route hookcast serves (campaign routes only when mounted). */
 export function describeApi(app: Pick<OpenAPIHono, 'openAPIRegistry'>, options: { campaigns: boolean }) {
   const r = app.openAPIRegistry;
@@ -275,7 +301,7 @@ export function describeApi(app: Pick<OpenAPIHono, 'openAPIRegistry'>, options: 
     route({ method: 'post', path: `/api/campaigns/{id}/${action}`, tags: ['campaigns'], summary, request: withId, responses: { [status]: json(campaignDetailSchema), 404: errors.notFound, 409: errors.conflict } });
   route({ method: 'post', path: '/api/campaigns/preview', tags: ['campaigns'], summary: 'Render the request a campaign would send to a sample user of its segment, before saving; nothing is sent', request: { body: body(renderPreviewSchema, example('campaign render preview')) }, responses: { 200: json(renderPreviewAnswerSchema), 400: errors.validation } });
   route({ method: 'post', path: '/api/campaigns', tags: ['campaigns'], summary: 'Save a draft', request: { body: body(campaignDraftSchema, storyCampaign) }, responses: { 201: json(campaignSchema), 400: errors.validation } });
-  route({ method: 'get', path: '/api/campaigns', tags: ['campaigns'], summary: 'List campaigns', request: { query: z.object({ status: z.enum(campaignStatuses).optional() }) }, responses: { 200: json(items(campaignSchema)), 400: errors.validation } });
+  route({ method: 'get', path: '/api/campaigns', tags: ['campaigns'], summary: 'List campaigns, newest first (at most 500), each with its current run\'s delivery counts', request: { query: z.object({ status: z.enum(campaignStatuses).optional() }) }, responses: { 200: json(campaignListAnswerSchema, campaignListExample), 400: errors.validation } });
   route({ method: 'get', path: '/api/campaigns/{id}', tags: ['campaigns'], summary: 'A campaign with its run, delivery counts and (with `?live=true`) the workflow\'s progress', request: { params: idParam, query: z.object({ live: z.enum(['true', '1']).optional() }) }, responses: { 200: json(campaignDetailSchema), 404: errors.notFound } });
   route({ method: 'patch', path: '/api/campaigns/{id}', tags: ['campaigns'], summary: 'Edit a draft', request: { params: idParam, body: body(campaignPatchSchema, example('campaign patch')) }, responses: { 200: json(campaignSchema), 400: errors.validation, 404: errors.notFound, 409: errors.conflict } });
   route({ method: 'delete', path: '/api/campaigns/{id}', tags: ['campaigns'], summary: 'Delete a draft', request: withId, responses: { 204: { description: 'Deleted' }, 404: errors.notFound, 409: errors.conflict } });

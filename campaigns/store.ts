@@ -4,7 +4,7 @@ import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { campaigns, campaignStatuses, channels, type CampaignStatus } from '../db/schema.js';
 import { liveCampaignStatuses } from '../lib/statuses.js';
-import { deliveryCounts } from '../runs/recipients.js';
+import { deliveryCountRows, deliveryCounts, foldDeliveryCounts } from '../runs/recipients.js';
 import { cancelRun, controlRun, DEFAULT_FAN_OUT, runProgress, RunAlreadyStartedError, RunControlRefusedError, RunEndedError, runWorkflowIds, startRunWorkflow, type FanOut } from '../runs/lifecycle.js';
 import { presentRun } from '../runs/present.js';
 import { activeRun, createRun, getRun } from '../runs/store.js';
@@ -80,7 +80,14 @@ export function createCampaignService(deps: CampaignServiceDeps) {
       throw fieldError('status', `must be one of ${campaignStatuses.join(', ')}`);
     }
     const where = status ? eq(campaigns.status, status as CampaignStatus) : undefined;
-    return db.select().from(campaigns).where(where).orderBy(desc(campaigns.createdAt)).limit(500);
+    // The current run's counts come in the same statement: one round trip for the page, whatever its length.
+    const rows = await db
+      .select({ campaign: campaigns, counts: deliveryCountRows(campaigns.currentRunId) })
+      .from(campaigns)
+      .where(where)
+      .orderBy(desc(campaigns.createdAt))
+      .limit(500);
+    return rows.map(({ campaign, counts }) => ({ campaign, deliveries: foldDeliveryCounts(counts) }));
   }
 
   function draftOnly(row: { status: CampaignStatus }, verb: string) {

@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, sql, type SQLWrapper } from 'drizzle-orm';
 import type { Executor } from '../audience/executor.js';
 import type { Database } from '../db/client.js';
 import { runStatusCounts } from '../db/schema.js';
@@ -106,16 +106,31 @@ export async function closePending(
 
 export type DeliveryCounts = { total: number } & Record<DeliveryStatus, number>;
 
-/** Users per delivery status of a run, from the kept counts (a handful of rows whatever the run's size). */
-export async function deliveryCounts(db: Database, runId: string | null): Promise<DeliveryCounts> {
+/** A run's kept count rows (one per status that has users) folded into the API's shape; absent statuses are 0. */
+export function foldDeliveryCounts(rows: Iterable<{ status: DeliveryStatus; n: number }>): DeliveryCounts {
   const counts: DeliveryCounts = { total: 0, pending: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0 };
-  if (!runId) return counts;
-  const rows = await db.select({ status: runStatusCounts.status, n: runStatusCounts.n }).from(runStatusCounts).where(eq(runStatusCounts.runId, runId));
   for (const row of rows) {
     counts[row.status] = row.n;
     counts.total += row.n;
   }
   return counts;
+}
+
+/** Users per delivery status of a run, from the kept counts (a handful of rows whatever the run's size). */
+export async function deliveryCounts(db: Database, runId: string | null): Promise<DeliveryCounts> {
+  if (!runId) return foldDeliveryCounts([]);
+  return foldDeliveryCounts(await db.select({ status: runStatusCounts.status, n: runStatusCounts.n }).from(runStatusCounts).where(eq(runStatusCounts.runId, runId)));
+}
+
+/**
+ * A column for a statement listing many rows, each naming a run: that run's
+ * kept count rows as a JSON array (empty for no run), for foldDeliveryCounts.
+ * A page of campaigns then costs one statement, not one per campaign.
+ */
+export function deliveryCountRows(runId: SQLWrapper) {
+  return sql<{ status: DeliveryStatus; n: number }[]>`(
+    SELECT coalesce(json_agg(json_build_object('status', c.status, 'n', c.n)), '[]'::json)
+    FROM run_status_counts c WHERE c.run_id = ${runId})`;
 }
 
 /** The result of one attempt for one user, as it is written. */

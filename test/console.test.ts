@@ -454,7 +454,7 @@ describe('operator console', () => {
     await page.close();
   }, 90_000);
 
-  it('campaign detail: a run where the receiver refuses some users shows its chart and the failure reasons grouped with counts', async () => {
+  it('a run where the receiver refuses some users: the detail shows its chart and failure reasons grouped with counts, the list row its progress and counts', async () => {
     // mix-0..2 are refused with 400, mix-3 with 404; two members have no login id and are skipped.
     receiver.behave((r) => {
       if (!r.url.startsWith('/mixed')) return { status: 200 };
@@ -488,7 +488,21 @@ describe('operator console', () => {
     // The same screen in English (the header's switch sits under the open drawer's mask, so the click is dispatched).
     await page.getByTestId('language').dispatchEvent('click');
     await expect.poll(() => page.locator('[data-testid=failure-reason]').first().textContent()).toBe('endpoint answered 400');
-    await page.getByTestId('language').dispatchEvent('click');
+
+    // Back on the list, the finished run's row: a full bar (nobody pending) and the counts, in English, then in Chinese.
+    await page.locator('.ant-drawer-open .ant-drawer-close').click();
+    const row = page.locator(`.ant-table-row[data-row-key="${draft.body.id}"]`);
+    await expect.poll(() => row.getByTestId('list-progress').getAttribute('data-percent')).toBe('100');
+    expect(await row.getByTestId('list-progress').getAttribute('title')).toBe('12 of 12 users done');
+    expect(await row.locator('[data-testid=list-progress] [role=progressbar]').getAttribute('aria-valuenow')).toBe('100');
+    expect(JSON.parse((await row.getByTestId('list-counts').getAttribute('data-counts'))!)).toEqual({ total: 12, pending: 0, succeeded: 6, failed: 4, skipped: 2, cancelled: 0 });
+    const tags = () => row.locator('[data-testid=list-counts] .ant-tag').allTextContents();
+    await expect.poll(tags).toEqual(['Succeeded 6', 'Failed 4', 'Skipped 2', 'Pending 0']);
+    await page.getByTestId('language').click();
+    await expect.poll(tags).toEqual(['成功 6', '失败 4', '跳过 2', '待发送 0']);
+    expect(await row.getByTestId('list-progress').getAttribute('title')).toBe('12 / 12 人已结束');
+    await row.screenshot({ path: join(shots, 'flow5-list-row.png') });
+    await page.screenshot({ path: join(shots, 'flow5-list.png') });
     await page.close();
   }, 120_000);
 

@@ -10,8 +10,7 @@ import { showIssues } from './Channels.js';
 import { RunChart } from './RunChart.js';
 import { campaignZone, When } from './time.js';
 
-type Campaign = components['schemas']['Campaign'];
-type Detail = components['schemas']['CampaignDetail'];
+type Campaign = components['schemas']['CampaignListItem'];
 type Param = { name: string; displayName: string; type: string };
 type Delivery = components['schemas']['DeliveryWithAttempts'];
 type Attempt = Delivery['attemptLog'][number];
@@ -229,12 +228,38 @@ function pretty(body: unknown): string {
   }
 }
 
-function percent(d: Detail['deliveries']) {
+type Counts = components['schemas']['DeliveryCounts'];
+
+/** Done = users in a terminal status (all but pending) out of the run's total. */
+function percent(d: Counts | null | undefined) {
   if (!d || d.total === 0) return 0;
-  return Math.round(((d.total - d.pending) / d.total) * 100);
+  // Floored: 100 % (and antd's done mark) only once no user is pending.
+  return Math.floor(((d.total - d.pending) / d.total) * 100);
 }
 
 const STATUS_COLORS: Record<string, string> = { succeeded: 'green', failed: 'red', pending: 'blue', skipped: 'default', cancelled: 'orange' };
+
+/** A list row's bar: users done (in a terminal status) out of the current run's total, the figures on hover. */
+function ListProgress({ counts }: { counts: Counts }) {
+  const { t } = useTranslation();
+  const done = counts.total - counts.pending;
+  return (
+    <div data-testid="list-progress" data-percent={percent(counts)} title={t('usersDone', { done, total: counts.total })}>
+      <Progress size="small" percent={percent(counts)} />
+    </div>
+  );
+}
+
+/** A list row's current-run counts; cancelled only when some were, so the usual four stay short. */
+function ListCounts({ counts }: { counts: Counts }) {
+  const { t } = useTranslation();
+  const shown = (['succeeded', 'failed', 'skipped', 'pending', 'cancelled'] as const).filter((k) => k !== 'cancelled' || counts.cancelled > 0);
+  return (
+    <Space size={4} wrap data-testid="list-counts" data-counts={JSON.stringify(counts)}>
+      {shown.map((k) => <Tag key={k} color={STATUS_COLORS[k]}>{t(k)} {counts[k]}</Tag>)}
+    </Space>
+  );
+}
 
 /** A failure group's reason in words: "endpoint answered 400", "member has no login id"… */
 function useReasonText() {
@@ -398,6 +423,9 @@ export function Campaigns() {
         columns={[
           { title: t('name'), dataIndex: 'name' },
           { title: t('status'), dataIndex: 'status', render: (s: string) => <Tag>{s}</Tag> },
+          // A campaign that has not run yet has no audience: a dash, not an empty bar.
+          { title: t('progress'), width: 160, render: (_: unknown, row: Campaign) => (row.deliveries.total === 0 ? '—' : <ListProgress counts={row.deliveries} />) },
+          { title: t('deliveries'), render: (_: unknown, row: Campaign) => (row.deliveries.total === 0 ? '—' : <ListCounts counts={row.deliveries} />) },
           { title: t('launchedAt'), dataIndex: 'launchedAt', render: (at: string | null, row: Campaign) => <When at={at} zone={campaignZone(row)} /> },
           { title: t('actions'), render: (_: unknown, row: Campaign) => <Button onClick={() => setOpen(row.id)}>{t('detail')}</Button> },
         ]} />

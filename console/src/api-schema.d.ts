@@ -2185,7 +2185,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List campaigns */
+        /** List campaigns, newest first (at most 500), each with its current run's delivery counts */
         get: {
             parameters: {
                 query?: {
@@ -2203,8 +2203,46 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "items": [
+                         *         {
+                         *           "name": "购物车挽回 100 元券",
+                         *           "segmentId": "00000000-0000-4000-8000-000000000001",
+                         *           "channelId": "00000000-0000-4000-8000-000000000002",
+                         *           "templateValues": {
+                         *             "amount": 100
+                         *           },
+                         *           "trigger": {
+                         *             "type": "once",
+                         *             "sendAt": "now"
+                         *           },
+                         *           "id": "00000000-0000-4000-8000-000000000004",
+                         *           "status": "completed",
+                         *           "identity": "login",
+                         *           "timeZone": "Asia/Shanghai",
+                         *           "expiresAt": null,
+                         *           "quietHours": null,
+                         *           "launchedAt": "2026-02-28T02:00:00.000Z",
+                         *           "finishedAt": "2026-02-28T02:00:04.000Z",
+                         *           "lastError": null,
+                         *           "pauseReason": null,
+                         *           "createdAt": "2026-02-28T01:58:00.000Z",
+                         *           "updatedAt": "2026-02-28T02:00:04.000Z",
+                         *           "deliveries": {
+                         *             "total": 257,
+                         *             "pending": 0,
+                         *             "succeeded": 250,
+                         *             "failed": 4,
+                         *             "skipped": 3,
+                         *             "cancelled": 0
+                         *           }
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
-                            items: components["schemas"]["Campaign"][];
+                            items: components["schemas"]["CampaignListItem"][];
                         };
                     };
                 };
@@ -3636,6 +3674,40 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** @description A campaign as listed, with its current (latest) run's delivery counts as in the detail (all 0 before the first run), read from PostgreSQL: no Temporal query. */
+        CampaignListItem: {
+            id: string;
+            name: string;
+            /**
+             * @description One of draft, scheduled, running, paused, completed, cancelled, failed.
+             * @enum {string}
+             */
+            status: "draft" | "scheduled" | "running" | "paused" | "completed" | "cancelled" | "failed";
+            segmentId: string | null;
+            channelId: string | null;
+            trigger?: unknown;
+            templateValues: {
+                [key: string]: unknown;
+            };
+            /** @description the campaign's zone (quiet hours; a recurring trigger's own `timeZone` wins for its schedule) */
+            timeZone: string;
+            launchedAt: string | null;
+            finishedAt: string | null;
+            createdAt: string;
+            updatedAt: string;
+            deliveries: components["schemas"]["DeliveryCounts"];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description Users of the current run: total, and by delivery status (pending, succeeded, failed, skipped, cancelled). */
+        DeliveryCounts: {
+            total: number;
+            pending: number;
+            succeeded: number;
+            failed: number;
+            skipped: number;
+            cancelled: number;
+        };
         CampaignDetail: {
             id: string;
             name: string;
@@ -3668,15 +3740,6 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** @description Users of the current run: total, and by delivery status (pending, succeeded, failed, skipped, cancelled). */
-        DeliveryCounts: {
-            total: number;
-            pending: number;
-            succeeded: number;
-            failed: number;
-            skipped: number;
-            cancelled: number;
-        } | null;
         Run: {
             id: string;
             /** @enum {string} */
