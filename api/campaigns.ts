@@ -7,6 +7,7 @@ import { testCampaignSend } from '../campaigns/test-send.js';
 import type { Database } from '../db/client.js';
 import { notFound } from '../lib/errors.js';
 import { isUuid } from '../lib/ids.js';
+import { createReadShare } from '../lib/read-share.js';
 import { failureReasons, runTimeline } from '../runs/insights.js';
 import { presentRun } from '../runs/present.js';
 import { deliveryCounts } from '../runs/recipients.js';
@@ -30,38 +31,16 @@ export function campaignRoutes(deps: { db: Database; campaigns: CampaignService;
    * made elsewhere (the worker, another API process) shows within the window.
    */
   const READ_SHARE_MS = deps.readShareMs ?? 250;
-  const shared = new Map<string, { at: number; body: Promise<string> }>();
-  function sharedDetail(id: string): Promise<string> {
-    const now = Date.now();
-    const hit = shared.get(id);
-    if (hit && now - hit.at < READ_SHARE_MS) return hit.body;
-    if (shared.size > 10_000) shared.clear();
-    const body = detail(id).then((d) => JSON.stringify(d));
-    shared.set(id, { at: now, body });
-    body.catch(() => shared.delete(id));
-    return body;
-  }
-  const forget = (id: string) => shared.delete(id);
+  const details = createReadShare(({ tookMs }) => READ_SHARE_MS - tookMs);
+  const sharedDetail = (id: string) => details.get(id, async () => JSON.stringify(await detail(id)));
+  const forget = (id: string) => details.forget(id);
   /*
    * A run's chart and failure groups scan the run (about 1.6 s for a million
    * users), so their answers are shared longer: for READ_SHARE_MS, or five
    * times as long as the read took, whichever is more. However many viewers
    * poll a big run, its scans then take at most a sixth of one core.
    */
-  const sharedScans = new Map<string, { until: number; body: Promise<unknown> }>();
-  function sharedScan<T>(key: string, read: () => Promise<T>): Promise<T> {
-    const now = Date.now();
-    const hit = sharedScans.get(key);
-    if (hit && now < hit.until) return hit.body as Promise<T>;
-    if (sharedScans.size > 10_000) sharedScans.clear();
-    const entry = { until: Infinity, body: read() as Promise<unknown> };
-    sharedScans.set(key, entry);
-    entry.body.then(
-      () => (entry.until = Date.now() + Math.max(READ_SHARE_MS, 5 * (Date.now() - now))),
-      () => sharedScans.delete(key),
-    );
-    return entry.body as Promise<T>;
-  }
+  const scans = createReadShare(({ tookMs }) => Math.max(READ_SHARE_MS, 5 * tookMs));
   const workflowUrl = (workflowId: string) => `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 
   /** The run `?run=` names (it must belong to the campaign), else the campaign's current run. */
@@ -201,14 +180,14 @@ export function campaignRoutes(deps: { db: Database; campaigns: CampaignService;
   app.get('/:id/timeline', async function campaignTimeline(c) {
     const row = await campaigns.get(c.req.param('id'));
     const runId = await runOfCampaign(row, c.req.query('run'));
-    return c.json(await sharedScan(`timeline:${runId}`, () => runTimeline(db, runId)));
+    return c.json(await scans.get(`timeline:${runId}`, () => runTimeline(db, runId)));
   });
 
   /** Users who failed, were skipped or cancelled, or are being retried, grouped by reason. */
   app.get('/:id/failures', async function campaignFailures(c) {
     const row = await campaigns.get(c.req.param('id'));
     const runId = await runOfCampaign(row, c.req.query('run'));
-    return c.json(await sharedScan(`failures:${runId}`, () => failureReasons(db, runId)));
+    return c.json(await scans.get(`failures:${runId}`, () => failureReasons(db, runId)));
   });
 
   app.get('/:id/deliveries', async function listCampaignDeliveries(c) {
