@@ -142,13 +142,17 @@ export function createLauncher(say: (line: string) => void) {
     },
   });
 
+  let stopped: Promise<void> | undefined;
   async function stopAll(code: number): Promise<never> {
-    if (!stopping) {
+    // A second Ctrl-C (or a signal relayed twice) waits for the first stop instead of exiting
+    // midway, which would leave the children of their own process groups running.
+    stopped ??= (async () => {
       stopping = true;
       say('stopping…');
       await supervisor.stopAll((name, error) => say(`  while stopping ${name}: ${String(error)}`));
       say('stopped');
-    }
+    })();
+    await stopped;
     process.exit(code);
   }
 
@@ -159,8 +163,8 @@ export function createLauncher(say: (line: string) => void) {
     stopping: () => stopping,
     /** Runs `main` with the signal handlers in place; a start-up that fails stops what it started. */
     run(main: () => Promise<unknown>): Promise<unknown> {
-      process.once('SIGINT', () => void stopAll(0));
-      process.once('SIGTERM', () => void stopAll(0));
+      process.on('SIGINT', () => void stopAll(0));
+      process.on('SIGTERM', () => void stopAll(0));
       return main().catch((error: unknown) => {
         if (stopping) return;
         say(`start-up failed: ${error instanceof Error ? error.message : String(error)}`);
