@@ -26,8 +26,9 @@ export interface TriggeredSend {
 export type TriggeredDelivery = Exclude<RecordedTrigger, { status: 'pending' }> | { status: 'pending'; seq: number; outcome: RetryOutcome };
 
 /**
- * Activities of event-triggered campaigns. Sending itself is `deliverOne`,
- * the same signed, rate-limited, retried path as a batch's retries.
+ * Activities of event-triggered campaigns. A send is recorded and first tried
+ * by `deliverTriggered`, which sends through `deliverOne`: the same signed,
+ * rate-limited, retried path as a batch's retries.
  */
 export function createEventTriggerActivities(deps: {
   db: Database;
