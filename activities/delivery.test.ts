@@ -5,6 +5,7 @@ import { insertUsers } from '../audience/fixtures.js';
 import type { FrozenDefinition } from '../campaigns/definition.js';
 import type { UserCap } from '../channels/schema.js';
 import { campaigns, channels } from '../db/schema.js';
+import type { ChannelLimiter } from '../delivery/limiter.js';
 import type { QuietHours } from '../delivery/quiet-hours.js';
 import { reserveUserCap } from '../delivery/user-cap.js';
 import { webhookIdFor } from '../delivery/ids.js';
@@ -18,7 +19,8 @@ import { createActivities } from './index.js';
 /*
  * The sending activities against real PostgreSQL and a loopback receiver, run
  * outside a workflow (MockActivityEnvironment): what a batch answers and
- * records when its campaign is in quiet hours or its users are over the cap.
+ * records when its campaign is in quiet hours, its users are over the cap,
+ * or one of its sending lanes fails.
  */
 const database = useTestDatabase();
 let receiver: Receiver;
@@ -174,5 +176,46 @@ describe('a batch on a channel with a per-user cap', () => {
     const after = await database.sql<{ keys: string[] }[]>`
       SELECT array(SELECT jsonb_object_keys(sends)) AS keys FROM user_cap_sends WHERE channel_id = ${r.channelId} AND user_id = ${users[3]!.user_id}`;
     expect(after[0]?.keys).toEqual([webhookIdFor(r.runId, users[3]!.user_id)]);
+  });
+});
+
+describe('a batch whose sending lane fails', () => {
+  it('lets the other lanes finish, writes every outcome it has before failing, and its retry sends only the rest', async () => {
+    const USERS = 24;
+    // The limiter of an unlimited channel answers at once; its 9th answer fails, as a limiter that lost PostgreSQL would.
+    let grants = 0;
+    const failing: ChannelLimiter = {
+      acquireNow: () => {
+        if (++grants === 9) throw new Error('limiter lost its database');
+        return () => {};
+      },
+      acquire: () => Promise.reject(new Error('not used: the channel has no limits')),
+      close: () => Promise.resolve(),
+      stats: () => ({ rateLeases: 0, slotsLeased: 0, slotsSkipped: 0, concurrencySyncs: 0 }),
+    };
+    const failingActivities = createActivities({ db: database.db, concurrency: 4, limiter: failing });
+    const r = await run({ users: USERS, path: '/lanes' });
+    // Slow answers, so the other three lanes have requests out when the fourth fails.
+    receiver.behave(() => ({ status: 200, delayMs: 150 }));
+    try {
+      await expect(new MockActivityEnvironment().run(failingActivities.deliverBatch, { runId: r.runId, fromSeq: 1, toSeq: USERS })).rejects.toThrow(
+        'limiter lost its database',
+      );
+      const sentBefore = received('/lanes').length;
+      expect(sentBefore).toBeGreaterThanOrEqual(9);
+      const afterFailure = await recipients(r.runId);
+      // Every request that went out has its outcome written, in flight at the failure or not.
+      expect(afterFailure.filter((u) => u.status === 'succeeded')).toHaveLength(sentBefore);
+      expect(afterFailure.filter((u) => u.status === 'pending' && u.attempts === 0)).toHaveLength(USERS - sentBefore);
+
+      // Temporal's retry of the batch sends to the rest only.
+      expect(await deliverBatch(r.runId, USERS)).toEqual({ retries: [], interrupted: null });
+      const logins = received('/lanes').map((x) => (JSON.parse(x.body) as { userid: string }).userid);
+      expect(logins).toHaveLength(USERS);
+      expect(new Set(logins).size).toBe(USERS);
+      expect((await recipients(r.runId)).every((u) => u.status === 'succeeded' && u.attempts === 1)).toBe(true);
+    } finally {
+      receiver.behave(() => ({ status: 200 }));
+    }
   });
 });
