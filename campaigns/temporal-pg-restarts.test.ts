@@ -64,6 +64,6 @@ describe.skipIf(skipped)('mid-run failures on the PostgreSQL-backed Temporal ser
 
   it('two workers, one SIGKILLed mid-run: the other finishes alone, every user once, resends under the same webhook-id', async () => {
     const api = campaignApi(database, pg, { batchSize: 20, window: 3, childrenPerExecution: 4 });
-    await twoWorkersOneKilled({ database, temporal: pg, api, receiver, users: 120, cohort: 'pair', workerEnv: { DELIVERY_CONCURRENCY: '3' } });
+    await twoWorkersOneKilled({ database, temporal: pg, api, receiver, users: 120, cohort: 'pair' });
   }, 150_000);
 });

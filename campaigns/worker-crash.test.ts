@@ -67,6 +67,6 @@ describe('worker killed mid-campaign', () => {
 
   it('with two workers, one SIGKILLed mid-run, the other finishes alone: every user once, resends under the same webhook-id', async () => {
     worker?.kill('SIGKILL');
-    await twoWorkersOneKilled({ database, temporal, api, receiver, users: USERS, cohort: 'pair', workerEnv: { DELIVERY_CONCURRENCY: '3' } });
+    await twoWorkersOneKilled({ database, temporal, api, receiver, users: USERS, cohort: 'pair' });
   }, 150_000);
 });

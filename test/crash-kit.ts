@@ -29,30 +29,28 @@ export async function expectExactlyOnce(database: TestDatabase, runId: string, r
   for (const ids of byUser.values()) expect(ids.size).toBe(1);
 }
 
-/** A worker process serving its metrics, so a test can see that it runs and what it has in flight. */
+/** A worker process serving its metrics, so a test can tell when it has built its worker and polls. */
 async function metricsWorker(spawnOne: (env: Record<string, string>) => ChildProcess) {
   const port = await freePort();
   const proc = spawnOne({ WORKER_METRICS_PORT: String(port), API_HOST: '127.0.0.1' });
-  /** Webhook requests it has sent and not had answered; undefined while it is not serving (yet). */
-  const inFlight = async () => {
+  const serving = async () => {
     try {
-      const res = await request(`http://127.0.0.1:${port}/metrics`);
-      const text = await res.body.text();
-      return Number(/^hookcast_delivery_requests_in_flight (\S+)$/m.exec(text)?.[1] ?? NaN);
+      await (await request(`http://127.0.0.1:${port}/metrics`)).body.text();
+      return true;
     } catch {
-      return undefined;
+      return false;
     }
   };
-  return { proc, inFlight };
+  return { proc, serving };
 }
 
 /**
  * Two worker processes on one task queue, both polling before the launch;
- * once a quarter of the users got their request, the one with requests in
- * flight is SIGKILLed, and the other must finish the run alone with every
- * user succeeded once, resending the requests cut off under the same
- * webhook-id. Runs the same on the dev server and on the PostgreSQL-backed
- * server.
+ * once a quarter of the users got their request, one of them is SIGKILLed
+ * while the receiver holds requests of both, and the other must finish the
+ * run alone with every user succeeded once, resending the requests cut off
+ * under the same webhook-id. Runs the same on the dev server and on the
+ * PostgreSQL-backed server.
  */
 export async function twoWorkersOneKilled(options: {
   database: TestDatabase;
@@ -61,7 +59,6 @@ export async function twoWorkersOneKilled(options: {
   receiver: Receiver;
   users: number;
   cohort: string;
-  workerEnv?: Record<string, string>;
   timeoutMs?: number;
 }): Promise<void> {
   const { database, api, receiver, users, cohort } = options;
@@ -69,29 +66,33 @@ export async function twoWorkersOneKilled(options: {
   const segment = await insertSegment(database, cohort, { attribute: 'cohort', op: 'equals', value: cohort });
   const channelId = await userIdChannel(api, `${cohort} channel`, `${receiver.url}/${cohort}`);
   const requests = () => receiver.requests.filter((r) => r.url === `/${cohort}`);
-  // Requests to this run take 400 ms, so the victim certainly dies with requests the receiver got and did not answer.
+  // Requests to this run take 400 ms, so the receiver holds each long enough to be seen held.
   const previous: Behaviour = receiver.behave((request, log) => (request.url === `/${cohort}` ? { status: 200, delayMs: 400 } : previous(request, log)));
-  const spawnOne = (env: Record<string, string>) => spawnWorkerProcess(database, options.temporal, { ...options.workerEnv, ...env });
+  // One batch at a time per worker, so neither can hold more than PER_WORKER requests: more than that unanswered at the receiver means both hold some.
+  const PER_WORKER = 3;
+  const spawnOne = (env: Record<string, string>) =>
+    spawnWorkerProcess(database, options.temporal, { DELIVERY_CONCURRENCY: String(PER_WORKER), WORKER_MAX_ACTIVITIES: '1', ...env });
   const pair = [await metricsWorker(spawnOne), await metricsWorker(spawnOne)];
   try {
     // Both serve metrics only once their worker is built: then both poll, and both get batches.
     const ready = Date.now() + 60_000;
-    while ((await Promise.all(pair.map((w) => w.inFlight()))).some((n) => n === undefined)) {
+    while (!(await Promise.all(pair.map((w) => w.serving()))).every(Boolean)) {
       if (Date.now() > ready) throw new Error('the two workers did not start within 60 s');
       await new Promise((r) => setTimeout(r, 100));
     }
     const draft = await api.call('POST', '/api/campaigns', { name: cohort, segmentId: segment.id, channelId });
     expect((await api.call('POST', `/api/campaigns/${draft.body.id}/launch`)).status).toBe(200);
     while (requests().length < users / 4) await new Promise((r) => setTimeout(r, 20));
-    // The victim must die with requests in flight, or its death would cost nothing.
-    let victim: ChildProcess | undefined;
-    while (!victim && requests().length < users) {
-      const inFlight = await Promise.all(pair.map((w) => w.inFlight()));
-      victim = pair.find((_, i) => (inFlight[i] ?? 0) > 0)?.proc;
+    // The victim must die holding requests the receiver got and did not answer, or its death would cost nothing.
+    // The count and the kill happen in one synchronous step, so no held reply can go out between them.
+    const held = () => [...receiver.unanswered].filter((r) => r.url === `/${cohort}`).length;
+    while (held() <= PER_WORKER) {
+      if (requests().length >= users) throw new Error('the run finished before both workers held requests at once');
+      await new Promise((r) => setTimeout(r, 5));
     }
-    expect(victim).toBeDefined();
-    victim!.kill('SIGKILL');
-    await new Promise((r) => victim!.once('exit', r));
+    const victim = pair[0]!.proc;
+    victim.kill('SIGKILL');
+    await new Promise((r) => victim.once('exit', r));
     const atKill = requests().length;
     expect(atKill).toBeLessThan(users);
 

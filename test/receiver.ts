@@ -24,6 +24,8 @@ export type Behaviour = (request: ReceivedRequest, log: readonly ReceivedRequest
 export interface Receiver {
   url: string;
   requests: ReceivedRequest[];
+  /** Requests received and not answered yet (a delayed reply still pending). */
+  unanswered: Set<ReceivedRequest>;
   /** Answers from now on as `behaviour` does; returns the behaviour it replaces. */
   behave(behaviour: Behaviour): Behaviour;
   close(): Promise<void>;
@@ -41,6 +43,7 @@ export interface Receiver {
 export async function startReceiver(initial: Behaviour = () => ({ status: 200 })): Promise<Receiver> {
   let behaviour = initial;
   const requests: ReceivedRequest[] = [];
+  const unanswered = new Set<ReceivedRequest>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -53,8 +56,10 @@ export async function startReceiver(initial: Behaviour = () => ({ status: 200 })
         receivedAt: Date.now(),
       };
       requests.push(received);
+      unanswered.add(received);
       const reply = behaviour(received, requests);
       const answer = () => {
+        unanswered.delete(received);
         if (reply.reset) {
           req.socket.destroy();
           return;
@@ -72,6 +77,7 @@ export async function startReceiver(initial: Behaviour = () => ({ status: 200 })
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    unanswered,
     behave(next) {
       const previous = behaviour;
       behaviour = next;
