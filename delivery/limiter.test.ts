@@ -195,7 +195,8 @@ describe('limiter against PostgreSQL', () => {
       const concurrency = 4;
       receiver.reset(10); // 4 permits × 1/10 ms: the rate binds
       const sent = await runClients({ PER_SECOND: String(perSecond), CONCURRENCY: String(concurrency) }, 5_000);
-      const times = receiver.arrivals.map((a) => a.at);
+      // Counted when the senders started their requests: a loaded receiver that stalls stamps arrivals late and bunched.
+      const times = receiver.arrivals.map((a) => a.startedAt);
       expect(receiver.arrivals.length).toBe(sent.a + sent.b);
       expect(maxInWindow(times, 1_000)).toBeLessThanOrEqual(perSecond);
       expect(receiver.maxInFlight).toBeLessThanOrEqual(concurrency);
@@ -259,7 +260,8 @@ describe('limiter against PostgreSQL', () => {
 
 interface LoadReceiver {
   url: string;
-  arrivals: { at: number; from: string }[];
+  /** `startedAt`: when the sender started the request, by its wall clock. */
+  arrivals: { at: number; startedAt: number; from: string }[];
   maxInFlight: number;
   /** Requests per second between the first and the last arrival. */
   rate(): number;
@@ -271,12 +273,13 @@ interface LoadReceiver {
 async function startLoadReceiver(): Promise<LoadReceiver> {
   let inFlight = 0;
   let delayMs = 0;
-  const state = { arrivals: [] as { at: number; from: string }[], maxInFlight: 0 };
+  const state = { arrivals: [] as { at: number; startedAt: number; from: string }[], maxInFlight: 0 };
   const server: Server = createServer((req, res) => {
     const at = performance.now();
     inFlight += 1;
     state.maxInFlight = Math.max(state.maxInFlight, inFlight);
-    state.arrivals.push({ at, from: new URL(req.url ?? '/', 'http://x').searchParams.get('from') ?? '?' });
+    const query = new URL(req.url ?? '/', 'http://x').searchParams;
+    state.arrivals.push({ at, startedAt: Number(query.get('startedAt')), from: query.get('from') ?? '?' });
     req.resume();
     setTimeout(() => {
       // Counted out before the answer leaves: the sender cannot release its permit any earlier.

@@ -40,7 +40,8 @@ if (env.MODE === 'hold') {
     while (Date.now() < until) {
       const release = await limiter.acquire(channelId, limits);
       try {
-        const res = await request(`${env.RECEIVER_URL}/?from=${env.LABEL}&campaign=${campaign}`, { method: 'POST', body: '{}' });
+        // Its start time on the wall clock both processes share: what the limiter controls, free of the receiver's own stalls.
+        const res = await request(`${env.RECEIVER_URL}/?from=${env.LABEL}&campaign=${campaign}&startedAt=${Date.now()}`, { method: 'POST', body: '{}' });
         await res.body.dump();
         sent += 1;
       } finally {
