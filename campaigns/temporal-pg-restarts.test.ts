@@ -63,6 +63,8 @@ describe.skipIf(skipped)('mid-run failures on the PostgreSQL-backed Temporal ser
   }, 300_000);
 
   it('two workers, one SIGKILLed mid-run: the other finishes alone, every user once, resends under the same webhook-id', async () => {
+    // The restart test's worker polls the same task queue: left running, it would be a third worker taking batches.
+    await Promise.all(workers.splice(0).map((w) => (w.exitCode !== null || w.signalCode !== null ? undefined : new Promise((r) => w.once('exit', r).kill('SIGKILL')))));
     const api = campaignApi(database, pg, { batchSize: 20, window: 3, childrenPerExecution: 4 });
     await twoWorkersOneKilled({ database, temporal: pg, api, receiver, users: 120, cohort: 'pair' });
   }, 150_000);
