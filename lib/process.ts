@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Logger } from './logger.js';
 
 /**
@@ -46,4 +47,13 @@ export function exitWithParent(): void {
   if (process.env.HOOKCAST_SUPERVISED !== '1') return;
   process.stdin.resume();
   process.stdin.on('end', () => process.kill(process.pid, 'SIGTERM'));
+}
+
+/** Running, i.e. neither gone nor a zombie (an orphan's reaper may be slow, or absent in a container). */
+export function processRunning(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return false;
+  }
 }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authHeader as testAuthHeader } from '../test/credentials.js';
 import { freePort } from '../test/ports.js';
 import { ensureBuilt } from './build.js';
+import { processRunning } from '../lib/process.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'hookcast-start-'));
@@ -115,7 +116,7 @@ describe('npm start', () => {
     expect(await stop(second.child)).toBe(0);
   }, 240_000);
 
-  it('after the launcher itself is SIGKILLed, the next start stops the PostgreSQL it left behind and reuses the data', async () => {
+  it('after the launcher itself is SIGKILLed, the next start stops the PostgreSQL and Temporal dev server it left behind and reuses the data', async () => {
     const ports = { API_PORT: await freePort(), TEMPORAL_PORT: await freePort(), TEMPORAL_UI_PORT: await freePort(), EMBEDDED_PG_PORT: await freePort() };
     // The key file of the first test's data folder, and the test admin key registered from HOOKCAST_API_KEY.
     const env = { DATA_DIR: dataDir, LOG_LEVEL: 'warn', SECRET_KEYS: '', ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
@@ -129,12 +130,14 @@ describe('npm start', () => {
     await gone;
     // The worker and the API follow their parent; PostgreSQL and the dev server cannot know.
     expect(existsSync(`/proc/${postgresPid}`)).toBe(true);
-    process.kill(temporalPid, 'SIGKILL');
-    while ((await portOpen(ports.TEMPORAL_PORT)) || (await portOpen(ports.API_PORT))) await new Promise((r) => setTimeout(r, 100));
+    expect(existsSync(`/proc/${temporalPid}`)).toBe(true);
+    while (await portOpen(ports.API_PORT)) await new Promise((r) => setTimeout(r, 100));
 
     const second = await start(env);
     launcher = second.child;
     expect(second.output()).toContain(`stopping a PostgreSQL left running on ${join(dataDir, 'postgres')} by an earlier launcher (pid ${postgresPid})`);
+    expect(second.output()).toContain(`stopping the Temporal dev server left running by an earlier launcher (pid ${temporalPid})`);
+    expect(processRunning(temporalPid)).toBe(false);
     const listed = (await (await fetch(`http://127.0.0.1:${ports.API_PORT}/api/channels`, { headers: testAuthHeader })).json()) as { items: { name: string }[] };
     expect(listed.items.map((c) => c.name)).toEqual(['survives restarts']);
     expect(await stop(second.child)).toBe(0);

@@ -18,7 +18,7 @@ import { distDir, ensureBuilt } from './build.js';
 import { createApiKeyStore } from '../access/api-keys.js';
 import { resealCredentials } from '../channels/credentials.js';
 import { keyring, keyringFile, newKey, writeKeyringFile } from '../lib/secret-box.js';
-import { createLauncher, type Running } from './supervisor.js';
+import { createLauncher, leftovers, type Running } from './supervisor.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const say = (line: string) => console.log(`[hookcast] ${line}`);
@@ -83,11 +83,13 @@ async function main(env: Env) {
   } else {
     const cli = await resolveTemporalCli({ log: (line) => say(line) });
     say(`Temporal CLI: ${cli.path ?? 'SDK download'} (found via ${cli.source}${cli.path ? `, ${temporalCliVersion(cli.path)}` : ''})`);
+    const left = leftovers(dataDir, say);
+    if (cli.path) await left.stop('temporal-dev', cli.path, 'Temporal dev server');
     await assertPortFree(env.TEMPORAL_PORT, '127.0.0.1', 'the Temporal dev server (TEMPORAL_PORT)');
     await assertPortFree(env.TEMPORAL_UI_PORT, '127.0.0.1', 'the Temporal Web UI (TEMPORAL_UI_PORT)');
     say(`starting the Temporal dev server on ${env.temporalAddress}, state in ${join(env.DATA_DIR, 'temporal.sqlite')}…`);
-    const server = await supervisor.add('Temporal dev server', () =>
-      startDevServer({
+    const server = await supervisor.add('Temporal dev server', async () => {
+      const started = await startDevServer({
         cli,
         port: env.TEMPORAL_PORT,
         uiPort: env.TEMPORAL_UI_PORT,
@@ -95,8 +97,10 @@ async function main(env: Env) {
         namespace: env.TEMPORAL_NAMESPACE,
         detached: true,
         log: (line) => say(line),
-      }),
-    );
+      });
+      left.record('temporal-dev', started.pid);
+      return started;
+    });
     say(`Temporal is up (pid ${server.pid ?? 'managed by the SDK'}): frontend ${env.temporalAddress}, Web UI ${env.temporalUiUrl}`);
   }
 

@@ -1,3 +1,7 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { processRunning } from '../lib/process.js';
+
 /** One started child: how to learn that it ended and how to stop it. */
 export interface Running {
   pid?: number;
@@ -170,6 +174,44 @@ export function createLauncher(say: (line: string) => void) {
         say(`start-up failed: ${error instanceof Error ? error.message : String(error)}`);
         void stopAll(1);
       });
+    },
+  };
+}
+
+/**
+ * Servers a launcher starts in their own process groups (so Ctrl-C in the
+ * terminal reaches the launcher first) outlive a launcher that was SIGKILLed,
+ * holding their ports. Each start records their pids in the data folder; the
+ * next start stops what is still running from the same binary.
+ *
+ * @example
+ * const left = leftovers(dataDir, say);
+ * await left.stop('temporal-dev', cliPath, 'Temporal dev server');
+ * left.record('temporal-dev', started.pid);
+ */
+export function leftovers(dataDir: string, say: (line: string) => void) {
+  const pidFile = (name: string) => {
+    mkdirSync(dataDir, { recursive: true });
+    return join(dataDir, `${name}.pid`);
+  };
+  return {
+    async stop(name: string, binary: string, label: string): Promise<void> {
+      let pid: number;
+      try {
+        pid = Number(readFileSync(pidFile(name), 'utf8'));
+        // A recycled pid running something else is not ours to stop.
+        if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(binary)) return;
+      } catch {
+        return;
+      }
+      say(`stopping the ${label} left running by an earlier launcher (pid ${pid})`);
+      process.kill(pid, 'SIGTERM');
+      const deadline = Date.now() + 15_000;
+      while (processRunning(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      if (processRunning(pid)) process.kill(pid, 'SIGKILL');
+    },
+    record(name: string, pid: number | undefined): void {
+      if (pid) writeFileSync(pidFile(name), String(pid));
     },
   };
 }

@@ -7,56 +7,17 @@
  * databases are. `-- --install-only` only builds the binaries (CI).
  * Point hookcast at it with TEMPORAL_ADDRESS (printed when ready).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { EnvError, loadEnv, type Env } from '../config/env.js';
 import { assertPortFree } from '../db/embedded.js';
 import { setUpTemporalDatabases, startTemporalPgServer, startTemporalUi, temporalPgAddress, temporalPortProblem, temporalServerPorts } from '../temporal/postgres-server.js';
 import { installTemporalServer } from '../temporal/server-binaries.js';
-import { createLauncher } from './supervisor.js';
+import { createLauncher, leftovers } from './supervisor.js';
 
 const say = (line: string) => console.log(`[temporal:pg] ${line}`);
 const args = new Set(process.argv.slice(2));
 
 const { supervisor, run, stopping } = createLauncher(say);
-
-/**
- * The server and the UI run in their own process groups, so a launcher that was
- * SIGKILLed leaves them running, holding their ports. Each start records their
- * pids; the next start stops what is still running from the same binaries.
- */
-function pidFile(env: Env, name: string): string {
-  const dir = resolve(env.DATA_DIR);
-  mkdirSync(dir, { recursive: true });
-  return join(dir, `temporal-pg-${name}.pid`);
-}
-
-async function stopLeftover(env: Env, name: string, binary: string): Promise<void> {
-  let pid: number;
-  try {
-    pid = Number(readFileSync(pidFile(env, name), 'utf8'));
-    if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(binary)) return;
-  } catch {
-    return;
-  }
-  say(`stopping the Temporal ${name === 'ui' ? 'UI' : name} left running by an earlier launcher (pid ${pid})`);
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + 15_000;
-  const alive = () => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  if (alive()) process.kill(pid, 'SIGKILL');
-}
-
-function recordPid(env: Env, name: string, pid: number | undefined) {
-  if (pid) writeFileSync(pidFile(env, name), String(pid));
-}
 
 async function main(env: Env) {
   const withUi = !args.has('--no-ui');
@@ -65,8 +26,9 @@ async function main(env: Env) {
   say(`UI ${binaries.ui ?? '(not built: running without the Web UI)'}`);
   if (args.has('--install-only')) return;
 
-  await stopLeftover(env, 'server', binaries.server);
-  if (binaries.ui) await stopLeftover(env, 'ui', binaries.ui);
+  const left = leftovers(resolve(env.DATA_DIR), say);
+  await left.stop('temporal-pg-server', binaries.server, 'Temporal server');
+  if (binaries.ui) await left.stop('temporal-pg-ui', binaries.ui, 'Temporal UI');
   const portProblem = temporalPortProblem(env.TEMPORAL_PORT);
   if (portProblem) throw new EnvError(`invalid environment variable TEMPORAL_PORT=${env.TEMPORAL_PORT}: ${portProblem}`);
   for (const [what, port] of Object.entries(temporalServerPorts(env.TEMPORAL_PORT))) {
@@ -84,7 +46,7 @@ async function main(env: Env) {
   };
   const server = await supervisor.add('Temporal server', async () => {
     const started = await startTemporalPgServer({ env, binaries, detached: true, log: say, onOutput: output('temporal server') });
-    recordPid(env, 'server', started.pid);
+    left.record('temporal-pg-server', started.pid);
     return started;
   });
   const address = temporalPgAddress(env);
@@ -94,7 +56,7 @@ async function main(env: Env) {
     await supervisor.add('Temporal UI', async () => {
       const started = await startTemporalUi({ env, binaries: { ui }, detached: true, onOutput: output('temporal ui') });
       uiUrl = started.url;
-      recordPid(env, 'ui', started.pid);
+      left.record('temporal-pg-ui', started.pid);
       return started;
     });
   }
