@@ -1,3 +1,4 @@
+import { defaultMaxListeners, setMaxListeners } from 'node:events';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { ApplicationFailureCategory } from '@temporalio/common';
 import { sql } from 'drizzle-orm';
@@ -409,6 +410,8 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       }
 
       const lanes = Math.max(1, Math.min(deps.concurrency, groups.length));
+      // Every lane may wait on a limited channel's limiter with this signal at once: that many listeners are expected, not a leak.
+      setMaxListeners(lanes + defaultMaxListeners, activity.cancellationSignal);
       // A lane that fails stops the others from starting requests but lets theirs finish, and what was
       // sent is written before the attempt fails: its retry (after the lease is released) resends none of it.
       await Promise.all(Array.from({ length: lanes }, () => sendLoop().catch((error: unknown) => void (laneError ??= error))));
