@@ -40,7 +40,7 @@ function quietNow(mode: 'wait' | 'skip'): { hours: QuietHours; endsAt: Date } {
 }
 
 /** A launched run of `users` fresh users on its own channel and path; answers its id and its users' login ids. */
-async function run(options: { users: number; quietHours?: QuietHours; userCap?: UserCap; expiresAt?: Date; path: string }) {
+async function run(options: { users: number; quietHours?: QuietHours; userCap?: UserCap; expiresAt?: Date; perSecond?: number; path: string }) {
   const tag = randomUUID().slice(0, 8);
   const loginIds = Array.from({ length: options.users }, (_, i) => `${tag}-${i}`);
   await insertUsers(database.db, loginIds.map((loginId) => ({ loginId, attributes: { tag } })));
@@ -54,6 +54,7 @@ async function run(options: { users: number; quietHours?: QuietHours; userCap?: 
       userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }],
       retry: { initialIntervalMs: 60_000, maxIntervalMs: 60_000, maxDurationMs: 600_000 },
       userCap: options.userCap ?? null,
+      rateLimit: { perSecond: options.perSecond ?? null, concurrency: null },
     })
     .returning();
   const definition: FrozenDefinition = {
@@ -216,6 +217,25 @@ describe('a batch whose sending lane fails', () => {
       expect((await recipients(r.runId)).every((u) => u.status === 'succeeded' && u.attempts === 1)).toBe(true);
     } finally {
       receiver.behave(() => ({ status: 200 }));
+    }
+  });
+});
+
+describe('a batch on a rate-limited channel', () => {
+  it('has every lane wait on the limiter with the batch signal without a listener-leak warning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const manyLanes = createActivities({ db: database.db, concurrency: 16 });
+      const r = await run({ users: 16, perSecond: 20, path: '/limited' });
+      // 16 lanes, and the rate lets them go one by one: all of them wait on the signal at once.
+      expect(await new MockActivityEnvironment().run(manyLanes.deliverBatch, { runId: r.runId, fromSeq: 1, toSeq: r.users })).toEqual({ retries: [], interrupted: null });
+      expect(received('/limited')).toHaveLength(16);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
     }
   });
 });
