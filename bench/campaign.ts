@@ -25,7 +25,7 @@
  * per user, no user with two successful attempts, and at the receiver
  * requests = distinct webhook-ids = users.
  *
- * Options: --batch 500 --window 8 --concurrency 32 (per batch) --timeout-s 600
+ * Options: --batch 2000 --window 8 --concurrency 32 (per batch) --timeout-s 600
  * (per size: then the campaign is cancelled and the size reported as timed
  * out) --raw-requests 30000 --cpu-prof [--cpu-prof-dir DIR] (or
  * BENCH_CPU_PROF=DIR): a CPU profile of the worker's main thread during each
@@ -40,6 +40,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatProfileSummary, sourceMapResolver, summarizeProfile } from './cpu-profile.js';
+import { DEFAULT_FAN_OUT } from '../runs/lifecycle.js';
 import {
   benchCampaigns,
   cpuSeconds,
@@ -107,7 +108,7 @@ function options() {
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   return {
     sizes,
-    fanOut: { batchSize: positive('batch', values.batch, 1000), window: positive('window', values.window, 8), childrenPerExecution: 400 } satisfies FanOut,
+    fanOut: { batchSize: positive('batch', values.batch, DEFAULT_FAN_OUT.batchSize), window: positive('window', values.window, DEFAULT_FAN_OUT.window), childrenPerExecution: DEFAULT_FAN_OUT.childrenPerExecution } satisfies FanOut,
     concurrency: positive('concurrency', values.concurrency, 32),
     timeoutS: positive('timeout-s', values['timeout-s'], 600),
     rawRequests: positive('raw-requests', values['raw-requests'], 30_000),

@@ -26,6 +26,7 @@ import { testEnv } from '../test/credentials.js';
 import { freePort } from '../test/ports.js';
 import { connectProfiler, inspectorUrl, type Profiler } from './inspector.js';
 import type { ReceiverQuery, ReceiverStats } from './receiver-protocol.js';
+import type { FanOut } from '../runs/lifecycle.js';
 
 export { markdownTable, percentile } from './stats.js';
 
@@ -257,11 +258,7 @@ export async function createBenchChannel(bench: BenchDatabase, url: string, name
   return channel.id;
 }
 
-export interface FanOut {
-  batchSize: number;
-  window: number;
-  childrenPerExecution: number;
-}
+export type { FanOut };
 
 export function benchCampaigns(bench: BenchDatabase, temporal: BenchTemporal, fanOut: FanOut): CampaignService {
   return createCampaignService({ db: bench.database.db, temporal: temporal.client, taskQueue: temporal.taskQueue, fanOut });

@@ -103,7 +103,7 @@ export const envSchema = z.object({
    * workflow input; the rest by each worker.
    */
   /** Users per child batch workflow (one deliverBatch activity each). */
-  FANOUT_BATCH_SIZE: whole(1, 10_000).default(1000),
+  FANOUT_BATCH_SIZE: whole(1, 10_000).default(2000),
   /** Child batches of one run in flight at once (the sliding window). */
   FANOUT_WINDOW: whole(1, 1_000).default(8),
   /** Children one workflow execution starts before it continues as new (bounds the parent's history). */

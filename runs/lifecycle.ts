@@ -19,7 +19,7 @@ export const runWorkflowIds = {
 };
 
 export type FanOut = Pick<CampaignWorkflowInput, 'batchSize' | 'window' | 'childrenPerExecution'>;
-export const DEFAULT_FAN_OUT: FanOut = { batchSize: 1000, window: 8, childrenPerExecution: 400 };
+export const DEFAULT_FAN_OUT: FanOut = { batchSize: 2000, window: 8, childrenPerExecution: 400 };
 
 /** Temporal refused a start because a workflow with the id runs already. */
 export class RunAlreadyStartedError extends Error {}

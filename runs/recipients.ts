@@ -233,7 +233,7 @@ export async function writeAttempts(db: Database, runId: string, records: readon
 
 /**
  * Buffers attempts and writes them in batches (by count or age), so a batch of
- * 1,000 sends costs a few statements, not 1,000. Each statement has a fixed
+ * 2,000 sends costs a few statements, not 2,000. Each statement has a fixed
  * cost on both sides (a plan, a round trip, the trigger's count updates), so at
  * full speed fewer, bigger writes are cheaper; the age bounds how stale the
  * counts look and how much an attempt that dies unannounced leaves unwritten
