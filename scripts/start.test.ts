@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,9 +129,9 @@ describe('npm start', () => {
     first.child.kill('SIGKILL');
     await gone;
     // The worker and the API follow their parent; PostgreSQL and the dev server cannot know.
-    expect(existsSync(`/proc/${postgresPid}`)).toBe(true);
-    expect(existsSync(`/proc/${temporalPid}`)).toBe(true);
     while (await portOpen(ports.API_PORT)) await new Promise((r) => setTimeout(r, 100));
+    expect(processRunning(postgresPid)).toBe(true);
+    expect(processRunning(temporalPid)).toBe(true);
 
     const second = await start(env);
     launcher = second.child;

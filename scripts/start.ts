@@ -96,6 +96,7 @@ async function main(env: Env) {
         dbFilename: join(dataDir, 'temporal.sqlite'),
         namespace: env.TEMPORAL_NAMESPACE,
         detached: true,
+        logFile: join(dataDir, 'temporal-dev.log'),
         log: (line) => say(line),
       });
       left.record('temporal-dev', started.pid);

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { Connection } from '@temporalio/client';
 import type { ResolvedTemporalCli } from './cli.js';
 import { devServerSearchAttributeFlags, searchAttributeKeys } from './search-attributes.js';
@@ -15,6 +16,13 @@ export interface DevServerOptions {
   /** Own process group: a terminal's Ctrl-C then reaches only the launcher, which stops children in order. */
   detached?: boolean;
   log?: (line: string) => void;
+  /**
+   * Write the server's error output to this file (truncated at start) instead
+   * of a pipe. A server whose launcher was killed then keeps running until the
+   * next start stops it, rather than dying of a broken pipe whenever it next
+   * logs.
+   */
+  logFile?: string;
 }
 
 export interface DevServer {
@@ -57,16 +65,29 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   else args.push('--headless');
   if (options.dbFilename) args.push('--db-filename', options.dbFilename);
 
-  const child = spawn(options.cli.path, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: options.detached ?? false });
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
+  let output = () => stderr;
+  let child: ChildProcess;
+  if (options.logFile) {
+    const logFile = options.logFile;
+    const fd = openSync(logFile, 'w');
+    try {
+      child = spawn(options.cli.path, args, { stdio: ['ignore', 'ignore', fd], detached: options.detached ?? false });
+    } finally {
+      closeSync(fd);
+    }
+    output = () => readFileSync(logFile, 'utf8').slice(-4000);
+  } else {
+    child = spawn(options.cli.path, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: options.detached ?? false });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+  }
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const ended = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? `code ${code}`)));
 
   try {
-    await waitForFrontend(address, exited, () => stderr, 'temporal dev server');
+    await waitForFrontend(address, exited, output, 'temporal dev server');
   } catch (error) {
     await stopChild(child, exited);
     throw error;
