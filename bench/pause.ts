@@ -13,6 +13,7 @@
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
 import { authHeader } from '../test/credentials.js';
+import { DEFAULT_FAN_OUT } from '../runs/lifecycle.js';
 import {
   benchCampaigns,
   createBenchChannel,
@@ -63,7 +64,7 @@ function options() {
     cycles: positive('cycles', values.cycles, 10),
     sendS: seconds('send-s', values['send-s'], 1.5),
     pausedS,
-    fanOut: { batchSize: positive('batch', values.batch, 500), window: positive('window', values.window, 8), childrenPerExecution: 400 },
+    fanOut: { batchSize: positive('batch', values.batch, DEFAULT_FAN_OUT.batchSize), window: positive('window', values.window, DEFAULT_FAN_OUT.window), childrenPerExecution: DEFAULT_FAN_OUT.childrenPerExecution },
     concurrency: positive('concurrency', values.concurrency, 32),
     timeoutS: positive('timeout-s', values['timeout-s'], 600),
   };

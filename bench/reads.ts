@@ -31,6 +31,7 @@ import {
   TERMINAL,
 } from './harness.js';
 import type { LatencySummary } from './stats.js';
+import { DEFAULT_FAN_OUT } from '../runs/lifecycle.js';
 
 const say = logger('bench:reads');
 
@@ -54,7 +55,7 @@ function options() {
     readers: positive('readers', values.readers, 50),
     targets,
     restS: positive('rest-s', values['rest-s'], 5),
-    fanOut: { batchSize: positive('batch', values.batch, 500), window: positive('window', values.window, 8), childrenPerExecution: 400 },
+    fanOut: { batchSize: positive('batch', values.batch, DEFAULT_FAN_OUT.batchSize), window: positive('window', values.window, DEFAULT_FAN_OUT.window), childrenPerExecution: DEFAULT_FAN_OUT.childrenPerExecution },
     concurrency: positive('concurrency', values.concurrency, 32),
     timeoutS: positive('timeout-s', values['timeout-s'], 600),
   };
