@@ -84,7 +84,8 @@ async function main(env: Env) {
     const cli = await resolveTemporalCli({ log: (line) => say(line) });
     say(`Temporal CLI: ${cli.path ?? 'SDK download'} (found via ${cli.source}${cli.path ? `, ${temporalCliVersion(cli.path)}` : ''})`);
     const left = leftovers(dataDir, say);
-    if (cli.path) await left.stop('temporal-dev', cli.path, 'Temporal dev server');
+    const temporalDb = join(dataDir, 'temporal.sqlite');
+    if (cli.path) await left.stop('temporal-dev', cli.path, 'Temporal dev server', temporalDb);
     await assertPortFree(env.TEMPORAL_PORT, '127.0.0.1', 'the Temporal dev server (TEMPORAL_PORT)');
     await assertPortFree(env.TEMPORAL_UI_PORT, '127.0.0.1', 'the Temporal Web UI (TEMPORAL_UI_PORT)');
     say(`starting the Temporal dev server on ${env.temporalAddress}, state in ${join(env.DATA_DIR, 'temporal.sqlite')}…`);
@@ -93,7 +94,7 @@ async function main(env: Env) {
         cli,
         port: env.TEMPORAL_PORT,
         uiPort: env.TEMPORAL_UI_PORT,
-        dbFilename: join(dataDir, 'temporal.sqlite'),
+        dbFilename: temporalDb,
         namespace: env.TEMPORAL_NAMESPACE,
         detached: true,
         logFile: join(dataDir, 'temporal-dev.log'),

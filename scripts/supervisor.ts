@@ -195,12 +195,14 @@ export function leftovers(dataDir: string, say: (line: string) => void) {
     return join(dataDir, `${name}.pid`);
   };
   return {
-    async stop(name: string, binary: string, label: string): Promise<void> {
+    /** `marker`: an argument only our server has (its data file), so another instance's server with a recycled pid is left alone. */
+    async stop(name: string, binary: string, label: string, marker?: string): Promise<void> {
       let pid: number;
       try {
         pid = Number(readFileSync(pidFile(name), 'utf8'));
         // A recycled pid running something else is not ours to stop.
-        if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(binary)) return;
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        if (!cmdline.startsWith(binary) || (marker !== undefined && !cmdline.split('\0').includes(marker))) return;
       } catch {
         return;
       }
