@@ -2,9 +2,9 @@ import type { ConnectionLike } from '@temporalio/client';
 import type { Dispatcher } from 'undici';
 import type { OutboundPolicy } from '../webhook/outbound.js';
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { Scalar } from '@scalar/hono-api-reference';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { relative } from 'node:path';
+import { dirname, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { HTTPException } from 'hono/http-exception';
 import { timeout } from 'hono/timeout';
 import type { CampaignService } from '../campaigns/store.js';
@@ -49,6 +49,17 @@ export interface AppDeps {
   /** The built operator console (dist/console), served at `/`; absent: only the API. */
   consoleDir?: string;
 }
+
+
+const swaggerUiDir = relative(process.cwd(), dirname(fileURLToPath(import.meta.resolve('swagger-ui-dist/package.json'))));
+const referencePage = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>hookcast API</title><link rel="stylesheet" href="/api/docs/assets/swagger-ui.css"></head>
+<body><div id="reference"></div>
+<script src="/api/docs/assets/swagger-ui-bundle.js"></script>
+<script>SwaggerUIBundle({ url: '/api/openapi.json', dom_id: '#reference', deepLinking: true });</script>
+</body>
+</html>`;
 
 /**
  * Reads only ask Temporal for a campaign's live progress, which is optional
@@ -135,7 +146,9 @@ export function createApp(deps: AppDeps) {
     // Every /api route but this document and /api/docs needs a key.
     security: [{ apiKey: [] }],
   });
-  app.get('/api/docs', Scalar({ url: '/api/openapi.json', pageTitle: 'hookcast API' }));
+  // Swagger UI's files come from the installed package, not a CDN: a self-hosted install may have no internet.
+  app.get('/api/docs', (c) => c.html(referencePage));
+  app.use('/api/docs/assets/*', serveStatic({ root: swaggerUiDir, rewriteRequestPath: (path) => path.replace(/^\/api\/docs\/assets/, '') }));
   // After the read budget, so a key lookup during a PostgreSQL restart still answers in time.
   const keys = createApiKeyStore(deps.db);
   app.use('/api/*', requireApiKey(keys));

@@ -80,11 +80,19 @@ describe('GET /api/openapi.json', () => {
     expect(channel.schema.safeParse({ ...(channel.example as object), url: 'not a url' }).success).toBe(false);
   });
 
-  it('serves the reference page at /api/docs', async () => {
+  it('serves the reference page at /api/docs from its own files, so it works without internet', async () => {
     const res = await app.request('/api/docs');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/html');
-    expect(await res.text()).toContain('/api/openapi.json');
+    const page = await res.text();
+    expect(page).toContain('/api/openapi.json');
+    expect(page).not.toMatch(/(src|href)="https?:/);
+    for (const asset of page.matchAll(/(?:src|href)="(\/api\/docs\/assets\/[^"]+)"/g)) {
+      const file = await app.request(asset[1]!);
+      expect(file.status, asset[1]).toBe(200);
+      expect((await file.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+    }
+    expect([...page.matchAll(/\/api\/docs\/assets\//g)]).toHaveLength(2);
   });
 
   it('the console\'s generated API types are current (run `npm run openapi` after changing a schema)', async () => {
