@@ -117,7 +117,8 @@ export function createChannelStore(db: Database, usage: LiveCampaignsCheck, outb
       url: current.url,
       method: current.method,
       headers: current.headers,
-      auth: current.auth,
+      // The rotation's old secret is no input field (the strict schema would refuse it); it is carried on below.
+      auth: current.auth.type === 'secret' ? { type: 'secret', secret: current.auth.secret } : current.auth,
       userAttributeParams: current.userAttributeParams,
       templateParams: current.templateParams,
       timeoutMs: current.timeoutMs,
