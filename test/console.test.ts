@@ -486,6 +486,22 @@ describe('operator console', () => {
     expect(sent.body.verdict).toBe('ok');
     expect(signedWith(secret, receiver.requests.at(-1)!)).toBe(true);
 
+    // Another host needs the credentials again: refused at the secret field, then saved with a fresh secret, shown once.
+    await page.locator('.ant-table-row', { hasText: 'edited' }).getByRole('button').click();
+    await page.getByLabel('请求地址').fill('https://hooks.example.invalid/x');
+    await saveButton(page).click();
+    const secretItem = page.locator(`${drawer} .ant-form-item`, { has: page.getByLabel('密钥', { exact: true }) });
+    await expect.poll(() => secretItem.locator('.ant-form-item-explain-error').textContent()).toContain('give the credentials again');
+    expect((await call('GET', `/api/channels/${created.body.id}`)).body.url).toBe(`${receiver.url}/edit-b`);
+    await page.locator(drawer).getByRole('checkbox').check();
+    await saveButton(page).click();
+    await expect.poll(() => page.getByTestId('revealed-secret').textContent()).toMatch(/^whsec_/);
+    const fresh = (await page.getByTestId('revealed-secret').textContent())!;
+    expect(fresh).not.toBe(secret);
+    expect((await call('GET', `/api/channels/${created.body.id}`)).body).toMatchObject({ url: 'https://hooks.example.invalid/x', auth: { secret: `whsec_********${fresh.slice(-4)}` } });
+    await page.getByRole('button', { name: 'OK' }).click();
+    await expect.poll(() => page.locator(drawer).count()).toBe(0);
+
     // Basic auth: a name-only edit keeps the stored password.
     await page.locator('.ant-table-row', { hasText: 'basic edit' }).getByRole('button').click();
     expect(await page.getByLabel('密码').inputValue()).toBe('');

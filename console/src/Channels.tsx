@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Alert, Button, Card, Descriptions, Drawer, Form, Input, Select, Space, Table, Typography, message } from 'antd';
+import { Alert, Button, Card, Checkbox, Descriptions, Drawer, Form, Input, Select, Space, Table, Typography, message } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { channelInputSchema, channelPatchSchema, MAX_PARAMS, templateParamTypes } from '../../channels/schema.js';
@@ -47,6 +47,7 @@ function ChannelForm({ channel, onDone }: { channel: Channel | null; onDone: () 
   const [revealed, setRevealed] = useState<string | null>(null);
   const [test, setTest] = useState<TestResult | null>(null);
   const auth = Form.useWatch(['auth', 'type'], form) as string | undefined;
+  const regenerate = Form.useWatch(['auth', 'regenerate'], form) as boolean | undefined;
 
   const stored = channel?.auth as StoredAuth | undefined;
   /** The API names "auth" when a moved URL needs the credentials again: shown at the credential field on screen. */
@@ -139,8 +140,11 @@ function ChannelForm({ channel, onDone }: { channel: Channel | null; onDone: () 
       <Form.Item name={['auth', 'type']} label={t('authType')}><Select options={['secret', 'basic', 'none'].map((v) => ({ value: v }))} /></Form.Item>
       {auth === 'secret' && (
         <Form.Item name={['auth', 'secret']} label={t('secret')}>
-          <Input.Password placeholder={stored?.type === 'secret' ? t('secretKept', { masked: stored.secret }) : t('secretGenerated')} data-testid="secret-input" />
+          <Input.Password disabled={regenerate} placeholder={stored?.type === 'secret' ? t('secretKept', { masked: stored.secret }) : t('secretGenerated')} data-testid="secret-input" />
         </Form.Item>
+      )}
+      {auth === 'secret' && stored?.type === 'secret' && (
+        <Form.Item name={['auth', 'regenerate']} valuePropName="checked"><Checkbox data-testid="regenerate-secret">{t('secretRegenerate')}</Checkbox></Form.Item>
       )}
       {auth === 'basic' && (
         <>
@@ -166,7 +170,7 @@ interface FormValues {
   name?: string;
   url?: string;
   method?: string;
-  auth?: { type?: string; secret?: string; username?: string; password?: string };
+  auth?: { type?: string; secret?: string; regenerate?: boolean; username?: string; password?: string };
   userAttributeParams?: ({ default?: unknown } & Record<string, unknown>)[];
   templateParams?: ({ type?: string; default?: unknown } & Record<string, unknown>)[];
 }
@@ -204,7 +208,8 @@ function attributeDefault(value: unknown): unknown {
 /**
  * The request body for the form. On an edit (`stored` given) an empty secret or
  * password means "keep the stored one", so auth is left out (or sent without the
- * password) and the API keeps it; a typed one replaces it.
+ * password) and the API keeps it; a typed one replaces it, and `regenerate` asks
+ * for a fresh secret (which a moved URL needs unless one is typed).
  */
 function formBody(raw: FormValues, stored?: StoredAuth): Record<string, unknown> {
   const body: Record<string, unknown> = {
@@ -218,7 +223,8 @@ function formBody(raw: FormValues, stored?: StoredAuth): Record<string, unknown>
   const secret = raw.auth?.secret?.trim();
   const password = raw.auth?.password;
   if (type === 'secret') {
-    if (secret) body.auth = { type, secret };
+    if (raw.auth?.regenerate) body.auth = { type };
+    else if (secret) body.auth = { type, secret };
     else if (stored?.type !== 'secret') body.auth = { type };
   } else if (type === 'basic') {
     if (password) body.auth = { type, username: raw.auth?.username, password };
