@@ -236,6 +236,34 @@ describe('test send', () => {
     expect(res.body.request.headers['webhook-id']).toBe(sent.headers['webhook-id']);
   });
 
+  it('tests a saved channel with an unsaved edit: sent as the edit says, signed with the stored secret, nothing saved', async () => {
+    const created = await call('POST', '/api/channels', couponChannel());
+    const edit = {
+      url: `${receiver.url}/coupons-v2`,
+      templateParams: [{ name: 'amount', displayName: '券面值', type: 'integer', default: 70 }, { name: 'note', displayName: '备注', type: 'text', default: '007' }],
+    };
+    const res = await call('POST', `/api/channels/${created.body.id}/test`, { ...edit, sampleValues: { userid: 'u-7' } });
+    expect(res.status).toBe(200);
+    expect(res.body.verdict).toBe('ok');
+    const sent = receiver.requests.at(-1)!;
+    expect(sent.url).toBe('/coupons-v2');
+    const headers = { 'webhook-id': String(sent.headers['webhook-id']), 'webhook-timestamp': String(sent.headers['webhook-timestamp']), 'webhook-signature': String(sent.headers['webhook-signature']) };
+    expect(new Webhook(created.body.auth.secret).verify(sent.body, headers)).toEqual({ userid: 'u-7', amount: 70, note: '007' });
+    const stored = await call('GET', `/api/channels/${created.body.id}`);
+    expect(stored.body).toMatchObject({ url: couponChannel().url, updatedAt: created.body.updatedAt });
+    expect(stored.body.templateParams).toEqual(created.body.templateParams);
+
+    // Checked as PATCH checks it: another origin needs the credentials again, a bad field is named.
+    const before = receiver.requests.length;
+    const moved = await call('POST', `/api/channels/${created.body.id}/test`, { url: 'http://127.0.0.2:9/x' });
+    expect(moved.status).toBe(400);
+    expect(issuePaths(moved.body)).toEqual(['auth']);
+    const bad = await call('POST', `/api/channels/${created.body.id}/test`, { method: 'DELETE' });
+    expect(bad.status).toBe(400);
+    expect(issuePaths(bad.body)).toEqual(['method']);
+    expect(receiver.requests.length).toBe(before);
+  });
+
   it('tests an unsaved definition with defaults and type samples, writing nothing', async () => {
     const res = await call('POST', '/api/channels/test', {
       ...couponChannel(),

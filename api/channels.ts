@@ -49,10 +49,13 @@ export function channelRoutes(store: ChannelStore, dispatcher?: Dispatcher) {
     return c.json(presentChannel(row, { revealCredentials: true }));
   });
 
+  // Beside sampleValues, the body may hold an unsaved edit (PATCH's fields) so the
+  // console's Test sends what its form shows; the edit is checked as a save would be, and not saved.
   app.post('/:id/test', async function testSavedChannel(c) {
-    const row = await store.get(c.req.param('id'));
-    const body = (await readJson(c, { optional: true })) as { sampleValues?: unknown };
-    return c.json(await testSend(row, body?.sampleValues, dispatcher));
+    const body = (await readJson(c, { optional: true })) as Record<string, unknown> | undefined;
+    const { sampleValues, ...changes } = body && typeof body === 'object' ? body : {};
+    const channel = await store.preview(c.req.param('id'), changes);
+    return c.json(await testSend(channel, sampleValues, dispatcher));
   });
 
   return app;

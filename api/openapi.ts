@@ -195,7 +195,7 @@ export const storyRecurringCampaign = {
 };
 
 const channelTestSchema = channelInputSchema.extend({ sampleValues: z.record(z.string(), z.unknown()).optional() });
-const savedTestSchema = z.strictObject({ sampleValues: z.record(z.string(), z.unknown()).optional() });
+const savedTestSchema = channelPatchSchema.extend({ sampleValues: z.record(z.string(), z.unknown()).optional() });
 const campaignTestSchema = z.strictObject({ user: z.string().min(1).meta({ description: 'login id, visitor id or user id of the user to send the real test request to' }) });
 
 /**
@@ -206,7 +206,7 @@ export const requestExamples: { name: string; schema: z.ZodType; example: unknow
   { name: 'channel (story 1)', schema: channelInputSchema, example: storyChannel },
   { name: 'channel patch', schema: channelPatchSchema, example: { url: 'https://coupons.example.com/hooks/v2' } },
   { name: 'channel test', schema: channelTestSchema, example: { ...storyChannel, sampleValues: { amount: 100 } } },
-  { name: 'saved channel test', schema: savedTestSchema, example: { sampleValues: { amount: 100 } } },
+  { name: 'saved channel test', schema: savedTestSchema, example: { url: 'https://coupons.example.com/hooks/grant-v2', sampleValues: { amount: 100 } } },
   { name: 'secret rotation', schema: rotationSchema, example: { graceHours: 24 } },
   { name: 'segment (story 1)', schema: segmentInputSchema, example: storySegment },
   { name: 'segment patch', schema: segmentPatchSchema, example: { name: 'gold VIP (renamed)' } },
@@ -278,7 +278,7 @@ export function describeApi(app: Pick<OpenAPIHono, 'openAPIRegistry'>, options: 
   route({ method: 'patch', path: '/api/channels/{id}', tags: ['channels'], summary: 'Edit a channel', request: { params: idParam, body: body(channelPatchSchema, example('channel patch')) }, responses: { 200: json(channelSchema), 400: errors.validation, 404: errors.notFound, 409: errors.conflict } });
   route({ method: 'delete', path: '/api/channels/{id}', tags: ['channels'], summary: 'Delete a channel no live campaign uses', request: { params: idParam }, responses: { 204: { description: 'Deleted' }, 404: errors.notFound, 409: errors.conflict } });
   route({ method: 'post', path: '/api/channels/{id}/rotate-secret', tags: ['channels'], summary: 'Rotate the secret; the old one still verifies for `graceHours` (body optional)', request: { params: idParam, body: body(rotationSchema, example('secret rotation'), false) }, responses: { 200: json(channelSchema, undefined, 'The channel with its new secret, shown this once'), 400: errors.validation, 404: errors.notFound, 409: errors.conflict } });
-  route({ method: 'post', path: '/api/channels/{id}/test', tags: ['channels'], summary: 'Test a saved channel (`sampleValues` fill the template parameters)', request: { params: idParam, body: body(savedTestSchema, example('saved channel test'), false) }, responses: { 200: json(testSendResultSchema), 400: errors.validation, 404: errors.notFound } });
+  route({ method: 'post', path: '/api/channels/{id}/test', tags: ['channels'], summary: 'Test a saved channel, or the saved channel with an unsaved edit (PATCH\'s fields, checked as PATCH checks them, nothing saved); `sampleValues` fill the template parameters', request: { params: idParam, body: body(savedTestSchema, example('saved channel test'), false) }, responses: { 200: json(testSendResultSchema), 400: errors.validation, 404: errors.notFound } });
 
   // Users and events
   route({ method: 'post', path: '/api/users', tags: ['audience'], summary: 'Upsert one user, or a batch as `{"users":[…]}`', request: { body: body(z.union([userInputSchema, userBatchSchema]), example('user')) }, responses: { 200: json(z.unknown()), 400: errors.validation } });

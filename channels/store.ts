@@ -86,9 +86,11 @@ export function createChannelStore(db: Database, usage: LiveCampaignsCheck, outb
     return db.select().from(channels).orderBy(asc(channels.createdAt), asc(channels.id));
   }
 
-  /** Applies a partial edit; answers whether credentials changed so the caller can show them once. */
-  async function update(id: string, body: unknown): Promise<{ row: ChannelRow; credentialsChanged: boolean }> {
-    const current = await get(id);
+  /**
+   * The channel as a partial edit would leave it, validated exactly as a save
+   * is (an origin change needs the credentials again), without writing it.
+   */
+  async function mergeEdit(current: ChannelRow, body: unknown): Promise<ChannelInput & { auth: ChannelAuth }> {
     const bodyAuth = body && typeof body === 'object' && 'auth' in body ? (body as { auth: unknown }).auth : undefined;
     const newUrl = body && typeof body === 'object' ? (body as { url?: unknown }).url : undefined;
     // Stored credentials follow the channel only to the endpoint they were given for:
@@ -115,7 +117,8 @@ export function createChannelStore(db: Database, usage: LiveCampaignsCheck, outb
       url: current.url,
       method: current.method,
       headers: current.headers,
-      auth: current.auth,
+      // The rotation's old secret is no input field (the strict schema would refuse it); it is carried on below.
+      auth: current.auth.type === 'secret' ? { type: 'secret', secret: current.auth.secret } : current.auth,
       userAttributeParams: current.userAttributeParams,
       templateParams: current.templateParams,
       timeoutMs: current.timeoutMs,
@@ -127,12 +130,23 @@ export function createChannelStore(db: Database, usage: LiveCampaignsCheck, outb
       ...patch.data,
     }, carried);
     // A rotation in progress carries on unless the secret itself was replaced.
-    const auth: ChannelAuth =
-      merged.auth.type === 'secret' && current.auth.type === 'secret' && current.auth.previous && merged.auth.secret === current.auth.secret
-        ? { ...merged.auth, previous: current.auth.previous }
-        : merged.auth;
-    merged.auth = auth;
+    if (merged.auth.type === 'secret' && current.auth.type === 'secret' && current.auth.previous && merged.auth.secret === current.auth.secret) {
+      merged.auth = { ...merged.auth, previous: current.auth.previous };
+    }
     refuseForbiddenAddress(merged.url);
+    return merged;
+  }
+
+  /** The saved channel with an unsaved edit applied (for a test send of the form); nothing is written. */
+  async function preview(id: string, body: unknown): Promise<ChannelInput & { auth: ChannelAuth }> {
+    return mergeEdit(await get(id), body);
+  }
+
+  /** Applies a partial edit; answers whether credentials changed so the caller can show them once. */
+  async function update(id: string, body: unknown): Promise<{ row: ChannelRow; credentialsChanged: boolean }> {
+    const current = await get(id);
+    const merged = await mergeEdit(current, body);
+    const auth = merged.auth;
     try {
       const [row] = await db
         .update(channels)
@@ -178,7 +192,7 @@ export function createChannelStore(db: Database, usage: LiveCampaignsCheck, outb
     await db.delete(channels).where(eq(channels.id, id));
   }
 
-  return { get, create, list, update, remove, rotateSecret };
+  return { get, create, list, update, preview, remove, rotateSecret };
 }
 
 /** A basic-auth edit that leaves the password out keeps the stored one. */

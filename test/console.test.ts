@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { Webhook } from 'standardwebhooks';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../api/app.js';
@@ -72,13 +73,34 @@ async function chartedAttempts(page: Page): Promise<number> {
 async function openConsole(): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, timezoneId: OPERATOR_ZONE });
   await page.goto(base);
-  // Signs in as an operator would: the key goes into the header field (kept for the browser session).
-  await page.getByTestId('api-key').fill(TEST_API_KEY);
+  await signIn(page, TEST_API_KEY);
   return page;
+}
+
+/** Signs in as an operator would: the key goes into the sign-in screen (kept for the browser session). */
+async function signIn(page: Page, key: string) {
+  await page.getByTestId('api-key').fill(key);
+  await page.getByTestId('sign-in').click();
+}
+
+const saveButton = (page: Page) => page.getByRole('button', { name: '保 存' }).or(page.getByRole('button', { name: '保存' }));
+const testButton = (page: Page) => page.getByRole('button', { name: '测 试' }).or(page.getByRole('button', { name: '测试' }));
+
+/** Whether a received Standard Webhooks request carries a signature made with `secret`. */
+function signedWith(secret: string, request: { body: string; headers: Record<string, unknown> }) {
+  const h = (name: string) => String(request.headers[name]);
+  try {
+    new Webhook(secret).verify(request.body, { 'webhook-id': h('webhook-id'), 'webhook-timestamp': h('webhook-timestamp'), 'webhook-signature': h('webhook-signature') });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Picks an option of the n-th antd select inside `scope`. */
 async function choose(page: Page, scope: string, n: number, option: string) {
+  // A dropdown still closing would offer the same option twice.
+  await expect.poll(() => page.locator('.ant-select-dropdown:visible').count()).toBe(0);
   await page.locator(`${scope} .ant-select`).nth(n).click();
   await page.locator(`.ant-select-dropdown:visible .ant-select-item-option[title="${option}"]`).click();
 }
@@ -414,6 +436,118 @@ describe('operator console', () => {
     expect(eleventh.status).toBe(400);
     expect(JSON.stringify(eleventh.body.issues)).toContain('templateParams');
     expect((await call('GET', '/api/channels')).body.items.length).toBe(channelsBefore);
+  });
+
+  it('edits a secret channel and a basic-auth one: Test sends what the form shows, a name-only save keeps the credentials, text defaults stay as typed', async () => {
+    const created = await call('POST', '/api/channels', {
+      name: 'edit me', url: `${receiver.url}/edit-a`, auth: { type: 'secret' },
+      userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }],
+      templateParams: [{ name: 'code', displayName: '券码', type: 'text' }, { name: 'amount', displayName: '金额', type: 'integer' }],
+    });
+    const secret = created.body.auth.secret as string;
+    const basic = await call('POST', '/api/channels', { name: 'basic edit', url: `${receiver.url}/basic`, auth: { type: 'basic', username: 'gio', password: 's3cret' } });
+    const page = await openConsole();
+    const drawer = '.ant-drawer-open';
+    await page.locator('.ant-table-row', { hasText: 'edit me' }).getByRole('button').click();
+    // The secret input starts empty (the API only shows it masked), its hint names the masked one.
+    const secretInput = page.locator(`${drawer} [data-testid=secret-input] input`).or(page.locator(`${drawer} input[data-testid=secret-input]`));
+    expect(await secretInput.inputValue()).toBe('');
+    expect(await secretInput.getAttribute('placeholder')).toContain(`whsec_********${secret.slice(-4)}`);
+
+    // Unsaved changes: another path, a user attribute with default 00123, text default 007, integer default 50.
+    await page.getByLabel('请求地址').fill(`${receiver.url}/edit-b`);
+    await page.getByTestId('add-userAttributeParams').click();
+    const attributeRow = page.locator(`${drawer} [data-testid=userAttributeParams] > .ant-card-body > .ant-space`).nth(1).locator('input');
+    await attributeRow.nth(0).fill('zip');
+    await attributeRow.nth(1).fill('zip');
+    await attributeRow.nth(3).fill('00123');
+    const templateRows = page.locator(`${drawer} [data-testid=templateParams] > .ant-card-body > .ant-space`);
+    await templateRows.nth(0).locator('input').nth(3).fill('007');
+    await templateRows.nth(1).locator('input').nth(3).fill('50');
+    const before = receiver.requests.length;
+    await testButton(page).click();
+    await expect.poll(() => page.getByTestId('verdict').textContent()).toContain('端点返回 200');
+    expect(receiver.requests.length).toBe(before + 1);
+    const tested = receiver.requests.at(-1)!;
+    expect(tested.url).toBe('/edit-b');
+    expect(JSON.parse(tested.body)).toEqual({ userid: 'sample-login-id', zip: '00123', code: '007', amount: 50 });
+    expect(signedWith(secret, tested)).toBe(true);
+    // Testing saved nothing.
+    expect((await call('GET', `/api/channels/${created.body.id}`)).body.url).toBe(`${receiver.url}/edit-a`);
+
+    await page.getByLabel('名称', { exact: true }).fill('edited');
+    await saveButton(page).click();
+    await expect.poll(() => page.locator(drawer).count()).toBe(0);
+    const saved = (await call('GET', `/api/channels/${created.body.id}`)).body;
+    expect(saved).toMatchObject({ name: 'edited', url: `${receiver.url}/edit-b`, auth: { type: 'secret', secret: `whsec_********${secret.slice(-4)}` } });
+    expect(saved.userAttributeParams[1]).toMatchObject({ name: 'zip', default: '00123' });
+    expect(saved.templateParams.map((p: { default?: unknown }) => p.default)).toEqual(['007', 50]);
+    const sent = await call('POST', `/api/channels/${created.body.id}/test`, {});
+    expect(sent.body.verdict).toBe('ok');
+    expect(signedWith(secret, receiver.requests.at(-1)!)).toBe(true);
+
+    // Another host needs the credentials again: refused at the secret field, then saved with a fresh secret, shown once.
+    await page.locator('.ant-table-row', { hasText: 'edited' }).getByRole('button').click();
+    await page.getByLabel('请求地址').fill('https://hooks.example.invalid/x');
+    await saveButton(page).click();
+    const secretItem = page.locator(`${drawer} .ant-form-item`, { has: page.getByLabel('密钥', { exact: true }) });
+    await expect.poll(() => secretItem.locator('.ant-form-item-explain-error').textContent()).toContain('give the credentials again');
+    expect((await call('GET', `/api/channels/${created.body.id}`)).body.url).toBe(`${receiver.url}/edit-b`);
+    await page.locator(drawer).getByRole('checkbox').check();
+    await saveButton(page).click();
+    await expect.poll(() => page.getByTestId('revealed-secret').textContent()).toMatch(/^whsec_/);
+    const fresh = (await page.getByTestId('revealed-secret').textContent())!;
+    expect(fresh).not.toBe(secret);
+    expect((await call('GET', `/api/channels/${created.body.id}`)).body).toMatchObject({ url: 'https://hooks.example.invalid/x', auth: { secret: `whsec_********${fresh.slice(-4)}` } });
+    await page.getByRole('button', { name: 'OK' }).click();
+    await expect.poll(() => page.locator(drawer).count()).toBe(0);
+
+    // Basic auth: a name-only edit keeps the stored password.
+    await page.locator('.ant-table-row', { hasText: 'basic edit' }).getByRole('button').click();
+    expect(await page.getByLabel('密码').inputValue()).toBe('');
+    await page.getByLabel('名称', { exact: true }).fill('basic edited');
+    await saveButton(page).click();
+    await expect.poll(() => page.locator(drawer).count()).toBe(0);
+    expect((await call('GET', `/api/channels/${basic.body.id}`)).body.name).toBe('basic edited');
+    await call('POST', `/api/channels/${basic.body.id}/test`, {});
+    expect(receiver.requests.at(-1)!.headers.authorization).toBe(`Basic ${Buffer.from('gio:s3cret').toString('base64')}`);
+    await page.close();
+  }, 60_000);
+
+  it('a wrong or revoked API key sends the operator to sign in with a message; signing out forgets the fetched data', async () => {
+    await call('POST', '/api/channels', { name: 'key test channel', url: `${receiver.url}/keys`, auth: { type: 'none' } });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, timezoneId: OPERATOR_ZONE });
+    await page.goto(base);
+    await signIn(page, 'hk_not-a-key-0123456789abcdefghijklmnopqrstuvwxyz');
+    await expect.poll(() => page.getByTestId('unauthorized').isVisible()).toBe(true);
+    expect(await page.getByTestId('sign-in-screen').isVisible()).toBe(true);
+
+    // A key revoked while the operator works: the next save is refused and said so.
+    const issued = await call('POST', '/api/keys', { name: 'console operator', scope: 'write' });
+    await signIn(page, issued.body.key);
+    const row = page.locator('.ant-table-row', { hasText: 'key test channel' });
+    await expect.poll(() => row.count()).toBe(1);
+    await row.getByRole('button').click();
+    await page.getByLabel('名称', { exact: true }).fill('renamed with a revoked key');
+    expect((await call('DELETE', `/api/keys/${issued.body.id}`)).status).toBeLessThan(300);
+    await saveButton(page).click();
+    await expect.poll(() => page.getByTestId('unauthorized').isVisible()).toBe(true);
+    await page.screenshot({ path: join(shots, 'sign-in-401.png') });
+    expect((await call('GET', '/api/channels')).body.items.some((c: { name: string }) => c.name === 'renamed with a revoked key')).toBe(false);
+
+    // Signing out forgets the list: signed in again, it is not shown before the API answers.
+    await signIn(page, TEST_API_KEY);
+    await expect.poll(() => row.count()).toBe(1);
+    await page.getByTestId('sign-out').click();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => { release = resolve; });
+    await page.route('**/api/channels', async (route) => { await held; await route.continue(); });
+    await signIn(page, TEST_API_KEY);
+    await expect.poll(() => page.locator('.ant-table').count()).toBe(1);
+    expect(await row.count()).toBe(0);
+    release();
+    await expect.poll(() => row.count()).toBe(1);
+    await page.close();
   });
 
   it('segment builder: "did not do E at least N times" in a window of N days, then at any time, with the preview count following', async () => {

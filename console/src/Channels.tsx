@@ -1,8 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Alert, Button, Card, Descriptions, Drawer, Form, Input, Select, Space, Table, Typography, message } from 'antd';
+import { Alert, Button, Card, Checkbox, Descriptions, Drawer, Form, Input, Select, Space, Table, Typography, message } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { channelInputSchema, MAX_PARAMS, templateParamTypes } from '../../channels/schema.js';
+import { channelInputSchema, channelPatchSchema, MAX_PARAMS, templateParamTypes } from '../../channels/schema.js';
 import { api, ApiFailure, unwrap } from './api.js';
 import type { components } from './api-schema.js';
 
@@ -47,15 +47,27 @@ function ChannelForm({ channel, onDone }: { channel: Channel | null; onDone: () 
   const [revealed, setRevealed] = useState<string | null>(null);
   const [test, setTest] = useState<TestResult | null>(null);
   const auth = Form.useWatch(['auth', 'type'], form) as string | undefined;
+  const regenerate = Form.useWatch(['auth', 'regenerate'], form) as boolean | undefined;
 
+  const stored = channel?.auth as StoredAuth | undefined;
+  /** The API names "auth" when a moved URL needs the credentials again: shown at the credential field on screen. */
+  function showAt(issues: { path: string; message: string }[]) {
+    const authType = form.getFieldValue(['auth', 'type']) as string | undefined;
+    const credential = authType === 'secret' ? 'auth.secret' : authType === 'basic' ? 'auth.password' : 'auth.type';
+    showIssues(form, issues.map((i) => (i.path === 'auth' ? { ...i, path: credential } : i)));
+  }
+  /** The form as a create body, or on an edit as a PATCH body (also what Test sends then). */
   function values() {
-    const raw = form.getFieldsValue(true) as Record<string, unknown>;
-    const parsed = channelInputSchema.safeParse(raw);
+    const body = formBody(form.getFieldsValue(true) as FormValues, stored);
+    // A password left empty on an edit is the stored one, which the API fills in.
+    const auth = body.auth as { type?: string; password?: string } | undefined;
+    const checked = channel && auth?.type === 'basic' && auth.password === undefined ? { ...body, auth: { ...auth, password: 'kept' } } : body;
+    const parsed = (channel ? channelPatchSchema : channelInputSchema).safeParse(checked);
     if (!parsed.success) {
-      showIssues(form, parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+      showAt(parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
       return null;
     }
-    return raw;
+    return body;
   }
   const save = useMutation({
     mutationFn: async (body: Record<string, unknown>) =>
@@ -65,19 +77,20 @@ function ChannelForm({ channel, onDone }: { channel: Channel | null; onDone: () 
     onSuccess: (saved) => {
       void client.invalidateQueries({ queryKey: ['channels'] });
       void message.success(t('saved'));
+      // Only an answer that created or replaced the secret shows it unmasked, and only that once.
       const secret = (saved.auth as { secret?: string }).secret;
-      if (!channel && secret) setRevealed(secret);
+      if (secret && !secret.includes(MASK)) setRevealed(secret);
       else onDone();
     },
-    onError: (error) => error instanceof ApiFailure && showIssues(form, error.body.issues ?? []),
+    onError: (error) => error instanceof ApiFailure && showAt(error.body.issues ?? []),
   });
   const runTest = useMutation({
     mutationFn: async (body: Record<string, unknown>) =>
       (channel
-        ? unwrap(api.POST('/api/channels/{id}/test', { params: { path: { id: channel.id } }, body: {} }))
+        ? unwrap(api.POST('/api/channels/{id}/test', { params: { path: { id: channel.id } }, body: body as never }))
         : unwrap(api.POST('/api/channels/test', { body: body as never }))),
     onSuccess: setTest,
-    onError: (error) => error instanceof ApiFailure && showIssues(form, error.body.issues ?? []),
+    onError: (error) => error instanceof ApiFailure && showAt(error.body.issues ?? []),
   });
 
   if (revealed) {
@@ -107,7 +120,7 @@ function ChannelForm({ channel, onDone }: { channel: Channel | null; onDone: () 
                   <Form.Item name={[field.name, 'type']} label={t('type')} initialValue="text"><Select style={{ width: 110 }} options={templateParamTypes.map((v) => ({ value: v }))} /></Form.Item>
                 </>
               )}
-              <Form.Item name={[field.name, 'default']} label={t('default')} getValueFromEvent={(e: { target: { value: string } }) => coerce(e.target.value)}><Input /></Form.Item>
+              <Form.Item name={[field.name, 'default']} label={t('default')}><Input /></Form.Item>
               <Button onClick={() => remove(field.name)}>{t('remove')}</Button>
             </Space>
           ))}
@@ -120,23 +133,30 @@ function ChannelForm({ channel, onDone }: { channel: Channel | null; onDone: () 
   );
 
   return (
-    <Form form={form} layout="vertical" initialValues={channel ?? { method: 'POST', auth: { type: 'secret' }, userAttributeParams: [], templateParams: [] }}>
+    <Form form={form} layout="vertical" initialValues={channel ? editValues(channel) : { method: 'POST', auth: { type: 'secret' }, userAttributeParams: [], templateParams: [] }}>
       <Form.Item name="name" label={t('name')}><Input /></Form.Item>
       <Form.Item name="url" label={t('url')}><Input /></Form.Item>
       <Form.Item name="method" label={t('method')}><Select options={['POST', 'PUT', 'GET'].map((v) => ({ value: v }))} /></Form.Item>
       <Form.Item name={['auth', 'type']} label={t('authType')}><Select options={['secret', 'basic', 'none'].map((v) => ({ value: v }))} /></Form.Item>
-      {auth === 'secret' && <Form.Item name={['auth', 'secret']} label={t('secret')}><Input.Password placeholder="whsec_… (empty: generated)" /></Form.Item>}
+      {auth === 'secret' && (
+        <Form.Item name={['auth', 'secret']} label={t('secret')}>
+          <Input.Password disabled={regenerate} placeholder={stored?.type === 'secret' ? t('secretKept', { masked: stored.secret }) : t('secretGenerated')} data-testid="secret-input" />
+        </Form.Item>
+      )}
+      {auth === 'secret' && stored?.type === 'secret' && (
+        <Form.Item name={['auth', 'regenerate']} valuePropName="checked"><Checkbox data-testid="regenerate-secret">{t('secretRegenerate')}</Checkbox></Form.Item>
+      )}
       {auth === 'basic' && (
         <>
           <Form.Item name={['auth', 'username']} label={t('username')}><Input /></Form.Item>
-          <Form.Item name={['auth', 'password']} label={t('password')}><Input.Password /></Form.Item>
+          <Form.Item name={['auth', 'password']} label={t('password')}><Input.Password placeholder={stored?.type === 'basic' ? t('passwordKept') : undefined} /></Form.Item>
         </>
       )}
       {rows('userAttributeParams')}
       {rows('templateParams')}
       <Space style={{ marginTop: 16 }}>
         <Button type="primary" loading={save.isPending} onClick={() => { const v = values(); if (v) save.mutate(v); }}>{t('save')}</Button>
-        <Button loading={runTest.isPending} onClick={() => { const v = channel ? {} : values(); if (v) runTest.mutate(v); }}>{t('test')}</Button>
+        <Button loading={runTest.isPending} onClick={() => { const v = values(); if (v) runTest.mutate(v); }}>{t('test')}</Button>
         <Button onClick={onDone}>{t('cancel')}</Button>
       </Space>
       {test && <TestPanel result={test} timeoutMs={(form.getFieldValue('timeoutMs') as number | undefined) ?? channel?.timeoutMs as number ?? 10000} />}
@@ -144,10 +164,76 @@ function ChannelForm({ channel, onDone }: { channel: Channel | null; onDone: () 
   );
 }
 
-/** Form inputs are text; a default typed as a number is sent as a number so the API's type check applies. */
-function coerce(text: string): unknown {
-  if (text === '') return undefined;
-  return /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text;
+const MASK = '********';
+type StoredAuth = { type: 'secret'; secret: string } | { type: 'basic'; username: string; password: string } | { type: 'none' };
+interface FormValues {
+  name?: string;
+  url?: string;
+  method?: string;
+  auth?: { type?: string; secret?: string; regenerate?: boolean; username?: string; password?: string };
+  userAttributeParams?: ({ default?: unknown } & Record<string, unknown>)[];
+  templateParams?: ({ type?: string; default?: unknown } & Record<string, unknown>)[];
+}
+
+/** An edit starts from the saved fields with the credential inputs empty: the API only ever shows them masked. */
+function editValues(channel: Channel): FormValues {
+  const auth = channel.auth as StoredAuth;
+  return {
+    name: channel.name,
+    url: channel.url,
+    method: channel.method,
+    auth: auth.type === 'basic' ? { type: 'basic', username: auth.username } : { type: auth.type },
+    userAttributeParams: channel.userAttributeParams as FormValues['userAttributeParams'],
+    templateParams: channel.templateParams as FormValues['templateParams'],
+  };
+}
+
+/**
+ * Inputs give text. Only integer and number template parameters turn digits into
+ * a number (and boolean ones true/false): text stays as typed, so `007` is not 7.
+ */
+function templateDefault(type: string | undefined, value: unknown): unknown {
+  if (typeof value !== 'string') return value ?? undefined;
+  if (value === '') return undefined;
+  if ((type === 'integer' || type === 'number') && /^-?\d+(\.\d+)?$/.test(value.trim())) return Number(value);
+  if (type === 'boolean' && (value === 'true' || value === 'false')) return value === 'true';
+  return value;
+}
+
+/** A user-attribute default is what the attribute would hold; typed in, it is text (`00123` stays `00123`). */
+function attributeDefault(value: unknown): unknown {
+  return value === '' || value === null ? undefined : value;
+}
+
+/**
+ * The request body for the form. On an edit (`stored` given) an empty secret or
+ * password means "keep the stored one", so auth is left out (or sent without the
+ * password) and the API keeps it; a typed one replaces it, and `regenerate` asks
+ * for a fresh secret (which a moved URL needs unless one is typed).
+ */
+function formBody(raw: FormValues, stored?: StoredAuth): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    name: raw.name,
+    url: raw.url,
+    method: raw.method,
+    userAttributeParams: (raw.userAttributeParams ?? []).map((p) => ({ ...p, default: attributeDefault(p.default) })),
+    templateParams: (raw.templateParams ?? []).map((p) => ({ ...p, default: templateDefault(p.type, p.default) })),
+  };
+  const type = raw.auth?.type;
+  const secret = raw.auth?.secret?.trim();
+  const password = raw.auth?.password;
+  if (type === 'secret') {
+    if (raw.auth?.regenerate) body.auth = { type };
+    else if (secret) body.auth = { type, secret };
+    else if (stored?.type !== 'secret') body.auth = { type };
+  } else if (type === 'basic') {
+    if (password) body.auth = { type, username: raw.auth?.username, password };
+    else if (stored?.type !== 'basic') body.auth = { type, username: raw.auth?.username, password: '' };
+    else if (raw.auth?.username !== stored.username) body.auth = { type, username: raw.auth?.username };
+  } else if (type) {
+    body.auth = { type };
+  }
+  return body;
 }
 
 export function Channels() {

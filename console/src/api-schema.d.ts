@@ -1202,7 +1202,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Test a saved channel (`sampleValues` fill the template parameters) */
+        /** Test a saved channel, or the saved channel with an unsaved edit (PATCH's fields, checked as PATCH checks them, nothing saved); `sampleValues` fill the template parameters */
         post: {
             parameters: {
                 query?: never;
@@ -1217,12 +1217,71 @@ export interface paths {
                 content: {
                     /**
                      * @example {
+                     *       "url": "https://coupons.example.com/hooks/grant-v2",
                      *       "sampleValues": {
                      *         "amount": 100
                      *       }
                      *     }
                      */
                     "application/json": {
+                        name?: string;
+                        url?: string;
+                        /** @enum {string} */
+                        method?: "POST" | "PUT" | "GET";
+                        headers?: {
+                            [key: string]: string;
+                        };
+                        auth?: {
+                            /** @enum {string} */
+                            type: "secret";
+                            secret?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "basic";
+                            username: string;
+                            password: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "none";
+                        };
+                        userAttributeParams?: {
+                            name: string;
+                            attribute: "$id" | string;
+                            /** @enum {string} */
+                            identity: "login" | "visitor";
+                            default?: string | number | boolean | null;
+                        }[];
+                        templateParams?: {
+                            name: string;
+                            displayName: string;
+                            /** @enum {string} */
+                            type: "integer" | "number" | "text" | "boolean" | "date";
+                            default?: unknown;
+                            /** @default false */
+                            required?: boolean;
+                        }[];
+                        timeoutMs?: number;
+                        /** @enum {string} */
+                        format?: "standard" | "growingio";
+                        batchSize?: number;
+                        retry?: {
+                            /** @default 5000 */
+                            initialIntervalMs?: number;
+                            /** @default 3600000 */
+                            maxIntervalMs?: number;
+                            /** @default 86400000 */
+                            maxDurationMs?: number;
+                        };
+                        rateLimit?: {
+                            /** @default null */
+                            perSecond?: number | null;
+                            /** @default null */
+                            concurrency?: number | null;
+                        };
+                        userCap?: {
+                            max: number;
+                            per: string;
+                        } | null;
                         sampleValues?: {
                             [key: string]: unknown;
                         };

@@ -11,7 +11,20 @@ api.use({
     if (key) request.headers.set('authorization', `Bearer ${key}`);
     return request;
   },
+  onResponse({ response }) {
+    if (response.status === 401) unauthorized();
+    return response;
+  },
 });
+
+let unauthorized: () => void = () => undefined;
+/** Every call answered 401 (missing, wrong or revoked key) reaches `listener`; the app sends the operator to sign in. */
+export function onUnauthorized(listener: () => void): () => void {
+  unauthorized = listener;
+  return () => {
+    if (unauthorized === listener) unauthorized = () => undefined;
+  };
+}
 
 export interface ApiErrorBody {
   error: string;

@@ -29,6 +29,9 @@ const zh = {
   reason_invalid_request: '请求无法构造', reason_forbidden_address: '目标地址不允许访问', reason_no_login_id: '成员没有登录 ID', reason_no_visitor_id: '成员没有访客 ID',
   reason_quiet_hours: '免打扰时段内（跳过）', reason_user_cap: '超过每人发送上限', reason_cancelled: '活动已取消', reason_expired: '活动已过期',
   reason_template_error: '模板渲染失败', reason_template_limit: '模板渲染超时', reason_not_in_segment: '发送时已不在分群中', reason_user_deleted: '用户已删除',
+  // Channel credentials on an edit, sign-in and sign-out.
+  secretKept: '留空则保留当前密钥 {{masked}}；填写新密钥则替换', secretGenerated: 'whsec_…（留空则自动生成）', passwordKept: '留空则保留当前密码', secretRegenerate: '生成新密钥（保存后显示一次）',
+  signIn: '登录', signOut: '退出', signInTitle: '输入 API 密钥登录', unauthorized: 'API 密钥缺失或无效（401），请重新登录',
 };
 const en: typeof zh = {
   channels: 'Channels', segments: 'Segments', campaigns: 'Campaigns', newChannel: 'New channel', edit: 'Edit', save: 'Save', cancel: 'Cancel',
@@ -56,6 +59,9 @@ const en: typeof zh = {
   reason_invalid_request: 'request could not be built', reason_forbidden_address: 'address not allowed', reason_no_login_id: 'member has no login id', reason_no_visitor_id: 'member has no visitor id',
   reason_quiet_hours: 'inside quiet hours (skipped)', reason_user_cap: 'per-user cap reached', reason_cancelled: 'campaign cancelled', reason_expired: 'campaign expired',
   reason_template_error: 'template failed to render', reason_template_limit: 'template ran out of time', reason_not_in_segment: 'no longer in the segment at send time', reason_user_deleted: 'user deleted',
+  // Channel credentials on an edit, sign-in and sign-out.
+  secretKept: 'Empty keeps the current secret {{masked}}; type a new one to replace it', secretGenerated: 'whsec_… (empty: generated)', passwordKept: 'Empty keeps the current password', secretRegenerate: 'Generate a new secret (shown once after saving)',
+  signIn: 'Sign in', signOut: 'Sign out', signInTitle: 'Sign in with an API key', unauthorized: 'The API key is missing or wrong (401): sign in again',
 };
 
 void i18n.use(initReactI18next).init({

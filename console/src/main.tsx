@@ -1,11 +1,11 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { Button, ConfigProvider, Input, Layout, Menu, Space } from 'antd';
+import { Alert, Button, Card, ConfigProvider, Form, Input, Layout, Menu, Space, message } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
-import { StrictMode, useState } from 'react';
+import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { useTranslation } from 'react-i18next';
-import { KEY_STORAGE } from './api.js';
+import { KEY_STORAGE, onUnauthorized } from './api.js';
 import { Campaigns } from './Campaigns.js';
 import { Channels } from './Channels.js';
 import i18n, { LANGUAGE_STORAGE } from './i18n.js';
@@ -19,6 +19,25 @@ function App() {
   const [screen, setScreen] = useState<Screen>('channels');
   const [language, setLanguage] = useState(i18n.language);
   const [key, setKey] = useState(sessionStorage.getItem(KEY_STORAGE) ?? '');
+  const [refused, setRefused] = useState(false);
+  /** Forgets the key and everything fetched with it, so the next key never sees the last one's data. */
+  function signOut() {
+    sessionStorage.removeItem(KEY_STORAGE);
+    client.clear();
+    setKey('');
+  }
+  function signIn(entered: string) {
+    client.clear();
+    sessionStorage.setItem(KEY_STORAGE, entered);
+    setRefused(false);
+    setKey(entered);
+  }
+  useEffect(() => onUnauthorized(() => {
+    // Several calls may fail at once; one message is enough.
+    void message.error({ content: i18n.t('unauthorized'), key: 'unauthorized' });
+    setRefused(true);
+    signOut();
+  }), []);
   function switchLanguage() {
     const next = language === 'en' ? 'zh-CN' : 'en';
     localStorage.setItem(LANGUAGE_STORAGE, next);
@@ -33,18 +52,35 @@ function App() {
           <Menu theme="dark" mode="horizontal" selectedKeys={[screen]} style={{ flex: 1 }} onClick={(e) => setScreen(e.key as Screen)}
             items={(['channels', 'segments', 'campaigns'] as const).map((k) => ({ key: k, label: t(k) }))} />
           <Space>
-            <Input.Password size="small" placeholder={t('apiKey')} value={key} style={{ width: 180 }}
-              onChange={(e) => { setKey(e.target.value); sessionStorage.setItem(KEY_STORAGE, e.target.value); void client.invalidateQueries(); }} data-testid="api-key" />
+            {key && <Button size="small" onClick={signOut} data-testid="sign-out">{t('signOut')}</Button>}
             <Button size="small" onClick={switchLanguage} data-testid="language">{t('language')}</Button>
           </Space>
         </Layout.Header>
         <Layout.Content style={{ padding: 24 }}>
-          {screen === 'channels' && <Channels />}
-          {screen === 'segments' && <Segments />}
-          {screen === 'campaigns' && <Campaigns />}
+          {!key && <SignIn refused={refused} onSignIn={signIn} />}
+          {key && screen === 'channels' && <Channels />}
+          {key && screen === 'segments' && <Segments />}
+          {key && screen === 'campaigns' && <Campaigns />}
         </Layout.Content>
       </Layout>
     </ConfigProvider>
+  );
+}
+
+/** Shown without a key, and again whenever the API answers 401. */
+function SignIn({ refused, onSignIn }: { refused: boolean; onSignIn: (key: string) => void }) {
+  const { t } = useTranslation();
+  const [entered, setEntered] = useState('');
+  return (
+    <Card title={t('signInTitle')} style={{ maxWidth: 480, margin: '48px auto' }} data-testid="sign-in-screen">
+      {refused && <Alert type="error" showIcon message={t('unauthorized')} style={{ marginBottom: 16 }} data-testid="unauthorized" />}
+      <Form layout="vertical" onFinish={() => entered.trim() && onSignIn(entered.trim())}>
+        <Form.Item label={t('apiKey')}>
+          <Input.Password value={entered} onChange={(e) => setEntered(e.target.value)} autoFocus data-testid="api-key" />
+        </Form.Item>
+        <Button type="primary" htmlType="submit" disabled={!entered.trim()} data-testid="sign-in">{t('signIn')}</Button>
+      </Form>
+    </Card>
   );
 }
 
