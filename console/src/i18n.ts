@@ -29,6 +29,8 @@ const zh = {
   reason_invalid_request: '请求无法构造', reason_forbidden_address: '目标地址不允许访问', reason_no_login_id: '成员没有登录 ID', reason_no_visitor_id: '成员没有访客 ID',
   reason_quiet_hours: '免打扰时段内（跳过）', reason_user_cap: '超过每人发送上限', reason_cancelled: '活动已取消', reason_expired: '活动已过期',
   reason_template_error: '模板渲染失败', reason_template_limit: '模板渲染超时', reason_not_in_segment: '发送时已不在分群中', reason_user_deleted: '用户已删除',
+  // Campaign detail: why a campaign paused itself, and a draft's refused launch.
+  pauseReason: '暂停原因', launchRefused: '无法上线，请先处理以下问题：',
 };
 const en: typeof zh = {
   channels: 'Channels', segments: 'Segments', campaigns: 'Campaigns', newChannel: 'New channel', edit: 'Edit', save: 'Save', cancel: 'Cancel',
@@ -56,6 +58,8 @@ const en: typeof zh = {
   reason_invalid_request: 'request could not be built', reason_forbidden_address: 'address not allowed', reason_no_login_id: 'member has no login id', reason_no_visitor_id: 'member has no visitor id',
   reason_quiet_hours: 'inside quiet hours (skipped)', reason_user_cap: 'per-user cap reached', reason_cancelled: 'campaign cancelled', reason_expired: 'campaign expired',
   reason_template_error: 'template failed to render', reason_template_limit: 'template ran out of time', reason_not_in_segment: 'no longer in the segment at send time', reason_user_deleted: 'user deleted',
+  // Campaign detail: why a campaign paused itself, and a draft's refused launch.
+  pauseReason: 'Paused because', launchRefused: 'Cannot go live yet; fix these first:',
 };
 
 void i18n.use(initReactI18next).init({
