@@ -270,13 +270,16 @@ function barState(d: Counts | null | undefined): 'success' | 'exception' | 'norm
   return d.failed + d.cancelled > 0 ? 'exception' : 'normal';
 }
 
+const SUCCEEDED_GREEN = '#52c41a';
+
 /** A run's bar: users done out of the total, the succeeded share in green within it. */
 function RunProgress({ counts, size, testId }: { counts: Counts | null | undefined; size?: 'small'; testId: string }) {
   const state = barState(counts);
   const succeeded = counts && counts.total > 0 ? Math.floor((counts.succeeded / counts.total) * 100) : 0;
   return (
     <div data-testid={testId} data-state={state}>
-      <Progress size={size} percent={percent(counts)} status={state} success={{ percent: succeeded }} />
+      {/* The succeeded share's colour is set inline: antd paints every track of an exception bar red, this one included. */}
+      <Progress size={size} percent={percent(counts)} status={state} success={succeeded > 0 ? { percent: succeeded, strokeColor: SUCCEEDED_GREEN } : undefined} />
     </div>
   );
 }
