@@ -15,6 +15,7 @@ import { createLogger } from '../lib/logger.js';
 import { TEST_API_KEY } from './credentials.js';
 import { insertSegment } from './campaign-kit.js';
 import { jsonCaller } from './http.js';
+import { freePort } from './ports.js';
 import { useTestDatabase } from './database.js';
 import { startReceiver, type Receiver } from './receiver.js';
 import { useTemporal } from './temporal.js';
@@ -168,9 +169,13 @@ describe('operator console', () => {
     expect(receiver.requests.length).toBe(requestsBefore);
     expect((await call('GET', '/api/campaigns')).body.items).toEqual([]);
     await page.screenshot({ path: join(shots, 'story1-3-render-preview.png') });
-    await page.getByRole('button', { name: '上 线' }).or(page.getByRole('button', { name: '上线' })).click();
+    // An impatient double click: one campaign, one request per user.
+    await page.getByRole('button', { name: '上 线' }).or(page.getByRole('button', { name: '上线' })).dblclick();
     await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 60_000 }).toBe('completed');
     expect(JSON.parse((await page.getByTestId('delivery-counts').getAttribute('data-counts'))!)).toMatchObject({ total: 12, succeeded: 12 });
+    expect((await call('GET', '/api/campaigns')).body.items.filter((c: { name: string }) => c.name === '购物车挽回 100 元券')).toHaveLength(1);
+    // Everyone succeeded: the one bar that shows success.
+    expect(await page.getByTestId('detail-bar').getAttribute('data-state')).toBe('success');
     // The chart shows the run's 12 attempts; no failure reasons.
     await expect.poll(() => chartedAttempts(page), { timeout: 10_000 }).toBe(12);
     expect(await page.getByTestId('rate').isVisible()).toBe(true);
@@ -182,6 +187,7 @@ describe('operator console', () => {
     expect(launched).toContain(`Asia/Shanghai ${clockIn(launchedAt, 'Asia/Shanghai')}`);
     const sent = receiver.requests.filter((r) => JSON.parse(r.body).amount === 100);
     expect(new Set(sent.map((r) => JSON.parse(r.body).user_id)).size).toBe(12);
+    expect(sent).toHaveLength(12);
     await page.getByTestId('lookup-input').fill('u-3');
     await page.getByTestId('lookup-button').click();
     await expect.poll(() => page.getByTestId('lookup-status').textContent()).toBe('succeeded');
@@ -289,8 +295,11 @@ describe('operator console', () => {
     await page.locator('.ant-select-dropdown:visible .ant-select-item-option[title="周五"]').click();
     await page.keyboard.press('Escape');
     await page.screenshot({ path: join(shots, 'triggers-1-weekly.png') });
-    await saveDraft();
+    // Double-clicked: saved once.
+    await page.getByRole('button', { name: '保存草稿' }).dblclick();
     await expect.poll(() => triggerOf('每周一五')).toMatchObject({ type: 'recurring', schedule: { every: 'week', on: ['mon', 'fri'], at: '09:00' }, timeZone: 'Asia/Shanghai' });
+    await expect.poll(() => page.getByTestId('campaign-status').textContent()).toBe('draft');
+    expect((await call('GET', '/api/campaigns')).body.items.filter((c: { name: string }) => c.name === '每周一五')).toHaveLength(1);
     await page.locator(`${drawer} .ant-drawer-close`).click();
 
     await start('坏 cron', '周期');
@@ -617,6 +626,9 @@ describe('operator console', () => {
       rows.map((r) => [r.querySelector('[data-testid=failure-reason]')?.textContent, Number(r.querySelector('[data-testid=failure-count]')?.textContent)]),
     );
     expect(groups).toEqual([['端点返回 400', 3], ['成员没有登录 ID', 2], ['端点返回 404', 1]]);
+    // Over, but 4 failed: a full bar that does not read as a success.
+    expect(await page.getByTestId('detail-bar').getAttribute('data-state')).toBe('exception');
+    expect(await page.locator('[data-testid=detail-bar] .ant-progress-status-success, [data-testid=detail-bar] [class*=anticon-check]').count()).toBe(0);
     await page.screenshot({ path: join(shots, 'flow5-failure-reasons.png'), fullPage: true });
 
     // The same screen in English (the header's switch sits under the open drawer's mask, so the click is dispatched).
@@ -629,6 +641,11 @@ describe('operator console', () => {
     await expect.poll(() => row.getByTestId('list-progress').getAttribute('data-percent')).toBe('100');
     expect(await row.getByTestId('list-progress').getAttribute('title')).toBe('12 of 12 users done');
     expect(await row.locator('[data-testid=list-progress] [role=progressbar]').getAttribute('aria-valuenow')).toBe('100');
+    expect(await row.getByTestId('list-bar').getAttribute('data-state')).toBe('exception');
+    expect(await row.locator('[data-testid=list-progress] [class*=anticon-check]').count()).toBe(0);
+    // Half of it green: the 6 of 12 who succeeded.
+    const green = row.locator('[data-testid=list-bar] .ant-progress-track-success');
+    expect(await green.evaluate((el) => [el.style.width, el.ownerDocument.defaultView!.getComputedStyle(el).backgroundColor])).toEqual(['50%', 'rgb(82, 196, 26)']);
     expect(JSON.parse((await row.getByTestId('list-counts').getAttribute('data-counts'))!)).toEqual({ total: 12, pending: 0, succeeded: 6, failed: 4, skipped: 2, cancelled: 0 });
     const tags = () => row.locator('[data-testid=list-counts] .ant-tag').allTextContents();
     await expect.poll(tags).toEqual(['Succeeded 6', 'Failed 4', 'Skipped 2', 'Pending 0']);
@@ -637,6 +654,104 @@ describe('operator console', () => {
     expect(await row.getByTestId('list-progress').getAttribute('title')).toBe('12 / 12 人已结束');
     await row.screenshot({ path: join(shots, 'flow5-list-row.png') });
     await page.screenshot({ path: join(shots, 'flow5-list.png') });
+    await page.close();
+  }, 120_000);
+
+  it('a draft: the channel switched before saving drops the other channel\'s values, a double click saves it once, it goes live from its detail page; a refused launch lists its reasons', async () => {
+    await insertUsers(database.db, Array.from({ length: 3 }, (_, i) => ({ loginId: `draft-${i}`, attributes: { cohort: 'draft' } })));
+    const segment = await insertSegment(database, '草稿分群', { attribute: 'cohort', op: 'equals', value: 'draft' });
+    const userid = [{ name: 'userid', attribute: '$id', identity: 'login' }];
+    for (const [name, param] of [['券渠道', { name: 'amount', displayName: '金额', type: 'integer' }], ['留言渠道', { name: 'note', displayName: '留言', type: 'text' }]] as const) {
+      expect((await call('POST', '/api/channels', { name, url: `${receiver.url}/drafts`, auth: { type: 'none' }, userAttributeParams: userid, templateParams: [param] })).status).toBe(201);
+    }
+    const page = await openConsole();
+    const drawer = '.ant-drawer-open';
+    await page.getByRole('menuitem', { name: '活动' }).click();
+    await page.getByRole('button', { name: '新建活动' }).click();
+    await page.getByLabel('名称').fill('草稿后上线');
+    await choose(page, drawer, 0, '草稿分群');
+    await choose(page, drawer, 1, '券渠道');
+    await page.getByTestId('value-amount').fill('100');
+    // Another channel after all: the amount typed for the first one is gone, not sent unseen.
+    await choose(page, drawer, 1, '留言渠道');
+    await page.getByTestId('value-note').fill('你好');
+    await page.getByTestId('render-preview-button').click();
+    await expect.poll(() => page.getByTestId('render-preview-body').textContent()).toContain('"note": "你好"');
+    expect(await page.getByTestId('render-preview-body').textContent()).not.toContain('amount');
+    await page.getByRole('button', { name: '保存草稿' }).dblclick();
+    const named = async (name: string) => (await call('GET', '/api/campaigns')).body.items.filter((c: { name: string }) => c.name === name);
+    await expect.poll(async () => (await named('草稿后上线')).length).toBe(1);
+    await expect.poll(() => page.getByTestId('campaign-status').textContent()).toBe('draft');
+    expect((await named('草稿后上线'))[0].templateValues).toEqual({ note: '你好' });
+
+    // A draft offers going live, and nothing that needs a run.
+    expect(await page.locator('[data-testid=control-pause], [data-testid=control-resume], [data-testid=control-cancel]').count()).toBe(0);
+    await page.getByTestId('control-launch').click();
+    await page.locator('.ant-popover:visible .ant-btn-primary').click();
+    await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 60_000 }).toBe('completed');
+    expect(JSON.parse((await page.getByTestId('delivery-counts').getAttribute('data-counts'))!)).toMatchObject({ total: 3, succeeded: 3 });
+    const bodies = receiver.requests.filter((r) => r.url.startsWith('/drafts')).map((r) => JSON.parse(r.body));
+    expect(bodies.map((b) => b.userid).sort()).toEqual(['draft-0', 'draft-1', 'draft-2']);
+    expect(bodies.every((b) => b.note === '你好' && !('amount' in b))).toBe(true);
+    // Ended: nothing left to control.
+    expect(await page.locator('[data-testid^=control-]').count()).toBe(0);
+    await page.screenshot({ path: join(shots, 'draft-1-launched-completed.png') });
+
+    // A draft without a channel: going live is refused, and the refusal names the field.
+    const bare = await call('POST', '/api/campaigns', { name: '缺渠道的草稿', segmentId: segment.id });
+    await page.locator(`${drawer} .ant-drawer-close`).click();
+    await page.locator(`.ant-table-row[data-row-key="${bare.body.id}"]`).getByRole('button').click();
+    await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 15_000 }).toBe('draft');
+    await page.getByTestId('control-launch').click();
+    await page.locator('.ant-popover:visible .ant-btn-primary').click();
+    await expect.poll(() => page.getByTestId('launch-refusal').textContent()).toContain('channelId');
+    expect(await page.getByTestId('launch-refusal').textContent()).toContain('无法上线');
+    expect((await call('GET', `/api/campaigns/${bare.body.id}`)).body.status).toBe('draft');
+    await page.screenshot({ path: join(shots, 'draft-2-launch-refused.png') });
+    await page.close();
+  }, 120_000);
+
+  it('a campaign the circuit breaker paused shows why; cancelled, its bars do not read as a success', async () => {
+    // Nothing listens on this port: every attempt is refused.
+    const down = await freePort();
+    await insertUsers(database.db, Array.from({ length: 30 }, (_, i) => ({ loginId: `trip-${i}`, attributes: { cohort: 'trip' } })));
+    const segment = await insertSegment(database, 'trip cohort', { attribute: 'cohort', op: 'equals', value: 'trip' });
+    const channel = await call('POST', '/api/channels', { name: 'down endpoint', url: `http://127.0.0.1:${down}/down`, auth: { type: 'none' }, userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }] });
+    const draft = await call('POST', '/api/campaigns', { name: '熔断活动', segmentId: segment.id, channelId: channel.body.id });
+    expect((await call('POST', `/api/campaigns/${draft.body.id}/launch`)).status).toBe(200);
+
+    const page = await openConsole();
+    await page.getByRole('menuitem', { name: '活动' }).click();
+    await page.locator(`.ant-table-row[data-row-key="${draft.body.id}"]`).getByRole('button').click();
+    await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 60_000 }).toBe('paused');
+    await expect.poll(() => page.getByTestId('pause-reason').textContent()).toMatch(/^circuit breaker: endpoint failed \d+ of the last \d+ attempts \(refused ×\d+\)$/);
+    const reasonLabel = page.locator('.ant-descriptions-item-label', { hasText: /^暂停原因$/ });
+    expect(await reasonLabel.count()).toBe(1);
+    expect(await page.locator('[data-testid=control-pause]').count()).toBe(0);
+    await page.screenshot({ path: join(shots, 'breaker-1-paused-reason.png') });
+    await page.getByTestId('language').dispatchEvent('click');
+    await expect.poll(() => page.locator('.ant-descriptions-item-label', { hasText: /^Paused because$/ }).count()).toBe(1);
+
+    await page.getByTestId('control-cancel').click();
+    await page.locator('.ant-popover:visible .ant-btn-primary').click();
+    // The run closes its users once the deliveries in flight (refused, waiting to retry) have stopped.
+    await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 60_000 }).toBe('cancelled');
+    await expect.poll(async () => JSON.parse((await page.getByTestId('delivery-counts').getAttribute('data-counts'))!).pending, { timeout: 15_000 }).toBe(0);
+    const counts = JSON.parse((await page.getByTestId('delivery-counts').getAttribute('data-counts'))!);
+    expect(counts.succeeded).toBe(0);
+    expect(counts.cancelled).toBeGreaterThan(0);
+    // Everyone is done, nobody succeeded: a full bar, but no success state and no ✓.
+    await expect.poll(() => page.getByTestId('detail-bar').getAttribute('data-state')).toBe('exception');
+    expect(await page.locator('[data-testid=detail-bar] .ant-progress-status-success, [data-testid=detail-bar] [class*=anticon-check]').count()).toBe(0);
+    expect(await page.locator('[data-testid^=control-]').count()).toBe(0);
+    expect(await page.getByTestId('pause-reason').count()).toBe(0);
+    await page.screenshot({ path: join(shots, 'breaker-2-cancelled.png') });
+    await page.locator('.ant-drawer-open .ant-drawer-close').click();
+    const row = page.locator(`.ant-table-row[data-row-key="${draft.body.id}"]`);
+    await expect.poll(() => row.getByTestId('list-bar').getAttribute('data-state'), { timeout: 10_000 }).toBe('exception');
+    expect(await row.getByTestId('list-progress').getAttribute('data-percent')).toBe('100');
+    expect(await row.locator('[data-testid=list-progress] .ant-progress-status-success, [data-testid=list-progress] [class*=anticon-check]').count()).toBe(0);
+    await row.screenshot({ path: join(shots, 'breaker-3-list-row.png') });
     await page.close();
   }, 120_000);
 

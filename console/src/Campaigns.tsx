@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert, Button, Card, DatePicker, Descriptions, Drawer, Form, Input, InputNumber, Popconfirm, Progress, Radio, Select, Space, Statistic, Table, Tag, TimePicker, Typography, message } from 'antd';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { campaignDraftSchema } from '../../campaigns/definition.js';
 import { weekDays } from '../../triggers/recurring.js';
@@ -97,6 +97,24 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
     },
     onError: (error) => error instanceof ApiFailure && showIssues(form, error.body.issues ?? []),
   });
+  /*
+   * A create is not idempotent: a second click before React has re-rendered the
+   * button as loading would save (and launch) a second campaign that sends every
+   * user again. The ref closes that gap synchronously; isPending then disables both buttons.
+   */
+  const inFlight = useRef(false);
+  function send(launch: boolean) {
+    if (inFlight.current) return;
+    inFlight.current = true;
+    submit.mutate(launch, { onSettled: () => { inFlight.current = false; } });
+  }
+  /** The new channel's parameters only: values typed for another channel would be sent unseen, and refused. */
+  function keepValuesOf(channel: string | undefined) {
+    const next = (channels.data?.items ?? []).find((c) => c.id === channel);
+    const names = new Set(((next?.templateParams ?? []) as Param[]).map((p) => p.name));
+    const current = (form.getFieldValue('templateValues') ?? {}) as Record<string, unknown>;
+    form.setFieldValue('templateValues', Object.fromEntries(Object.entries(current).filter(([k]) => names.has(k))));
+  }
   const submit = useMutation({
     mutationFn: async (launch: boolean) => {
       const draft = body();
@@ -122,7 +140,8 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
     },
   });
   return (
-    <Form form={form} layout="vertical" initialValues={{ trigger: { type: 'once' }, templateValues: {} }}>
+    <Form form={form} layout="vertical" initialValues={{ trigger: { type: 'once' }, templateValues: {} }}
+      onValuesChange={(changed: Record<string, unknown>) => { if ('channelId' in changed) keepValuesOf(changed.channelId as string | undefined); }}>
       <Form.Item name="name" label={t('name')}><Input /></Form.Item>
       <Form.Item name="segmentId" label={t('segment')}><Select options={(segments.data?.items ?? []).map((s) => ({ value: s.id, label: s.name }))} /></Form.Item>
       <Form.Item name="channelId" label={t('channel')}><Select options={(channels.data?.items ?? []).map((c) => ({ value: c.id, label: c.name }))} /></Form.Item>
@@ -211,8 +230,8 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
       )}
       {refusal && <Alert type="error" message={refusal} style={{ marginBottom: 8 }} />}
       <Space>
-        <Button type="primary" loading={submit.isPending} onClick={() => submit.mutate(true)}>{t('launch')}</Button>
-        <Button loading={submit.isPending} onClick={() => submit.mutate(false)}>{t('saveDraft')}</Button>
+        <Button type="primary" loading={submit.isPending && submit.variables} disabled={submit.isPending && !submit.variables} onClick={() => send(true)} data-testid="create-launch">{t('launch')}</Button>
+        <Button loading={submit.isPending && !submit.variables} disabled={submit.isPending && submit.variables} onClick={() => send(false)} data-testid="create-draft">{t('saveDraft')}</Button>
       </Space>
     </Form>
   );
@@ -239,16 +258,47 @@ function percent(d: Counts | null | undefined) {
 
 const STATUS_COLORS: Record<string, string> = { succeeded: 'green', failed: 'red', pending: 'blue', skipped: 'default', cancelled: 'orange' };
 
+/**
+ * How a run's bar reads once nobody is pending: success (green, ✓) only when
+ * every user succeeded; a run with failed or cancelled users is an exception,
+ * so a cancelled 448 of 3,000 does not pass for a full success. Explicit
+ * 'normal' keeps antd from turning any full bar into a success.
+ */
+function barState(d: Counts | null | undefined): 'success' | 'exception' | 'normal' {
+  if (!d || d.total === 0 || d.pending > 0) return 'normal';
+  if (d.succeeded === d.total) return 'success';
+  return d.failed + d.cancelled > 0 ? 'exception' : 'normal';
+}
+
+const SUCCEEDED_GREEN = '#52c41a';
+
+/** A run's bar: users done out of the total, the succeeded share in green within it. */
+function RunProgress({ counts, size, testId }: { counts: Counts | null | undefined; size?: 'small'; testId: string }) {
+  const state = barState(counts);
+  const succeeded = counts && counts.total > 0 ? Math.floor((counts.succeeded / counts.total) * 100) : 0;
+  return (
+    <div data-testid={testId} data-state={state}>
+      {/* The succeeded share's colour is set inline: antd paints every track of an exception bar red, this one included. */}
+      <Progress size={size} percent={percent(counts)} status={state} success={succeeded > 0 ? { percent: succeeded, strokeColor: SUCCEEDED_GREEN } : undefined} />
+    </div>
+  );
+}
+
 /** A list row's bar: users done (in a terminal status) out of the current run's total, the figures on hover. */
 function ListProgress({ counts }: { counts: Counts }) {
   const { t } = useTranslation();
   const done = counts.total - counts.pending;
   return (
     <div data-testid="list-progress" data-percent={percent(counts)} title={t('usersDone', { done, total: counts.total })}>
-      <Progress size="small" percent={percent(counts)} />
+      <RunProgress counts={counts} size="small" testId="list-bar" />
     </div>
   );
 }
+
+/** What an operator can do in each status: a draft goes live, a live campaign pauses or resumes and cancels, an ended one nothing. */
+const CONTROLS: Record<string, readonly ('launch' | 'pause' | 'resume' | 'cancel')[]> = {
+  draft: ['launch'], scheduled: ['pause', 'cancel'], running: ['pause', 'cancel'], paused: ['resume', 'cancel'],
+};
 
 /** A list row's current-run counts; cancelled only when some were, so the usual four stay short. */
 function ListCounts({ counts }: { counts: Counts }) {
@@ -322,9 +372,10 @@ function CampaignDetail({ id }: { id: string }) {
   const runs = useQuery({ queryKey: ['runs', id], refetchInterval: 3000, queryFn: () => unwrap(api.GET('/api/campaigns/{id}/runs', { params: { path: { id }, query: {} } })) });
   const lookup = useMutation({ mutationFn: () => unwrap(api.GET('/api/campaigns/{id}/deliveries/{user}', { params: { path: { id, user: who }, query: {} } })) });
   const control = useMutation({
-    mutationFn: (action: 'pause' | 'resume' | 'cancel') => unwrap(api.POST(`/api/campaigns/{id}/${action}`, { params: { path: { id } } })),
-    onSettled: () => client.invalidateQueries({ queryKey: ['campaign', id] }),
-    onError: (error) => void message.error(error.message),
+    mutationFn: (action: 'launch' | 'pause' | 'resume' | 'cancel') => unwrap(api.POST(`/api/campaigns/{id}/${action}`, { params: { path: { id } } })),
+    onSettled: () => Promise.all([client.invalidateQueries({ queryKey: ['campaign', id] }), client.invalidateQueries({ queryKey: ['campaigns'] })]),
+    // A refused launch is shown in full below the buttons (every reason, each naming its field); a toast would hide all but the first line.
+    onError: (error, action) => void (action === 'launch' && error instanceof ApiFailure ? undefined : message.error(error.message)),
   });
   const d = detail.data;
   // A campaign that just finished: one last read of the chart and failures, so they show the end.
@@ -342,7 +393,10 @@ function CampaignDetail({ id }: { id: string }) {
     <Space direction="vertical" style={{ width: '100%' }}>
       <Descriptions column={2} size="small" bordered>
         <Descriptions.Item label={t('status')}><Tag data-testid="campaign-status">{d.status}</Tag></Descriptions.Item>
-        <Descriptions.Item label={t('progress')}><Progress percent={percent(counts)} /></Descriptions.Item>
+        <Descriptions.Item label={t('progress')}><RunProgress counts={counts} testId="detail-bar" /></Descriptions.Item>
+        {d.status === 'paused' && typeof d.pauseReason === 'string' && (
+          <Descriptions.Item label={t('pauseReason')} span={2}><Typography.Text type="warning" data-testid="pause-reason">{d.pauseReason}</Typography.Text></Descriptions.Item>
+        )}
         <Descriptions.Item label={t('deliveries')} span={2}>
           <span data-testid="delivery-counts" data-counts={JSON.stringify(counts)}>
             {counts ? (['total', 'succeeded', 'failed', 'pending', 'skipped', 'cancelled'] as const).map((k) => <Tag key={k} color={STATUS_COLORS[k]}>{t(k)} {counts[k]}</Tag>) : '—'}
@@ -360,13 +414,21 @@ function CampaignDetail({ id }: { id: string }) {
         {d.temporal && <Descriptions.Item label="Temporal" span={2}><a href={d.temporal.url} target="_blank" rel="noreferrer">{d.temporal.workflowId}</a></Descriptions.Item>}
       </Descriptions>
       <Space>
-        {(['pause', 'resume', 'cancel'] as const).map((action) => (
+        {(CONTROLS[d.status] ?? []).map((action) => (
           <Popconfirm key={action} title={t('confirm')} onConfirm={() => control.mutate(action)}>
-            <Button danger={action === 'cancel'} data-testid={`control-${action}`}>{t(action === 'cancel' ? 'cancelCampaign' : action)}</Button>
+            <Button type={action === 'launch' ? 'primary' : 'default'} danger={action === 'cancel'} loading={control.isPending && control.variables === action} data-testid={`control-${action}`}>
+              {t(action === 'cancel' ? 'cancelCampaign' : action)}
+            </Button>
           </Popconfirm>
         ))}
-        {tr?.type === 'recurring' && <Button type="primary" loading={trigger.isPending} onClick={() => trigger.mutate()} data-testid="send-once">{t('sendOnceNow')}</Button>}
+        {tr?.type === 'recurring' && ['scheduled', 'running'].includes(d.status) && <Button type="primary" loading={trigger.isPending} onClick={() => trigger.mutate()} data-testid="send-once">{t('sendOnceNow')}</Button>}
       </Space>
+      {control.error instanceof ApiFailure && control.variables === 'launch' && d.status === 'draft' && (
+        <Alert type="error" showIcon data-testid="launch-refusal" message={t('launchRefused')}
+          description={(control.error.body.issues ?? []).length > 0
+            ? <ul style={{ margin: 0, paddingLeft: 20 }}>{(control.error.body.issues ?? []).map((i) => <li key={`${i.path}:${i.message}`}><Typography.Text code>{i.path}</Typography.Text> {i.message}</li>)}</ul>
+            : control.error.message} />
+      )}
       <Card size="small" title={t('runChart')} extra={<Statistic title={t('perSecond')} value={live ? (timeline.data?.rate.perSecond ?? 0) : 0} precision={1} valueStyle={{ fontSize: 18 }} data-testid="rate" />}>
         {timeline.data && <RunChart timeline={timeline.data} />}
       </Card>

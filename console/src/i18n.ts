@@ -32,6 +32,8 @@ const zh = {
   // Channel credentials on an edit, sign-in and sign-out.
   secretKept: '留空则保留当前密钥 {{masked}}；填写新密钥则替换', secretGenerated: 'whsec_…（留空则自动生成）', passwordKept: '留空则保留当前密码', secretRegenerate: '生成新密钥（保存后显示一次）',
   signIn: '登录', signOut: '退出', signInTitle: '输入 API 密钥登录', unauthorized: 'API 密钥缺失或无效（401），请重新登录',
+  // Campaign detail: why a campaign paused itself, and a draft's refused launch.
+  pauseReason: '暂停原因', launchRefused: '无法上线，请先处理以下问题：',
 };
 const en: typeof zh = {
   channels: 'Channels', segments: 'Segments', campaigns: 'Campaigns', newChannel: 'New channel', edit: 'Edit', save: 'Save', cancel: 'Cancel',
@@ -62,6 +64,8 @@ const en: typeof zh = {
   // Channel credentials on an edit, sign-in and sign-out.
   secretKept: 'Empty keeps the current secret {{masked}}; type a new one to replace it', secretGenerated: 'whsec_… (empty: generated)', passwordKept: 'Empty keeps the current password', secretRegenerate: 'Generate a new secret (shown once after saving)',
   signIn: 'Sign in', signOut: 'Sign out', signInTitle: 'Sign in with an API key', unauthorized: 'The API key is missing or wrong (401): sign in again',
+  // Campaign detail: why a campaign paused itself, and a draft's refused launch.
+  pauseReason: 'Paused because', launchRefused: 'Cannot go live yet; fix these first:',
 };
 
 void i18n.use(initReactI18next).init({
