@@ -126,7 +126,7 @@ describe('operator console', () => {
     await page.getByTestId('add-templateParams').click();
     await page.locator(`${drawer} [data-testid=templateParams] input`).nth(0).fill('amount');
     await page.locator(`${drawer} [data-testid=templateParams] input`).nth(1).fill('优惠券金额');
-    await choose(page, `${drawer} [data-testid=templateParams]`, 0, 'integer');
+    await choose(page, `${drawer} [data-testid=templateParams]`, 0, '整数');
     await page.locator(`${drawer} [data-testid=templateParams] input`).nth(3).fill('50');
     await page.getByRole('button', { name: '测 试' }).or(page.getByRole('button', { name: '测试' })).click();
     await expect.poll(() => page.getByTestId('verdict').textContent()).toContain('端点返回 200');
@@ -142,10 +142,10 @@ describe('operator console', () => {
     await page.getByRole('button', { name: '新建分群' }).click();
     await page.getByLabel('名称').fill('gold VIP, added to cart yesterday, no order');
     await page.getByRole('button', { name: '添 加' }).or(page.getByRole('button', { name: '添加' })).click();
-    await choose(page, '[data-testid=rule-row-1]', 0, 'event');
+    await choose(page, '[data-testid=rule-row-1]', 0, '行为事件');
     await page.locator('[data-testid=rule-row-1] input[placeholder=add_to_cart]').fill('add_to_cart');
     await page.getByRole('button', { name: '添 加' }).or(page.getByRole('button', { name: '添加' })).click();
-    await choose(page, '[data-testid=rule-row-2]', 0, 'event');
+    await choose(page, '[data-testid=rule-row-2]', 0, '行为事件');
     await choose(page, '[data-testid=rule-row-2]', 1, '没做过');
     await page.locator('[data-testid=rule-row-2] input[placeholder=add_to_cart]').fill('pay_order');
     await expect.poll(() => page.getByTestId('segment-preview').locator('.ant-statistic-content-value').first().textContent(), { timeout: 15_000 }).toBe('12');
@@ -171,7 +171,7 @@ describe('operator console', () => {
     await page.screenshot({ path: join(shots, 'story1-3-render-preview.png') });
     // An impatient double click: one campaign, one request per user.
     await page.getByRole('button', { name: '上 线' }).or(page.getByRole('button', { name: '上线' })).dblclick();
-    await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 60_000 }).toBe('completed');
+    await expect.poll(() => page.getByTestId('campaign-status').getAttribute('data-status'), { timeout: 60_000 }).toBe('completed');
     expect(JSON.parse((await page.getByTestId('delivery-counts').getAttribute('data-counts'))!)).toMatchObject({ total: 12, succeeded: 12 });
     expect((await call('GET', '/api/campaigns')).body.items.filter((c: { name: string }) => c.name === '购物车挽回 100 元券')).toHaveLength(1);
     // Everyone succeeded: the one bar that shows success.
@@ -190,12 +190,14 @@ describe('operator console', () => {
     expect(sent).toHaveLength(12);
     await page.getByTestId('lookup-input').fill('u-3');
     await page.getByTestId('lookup-button').click();
-    await expect.poll(() => page.getByTestId('lookup-status').textContent()).toBe('succeeded');
+    await expect.poll(() => page.getByTestId('lookup-status').getAttribute('data-status')).toBe('succeeded');
     // Every attempt: time (both zones), outcome, HTTP status, latency.
     const attempt = page.locator('[data-testid=attempts] .ant-table-row');
     expect(await attempt.count()).toBe(1);
     const attemptText = (await attempt.textContent())!;
-    expect(attemptText).toContain('succeeded');
+    // The outcome in the operator's language (the console opens in Chinese), the raw value kept beside it.
+    expect(attemptText).toContain('成功');
+    expect(await attempt.locator('[data-status]').getAttribute('data-status')).toBe('succeeded');
     expect(attemptText).toContain('200');
     expect(attemptText).toContain(OPERATOR_ZONE);
     expect(attemptText).toMatch(/\d+ ms/);
@@ -243,7 +245,7 @@ describe('operator console', () => {
     expect((await call('GET', '/api/campaigns')).body.items.filter((c: { name: string }) => c.name === '生日快乐')).toEqual([]);
     await page.screenshot({ path: join(shots, 'flow2-1-birthday-form.png') });
     await page.getByRole('button', { name: '上 线' }).or(page.getByRole('button', { name: '上线' })).click();
-    await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 15_000 }).toBe('scheduled');
+    await expect.poll(() => page.getByTestId('campaign-status').getAttribute('data-status'), { timeout: 15_000 }).toBe('scheduled');
     // Daily at 09:00 in Shanghai, shown at the operator's Berlin time with Shanghai's alongside.
     await expect.poll(() => page.getByTestId('next-firings').textContent(), { timeout: 15_000 }).toContain('Asia/Shanghai');
     const firing = (await page.getByTestId('next-firings').locator('[data-testid=when]').first().textContent())!;
@@ -257,8 +259,9 @@ describe('operator console', () => {
     await page.getByTestId('send-once').click();
     const runRow = page.locator('[data-testid=runs] .ant-table-row');
     await expect.poll(() => runRow.count(), { timeout: 15_000 }).toBe(1);
-    await expect.poll(() => runRow.first().textContent(), { timeout: 60_000 }).toContain('completed');
-    expect(await runRow.first().textContent()).toContain('manual');
+    await expect.poll(() => runRow.first().locator('[data-status]').getAttribute('data-status'), { timeout: 60_000 }).toBe('completed');
+    expect(await runRow.first().textContent()).toContain('已完成');
+    expect(await runRow.first().textContent()).toContain('手动触发');
     const id = (await call('GET', '/api/campaigns')).body.items.find((c: { name: string }) => c.name === '生日快乐').id as string;
     const runs = await call('GET', `/api/campaigns/${id}/runs`);
     expect(runs.body.items).toHaveLength(1);
@@ -298,7 +301,7 @@ describe('operator console', () => {
     // Double-clicked: saved once.
     await page.getByRole('button', { name: '保存草稿' }).dblclick();
     await expect.poll(() => triggerOf('每周一五')).toMatchObject({ type: 'recurring', schedule: { every: 'week', on: ['mon', 'fri'], at: '09:00' }, timeZone: 'Asia/Shanghai' });
-    await expect.poll(() => page.getByTestId('campaign-status').textContent()).toBe('draft');
+    await expect.poll(() => page.getByTestId('campaign-status').getAttribute('data-status')).toBe('draft');
     expect((await call('GET', '/api/campaigns')).body.items.filter((c: { name: string }) => c.name === '每周一五')).toHaveLength(1);
     await page.locator(`${drawer} .ant-drawer-close`).click();
 
@@ -384,12 +387,12 @@ describe('operator console', () => {
     const page = await openConsole();
     await page.getByRole('menuitem', { name: '活动' }).click();
     await page.locator('.ant-table-row', { hasText: '慢速活动' }).getByRole('button').click();
-    await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 15_000 }).toBe('draft');
+    await expect.poll(() => page.getByTestId('campaign-status').getAttribute('data-status'), { timeout: 15_000 }).toBe('draft');
     expect((await call('POST', `/api/campaigns/${draft.body.id}/launch`)).status).toBe(200);
-    await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 15_000 }).toBe('running');
+    await expect.poll(() => page.getByTestId('campaign-status').getAttribute('data-status'), { timeout: 15_000 }).toBe('running');
     await page.getByTestId('control-pause').click();
     await page.locator('.ant-popover:visible .ant-btn-primary').click();
-    await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 15_000 }).toBe('paused');
+    await expect.poll(() => page.getByTestId('campaign-status').getAttribute('data-status'), { timeout: 15_000 }).toBe('paused');
     expect(await status()).toBe('paused');
     // Paused means no new requests (a second after the pause, to let batches already dispatched drain).
     const slowRequests = () => receiver.requests.filter((r) => r.url.startsWith('/slow')).length;
@@ -403,9 +406,9 @@ describe('operator console', () => {
 
     await page.getByTestId('control-resume').click();
     await page.locator('.ant-popover:visible .ant-btn-primary').click();
-    await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 15_000 }).not.toBe('paused');
+    await expect.poll(() => page.getByTestId('campaign-status').getAttribute('data-status'), { timeout: 15_000 }).not.toBe('paused');
     expect(['running', 'completed']).toContain(await status());
-    await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 60_000 }).toBe('completed');
+    await expect.poll(() => page.getByTestId('campaign-status').getAttribute('data-status'), { timeout: 60_000 }).toBe('completed');
     expect(JSON.parse((await page.getByTestId('delivery-counts').getAttribute('data-counts'))!)).toMatchObject({ total: USERS, succeeded: USERS });
     expect(await status()).toBe('completed');
     await page.screenshot({ path: join(shots, 'flow3-2-resumed-completed.png') });
@@ -422,7 +425,7 @@ describe('operator console', () => {
     await page.getByTestId('add-templateParams').click();
     await page.locator(`${drawer} [data-testid=templateParams] input`).nth(0).fill('amount');
     await page.locator(`${drawer} [data-testid=templateParams] input`).nth(1).fill('优惠券金额');
-    await choose(page, `${drawer} [data-testid=templateParams]`, 0, 'integer');
+    await choose(page, `${drawer} [data-testid=templateParams]`, 0, '整数');
     await page.locator(`${drawer} [data-testid=templateParams] input`).nth(3).fill('lots');
     await page.getByRole('button', { name: '保 存' }).or(page.getByRole('button', { name: '保存' })).click();
     const urlItem = page.locator(`${drawer} .ant-form-item`, { has: page.getByLabel('请求地址') });
@@ -579,7 +582,7 @@ describe('operator console', () => {
     await page.locator(`${row0} [data-testid=attribute-value]`).fill('builder');
     await page.getByRole('button', { name: '添 加' }).or(page.getByRole('button', { name: '添加' })).click();
     const row = '[data-testid=rule-row-1]';
-    await choose(page, row, 0, 'event');
+    await choose(page, row, 0, '行为事件');
     await choose(page, row, 1, '没做过');
     await page.locator(`${row} input[placeholder=add_to_cart]`).fill('pay_order');
     await page.locator(`${row} [data-testid=event-times]`).fill('2');
@@ -618,7 +621,7 @@ describe('operator console', () => {
     const page = await openConsole();
     await page.getByRole('menuitem', { name: '活动' }).click();
     await page.locator('.ant-table-row', { hasText: '部分失败' }).getByRole('button').click();
-    await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 60_000 }).toBe('completed');
+    await expect.poll(() => page.getByTestId('campaign-status').getAttribute('data-status'), { timeout: 60_000 }).toBe('completed');
     expect(JSON.parse((await page.getByTestId('delivery-counts').getAttribute('data-counts'))!)).toMatchObject({ total: 12, succeeded: 6, failed: 4, skipped: 2 });
     // 10 attempts charted (the skipped made none), and the reasons with their counts, largest first.
     await expect.poll(() => chartedAttempts(page), { timeout: 10_000 }).toBe(10);
@@ -683,14 +686,14 @@ describe('operator console', () => {
     await page.getByRole('button', { name: '保存草稿' }).dblclick();
     const named = async (name: string) => (await call('GET', '/api/campaigns')).body.items.filter((c: { name: string }) => c.name === name);
     await expect.poll(async () => (await named('草稿后上线')).length).toBe(1);
-    await expect.poll(() => page.getByTestId('campaign-status').textContent()).toBe('draft');
+    await expect.poll(() => page.getByTestId('campaign-status').getAttribute('data-status')).toBe('draft');
     expect((await named('草稿后上线'))[0].templateValues).toEqual({ note: '你好' });
 
     // A draft offers going live, and nothing that needs a run.
     expect(await page.locator('[data-testid=control-pause], [data-testid=control-resume], [data-testid=control-cancel]').count()).toBe(0);
     await page.getByTestId('control-launch').click();
     await page.locator('.ant-popover:visible .ant-btn-primary').click();
-    await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 60_000 }).toBe('completed');
+    await expect.poll(() => page.getByTestId('campaign-status').getAttribute('data-status'), { timeout: 60_000 }).toBe('completed');
     expect(JSON.parse((await page.getByTestId('delivery-counts').getAttribute('data-counts'))!)).toMatchObject({ total: 3, succeeded: 3 });
     const bodies = receiver.requests.filter((r) => r.url.startsWith('/drafts')).map((r) => JSON.parse(r.body));
     expect(bodies.map((b) => b.userid).sort()).toEqual(['draft-0', 'draft-1', 'draft-2']);
@@ -703,7 +706,7 @@ describe('operator console', () => {
     const bare = await call('POST', '/api/campaigns', { name: '缺渠道的草稿', segmentId: segment.id });
     await page.locator(`${drawer} .ant-drawer-close`).click();
     await page.locator(`.ant-table-row[data-row-key="${bare.body.id}"]`).getByRole('button').click();
-    await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 15_000 }).toBe('draft');
+    await expect.poll(() => page.getByTestId('campaign-status').getAttribute('data-status'), { timeout: 15_000 }).toBe('draft');
     await page.getByTestId('control-launch').click();
     await page.locator('.ant-popover:visible .ant-btn-primary').click();
     await expect.poll(() => page.getByTestId('launch-refusal').textContent()).toContain('channelId');
@@ -725,7 +728,7 @@ describe('operator console', () => {
     const page = await openConsole();
     await page.getByRole('menuitem', { name: '活动' }).click();
     await page.locator(`.ant-table-row[data-row-key="${draft.body.id}"]`).getByRole('button').click();
-    await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 60_000 }).toBe('paused');
+    await expect.poll(() => page.getByTestId('campaign-status').getAttribute('data-status'), { timeout: 60_000 }).toBe('paused');
     await expect.poll(() => page.getByTestId('pause-reason').textContent()).toMatch(/^circuit breaker: endpoint failed \d+ of the last \d+ attempts \(refused ×\d+\)$/);
     const reasonLabel = page.locator('.ant-descriptions-item-label', { hasText: /^暂停原因$/ });
     expect(await reasonLabel.count()).toBe(1);
@@ -737,7 +740,7 @@ describe('operator console', () => {
     await page.getByTestId('control-cancel').click();
     await page.locator('.ant-popover:visible .ant-btn-primary').click();
     // The run closes its users once the deliveries in flight (refused, waiting to retry) have stopped.
-    await expect.poll(() => page.getByTestId('campaign-status').textContent(), { timeout: 60_000 }).toBe('cancelled');
+    await expect.poll(() => page.getByTestId('campaign-status').getAttribute('data-status'), { timeout: 60_000 }).toBe('cancelled');
     await expect.poll(async () => JSON.parse((await page.getByTestId('delivery-counts').getAttribute('data-counts'))!).pending, { timeout: 15_000 }).toBe(0);
     const counts = JSON.parse((await page.getByTestId('delivery-counts').getAttribute('data-counts'))!);
     expect(counts.succeeded).toBe(0);

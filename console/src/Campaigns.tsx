@@ -328,7 +328,7 @@ function Attempts({ delivery, zone }: { delivery: Delivery; zone?: string }) {
     <div data-testid="lookup-result">
       <Descriptions size="small" column={2} bordered>
         <Descriptions.Item label={t('user')}>{delivery.user.loginId ?? delivery.user.visitorId ?? delivery.user.id}</Descriptions.Item>
-        <Descriptions.Item label={t('status')}><Tag color={STATUS_COLORS[delivery.status]} data-testid="lookup-status">{delivery.status}</Tag></Descriptions.Item>
+        <Descriptions.Item label={t('status')}><Tag color={STATUS_COLORS[delivery.status]} data-testid="lookup-status" data-status={delivery.status}>{t(`st_${delivery.status}`, { defaultValue: delivery.status })}</Tag></Descriptions.Item>
         <Descriptions.Item label={t('lastAttemptAt')} span={2}><When at={delivery.lastAttemptAt} zone={zone} /></Descriptions.Item>
         {delivery.nextAttemptAt && <Descriptions.Item label={t('nextAttemptAt')} span={2}><When at={delivery.nextAttemptAt} zone={zone} /></Descriptions.Item>}
       </Descriptions>
@@ -336,7 +336,7 @@ function Attempts({ delivery, zone }: { delivery: Delivery; zone?: string }) {
         columns={[
           { title: '#', dataIndex: 'attempt', width: 40 },
           { title: t('time'), dataIndex: 'at', render: (at: string | null) => <When at={at} zone={zone} /> },
-          { title: t('status'), dataIndex: 'outcome', render: (o: string) => <Tag color={STATUS_COLORS[o] ?? 'gold'}>{o}</Tag> },
+          { title: t('status'), dataIndex: 'outcome', render: (o: string) => <Tag color={STATUS_COLORS[o] ?? 'gold'} data-status={o}>{t(`st_${o}`, { defaultValue: o })}</Tag> },
           { title: 'HTTP', dataIndex: 'httpStatus' },
           { title: t('latency'), dataIndex: 'latencyMs', render: (ms: number | null) => (ms === null ? '—' : `${ms} ms`) },
           { title: t('error'), dataIndex: 'error', render: (e: Attempt['error']) => (e ? `${e.class}: ${e.message ?? ''}` : '—') },
@@ -392,7 +392,7 @@ function CampaignDetail({ id }: { id: string }) {
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
       <Descriptions column={2} size="small" bordered>
-        <Descriptions.Item label={t('status')}><Tag data-testid="campaign-status">{d.status}</Tag></Descriptions.Item>
+        <Descriptions.Item label={t('status')}><Tag data-testid="campaign-status" data-status={d.status}>{t(`st_${d.status}`, { defaultValue: d.status })}</Tag></Descriptions.Item>
         <Descriptions.Item label={t('progress')}><RunProgress counts={counts} testId="detail-bar" /></Descriptions.Item>
         {d.status === 'paused' && typeof d.pauseReason === 'string' && (
           <Descriptions.Item label={t('pauseReason')} span={2}><Typography.Text type="warning" data-testid="pause-reason">{d.pauseReason}</Typography.Text></Descriptions.Item>
@@ -453,8 +453,8 @@ function CampaignDetail({ id }: { id: string }) {
       <Card size="small" title={t('runs')}>
         <Table<Run> size="small" rowKey="id" pagination={false} dataSource={runs.data?.items ?? []} data-testid="runs"
           columns={[
-            { title: t('trigger'), dataIndex: 'trigger' },
-            { title: t('status'), dataIndex: 'status' },
+            { title: t('trigger'), dataIndex: 'trigger', render: (tr: string) => t(`trig_${tr}`, { defaultValue: tr }) },
+            { title: t('status'), dataIndex: 'status', render: (s: string) => <Tag data-status={s}>{t(`st_${s}`, { defaultValue: s })}</Tag> },
             { title: t('scheduledFor'), render: (_: unknown, r) => <When at={r.scheduledAt ?? r.sendAt} zone={zone} /> },
             { title: t('startedAt'), dataIndex: 'startedAt', render: (at: string | null) => <When at={at} zone={zone} /> },
             { title: t('finishedAt'), dataIndex: 'finishedAt', render: (at: string | null) => <When at={at} zone={zone} /> },
@@ -484,7 +484,7 @@ export function Campaigns() {
       <Table rowKey="id" loading={list.isLoading} dataSource={list.data?.items ?? []} pagination={false}
         columns={[
           { title: t('name'), dataIndex: 'name' },
-          { title: t('status'), dataIndex: 'status', render: (s: string) => <Tag>{s}</Tag> },
+          { title: t('status'), dataIndex: 'status', render: (s: string) => <Tag data-status={s}>{t(`st_${s}`, { defaultValue: s })}</Tag> },
           // A campaign that has not run yet has no audience: a dash, not an empty bar.
           { title: t('progress'), width: 160, render: (_: unknown, row: Campaign) => (row.deliveries.total === 0 ? '—' : <ListProgress counts={row.deliveries} />) },
           { title: t('deliveries'), render: (_: unknown, row: Campaign) => (row.deliveries.total === 0 ? '—' : <ListCounts counts={row.deliveries} />) },

@@ -112,12 +112,12 @@ function ChannelForm({ channel, onDone }: { channel: Channel | null; onDone: () 
               {name === 'userAttributeParams' ? (
                 <>
                   <Form.Item name={[field.name, 'attribute']} label={t('attribute')}><Input placeholder="$id" /></Form.Item>
-                  <Form.Item name={[field.name, 'identity']} label={t('identity')} initialValue="login"><Select style={{ width: 110 }} options={[{ value: 'login' }, { value: 'visitor' }]} /></Form.Item>
+                  <Form.Item name={[field.name, 'identity']} label={t('identity')} initialValue="login"><Select style={{ width: 110 }} options={(['login', 'visitor'] as const).map((v) => ({ value: v, label: t(`opt_${v}`) }))} /></Form.Item>
                 </>
               ) : (
                 <>
                   <Form.Item name={[field.name, 'displayName']} label={t('displayName')}><Input /></Form.Item>
-                  <Form.Item name={[field.name, 'type']} label={t('type')} initialValue="text"><Select style={{ width: 110 }} options={templateParamTypes.map((v) => ({ value: v }))} /></Form.Item>
+                  <Form.Item name={[field.name, 'type']} label={t('type')} initialValue="text"><Select style={{ width: 110 }} options={templateParamTypes.map((v) => ({ value: v, label: t(`opt_${v}`, { defaultValue: v }) }))} /></Form.Item>
                 </>
               )}
               <Form.Item name={[field.name, 'default']} label={t('default')}><Input /></Form.Item>
@@ -137,7 +137,7 @@ function ChannelForm({ channel, onDone }: { channel: Channel | null; onDone: () 
       <Form.Item name="name" label={t('name')}><Input /></Form.Item>
       <Form.Item name="url" label={t('url')}><Input /></Form.Item>
       <Form.Item name="method" label={t('method')}><Select options={['POST', 'PUT', 'GET'].map((v) => ({ value: v }))} /></Form.Item>
-      <Form.Item name={['auth', 'type']} label={t('authType')}><Select options={['secret', 'basic', 'none'].map((v) => ({ value: v }))} /></Form.Item>
+      <Form.Item name={['auth', 'type']} label={t('authType')}><Select options={(['secret', 'basic', 'none'] as const).map((v) => ({ value: v, label: t(`opt_${v}`) }))} /></Form.Item>
       {auth === 'secret' && (
         <Form.Item name={['auth', 'secret']} label={t('secret')}>
           <Input.Password disabled={regenerate} placeholder={stored?.type === 'secret' ? t('secretKept', { masked: stored.secret }) : t('secretGenerated')} data-testid="secret-input" />

@@ -96,11 +96,11 @@ function SegmentForm({ onDone }: { onDone: () => void }) {
         <Card size="small" key={i} style={{ marginTop: 8 }} data-testid={`rule-row-${i}`}>
           <Space wrap>
             <Select value={row.kind} style={{ width: 120 }} onChange={(kind: Row['kind']) => set(i, kind === 'attribute' ? { kind, attribute: '', op: 'equals', value: '' } : kind === 'event' ? { kind, did: true, event: '', atLeast: 1, window: 'yesterday', days: 7 } : { kind, identity: 'hasLoginId' })}
-              options={[{ value: 'attribute' }, { value: 'event' }, { value: 'identity' }]} />
+              options={(['attribute', 'event', 'identity'] as const).map((v) => ({ value: v, label: t(`opt_${v}`) }))} />
             {row.kind === 'attribute' && (
               <>
                 <Input placeholder="vip_level" value={row.attribute} onChange={(e) => set(i, { ...row, attribute: e.target.value })} data-testid="attribute-name" />
-                <Select value={row.op} style={{ width: 150 }} onChange={(op: string) => set(i, { ...row, op })} options={['equals', 'notEquals', 'gt', 'gte', 'lt', 'lte', 'contains', 'anniversaryToday'].map((v) => ({ value: v }))} />
+                <Select value={row.op} style={{ width: 150 }} onChange={(op: string) => set(i, { ...row, op })} options={(['equals', 'notEquals', 'gt', 'gte', 'lt', 'lte', 'contains', 'anniversaryToday'] as const).map((v) => ({ value: v, label: t(`op_${v}`) }))} />
                 <Input value={row.value} onChange={(e) => set(i, { ...row, value: e.target.value })} data-testid="attribute-value" />
               </>
             )}
@@ -119,7 +119,7 @@ function SegmentForm({ onDone }: { onDone: () => void }) {
               </>
             )}
             {row.kind === 'identity' && (
-              <Select value={row.identity} style={{ width: 150 }} onChange={(identity: 'hasLoginId' | 'visitorOnly') => set(i, { kind: 'identity', identity })} options={[{ value: 'hasLoginId' }, { value: 'visitorOnly' }]} />
+              <Select value={row.identity} style={{ width: 150 }} onChange={(identity: 'hasLoginId' | 'visitorOnly') => set(i, { kind: 'identity', identity })} options={(['hasLoginId', 'visitorOnly'] as const).map((v) => ({ value: v, label: t(`opt_${v}`) }))} />
             )}
             <Button onClick={() => setRows(rows.filter((_, j) => j !== i))}>{t('remove')}</Button>
           </Space>

@@ -34,6 +34,14 @@ const zh = {
   signIn: '登录', signOut: '退出', signInTitle: '输入 API 密钥登录', unauthorized: 'API 密钥缺失或无效（401），请重新登录',
   // Campaign detail: why a campaign paused itself, and a draft's refused launch.
   pauseReason: '暂停原因', launchRefused: '无法上线，请先处理以下问题：',
+  // Words the API speaks (statuses, option values), shown in the operator's language; raw value on hover and in data-status.
+  st_draft: '草稿', st_scheduled: '已排期', st_running: '发送中', st_paused: '已暂停', st_completed: '已完成', st_cancelled: '已取消', st_failed: '失败',
+  st_skipped: '已跳过', st_missed: '已错过', st_succeeded: '成功', st_pending: '待发送', st_retry: '将重试',
+  trig_once: '单次', trig_schedule: '定时触发', trig_manual: '手动触发', trig_event: '事件触发',
+  opt_login: '登录 ID', opt_visitor: '访客 ID', opt_secret: '签名密钥', opt_basic: 'HTTP Basic', opt_none: '无',
+  opt_text: '文本', opt_integer: '整数', opt_number: '数字', opt_boolean: '是/否', opt_date: '日期', opt_datetime: '日期时间',
+  opt_attribute: '用户属性', opt_event: '行为事件', opt_identity: '用户身份', opt_hasLoginId: '有登录 ID', opt_visitorOnly: '仅有访客 ID',
+  op_equals: '等于', op_notEquals: '不等于', op_gt: '大于', op_gte: '大于等于', op_lt: '小于', op_lte: '小于等于', op_contains: '包含', op_anniversaryToday: '今天是周年日',
 };
 const en: typeof zh = {
   channels: 'Channels', segments: 'Segments', campaigns: 'Campaigns', newChannel: 'New channel', edit: 'Edit', save: 'Save', cancel: 'Cancel',
@@ -66,6 +74,13 @@ const en: typeof zh = {
   signIn: 'Sign in', signOut: 'Sign out', signInTitle: 'Sign in with an API key', unauthorized: 'The API key is missing or wrong (401): sign in again',
   // Campaign detail: why a campaign paused itself, and a draft's refused launch.
   pauseReason: 'Paused because', launchRefused: 'Cannot go live yet; fix these first:',
+  st_draft: 'draft', st_scheduled: 'scheduled', st_running: 'running', st_paused: 'paused', st_completed: 'completed', st_cancelled: 'cancelled', st_failed: 'failed',
+  st_skipped: 'skipped', st_missed: 'missed', st_succeeded: 'succeeded', st_pending: 'pending', st_retry: 'will retry',
+  trig_once: 'one-time', trig_schedule: 'scheduled', trig_manual: 'manual', trig_event: 'event',
+  opt_login: 'login id', opt_visitor: 'visitor id', opt_secret: 'signing secret', opt_basic: 'HTTP Basic', opt_none: 'none',
+  opt_text: 'text', opt_integer: 'integer', opt_number: 'number', opt_boolean: 'yes/no', opt_date: 'date', opt_datetime: 'date and time',
+  opt_attribute: 'attribute', opt_event: 'event', opt_identity: 'identity', opt_hasLoginId: 'has a login id', opt_visitorOnly: 'visitor id only',
+  op_equals: 'equals', op_notEquals: 'not equals', op_gt: 'greater than', op_gte: 'at least', op_lt: 'less than', op_lte: 'at most', op_contains: 'contains', op_anniversaryToday: 'anniversary today',
 };
 
 void i18n.use(initReactI18next).init({
