@@ -678,7 +678,12 @@ describe('operator console', () => {
     await choose(page, drawer, 1, '券渠道');
     await page.getByTestId('value-amount').fill('100');
     // Another channel after all: the amount typed for the first one is gone, not sent unseen.
-    await choose(page, drawer, 1, '留言渠道');
+    // On a loaded machine a click can land while the dropdown still opens and be lost (CI saw it): choose again then.
+    for (let attempt = 1; !(await page.getByTestId('value-note').isVisible()); attempt++) {
+      await choose(page, drawer, 1, '留言渠道');
+      if (attempt < 3) await page.getByTestId('value-note').waitFor({ timeout: 5_000 }).catch(() => {});
+      else await page.getByTestId('value-note').waitFor({ timeout: 30_000 });
+    }
     await page.getByTestId('value-note').fill('你好');
     await page.getByTestId('render-preview-button').click();
     await expect.poll(() => page.getByTestId('render-preview-body').textContent()).toContain('"note": "你好"');
