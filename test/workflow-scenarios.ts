@@ -161,3 +161,46 @@ export async function eventTriggerScenario(client: Client, workflowId: string, w
     return { handle, log, result };
   });
 }
+
+/**
+ * The run of an event-triggered campaign, as the code before the due-firing
+ * queue ran it: an operator pause and resume (Updates), then its end, by
+ * expiry (`expiresAt` given) or by cancellation.
+ */
+export async function eventRunScenario(
+  client: Client,
+  workflowId: string,
+  withWorker: <T>(doubles: ActivityDoubles, body: (taskQueue: string) => Promise<T>) => Promise<T>,
+  end: 'expiry' | 'cancel',
+) {
+  const log: string[] = [];
+  let epoch = 0;
+  const doubles: ActivityDoubles = {
+    setRunControl: async (input) => {
+      epoch += 1;
+      log.push(`control:${input.control}`);
+      return epoch;
+    },
+    cancelTriggerWorkflows: async () => {
+      log.push('sweep');
+      return 0;
+    },
+    closeRecipients: async (input) => {
+      log.push(`close:${input.reason}`);
+      return 0;
+    },
+    endEventCampaign: async (input) => void log.push(`end:${input.status}`),
+  };
+  return withWorker(doubles, async (taskQueue) => {
+    const handle = await client.workflow.start('eventRunWorkflow', {
+      taskQueue,
+      workflowId,
+      args: [{ campaignId: 'campaign', runId: 'event-run', expiresAt: end === 'expiry' ? new Date(Date.now() + 1500).toISOString() : null }],
+    });
+    await handle.executeUpdate(pauseUpdate);
+    await handle.executeUpdate(resumeUpdate);
+    if (end === 'cancel') await handle.cancel();
+    const result = await handle.result().catch((error: unknown) => error);
+    return { handle, log, result };
+  });
+}
