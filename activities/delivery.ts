@@ -17,13 +17,14 @@ import { createCapHolds, type CapHolds } from '../delivery/user-cap.js';
 import { isoDurationMs } from '../lib/iso-duration.js';
 import { markQuietUntil } from '../runs/store.js';
 import { DEFAULT_TIME_ZONE } from '../segments/time-zone.js';
-import { createAttemptBuffer, loadPending, writeAttempts, type AttemptRecord, type Recipient } from '../runs/recipients.js';
+import { closePending, createAttemptBuffer, loadPending, writeAttempts, type AttemptRecord, type Recipient } from '../runs/recipients.js';
 import type { Logger } from '../lib/logger.js';
 import type { RecipientProfile } from '../webhook/user.js';
 import { deliveryLatency, deliveryRetries, limiterWaits, requestsInFlight } from '../lib/metrics.js';
 import { sendWebhook, type SendOutcome } from '../webhook/send.js';
 import { TemplateError } from '../webhook/template.js';
-import type { BatchDelivery, BatchInterruption, RetryOutcome } from '../workflows/inputs.js';
+import { claimDue } from '../triggers/due.js';
+import type { BatchDelivery, BatchInterruption, DueClaimInput, DueDelivery, RetryOutcome } from '../workflows/inputs.js';
 import { pauseUpdate } from '../workflows/messages.js';
 import { activityLog } from './log-context.js';
 
@@ -300,7 +301,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
    * already tried (by an earlier, interrupted attempt of this activity) come
    * back as retries with their remaining delay instead of being sent again.
    */
-  async function deliverBatch(input: { runId: string; fromSeq: number; toSeq: number }): Promise<BatchDelivery> {
+  async function deliverBatch(input: { runId: string; fromSeq: number; toSeq: number }, options: { quiet?: boolean } = {}): Promise<BatchDelivery> {
     const activity = Context.current();
     const ctx = await runs.context(input.runId);
     const log = activityLog().child({ campaignId: ctx.campaignId });
@@ -354,7 +355,9 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       const groupSize = ctx.definition.channel.format === 'growingio' ? ctx.definition.channel.batchSize : 1;
       const groups: Recipient[][] = [];
       for (let i = 0; i < fresh.length; i += groupSize) groups.push(fresh.slice(i, i + groupSize));
-      log.info({ fromSeq: input.fromSeq, toSeq: input.toSeq, toSend: fresh.length, toRetry: retries.length }, 'batch sending');
+      // An event run's claims come several a second: their lines are debug, the batch path's are info.
+      const note = options.quiet ? log.debug.bind(log) : log.info.bind(log);
+      note({ fromSeq: input.fromSeq, toSeq: input.toSeq, toSend: fresh.length, toRetry: retries.length }, 'batch sending');
 
       let interrupted: SendInterruption = null;
       let next = 0;
@@ -420,7 +423,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
         throw laneError;
       }
       await buffer.flush();
-      log.info({ fromSeq: input.fromSeq, toSeq: input.toSeq, sent: done, retries: retries.length, interrupted: activity.cancellationSignal.aborted ? 'cancel' : interrupted }, 'batch sent');
+      note({ fromSeq: input.fromSeq, toSeq: input.toSeq, sent: done, retries: retries.length, interrupted: activity.cancellationSignal.aborted ? 'cancel' : interrupted }, 'batch sent');
       if (activity.cancellationSignal.aborted) throw new CancelledFailure('batch cancelled');
       if (interrupted === 'lease') {
         // Temporal has given up on this attempt and another one holds (or will take) the batch.
@@ -450,8 +453,12 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
     const paused = async () => ({ paused: (await runs.controlState(input.runId)).epoch });
     const control = await runs.control(input.runId);
     if (control === 'pause') return paused();
-    // A cancelled run's pending users are closed by the workflow; nothing to send.
-    if (control === 'cancel') return 'done';
+    if (control === 'cancel') {
+      // Nothing to send. A batch run closes its pending users itself; an event run's retries outlive its
+      // workflow, so each closes its own user (a no-op when the run closed it first).
+      await closePending(db, { runId: input.runId, fromSeq: input.seq, toSeq: input.seq, status: 'cancelled', reason: 'cancelled' });
+      return 'done';
+    }
     const ctx = await runs.context(input.runId);
     const log = activityLog().child({ campaignId: ctx.campaignId });
     const lease = leaseFor(ctx, -input.seq);
@@ -507,5 +514,27 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
     }
   }
 
-  return { deliverBatch, deliverOne };
+  /**
+   * One claim of an event run: after waiting for its pace (`notBefore`), takes
+   * up to `limit` due firings into the run's audience as a range of positions
+   * (triggers/due.ts; a repeated claim number answers the range it took
+   * before) and makes their first attempts as `deliverBatch` does for a
+   * batch. Paused or cancelled before it claims, it claims nothing.
+   */
+  async function deliverDue(input: DueClaimInput): Promise<DueDelivery> {
+    const activity = Context.current();
+    const wait = Date.parse(input.notBefore) - Date.now();
+    if (wait > 0) await activity.sleep(wait);
+    const nothing = { fromSeq: null, toSeq: null, claimed: 0, retries: [] };
+    const { control, epoch } = await runs.controlState(input.runId);
+    if (control === 'pause') return { ...nothing, nextDueAt: null, interrupted: 'pause', epoch };
+    if (control === 'cancel') return { ...nothing, nextDueAt: null, interrupted: 'cancel' };
+    const ctx = await runs.context(input.runId);
+    const claim = await claimDue(db, { ...input, definition: ctx.definition });
+    if (claim.fromSeq === null || claim.toSeq === null) return { ...nothing, nextDueAt: claim.nextDueAt, interrupted: null };
+    const sent = await deliverBatch({ runId: input.runId, fromSeq: claim.fromSeq, toSeq: claim.toSeq }, { quiet: true });
+    return { ...sent, fromSeq: claim.fromSeq, toSeq: claim.toSeq, claimed: claim.claimed, nextDueAt: claim.nextDueAt };
+  }
+
+  return { deliverBatch: (input: { runId: string; fromSeq: number; toSeq: number }) => deliverBatch(input), deliverOne, deliverDue };
 }

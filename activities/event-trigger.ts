@@ -3,8 +3,14 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { campaigns } from '../db/schema.js';
 import type { RunContextCache } from '../delivery/context.js';
+import { closePending } from '../runs/recipients.js';
 import { finishRun } from '../runs/store.js';
 import { memberPredicate } from '../segments/compile.js';
+import { countEvents, EMPTY_STATE, type CountedEvent } from '../triggers/counting.js';
+import { dropQueue } from '../triggers/due.js';
+import { triggerPlan, type EventTrigger } from '../triggers/event.js';
+import { lockTriggerCampaigns } from '../triggers/locks.js';
+import { triggerStateQuery, type EventTriggerState } from '../workflows/event-trigger.js';
 import type { RetryOutcome } from '../workflows/inputs.js';
 
 export type RecordedTrigger =
@@ -26,9 +32,11 @@ export interface TriggeredSend {
 export type TriggeredDelivery = Exclude<RecordedTrigger, { status: 'pending' }> | { status: 'pending'; seq: number; outcome: RetryOutcome };
 
 /**
- * Activities of event-triggered campaigns. A send is recorded and first tried
- * by `deliverTriggered`, which sends through `deliverOne`: the same signed,
- * rate-limited, retried path as a batch's retries.
+ * Activities of event-triggered campaigns: the end of an event run, and the
+ * take-over of per-user workflows of the shape before the due-firing queue.
+ * `recordTriggeredDelivery` and `deliverTriggered` are what those per-user
+ * workflows call; they stay while such workflows may still run (their
+ * histories replay against them).
  */
 export function createEventTriggerActivities(deps: {
   db: Database;
@@ -158,7 +166,7 @@ export function createEventTriggerActivities(deps: {
    * Ends the event run and its campaign together: an event campaign has one
    * run, so its end (cancel, or the expiry) is the campaign's.
    */
-  async function endEventCampaign(input: { campaignId: string; runId: string; status: 'cancelled' | 'completed' }): Promise<void> {
+  async function endEventCampaign(input: { campaignId: string; runId: string; status: 'cancelled' | 'completed' | 'failed' }): Promise<void> {
     await finishRun(db, { runId: input.runId, status: input.status });
     const now = new Date();
     await db
@@ -167,5 +175,107 @@ export function createEventTriggerActivities(deps: {
       .where(and(eq(campaigns.id, input.campaignId), sql`${campaigns.status} NOT IN ('completed', 'cancelled', 'failed')`));
   }
 
-  return { recordTriggeredDelivery, deliverTriggered, cancelTriggerWorkflows, endEventCampaign };
+  /**
+   * Ends an event run's queue: the firings still waiting and the campaign's
+   * counting state go, and every pending user is closed (`cancelled`, or
+   * `failed` when the campaign expired), except one whose retry is sending
+   * right now, which closes itself.
+   */
+  async function closeEventRun(input: { campaignId: string; runId: string; status: 'cancelled' | 'failed'; reason: 'cancelled' | 'expired' }): Promise<number> {
+    await dropQueue(db, input);
+    return closePending(db, { runId: input.runId, status: input.status, reason: input.reason, exceptLeased: true });
+  }
+
+  /**
+   * Takes over the per-user workflows (`eventTriggerWorkflow`) an event run of
+   * the shape before the due-firing queue left open: each one's counted
+   * events and last send join the pair's counting state (counted as if they
+   * arrived now, so a count they complete fires), then it is cancelled. One
+   * whose send is due or under way is left to finish it (its delivery key
+   * keeps the queue from sending it again, and its send time counts for the
+   * frequency cap). Found through the `CampaignId` search attribute, listed
+   * again until no new one shows up.
+   */
+  async function adoptTriggerWorkflows(input: { campaignId: string; runId: string }): Promise<{ adopted: number; leftToFinish: number }> {
+    const activity = Context.current();
+    const [campaign] = await db.execute<{ trigger: EventTrigger }>(sql`SELECT trigger FROM campaigns WHERE id = ${input.campaignId}`);
+    const query = `CampaignId = "${input.campaignId}" AND WorkflowType = "eventTriggerWorkflow" AND ExecutionStatus = "Running"`;
+    const seen = new Set<string>();
+    let adopted = 0;
+    let leftToFinish = 0;
+    if (campaign?.trigger.type === 'event') {
+      const plan = triggerPlan(campaign.trigger);
+      for (let round = 0; round < 20; round += 1) {
+        const ids: string[] = [];
+        for await (const execution of activity.client.workflow.list({ query })) if (!seen.has(execution.workflowId)) ids.push(execution.workflowId);
+        if (ids.length === 0) break;
+        for (let i = 0; i < ids.length; i += 200) {
+          const chunk = ids.slice(i, i + 200);
+          const states = await Promise.all(
+            chunk.map(async (id) => {
+              seen.add(id);
+              const state = await activity.client.workflow.getHandle(id).query(triggerStateQuery).catch(() => null);
+              return state ? { id, userId: id.slice(`campaign-${input.campaignId}-user-`.length), state } : null;
+            }),
+          );
+          const taken = states.filter((s): s is { id: string; userId: string; state: EventTriggerState } => s !== null);
+          await mergeAdopted(input, plan, taken);
+          for (const { id, state } of taken) {
+            if (state.due !== null) leftToFinish += 1;
+            else {
+              await activity.client.workflow.getHandle(id).cancel().catch(() => {});
+              adopted += 1;
+            }
+          }
+          activity.heartbeat(adopted + leftToFinish);
+        }
+      }
+    }
+    // Taken up: the relay no longer needs to wake this run to move it onto the queue.
+    await db.execute(sql`UPDATE campaign_runs SET wake_at = 'infinity' WHERE id = ${input.runId} AND wake_at = '-infinity'`);
+    return { adopted, leftToFinish };
+  }
+
+  /** Writes adopted per-user states into the pairs' counting state, under the campaign's lock, as the relay would count them. */
+  async function mergeAdopted(input: { campaignId: string; runId: string }, plan: ReturnType<typeof triggerPlan>, taken: { userId: string; state: EventTriggerState }[]) {
+    if (taken.length === 0) return;
+    await db.transaction(async (tx) => {
+      await lockTriggerCampaigns(tx, [input.campaignId]);
+      const users = `{${taken.map((t) => t.userId).join(',')}}`;
+      const known = await tx.execute<{ user_id: string; counted: CountedEvent[] | null; last_sent_at: string | null; firing_waits: boolean; sent_once: boolean }>(sql`
+        SELECT u.user_id, s.counted, s.last_sent_at,
+               EXISTS (SELECT 1 FROM trigger_firings f WHERE f.run_id = ${input.runId} AND f.user_id = u.user_id) AS firing_waits,
+               EXISTS (SELECT 1 FROM run_recipients x WHERE x.run_id = ${input.runId} AND x.user_id = u.user_id AND x.delivery_key = 'once') AS sent_once
+        FROM unnest(${users}::uuid[]) AS u(user_id)
+        LEFT JOIN trigger_state s ON s.campaign_id = ${input.campaignId} AND s.user_id = u.user_id`);
+      const byUser = new Map(known.map((k) => [k.user_id, k]));
+      const now = Date.now();
+      const keep: { u: string; s: CountedEvent[]; l: string | null; e: string }[] = [];
+      const firings: { u: string; e: number; d: string }[] = [];
+      for (const { userId, state } of taken) {
+        const fact = byUser.get(userId);
+        const lastSent = Math.max(fact?.last_sent_at ? Date.parse(fact.last_sent_at) : -Infinity, state.lastSentAt ?? -Infinity, state.due?.sendAt ?? -Infinity);
+        const before = { counted: fact?.counted ?? EMPTY_STATE.counted, lastSentAt: Number.isFinite(lastSent) ? lastSent : null };
+        const events = state.counted.map((e): CountedEvent => [e.id, e.at]);
+        // A pair whose old workflow still owes its send counts as one with a send waiting.
+        const result = countEvents(plan, before, events, now, { firingWaits: (fact?.firing_waits ?? false) || state.due !== null, sentOnce: fact?.sent_once ?? false });
+        if (result.firing) firings.push({ u: userId, e: result.firing.eventId, d: new Date(result.firing.dueAt).toISOString() });
+        if (result.keepUntil !== null) {
+          keep.push({ u: userId, s: result.state.counted, l: before.lastSentAt === null ? null : new Date(before.lastSentAt).toISOString(), e: new Date(result.keepUntil).toISOString() });
+        }
+      }
+      await tx.execute(sql`
+        WITH kept AS (
+          INSERT INTO trigger_state (campaign_id, user_id, counted, last_sent_at, expires_at)
+          SELECT ${input.campaignId}, k.u, k.s, k.l, k.e FROM jsonb_to_recordset(${JSON.stringify(keep)}::jsonb) AS k(u uuid, s jsonb, l timestamptz, e timestamptz)
+          ON CONFLICT (campaign_id, user_id) DO UPDATE
+            SET counted = excluded.counted, last_sent_at = excluded.last_sent_at, expires_at = greatest(trigger_state.expires_at, excluded.expires_at)
+        )
+        INSERT INTO trigger_firings (run_id, user_id, event_id, due_at)
+        SELECT ${input.runId}, f.u, f.e, f.d FROM jsonb_to_recordset(${JSON.stringify(firings)}::jsonb) AS f(u uuid, e bigint, d timestamptz)
+        ON CONFLICT DO NOTHING`);
+    });
+  }
+
+  return { recordTriggeredDelivery, deliverTriggered, cancelTriggerWorkflows, endEventCampaign, closeEventRun, adoptTriggerWorkflows };
 }

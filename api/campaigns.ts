@@ -12,6 +12,7 @@ import { failureReasons, runTimeline } from '../runs/insights.js';
 import { presentRun } from '../runs/present.js';
 import { deliveryCounts } from '../runs/recipients.js';
 import { getRun, listRuns, type RunRow } from '../runs/store.js';
+import { queueFigures } from '../triggers/due.js';
 import type { CampaignProgress } from '../workflows/messages.js';
 import { readJson } from './json.js';
 import type { RequestLogEnv } from './request-log.js';
@@ -64,11 +65,12 @@ export function campaignRoutes(deps: { db: Database; campaigns: CampaignService;
   async function detail(id: string, live: { query: boolean } | { progress: CampaignProgress | null } = { query: false }) {
     const row = await campaigns.get(id);
     const progress = 'progress' in live ? Promise.resolve(live.progress) : live.query ? campaigns.progress(row) : Promise.resolve(null);
-    const [counts, run, liveProgress, schedule] = await Promise.all([
+    const [counts, run, liveProgress, schedule, eventTrigger] = await Promise.all([
       campaigns.deliveryCounts(row.currentRunId),
       campaigns.run(row.currentRunId),
       progress,
       campaigns.schedule(row),
+      row.trigger.type === 'event' && row.currentRunId ? queueFigures(db, row.currentRunId) : null,
     ]);
     return {
       ...presentCampaign(row),
@@ -77,6 +79,8 @@ export function campaignRoutes(deps: { db: Database; campaigns: CampaignService;
       nextFirings: schedule?.nextFirings ?? null,
       ...(schedule ? { schedule: { paused: schedule.paused, missedBeyondRecord: schedule.missedBeyondRecord } } : {}),
       deliveries: counts,
+      // Event-triggered campaigns: events counted, sends waiting and due, and how far behind the oldest due one is.
+      ...(eventTrigger ? { eventTrigger } : {}),
       progress: liveProgress,
       temporal: row.workflowId
         ? {

@@ -104,8 +104,22 @@ const campaignSchema = z
 const campaignListItemSchema = campaignSchema
   .extend({ deliveries: deliveryCountsSchema })
   .meta({ id: 'CampaignListItem', description: 'A campaign as listed, with its current (latest) run\'s delivery counts as in the detail (all 0 before the first run), read from PostgreSQL: no Temporal query.' });
+const eventTriggerFiguresSchema = z
+  .object({
+    eventsCounted: z.number().int().meta({ description: 'events the campaign counted while it was running' }),
+    firingsWaiting: z.number().int().meta({ description: 'sends decided and not sent yet: due now, or inside their delay' }),
+    firingsDue: z.number().int().meta({ description: 'of those, the ones already due (held by a pause, quiet hours or a backlog)' }),
+    lagMs: z.number().int().meta({ description: 'how long the oldest due send has waited, in ms (0 when none is due): how far behind the campaign is' }),
+  })
+  .meta({ id: 'EventTriggerFigures', description: 'Event-triggered campaigns only: the queue of sends the campaign\'s events decided.' });
 const campaignDetailSchema = campaignSchema
-  .extend({ run: z.unknown(), deliveries: deliveryCountsSchema, progress: z.unknown(), temporal: z.looseObject({ workflowId: z.string(), url: z.string() }).nullable() })
+  .extend({
+    run: z.unknown(),
+    deliveries: deliveryCountsSchema,
+    eventTrigger: eventTriggerFiguresSchema.optional(),
+    progress: z.unknown(),
+    temporal: z.looseObject({ workflowId: z.string(), url: z.string() }).nullable(),
+  })
   .meta({ id: 'CampaignDetail' });
 const runSchema = z
   .looseObject({

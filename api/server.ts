@@ -55,7 +55,7 @@ async function main() {
   if (env.HOOKCAST_API_KEY) registerEnvKey(createApiKeyStore(database.db), env.HOOKCAST_API_KEY, logger);
   const temporal = createTemporalClient({ ...temporalConnectionOptions(env), namespace: env.TEMPORAL_NAMESPACE });
   const listeners = createListenerIndex(database.db, { logger });
-  const relay = createRelay({ db: database.db, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE, logger });
+  const relay = createRelay({ db: database.db, temporal, logger });
   const service = createCampaignService({
     db: database.db,
     temporal,

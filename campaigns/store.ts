@@ -12,7 +12,7 @@ import { ApiError, conflict, fieldError, fieldErrors, notFound, validationError,
 import { isUuid } from '../lib/ids.js';
 import { getSegment } from '../segments/membership.js';
 import { CampaignIdKey, CampaignStatusKey, ChannelIdKey, TriggerTypeKey } from '../temporal/search-attributes.js';
-import type { CampaignWorkflowInput } from '../workflows/inputs.js';
+import { DEFAULT_DUE_QUEUE, type CampaignWorkflowInput, type DueQueue } from '../workflows/inputs.js';
 import type { CampaignProgress } from '../workflows/messages.js';
 import { createRecurringControls } from './recurring.js';
 import { campaignWorkflow } from '../workflows/campaign.js';
@@ -30,6 +30,8 @@ export interface CampaignServiceDeps {
   taskQueue: string;
   /** Fan-out shape of new runs; the defaults suit most audiences. */
   fanOut?: Partial<FanOut>;
+  /** How event runs work through their due firings (tests shorten the pace). */
+  dueQueue?: Partial<DueQueue>;
   /**
    * This process's index of live event-triggered campaigns, reloaded after
    * this service changes one so the next ingest already sees it (other
@@ -45,6 +47,7 @@ export interface CampaignServiceDeps {
 export function createCampaignService(deps: CampaignServiceDeps) {
   const { db, temporal } = deps;
   const fanOut = { ...DEFAULT_FAN_OUT, ...deps.fanOut };
+  const dueQueue = { ...DEFAULT_DUE_QUEUE, ...deps.dueQueue };
   const recurring = createRecurringControls({ db, temporal, taskQueue: deps.taskQueue, fanOut });
 
   async function get(id: string) {
@@ -199,7 +202,7 @@ export function createCampaignService(deps: CampaignServiceDeps) {
       // Started inside the transaction: if Temporal refuses, nothing is written.
       try {
         // An event campaign's run takes the same pause/resume Updates and cancel as a batch run.
-        if (event) await startRunWorkflow(temporal, eventRunWorkflow, { ...start, input: { campaignId: row.id, runId, expiresAt: input.expiresAt } });
+        if (event) await startRunWorkflow(temporal, eventRunWorkflow, { ...start, input: { campaignId: row.id, runId, expiresAt: input.expiresAt, queue: dueQueue } });
         else await startRunWorkflow(temporal, campaignWorkflow, { ...start, input });
       } catch (error) {
         if (error instanceof RunAlreadyStartedError) throw conflict('the campaign was launched meanwhile');

@@ -92,15 +92,19 @@ export async function analyzeRecipients(db: Database): Promise<void> {
  */
 export async function closePending(
   db: Database,
-  input: { runId: string; fromSeq?: number; toSeq?: number; status: 'cancelled' | 'failed'; reason: 'cancelled' | 'expired' },
+  input: { runId: string; fromSeq?: number; toSeq?: number; status: 'cancelled' | 'failed'; reason: 'cancelled' | 'expired'; exceptLeased?: boolean },
 ): Promise<number> {
   const range = input.fromSeq !== undefined && input.toSeq !== undefined ? sql`AND seq BETWEEN ${input.fromSeq} AND ${input.toSeq}` : sql``;
+  // A user whose retry is sending right now (its lease live) records its own outcome, then closes itself.
+  const leased = input.exceptLeased
+    ? sql`AND NOT EXISTS (SELECT 1 FROM send_leases l WHERE l.run_id = run_recipients.run_id AND l.slice = -run_recipients.seq AND l.expires_at > now())`
+    : sql``;
   const message = input.reason === 'expired' ? 'campaign expired before delivery' : 'campaign cancelled before delivery';
   const rows = await db.execute(sql`
     UPDATE run_recipients
     SET status = ${input.status}, next_attempt_at = NULL, last_error_class = ${input.reason},
         last_error_message = CASE WHEN attempts > 0 THEN coalesce(last_error_message, '') || '; ' || ${message} ELSE ${message} END
-    WHERE run_id = ${input.runId} AND status = 'pending' ${range}`);
+    WHERE run_id = ${input.runId} AND status = 'pending' ${range} ${leased}`);
   return rows.count;
 }
 

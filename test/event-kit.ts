@@ -15,7 +15,7 @@ import type { TestTemporal } from './temporal.js';
  */
 export function eventCampaignApi(database: TestDatabase, temporal: TestTemporal, relayOptions: Partial<RelayDeps> = {}) {
   const listeners = createListenerIndex(database.db, { refreshMs: 1000 });
-  const relay = createRelay({ db: database.db, temporal: temporal.client, taskQueue: temporal.taskQueue, intervalMs: 500, ...relayOptions });
+  const relay = createRelay({ db: database.db, temporal: temporal.client, intervalMs: 500, ...relayOptions });
   const service = createCampaignService({
     db: database.db,
     temporal: temporal.client,

@@ -1,4 +1,3 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { sql } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,12 +7,12 @@ import { useTestDatabase } from '../test/database.js';
 import { eventCampaignApi, type EventCampaignApi } from '../test/event-kit.js';
 import { startReceiver, type Receiver } from '../test/receiver.js';
 import { useTemporal } from '../test/temporal.js';
-import { eventTriggerWorkflowId } from '../workflows/event-trigger.js';
 
 /*
- * Event-triggered campaigns end to end: POST /api/events → outbox → relay →
- * per-user workflow on the real dev server and worker → signed request to a
- * real receiver, with the delivery records the API shows.
+ * Event-triggered campaigns end to end: POST /api/events → outbox → relay
+ * (counting in PostgreSQL) → due firings claimed by the campaign's event run
+ * on the real dev server and worker → signed request to a real receiver, with
+ * the delivery records and the queue's figures the API shows.
  */
 
 const database = useTestDatabase();
@@ -36,7 +35,7 @@ async function until<T>(read: () => Promise<T> | T, done: (value: T) => boolean,
 }
 
 beforeAll(async () => {
-  api = eventCampaignApi(database, temporal, { workflowTuning: { pauseRecheckMs: 300 } });
+  api = eventCampaignApi(database, temporal);
   await api.start();
   receiver = await startReceiver();
   const [gold, silver, gold2, gold3] = await insertUsers(database.db, [
@@ -167,22 +166,49 @@ describe('event-triggered campaigns', () => {
     await until(() => at('/paused'), (r) => r.length === 1);
   });
 
-  it('cancel stops every per-user workflow of the campaign, and nothing is sent', async () => {
+  it('a send falling due during a pause waits and goes out once after the resume', async () => {
+    const campaign = await launch('held over a pause', '/held', { type: 'event', event: 'bookmark', delay: 'PT1S' });
+    await ingest([{ name: 'bookmark', loginId: 'ev-gold' }]);
+    expect((await api.call('POST', `/api/campaigns/${campaign.id}/pause`)).body.status).toBe('paused');
+    await sleep(2500);
+    expect(at('/held')).toHaveLength(0);
+    // Due during the pause: waiting, and the API shows how long it has been due.
+    const waiting = await api.call('GET', `/api/campaigns/${campaign.id}`);
+    expect(waiting.body.eventTrigger).toMatchObject({ eventsCounted: 1, firingsWaiting: 1, firingsDue: 1 });
+    expect(waiting.body.eventTrigger.lagMs).toBeGreaterThan(1000);
+    await api.call('POST', `/api/campaigns/${campaign.id}/resume`);
+    await until(() => at('/held'), (r) => r.length === 1);
+    await sleep(1000);
+    expect(at('/held')).toHaveLength(1);
+    const after = await until(() => api.call('GET', `/api/campaigns/${campaign.id}`), (r) => r.body.deliveries.succeeded === 1);
+    expect(after.body.eventTrigger).toMatchObject({ eventsCounted: 1, firingsWaiting: 0, firingsDue: 0, lagMs: 0 });
+  });
+
+  it('cancel drops the sends still waiting and the counting state; nothing is sent, and new events count for nothing', async () => {
     const campaign = await launch('long delay', '/cancelled', { type: 'event', event: 'wishlist', delay: 'PT30S' });
+    await launch('three wishes', '/three', { type: 'event', event: 'wishlist', times: 3, within: 'PT1H' });
     await ingest([
       { name: 'wishlist', loginId: 'ev-gold' },
       { name: 'wishlist', loginId: 'ev-gold-2' },
     ]);
-    const handles = [ids.gold!, ids.gold2!].map((user) => temporal.client.workflow.getHandle(eventTriggerWorkflowId(campaign.id, user)));
-    for (const handle of handles) await until(() => handle.describe().then((d) => d.status.name, (e: unknown) => (e instanceof WorkflowNotFoundError ? 'none' : 'error')), (s) => s === 'RUNNING');
+    const waiting = await until(() => api.call('GET', `/api/campaigns/${campaign.id}`), (r) => r.body.eventTrigger?.firingsWaiting === 2);
+    expect(waiting.body.eventTrigger).toMatchObject({ eventsCounted: 2, firingsDue: 0 });
     const cancelled = await api.call('POST', `/api/campaigns/${campaign.id}/cancel`);
     expect(cancelled.status).toBe(202);
     await until(() => api.call('GET', `/api/campaigns/${campaign.id}`), (r) => r.body.status === 'cancelled');
-    for (const handle of handles) expect((await handle.describe()).status.name).toBe('CANCELLED');
-    // The campaign no longer listens: a new event starts nothing.
+    const [left] = await database.db.execute<{ firings: number; state: number }>(sql`
+      SELECT (SELECT count(*)::int FROM trigger_firings f JOIN campaign_runs r ON r.id = f.run_id WHERE r.campaign_id = ${campaign.id}) AS firings,
+             (SELECT count(*)::int FROM trigger_state WHERE campaign_id = ${campaign.id}) AS state`);
+    expect(left).toEqual({ firings: 0, state: 0 });
+    // The campaign no longer listens: a new event counts for nothing there (the other campaign still counts it).
     await ingest([{ name: 'wishlist', loginId: 'ev-gold-3' }]);
     await sleep(1000);
-    await expect(temporal.client.workflow.getHandle(eventTriggerWorkflowId(campaign.id, ids.gold3!)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    const after = await api.call('GET', `/api/campaigns/${campaign.id}`);
+    expect(after.body.eventTrigger).toMatchObject({ eventsCounted: 2, firingsWaiting: 0 });
     expect(at('/cancelled')).toHaveLength(0);
+    // The three-event campaign counted three events of three users: state for each, nobody fired.
+    const [counting] = await database.db.execute<{ n: number }>(sql`
+      SELECT count(*)::int AS n FROM trigger_state s JOIN campaigns c ON c.id = s.campaign_id WHERE c.name = 'three wishes' AND jsonb_array_length(s.counted) = 1`);
+    expect(counting!.n).toBe(3);
   });
 });

@@ -1,6 +1,7 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowClientInterceptor } from '@temporalio/client';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestEvents } from '../audience/events.js';
 import * as schema from '../db/schema.js';
@@ -15,14 +16,15 @@ import { createRelay } from './relay.js';
 /*
  * What one full ingest batch costs: PostgreSQL round trips of the ingest (with
  * its outbox write) and of the relay's drain, counted at the driver, and
- * Temporal calls, counted by a client interceptor, against the real servers.
+ * Temporal calls, counted by a client interceptor, against the real servers;
+ * and two relays draining one outbox at once.
  */
 
 const database = useTestDatabase();
 const temporal = useTemporal(database);
 let receiver: Receiver;
 let statements = 0;
-let signals = 0;
+let temporalCalls = 0;
 let counted: ReturnType<typeof postgres>;
 let client: Client;
 
@@ -31,20 +33,21 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 beforeAll(async () => {
   receiver = await startReceiver();
   counted = postgres(database.url, { max: 4, onnotice: () => {}, debug: () => void (statements += 1) });
-  client = new Client({
-    connection: await Connection.connect({ address: temporal.address }),
-    namespace: 'default',
-    interceptors: {
-      workflow: [
-        {
-          async signalWithStart(input, next) {
-            signals += 1;
-            return next(input);
-          },
-        },
-      ],
+  const count: WorkflowClientInterceptor = {
+    async signal(input, next) {
+      temporalCalls += 1;
+      return next(input);
     },
-  });
+    async signalWithStart(input, next) {
+      temporalCalls += 1;
+      return next(input);
+    },
+    async start(input, next) {
+      temporalCalls += 1;
+      return next(input);
+    },
+  };
+  client = new Client({ connection: await Connection.connect({ address: temporal.address }), namespace: 'default', interceptors: { workflow: [count] } });
 });
 
 afterAll(async () => {
@@ -53,8 +56,8 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-describe('relay cost of a 1,000-event batch', () => {
-  it('costs a bounded number of PostgreSQL round trips and one Temporal call per (campaign, user), made concurrently', async () => {
+describe('relay', () => {
+  it('counts a 1,000-event batch in a few statements and wakes each run at most once: no Temporal work per event or user', async () => {
     const db = drizzle(counted, { schema });
     const api = campaignApi(database, temporal);
     const segment = await insertSegment(database, 'everyone', { attribute: 'vip_level', op: 'notExists' });
@@ -66,9 +69,12 @@ describe('relay cost of a 1,000-event batch', () => {
       expect((await api.call('POST', `/api/campaigns/${draft.body.id}/launch`)).status).toBe(200);
       launched.push(draft.body.id);
     }
+    // Each run has looked at its (empty) queue and sleeps: a new firing wakes it.
+    const asleep = async () => (await database.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM campaign_runs WHERE wake_at = 'infinity'`))[0]!.n;
+    for (let waited = 0; (await asleep()) < 3 && waited < 100; waited += 1) await sleep(100);
     const listeners = createListenerIndex(db);
     await listeners.start();
-    const relay = createRelay({ db, temporal: client, taskQueue: temporal.taskQueue });
+    const relay = createRelay({ db, temporal: client });
     const users = 250;
     const batch = { events: Array.from({ length: 1000 }, (_, i) => ({ name: 'view_item', loginId: `viewer-${i % users}`, properties: { i } })) };
 
@@ -80,37 +86,84 @@ describe('relay cost of a 1,000-event batch', () => {
     expect(result.accepted).toBe(1000);
 
     statements = 0;
-    signals = 0;
+    temporalCalls = 0;
     started = performance.now();
     const batches = await relay.drain();
     const drainMs = performance.now() - started;
     const drainStatements = statements;
-    const rows = batches.reduce((n, b) => n + b.rows, 0);
-    const pairs = batches.reduce((n, b) => n + b.pairs, 0);
+    await relay.stop();
+    const sum = (key: 'rows' | 'pairs' | 'firings' | 'woken') => batches.reduce((n, b) => n + b[key], 0);
     console.log(
       `[relay cost] 1,000 events, ${users} users, 2 listening campaigns: ingest ${ingestStatements} statements in ${ingestMs.toFixed(0)} ms; ` +
-        `relay ${drainStatements} statements, ${signals} signalWithStart calls for ${rows} outbox rows in ${drainMs.toFixed(0)} ms`,
+        `relay ${drainStatements} statements for ${sum('rows')} outbox rows, ${sum('firings')} firings, ${temporalCalls} Temporal calls in ${drainMs.toFixed(0)} ms`,
     );
     // BEGIN, user lookup, user insert, lookup of the new ones, event insert, outbox insert, COMMIT.
     expect(ingestStatements).toBeLessThanOrEqual(7);
-    expect(rows).toBe(2000);
-    expect(pairs).toBe(2 * users);
-    expect(signals).toBe(2 * users);
-    // One drained batch: BEGIN, SELECT … FOR UPDATE SKIP LOCKED, DELETE, COMMIT.
+    expect(sum('rows')).toBe(2000);
+    expect(sum('pairs')).toBe(2 * users);
+    // Four events per user and campaign: the first fires (after the hour's delay), the rest find that send waiting.
+    expect(sum('firings')).toBe(2 * users);
+    // One drained batch: BEGIN, outbox rows, campaign locks, campaigns, pairs, every write, COMMIT.
     expect(batches).toHaveLength(1);
-    expect(drainStatements).toBeLessThanOrEqual(4);
+    expect(drainStatements).toBeLessThanOrEqual(7);
+    // One wake per run, at most: the runs slept with nothing due.
+    expect(sum('woken')).toBe(2);
+    expect(temporalCalls).toBe(2);
 
+    const [queued] = await database.db.execute<{ a: number; b: number; c: number; soonest: string }>(sql`
+      SELECT count(*) FILTER (WHERE c.id = ${launched[0]})::int AS a, count(*) FILTER (WHERE c.id = ${launched[1]})::int AS b,
+             count(*) FILTER (WHERE c.id = ${launched[2]})::int AS c, min(f.due_at) AS soonest
+      FROM trigger_firings f JOIN campaign_runs r ON r.id = f.run_id JOIN campaigns c ON c.id = r.campaign_id`);
+    expect(queued).toMatchObject({ a: users, b: users, c: 0 });
+    expect(new Date(queued!.soonest).getTime()).toBeGreaterThan(Date.now() + 50 * 60_000);
+    // No Temporal execution per user: each campaign is its one run.
     const running = (id: string) => client.workflow.count(`CampaignId = "${id}" AND ExecutionStatus = "Running"`).then((c) => c.count);
-    for (let waited = 0; (await running(launched[0]!)) < users + 1 && waited < 100; waited += 1) await sleep(200);
-    expect(await running(launched[0]!)).toBe(users + 1);
-    expect(await running(launched[2]!)).toBe(1);
+    expect(await running(launched[0]!)).toBe(1);
 
-    // Cancel sweeps every per-user workflow of the campaign.
+    // Cancel drops that campaign's waiting sends, not the other's.
     expect((await api.call('POST', `/api/campaigns/${launched[0]}/cancel`)).status).toBe(202);
     for (let waited = 0; (await running(launched[0]!)) > 0 && waited < 200; waited += 1) await sleep(200);
-    expect(await running(launched[0]!)).toBe(0);
-    expect(await running(launched[1]!)).toBe(users + 1);
+    const [left] = await database.db.execute<{ a: number; b: number }>(sql`
+      SELECT count(*) FILTER (WHERE r.campaign_id = ${launched[0]})::int AS a, count(*) FILTER (WHERE r.campaign_id = ${launched[1]})::int AS b
+      FROM trigger_firings f JOIN campaign_runs r ON r.id = f.run_id`);
+    expect(left).toEqual({ a: 0, b: users });
     await listeners.stop();
     expect(receiver.requests).toHaveLength(0);
+  });
+
+  it('two relays draining one outbox at once count every event once and make one firing per pair', async () => {
+    const api = campaignApi(database, temporal);
+    const segment = await insertSegment(database, 'all pairs', { attribute: 'vip_level', op: 'notExists' });
+    const channelId = await userIdChannel(api, 'pairs', `${receiver.url}/pairs`);
+    const draft = await api.call('POST', '/api/campaigns', {
+      name: 'two views',
+      segmentId: segment.id,
+      channelId,
+      trigger: { type: 'event', event: 'pair_view', times: 2, within: 'PT1H', delay: 'PT1H' },
+    });
+    expect((await api.call('POST', `/api/campaigns/${draft.body.id}/launch`)).status).toBe(200);
+    const listeners = createListenerIndex(database.db);
+    await listeners.start();
+    // Four events per user, ingested in order in four batches and left in the outbox.
+    const users = 1000;
+    for (let round = 0; round < 4; round += 1) {
+      const events = Array.from({ length: users }, (_, i) => ({ name: 'pair_view', loginId: `pair-${i}` }));
+      expect((await ingestEvents(database.db, { events }, new Date(), [], outboxHooks(listeners))).accepted).toBe(users);
+    }
+    // Two relays, each on its own connections, in small batches so they interleave.
+    const second = postgres(database.url, { max: 4, onnotice: () => {} });
+    const relays = [createRelay({ db: database.db, temporal: temporal.client, batchSize: 300 }), createRelay({ db: drizzle(second, { schema }), temporal: temporal.client, batchSize: 300 })];
+    const drained = await Promise.all(relays.map((relay) => relay.drain()));
+    await Promise.all(relays.map((relay) => relay.stop()));
+    await second.end();
+    await listeners.stop();
+    expect(drained.every((batches) => batches.reduce((n, b) => n + b.rows, 0) > 0)).toBe(true);
+    const [result] = await database.db.execute<{ outbox: number; firings: number; state: number; counted: string }>(sql`
+      SELECT (SELECT count(*)::int FROM trigger_outbox) AS outbox,
+             (SELECT count(*)::int FROM trigger_firings f JOIN campaign_runs r ON r.id = f.run_id WHERE r.campaign_id = ${draft.body.id}) AS firings,
+             (SELECT count(*)::int FROM trigger_state WHERE campaign_id = ${draft.body.id}) AS state,
+             (SELECT events_counted::text FROM campaign_runs WHERE campaign_id = ${draft.body.id}) AS counted`);
+    // Events 1 and 2 fire; 3 and 4 make a second pair whose firing finds the first waiting: nothing is left counted.
+    expect(result).toEqual({ outbox: 0, firings: users, state: 0, counted: String(4 * users) });
   });
 });

@@ -31,6 +31,9 @@ const retryActivities = proxyActivities<Activities>({
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 hour' },
 });
 
+/** How often a detached batch (an event run's retries) looks whether a pause has been lifted. */
+const DETACHED_PAUSE_RECHECK_MS = 30_000;
+
 /** Delivers one batch of a campaign run (audience positions fromSeq..toSeq), then retries the users that need it. */
 export async function deliverBatchWorkflow(input: BatchWorkflowInput): Promise<BatchResult> {
   let paused = input.paused;
@@ -48,7 +51,9 @@ export async function deliverBatchWorkflow(input: BatchWorkflowInput): Promise<B
    * Histories from before epochs carry none: those poll briefly, as they did.
    */
   async function afterPause(seen: number | undefined) {
-    if (seen !== undefined) await condition(() => epoch >= seen);
+    // Nobody signals a detached batch: look again after a while (the activity answers `paused` until the resume).
+    if (input.detached) await sleep(input.detached.pauseRecheckMs ?? DETACHED_PAUSE_RECHECK_MS, { summary: summaries.pauseRecheck() });
+    else if (seen !== undefined) await condition(() => epoch >= seen);
     else if (!paused) await condition(() => paused, '1 second');
   }
   const range = { runId: input.runId, fromSeq: input.fromSeq, toSeq: input.toSeq };

@@ -1,7 +1,44 @@
-import { CancellationScope, condition, isCancellation, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  allHandlersFinished,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  isCancellation,
+  ParentClosePolicy,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  setCurrentDetails,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { CampaignStatusKey } from '../temporal/search-attributes.js';
-import { pauseUpdate, progressQuery, resumeUpdate, type CampaignProgress, type RunStatus } from './messages.js';
+import { deliverBatchWorkflow } from './batch.js';
+import { DEFAULT_DUE_QUEUE, type DueDelivery, type DueQueue } from './inputs.js';
+import { pauseUpdate, progressQuery, resumeUpdate, wakeSignal, type CampaignProgress, type RunStatus } from './messages.js';
+import { eventRunDetails, summaries } from './summaries.js';
+
+/** What an execution hands the next when it continues as new: counters and claim numbers only. */
+export interface EventRunCarried {
+  /** The next claim's number (claims are numbered per run, so a repeated number answers the same range). */
+  nextClaim: number;
+  /** Claims whose range a pause or quiet hours stopped: sent again, under the same number, once that is over. */
+  held: number[];
+  paused: boolean;
+  /** Epoch ms the campaign's quiet hours end, while they hold the sends. */
+  quietUntil: number | null;
+  /** The run was started before the due-firing queue: take over its per-user workflows first. */
+  adopt?: boolean;
+  /** Per-user workflows were taken over: the run's end cancels any that slipped through. */
+  adopted?: boolean;
+  claimsDone: number;
+  continuedAsNew: number;
+}
 
 /** Ids and times only. */
 export interface EventRunInput {
@@ -9,14 +46,24 @@ export interface EventRunInput {
   runId: string;
   /** ISO time after which the campaign stops listening and ends `completed`; null: until cancelled. */
   expiresAt: string | null;
+  /**
+   * How the run works through its due firings. Absent in runs started before
+   * the due-firing queue: those keep their old shape until their first wake,
+   * then continue as new on this one.
+   */
+  queue?: DueQueue;
+  carried?: EventRunCarried;
 }
+
+/** Marks an execution of the old shape that continued as new onto the due-firing queue. */
+const UPGRADE_PATCH = 'event-run-due-queue';
 
 const control = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
-/** Stopping every per-user workflow of a big campaign takes a while: it heartbeats. */
+/** Stopping (or taking over) every per-user workflow of a big campaign takes a while: it heartbeats. */
 const sweep = proxyActivities<Activities>({
   startToCloseTimeout: '1 hour',
   heartbeatTimeout: '1 minute',
@@ -29,20 +76,266 @@ const localControl = proxyLocalActivities<Activities>({
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds' },
 });
 
+/** A claim and the first attempts of its range, like a batch's (workflows/batch.ts). */
+const sending = proxyActivities<Activities>({
+  // On cancel, wait for the activity to record its in-flight requests before the run closes the rest.
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
 /**
- * The run of an event-triggered campaign: the one run that collects all its
- * sends (each made by a per-user `eventTriggerWorkflow`), and the place the
- * operator's controls go, with the same Updates and query as a batch run so
- * the API treats both alike. Pause sets the run's flag and the campaign's
- * status: the listener index drops the campaign (events are stored, not acted
- * on, and resuming replays none), and sends falling due meanwhile wait.
- * Cancel, or the campaign's expiry, stops every per-user workflow, closes the
- * sends still pending, and ends the campaign.
+ * The run of an event-triggered campaign: one long-lived workflow that works
+ * through the campaign's due firings (rows the relay writes to PostgreSQL as
+ * events complete the trigger) in batches, and the place the operator's
+ * controls go, with the same Updates and query as a batch run.
+ *
+ * Each claim is one activity: it takes up to `claimLimit` due firings into the
+ * run's audience as a range of positions (checking the segment then) and makes
+ * their first attempts through the batch path (leases, limits, quiet hours,
+ * caps, breaker). Without a backlog one claim runs at a time, at most one per
+ * `paceMs`, so events gather into batches and Temporal's work per send is a
+ * small fraction of an activity; a full claim means a backlog and claims run
+ * `window` at a time. When a claim finds nothing due, the run sleeps until the
+ * next firing's due time or the relay's wake signal. Users needing retries go
+ * to a child batch workflow of their range, left to itself. Pause stops the
+ * claims (firings falling due meanwhile wait and go out after the resume; the
+ * relay drops events meanwhile); cancel or the expiry stops the sends, drops
+ * the waiting firings and counting state, closes what is pending, and ends the
+ * campaign. The run continues as new every `claimsPerExecution` claims.
  */
 export async function eventRunWorkflow(input: EventRunInput): Promise<CampaignProgress> {
+  if (!input.queue) return legacyRun(input);
+  return runQueue(input, input.queue);
+}
+
+async function runQueue(input: EventRunInput, queue: DueQueue): Promise<CampaignProgress> {
+  const carried = input.carried;
+  const expiresAt = input.expiresAt ? Date.parse(input.expiresAt) : null;
+  let status: RunStatus = carried?.paused ? 'paused' : 'running';
+  let nextClaim = carried?.nextClaim ?? 1;
+  const held: number[] = [...(carried?.held ?? [])];
+  let quietUntil = carried?.quietUntil ?? null;
+  let adopted = carried?.adopted ?? false;
+  let claimsDone = carried?.claimsDone ?? 0;
+  let claimsHere = 0;
+  /** Something may be due: a fresh execution looks once (events may have come while it started or continued as new). */
+  let woken = true;
+  /** The last claim found firings: look again (paced) before sleeping. */
+  let more = false;
+  /** The last claim was full: claims run `window` at a time. */
+  let backlog = false;
+  let nextDueAt: number | null = null;
+  let lastClaimAt = 0;
+  /** Bumped by everything that can change what the loop does next: it waits for a change. */
+  let changes = 0;
+  let failure: unknown;
+  const inFlight = new Map<number, Promise<void>>();
+  const childStarts = new Set<Promise<void>>();
+  const sends = new CancellationScope();
+
+  const progress = (): CampaignProgress => ({
+    status,
+    total: null,
+    nextSeq: nextClaim,
+    batchesInFlight: inFlight.size,
+    batchesDone: claimsDone,
+    continuedAsNew: carried?.continuedAsNew ?? 0,
+  });
+  const showDetails = () => setCurrentDetails(eventRunDetails({ status, claims: claimsDone, sending: inFlight.size, held: held.length, nextDueAt }));
+  setHandler(progressQuery, progress);
+  setHandler(wakeSignal, () => {
+    woken = true;
+    changes += 1;
+  });
+
+  async function apply(next: 'paused' | 'running') {
+    await localControl.setRunControl.executeWithOptions({ summary: `${summaries.sends(next === 'paused' ? 'pause' : 'run')}, ${summaries.status(next)}` }, [
+      { runId: input.runId, control: next === 'paused' ? 'pause' : 'run', campaignId: input.campaignId, status: next },
+    ]);
+    status = next;
+    // After a resume, look at once: firings fell due during the pause.
+    if (next === 'running') woken = true;
+    changes += 1;
+    upsertSearchAttributes([{ key: CampaignStatusKey, value: next }]);
+    showDetails();
+    return progress();
+  }
+  setHandler(pauseUpdate, () => apply('paused'), {
+    validator() {
+      if (status !== 'running') throw new Error(`cannot pause a ${status} campaign`);
+    },
+  });
+  setHandler(resumeUpdate, () => apply('running'), {
+    validator() {
+      if (status !== 'paused') throw new Error(`cannot resume a ${status} campaign`);
+    },
+  });
+
+  /** Retries of a range's users go to a batch workflow of their own, which outlives this execution. */
+  function retryRange(fromSeq: number, toSeq: number) {
+    const started = startChild(deliverBatchWorkflow, {
+      workflowId: `${workflowInfo().workflowId}-retry-${fromSeq}-${toSeq}`,
+      staticSummary: summaries.retries(fromSeq, toSeq),
+      args: [{ campaignId: input.campaignId, runId: input.runId, fromSeq, toSeq, paused: false, detached: {} }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    }).then(
+      () => undefined,
+      (error: unknown) => {
+        // Each range completes once, so its id is new; a start cut short by the run's end is moot.
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError) && !isCancellation(error)) failure ??= error;
+      },
+    );
+    childStarts.add(started);
+    void started.then(() => childStarts.delete(started));
+  }
+
+  /** Starts claim `claimNo` (a new one, or a held one again). */
+  function startClaim(claimNo: number, fresh: boolean) {
+    const now = Date.now();
+    const notBefore = fresh && !backlog ? Math.max(now, lastClaimAt + queue.paceMs) : now;
+    if (fresh) lastClaimAt = notBefore;
+    const oldestOpen = Math.min(claimNo, nextClaim, ...held, ...inFlight.keys());
+    const work = sends
+      .run(() =>
+        sending.deliverDue.executeWithOptions({ summary: summaries.claim(claimNo, !fresh) }, [
+          { campaignId: input.campaignId, runId: input.runId, claimNo, limit: queue.claimLimit, oldestOpen, notBefore: new Date(notBefore).toISOString() },
+        ]),
+      )
+      .then(
+        (result) => settle(claimNo, fresh, result),
+        (error: unknown) => {
+          if (!isCancellation(error)) failure ??= error;
+        },
+      )
+      .finally(() => {
+        inFlight.delete(claimNo);
+        changes += 1;
+        showDetails();
+      });
+    inFlight.set(claimNo, work);
+  }
+
+  function settle(claimNo: number, fresh: boolean, result: DueDelivery) {
+    if (fresh) claimsDone += 1;
+    if (result.interrupted === 'pause' || result.interrupted === 'quiet') {
+      // Its range (if it took one) goes out again, under the same claim number, after the resume or the quiet hours.
+      if (result.fromSeq !== null) held.push(claimNo);
+      if (result.interrupted === 'quiet' && result.quietUntil) quietUntil = Date.parse(result.quietUntil);
+      return;
+    }
+    if (result.interrupted === 'cancel') return;
+    if (result.fromSeq !== null && result.toSeq !== null && result.retries.length > 0) retryRange(result.fromSeq, result.toSeq);
+    if (!fresh) {
+      // A held range went out: firings fell due while it was held.
+      more = true;
+      return;
+    }
+    if (result.claimed > 0) {
+      more = true;
+      backlog = result.claimed >= queue.claimLimit;
+    } else {
+      more = false;
+      backlog = false;
+      nextDueAt = result.nextDueAt === null ? null : Date.parse(result.nextDueAt);
+    }
+  }
+
+  const expired = () => expiresAt !== null && Date.now() >= expiresAt;
+
+  /** Lets the claims in flight finish (or record what they sent, when cancelled) and the retry children start. */
+  async function drain() {
+    await condition(() => inFlight.size === 0 && childStarts.size === 0);
+  }
+
+  async function end(final: 'cancelled' | 'completed' | 'failed') {
+    await control.setRunControl.executeWithOptions({ summary: summaries.sends('cancel') }, [{ runId: input.runId, control: 'cancel' }]);
+    sends.cancel();
+    await drain();
+    if (adopted) await sweep.cancelTriggerWorkflows({ campaignId: input.campaignId });
+    await control.closeEventRun.executeWithOptions({ summary: `${summaries.dropQueue()}; ${summaries.close(final === 'completed' ? 'failed (expired)' : 'cancelled')}` }, [
+      final === 'completed' ? { campaignId: input.campaignId, runId: input.runId, status: 'failed', reason: 'expired' } : { campaignId: input.campaignId, runId: input.runId, status: 'cancelled', reason: 'cancelled' },
+    ]);
+    await control.endEventCampaign({ campaignId: input.campaignId, runId: input.runId, status: final });
+    status = final;
+    upsertSearchAttributes([{ key: CampaignStatusKey, value: final }]);
+    showDetails();
+  }
+
+  try {
+    if (carried?.adopt) {
+      await sweep.adoptTriggerWorkflows.executeWithOptions({ summary: summaries.adopt() }, [{ campaignId: input.campaignId, runId: input.runId }]);
+      adopted = true;
+    }
+    showDetails();
+    for (;;) {
+      if (failure !== undefined) throw failure;
+      if (expired()) break;
+      if (claimsHere >= queue.claimsPerExecution || workflowInfo().continueAsNewSuggested) {
+        await drain();
+        await condition(allHandlersFinished);
+        if (failure !== undefined) throw failure;
+        await continueAsNew<typeof eventRunWorkflow>({
+          ...input,
+          carried: { nextClaim, held, paused: status === 'paused', quietUntil, adopted, claimsDone, continuedAsNew: (carried?.continuedAsNew ?? 0) + 1 },
+        });
+      }
+      const now = Date.now();
+      if (quietUntil !== null && now >= quietUntil) {
+        // Firings fell due during the quiet hours.
+        quietUntil = null;
+        woken = true;
+      }
+      const sendable = status === 'running' && quietUntil === null;
+      if (sendable && held.length > 0 && inFlight.size < queue.window) {
+        startClaim(held.shift()!, false);
+        continue;
+      }
+      const due = woken || more || backlog || (nextDueAt !== null && now >= nextDueAt);
+      if (sendable && due && held.length === 0 && inFlight.size < (backlog ? queue.window : 1)) {
+        woken = false;
+        more = false;
+        if (nextDueAt !== null && now >= nextDueAt) nextDueAt = null;
+        startClaim(nextClaim++, true);
+        claimsHere += 1;
+        showDetails();
+        continue;
+      }
+      // Wait for a change: a claim's end, a wake, an Update; or the time something falls due.
+      const wakeAt = Math.min(
+        expiresAt ?? Infinity,
+        quietUntil ?? Infinity,
+        sendable && inFlight.size === 0 && nextDueAt !== null ? nextDueAt : Infinity,
+      );
+      const seen = changes;
+      const changed = () => changes !== seen || failure !== undefined;
+      if (wakeAt === Infinity) await condition(changed);
+      else await condition(changed, Math.max(1, wakeAt - now));
+    }
+    await end('completed');
+    return progress();
+  } catch (error) {
+    if (isCancellation(error)) await CancellationScope.nonCancellable(() => end('cancelled'));
+    // A claim that cannot work (its run or channel gone): the campaign ends `failed` rather than looking live.
+    else await CancellationScope.nonCancellable(() => end('failed'));
+    throw error;
+  }
+}
+
+/**
+ * A run started before the due-firing queue, replayed as it was recorded: it
+ * waited for the Updates and its expiry while per-user workflows sent. Its
+ * first wake (the relay's, once a firing is due, or the relay's first look
+ * after the deploy) continues it as new onto the queue, which first takes
+ * over the per-user workflows still open.
+ */
+async function legacyRun(input: EventRunInput): Promise<CampaignProgress> {
   let status: RunStatus = 'running';
+  let woken = false;
   const progress = (): CampaignProgress => ({ status, total: null, nextSeq: 0, batchesInFlight: 0, batchesDone: 0, continuedAsNew: 0 });
   setHandler(progressQuery, progress);
+  setHandler(wakeSignal, () => void (woken = true));
 
   async function apply(next: 'paused' | 'running') {
     await localControl.setRunControl({ runId: input.runId, control: next === 'paused' ? 'pause' : 'run', campaignId: input.campaignId, status: next });
@@ -74,8 +367,18 @@ export async function eventRunWorkflow(input: EventRunInput): Promise<CampaignPr
 
   try {
     const expiresAt = input.expiresAt ? Date.parse(input.expiresAt) : null;
-    if (expiresAt === null) await condition(() => false);
-    else await condition(() => false, Math.max(1, expiresAt - Date.now()));
+    // The same timer (or none) as the old shape: only the wake, which it never got, ends the wait early.
+    if (expiresAt === null) await condition(() => woken);
+    else await condition(() => woken, Math.max(1, expiresAt - Date.now()));
+    if (woken && patched(UPGRADE_PATCH)) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof eventRunWorkflow>({
+        ...input,
+        queue: DEFAULT_DUE_QUEUE,
+        // `status` changes in the Update handlers, which the compiler does not follow here.
+        carried: { nextClaim: 1, held: [], paused: (status as RunStatus) === 'paused', quietUntil: null, adopt: true, claimsDone: 0, continuedAsNew: 0 },
+      });
+    }
     await end('completed');
     return progress();
   } catch (error) {

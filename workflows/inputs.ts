@@ -31,6 +31,13 @@ export interface BatchWorkflowInput {
   paused: boolean;
   /** The run's control epoch `paused` belongs to (absent in batches started before epochs existed). */
   epoch?: number;
+  /**
+   * Started by an event run to retry the users of one claimed range, and left
+   * to itself (its parent continues as new without it): no pause or resume
+   * signal comes, so a retry held by a pause looks again after
+   * `pauseRecheckMs` (default 30 s).
+   */
+  detached?: { pauseRecheckMs?: number };
 }
 
 /** `quiet`: the campaign's quiet hours (mode `wait`) hold the batch's sends back until `quietUntil`. */
@@ -70,4 +77,45 @@ export interface FiringInput {
   batchSize: number;
   window: number;
   childrenPerExecution: number;
+}
+
+/** How an event run works through its due firings (triggers/due.ts). */
+export interface DueQueue {
+  /** Firings one claim takes at most: a full claim means a backlog, and claims run `window` at a time. */
+  claimLimit: number;
+  /** Claims (each a sending activity) in flight at once while there is a backlog. */
+  window: number;
+  /** Without a backlog, a claim starts at most this long after the previous one, so firings gather into batches. */
+  paceMs: number;
+  /** Claims an execution makes before it continues as new. */
+  claimsPerExecution: number;
+}
+
+/**
+ * The queue's settings for new event runs (and for a run of the old shape
+ * that takes the queue up): claims of up to 2,000 firings, 4 at a time while
+ * there is a backlog, at most one per 200 ms without one, continuing as new
+ * every 500 claims.
+ */
+export const DEFAULT_DUE_QUEUE: DueQueue = { claimLimit: 2000, window: 4, paceMs: 200, claimsPerExecution: 500 };
+
+/** One claim of an event run's due firings, sent through the batch path. */
+export interface DueClaimInput {
+  campaignId: string;
+  runId: string;
+  claimNo: number;
+  limit: number;
+  /** The lowest claim number the run may still send again (held by a pause or quiet hours). */
+  oldestOpen: number;
+  /** ISO time the claim waits for first (the pace), inside the activity rather than on a workflow timer. */
+  notBefore: string;
+}
+
+/** What a claim did: the range it took (null: nothing was due) and how its first attempts went. */
+export interface DueDelivery extends BatchDelivery {
+  fromSeq: number | null;
+  toSeq: number | null;
+  claimed: number;
+  /** The earliest firing still waiting (ISO), or null. */
+  nextDueAt: string | null;
 }

@@ -25,3 +25,9 @@ export const progressQuery = defineQuery<CampaignProgress>('progress');
  * control epoch of that change (absent from parents recorded before epochs).
  */
 export const batchPausedSignal = defineSignal<[boolean, number?]>('paused');
+
+/**
+ * Relay → event run: a firing is due before the run meant to look again
+ * (coalesced by the relay: at most one in flight per run, not one per event).
+ */
+export const wakeSignal = defineSignal('wake');

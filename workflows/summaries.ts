@@ -27,10 +27,15 @@ export const summaries = {
   firstAttempts: (fromSeq: number, toSeq: number) => `send users ${count(fromSeq)}–${count(toSeq)}`,
   retryWait: (seq: number, delayMs: number) => `retry user ${count(seq)} in ${delayMs < 1000 ? `${Math.ceil(delayMs)} ms` : `${Math.round(delayMs / 1000)} s`}`,
   retry: (seq: number) => `retry user ${count(seq)}`,
+  pauseRecheck: () => 'paused: look again later',
   quietHours: (until: string) => `wait for the quiet hours to end at ${until}`,
   openFiring: (scheduledAt: Date) => `open the run of the firing due ${scheduledAt.toISOString()}`,
   settle: () => 'settle the recurring campaign',
   waitForEnd: (endAt: string) => `wait for the campaign's end ${endAt}`,
+  claim: (claimNo: number, again: boolean) => (again ? `send claim ${count(claimNo)} again` : `claim due firings (claim ${count(claimNo)}) and send them`),
+  retries: (fromSeq: number, toSeq: number) => `retry users ${count(fromSeq)}–${count(toSeq)}`,
+  adopt: () => 'take over per-user workflows of the previous shape',
+  dropQueue: () => 'drop waiting firings and counting state',
   close: (status: string, range?: { fromSeq: number; toSeq: number }) =>
     `close pending users${range ? ` ${count(range.fromSeq)}–${count(range.toSeq)}` : ''}: ${status}`,
 };
@@ -48,4 +53,10 @@ export function batchDetails(p: { fromSeq: number; toSeq: number; phase: string;
   const users = `users ${count(p.fromSeq)}–${count(p.toSeq)}`;
   const retries = p.retries === undefined ? '' : ` · ${plural(p.retries, 'retry', 'retries')} due${p.retried ? `, ${count(p.retried)} done` : ''}`;
   return `${users}: ${p.phase}${retries}`;
+}
+
+/** An event run's current details: what its queue is doing. */
+export function eventRunDetails(p: { status: string; claims: number; sending: number; held: number; nextDueAt: number | null }): string {
+  const next = p.nextDueAt === null ? '' : ` · next firing due ${new Date(p.nextDueAt).toISOString()}`;
+  return `${p.status} · ${plural(p.claims, 'claim', 'claims')} · ${count(p.sending)} sending${p.held > 0 ? ` · ${count(p.held)} held` : ''}${next}`;
 }

@@ -3789,6 +3789,7 @@ export interface components {
             updatedAt: string;
             run?: unknown;
             deliveries: components["schemas"]["DeliveryCounts"];
+            eventTrigger?: components["schemas"]["EventTriggerFigures"];
             progress?: unknown;
             temporal: ({
                 workflowId: string;
@@ -3798,6 +3799,17 @@ export interface components {
             }) | null;
         } & {
             [key: string]: unknown;
+        };
+        /** @description Event-triggered campaigns only: the queue of sends the campaign's events decided. */
+        EventTriggerFigures: {
+            /** @description events the campaign counted while it was running */
+            eventsCounted: number;
+            /** @description sends decided and not sent yet: due now, or inside their delay */
+            firingsWaiting: number;
+            /** @description of those, the ones already due (held by a pause, quiet hours or a backlog) */
+            firingsDue: number;
+            /** @description how long the oldest due send has waited, in ms (0 when none is due): how far behind the campaign is */
+            lagMs: number;
         };
         Run: {
             id: string;

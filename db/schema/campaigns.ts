@@ -88,6 +88,15 @@ export const campaignRuns = pgTable(
     frozenAt: at('frozen_at'),
     /** The last audience position handed out by an event run, which numbers its deliveries as they happen. */
     lastSeq: integer('last_seq').notNull().default(0),
+    /**
+     * An event run's workflow sleeps until then (its next due firing, or
+     * 'infinity'); NULL while it works through due firings. The relay signals
+     * it only for a firing due earlier. '-infinity': a run from before the
+     * due-firing queue, woken once to take it up (migration 0012).
+     */
+    wakeAt: at('wake_at'),
+    /** Events an event run has counted (relayed while it was running). */
+    eventsCounted: bigint('events_counted', { mode: 'number' }).notNull().default(0),
     startedAt: at('started_at'),
     finishedAt: at('finished_at'),
     ...timestamps,

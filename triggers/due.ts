@@ -1,0 +1,166 @@
+import { sql } from 'drizzle-orm';
+import type { FrozenDefinition } from '../campaigns/definition.js';
+import type { Database } from '../db/client.js';
+import { memberPredicate } from '../segments/compile.js';
+import { durationMs, type EventTrigger } from './event.js';
+import { lockTriggerCampaigns } from './locks.js';
+
+/*
+ * The event run's side of the due-firing queue: a claim moves due firings
+ * into the run's audience (run_recipients) as one range of positions, which
+ * the batch path then sends like a frozen audience's batch. Every statement on
+ * trigger_firings and trigger_claims outside the relay is here.
+ */
+
+export interface Claim {
+  /** The positions taken, or null when nothing was due. */
+  fromSeq: number | null;
+  toSeq: number | null;
+  /** Firings taken by this claim (sends and skips); a repeated claim answers its range's size. */
+  claimed: number;
+  /** The earliest firing still waiting (ISO), or null. */
+  nextDueAt: string | null;
+}
+
+export interface ClaimInput {
+  campaignId: string;
+  runId: string;
+  /** The claim's number in its run: a repeated number answers the range it took the first time. */
+  claimNo: number;
+  /** Firings taken at most. */
+  limit: number;
+  /** The lowest claim number the run may still repeat: records of older claims are deleted. */
+  oldestOpen: number;
+  definition: Pick<FrozenDefinition, 'segment' | 'identity'>;
+}
+
+/**
+ * Takes up to `limit` due firings of an event run into its audience as
+ * positions last_seq+1.., in due order, under the campaign's lock: each is
+ * checked now, at send time, against the segment (a user outside it, or
+ * without the addressed identity, or erased, is recorded `skipped` under a
+ * key of its own, which does not use up `once`) and keyed `once` or
+ * `event:<id>`; a key the run already holds (a `once` send made meanwhile by
+ * a per-user workflow of the old shape) takes nothing. Under `atMostEvery` the
+ * pair's last send is noted for the cap. When nothing was due, the run's wake
+ * time is set to the next firing's due time, under the same lock the relay
+ * takes, so a firing committed meanwhile wakes the run.
+ */
+export async function claimDue(db: Database, input: ClaimInput): Promise<Claim> {
+  return db.transaction(async (tx) => {
+    await lockTriggerCampaigns(tx, [input.campaignId]);
+    const [earlier] = await tx.execute<{ from_seq: number; to_seq: number }>(sql`
+      SELECT from_seq, to_seq FROM trigger_claims WHERE run_id = ${input.runId} AND claim_no = ${input.claimNo}`);
+    if (earlier) return { fromSeq: earlier.from_seq, toSeq: earlier.to_seq, claimed: earlier.to_seq - earlier.from_seq + 1, nextDueAt: await nextDue(tx, input.runId) };
+    await tx.execute(sql`DELETE FROM trigger_claims WHERE run_id = ${input.runId} AND claim_no < ${input.oldestOpen}`);
+
+    const [campaign] = await tx.execute<{ trigger: EventTrigger }>(sql`SELECT trigger FROM campaigns WHERE id = ${input.campaignId}`);
+    const trigger = campaign?.trigger;
+    const capMs = trigger?.type === 'event' && trigger.frequency !== 'once' ? durationMs(trigger.frequency.atMostEvery)! : null;
+    const { segment, identity } = input.definition;
+    const address = identity === 'login' ? sql`u.login_id` : sql`u.visitor_id`;
+    const sendKey = capMs === null ? sql`'once'` : sql`'event:' || d.event_id`;
+    const noAddress = identity === 'login' ? 'no_login_id' : 'no_visitor_id';
+    const [taken] = await tx.execute<{ base: number; claimed: number; skipped: number }>(sql`
+      WITH due AS (
+        DELETE FROM trigger_firings f
+        USING (SELECT user_id FROM trigger_firings WHERE run_id = ${input.runId} AND due_at <= now()
+               ORDER BY due_at, user_id LIMIT ${input.limit}) pick
+        WHERE f.run_id = ${input.runId} AND f.user_id = pick.user_id
+        RETURNING f.user_id, f.event_id, f.due_at
+      ),
+      run AS (
+        UPDATE campaign_runs SET last_seq = last_seq + (SELECT count(*) FROM due)
+        WHERE id = ${input.runId}
+        RETURNING last_seq - (SELECT count(*) FROM due)::int AS base
+      ),
+      decided AS (
+        SELECT d.user_id, d.event_id, run.base + row_number() OVER (ORDER BY d.due_at, d.user_id) AS seq,
+               ${address} AS address,
+               CASE WHEN u.id IS NULL THEN 'user_deleted'
+                    WHEN NOT coalesce(${memberPredicate(segment.rule, { at: new Date(), timeZone: segment.timeZone })}, false) THEN 'not_in_segment'
+                    WHEN ${address} IS NULL THEN ${noAddress}
+               END AS skip
+        FROM due d CROSS JOIN run LEFT JOIN users u ON u.id = d.user_id
+      ),
+      inserted AS (
+        INSERT INTO run_recipients (run_id, seq, user_id, address, status, delivery_key, trigger_event_id, last_error_class, last_error_message)
+        SELECT ${input.runId}, seq, user_id, address,
+               CASE WHEN skip IS NULL THEN 'pending' ELSE 'skipped' END,
+               CASE WHEN skip IS NULL THEN ${sendKey} ELSE 'skip:' || d.event_id END,
+               event_id, skip,
+               CASE skip WHEN 'user_deleted' THEN 'the user no longer exists'
+                         WHEN 'not_in_segment' THEN ${`not in segment "${segment.name}" at send time`}
+                         WHEN ${noAddress} THEN ${`user has no ${identity} id; the campaign addresses ${identity} ids`} END
+        FROM decided d
+        ON CONFLICT (run_id, user_id, delivery_key) DO NOTHING
+        RETURNING user_id, status
+      ),
+      capped AS (
+        INSERT INTO trigger_state (campaign_id, user_id, last_sent_at, expires_at)
+        SELECT ${input.campaignId}, user_id, now(), now() + make_interval(secs => ${(capMs ?? 0) / 1000})
+        FROM inserted WHERE status = 'pending' AND ${capMs !== null}
+        ON CONFLICT (campaign_id, user_id) DO UPDATE
+          SET last_sent_at = excluded.last_sent_at, expires_at = greatest(trigger_state.expires_at, excluded.expires_at)
+      )
+      SELECT (SELECT base FROM run) AS base, (SELECT count(*) FROM due)::int AS claimed,
+             (SELECT count(*) FROM inserted WHERE status = 'skipped')::int AS skipped`);
+    const claimed = taken?.claimed ?? 0;
+    const next = await nextDue(tx, input.runId);
+    if (claimed === 0) {
+      // Asleep until the next firing (or until woken): the relay compares new firings with this.
+      await tx.execute(sql`UPDATE campaign_runs SET wake_at = ${next ?? 'infinity'}::timestamptz WHERE id = ${input.runId}`);
+      return { fromSeq: null, toSeq: null, claimed: 0, nextDueAt: next };
+    }
+    const fromSeq = taken!.base + 1;
+    const toSeq = taken!.base + claimed;
+    await tx.execute(sql`
+      WITH noted AS (INSERT INTO trigger_claims (run_id, claim_no, from_seq, to_seq) VALUES (${input.runId}, ${input.claimNo}, ${fromSeq}, ${toSeq}))
+      UPDATE campaign_runs SET wake_at = NULL WHERE id = ${input.runId} AND wake_at IS NOT NULL`);
+    return { fromSeq, toSeq, claimed, nextDueAt: next };
+  });
+}
+
+async function nextDue(tx: Pick<Database, 'execute'>, runId: string): Promise<string | null> {
+  const [row] = await tx.execute<{ at: string | null }>(sql`SELECT min(due_at) AS at FROM trigger_firings WHERE run_id = ${runId}`);
+  return row?.at ? new Date(row.at).toISOString() : null;
+}
+
+/**
+ * Ends an event run's queue: drops the firings still waiting and the
+ * campaign's counting state and claim records, under the campaign's lock (a
+ * relay that took rows before sees the run's flag at `cancel` and drops them).
+ */
+export async function dropQueue(db: Database, input: { campaignId: string; runId: string }): Promise<{ firings: number }> {
+  return db.transaction(async (tx) => {
+    await lockTriggerCampaigns(tx, [input.campaignId]);
+    const firings = await tx.execute(sql`DELETE FROM trigger_firings WHERE run_id = ${input.runId}`);
+    await tx.execute(sql`DELETE FROM trigger_state WHERE campaign_id = ${input.campaignId}`);
+    await tx.execute(sql`DELETE FROM trigger_claims WHERE run_id = ${input.runId}`);
+    await tx.execute(sql`UPDATE campaign_runs SET wake_at = NULL WHERE id = ${input.runId}`);
+    return { firings: firings.count };
+  });
+}
+
+/** An event run's queue as the API shows it. */
+export interface QueueFigures {
+  /** Events the run counted (relayed while it was running). */
+  eventsCounted: number;
+  /** Firings not claimed yet: due now or inside their delay. */
+  firingsWaiting: number;
+  /** Of those, the ones already due (held by a pause, quiet hours, or a backlog). */
+  firingsDue: number;
+  /** How long the oldest due firing has waited (ms): how far behind the run is; 0 when none is due. */
+  lagMs: number;
+}
+
+/** The queue's figures of an event run: three index reads on (run, due time). */
+export async function queueFigures(db: Database, runId: string): Promise<QueueFigures> {
+  const [row] = await db.execute<{ counted: string; waiting: number; due: number; lag_ms: number | null }>(sql`
+    SELECT r.events_counted::text AS counted,
+           (SELECT count(*)::int FROM trigger_firings f WHERE f.run_id = r.id) AS waiting,
+           (SELECT count(*)::int FROM trigger_firings f WHERE f.run_id = r.id AND f.due_at <= now()) AS due,
+           (SELECT (extract(epoch FROM now() - min(f.due_at)) * 1000)::int FROM trigger_firings f WHERE f.run_id = r.id AND f.due_at <= now()) AS lag_ms
+    FROM campaign_runs r WHERE r.id = ${runId}`);
+  return { eventsCounted: Number(row?.counted ?? 0), firingsWaiting: row?.waiting ?? 0, firingsDue: row?.due ?? 0, lagMs: Math.max(0, row?.lag_ms ?? 0) };
+}
