@@ -5,8 +5,9 @@
  * readings (CPU seconds, peak RSS) the figures are made of.
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import postgres from 'postgres';
@@ -285,7 +286,12 @@ export async function waitForEnd(campaigns: CampaignService, id: string, timeout
 // ---------------------------------------------------------------------------
 // Temporal, worker, API
 
-export type TemporalKind = 'dev' | 'pg';
+/**
+ * `dev`: the dev server in memory (what the test suite runs); `file`: the dev
+ * server keeping its state in a SQLite file, as `npm start` runs it; `pg`: the
+ * Temporal server on PostgreSQL, the production shape.
+ */
+export type TemporalKind = 'dev' | 'file' | 'pg';
 
 export interface BenchTemporal {
   kind: TemporalKind;
@@ -359,7 +365,11 @@ export async function startTemporal(log: Log, kind: TemporalKind = 'dev', databa
     log(`Temporal on PostgreSQL at ${address} (pid ${pg.pid}; databases ${temporalDatabases.join(', ')}; ${env.TEMPORAL_HISTORY_SHARDS} history shards)`);
   } else {
     const cli = await resolveTemporalCli({ log });
-    const dev = await startDevServer({ cli, port: await freePort() });
+    // As `npm start` runs it: state in a SQLite file (here a throwaway one).
+    const state = kind === 'file' ? mkdtempSync(join(tmpdir(), 'hookcast-bench-temporal-')) : undefined;
+    // Clean-ups run last first: the folder goes after the server has stopped.
+    if (state) cleanups.push(() => rmSync(state, { recursive: true, force: true }));
+    const dev = await startDevServer({ cli, port: await freePort(), ...(state ? { dbFilename: join(state, 'temporal.sqlite') } : {}) });
     cleanups.push(() => dev.stop());
     server = dev;
     address = dev.address;

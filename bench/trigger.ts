@@ -1,287 +1,401 @@
 /**
- * `npm run bench:trigger [-- --rate 100 --seconds 60] [--rates 50,100,200]`
+ * `npm run bench:trigger [-- --rates 100,300,1000,3000 --seconds 20 --temporal file,dev,pg]`
+ * `npm run bench:trigger -- --scenario counting [--users 1000000]`
+ * `npm run bench:trigger -- --scenario delay [--users 100000]`
  *
- * Trigger latency: events are ingested one per `POST /api/events` at a steady
- * rate through the real API process, for an event-triggered campaign with
- * times = 1, no delay (each event from a new user, so each starts its own
- * per-user workflow), and the time from the ingest API's answer to the
- * receiver getting the request is measured per event. In the same run, at the
- * same rate, the bare figure: start a workflow that runs one activity doing the
- * same HTTP request (its own worker process), timed from the start call's
- * answer. With `--rates`, one phase pair per rate (the highest rate whose p95
- * stays under 1 s is the answer to "how fast can events come").
- * `--temporal pg` runs both on the PostgreSQL-backed Temporal server instead of
- * the dev server; `--cpu-prof [--cpu-prof-dir DIR] [--top N]` profiles the
- * worker's main thread during each trigger phase. Prints figures; asserts
- * nothing.
+ * Event-triggered sends, measured as an integrator produces them: events are
+ * posted to the real API process (`POST /api/events`) in batches every 100 ms,
+ * as an SDK collector or a server does, for a campaign with `times: 1` and no
+ * delay, each event from a user not seen before. Per rate, for `--seconds`:
+ * events, requests the receiver got, duplicates (requests beyond one per
+ * user), p50/p95/p99 from the ingest answer of an event's batch to its
+ * request arriving at the receiver, the lag (how long the oldest due send has
+ * waited, from the campaign's API answer) at the end of the phase and its
+ * peak during it, and the CPU seconds of each process (API, worker, Temporal
+ * server, hookcast's PostgreSQL backends, and Temporal's own PostgreSQL
+ * backends on `pg`) per 1,000 triggered sends, counted until the last request
+ * arrived. Each Temporal shape gets a fresh stack: `file` is the dev server as
+ * `npm start` runs it (state in a SQLite file), `dev` the in-memory dev server
+ * the tests use, `pg` the Temporal server on PostgreSQL (skipped with a note
+ * when its binaries are not built). The worker runs compiled, as `npm start`
+ * runs it.
+ *
+ * `--scenario counting`: `times: 3, within: PT24H`, `--users` users (default
+ * 1,000,000) sending one or two events each, so none fires: prints the
+ * Temporal executions of the campaign (one: its run), and the counting
+ * state's rows and size. `--scenario delay`: `delay: PT1M`, `--users` users
+ * (default 100,000) firing within about 10 s: each must be sent once; prints
+ * p50/p95/p99 of (request arrived − due time). Both on `file` unless
+ * `--temporal` says otherwise. Prints figures; asserts nothing.
  */
-import { fork } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createServer } from 'node:http';
+import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import { segments } from '../db/schema.js';
-import { type TemporalKind, benchCampaigns, cpuSeconds, createBenchChannel, freshDatabase, logger, markdownTable, percentile, positive, runBench, sleep, spawnApi, spawnWorker, startTemporal, stopAll } from './harness.js';
-import type { Client } from '@temporalio/client';
-import { tsToMs } from '@temporalio/common/lib/time.js';
-import { eventTriggerWorkflowId } from '../workflows/event-trigger.js';
+import { findTemporalServerBinaries } from '../temporal/server-binaries.js';
 import { authHeader, testEnv } from '../test/credentials.js';
-import { bareSendWorkflow } from './bare-workflow.js';
-import { formatProfileSummary, sourceMapResolver, summarizeProfile } from './cpu-profile.js';
+import {
+  type BenchDatabase,
+  type BenchTemporal,
+  type TemporalKind,
+  benchCampaigns,
+  cpuSeconds,
+  createBenchChannel,
+  ensureCompiledWorker,
+  freshDatabase,
+  logger,
+  markdownTable,
+  percentile,
+  positive,
+  PostgresCpuMeter,
+  runBench,
+  sleep,
+  spawnApi,
+  spawnWorker,
+  startTemporal,
+  stopAll,
+} from './harness.js';
 
 const say = logger('bench:trigger');
 // The API process and the channel store need an admin key, a sealing key and loopback allowed as a destination;
 // a bench run uses the test suite's values unless given its own.
 for (const [name, value] of Object.entries(testEnv)) process.env[name] ??= value;
-const BARE_QUEUE = 'bench-bare';
+
+type Scenario = 'rates' | 'counting' | 'delay';
+const KINDS: TemporalKind[] = ['file', 'dev', 'pg'];
 
 function options() {
   const { values } = parseArgs({
     options: {
-      rate: { type: 'string' },
-      rates: { type: 'string' },
+      scenario: { type: 'string', default: 'rates' },
+      rates: { type: 'string', default: '100,300,1000,3000' },
       seconds: { type: 'string' },
       'drain-s': { type: 'string' },
-      'cpu-prof': { type: 'boolean', default: false },
-      'cpu-prof-dir': { type: 'string' },
-      top: { type: 'string' },
-      temporal: { type: 'string', default: 'dev' },
+      temporal: { type: 'string' },
+      users: { type: 'string' },
     },
   });
-  const temporal = values.temporal;
-  if (temporal !== 'dev' && temporal !== 'pg') throw new Error(`--temporal must be dev or pg, got ${JSON.stringify(temporal)}`);
-  const rates = values.rates ? values.rates.split(',').map((r) => positive('rates', r, 100)) : [positive('rate', values.rate, 100)];
-  const profileDir = values['cpu-prof-dir'] ?? process.env.BENCH_CPU_PROF ?? (values['cpu-prof'] ? mkdtempSync(join(tmpdir(), 'hookcast-prof-')) : undefined);
-  if (profileDir) mkdirSync(profileDir, { recursive: true });
-  return { rates, seconds: positive('seconds', values.seconds, 60), drainS: positive('drain-s', values['drain-s'], 15), profileDir, top: positive('top', values.top, 15), temporal: temporal as TemporalKind };
+  const scenario = values.scenario as Scenario;
+  if (!['rates', 'counting', 'delay'].includes(scenario)) throw new Error(`--scenario must be rates, counting or delay, got ${JSON.stringify(scenario)}`);
+  const kinds = (values.temporal ?? (scenario === 'rates' ? KINDS.join(',') : 'file')).split(',') as TemporalKind[];
+  for (const kind of kinds) if (!KINDS.includes(kind)) throw new Error(`--temporal takes file, dev and pg, got ${JSON.stringify(kind)}`);
+  return {
+    scenario,
+    kinds,
+    rates: values.rates.split(',').map((r) => positive('rates', r, 100)),
+    seconds: positive('seconds', values.seconds, 20),
+    drainS: positive('drain-s', values['drain-s'], 60),
+    users: positive('users', values.users, scenario === 'counting' ? 1_000_000 : 100_000),
+  };
 }
 
-/** An in-process receiver that notes when each user's request arrived. */
-async function arrivals() {
-  const seen = new Map<string, number>();
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const at = performance.timeOrigin + performance.now();
-      try {
-        const { userid } = JSON.parse(Buffer.concat(chunks).toString()) as { userid: string };
-        if (!seen.has(userid)) seen.set(userid, at);
-      } catch {
-        // not ours
-      }
-      res.writeHead(200).end('ok');
-    });
+/** The forked receiver (bench/trigger-receiver.ts): per user, the first arrival and the number of requests. */
+async function startArrivals() {
+  const proc: ChildProcess = fork(fileURLToPath(new URL('./trigger-receiver.ts', import.meta.url)), { execArgv: ['--import', 'tsx'] });
+  const port = await new Promise<number>((resolve) => proc.once('message', (m: { port: number }) => resolve(m.port)));
+  let nextId = 0;
+  const waiting = new Map<number, (arrivals: [string, number, number][]) => void>();
+  proc.on('message', (m: { id?: number; arrivals?: [string, number, number][] }) => {
+    if (m.id === undefined) return;
+    waiting.get(m.id)?.(m.arrivals ?? []);
+    waiting.delete(m.id);
   });
-  server.keepAliveTimeout = 60_000;
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}/trigger`, seen, close: () => server.close() };
+  return {
+    url: `http://127.0.0.1:${port}/trigger`,
+    pid: proc.pid!,
+    /** Users whose id starts with `prefix`: first arrival (epoch ms) and request count. */
+    arrivals: (prefix: string) =>
+      new Promise<Map<string, { first: number; requests: number }>>((resolve) => {
+        nextId += 1;
+        waiting.set(nextId, (list) => resolve(new Map(list.map(([user, first, requests]) => [user, { first, requests }]))));
+        proc.send({ id: nextId, type: 'arrivals', prefix });
+      }),
+    stop: () => proc.kill(),
+  };
+}
+type Arrivals = Awaited<ReturnType<typeof startArrivals>>;
+
+interface Stack {
+  kind: TemporalKind;
+  bench: BenchDatabase;
+  temporal: BenchTemporal;
+  worker: { pid: number };
+  api: { url: string; pid: number };
+  receiver: Arrivals;
+  http: Agent;
+  campaignId: string;
 }
 
-interface Phase {
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-  sent: number;
-  missing: number;
-  lateStarts: number;
+/** A fresh database, Temporal of `kind`, a compiled worker, the API process, the receiver, and one launched event campaign. */
+async function startStack(kind: TemporalKind, trigger: Record<string, unknown>): Promise<Stack> {
+  const bench = await freshDatabase(`hookcast_bench_trigger_${kind}`);
+  const receiver = await startArrivals();
+  const temporal = await startTemporal(say, kind, `hookcast_bench_trigger_${kind}`);
+  const worker = await spawnWorker({ bench, temporal, concurrency: 32, compiled: true, log: say });
+  const api = await spawnApi({ bench, temporal });
+  const [segment] = await bench.database.db.insert(segments).values({ name: 'everyone', rule: { attribute: 'cohort', op: 'notExists' } }).returning();
+  const channelId = await createBenchChannel(bench, receiver.url, 'trigger bench');
+  const campaigns = benchCampaigns(bench, temporal, { batchSize: 2000, window: 8, childrenPerExecution: 400 });
+  const draft = await campaigns.create({ name: 'bench trigger', segmentId: segment!.id, channelId, templateValues: { amount: 100 }, trigger: { type: 'event', event: 'bench_trigger', ...trigger } });
+  await campaigns.launch(draft.id);
+  // The API process learns of the launch through PostgreSQL's notification.
+  await sleep(1000);
+  return { kind, bench, temporal, worker, api, receiver, http: new Agent({ connections: 32 }), campaignId: draft.id };
 }
 
-/** Fires `send(i)` at `rate` per second for `seconds`, then waits for the arrivals; latencies from each answer. */
-async function phase(rate: number, seconds: number, drainS: number, seen: Map<string, number>, key: (i: number) => string, send: (i: number) => Promise<void>): Promise<Phase> {
+/** Posts one batch of events; resolves with the time its answer arrived (epoch ms). */
+async function post(stack: Stack, users: string[]): Promise<number> {
+  const res = await request(`${stack.api.url}/api/events`, {
+    method: 'POST',
+    dispatcher: stack.http,
+    headers: { 'content-type': 'application/json', ...authHeader },
+    body: JSON.stringify({ events: users.map((loginId) => ({ name: 'bench_trigger', loginId })) }),
+  });
+  const body = (await res.body.json()) as { accepted: number };
+  if (res.statusCode !== 200 || body.accepted !== users.length) throw new Error(`ingest answered ${res.statusCode} ${JSON.stringify(body).slice(0, 300)}`);
+  return Date.now();
+}
+
+/** The campaign's queue figures from the API (GET /api/campaigns/:id). */
+async function queue(stack: Stack): Promise<{ lagMs: number; firingsDue: number; firingsWaiting: number; eventsCounted: number }> {
+  const res = await request(`${stack.api.url}/api/campaigns/${stack.campaignId}`, { dispatcher: stack.http, headers: authHeader });
+  const body = (await res.body.json()) as { eventTrigger: { lagMs: number; firingsDue: number; firingsWaiting: number; eventsCounted: number } };
+  return body.eventTrigger;
+}
+
+/** CPU seconds of every process of the stack so far (PostgreSQL through its meters). */
+function cpuOf(stack: Stack) {
+  return { api: cpuSeconds(stack.api.pid), worker: cpuSeconds(stack.worker.pid), temporal: cpuSeconds(stack.temporal.server.pid ?? 0) };
+}
+
+/**
+ * Sends `total` events (one per new user, ids `prefix<i>`) in batches every
+ * 100 ms at `rate` per second; samples the lag every second meanwhile.
+ * Answers each user's ingest answer time and the lag's samples.
+ */
+async function drive(stack: Stack, prefix: string, rate: number, seconds: number) {
+  const perBatch = Math.max(1, Math.round(rate / 10));
+  const batches = Math.ceil((rate * seconds) / perBatch);
   const answered = new Map<string, number>();
-  const total = rate * seconds;
-  const start = performance.now();
-  let lateStarts = 0;
+  const lags: number[] = [];
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      lags.push((await queue(stack).catch(() => ({ lagMs: NaN }))).lagMs);
+      await sleep(1000);
+    }
+  })();
+  const started = performance.now();
+  let late = 0;
   const inFlight: Promise<void>[] = [];
-  for (let i = 0; i < total; i += 1) {
-    const due = start + (i * 1000) / rate;
-    const wait = due - performance.now();
+  for (let b = 0; b < batches; b += 1) {
+    const wait = started + b * 100 - performance.now();
     if (wait > 0) await sleep(wait);
-    else if (wait < -50) lateStarts += 1;
+    else if (wait < -50) late += 1;
+    const users = Array.from({ length: perBatch }, (_, k) => `${prefix}${b * perBatch + k}`);
     inFlight.push(
-      send(i).then(
-        () => void answered.set(key(i), performance.timeOrigin + performance.now()),
-        (error: unknown) => say(`send ${i} failed: ${error instanceof Error ? error.message : String(error)}`),
+      post(stack, users).then(
+        (at) => users.forEach((u) => answered.set(u, at)),
+        (error: unknown) => say(`  batch ${b} failed: ${error instanceof Error ? error.message : String(error)}`),
       ),
     );
   }
   await Promise.all(inFlight);
-  const deadline = performance.now() + drainS * 1000;
-  while ([...answered.keys()].some((k) => !seen.has(k)) && performance.now() < deadline) await sleep(100);
-  // An arrival before the answer (the relay can beat the response to the client) counts as 0.
-  const latencies = [...answered].filter(([k]) => seen.has(k)).map(([k, at]) => Math.max(0, seen.get(k)! - at)).sort((a, b) => a - b);
-  return {
-    p50: Math.round(percentile(latencies, 50)),
-    p95: Math.round(percentile(latencies, 95)),
-    p99: Math.round(percentile(latencies, 99)),
-    max: Math.round(latencies.at(-1) ?? NaN),
-    sent: answered.size,
-    missing: [...answered.keys()].filter((k) => !seen.has(k)).length,
-    lateStarts,
-  };
+  sampling = false;
+  await sampler;
+  return { answered, lags, late, postedInMs: performance.now() - started };
 }
 
-/**
- * Where a triggered send's time goes, for a sample of the phase's users: event
- * stored → per-user workflow started (outbox and relay) → first attempt
- * recorded, and within the workflow, from its history (server clock): the
- * first workflow task waiting for a poller, the worker's first task, the send
- * activity waiting for a slot, and the activity's own time up to its request.
- */
-async function breakdown(bench: Awaited<ReturnType<typeof freshDatabase>>, client: Client, campaignId: string, prefix: string) {
-  const rows = await bench.database.client<{ user_id: string; received: Date; attempted: Date | null }[]>`
-    SELECT u.id AS user_id, e.received_at AS received, r.first_attempt_at AS attempted
-    FROM events e JOIN users u ON u.id = e.user_id LEFT JOIN run_recipients r ON r.trigger_event_id = e.id
-    WHERE u.login_id LIKE ${`${prefix}%`} ORDER BY random() LIMIT 40`;
-  const relay: number[] = [];
-  const workflow: number[] = [];
-  const untilRequest: number[] = [];
-  const inside = historySteps();
-  for (const row of rows) {
-    const steps = await inside.add(client, eventTriggerWorkflowId(campaignId, row.user_id));
-    relay.push(steps.started - new Date(row.received).getTime());
-    if (row.attempted) {
-      workflow.push(new Date(row.attempted).getTime() - steps.started);
-      untilRequest.push(new Date(row.attempted).getTime() - steps.activityStarted);
-    }
+/** Waits until every answered user has a request (or `drainS` passes); answers the arrivals. */
+async function drain(stack: Stack, prefix: string, expected: number, drainS: number) {
+  const deadline = Date.now() + drainS * 1000;
+  for (;;) {
+    const arrivals = await stack.receiver.arrivals(prefix);
+    if (arrivals.size >= expected || Date.now() > deadline) return arrivals;
+    await sleep(250);
   }
-  say(`  breakdown of ${rows.length} sampled sends: stored → workflow started ${fmtSteps(relay)}; workflow started → first attempt ${fmtSteps(workflow)}`);
-  say(`    inside the workflow: ${inside.summary()}, activity until its request ${fmtSteps(untilRequest)}`);
 }
 
-function fmtSteps(xs: number[]) {
-  const sorted = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-  return `p50 ${Math.round(percentile(sorted, 50))} / p95 ${Math.round(percentile(sorted, 95))} ms`;
+function ms(xs: number[], p: number) {
+  return Math.round(percentile(xs, p));
 }
 
-/** Steps of a workflow's first send from its history (server clock), collected over a sample of workflows. */
-function historySteps() {
-  const taskQueued: number[] = [];
-  const firstTask: number[] = [];
-  const activityQueued: number[] = [];
-  return {
-    async add(client: Client, workflowId: string) {
-      const history = await client.workflow
-        .getHandle(workflowId)
-        .fetchHistory()
-        .catch(() => null);
-      const events = history?.events ?? [];
-      const at = (has: (e: (typeof events)[number]) => unknown) => {
-        const event = events.find((e) => has(e));
-        return event ? tsToMs(event.eventTime) : NaN;
-      };
-      const started = at((e) => e.workflowExecutionStartedEventAttributes);
-      const taskStarted = at((e) => e.workflowTaskStartedEventAttributes);
-      const activityScheduled = at((e) => e.activityTaskScheduledEventAttributes);
-      const activityStarted = at((e) => e.activityTaskStartedEventAttributes);
-      taskQueued.push(taskStarted - at((e) => e.workflowTaskScheduledEventAttributes));
-      firstTask.push(activityScheduled - taskStarted);
-      activityQueued.push(activityStarted - activityScheduled);
-      return { started, activityStarted };
-    },
-    summary: () => `first task queued ${fmtSteps(taskQueued)}, first task ${fmtSteps(firstTask)}, send activity queued ${fmtSteps(activityQueued)}`,
-  };
+async function ratesScenario(opts: ReturnType<typeof options>) {
+  const table: (string | number)[][] = [];
+  for (const kind of opts.kinds) {
+    if (kind === 'pg' && !findTemporalServerBinaries()) {
+      say('--temporal pg skipped: the Temporal server binaries are not built (npm run temporal:pg -- --install-only)');
+      continue;
+    }
+    say(`== Temporal ${kind === 'file' ? 'dev server with its state in a SQLite file (as npm start runs it)' : kind === 'dev' ? 'dev server in memory' : 'server on PostgreSQL'}`);
+    const stack = await startStack(kind, {});
+    const hookcastPg = new PostgresCpuMeter(stack.bench.admin, stack.bench.name);
+    const temporalPg = new PostgresCpuMeter(stack.bench.admin, stack.temporal.databases);
+    for (const rate of opts.rates) {
+      const prefix = `${kind}-${rate}-`;
+      const before = cpuOf(stack);
+      hookcastPg.start();
+      temporalPg.start();
+      const driven = await drive(stack, prefix, rate, opts.seconds);
+      const atEnd = await queue(stack);
+      const arrivals = await drain(stack, prefix, driven.answered.size, opts.drainS);
+      const after = cpuOf(stack);
+      const pgCpu = await hookcastPg.stop();
+      const temporalPgCpu = kind === 'pg' ? (await temporalPg.stop()).database : NaN;
+      if (kind !== 'pg') await temporalPg.stop();
+      const latencies: number[] = [];
+      let requests = 0;
+      for (const [user, answeredAt] of driven.answered) {
+        const arrival = arrivals.get(user);
+        if (!arrival) continue;
+        requests += arrival.requests;
+        // A request can beat the batch's answer to the client (the relay runs right after the commit): 0.
+        latencies.push(Math.max(0, arrival.first - answeredAt));
+      }
+      latencies.sort((a, b) => a - b);
+      const sends = latencies.length;
+      const per1000 = (cpu: number) => (sends > 0 ? ((cpu * 1000) / sends).toFixed(2) : 'n/a');
+      const temporalCpu = after.temporal - before.temporal;
+      const maxLag = Math.max(0, ...driven.lags.filter((l) => !Number.isNaN(l)));
+      say(
+        `  ${rate}/s: ${driven.answered.size} events, ${requests} requests, ${requests - sends} duplicates, ${driven.answered.size - sends} missing; ` +
+          `p50 ${ms(latencies, 50)} / p95 ${ms(latencies, 95)} / p99 ${ms(latencies, 99)} ms; lag at the end ${atEnd.lagMs} ms (${atEnd.firingsDue} due), peak ${maxLag} ms; ` +
+          `${driven.late} batches posted late; CPU s per 1,000 sends: API ${per1000(after.api - before.api)}, worker ${per1000(after.worker - before.worker)}, ` +
+          `Temporal ${per1000(temporalCpu)}, PostgreSQL ${per1000(pgCpu.database)}${kind === 'pg' ? `, Temporal's PostgreSQL ${per1000(temporalPgCpu)}` : ''}`,
+      );
+      table.push([
+        kind,
+        rate,
+        driven.answered.size,
+        requests,
+        requests - sends,
+        ms(latencies, 50),
+        `**${ms(latencies, 95)}**`,
+        ms(latencies, 99),
+        `${atEnd.lagMs} (peak ${maxLag})`,
+        per1000(after.api - before.api),
+        per1000(after.worker - before.worker),
+        per1000(temporalCpu),
+        per1000(pgCpu.database),
+        kind === 'pg' ? per1000(temporalPgCpu) : '—',
+        sends > 0 ? ((temporalCpu * 1000) / sends).toFixed(3) : 'n/a',
+      ]);
+    }
+    await stack.http.close();
+    stack.receiver.stop();
+    await stopAll();
+  }
+  say('summary (docs/benchmarks.md):');
+  console.log(
+    markdownTable(
+      [
+        'Temporal',
+        'events/s',
+        'events',
+        'requests',
+        'duplicates',
+        'p50 ms',
+        'p95 ms',
+        'p99 ms',
+        'lag at end ms',
+        'API CPU s / 1k',
+        'worker CPU s / 1k',
+        'Temporal CPU s / 1k',
+        'PostgreSQL CPU s / 1k',
+        "Temporal's PostgreSQL CPU s / 1k",
+        'Temporal CPU ms per send',
+      ],
+      table,
+    ),
+  );
 }
 
-/** The same steps for a sample of the bare phase's workflows. */
-async function bareBreakdown(client: Client, ids: string[]) {
-  const inside = historySteps();
-  for (const id of ids) await inside.add(client, id);
-  say(`  bare, inside the workflow (${ids.length} sampled): ${inside.summary()}`);
+/** `times: 3` within a day, every user one or two events: nothing fires; what does the counting keep? */
+async function countingScenario(opts: ReturnType<typeof options>) {
+  const kind = opts.kinds[0]!;
+  const stack = await startStack(kind, { times: 3, within: 'PT24H' });
+  try {
+    const perBatch = 1000;
+    const started = performance.now();
+    let posted = 0;
+    // Every user sends one event; every other user a second one, in a later batch.
+    const users = opts.users;
+    const batches: string[][] = [];
+    for (let i = 0; i < users; i += perBatch) batches.push(Array.from({ length: Math.min(perBatch, users - i) }, (_, k) => `count-${i + k}`));
+    for (let i = 0; i < users; i += perBatch * 2) batches.push(Array.from({ length: Math.min(perBatch, Math.ceil((users - i) / 2)) }, (_, k) => `count-${i + 2 * k}`));
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (next < batches.length) {
+          const batch = batches[next++]!;
+          await post(stack, batch);
+          posted += batch.length;
+          if (posted % 100_000 < perBatch) say(`  ${posted} events posted`);
+        }
+      }),
+    );
+    const postMs = performance.now() - started;
+    // Until the relay has counted every event.
+    for (let i = 0; i < 600 && (await queue(stack)).eventsCounted < posted; i += 1) await sleep(500);
+    const counted = (await queue(stack)).eventsCounted;
+    const executions = await stack.temporal.client.workflow.count(`CampaignId = "${stack.campaignId}"`);
+    const [state] = await stack.bench.database.client<{ rows: number; size: string; avg: number; firings: number; outbox: number }[]>`
+      SELECT (SELECT count(*)::int FROM trigger_state) AS rows, pg_size_pretty(pg_total_relation_size('trigger_state')) AS size,
+             (SELECT round(avg(pg_column_size(t.*)))::int FROM trigger_state t) AS avg,
+             (SELECT count(*)::int FROM trigger_firings) AS firings, (SELECT count(*)::int FROM trigger_outbox) AS outbox`;
+    say(
+      `counting scenario (times 3 within PT24H, Temporal ${kind}): ${users} users, ${posted} events posted in ${(postMs / 1000).toFixed(1)} s ` +
+        `(${Math.round(posted / (postMs / 1000))}/s), ${counted} counted; Temporal executions of the campaign: ${executions.count}; ` +
+        `counting state: ${state!.rows} rows, ${state!.size} with indexes (${state!.avg} bytes a row); firings ${state!.firings}; outbox ${state!.outbox}`,
+    );
+  } finally {
+    await stack.http.close();
+    stack.receiver.stop();
+    await stopAll();
+  }
+}
+
+/** `delay: PT1M`: `--users` users fire within about 10 s; how late is each send against its due time? */
+async function delayScenario(opts: ReturnType<typeof options>) {
+  const kind = opts.kinds[0]!;
+  const stack = await startStack(kind, { delay: 'PT1M' });
+  try {
+    const rate = Math.ceil(opts.users / 10);
+    const driven = await drive(stack, 'delay-', rate, 10);
+    say(`  ${driven.answered.size} events posted in ${(driven.postedInMs / 1000).toFixed(1)} s; waiting for the delay`);
+    const before = cpuOf(stack);
+    const arrivals = await drain(stack, 'delay-', driven.answered.size, 60 + opts.drainS);
+    const after = cpuOf(stack);
+    const late: number[] = [];
+    let requests = 0;
+    for (const [user, answeredAt] of driven.answered) {
+      const arrival = arrivals.get(user);
+      if (!arrival) continue;
+      requests += arrival.requests;
+      // Due one minute after the event was counted, which is at most a few ms after its batch was answered.
+      late.push(arrival.first - (answeredAt + 60_000));
+    }
+    late.sort((a, b) => a - b);
+    say(
+      `delay scenario (PT1M, Temporal ${kind}): ${driven.answered.size} events, ${late.length} users sent, ${requests} requests, ${requests - late.length} duplicates, ` +
+        `${driven.answered.size - late.length} missing; sent − due p50 ${ms(late, 50)} / p95 ${ms(late, 95)} / p99 ${ms(late, 99)} / max ${Math.round(late.at(-1) ?? NaN)} ms; ` +
+        `CPU s while due: worker ${(after.worker - before.worker).toFixed(1)}, Temporal ${(after.temporal - before.temporal).toFixed(1)}`,
+    );
+  } finally {
+    await stack.http.close();
+    stack.receiver.stop();
+    await stopAll();
+  }
 }
 
 async function main() {
   const opts = options();
-  say(`rates=${opts.rates.join(',')}/s for ${opts.seconds} s each`);
-  const bench = await freshDatabase('hookcast_bench_trigger');
-  const receiver = await arrivals();
-  const temporal = await startTemporal(say, opts.temporal, 'hookcast_bench_trigger');
-  const worker = await spawnWorker({ bench, temporal, concurrency: 32, profile: opts.profileDir !== undefined, log: say });
-  const api = await spawnApi({ bench, temporal });
-  const bare = fork(fileURLToPath(new URL('./bare-worker.ts', import.meta.url)), {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, TEMPORAL_ADDRESS: temporal.address, TASK_QUEUE: BARE_QUEUE },
-  });
-  const bareExited = once(bare, 'exit');
-  await once(bare, 'message');
-  const rows: (string | number)[][] = [];
-  try {
-    const [segment] = await bench.database.db.insert(segments).values({ name: 'bench trigger', rule: { attribute: 'cohort', op: 'notExists' } }).returning();
-    const channelId = await createBenchChannel(bench, receiver.url, 'trigger bench');
-    const campaigns = benchCampaigns(bench, temporal, { batchSize: 500, window: 8, childrenPerExecution: 400 });
-    const draft = await campaigns.create({ name: 'bench trigger', segmentId: segment!.id, channelId, templateValues: { amount: 100 }, trigger: { type: 'event', event: 'bench_trigger' } });
-    await campaigns.launch(draft.id);
-    // The API process learns of the launch through PostgreSQL's notification.
-    await sleep(1000);
-    const http = new Agent({ connections: 64 });
-    for (const rate of opts.rates) {
-      const cpu = () => ({ worker: cpuSeconds(worker.pid), api: cpuSeconds(api.pid), bare: cpuSeconds(bare.pid!), temporal: cpuSeconds(temporal.server.pid ?? 0) });
-      const before = cpu();
-      await worker.profiler?.start();
-      const trigger = await phase(rate, opts.seconds, opts.drainS, receiver.seen, (i) => `t-${rate}-${i}`, async (i) => {
-        const res = await request(`${api.url}/api/events`, {
-          method: 'POST',
-          dispatcher: http,
-          headers: { 'content-type': 'application/json', ...authHeader },
-          body: JSON.stringify({ events: [{ name: 'bench_trigger', loginId: `t-${rate}-${i}` }] }),
-        });
-        const body = (await res.body.json()) as { accepted: number };
-        if (res.statusCode !== 200 || body.accepted !== 1) throw new Error(`ingest answered ${res.statusCode} ${JSON.stringify(body)}`);
-      });
-      const after = cpu();
-      const profile = await worker.profiler?.stop();
-      if (profile && opts.profileDir) {
-        const file = join(opts.profileDir, `worker-trigger-${rate}.cpuprofile`);
-        writeFileSync(file, JSON.stringify(profile));
-        const summary = summarizeProfile(profile, { top: opts.top, resolveLine: sourceMapResolver(await worker.profiler!.sourceMapUrls()) });
-        say(`  worker main-thread CPU profile of the trigger phase (workflow threads and the Rust core are not in it): ${file}; busy ${((summary.busyMs) / Math.max(1, trigger.sent)).toFixed(2)} ms per event`);
-        for (const line of formatProfileSummary(summary)) console.log(line);
-      }
-      say(`  CPU seconds during the trigger phase: worker ${(after.worker - before.worker).toFixed(1)}, API ${(after.api - before.api).toFixed(1)}, Temporal server ${(after.temporal - before.temporal).toFixed(1)}`);
-      await breakdown(bench, temporal.client, draft.id, `t-${rate}-`);
-      say(`rate ${rate}/s, trigger: p50 ${trigger.p50} ms, p95 ${trigger.p95} ms, p99 ${trigger.p99} ms, max ${trigger.max} ms; ${trigger.sent} sent, ${trigger.missing} missing, ${trigger.lateStarts} started late`);
-      const baseline = await phase(rate, opts.seconds, opts.drainS, receiver.seen, (i) => `b-${rate}-${i}`, async (i) => {
-        await temporal.client.workflow.start(bareSendWorkflow, { taskQueue: BARE_QUEUE, workflowId: `bare-${rate}-${i}`, args: [{ url: receiver.url, userid: `b-${rate}-${i}` }] });
-      });
-      const last = cpu();
-      await bareBreakdown(temporal.client, Array.from({ length: 40 }, (_, k) => `bare-${rate}-${Math.floor((k * rate * opts.seconds) / 40)}`));
-      say(`  CPU seconds during the bare phase: bare worker ${(last.bare - after.bare).toFixed(1)}, Temporal server ${(last.temporal - after.temporal).toFixed(1)}`);
-      say(`rate ${rate}/s, bare: p50 ${baseline.p50} ms, p95 ${baseline.p95} ms, p99 ${baseline.p99} ms, max ${baseline.max} ms; ${baseline.sent} sent, ${baseline.missing} missing`);
-      rows.push([
-        rate,
-        trigger.sent,
-        trigger.p50,
-        `**${trigger.p95}**`,
-        trigger.p99,
-        baseline.p50,
-        baseline.p95,
-        baseline.p99,
-        (trigger.p95 / Math.max(1, baseline.p95)).toFixed(2),
-        trigger.missing + baseline.missing,
-      ]);
-    }
-    await http.close();
-  } finally {
-    bare.kill('SIGTERM');
-    await bareExited;
-    receiver.close();
-    await stopAll();
-  }
-  say('summary (paste into the README):');
-  console.log(
-    markdownTable(
-      ['events/s', 'events', 'trigger p50 ms', 'trigger p95 ms', 'trigger p99 ms', 'bare p50 ms', 'bare p95 ms', 'bare p99 ms', 'p95 ratio', 'missing'],
-      rows,
-    ),
-  );
+  say(`scenario ${opts.scenario}; Temporal ${opts.kinds.join(', ')}${opts.scenario === 'rates' ? `; ${opts.rates.join(', ')} events/s for ${opts.seconds} s each` : `; ${opts.users} users`}`);
+  await ensureCompiledWorker(say);
+  if (opts.scenario === 'rates') await ratesScenario(opts);
+  else if (opts.scenario === 'counting') await countingScenario(opts);
+  else await delayScenario(opts);
 }
 
 runBench(main);
