@@ -1,6 +1,7 @@
 import { createApp } from '../api/app.js';
 import { createCampaignService } from '../campaigns/store.js';
 import { createLogger } from '../lib/logger.js';
+import type { FanOut } from '../runs/lifecycle.js';
 import { createListenerIndex } from '../triggers/listeners.js';
 import { outboxHooks } from '../triggers/outbox.js';
 import { createRelay, type RelayDeps } from '../triggers/relay.js';
@@ -13,14 +14,14 @@ import type { TestTemporal } from './temporal.js';
  * listener index, the outbox hooks of each ingest and the relay, against the
  * test database and Temporal. Call `start()` in beforeAll and `stop()` after.
  */
-export function eventCampaignApi(database: TestDatabase, temporal: TestTemporal, relayOptions: Partial<RelayDeps> = {}) {
+export function eventCampaignApi(database: TestDatabase, temporal: TestTemporal, relayOptions: Partial<RelayDeps> = {}, fanOut: Partial<FanOut> = { batchSize: 5, window: 3, childrenPerExecution: 4 }) {
   const listeners = createListenerIndex(database.db, { refreshMs: 1000 });
   const relay = createRelay({ db: database.db, temporal: temporal.client, intervalMs: 500, ...relayOptions });
   const service = createCampaignService({
     db: database.db,
     temporal: temporal.client,
     taskQueue: temporal.taskQueue,
-    fanOut: { batchSize: 5, window: 3, childrenPerExecution: 4 },
+    fanOut,
     eventListeners: listeners,
   });
   const app = createApp({

@@ -75,7 +75,7 @@ export async function claimDue(db: Database, input: ClaimInput): Promise<Claim> 
         RETURNING last_seq - (SELECT count(*) FROM due)::int AS base
       ),
       decided AS (
-        SELECT d.user_id, d.event_id, run.base + row_number() OVER (ORDER BY d.due_at, d.user_id) AS seq,
+        SELECT d.user_id, d.event_id, d.due_at, run.base + row_number() OVER (ORDER BY d.due_at, d.user_id) AS seq,
                ${address} AS address,
                CASE WHEN u.id IS NULL THEN 'user_deleted'
                     WHEN NOT coalesce(${memberPredicate(segment.rule, { at: new Date(), timeZone: segment.timeZone })}, false) THEN 'not_in_segment'
@@ -84,14 +84,16 @@ export async function claimDue(db: Database, input: ClaimInput): Promise<Claim> 
         FROM due d CROSS JOIN run LEFT JOIN users u ON u.id = d.user_id
       ),
       inserted AS (
-        INSERT INTO run_recipients (run_id, seq, user_id, address, status, delivery_key, trigger_event_id, last_error_class, last_error_message)
+        INSERT INTO run_recipients (run_id, seq, user_id, address, status, delivery_key, trigger_event_id, last_error_class, last_error_message, next_attempt_at)
         SELECT ${input.runId}, seq, user_id, address,
                CASE WHEN skip IS NULL THEN 'pending' ELSE 'skipped' END,
                CASE WHEN skip IS NULL THEN ${sendKey} ELSE 'skip:' || d.event_id END,
                event_id, skip,
                CASE skip WHEN 'user_deleted' THEN 'the user no longer exists'
                          WHEN 'not_in_segment' THEN ${`not in segment "${segment.name}" at send time`}
-                         WHEN ${noAddress} THEN ${`user has no ${identity} id; the campaign addresses ${identity} ids`} END
+                         WHEN ${noAddress} THEN ${`user has no ${identity} id; the campaign addresses ${identity} ids`} END,
+               -- Its first attempt is due when the firing was: how far behind the run is reads it (queueFigures).
+               CASE WHEN skip IS NULL THEN due_at END
         FROM decided d
         ON CONFLICT (run_id, user_id, delivery_key) DO NOTHING
         RETURNING user_id, status
@@ -146,21 +148,38 @@ export async function dropQueue(db: Database, input: { campaignId: string; runId
 export interface QueueFigures {
   /** Events the run counted (relayed while it was running). */
   eventsCounted: number;
-  /** Firings not claimed yet: due now or inside their delay. */
+  /** Sends decided and not claimed yet: due now, or inside their delay. */
   firingsWaiting: number;
-  /** Of those, the ones already due (held by a pause, quiet hours, or a backlog). */
+  /** Sends due and not attempted yet: waiting to be claimed (a pause, quiet hours, a backlog) or claimed and waiting their turn. */
   firingsDue: number;
-  /** How long the oldest due firing has waited (ms): how far behind the run is; 0 when none is due. */
+  /** How long the oldest of those has waited (ms): how far behind the run is; 0 when none is. */
   lagMs: number;
 }
 
-/** The queue's figures of an event run: three index reads on (run, due time). */
+/**
+ * The queue's figures of an event run: index reads on (run, due time), and
+ * the positions of the claims not yet pruned (a few claims' ranges at most),
+ * whose users still without an attempt are due since their firing was.
+ */
 export async function queueFigures(db: Database, runId: string): Promise<QueueFigures> {
-  const [row] = await db.execute<{ counted: string; waiting: number; due: number; lag_ms: number | null }>(sql`
+  const [row] = await db.execute<{ counted: string; waiting: number; due: number; claimed_due: number; oldest: string | null }>(sql`
+    WITH claimed AS (
+      SELECT x.next_attempt_at AS due_at FROM trigger_claims c
+      JOIN run_recipients x ON x.run_id = c.run_id AND x.seq BETWEEN c.from_seq AND c.to_seq
+      WHERE c.run_id = ${runId} AND x.status = 'pending' AND x.attempts = 0
+    ),
+    unclaimed AS (SELECT due_at FROM trigger_firings WHERE run_id = ${runId} AND due_at <= now())
     SELECT r.events_counted::text AS counted,
            (SELECT count(*)::int FROM trigger_firings f WHERE f.run_id = r.id) AS waiting,
-           (SELECT count(*)::int FROM trigger_firings f WHERE f.run_id = r.id AND f.due_at <= now()) AS due,
-           (SELECT (extract(epoch FROM now() - min(f.due_at)) * 1000)::int FROM trigger_firings f WHERE f.run_id = r.id AND f.due_at <= now()) AS lag_ms
+           (SELECT count(*)::int FROM unclaimed) AS due,
+           (SELECT count(*)::int FROM claimed) AS claimed_due,
+           least((SELECT min(due_at) FROM unclaimed), (SELECT min(due_at) FROM claimed)) AS oldest
     FROM campaign_runs r WHERE r.id = ${runId}`);
-  return { eventsCounted: Number(row?.counted ?? 0), firingsWaiting: row?.waiting ?? 0, firingsDue: row?.due ?? 0, lagMs: Math.max(0, row?.lag_ms ?? 0) };
+  const oldest = row?.oldest ? Date.parse(row.oldest) : null;
+  return {
+    eventsCounted: Number(row?.counted ?? 0),
+    firingsWaiting: row?.waiting ?? 0,
+    firingsDue: (row?.due ?? 0) + (row?.claimed_due ?? 0),
+    lagMs: oldest === null ? 0 : Math.max(0, Date.now() - oldest),
+  };
 }

@@ -158,7 +158,9 @@ describe('eventRunWorkflow (due-firing queue)', () => {
       await expect(handle.executeUpdate(pauseUpdate)).rejects.toThrow();
       await handle.executeUpdate(resumeUpdate);
       await until(() => s.calls.length === 3);
-      expect(s.calls.map((c) => c.claimNo)).toEqual([1, 1, 2]);
+      // The held range (claim 1 again) and the next claim go out side by side.
+      expect(s.calls[0]!.claimNo).toBe(1);
+      expect(s.calls.map((c) => c.claimNo).sort()).toEqual([1, 1, 2]);
       expect(s.log).toEqual(['control:pause', 'control:run']);
       expect((await handle.query(progressQuery)).status).toBe('running');
       await handle.cancel();

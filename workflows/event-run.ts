@@ -94,10 +94,12 @@ const sending = proxyActivities<Activities>({
  * Each claim is one activity: it takes up to `claimLimit` due firings into the
  * run's audience as a range of positions (checking the segment then) and makes
  * their first attempts through the batch path (leases, limits, quiet hours,
- * caps, breaker). Without a backlog one claim runs at a time, at most one per
- * `paceMs`, so events gather into batches and Temporal's work per send is a
- * small fraction of an activity; a full claim means a backlog and claims run
- * `window` at a time. When a claim finds nothing due, the run sleeps until the
+ * caps, breaker). A claim that took firings tells the run at once (a wake
+ * signal), so the next claim starts while it still sends, at most one per
+ * `paceMs` (events gather into batches, and Temporal's work per send stays a
+ * small fraction of an activity), at most `window` at a time; a full claim
+ * means a backlog and the next ones start without waiting for the pace. When a
+ * claim finds nothing due, the run sleeps until the
  * next firing's due time or the relay's wake signal. Users needing retries go
  * to a child batch workflow of their range, left to itself. Pause stops the
  * claims (firings falling due meanwhile wait and go out after the resume; the
@@ -293,7 +295,7 @@ async function runQueue(input: EventRunInput, queue: DueQueue): Promise<Campaign
         continue;
       }
       const due = woken || more || backlog || (nextDueAt !== null && now >= nextDueAt);
-      if (sendable && due && held.length === 0 && inFlight.size < (backlog ? queue.window : 1)) {
+      if (sendable && due && held.length === 0 && inFlight.size < queue.window) {
         woken = false;
         more = false;
         if (nextDueAt !== null && now >= nextDueAt) nextDueAt = null;

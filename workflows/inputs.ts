@@ -81,11 +81,11 @@ export interface FiringInput {
 
 /** How an event run works through its due firings (triggers/due.ts). */
 export interface DueQueue {
-  /** Firings one claim takes at most: a full claim means a backlog, and claims run `window` at a time. */
+  /** Firings one claim takes at most: a full claim means a backlog, and the next claims start without the pace. */
   claimLimit: number;
-  /** Claims (each a sending activity) in flight at once while there is a backlog. */
+  /** Claims (each a sending activity) in flight at once. */
   window: number;
-  /** Without a backlog, a claim starts at most this long after the previous one, so firings gather into batches. */
+  /** Without a backlog, a claim starts at least this long after the previous one, so firings gather into batches. */
   paceMs: number;
   /** Claims an execution makes before it continues as new. */
   claimsPerExecution: number;
@@ -93,9 +93,8 @@ export interface DueQueue {
 
 /**
  * The queue's settings for new event runs (and for a run of the old shape
- * that takes the queue up): claims of up to 2,000 firings, 4 at a time while
- * there is a backlog, at most one per 200 ms without one, continuing as new
- * every 500 claims.
+ * that takes the queue up): claims of up to 2,000 firings, 4 at a time, at
+ * most one per 200 ms without a backlog, continuing as new every 500 claims.
  */
 export const DEFAULT_DUE_QUEUE: DueQueue = { claimLimit: 2000, window: 4, paceMs: 200, claimsPerExecution: 500 };
 
