@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
+import { sql } from 'drizzle-orm';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import { build } from 'vite';
@@ -414,6 +415,34 @@ describe('operator console', () => {
     await page.screenshot({ path: join(shots, 'flow3-2-resumed-completed.png') });
     await page.close();
   }, 180_000);
+
+  it('an event campaign\'s detail shows its queue: events counted, sends waiting and due, and how far behind it is', async () => {
+    const [u1, u2, u3] = await insertUsers(database.db, [{ loginId: 'queue-1' }, { loginId: 'queue-2' }, { loginId: 'queue-3' }]);
+    const segment = await insertSegment(database, 'queue cohort', { attribute: 'cohort', op: 'notExists' });
+    const channel = await call('POST', '/api/channels', { name: 'queue receiver', url: `${receiver.url}/queue`, auth: { type: 'none' }, userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }] });
+    const draft = await call('POST', '/api/campaigns', { name: '加购提醒', segmentId: segment.id, channelId: channel.body.id, trigger: { type: 'event', event: 'add_to_cart', delay: 'PT1H' } });
+    const launched = await call('POST', `/api/campaigns/${draft.body.id}/launch`);
+    expect(launched.status).toBe(200);
+    // Paused, so the queue holds still: five events counted, two sends due for 90 s, one inside its delay.
+    expect((await call('POST', `/api/campaigns/${draft.body.id}/pause`)).body.status).toBe('paused');
+    const runId = launched.body.run.id as string;
+    await database.db.execute(sql`UPDATE campaign_runs SET events_counted = 5 WHERE id = ${runId}`);
+    await database.db.execute(sql`
+      INSERT INTO trigger_firings (run_id, user_id, event_id, due_at) VALUES
+        (${runId}, ${u1}, 1, now() - interval '90 seconds'), (${runId}, ${u2}, 2, now() - interval '80 seconds'), (${runId}, ${u3}, 3, now() + interval '1 hour')`);
+
+    const page = await openConsole();
+    await page.getByRole('menuitem', { name: '活动' }).click();
+    await page.locator('.ant-table-row', { hasText: '加购提醒' }).getByRole('button').click();
+    const queue = page.getByTestId('event-queue');
+    await expect.poll(() => queue.textContent(), { timeout: 15_000 }).toContain('已计数事件 5');
+    expect(await queue.textContent()).toContain('待发送 3');
+    expect(await queue.textContent()).toContain('已到期未发 2');
+    // The oldest due send has waited at least its 90 s (more on a slow page load).
+    expect(Number(/落后 (\d+) 秒/.exec((await page.getByTestId('event-lag').textContent()) ?? '')?.[1])).toBeGreaterThanOrEqual(89);
+    await page.screenshot({ path: join(shots, 'event-queue.png') });
+    await page.close();
+  }, 120_000);
 
   it('flow 4: bad input is shown at its field and nothing is saved (invalid URL, default of the wrong type, an 11th parameter)', async () => {
     const channelsBefore = (await call('GET', '/api/channels')).body.items.length as number;

@@ -402,6 +402,18 @@ function CampaignDetail({ id }: { id: string }) {
             {counts ? (['total', 'succeeded', 'failed', 'pending', 'skipped', 'cancelled'] as const).map((k) => <Tag key={k} color={STATUS_COLORS[k]}>{t(k)} {counts[k]}</Tag>) : '—'}
           </span>
         </Descriptions.Item>
+        {d.eventTrigger && (
+          <Descriptions.Item label={t('eventQueue')} span={2}>
+            <span data-testid="event-queue" data-figures={JSON.stringify(d.eventTrigger)}>
+              <Tag>{t('eventsCounted', { n: d.eventTrigger.eventsCounted })}</Tag>
+              <Tag>{t('firingsWaiting', { n: d.eventTrigger.firingsWaiting })}</Tag>
+              <Tag color={d.eventTrigger.firingsDue > 0 ? 'orange' : undefined}>{t('firingsDue', { n: d.eventTrigger.firingsDue })}</Tag>
+              <Tag color={d.eventTrigger.lagMs >= 60_000 ? 'red' : d.eventTrigger.lagMs >= 5_000 ? 'orange' : 'green'} data-testid="event-lag">
+                {d.eventTrigger.lagMs < 1000 ? t('lagNone') : t('lagSeconds', { s: Math.round(d.eventTrigger.lagMs / 1000) })}
+              </Tag>
+            </span>
+          </Descriptions.Item>
+        )}
         <Descriptions.Item label={t('timeZone')} span={2}><span data-testid="campaign-zone">{zone}</span></Descriptions.Item>
         {tr?.type === 'once' && <Descriptions.Item label={t('sendAt')} span={2}><span data-testid="send-at">{tr.sendAt === 'now' ? t('now') : <When at={tr.sendAt} zone={zone} />}</span></Descriptions.Item>}
         {d.launchedAt && <Descriptions.Item label={t('launchedAt')} span={2}><span data-testid="launched-at"><When at={d.launchedAt} zone={zone} /></span></Descriptions.Item>}
