@@ -532,11 +532,18 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
     const ctx = await runs.context(input.runId);
     const claim = await claimDue(db, { ...input, definition: ctx.definition });
     if (claim.fromSeq === null || claim.toSeq === null) return { ...nothing, nextDueAt: claim.nextDueAt, interrupted: null };
-    // Firings keep coming while this range sends (a slow endpoint, a backlog): tell the run now, so its next
-    // claim starts at the pace instead of after these sends. Only a hint: the run also looks once this returns.
+    // A range still sending after the pace (a slow endpoint, a big claim) would hold back the next claim: tell the
+    // run, so the next one starts beside it. Only a hint, and only then: the run looks again once this returns.
     const workflowId = activity.info.workflowExecution?.workflowId;
-    if (workflowId) void activity.client.workflow.getHandle(workflowId).signal(wakeSignal).catch(() => {});
-    const sent = await deliverBatch({ runId: input.runId, fromSeq: claim.fromSeq, toSeq: claim.toSeq }, { quiet: true });
+    const hint = setTimeout(() => {
+      if (workflowId) void activity.client.workflow.getHandle(workflowId).signal(wakeSignal).catch(() => {});
+    }, input.hintAfterMs ?? 0);
+    let sent: BatchDelivery;
+    try {
+      sent = await deliverBatch({ runId: input.runId, fromSeq: claim.fromSeq, toSeq: claim.toSeq }, { quiet: true });
+    } finally {
+      clearTimeout(hint);
+    }
     return { ...sent, fromSeq: claim.fromSeq, toSeq: claim.toSeq, claimed: claim.claimed, nextDueAt: claim.nextDueAt };
   }
 

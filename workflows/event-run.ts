@@ -94,8 +94,8 @@ const sending = proxyActivities<Activities>({
  * Each claim is one activity: it takes up to `claimLimit` due firings into the
  * run's audience as a range of positions (checking the segment then) and makes
  * their first attempts through the batch path (leases, limits, quiet hours,
- * caps, breaker). A claim that took firings tells the run at once (a wake
- * signal), so the next claim starts while it still sends, at most one per
+ * caps, breaker). A claim still sending after the pace tells the run (a wake
+ * signal), so the next claim starts beside it; claims start at most one per
  * `paceMs` (events gather into batches, and Temporal's work per send stays a
  * small fraction of an activity), at most `window` at a time; a full claim
  * means a backlog and the next ones start without waiting for the pace. When a
@@ -202,7 +202,7 @@ async function runQueue(input: EventRunInput, queue: DueQueue): Promise<Campaign
     const work = sends
       .run(() =>
         sending.deliverDue.executeWithOptions({ summary: summaries.claim(claimNo, !fresh) }, [
-          { campaignId: input.campaignId, runId: input.runId, claimNo, limit: queue.claimLimit, oldestOpen, notBefore: new Date(notBefore).toISOString() },
+          { campaignId: input.campaignId, runId: input.runId, claimNo, limit: queue.claimLimit, oldestOpen, notBefore: new Date(notBefore).toISOString(), hintAfterMs: queue.paceMs },
         ]),
       )
       .then(

@@ -108,6 +108,8 @@ export interface DueClaimInput {
   oldestOpen: number;
   /** ISO time the claim waits for first (the pace), inside the activity rather than on a workflow timer. */
   notBefore: string;
+  /** A range still sending this long after its claim wakes the run, so the next claim starts beside it (the pace). */
+  hintAfterMs?: number;
 }
 
 /** What a claim did: the range it took (null: nothing was due) and how its first attempts went. */
