@@ -12,7 +12,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } 
 import { resolveTemporalCli } from '../temporal/cli.js';
 import { startDevServer } from '../temporal/dev-server.js';
 import { freePort } from '../test/ports.js';
-import { eventRunScenario, eventTriggerScenario, pauseResumeScenario, recurringFiringScenario, type ActivityDoubles } from '../test/workflow-scenarios.js';
+import { eventQueueScenario, eventRunScenario, eventTriggerScenario, pauseResumeScenario, recurringFiringScenario, type ActivityDoubles } from '../test/workflow-scenarios.js';
 import { workflowsPath } from '../worker/create-worker.js';
 
 const label = process.argv[2] ?? 'epoch';
@@ -51,6 +51,10 @@ async function main() {
     const userWorkflowId = 'campaign-00000000-0000-4000-8000-000000000003-user-00000000-0000-4000-8000-000000000004';
     await eventTriggerScenario(client, userWorkflowId, withWorker);
     await save(`event-${label}-trigger.json`, userWorkflowId);
+    const queueRunId = 'campaign-00000000-0000-4000-8000-000000000006-events';
+    await eventQueueScenario(client, queueRunId, withWorker);
+    await save(`event-run-${label}-claims.json`, queueRunId);
+    await save(`batch-${label}-event-retries.json`, `${queueRunId}-retry-1-2`);
     for (const end of ['expiry', 'cancel'] as const) {
       const eventRunId = `campaign-00000000-0000-4000-8000-000000000005-events-${end}`;
       await eventRunScenario(client, eventRunId, withWorker, end);

@@ -204,3 +204,59 @@ export async function eventRunScenario(
     return { handle, log, result };
   });
 }
+
+/**
+ * The run of an event-triggered campaign on the due-firing queue: a claim
+ * whose range has a user to retry (its retries go to a batch workflow of the
+ * range), a claim stopped by the operator's pause and sent again after the
+ * resume, then nothing due until the campaign's expiry ends it.
+ */
+export async function eventQueueScenario(client: Client, workflowId: string, withWorker: <T>(doubles: ActivityDoubles, body: (taskQueue: string) => Promise<T>) => Promise<T>) {
+  const log: string[] = [];
+  let claims = 0;
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const nothing = { fromSeq: null, toSeq: null, claimed: 0, nextDueAt: null, retries: [], interrupted: null };
+  const doubles: ActivityDoubles = {
+    deliverDue: async (input) => {
+      claims += 1;
+      log.push(`claim:${input.claimNo}`);
+      if (claims === 1) return { ...nothing, fromSeq: 1, toSeq: 2, claimed: 2, retries: [{ seq: 2, delayMs: 10 }] };
+      if (claims === 2) {
+        await held;
+        return { ...nothing, fromSeq: 3, toSeq: 3, claimed: 1, interrupted: 'pause', epoch: 1 };
+      }
+      if (claims === 3) return { ...nothing, fromSeq: 3, toSeq: 3, claimed: 1 };
+      return nothing;
+    },
+    deliverBatch: async () => ({ retries: [{ seq: 2, delayMs: 10 }], interrupted: null }),
+    deliverOne: async (input) => {
+      log.push(`retry:${input.seq}`);
+      return 'succeeded';
+    },
+    setRunControl: async (input) => {
+      log.push(`control:${input.control}`);
+      return log.length;
+    },
+    closeEventRun: async (input) => {
+      log.push(`close:${input.reason}`);
+      return 0;
+    },
+    endEventCampaign: async (input) => void log.push(`end:${input.status}`),
+  };
+  return withWorker(doubles, async (taskQueue) => {
+    const handle = await client.workflow.start('eventRunWorkflow', {
+      taskQueue,
+      workflowId,
+      args: [{ campaignId: 'campaign', runId: 'event-run', expiresAt: new Date(Date.now() + 4000).toISOString(), queue: { claimLimit: 10, window: 2, paceMs: 100, claimsPerExecution: 50 } }],
+    });
+    await until(() => claims === 2);
+    await handle.executeUpdate(pauseUpdate);
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await handle.executeUpdate(resumeUpdate);
+    const result = await handle.result();
+    await client.workflow.getHandle(`${workflowId}-retry-1-2`).result();
+    return { handle, log, result };
+  });
+}

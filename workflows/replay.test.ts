@@ -13,12 +13,13 @@ const folder = new URL('./histories/', import.meta.url);
 const recorded = readdirSync(folder).filter((f) => f.endsWith('.json'));
 
 /**
- * The recorded run's workflow id (a campaign run names its batches after it,
- * so replay must use the same id): read back from the first child it started.
+ * The recorded run's workflow id (a campaign run names its batches, and an
+ * event run its retry batches, after it, so replay must use the same id): read
+ * back from the first child it started.
  */
 function workflowIdOf(history: unknown): string {
   const text = JSON.stringify(history);
-  const child = /"workflowId":"([^"]+)-batch-\d+-\d+"/.exec(text);
+  const child = /"workflowId":"([^"]+)-(?:batch|retry)-\d+-\d+"/.exec(text);
   return child?.[1] ?? 'replayed-batch';
 }
 
