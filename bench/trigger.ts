@@ -364,17 +364,24 @@ async function delayScenario(opts: ReturnType<typeof options>) {
     const rate = Math.ceil(opts.users / 10);
     const driven = await drive(stack, 'delay-', rate, 10);
     say(`  ${driven.answered.size} events posted in ${(driven.postedInMs / 1000).toFixed(1)} s; waiting for the delay`);
+    // Each send's own due time, read while every firing still waits inside its delay.
+    const firings = async () => (await stack.bench.database.client<{ n: number }[]>`SELECT count(*)::int AS n FROM trigger_firings`)[0]!.n;
+    for (let i = 0; i < 200 && (await firings()) < driven.answered.size; i += 1) await sleep(100);
+    const dueRows = await stack.bench.database.client<{ login_id: string; due: Date }[]>`
+      SELECT u.login_id, f.due_at AS due FROM trigger_firings f JOIN users u ON u.id = f.user_id`;
+    const dueOf = new Map(dueRows.map((r) => [r.login_id, new Date(r.due).getTime()]));
+    say(`  ${dueOf.size} firings waiting, due from ${new Date(Math.min(...dueOf.values())).toISOString()} to ${new Date(Math.max(...dueOf.values())).toISOString()}`);
     const before = cpuOf(stack);
     const arrivals = await drain(stack, 'delay-', driven.answered.size, 60 + opts.drainS);
     const after = cpuOf(stack);
     const late: number[] = [];
     let requests = 0;
-    for (const [user, answeredAt] of driven.answered) {
+    for (const [user] of driven.answered) {
       const arrival = arrivals.get(user);
-      if (!arrival) continue;
+      const due = dueOf.get(user);
+      if (!arrival || due === undefined) continue;
       requests += arrival.requests;
-      // Due one minute after the event was counted, which is at most a few ms after its batch was answered.
-      late.push(arrival.first - (answeredAt + 60_000));
+      late.push(arrival.first - due);
     }
     late.sort((a, b) => a - b);
     say(
