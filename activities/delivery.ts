@@ -236,7 +236,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       });
       requestsInFlight.webhooks++;
       try {
-        outcome = await sendWebhook(request, { timeoutMs: channel.timeoutMs });
+        outcome = await sendWebhook(request, { timeoutMs: channel.timeoutMs, auth: ctx.compose.auth });
       } finally {
         requestsInFlight.webhooks--;
       }

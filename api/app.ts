@@ -17,6 +17,8 @@ import { ApiError, type LiveCampaignsCheck } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { httpRequests, registry, requestsInFlight } from '../lib/metrics.js';
 import { createApiKeyStore } from '../access/api-keys.js';
+import { createAuthThrottle, type AuthThrottle } from '../access/auth-throttle.js';
+import { auditChanges, auditRoutes } from './audit.js';
 import { requireApiKey } from './auth.js';
 import { checkReadiness, unavailableAnswer } from './availability.js';
 import { campaignRoutes } from './campaigns.js';
@@ -48,6 +50,8 @@ export interface AppDeps {
   eventHooks?: () => IngestHooks;
   /** The built operator console (dist/console), served at `/`; absent: only the API. */
   consoleDir?: string;
+  /** Counts wrong API keys per client address; defaults to a fresh one per app. */
+  authThrottle?: AuthThrottle;
 }
 
 
@@ -151,8 +155,10 @@ export function createApp(deps: AppDeps) {
   app.use('/api/docs/assets/*', serveStatic({ root: swaggerUiDir, rewriteRequestPath: (path) => path.replace(/^\/api\/docs\/assets/, '') }));
   // After the read budget, so a key lookup during a PostgreSQL restart still answers in time.
   const keys = createApiKeyStore(deps.db);
-  app.use('/api/*', requireApiKey(keys));
+  app.use('/api/*', requireApiKey(keys, deps.authThrottle ?? createAuthThrottle(), deps.logger));
+  app.use('/api/*', auditChanges(deps.db, deps.logger));
   app.route('/api/keys', apiKeyRoutes(keys));
+  app.route('/api/audit', auditRoutes(deps.db));
 
   const campaignService = deps.campaigns?.service;
   const channelUsage = deps.channelUsage ?? (campaignService ? (id: string) => campaignService.liveUsing('channelId', id) : noLiveCampaigns);

@@ -48,6 +48,10 @@ const errors = {
     description: 'The key\'s scope does not allow this (`forbidden`).',
     content: { 'application/json': { schema: errorBodySchema, example: { error: 'forbidden', message: 'a read key may only read (GET); POST needs a write key' } } },
   },
+  throttled: {
+    description: 'Too many wrong API keys from this client address (`too_many_failed_attempts`); `Retry-After` says when to try again.',
+    content: { 'application/json': { schema: errorBodySchema, example: { error: 'too_many_failed_attempts', message: 'too many wrong API keys from this address; try again in 42 s' } } },
+  },
   conflict: {
     description: 'Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues.',
     content: {
@@ -144,7 +148,7 @@ const deliverySchema = z
   })
   .meta({ id: 'Delivery' });
 const deliveryWithAttemptsSchema = deliverySchema
-  .extend({ responseBody: z.string().nullable().optional().meta({ description: 'the last response\'s body (an excerpt)' }), attemptLog: z.array(attemptSchema) })
+  .extend({ responseBody: z.string().nullable().optional().meta({ description: 'the last response\'s body (its first 4,096 characters, credentials masked); absent for read keys' }), attemptLog: z.array(attemptSchema) })
   .meta({ id: 'DeliveryWithAttempts', description: 'One user\'s delivery and every attempt (time, outcome, status, latency, error); `triggeredSends` lists each send of an event-triggered run.' });
 const page = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 const items = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item) });
@@ -264,7 +268,33 @@ export function describeApi(app: Pick<OpenAPIHono, 'openAPIRegistry'>, options: 
   health('/readyz', 'Readiness (PostgreSQL, Temporal)');
   route({ method: 'get', path: '/metrics', tags: ['operations'], security: [], summary: 'Prometheus metrics', responses: { 200: { description: 'text exposition format' } } });
   route({ method: 'get', path: '/api/openapi.json', tags: ['operations'], security: [], summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } });
-  r.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'An API key: `read` keys may GET, `write` keys everything but /api/keys, `admin` keys everything.' });
+  r.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'An API key: `read` keys may GET, `ingest` keys only POST /api/events, /api/users and /api/users/identify, `write` keys everything but /api/keys and /api/audit, `admin` keys everything. 20 wrong keys from one address within a minute: 429 until the minute ends.' });
+  route({
+    method: 'get',
+    path: '/api/audit',
+    tags: ['keys'],
+    summary: 'The audit trail (admin): who created, changed, launched, paused, resumed, cancelled, triggered, rotated, deleted or revoked what, newest first',
+    security: [{ apiKey: [] }],
+    request: { query: z.object({ cursor: z.string().optional(), limit: z.string().optional(), targetType: z.string().optional(), targetId: z.string().optional() }) },
+    responses: {
+      200: json(
+        page(
+          z.object({
+            id: z.string(),
+            at: z.string(),
+            actor: z.object({ keyId: z.string().nullable(), name: z.string() }),
+            action: z.string(),
+            target: z.object({ type: z.string(), id: z.string().nullable(), name: z.string().nullable() }),
+            change: z.unknown().meta({ description: 'the fields the request changed, secrets masked' }),
+          }),
+        ),
+      ),
+      400: errors.validation,
+      401: errors.unauthorized,
+      403: errors.forbidden,
+      429: errors.throttled,
+    },
+  });
   route({ method: 'post', path: '/api/keys', tags: ['keys'], summary: 'Create an API key (admin); the key is answered this once', security: [{ apiKey: [] }], request: { body: body(apiKeyInputSchema, example('api key')) }, responses: { 201: json(z.looseObject({ id: z.string(), key: z.string() })), 400: errors.validation, 401: errors.unauthorized, 403: errors.forbidden } });
   route({ method: 'get', path: '/api/keys', tags: ['keys'], summary: 'List API keys (admin)', security: [{ apiKey: [] }], responses: { 200: json(items(z.looseObject({ id: z.string(), name: z.string(), scope: z.string(), prefix: z.string() }))), 401: errors.unauthorized, 403: errors.forbidden } });
   route({ method: 'delete', path: '/api/keys/{id}', tags: ['keys'], summary: 'Revoke an API key (admin)', security: [{ apiKey: [] }], request: { params: idParam }, responses: { 204: { description: 'Revoked' }, 401: errors.unauthorized, 403: errors.forbidden, 404: errors.notFound } });
