@@ -8,7 +8,7 @@ import { composeRequest } from '../delivery/compose.js';
 import { fieldError, fieldErrors, validationError } from '../lib/errors.js';
 import { memberPredicate } from '../segments/compile.js';
 import { redactRequest, type WebhookRequest } from '../webhook/request.js';
-import { compileTemplateValues, TemplateError } from '../webhook/template.js';
+import { compileTemplateValues, TemplateError } from '../webhook/render.js';
 import type { RecipientProfile } from '../webhook/user.js';
 import { resolveTemplateValues } from './definition.js';
 

@@ -3,7 +3,7 @@ import type { TemplateParam } from '../channels/schema.js';
 import type { Database } from '../db/client.js';
 import type { FieldIssue } from '../lib/errors.js';
 import { segmentMembersQuery, type Segment } from '../segments/membership.js';
-import { compileTemplateValues, TemplateError } from '../webhook/template.js';
+import { compileTemplateValues, TemplateError } from '../webhook/render.js';
 import type { RecipientProfile } from '../webhook/user.js';
 
 /** Members a launch renders the templates for, besides a user with no attributes at all. */

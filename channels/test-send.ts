@@ -5,7 +5,7 @@ import { composeRequest, type ComposeChannel } from '../delivery/compose.js';
 import type { Dispatcher } from 'undici';
 import { redactRequest, type WebhookRequest } from '../webhook/request.js';
 import { sendWebhook, type SendOutcome } from '../webhook/send.js';
-import { compileTemplateValues, TemplateError } from '../webhook/template.js';
+import { compileTemplateValues, TemplateError } from '../webhook/render.js';
 import type { RecipientProfile } from '../webhook/user.js';
 import { ID_ATTRIBUTE, templateValueProblem, type ChannelAuth, type ChannelInput, type TemplateParam } from './schema.js';
 

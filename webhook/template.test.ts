@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TemplateParam } from '../channels/schema.js';
 import { saturateEventLoop } from '../test/event-loop.js';
-import { ALLOWED_FILTERS, compileTemplateValues, MAX_RENDERED_CHARS, TEMPLATE_CHAR_LIMIT, TEMPLATE_STEP_LIMIT, TemplateError } from './template.js';
+import { compileTemplateValues } from './render.js';
+import { ALLOWED_FILTERS, MAX_RENDERED_CHARS, TEMPLATE_CHAR_LIMIT, TEMPLATE_STEP_LIMIT, TemplateError } from './template.js';
 import { closeTemplatePool, POOL_RENDER_TIMEOUT_MS, renderInPool } from './template-pool.js';
 
 const text = (name: string): TemplateParam => ({ name, displayName: name, type: 'text', required: false });

@@ -1,7 +1,6 @@
 import { Context, defaultOperators, Expression, filters as builtinFilters, Liquid, Value, type Template } from 'liquidjs';
 import type { TemplateParam } from '../channels/schema.js';
 import { TemplateError } from './template-error.js';
-import { renderInPool } from './template-pool.js';
 import type { RecipientProfile } from './user.js';
 
 /*
@@ -55,8 +54,6 @@ const SOURCE_CHARS_PER_STEP = 16;
 const ELEMENTS_PER_STEP = 4;
 /** Steps a render may take on the caller's thread before it moves to the pool (well under a millisecond). */
 export const INLINE_STEP_LIMIT = 1_000;
-/** Users in a row whose render did not fit inline, after which a renderer sends every render to the pool. */
-const INLINE_MISSES = 3;
 /** Filters that evaluate a property of each element: a step per element. */
 const PROPERTY_FILTERS = new Set(['where', 'reject', 'group_by', 'has', 'find', 'find_index', 'map', 'sum', 'sort', 'sort_natural']);
 /** Filters that cost more than a step per call: dates are formatted through Intl (~0.1 ms). */
@@ -217,14 +214,15 @@ const timeLimiter = {
 
 export { TemplateError };
 
-/**
- * Renders a campaign's template values for one user: a plain object when the
- * render fitted the inline budget on the caller's thread, else a promise of the
- * pool's render. Failures are TemplateErrors (thrown or rejected).
- */
-export type TemplateRenderer = (user: RecipientProfile) => Record<string, unknown> | Promise<Record<string, unknown>>;
+/** A campaign's text values parsed: what renderParsed renders. */
+export type ParsedTemplates = [string, Template[]][];
 
-function parse(params: readonly TemplateParam[], values: Record<string, unknown>): [string, Template[]][] {
+/**
+ * Parses the Liquid in a campaign's text values; non-text values and text
+ * without `{` are left out. Throws a TemplateError naming the parameter when a
+ * template does not parse (for example a filter or tag that is not allowed).
+ */
+export function parseTemplates(params: readonly TemplateParam[], values: Record<string, unknown>): ParsedTemplates {
   const compiled: [string, Template[]][] = [];
   for (const param of params) {
     const value = values[param.name];
@@ -244,14 +242,14 @@ function describe(message: string): string {
 }
 
 /** An inline attempt ran out of its small step budget or its time: the render goes to the pool. */
-class NotInline extends Error {}
+export class NotInline extends Error {}
 
 /**
  * Renders parsed templates for one user on this thread, within the budgets;
  * throws TemplateError. `inline`: the step budget is INLINE_STEP_LIMIT, and
  * running out of steps or time throws NotInline instead.
  */
-function renderHere(compiled: [string, Template[]][], values: Record<string, unknown>, user: RecipientProfile, inline: boolean): Record<string, unknown> {
+export function renderParsed(compiled: ParsedTemplates, values: Record<string, unknown>, user: RecipientProfile, inline: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = { ...values };
   const scope = { user: user.attributes, login_id: user.loginId, visitor_id: user.visitorId };
   for (const [name, template] of compiled) {
@@ -284,41 +282,5 @@ function renderHere(compiled: [string, Template[]][], values: Record<string, unk
 
 /** Renders template values for one user on this thread with the full budget (the pool's threads call it; they parse per task). */
 export function renderTemplateValuesHere(params: readonly TemplateParam[], values: Record<string, unknown>, user: RecipientProfile): Record<string, unknown> {
-  return renderHere(parse(params, values), values, user, false);
-}
-
-/**
- * Parses the Liquid in a campaign's text values once and returns a renderer that
- * fills them per user. Non-text values pass through unchanged. Throws a
- * TemplateError naming the parameter when a template does not parse (for example
- * a filter or tag that is not allowed).
- *
- * Each user's render is first tried on the caller's thread with a budget of
- * INLINE_STEP_LIMIT steps (well under a millisecond): the common template fits,
- * at no cost beyond liquidjs' own. One that does not fit renders again in the
- * pool with the full budget; after INLINE_MISSES such users in a row, the
- * renderer sends every render to the pool.
- *
- * @example
- * const render = compileTemplateValues(params, { message: '亲爱的{{ user.name | default: "会员" }}' });
- * await render(user); // { message: '亲爱的小雪' }
- */
-export function compileTemplateValues(params: readonly TemplateParam[], values: Record<string, unknown>): TemplateRenderer {
-  const compiled = parse(params, values);
-  if (compiled.length === 0) return () => values;
-  const textParams = params.filter((p) => compiled.some(([name]) => name === p.name));
-  let misses = 0;
-  return function renderForUser(user) {
-    if (misses < INLINE_MISSES) {
-      try {
-        const out = renderHere(compiled, values, user, true);
-        misses = 0;
-        return out;
-      } catch (error) {
-        if (!(error instanceof NotInline)) throw error;
-        misses += 1;
-      }
-    }
-    return renderInPool(textParams, values, user);
-  };
+  return renderParsed(parseTemplates(params, values), values, user, false);
 }
