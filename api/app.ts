@@ -22,6 +22,7 @@ import { httpRequests, registry, requestsInFlight } from '../lib/metrics.js';
 import { createApiKeyStore } from '../access/api-keys.js';
 import { createAuthThrottle, type AuthThrottle } from '../access/auth-throttle.js';
 import { auditChanges, auditRoutes } from './audit.js';
+import { boundIngestion, DEFAULT_INGEST_CONCURRENCY } from './ingest-limit.js';
 import { requireApiKey } from './auth.js';
 import { checkReadiness, unavailableAnswer } from './availability.js';
 import { campaignRoutes } from './campaigns.js';
@@ -55,6 +56,8 @@ export interface AppDeps {
   consoleDir?: string;
   /** Counts wrong API keys per client address; defaults to a fresh one per app. */
   authThrottle?: AuthThrottle;
+  /** Ingest requests run at once (api/ingest-limit.ts); 0: no bound. Defaults to DEFAULT_INGEST_CONCURRENCY. */
+  ingestConcurrency?: number;
 }
 
 
@@ -203,6 +206,13 @@ export function createApp(deps: AppDeps) {
   const channels = createChannelStore(deps.db, channelUsage, deps.outbound?.policy);
   app.route('/api/channels', channelRoutes(channels, deps.outbound?.dispatcher));
   const segmentUsage = deps.segmentUsage ?? (campaignService ? (id: string) => campaignService.liveUsing('segmentId', id) : noLiveCampaigns);
+  const ingestConcurrency = deps.ingestConcurrency ?? DEFAULT_INGEST_CONCURRENCY;
+  if (ingestConcurrency > 0) {
+    const ingestTurn = boundIngestion(ingestConcurrency);
+    app.use('/api/events', ingestTurn);
+    app.use('/api/users', ingestTurn);
+    app.use('/api/users/identify', ingestTurn);
+  }
   app.route('/api/users', userRoutes(deps.db));
   app.route('/api/events', eventRoutes(deps.db, deps.eventHooks));
   app.route('/api/segments', segmentRoutes(createSegmentStore(deps.db, segmentUsage)));
