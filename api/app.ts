@@ -196,8 +196,13 @@ export function createApp(deps: AppDeps) {
   app.use('/api/docs/assets/*', serveStatic({ root: swaggerUiDir, rewriteRequestPath: (path) => path.replace(/^\/api\/docs\/assets/, '') }));
   // After the read budget, so a key lookup during a PostgreSQL restart still answers in time.
   const keys = createApiKeyStore(deps.db);
+  const ingestConcurrency = deps.ingestConcurrency ?? DEFAULT_INGEST_CONCURRENCY;
+  const ingest = ingestConcurrency > 0 ? boundIngestion(ingestConcurrency) : null;
+  const ingestPaths = ['/api/events', '/api/users', '/api/users/identify'];
+  if (ingest) for (const path of ingestPaths) app.use(path, ingest.admit);
   app.use('/api/*', requireApiKey(keys, deps.authThrottle ?? createAuthThrottle(), deps.logger));
   app.use('/api/*', auditChanges(deps.db, deps.logger));
+  if (ingest) for (const path of ingestPaths) app.use(path, ingest.turn);
   app.route('/api/keys', apiKeyRoutes(keys));
   app.route('/api/audit', auditRoutes(deps.db));
 
@@ -206,13 +211,6 @@ export function createApp(deps: AppDeps) {
   const channels = createChannelStore(deps.db, channelUsage, deps.outbound?.policy);
   app.route('/api/channels', channelRoutes(channels, deps.outbound?.dispatcher));
   const segmentUsage = deps.segmentUsage ?? (campaignService ? (id: string) => campaignService.liveUsing('segmentId', id) : noLiveCampaigns);
-  const ingestConcurrency = deps.ingestConcurrency ?? DEFAULT_INGEST_CONCURRENCY;
-  if (ingestConcurrency > 0) {
-    const ingestTurn = boundIngestion(ingestConcurrency);
-    app.use('/api/events', ingestTurn);
-    app.use('/api/users', ingestTurn);
-    app.use('/api/users/identify', ingestTurn);
-  }
   app.route('/api/users', userRoutes(deps.db));
   app.route('/api/events', eventRoutes(deps.db, deps.eventHooks));
   app.route('/api/segments', segmentRoutes(createSegmentStore(deps.db, segmentUsage)));
