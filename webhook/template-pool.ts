@@ -14,8 +14,14 @@ import type { RenderTask, RenderAnswer } from './template-worker.js';
  * counts as broken. The threads run at a lower priority than the event loops.
  */
 
-/** Wall time a pooled render may take before its thread is terminated: twenty times the render limit, for a starved machine. */
-export const POOL_RENDER_TIMEOUT_MS = 2_000;
+/**
+ * Wall time a pooled render may take, from when it is handed to the pool,
+ * before its thread is terminated. The step budget stops every allowed
+ * template within tens of milliseconds; this is the last line of defence, so
+ * it is generous: a render may wait behind others, or for a thread that is
+ * starting (a second or more under tsx on a busy machine).
+ */
+export const POOL_RENDER_TIMEOUT_MS = 10_000;
 
 // Under tsx (development, tests) the worker is TypeScript and needs tsx's loader in its thread; from dist/ it is JavaScript.
 const typescript = import.meta.url.endsWith('.ts');
@@ -44,27 +50,28 @@ function thePool() {
 
 /**
  * Renders one user's template values in the pool; rejects with a TemplateError.
- * `stallMs` (tests only) keeps the thread busy that long first, standing in
- * for a render no budget stopped.
+ * Tests only: `stallMs` keeps the thread busy that long first, standing in for
+ * a render no budget stopped, and `timeoutMs` replaces POOL_RENDER_TIMEOUT_MS.
  */
 export async function renderInPool(
   params: readonly TemplateParam[],
   values: Record<string, unknown>,
   user: RecipientProfile,
-  options: { stallMs?: number } = {},
+  options: { stallMs?: number; timeoutMs?: number } = {},
 ): Promise<Record<string, unknown>> {
+  const timeoutMs = options.timeoutMs ?? POOL_RENDER_TIMEOUT_MS;
   let answer: RenderAnswer;
   try {
     const { threads, ready } = thePool();
     await ready;
-    answer = await threads.run({ params: [...params], values, user, stallMs: options.stallMs }, { signal: AbortSignal.timeout(POOL_RENDER_TIMEOUT_MS) });
+    answer = await threads.run({ params: [...params], values, user, stallMs: options.stallMs }, { signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
     const name = params[0]?.name ?? 'template';
     const overran = (error as Error).name === 'AbortError' || (error as Error).name === 'TimeoutError';
     throw new TemplateError(
       name,
       overran
-        ? `template of ${name} took longer than ${POOL_RENDER_TIMEOUT_MS} ms to render for one user; its render was stopped`
+        ? `template of ${name} took longer than ${timeoutMs} ms to render for one user; its render was stopped`
         : `template of ${name} could not be rendered: its render thread failed (${(error as { code?: string }).code ?? (error as Error).name})`,
     );
   }

@@ -560,6 +560,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/docs/reference.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The reference page's start-up script (a file: the CSP allows no inline script) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description JavaScript */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/channels": {
         parameters: {
             query?: never;
@@ -1545,6 +1579,21 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Ingestion is at capacity (`ingest_busy`): too many ingest requests running and waiting; `Retry-After` says when to try again. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "ingest_busy",
+                         *       "message": "ingestion is at capacity (4 running, 16 waiting); retry after 1 s"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -1613,6 +1662,21 @@ export interface paths {
                          *           "message": "must be an http(s) URL"
                          *         }
                          *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Ingestion is at capacity (`ingest_busy`): too many ingest requests running and waiting; `Retry-After` says when to try again. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "ingest_busy",
+                         *       "message": "ingestion is at capacity (4 running, 16 waiting); retry after 1 s"
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -1749,6 +1813,21 @@ export interface paths {
                          *           "message": "must be an http(s) URL"
                          *         }
                          *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Ingestion is at capacity (`ingest_busy`): too many ingest requests running and waiting; `Retry-After` says when to try again. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "ingest_busy",
+                         *       "message": "ingestion is at capacity (4 running, 16 waiting); retry after 1 s"
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
