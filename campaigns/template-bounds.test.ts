@@ -23,8 +23,11 @@ import { templateRenderProblems } from './template-check.js';
  * are generous for a loaded machine: the bombs they stand against took 16 s.
  */
 
-const ANSWER_BOUND_MS = 5_000;
-const LAG_BOUND_MS = 300;
+// Generous: the whole suite runs beside this on two shared cores. The issue's bomb alone took 16.6 s and blocked everything meanwhile.
+const ANSWER_BOUND_MS = 8_000;
+const LAG_BOUND_MS = 1_000;
+/** The issue's template: quadratic work inside one node. */
+const ISSUE_BOMB = `{% assign r = (1..3000) %}{{ r | find_exp: "x", "r | has_exp: 'y', 'false'" }}`;
 
 const database = useTestDatabase();
 let receiver: Receiver;
@@ -118,7 +121,8 @@ describe('generated templates', () => {
           expect(run.lagMs, `${what} of ${message}: event loop lag`).toBeLessThan(LAG_BOUND_MS);
         }
       }),
-      { numRuns: 40 },
+      // The issue's bomb first, then generated ones.
+      { numRuns: 40, examples: [[ISSUE_BOMB]] },
     );
   }, 600_000);
 });
