@@ -36,7 +36,7 @@ export function generateApiKey(): string {
 
 export const apiKeyInputSchema = z.strictObject({
   name: z.string().trim().min(1, 'is required').max(100),
-  scope: z.enum(apiKeyScopes, { error: 'must be one of "read", "write", "admin"' }),
+  scope: z.enum(apiKeyScopes, { error: 'must be one of "read", "ingest", "write", "admin"' }),
 });
 
 function present(row: typeof apiKeys.$inferSelect): ApiKeyInfo {

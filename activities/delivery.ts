@@ -140,16 +140,11 @@ function unsuccessful(
 }
 
 /**
- * A template that cannot render for this user fails the user; one that ran out
- * of its render budget (a busy machine, a heavy template) is retried like a
- * transport failure instead of failing users at random.
+ * A template that cannot render for this user fails the user, for good: its
+ * budgets count work, not time, so a retry would fail the same way.
  */
-function templateFailure(ctx: RunContext, recipient: Recipient, error: TemplateError, attemptAt: Date) {
-  if (error.failure === 'broken') return { record: unsent(recipient, 'template_error', error.message, ctx.runId), retryInMs: null, gone: false };
-  const outcome: SendOutcome = { verdict: 'network', status: null, latencyMs: 0, response: null, error: error.message };
-  const [result] = recordsFor(ctx, [recipient], outcome, webhookIdFor(ctx.runId, recipient.userId, recipient.deliveryKey), attemptAt);
-  const record = { ...result!.record, httpStatus: null, latencyMs: null, errorClass: 'template_limit' };
-  return { ...result!, record };
+function templateFailure(ctx: RunContext, recipient: Recipient, error: TemplateError): SendResult {
+  return { record: unsent(recipient, 'template_error', error.message, ctx.runId), retryInMs: null, gone: false };
 }
 
 /**
@@ -200,13 +195,19 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
     let unrendered: SendResult[] | null = null;
     for (const recipient of recipients) {
       try {
-        rendered.push({ recipient, profile: recipient.profile, values: ctx.render(recipient.profile) });
+        // A plain object when the render fitted its inline budget; a promise when it went to the template pool.
+        const values = ctx.render(recipient.profile);
+        rendered.push({ recipient, profile: recipient.profile, values: values instanceof Promise ? await values : values });
       } catch (error) {
         if (!(error instanceof TemplateError)) throw error;
-        (unrendered ??= []).push(templateFailure(ctx, recipient, error, new Date()));
+        (unrendered ??= []).push(templateFailure(ctx, recipient, error));
       }
     }
-    if (rendered.length === 0) return { results: unrendered! };
+    if (rendered.length === 0) {
+      // Nothing to send means nothing awaited I/O: let timers (the heartbeat) and other campaigns' sends run between users.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      return { results: unrendered! };
+    }
     // Fresh cached limits and an unlimited channel answer without a promise: each await costs at volume.
     const limits = deps.limits.getNow(channel.id) ?? (await deps.limits.get(channel.id));
     let release = deps.limiter.acquireNow(channel.id, limits);
@@ -236,7 +237,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       });
       requestsInFlight.webhooks++;
       try {
-        outcome = await sendWebhook(request, { timeoutMs: channel.timeoutMs });
+        outcome = await sendWebhook(request, { timeoutMs: channel.timeoutMs, auth: ctx.compose.auth });
       } finally {
         requestsInFlight.webhooks--;
       }

@@ -6,7 +6,10 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HTTPException } from 'hono/http-exception';
+import { secureHeaders } from 'hono/secure-headers';
 import { timeout } from 'hono/timeout';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CampaignService } from '../campaigns/store.js';
 import type { Database } from '../db/client.js';
 import type { IngestHooks } from '../audience/events.js';
@@ -17,6 +20,9 @@ import { ApiError, type LiveCampaignsCheck } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { httpRequests, registry, requestsInFlight } from '../lib/metrics.js';
 import { createApiKeyStore } from '../access/api-keys.js';
+import { createAuthThrottle, type AuthThrottle } from '../access/auth-throttle.js';
+import { auditChanges, auditRoutes } from './audit.js';
+import { boundIngestion, DEFAULT_INGEST_CONCURRENCY } from './ingest-limit.js';
 import { requireApiKey } from './auth.js';
 import { checkReadiness, unavailableAnswer } from './availability.js';
 import { campaignRoutes } from './campaigns.js';
@@ -48,6 +54,10 @@ export interface AppDeps {
   eventHooks?: () => IngestHooks;
   /** The built operator console (dist/console), served at `/`; absent: only the API. */
   consoleDir?: string;
+  /** Counts wrong API keys per client address; defaults to a fresh one per app. */
+  authThrottle?: AuthThrottle;
+  /** Ingest requests run at once (api/ingest-limit.ts); 0: no bound. Defaults to DEFAULT_INGEST_CONCURRENCY. */
+  ingestConcurrency?: number;
 }
 
 
@@ -57,9 +67,36 @@ const referencePage = `<!doctype html>
 <head><meta charset="utf-8"><title>hookcast API</title><link rel="stylesheet" href="/api/docs/assets/swagger-ui.css"></head>
 <body><div id="reference"></div>
 <script src="/api/docs/assets/swagger-ui-bundle.js"></script>
-<script>SwaggerUIBundle({ url: '/api/openapi.json', dom_id: '#reference', deepLinking: true });</script>
+<script src="/api/docs/reference.js"></script>
 </body>
 </html>`;
+// A file, not an inline script: the CSP allows scripts from this origin only. No validator badge (it would call swagger.io).
+const referenceScript = `SwaggerUIBundle({ url: '/api/openapi.json', dom_id: '#reference', deepLinking: true, validatorUrl: null });`;
+
+/**
+ * Browser hardening of every answer: scripts (no inline script, no eval),
+ * images, fonts and connections from this origin only, no plugins, no <base>,
+ * forms to this origin, and no framing by any other page. Styles may also be
+ * inline: the console's component library (antd) writes <style> elements and
+ * style attributes at run time, some without a way to give them a nonce; an
+ * injected style cannot run code.
+ */
+const hardened = secureHeaders({
+  contentSecurityPolicy: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    imgSrc: ["'self'", 'data:'],
+    fontSrc: ["'self'", 'data:'],
+    connectSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'none'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+  },
+  xFrameOptions: 'DENY',
+  referrerPolicy: 'no-referrer',
+});
 
 /**
  * Reads only ask Temporal for a campaign's live progress, which is optional
@@ -86,6 +123,13 @@ const noLiveCampaigns: LiveCampaignsCheck = async () => [];
  */
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<RequestLogEnv>();
+
+  app.use(hardened);
+  // What the API answers is current and may be confidential: no browser or proxy keeps it.
+  app.use('/api/*', async function noStore(c, next) {
+    await next();
+    if (!c.req.path.startsWith('/api/docs/assets/')) c.header('cache-control', 'no-store');
+  });
 
   app.use(async function logRequest(c, next) {
     const started = performance.now();
@@ -148,11 +192,19 @@ export function createApp(deps: AppDeps) {
   });
   // Swagger UI's files come from the installed package, not a CDN: a self-hosted install may have no internet.
   app.get('/api/docs', (c) => c.html(referencePage));
+  app.get('/api/docs/reference.js', (c) => c.body(referenceScript, 200, { 'content-type': 'text/javascript; charset=utf-8' }));
   app.use('/api/docs/assets/*', serveStatic({ root: swaggerUiDir, rewriteRequestPath: (path) => path.replace(/^\/api\/docs\/assets/, '') }));
   // After the read budget, so a key lookup during a PostgreSQL restart still answers in time.
   const keys = createApiKeyStore(deps.db);
-  app.use('/api/*', requireApiKey(keys));
+  const ingestConcurrency = deps.ingestConcurrency ?? DEFAULT_INGEST_CONCURRENCY;
+  const ingest = ingestConcurrency > 0 ? boundIngestion(ingestConcurrency) : null;
+  const ingestPaths = ['/api/events', '/api/users', '/api/users/identify'];
+  if (ingest) for (const path of ingestPaths) app.use(path, ingest.admit);
+  app.use('/api/*', requireApiKey(keys, deps.authThrottle ?? createAuthThrottle(), deps.logger));
+  app.use('/api/*', auditChanges(deps.db, deps.logger));
+  if (ingest) for (const path of ingestPaths) app.use(path, ingest.turn);
   app.route('/api/keys', apiKeyRoutes(keys));
+  app.route('/api/audit', auditRoutes(deps.db));
 
   const campaignService = deps.campaigns?.service;
   const channelUsage = deps.channelUsage ?? (campaignService ? (id: string) => campaignService.liveUsing('channelId', id) : noLiveCampaigns);
@@ -170,8 +222,9 @@ export function createApp(deps: AppDeps) {
   if (deps.consoleDir) {
     const root = relative(process.cwd(), deps.consoleDir);
     app.use('/assets/*', serveStatic({ root }));
-    // The console is one page: every other GET outside /api answers its index.
-    app.get('*', async (c, next) => (c.req.path.startsWith('/api') ? next() : serveStatic({ root, path: 'index.html' })(c, next)));
+    const index = readFileSync(join(deps.consoleDir, 'index.html'), 'utf8');
+    // The console is one page: every other GET outside /api answers its index (revalidated: it names the current build's assets).
+    app.get('*', async (c, next) => (c.req.path.startsWith('/api') ? next() : c.html(index, 200, { 'cache-control': 'no-cache' })));
   }
 
   app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404));

@@ -206,7 +206,8 @@ export function campaignRoutes(deps: { db: Database; campaigns: CampaignService;
     const row = await campaigns.get(c.req.param('id'));
     const runId = await runOfCampaign(row, c.req.query('run'));
     if (!runId) throw notFound('delivery (the campaign has not run)');
-    return c.json(await deliveryOfUser(db, runId, c.req.param('user')));
+    // Response bodies are what the endpoint chose to answer: scrubbed, and still only for keys that may change campaigns.
+    return c.json(await deliveryOfUser(db, runId, c.req.param('user'), { responseBody: c.get('apiKey').scope !== 'read' }));
   });
 
   return app;

@@ -73,7 +73,16 @@ export async function readJson(c: Context, options: { optional?: boolean } = {})
   const { value, numberIssues } = await readJsonBody(c, options);
   const issues = [...bodyValueIssues(value), ...numberIssues];
   if (issues.length > 0) throw fieldErrors(issues);
+  bodies.set(c.req.raw, value);
   return value;
+}
+
+/** Bodies read by readJson, by request: the stream is read once, and the audit trail records the change after the route. */
+const bodies = new WeakMap<Request, unknown>();
+
+/** The JSON body a route read with readJson, or undefined. */
+export function jsonBodyOf(c: Context): unknown {
+  return bodies.get(c.req.raw);
 }
 
 /** Value checks of a whole body, each top-level field on its own so a depth issue names that field. */

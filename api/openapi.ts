@@ -48,6 +48,14 @@ const errors = {
     description: 'The key\'s scope does not allow this (`forbidden`).',
     content: { 'application/json': { schema: errorBodySchema, example: { error: 'forbidden', message: 'a read key may only read (GET); POST needs a write key' } } },
   },
+  ingestBusy: {
+    description: 'Ingestion is at capacity (`ingest_busy`): too many ingest requests running and waiting; `Retry-After` says when to try again.',
+    content: { 'application/json': { schema: errorBodySchema, example: { error: 'ingest_busy', message: 'ingestion is at capacity (4 running, 16 waiting); retry after 1 s' } } },
+  },
+  throttled: {
+    description: 'Too many wrong API keys from this client address (`too_many_failed_attempts`); `Retry-After` says when to try again.',
+    content: { 'application/json': { schema: errorBodySchema, example: { error: 'too_many_failed_attempts', message: 'too many wrong API keys from this address; try again in 42 s' } } },
+  },
   conflict: {
     description: 'Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues.',
     content: {
@@ -158,7 +166,7 @@ const deliverySchema = z
   })
   .meta({ id: 'Delivery' });
 const deliveryWithAttemptsSchema = deliverySchema
-  .extend({ responseBody: z.string().nullable().optional().meta({ description: 'the last response\'s body (an excerpt)' }), attemptLog: z.array(attemptSchema) })
+  .extend({ responseBody: z.string().nullable().optional().meta({ description: 'the last response\'s body (its first 4,096 characters, credentials masked); absent for read keys' }), attemptLog: z.array(attemptSchema) })
   .meta({ id: 'DeliveryWithAttempts', description: 'One user\'s delivery and every attempt (time, outcome, status, latency, error); `triggeredSends` lists each send of an event-triggered run.' });
 const page = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 const items = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item) });
@@ -278,11 +286,38 @@ export function describeApi(app: Pick<OpenAPIHono, 'openAPIRegistry'>, options: 
   health('/readyz', 'Readiness (PostgreSQL, Temporal)');
   route({ method: 'get', path: '/metrics', tags: ['operations'], security: [], summary: 'Prometheus metrics', responses: { 200: { description: 'text exposition format' } } });
   route({ method: 'get', path: '/api/openapi.json', tags: ['operations'], security: [], summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } });
-  r.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'An API key: `read` keys may GET, `write` keys everything but /api/keys, `admin` keys everything.' });
+  r.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'An API key: `read` keys may GET, `ingest` keys only POST /api/events, /api/users and /api/users/identify, `write` keys everything but /api/keys and /api/audit, `admin` keys everything. 20 wrong keys from one address within a minute: 429 until the minute ends.' });
+  route({
+    method: 'get',
+    path: '/api/audit',
+    tags: ['keys'],
+    summary: 'The audit trail (admin): who created, changed, launched, paused, resumed, cancelled, triggered, rotated, deleted or revoked what, newest first',
+    security: [{ apiKey: [] }],
+    request: { query: z.object({ cursor: z.string().optional(), limit: z.string().optional(), targetType: z.string().optional(), targetId: z.string().optional() }) },
+    responses: {
+      200: json(
+        page(
+          z.object({
+            id: z.string(),
+            at: z.string(),
+            actor: z.object({ keyId: z.string().nullable(), name: z.string() }),
+            action: z.string(),
+            target: z.object({ type: z.string(), id: z.string().nullable(), name: z.string().nullable() }),
+            change: z.unknown().meta({ description: 'the fields the request changed, secrets masked' }),
+          }),
+        ),
+      ),
+      400: errors.validation,
+      401: errors.unauthorized,
+      403: errors.forbidden,
+      429: errors.throttled,
+    },
+  });
   route({ method: 'post', path: '/api/keys', tags: ['keys'], summary: 'Create an API key (admin); the key is answered this once', security: [{ apiKey: [] }], request: { body: body(apiKeyInputSchema, example('api key')) }, responses: { 201: json(z.looseObject({ id: z.string(), key: z.string() })), 400: errors.validation, 401: errors.unauthorized, 403: errors.forbidden } });
   route({ method: 'get', path: '/api/keys', tags: ['keys'], summary: 'List API keys (admin)', security: [{ apiKey: [] }], responses: { 200: json(items(z.looseObject({ id: z.string(), name: z.string(), scope: z.string(), prefix: z.string() }))), 401: errors.unauthorized, 403: errors.forbidden } });
   route({ method: 'delete', path: '/api/keys/{id}', tags: ['keys'], summary: 'Revoke an API key (admin)', security: [{ apiKey: [] }], request: { params: idParam }, responses: { 204: { description: 'Revoked' }, 401: errors.unauthorized, 403: errors.forbidden, 404: errors.notFound } });
   route({ method: 'get', path: '/api/docs', tags: ['operations'], security: [], summary: 'Browsable API reference', responses: { 200: { description: 'HTML' } } });
+  route({ method: 'get', path: '/api/docs/reference.js', tags: ['operations'], security: [], summary: 'The reference page\'s start-up script (a file: the CSP allows no inline script)', responses: { 200: { description: 'JavaScript' } } });
 
   // Channels
   route({ method: 'post', path: '/api/channels', tags: ['channels'], summary: 'Create a channel', request: { body: body(channelInputSchema, storyChannel) }, responses: { 201: json(channelSchema, undefined, 'Created; a generated secret is shown this once'), 400: errors.validation, 409: errors.conflict } });
@@ -295,10 +330,10 @@ export function describeApi(app: Pick<OpenAPIHono, 'openAPIRegistry'>, options: 
   route({ method: 'post', path: '/api/channels/{id}/test', tags: ['channels'], summary: 'Test a saved channel, or the saved channel with an unsaved edit (PATCH\'s fields, checked as PATCH checks them, nothing saved); `sampleValues` fill the template parameters', request: { params: idParam, body: body(savedTestSchema, example('saved channel test'), false) }, responses: { 200: json(testSendResultSchema), 400: errors.validation, 404: errors.notFound } });
 
   // Users and events
-  route({ method: 'post', path: '/api/users', tags: ['audience'], summary: 'Upsert one user, or a batch as `{"users":[…]}`', request: { body: body(z.union([userInputSchema, userBatchSchema]), example('user')) }, responses: { 200: json(z.unknown()), 400: errors.validation } });
-  route({ method: 'post', path: '/api/users/identify', tags: ['audience'], summary: 'Link a visitor id to a login id', request: { body: body(identifyInputSchema, example('identify')) }, responses: { 200: json(z.object({ user: z.unknown(), mergedUserId: z.string().nullable() })), 400: errors.validation } });
+  route({ method: 'post', path: '/api/users', tags: ['audience'], summary: 'Upsert one user, or a batch as `{"users":[…]}`', request: { body: body(z.union([userInputSchema, userBatchSchema]), example('user')) }, responses: { 503: errors.ingestBusy, 200: json(z.unknown()), 400: errors.validation } });
+  route({ method: 'post', path: '/api/users/identify', tags: ['audience'], summary: 'Link a visitor id to a login id', request: { body: body(identifyInputSchema, example('identify')) }, responses: { 503: errors.ingestBusy, 200: json(z.object({ user: z.unknown(), mergedUserId: z.string().nullable() })), 400: errors.validation } });
   route({ method: 'get', path: '/api/users/{id}', tags: ['audience'], summary: 'Read a user', request: { params: idParam }, responses: { 200: json(z.unknown()), 404: errors.notFound } });
-  route({ method: 'post', path: '/api/events', tags: ['audience'], summary: 'Ingest a batch of events, always wrapped as `{"events":[…]}`', request: { body: body(eventEnvelopeSchema, example('events')) }, responses: { 200: json(z.looseObject({ accepted: z.number().int() }), undefined, 'What was accepted, duplicated and rejected (per event)'), 400: errors.validation } });
+  route({ method: 'post', path: '/api/events', tags: ['audience'], summary: 'Ingest a batch of events, always wrapped as `{"events":[…]}`', request: { body: body(eventEnvelopeSchema, example('events')) }, responses: { 503: errors.ingestBusy, 200: json(z.looseObject({ accepted: z.number().int() }), undefined, 'What was accepted, duplicated and rejected (per event)'), 400: errors.validation } });
 
   // Segments
   route({ method: 'post', path: '/api/segments', tags: ['segments'], summary: 'Create a segment', request: { body: body(segmentInputSchema, storySegment) }, responses: { 201: json(segmentSchema), 400: errors.validation, 409: errors.conflict } });

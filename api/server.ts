@@ -75,6 +75,7 @@ async function main() {
     campaigns: { service, temporalUiUrl: env.temporalUiUrl, namespace: env.TEMPORAL_NAMESPACE, readShareMs: env.API_READ_SHARE_MS },
     temporal: { connection: temporal.connection },
     consoleDir: builtConsole(),
+    ingestConcurrency: env.INGEST_CONCURRENCY,
   });
   const server = serve({ fetch: app.fetch, hostname: env.API_HOST, port: env.API_PORT }, (info) => {
     logger.info({ url: `http://${env.API_HOST}:${info.port}` }, 'API listening');

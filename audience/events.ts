@@ -136,6 +136,9 @@ function groupByEvent(issues: readonly FieldIssue[]): Map<number, FieldIssue[]> 
  * await ingestEvents(db, { events: [{ name: 'add_to_cart', loginId: 'u-42', clientEventId: 'c-1' }] });
  * // { accepted: 1, duplicates: 0, rejected: [] }
  */
+/** Events checked between yields to the event loop. */
+const CHECK_SLICE = 100;
+
 export async function ingestEvents(
   db: Database,
   body: unknown,
@@ -151,20 +154,23 @@ export async function ingestEvents(
   const valid: ValidEvent[] = [];
   const seenClientIds = new Set<string>();
   let duplicates = 0;
-  envelope.data.events.forEach((raw, index) => {
-    const checked = checkEvent(raw, index, now, numberIssuesOf.get(index) ?? []);
+  const events = envelope.data.events;
+  for (let index = 0; index < events.length; index++) {
+    // A batch of 1,000 is checked in slices: other requests (health checks, reads) get the event loop in between.
+    if (index > 0 && index % CHECK_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const checked = checkEvent(events[index], index, now, numberIssuesOf.get(index) ?? []);
     if ('issues' in checked) {
       rejected.push(...checked.issues.map((issue) => ({ index, ...issue })));
-      return;
+      continue;
     }
     const { clientEventId } = checked.event;
     if (clientEventId !== undefined && seenClientIds.has(clientEventId)) {
       duplicates += 1;
-      return;
+      continue;
     }
     if (clientEventId !== undefined) seenClientIds.add(clientEventId);
     valid.push(checked.event);
-  });
+  }
   if (valid.length === 0) return { accepted: 0, duplicates, rejected };
 
   const accepted = await inTransactionWithRetry(db, async function storeEvents(tx) {

@@ -514,7 +514,7 @@ export interface ApiProcess {
 }
 
 /** The API as its own process (`api/server.ts`), resolved once /healthz answers. */
-export async function spawnApi(options: { bench: BenchDatabase; temporal: BenchTemporal }): Promise<ApiProcess> {
+export async function spawnApi(options: { bench: BenchDatabase; temporal: BenchTemporal; env?: Record<string, string> }): Promise<ApiProcess> {
   const port = await freePort();
   const proc = spawn(process.execPath, ['--import', 'tsx', here('../api/server.ts')], {
     env: {
@@ -527,6 +527,7 @@ export async function spawnApi(options: { bench: BenchDatabase; temporal: BenchT
       API_PORT: String(port),
       LOG_LEVEL: 'info',
       HOOKCAST_SUPERVISED: '1',
+      ...options.env,
     },
     stdio: ['pipe', 'ignore', 'inherit'],
   });

@@ -4,7 +4,7 @@ import { templateValueProblem, type TemplateParam, type UserAttributeParam, type
 import type { RetrySettings } from '../delivery/backoff.js';
 import { CLOCK_TIME, type QuietHours } from '../delivery/quiet-hours.js';
 import { DEFAULT_TIME_ZONE, timeZoneSchema } from '../segments/time-zone.js';
-import { compileTemplateValues, TemplateError } from '../webhook/template.js';
+import { parseTemplates, TemplateError } from '../webhook/template.js';
 import { scheduleTimeProblem } from '../lib/schedule-horizon.js';
 import { recurringTriggerSchema, type RecurringTrigger } from '../triggers/recurring.js';
 import { eventTriggerSchema, type EventTrigger } from '../triggers/event.js';
@@ -181,7 +181,7 @@ export function resolveTemplateValues(params: readonly TemplateParam[], supplied
   }
   if (problems.length === 0) {
     try {
-      compileTemplateValues(params, values);
+      parseTemplates(params, values);
     } catch (error) {
       if (!(error instanceof TemplateError)) throw error;
       problems.push({ path: `templateValues.${error.param}`, message: error.message });

@@ -8,7 +8,7 @@ import { composeRequest } from '../delivery/compose.js';
 import { fieldError, fieldErrors, validationError } from '../lib/errors.js';
 import { memberPredicate } from '../segments/compile.js';
 import { redactRequest, type WebhookRequest } from '../webhook/request.js';
-import { compileTemplateValues, TemplateError } from '../webhook/template.js';
+import { compileTemplateValues, TemplateError } from '../webhook/render.js';
 import type { RecipientProfile } from '../webhook/user.js';
 import { resolveTemplateValues } from './definition.js';
 
@@ -47,7 +47,7 @@ async function sampleMember(db: Database, segmentId: string, identity: 'login' |
  * exactly as a delivery composes it (compileTemplateValues, composeRequest),
  * and answers it with credentials masked. Nothing is sent and nothing is
  * written: the create form calls it before the campaign exists. Bounded like a
- * delivery's render (RENDER_LIMIT_MS of CPU and MAX_RENDERED_CHARS per value).
+ * delivery's render (its step and character budgets, MAX_RENDERED_CHARS per value).
  *
  * @example
  * await renderPreview(db, { channelId, segmentId, templateValues: { message: '亲爱的{{ user.name }}' } });
@@ -76,7 +76,7 @@ export async function renderPreview(db: Database, body: unknown): Promise<z.infe
 
   let rendered: Record<string, unknown>;
   try {
-    rendered = compileTemplateValues(channel.templateParams, values)(user);
+    rendered = await compileTemplateValues(channel.templateParams, values)(user);
   } catch (error) {
     if (error instanceof TemplateError) throw fieldError(`templateValues.${error.param}`, error.message);
     throw error;

@@ -3,7 +3,7 @@ import type { TemplateParam } from '../channels/schema.js';
 import type { Database } from '../db/client.js';
 import type { FieldIssue } from '../lib/errors.js';
 import { segmentMembersQuery, type Segment } from '../segments/membership.js';
-import { compileTemplateValues, RENDER_LIMIT_MS, TemplateError } from '../webhook/template.js';
+import { compileTemplateValues, TemplateError } from '../webhook/render.js';
 import type { RecipientProfile } from '../webhook/user.js';
 
 /** Members a launch renders the templates for, besides a user with no attributes at all. */
@@ -38,17 +38,12 @@ export async function templateRenderProblems(
   const problems = new Map<string, string>();
   for (const user of samples) {
     try {
-      render(user);
+      await render(user);
     } catch (error) {
       if (!(error instanceof TemplateError)) throw error;
       const path = `templateValues.${error.param}`;
       if (problems.has(path)) continue;
-      problems.set(
-        path,
-        error.failure === 'limit'
-          ? `takes longer than ${RENDER_LIMIT_MS} ms to render for a member of the segment; simplify the template`
-          : `${error.message} (for ${user.id === 'empty-profile' ? 'a user with no attributes' : 'a member of the segment'})`,
-      );
+      problems.set(path, `${error.message} (for ${user.id === 'empty-profile' ? 'a user with no attributes' : 'a member of the segment'})`);
     }
   }
   return [...problems].map(([path, message]) => ({ path, message }));

@@ -184,7 +184,16 @@ const httpUrl = z
     } catch {
       return false;
     }
-  }, 'must be an http:// or https:// URL');
+  }, 'must be an http:// or https:// URL')
+  // A URL is shown to every key that may read channels; credentials belong in `auth`, which is sealed and masked.
+  .refine(function withoutUserinfo(value) {
+    try {
+      const url = new URL(value);
+      return url.username === '' && url.password === '';
+    } catch {
+      return true;
+    }
+  }, 'must not contain a user name or password (user:pass@): use auth {"type":"basic"} for Basic credentials');
 
 function limitedList<T extends z.ZodType>(item: T, label: string) {
   // Counted by hand so the error names the first parameter over the limit.

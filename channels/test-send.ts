@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { fieldError, validationError } from '../lib/errors.js';
 import { composeRequest, type ComposeChannel } from '../delivery/compose.js';
 import type { Dispatcher } from 'undici';
-import { credentialFragments, redactRequest, scrubEcho, type WebhookRequest } from '../webhook/request.js';
+import { redactRequest, type WebhookRequest } from '../webhook/request.js';
 import { sendWebhook, type SendOutcome } from '../webhook/send.js';
-import { compileTemplateValues, TemplateError } from '../webhook/template.js';
+import { compileTemplateValues, TemplateError } from '../webhook/render.js';
 import type { RecipientProfile } from '../webhook/user.js';
 import { ID_ATTRIBUTE, templateValueProblem, type ChannelAuth, type ChannelInput, type TemplateParam } from './schema.js';
 
@@ -112,15 +112,10 @@ export async function sendTestRequest(
     webhookId: `msg_test_${randomUUID()}`,
     timestamp: new Date(),
   });
-  const outcome = await sendWebhook(request, { timeoutMs: channel.timeoutMs, dispatcher });
   // The request reaches the channel's own endpoint with its real signature; the answer shows
-  // neither that signature nor the credentials, even where the endpoint echoes them back.
-  const fragments = credentialFragments(request);
-  const response = outcome.response && {
-    ...outcome.response,
-    headers: Object.fromEntries(Object.entries(outcome.response.headers).map(([k, v]) => [k, scrubEcho(v, fragments)])),
-    body: scrubEcho(outcome.response.body, fragments),
-  };
+  // neither that signature nor the credentials, even where the endpoint echoes them back (sendWebhook scrubs).
+  const outcome = await sendWebhook(request, { timeoutMs: channel.timeoutMs, dispatcher, auth: channel.auth });
+  const response = outcome.response && { ...outcome.response, headers: { ...outcome.response.headers } };
   return {
     verdict: outcome.verdict,
     status: outcome.status,

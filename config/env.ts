@@ -118,6 +118,8 @@ export const envSchema = z.object({
   RUN_CONTEXT_CACHE_MS: whole(0, 3_600_000, ' of milliseconds').default(30_000),
   /** How long the API shares one campaign's detail among concurrent readers. */
   API_READ_SHARE_MS: whole(0, 60_000, ' of milliseconds').default(250),
+  /** Ingest requests (events, users, identify) the API runs at once; 4 × as many wait, the rest get 503 with Retry-After. 0: no bound. */
+  INGEST_CONCURRENCY: whole(0, 1_000).default(4),
 });
 
 /** A comma-separated setting as its trimmed, non-empty items. */

@@ -4,3 +4,4 @@ export * from './schema/campaigns.js';
 export * from './schema/audience.js';
 export * from './schema/api-keys.js';
 export * from './schema/triggers.js';
+export * from './schema/audit.js';

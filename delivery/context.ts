@@ -6,7 +6,7 @@ import type { Database } from '../db/client.js';
 import { campaignRuns, channels } from '../db/schema.js';
 import type { RequestChannel } from '../webhook/request.js';
 import type { ComposeChannel } from './compose.js';
-import { compileTemplateValues, type TemplateRenderer } from '../webhook/template.js';
+import { compileTemplateValues, type TemplateRenderer } from '../webhook/render.js';
 
 import type { RunControl } from '../lib/statuses.js';
 

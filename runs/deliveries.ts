@@ -3,6 +3,7 @@ import type { Database } from '../db/client.js';
 import { deliveryStatuses } from '../db/schema.js';
 import { fieldErrors, notFound } from '../lib/errors.js';
 import { findUser } from '../audience/users.js';
+import { maskCredentialShapes } from '../webhook/scrub.js';
 
 const PAGE_MAX = 1000;
 
@@ -68,7 +69,8 @@ function presentDelivery(row: DeliveryRow) {
     nextAttemptAt: iso(row.next_attempt_at),
     latencyMs: row.latency_ms,
     webhookId: row.webhook_id,
-    ...(row.response_body !== undefined ? { responseBody: row.response_body } : {}),
+    // Scrubbed as it arrived; masked by shape too, for bodies stored before that (and anything that slipped through).
+    ...(row.response_body !== undefined ? { responseBody: row.response_body === null ? null : maskCredentialShapes(row.response_body) } : {}),
   };
 }
 
@@ -89,7 +91,7 @@ type AttemptRow = {
  * `triggeredSends` lists each (newest first) with the event that caused it,
  * and the top level shows the newest.
  */
-export async function deliveryOfUser(db: Database, runId: string, key: string) {
+export async function deliveryOfUser(db: Database, runId: string, key: string, show: { responseBody: boolean }) {
   const user = await findUser(db, key);
   if (!user) throw notFound('user');
   const rows = await db.execute<DeliveryRow & { trigger_event_id: string | null; event_name: string | null; event_occurred_at: string | null }>(sql`
@@ -112,6 +114,7 @@ export async function deliveryOfUser(db: Database, runId: string, key: string) {
         outcome: a.outcome,
         error: a.error_class ? { class: a.error_class, message: a.error_message } : null,
       }));
+  if (!show.responseBody) for (const row of rows) delete row.response_body;
   const newest = rows[0]!;
   const triggered = rows.filter((r) => r.trigger_event_id !== null);
   return {

@@ -4,11 +4,14 @@
  */
 import { parseArgs } from 'node:util';
 import { createApiKeyStore } from '../access/api-keys.js';
+import { recordAudit } from '../access/audit.js';
 import { loadEnv } from '../config/env.js';
 import { ApiError } from '../lib/errors.js';
 import { cliDatabase } from './cli-database.js';
 
-const usage = 'usage: npm run apikey -- create --name <name> --scope read|write|admin | list | revoke <id or prefix>';
+const usage = 'usage: npm run apikey -- create --name <name> --scope read|ingest|write|admin | list | revoke <id or prefix>';
+/** Who the audit trail names for changes made here: no API key, a local tool. */
+const actor = { keyId: null, name: 'npm run apikey' };
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { name: { type: 'string' }, scope: { type: 'string' } } });
@@ -24,12 +27,14 @@ async function main(argv: string[]): Promise<number> {
       const created = await keys.create({ name: values.name, scope: values.scope });
       console.log(`created ${created.scope} key "${created.name}" (id ${created.id}); it is shown this once, only its hash is stored:`);
       console.log(created.key);
+      await recordAudit(database.db, { actor, action: 'created', targetType: 'api_key', targetId: created.id, targetName: created.name, change: { name: created.name, scope: created.scope } });
     } else if (command === 'list') {
       for (const k of await keys.list()) {
-        console.log(`${k.id}  ${k.prefix}…  ${k.scope.padEnd(5)}  ${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'}  ${k.name}`);
+        console.log(`${k.id}  ${k.prefix}…  ${k.scope.padEnd(6)}  ${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'}  ${k.name}`);
       }
     } else {
       const revoked = await keys.revoke(target!);
+      await recordAudit(database.db, { actor, action: 'revoked', targetType: 'api_key', targetId: revoked.id, targetName: revoked.name });
       console.log(`revoked key "${revoked.name}" (${revoked.prefix}…); requests with it are refused from now on`);
     }
     return 0;

@@ -30,7 +30,7 @@ describe('npm run apikey', () => {
     const keys = createApiKeyStore(testDb.db);
     expect(await keys.verify(key)).toMatchObject({ name: 'ops', scope: 'write' });
     const listed = await cli('apikey', ['list']);
-    expect(listed.out).toContain(`${key.slice(0, 12)}…  write  active  ops`);
+    expect(listed.out).toContain(`${key.slice(0, 12)}…  write   active  ops`);
     expect(listed.out).not.toContain(key);
     expect((await cli('apikey', ['revoke', key.slice(0, 12)])).code).toBe(0);
     expect(await keys.verify(key)).toBeNull();

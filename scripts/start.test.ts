@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,12 +76,27 @@ describe('npm start', () => {
     const ports = { API_PORT: await freePort(), TEMPORAL_PORT: await freePort(), TEMPORAL_UI_PORT: await freePort(), EMBEDDED_PG_PORT: await freePort() };
     const env = { DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
 
+    // A file an older version left readable by everyone.
+    writeFileSync(join(dataDir, 'left-by-an-older-version.log'), 'x', { mode: 0o644 });
     // As on a laptop: no API key and no encryption key given.
     const first = await start({ ...env, HOOKCAST_API_KEY: '', SECRET_KEYS: '' });
     launcher = first.child;
     expect(first.output()).toMatch(/Temporal CLI: .* \(found via (TEMPORAL_CLI|PATH|cache|go install)/);
     expect(first.output()).toContain('generated the key that encrypts channel credentials at rest');
     expect(statSync(join(dataDir, 'secret-keys')).mode & 0o777).toBe(0o600);
+    // Nothing in the data folder is open to others (as root the folder itself lets the postgres user pass, no more).
+    expect(statSync(dataDir).mode & 0o777).toBe(process.getuid?.() === 0 ? 0o711 : 0o700);
+    expect(statSync(join(dataDir, 'temporal.sqlite')).mode & 0o777).toBe(0o600);
+    const open: string[] = [];
+    const visit = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) visit(path);
+        if ((entry.isFile() || entry.isDirectory()) && statSync(path).mode & 0o077) open.push(`${path} ${(statSync(path).mode & 0o777).toString(8)}`);
+      }
+    };
+    visit(dataDir);
+    expect(open).toEqual([]);
     const adminKey = first.output().match(/created an admin API key.*\n\[hookcast\]\s+(hk_\S+)/)?.[1];
     expect(adminKey, first.output()).toMatch(/^hk_[A-Za-z0-9_-]{43}$/);
     const authHeader = { authorization: `Bearer ${adminKey}` };

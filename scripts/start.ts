@@ -5,7 +5,7 @@
  * (see Supervisor). Ctrl-C stops all of it.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EnvError, loadEnv, type Env } from '../config/env.js';
@@ -63,9 +63,34 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
 }
 
+/**
+ * The data folder holds Temporal's state, the key that seals credentials, logs
+ * and the embedded database: for this user only. Everything started from here
+ * creates its files 0600 and folders 0700 (umask), and what an older version
+ * left readable (temporal.sqlite was 0644) is closed now. PostgreSQL keeps its
+ * own folder so already. As root, the embedded server runs as the `postgres`
+ * user and must pass through the folder: 0711 (no listing, no reading).
+ */
+function closeDataDir(dataDir: string, postgresPassesThrough: boolean) {
+  process.umask(0o077);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, postgresPassesThrough ? 0o711 : 0o700);
+  const close = (path: string) => {
+    for (const entry of readdirSync(path, { withFileTypes: true })) {
+      const child = join(path, entry.name);
+      if (path === dataDir && entry.name === 'postgres') continue;
+      if (entry.isDirectory()) {
+        chmodSync(child, 0o700);
+        close(child);
+      } else if (entry.isFile()) chmodSync(child, 0o600);
+    }
+  };
+  close(dataDir);
+}
+
 async function main(env: Env) {
   const dataDir = resolve(root, env.DATA_DIR);
-  mkdirSync(dataDir, { recursive: true });
+  closeDataDir(dataDir, !env.DATABASE_URL && process.getuid?.() === 0);
   // Absolute, so every child finds the data folder's keyring whatever its working directory.
   const childEnv: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir };
   process.env.DATA_DIR = dataDir;

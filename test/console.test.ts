@@ -72,8 +72,15 @@ async function chartedAttempts(page: Page): Promise<number> {
   return totals.reduce((a, b) => a + b, 0);
 }
 
+/** Content the console's CSP blocked on any page of these flows (there must be none: test/console-hardening.test.ts). */
+const blocked: string[] = [];
+
 async function openConsole(): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, timezoneId: OPERATOR_ZONE });
+  await page.addInitScript(`document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));`);
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /CSP violation|Content Security Policy/.test(message.text())) blocked.push(message.text());
+  });
   await page.goto(base);
   await signIn(page, TEST_API_KEY);
   return page;
@@ -802,5 +809,11 @@ describe('operator console', () => {
     await page.reload();
     await expect.poll(() => page.getByRole('menuitem').first().textContent()).toBe('Channels');
     await page.close();
+  });
+});
+
+describe('the console under its Content-Security-Policy', () => {
+  it('had nothing blocked in any of the flows above', () => {
+    expect(blocked).toEqual([]);
   });
 });

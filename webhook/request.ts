@@ -1,4 +1,5 @@
 import type { ChannelAuth } from '../channels/schema.js';
+import { MASK } from './scrub.js';
 import { basicAuthorization, standardSignature } from './signing.js';
 
 export const USER_AGENT = 'hookcast/0.1 (+https://github.com/hookcast/hookcast)';
@@ -67,9 +68,6 @@ export function buildWebhookRequest(input: {
   return { method: channel.method, url, headers, body };
 }
 
-const MASK = '********';
-/** Headers whose values would let the reader authenticate to the receiver or forge requests. */
-const CREDENTIAL_HEADERS = ['authorization', 'webhook-signature', 'x-gio-signature'];
 
 /**
  * A copy of a request that is safe to show or store: credentials and
@@ -82,31 +80,6 @@ export function redactRequest(request: WebhookRequest): WebhookRequest {
   if (headers['webhook-signature']) headers['webhook-signature'] = headers['webhook-signature'].replace(/(v1a?,)\S+/g, `$1${MASK}`);
   if (headers['x-gio-signature']) headers['x-gio-signature'] = MASK;
   const url = new URL(request.url);
-  if (url.password) url.password = '********';
+  if (url.password) url.password = MASK;
   return { ...request, url: url.toString(), headers };
-}
-
-/**
- * The pieces of a request's credentials that must not leave in an answer: an
- * endpoint may echo the request (headers, body) back, and the echo is shown.
- */
-export function credentialFragments(request: WebhookRequest): string[] {
-  const fragments: string[] = [];
-  for (const name of CREDENTIAL_HEADERS) {
-    const value = request.headers[name];
-    if (!value) continue;
-    fragments.push(value);
-    // Each signature and the Basic token on its own, however the echo re-joins them.
-    for (const part of value.split(/[ ,]/)) if (part.length >= 16) fragments.push(part);
-  }
-  // As a JSON encoder that escapes "/" would echo them.
-  for (const fragment of [...fragments]) if (fragment.includes('/')) fragments.push(fragment.replaceAll('/', '\\/'));
-  return fragments.sort((a, b) => b.length - a.length);
-}
-
-/** Replaces every credential fragment in an echoed text by the mask. */
-export function scrubEcho(text: string, fragments: readonly string[]): string {
-  let out = text;
-  for (const fragment of fragments) if (out.includes(fragment)) out = out.split(fragment).join(MASK);
-  return out;
 }

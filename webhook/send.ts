@@ -1,8 +1,13 @@
 import { Agent, errors as undiciErrors, util as undiciUtil, type Dispatcher } from 'undici';
 import { FORBIDDEN_ADDRESS, guardedConnector, outboundPolicy, type OutboundPolicy } from './outbound.js';
+import type { ChannelAuth } from '../channels/schema.js';
 import type { WebhookRequest } from './request.js';
+import { answerScrubber } from './scrub.js';
 
+/** Characters of a response body that are kept (stored, shown), after scrubbing. */
 export const RESPONSE_BODY_LIMIT = 4096;
+/** Bytes read past the limit so a credential echoed across the cut is whole when it is scrubbed (the longest form of the longest is ~2.5 KB). */
+const SCRUB_MARGIN = 4096;
 
 /** Why a request did not get a 2xx, or `ok`. */
 export type Verdict = 'ok' | 'non_2xx' | 'refused' | 'dns' | 'timeout' | 'tls' | 'reset' | 'network' | 'invalid_request' | 'forbidden_address';
@@ -14,7 +19,7 @@ export interface SendOutcome {
   latencyMs: number;
   response: {
     headers: Record<string, string>;
-    /** The first 4 KB of the body, as text. */
+    /** The first RESPONSE_BODY_LIMIT characters of the body, as text, with the request's credentials masked (see scrub.ts). */
     body: string;
     bodyTruncated: boolean;
   } | null;
@@ -85,10 +90,14 @@ function targetOf(url: string): { origin: string; path: string } {
  * const outcome = await sendWebhook(req, { timeoutMs: 10_000 });
  * if (outcome.verdict === 'ok') console.log(outcome.status);
  */
-export function sendWebhook(req: WebhookRequest, options: { timeoutMs: number; dispatcher?: Dispatcher }): Promise<SendOutcome> {
+export function sendWebhook(
+  req: WebhookRequest,
+  /** `auth`: the channel's credentials, so an echo of the secret or password is masked too (the request's own always are). */
+  options: { timeoutMs: number; dispatcher?: Dispatcher; auth?: ChannelAuth },
+): Promise<SendOutcome> {
   return new Promise((resolve) => {
     const started = performance.now();
-    const handler = new PrefixHandler(started, resolve);
+    const handler = new PrefixHandler(started, resolve, answerScrubber(req, options.auth));
     let target: { origin: string; path: string };
     try {
       target = targetOf(req.url);
@@ -114,7 +123,7 @@ export function sendWebhook(req: WebhookRequest, options: { timeoutMs: number; d
   });
 }
 
-/** A drained remainder past the 4 KB prefix, up to this, keeps the connection reusable; past it the connection is dropped. */
+/** A drained remainder past the kept prefix, up to this, keeps the connection reusable; past it the connection is dropped. */
 const DRAIN_LIMIT = 64 * 1024;
 
 /**
@@ -135,6 +144,7 @@ class PrefixHandler implements Dispatcher.DispatchHandler {
   constructor(
     private readonly started: number,
     private readonly resolve: (outcome: SendOutcome) => void,
+    private readonly scrubber: ReturnType<typeof answerScrubber>,
   ) {}
 
   onConnect(abort: (error?: Error) => void): void {
@@ -159,9 +169,9 @@ class PrefixHandler implements Dispatcher.DispatchHandler {
       }
       return true;
     }
-    if (this.size + chunk.length > RESPONSE_BODY_LIMIT) {
-      this.chunks.push(chunk.subarray(0, RESPONSE_BODY_LIMIT - this.size));
-      this.size = RESPONSE_BODY_LIMIT;
+    if (this.size + chunk.length > RESPONSE_BODY_LIMIT + SCRUB_MARGIN) {
+      this.chunks.push(chunk.subarray(0, RESPONSE_BODY_LIMIT + SCRUB_MARGIN - this.size));
+      this.size = RESPONSE_BODY_LIMIT + SCRUB_MARGIN;
       this.truncated = true;
       return true;
     }
@@ -195,9 +205,11 @@ class PrefixHandler implements Dispatcher.DispatchHandler {
   private done() {
     if (this.settled) return;
     this.settled = true;
-    const { chunks, rawHeaders } = this;
+    const { chunks, rawHeaders, scrubber } = this;
     // A multi-byte character cut at the limit decodes as U+FFFD, which is fine for a preview.
-    const body = chunks.length === 0 ? '' : chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+    const text = chunks.length === 0 ? '' : chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+    // Scrubbed whole, then cut: a credential echoed across the cut is masked, not kept minus its end.
+    const body = scrubber.scrub(text, { limit: RESPONSE_BODY_LIMIT, truncated: this.truncated });
     let headers: Record<string, string> | undefined;
     this.resolve({
       verdict: this.status >= 200 && this.status < 300 ? 'ok' : 'non_2xx',
@@ -205,10 +217,10 @@ class PrefixHandler implements Dispatcher.DispatchHandler {
       latencyMs: Math.round(performance.now() - this.started),
       response: {
         get headers() {
-          return (headers ??= flattenHeaders(rawHeaders));
+          return (headers ??= Object.fromEntries(Object.entries(flattenHeaders(rawHeaders)).map(([name, value]) => [name, scrubber.scrub(value).text])));
         },
-        body,
-        bodyTruncated: this.truncated,
+        body: body.text,
+        bodyTruncated: body.truncated,
       },
       error: null,
     });

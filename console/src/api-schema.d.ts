@@ -154,6 +154,131 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit trail (admin): who created, changed, launched, paused, resumed, cancelled, triggered, rotated, deleted or revoked what, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: string;
+                    targetType?: string;
+                    targetId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                at: string;
+                                actor: {
+                                    keyId: string | null;
+                                    name: string;
+                                };
+                                action: string;
+                                target: {
+                                    type: string;
+                                    id: string | null;
+                                    name: string | null;
+                                };
+                                /** @description the fields the request changed, secrets masked */
+                                change?: unknown;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "validation_failed",
+                         *       "message": "invalid url",
+                         *       "issues": [
+                         *         {
+                         *           "path": "url",
+                         *           "message": "must be an http(s) URL"
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No API key, or an unknown or revoked one (`unauthorized`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "unauthorized",
+                         *       "message": "an API key is required: send Authorization: Bearer <key>"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (`forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "forbidden",
+                         *       "message": "a read key may only read (GET); POST needs a write key"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many wrong API keys from this client address (`too_many_failed_attempts`); `Retry-After` says when to try again. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "too_many_failed_attempts",
+                         *       "message": "too many wrong API keys from this address; try again in 42 s"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/keys": {
         parameters: {
             query?: never;
@@ -241,7 +366,7 @@ export interface paths {
                     "application/json": {
                         name: string;
                         /** @enum {string} */
-                        scope: "read" | "write" | "admin";
+                        scope: "read" | "ingest" | "write" | "admin";
                     };
                 };
             };
@@ -419,6 +544,40 @@ export interface paths {
             requestBody?: never;
             responses: {
                 /** @description HTML */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/docs/reference.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The reference page's start-up script (a file: the CSP allows no inline script) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description JavaScript */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1420,6 +1579,21 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Ingestion is at capacity (`ingest_busy`): too many ingest requests running and waiting; `Retry-After` says when to try again. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "ingest_busy",
+                         *       "message": "ingestion is at capacity (4 running, 16 waiting); retry after 1 s"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -1488,6 +1662,21 @@ export interface paths {
                          *           "message": "must be an http(s) URL"
                          *         }
                          *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Ingestion is at capacity (`ingest_busy`): too many ingest requests running and waiting; `Retry-After` says when to try again. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "ingest_busy",
+                         *       "message": "ingestion is at capacity (4 running, 16 waiting); retry after 1 s"
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -1624,6 +1813,21 @@ export interface paths {
                          *           "message": "must be an http(s) URL"
                          *         }
                          *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Ingestion is at capacity (`ingest_busy`): too many ingest requests running and waiting; `Retry-After` says when to try again. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "ingest_busy",
+                         *       "message": "ingestion is at capacity (4 running, 16 waiting); retry after 1 s"
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -3916,7 +4120,7 @@ export interface components {
             nextAttemptAt: string | null;
             latencyMs: number | null;
             webhookId: string | null;
-            /** @description the last response's body (an excerpt) */
+            /** @description the last response's body (its first 4,096 characters, credentials masked); absent for read keys */
             responseBody?: string | null;
             attemptLog: {
                 attempt: number;

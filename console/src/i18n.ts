@@ -43,6 +43,10 @@ const zh = {
   opt_text: '文本', opt_integer: '整数', opt_number: '数字', opt_boolean: '是/否', opt_date: '日期', opt_datetime: '日期时间',
   opt_attribute: '用户属性', opt_event: '行为事件', opt_identity: '用户身份', opt_hasLoginId: '有登录 ID', opt_visitorOnly: '仅有访客 ID',
   op_equals: '等于', op_notEquals: '不等于', op_gt: '大于', op_gte: '大于等于', op_lt: '小于', op_lte: '小于等于', op_contains: '包含', op_anniversaryToday: '今天是周年日',
+  // The audit trail (admin keys).
+  audit: '操作审计', auditActor: '操作者', auditAction: '操作', auditTarget: '对象', auditChange: '变更内容', auditAdminOnly: '只有 admin 密钥可以查看操作审计（403）', loadMore: '加载更多',
+  act_created: '创建', act_changed: '修改', act_launched: '上线', act_paused: '暂停', act_resumed: '继续', act_cancelled: '取消', act_triggered: '立即发送', act_rotated: '轮换密钥', act_deleted: '删除', act_revoked: '吊销', act_erased: '删除用户数据',
+  tt_channel: '渠道', tt_segment: '分群', tt_campaign: '活动', tt_api_key: 'API 密钥', tt_user: '用户',
 };
 const en: typeof zh = {
   channels: 'Channels', segments: 'Segments', campaigns: 'Campaigns', newChannel: 'New channel', edit: 'Edit', save: 'Save', cancel: 'Cancel',
@@ -83,6 +87,10 @@ const en: typeof zh = {
   opt_text: 'text', opt_integer: 'integer', opt_number: 'number', opt_boolean: 'yes/no', opt_date: 'date', opt_datetime: 'date and time',
   opt_attribute: 'attribute', opt_event: 'event', opt_identity: 'identity', opt_hasLoginId: 'has a login id', opt_visitorOnly: 'visitor id only',
   op_equals: 'equals', op_notEquals: 'not equals', op_gt: 'greater than', op_gte: 'at least', op_lt: 'less than', op_lte: 'at most', op_contains: 'contains', op_anniversaryToday: 'anniversary today',
+  // The audit trail (admin keys).
+  audit: 'Audit trail', auditActor: 'Who', auditAction: 'Action', auditTarget: 'Object', auditChange: 'Change', auditAdminOnly: 'Only an admin key may read the audit trail (403)', loadMore: 'Load more',
+  act_created: 'created', act_changed: 'changed', act_launched: 'launched', act_paused: 'paused', act_resumed: 'resumed', act_cancelled: 'cancelled', act_triggered: 'sent once now', act_rotated: 'rotated the secret', act_deleted: 'deleted', act_revoked: 'revoked', act_erased: 'erased user data',
+  tt_channel: 'channel', tt_segment: 'segment', tt_campaign: 'campaign', tt_api_key: 'API key', tt_user: 'user',
 };
 
 void i18n.use(initReactI18next).init({

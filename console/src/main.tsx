@@ -1,3 +1,4 @@
+import './no-eval.js';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { Alert, Button, Card, ConfigProvider, Form, Input, Layout, Menu, Space, message } from 'antd';
 import enUS from 'antd/locale/en_US';
@@ -6,13 +7,14 @@ import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { useTranslation } from 'react-i18next';
 import { KEY_STORAGE, onUnauthorized } from './api.js';
+import { Audit } from './Audit.js';
 import { Campaigns } from './Campaigns.js';
 import { Channels } from './Channels.js';
 import i18n, { LANGUAGE_STORAGE } from './i18n.js';
 import { Segments } from './Segments.js';
 
 const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-type Screen = 'channels' | 'segments' | 'campaigns';
+type Screen = 'channels' | 'segments' | 'campaigns' | 'audit';
 
 function App() {
   const { t } = useTranslation();
@@ -50,7 +52,7 @@ function App() {
         <Layout.Header style={{ display: 'flex', alignItems: 'center', gap: 16 }}>
           <span style={{ color: '#fff', fontWeight: 600 }}>hookcast</span>
           <Menu theme="dark" mode="horizontal" selectedKeys={[screen]} style={{ flex: 1 }} onClick={(e) => setScreen(e.key as Screen)}
-            items={(['channels', 'segments', 'campaigns'] as const).map((k) => ({ key: k, label: t(k) }))} />
+            items={(['channels', 'segments', 'campaigns', 'audit'] as const).map((k) => ({ key: k, label: t(k) }))} />
           <Space>
             {key && <Button size="small" onClick={signOut} data-testid="sign-out">{t('signOut')}</Button>}
             <Button size="small" onClick={switchLanguage} data-testid="language">{t('language')}</Button>
@@ -61,6 +63,7 @@ function App() {
           {key && screen === 'channels' && <Channels />}
           {key && screen === 'segments' && <Segments />}
           {key && screen === 'campaigns' && <Campaigns />}
+          {key && screen === 'audit' && <Audit />}
         </Layout.Content>
       </Layout>
     </ConfigProvider>

@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
-export const apiKeyScopes = ['read', 'write', 'admin'] as const;
+/** `ingest`: only POST /api/events, /api/users and /api/users/identify (a collector or an SDK's server). */
+export const apiKeyScopes = ['read', 'ingest', 'write', 'admin'] as const;
 export type ApiKeyScope = (typeof apiKeyScopes)[number];
 
 /** Who may call /api: only a SHA-256 of each key is kept, with a short visible prefix. */
