@@ -71,7 +71,8 @@ describe('relay', () => {
     }
     // Each run has looked at its (empty) queue and sleeps: a new firing wakes it.
     const asleep = async () => (await database.db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM campaign_runs WHERE wake_at = 'infinity'`))[0]!.n;
-    for (let waited = 0; (await asleep()) < 3 && waited < 100; waited += 1) await sleep(100);
+    for (let waited = 0; (await asleep()) < 3 && waited < 600; waited += 1) await sleep(100);
+    expect(await asleep()).toBe(3);
     const listeners = createListenerIndex(db);
     await listeners.start();
     const relay = createRelay({ db, temporal: client });
