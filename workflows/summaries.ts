@@ -31,6 +31,8 @@ export const summaries = {
   openFiring: (scheduledAt: Date) => `open the run of the firing due ${scheduledAt.toISOString()}`,
   settle: () => 'settle the recurring campaign',
   waitForEnd: (endAt: string) => `wait for the campaign's end ${endAt}`,
+  effect: () => 'store the effect once the goal window closed',
+  effectWindow: (until: string) => `wait for the goal window to close at ${until}`,
   close: (status: string, range?: { fromSeq: number; toSeq: number }) =>
     `close pending users${range ? ` ${count(range.fromSeq)}–${count(range.toSeq)}` : ''}: ${status}`,
 };
