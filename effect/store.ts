@@ -1,5 +1,5 @@
 import { and, eq, inArray, notInArray } from 'drizzle-orm';
-import type { Executor } from '../audience/executor.js';
+import type { Database } from '../db/client.js';
 import { campaignRuns, runEffects, type campaigns } from '../db/schema.js';
 import type { RunRow } from '../runs/store.js';
 import { CURVE_BUCKETS, runFigures, type EffectFigures } from './attribution.js';
@@ -59,7 +59,7 @@ function closesAt(figures: EffectFigures, run: RunFacts, withinMs: number): Date
  * const answer = await campaignEffect(db, campaignRow);
  * answer.difference?.interval; // { low: 0.014, high: 0.028 }
  */
-export async function campaignEffect(db: Executor, campaign: CampaignRow, runId: string | null, now = new Date()): Promise<EffectAnswer> {
+export async function campaignEffect(db: Database, campaign: CampaignRow, runId: string | null, now = new Date()): Promise<EffectAnswer> {
   const runs = await db
     .select({ id: campaignRuns.id, sendAt: campaignRuns.sendAt, finishedAt: campaignRuns.finishedAt, definition: campaignRuns.definition })
     .from(campaignRuns)
@@ -119,7 +119,7 @@ export type FinalizeOutcome =
  * @example
  * await finalizeRunEffect(db, runId); // { waitUntil: '2026-03-18T10:00:00.000Z' }, later { stored: true }
  */
-export async function finalizeRunEffect(db: Executor, runId: string, now = new Date()): Promise<FinalizeOutcome> {
+export async function finalizeRunEffect(db: Database, runId: string, now = new Date()): Promise<FinalizeOutcome> {
   const [run] = await db.select().from(campaignRuns).where(eq(campaignRuns.id, runId));
   if (!run) throw new Error(`run ${runId} does not exist`);
   const goal = run.definition.goal;
@@ -143,7 +143,7 @@ export async function finalizeRunEffect(db: Executor, runId: string, now = new D
 }
 
 /** Holds the run's stored figures (tests and the bench read them back). */
-export async function storedEffect(db: Executor, runId: string) {
+export async function storedEffect(db: Database, runId: string) {
   const [row] = await db.select().from(runEffects).where(eq(runEffects.runId, runId));
   return row;
 }
