@@ -52,11 +52,14 @@ export interface ExpectedGroup {
   curve: number[];
 }
 
+/** The goal the tests use most: an `order` with a numeric amount of at least 100. */
+export const orderOf100 = (e: GeneratedEvent) => e.name === 'order' && typeof e.properties.amount === 'number' && e.properties.amount >= 100;
+
 /**
  * The groups' figures computed from the test's own events: a recipient
- * converts on its first `order` event with amount ≥ 100 in [start, start + within).
+ * converts on its first goal event (`isGoal`) in [start, start + within).
  */
-export function expectedFigures(recipients: readonly MeasuredRecipient[], generated: readonly GeneratedEvent[], withinMs: number, buckets = 60) {
+export function expectedFigures(recipients: readonly MeasuredRecipient[], generated: readonly GeneratedEvent[], withinMs: number, isGoal = orderOf100, buckets = 60) {
   const byUser = new Map<string, GeneratedEvent[]>();
   for (const e of generated) byUser.set(e.userId, [...(byUser.get(e.userId) ?? []), e]);
   const group = (): ExpectedGroup => ({ users: 0, conversions: 0, value: 0, curve: new Array<number>(buckets).fill(0) });
@@ -67,12 +70,10 @@ export function expectedFigures(recipients: readonly MeasuredRecipient[], genera
     const g = r.status === 'succeeded' ? sent : control;
     g.users += 1;
     const start = r.start.getTime();
-    const hits = (byUser.get(r.userId) ?? []).filter(
-      (e) => e.name === 'order' && typeof e.properties.amount === 'number' && e.properties.amount >= 100 && e.at.getTime() >= start && e.at.getTime() < start + withinMs,
-    );
+    const hits = (byUser.get(r.userId) ?? []).filter((e) => isGoal(e) && e.at.getTime() >= start && e.at.getTime() < start + withinMs);
     if (hits.length === 0) continue;
     g.conversions += 1;
-    g.value += hits.reduce((n, e) => n + (e.properties.amount as number), 0);
+    g.value += hits.reduce((n, e) => n + (typeof e.properties.amount === 'number' ? e.properties.amount : 0), 0);
     const first = Math.min(...hits.map((e) => e.at.getTime()));
     g.curve[Math.min(buckets - 1, Math.floor((first - start) / (withinMs / buckets)))]! += 1;
   }
