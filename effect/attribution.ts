@@ -66,22 +66,29 @@ function valueOf(goal: Goal): SQL {
   return sql`CASE WHEN jsonb_typeof(e.properties -> ${goal.value}::text) = 'number' THEN (e.properties ->> ${goal.value}::text)::float8 END`;
 }
 
+/** The session settings attribution runs with (see above). */
+export const ATTRIBUTION_SETTINGS = [sql`SET LOCAL enable_nestloop = off`, sql`SET LOCAL work_mem = '128MB'`];
+
+/** Rows of the attribution statement: per group its users, and per group and curve bucket its conversions. */
+type FigureRow = {
+  control: boolean;
+  bucket: number | null;
+  n: number;
+  value: number | null;
+  last_start: string | null;
+};
+
 /**
- * Counts one run's groups, conversions, values and curve.
- *
- * @example
- * await runFigures(db, { id: runId, sendAt, finishedAt, holdout: true }, { event: 'order', within: 'P3D' });
+ * The attribution statement of one run (run it with ATTRIBUTION_SETTINGS;
+ * `npm run bench:effect` EXPLAINs it).
  */
-export async function runFigures(db: Database, run: MeasuredRun, goal: Goal, now = new Date()): Promise<EffectFigures> {
+export function figuresStatement(run: MeasuredRun, goal: Goal, now = new Date()): SQL {
   const withinMs = goalWindowMs(goal);
   const bucketMs = withinMs / CURVE_BUCKETS;
   // Every window lies inside [send time, last possible start + within).
   const lastStart = run.finishedAt ?? now;
   const until = new Date(lastStart.getTime() + withinMs);
-  const rows = await db.transaction(async (tx) => {
-    await tx.execute(sql`SET LOCAL enable_nestloop = off`);
-    await tx.execute(sql`SET LOCAL work_mem = '128MB'`);
-    return tx.execute<{ control: boolean; bucket: number | null; n: number; value: number | null; last_start: string | null }>(sql`
+  return sql`
     WITH rec AS MATERIALIZED (
       SELECT r.seq, r.user_id, r.status = 'held_out' AS control,
              CASE WHEN r.status = 'succeeded' THEN r.last_attempt_at ELSE r.held_out_at END AS start
@@ -106,7 +113,19 @@ export async function runFigures(db: Database, run: MeasuredRun, goal: Goal, now
     UNION ALL
     SELECT control, least(floor(extract(epoch FROM delay) * 1000 / ${bucketMs}::float8)::int, ${CURVE_BUCKETS - 1}) AS bucket,
            count(*)::int AS n, sum(value)::float8 AS value, NULL
-    FROM hits GROUP BY 1, 2`);
+    FROM hits GROUP BY 1, 2`;
+}
+
+/**
+ * Counts one run's groups, conversions, values and curve.
+ *
+ * @example
+ * await runFigures(db, { id: runId, sendAt, finishedAt, holdout: true }, { event: 'order', within: 'P3D' });
+ */
+export async function runFigures(db: Database, run: MeasuredRun, goal: Goal, now = new Date()): Promise<EffectFigures> {
+  const rows = await db.transaction(async (tx) => {
+    for (const setting of ATTRIBUTION_SETTINGS) await tx.execute(setting);
+    return tx.execute<FigureRow>(figuresStatement(run, goal, now));
   });
   const sent = emptyCounts(CURVE_BUCKETS);
   const control = emptyCounts(CURVE_BUCKETS);
@@ -126,5 +145,5 @@ export async function runFigures(db: Database, run: MeasuredRun, goal: Goal, now
     sent.value ??= 0;
     control.value ??= 0;
   }
-  return { bucketMs, sent, control: run.holdout ? control : null, lastStartAt };
+  return { bucketMs: goalWindowMs(goal) / CURVE_BUCKETS, sent, control: run.holdout ? control : null, lastStartAt };
 }
