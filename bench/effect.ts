@@ -6,9 +6,11 @@
  * with N users (default 1,000,000), a one-time campaign whose run sent them
  * all (10 % held out, 1 % failed, sends spread over 70 s), two smaller runs
  * of the same campaign (10 % and 30 % of the users) for the scaling table,
- * and M events (default 10,000,000) over the 14 days around the send:
- * page_view 50 %, view_item 15 %, add_to_cart 15 %, order 10 % (amount
- * 0–499), others 10 %. It reuses the database when it already holds that data.
+ * and M events (default 10,000,000) over the 14 days around the send, stored
+ * in the order they happened (as ingestion appends them, give or take a
+ * minute), of uniformly random users: page_view 50 %, view_item 15 %,
+ * add_to_cart 15 %, order 10 % (amount 0–499), others 10 %. It reuses the
+ * database when it already holds that data.
  *
  * Then, for the goal "order with amount ≥ 100 within P3D, value amount", it
  * times the effect of each run measured live (what GET /api/campaigns/:id/effect
@@ -16,19 +18,19 @@
  * the indexes it uses, stores the final figures as the run's workflow does,
  * and times the answer read back. Targets: ≤ 2 s live, ≤ 100 ms final.
  */
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { eq, sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { createDatabase } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { campaigns } from '../db/schema.js';
-import { ATTRIBUTION_SETTINGS, figuresStatement } from '../effect/attribution.js';
+import { ATTRIBUTION_SETTINGS, conversionsStatement, groupsStatement } from '../effect/attribution.js';
 import type { Goal } from '../effect/goal.js';
 import { campaignEffect, finalizeRunEffect } from '../effect/store.js';
 
 const DATABASE = 'hookcast_bench_effect';
-const GENERATOR_VERSION = 1;
+const GENERATOR_VERSION = 2;
 /** The run's send time; events span a week before and after it. */
 const SEND_AT = new Date('2026-03-15T02:00:00Z');
 const SEND_SECONDS = 70;
@@ -132,7 +134,8 @@ async function seed(client: postgres.Sql, size: Size) {
                  CASE WHEN n.name = 'order' THEN jsonb_build_object('amount', floor(bench_rand(j, 14) * 500)::int) ELSE '{}'::jsonb END,
                  t.at, t.at
           FROM generate_series(${from}, ${to}) AS j
-          CROSS JOIN LATERAL (SELECT '${SEND_AT.toISOString()}'::timestamptz + (bench_rand(j, 13) * 14 - 7) * interval '1 day' AS at) t
+          CROSS JOIN LATERAL (SELECT '${SEND_AT.toISOString()}'::timestamptz - interval '7 days'
+                                     + ((j - 1)::float8 / ${size.events} * 14) * interval '1 day' + bench_rand(j, 13) * interval '1 minute' AS at) t
           CROSS JOIN LATERAL (SELECT CASE
             WHEN bench_rand(j, 12) < 0.50 THEN 'page_view' WHEN bench_rand(j, 12) < 0.65 THEN 'view_item'
             WHEN bench_rand(j, 12) < 0.80 THEN 'add_to_cart' WHEN bench_rand(j, 12) < 0.90 THEN 'order'
@@ -226,6 +229,9 @@ async function main() {
     log(`date ${new Date().toISOString()}, PostgreSQL ${version!.server_version}, ${cpus().length} cores, node ${process.version}`);
     log(`data: ${events.toLocaleString('en')} events (${sizes!.events} with indexes), run_recipients ${sizes!.recipients}`);
     log(`goal: ${JSON.stringify(GOAL)}`);
+    // The machine is shared: the load and a plain scan say how busy it was while these figures were taken.
+    const scan = await timed(() => db.execute(sql`SELECT count(*) FROM events`));
+    log(`load average ${loadavg().map((n) => n.toFixed(1)).join(' ')}; SELECT count(*) FROM events: ${ms(scan.ms)} ms`);
     const [campaign] = await db.select().from(campaigns).where(eq(campaigns.id, CAMPAIGN_ID));
     const now = new Date(SEND_AT.getTime() + 60_000);
 
@@ -251,17 +257,22 @@ async function main() {
     }
 
     const [run] = await db.execute<{ id: string; send_at: string; finished_at: string }>(sql`SELECT id, send_at, finished_at FROM campaign_runs WHERE id = ${RUN_IDS.full}`);
-    const statement = figuresStatement({ id: run!.id, sendAt: new Date(run!.send_at), finishedAt: new Date(run!.finished_at), holdout: true }, GOAL, now);
-    const plan = await db.transaction(async (tx) => {
-      for (const setting of ATTRIBUTION_SETTINGS) await tx.execute(setting);
-      return tx.execute<{ 'QUERY PLAN': string }>(sql`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${statement}`);
-    });
-    const lines = plan.map((row) => row['QUERY PLAN']);
-    log();
-    log('plan of the full run (EXPLAIN ANALYZE, BUFFERS):');
-    for (const line of lines) log(`  ${line}`);
-    const usedIndexes = [...new Set(lines.flatMap((line) => [...line.matchAll(/Index (?:Only )?Scan (?:using|on) (\w+)/g)].map((m) => m[1]!)))];
-    log(`indexes used: ${usedIndexes.join(', ') || 'none'}`);
+    const measured = { id: run!.id, sendAt: new Date(run!.send_at), finishedAt: new Date(run!.finished_at), holdout: true };
+    for (const [what, statement] of [
+      ['group sizes', groupsStatement(measured)],
+      ['conversions', conversionsStatement(measured, GOAL, now)],
+    ] as const) {
+      const plan = await db.transaction(async (tx) => {
+        for (const setting of ATTRIBUTION_SETTINGS) await tx.execute(setting);
+        return tx.execute<{ 'QUERY PLAN': string }>(sql`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${statement}`);
+      });
+      const lines = plan.map((row) => row['QUERY PLAN']);
+      log();
+      log(`plan of the full run's ${what} (EXPLAIN ANALYZE, BUFFERS):`);
+      for (const line of lines) log(`  ${line}`);
+      const usedIndexes = [...new Set(lines.flatMap((line) => [...line.matchAll(/Index (?:Only )?Scan (?:using|on) (\w+)/g)].map((m) => m[1]!)))];
+      log(`indexes used: ${usedIndexes.join(', ') || 'none'}`);
+    }
 
     log();
     const done = new Date(SEND_AT.getTime() + SEND_SECONDS * 1000 + 3 * 86_400_000 + 3_600_000 + 1000);

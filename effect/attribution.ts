@@ -21,11 +21,12 @@ import { emptyCounts, type GroupCounts } from './stats.js';
  * - Recipients that failed, were skipped or cancelled, or are still pending,
  *   are in neither group.
  *
- * One statement: the run's measured recipients are read once (its key range),
- * the goal's events once (the (name, occurred_at, user_id) index, bounded by
- * the run's send time and its last possible window end), and the two are
- * hash-joined on user id; the cost grows with the run and with the goal
- * events in its span, not with the events table (docs/goals.md, bench:effect).
+ * Two statements in one snapshot: the groups' sizes (the run's kept counts
+ * once it has finished), and the conversions: the goal's events (the (name, occurred_at,
+ * user_id) index, bounded by the run's send time and its last possible window
+ * end) hash-joined with the run's recipients on user id. The cost grows with
+ * the run and with the goal events in its span, not with the events table
+ * (docs/goals.md, bench:effect).
  *
  * The hash join is forced (no nested loop): right after a run's outcomes or a
  * burst of events are written, the planner's statistics say "one row", and a
@@ -43,8 +44,6 @@ export interface EffectFigures {
   sent: GroupCounts;
   /** null when the run had no control group. */
   control: GroupCounts | null;
-  /** The last recipient's window start (ISO); null when nobody was measured. */
-  lastStartAt: string | null;
 }
 
 export interface MeasuredRun {
@@ -69,50 +68,64 @@ function valueOf(goal: Goal): SQL {
 /** The session settings attribution runs with (see above). */
 export const ATTRIBUTION_SETTINGS = [sql`SET LOCAL enable_nestloop = off`, sql`SET LOCAL work_mem = '128MB'`];
 
-/** Rows of the attribution statement: per group its users, and per group and curve bucket its conversions. */
-type FigureRow = {
-  control: boolean;
-  bucket: number | null;
-  n: number;
-  value: number | null;
-  last_start: string | null;
-};
+type GroupRow = { control: boolean; n: number };
+type ConversionRow = { control: boolean; bucket: number; n: number; value: number | null };
+
+/** A recipient's window start: the successful attempt of a sent user, the reached moment of a held-out one. */
+const START = sql`CASE WHEN r.status = 'succeeded' THEN r.last_attempt_at ELSE r.held_out_at END`;
+
+/** The run's measured recipients: sent ones that succeeded, held-out ones the sends reached. */
+function measured(runId: string): SQL {
+  return sql`r.run_id = ${runId} AND (r.status = 'succeeded' OR (r.status = 'held_out' AND r.held_out_at IS NOT NULL))`;
+}
 
 /**
- * The attribution statement of one run (run it with ATTRIBUTION_SETTINGS;
- * `npm run bench:effect` EXPLAINs it).
+ * Users per group. A finished run's are its kept counts (a finished run's
+ * held-out users have all been reached: those the sends never reached were
+ * closed with its pending ones); a run still sending is counted, one pass
+ * over its key range, since its held-out users are reached as it goes.
  */
-export function figuresStatement(run: MeasuredRun, goal: Goal, now = new Date()): SQL {
+export function groupsStatement(run: MeasuredRun): SQL {
+  if (run.finishedAt) {
+    return sql`
+      SELECT c.status = 'held_out' AS control, c.n::int AS n FROM run_status_counts c
+      WHERE c.run_id = ${run.id} AND c.status IN ('succeeded', 'held_out')`;
+  }
+  return sql`
+    SELECT r.status = 'held_out' AS control, count(*)::int AS n
+    FROM run_recipients r WHERE ${measured(run.id)}
+    GROUP BY 1`;
+}
+
+/**
+ * Conversions per group and curve bucket, with their values: the goal's
+ * events in the run's span, hash-joined with the run's measured recipients
+ * on user id, the window checked per pair, aggregated per recipient (its
+ * first goal event) and then per bucket of time since its start.
+ */
+export function conversionsStatement(run: MeasuredRun, goal: Goal, now = new Date()): SQL {
   const withinMs = goalWindowMs(goal);
   const bucketMs = withinMs / CURVE_BUCKETS;
   // Every window lies inside [send time, last possible start + within).
   const lastStart = run.finishedAt ?? now;
   const until = new Date(lastStart.getTime() + withinMs);
   return sql`
-    WITH rec AS MATERIALIZED (
-      SELECT r.seq, r.user_id, r.status = 'held_out' AS control,
-             CASE WHEN r.status = 'succeeded' THEN r.last_attempt_at ELSE r.held_out_at END AS start
-      FROM run_recipients r
-      WHERE r.run_id = ${run.id} AND (r.status = 'succeeded' OR (r.status = 'held_out' AND r.held_out_at IS NOT NULL))
-    ),
-    goal_events AS (
+    WITH goal_events AS (
       SELECT e.user_id, e.occurred_at, ${valueOf(goal)} AS value
       FROM events e
       WHERE e.name = ${goal.event}::text AND e.occurred_at >= ${run.sendAt.toISOString()}::timestamptz
         AND e.occurred_at < ${until.toISOString()}::timestamptz${goalEventFilter(goal)}
     ),
     hits AS (
-      SELECT rec.control, min(g.occurred_at - rec.start) AS delay, sum(g.value) AS value
-      FROM rec JOIN goal_events g ON g.user_id = rec.user_id
-       AND g.occurred_at >= rec.start AND g.occurred_at < rec.start + ${withinMs} * interval '1 millisecond'
+      SELECT r.status = 'held_out' AS control, min(g.occurred_at - ${START}) AS delay, sum(g.value) AS value
+      FROM run_recipients r JOIN goal_events g ON g.user_id = r.user_id
+       AND g.occurred_at >= ${START} AND g.occurred_at < ${START} + ${withinMs} * interval '1 millisecond'
+      WHERE ${measured(run.id)}
       -- One row per recipient: a user is one recipient per run, except in event runs (one per send).
-      GROUP BY rec.seq, rec.control
+      GROUP BY r.seq, r.status
     )
-    SELECT control, NULL::int AS bucket, count(*)::int AS n, NULL::float8 AS value, max(start)::text AS last_start
-    FROM rec GROUP BY control
-    UNION ALL
     SELECT control, least(floor(extract(epoch FROM delay) * 1000 / ${bucketMs}::float8)::int, ${CURVE_BUCKETS - 1}) AS bucket,
-           count(*)::int AS n, sum(value)::float8 AS value, NULL
+           count(*)::int AS n, sum(value)::float8 AS value
     FROM hits GROUP BY 1, 2`;
 }
 
@@ -123,20 +136,22 @@ export function figuresStatement(run: MeasuredRun, goal: Goal, now = new Date())
  * await runFigures(db, { id: runId, sendAt, finishedAt, holdout: true }, { event: 'order', within: 'P3D' });
  */
 export async function runFigures(db: Database, run: MeasuredRun, goal: Goal, now = new Date()): Promise<EffectFigures> {
-  const rows = await db.transaction(async (tx) => {
-    for (const setting of ATTRIBUTION_SETTINGS) await tx.execute(setting);
-    return tx.execute<FigureRow>(figuresStatement(run, goal, now));
-  });
+  // One snapshot for both statements: a live run's counts and conversions agree.
+  const { groups, conversions } = await db.transaction(
+    async (tx) => {
+      for (const setting of ATTRIBUTION_SETTINGS) await tx.execute(setting);
+      return {
+        groups: await tx.execute<GroupRow>(groupsStatement(run)),
+        conversions: await tx.execute<ConversionRow>(conversionsStatement(run, goal, now)),
+      };
+    },
+    { isolationLevel: 'repeatable read', accessMode: 'read only' },
+  );
   const sent = emptyCounts(CURVE_BUCKETS);
   const control = emptyCounts(CURVE_BUCKETS);
-  let lastStartAt: string | null = null;
-  for (const row of rows) {
+  for (const row of groups) (row.control ? control : sent).users = row.n;
+  for (const row of conversions) {
     const group = row.control ? control : sent;
-    if (row.bucket === null) {
-      group.users = row.n;
-      if (row.last_start !== null && (lastStartAt === null || Date.parse(row.last_start) > Date.parse(lastStartAt))) lastStartAt = new Date(row.last_start).toISOString();
-      continue;
-    }
     group.conversions += row.n;
     group.curve[row.bucket]! += row.n;
     if (goal.value !== undefined) group.value = (group.value ?? 0) + (row.value ?? 0);
@@ -145,5 +160,5 @@ export async function runFigures(db: Database, run: MeasuredRun, goal: Goal, now
     sent.value ??= 0;
     control.value ??= 0;
   }
-  return { bucketMs: goalWindowMs(goal) / CURVE_BUCKETS, sent, control: run.holdout ? control : null, lastStartAt };
+  return { bucketMs: goalWindowMs(goal) / CURVE_BUCKETS, sent, control: run.holdout ? control : null };
 }

@@ -2,7 +2,7 @@ import { and, eq, inArray, notInArray } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { campaignRuns, runEffects, type campaigns } from '../db/schema.js';
 import type { RunRow } from '../runs/store.js';
-import { CURVE_BUCKETS, runFigures, type EffectFigures } from './attribution.js';
+import { CURVE_BUCKETS, runFigures } from './attribution.js';
 import { goalWindowMs, lateEventGraceMs, type FrozenHoldout, type Goal } from './goal.js';
 import { addCounts, emptyCounts, summarizeEffect, type EffectSummary } from './stats.js';
 
@@ -27,7 +27,11 @@ export interface EffectAnswer extends EffectSummary {
   status: 'final' | 'provisional';
   /** True while a run still sends or a recipient's window is still open. */
   windowOpen: boolean;
-  /** When the last recipient's window closes (ISO); null while a run still sends, or without a goal. */
+  /**
+   * When every recipient's window has closed (ISO): a window after the last
+   * run finished (every window started by then); null while a run still
+   * sends, or without a goal.
+   */
   windowClosesAt: string | null;
   /** When the last of the stored figures were computed, once final. */
   finalizedAt: string | null;
@@ -46,10 +50,9 @@ function factsOf(run: Pick<RunRow, 'id' | 'sendAt' | 'finishedAt' | 'definition'
   return { id: run.id, sendAt: run.sendAt, finishedAt: run.finishedAt, holdout: Boolean(run.definition.holdout) };
 }
 
-/** When a run's last window closes: its last measured start plus the window (its finish, when nobody was measured). */
-function closesAt(figures: EffectFigures, run: RunFacts, withinMs: number): Date | null {
-  if (!run.finishedAt) return null;
-  return figures.lastStartAt ? new Date(Date.parse(figures.lastStartAt) + withinMs) : run.finishedAt;
+/** When a run's last window has closed: a window after it finished, since every window started by then; null while it sends. */
+function closesAt(run: Pick<RunFacts, 'finishedAt'>, withinMs: number): Date | null {
+  return run.finishedAt ? new Date(run.finishedAt.getTime() + withinMs) : null;
 }
 
 /**
@@ -88,7 +91,7 @@ export async function campaignEffect(db: Database, campaign: CampaignRow, runId:
     const figures = kept?.figures ?? (await runFigures(db, facts, goal, now));
     sent = addCounts(sent, figures.sent);
     if (figures.control) control = addCounts(control ?? emptyCounts(CURVE_BUCKETS), figures.control);
-    const closes = kept ? kept.windowClosedAt : closesAt(figures, facts, withinMs);
+    const closes = kept ? kept.windowClosedAt : closesAt(facts, withinMs);
     if (kept) finalizedAt = finalizedAt && finalizedAt > kept.computedAt ? finalizedAt : kept.computedAt;
     if (!kept && (closes === null || closes.getTime() > now.getTime())) open = true;
     if (closes && (!last || closes > last)) last = closes;
@@ -137,7 +140,7 @@ export async function finalizeRunEffect(db: Database, runId: string, now = new D
   const figures = await runFigures(db, facts, goal, now);
   await db
     .insert(runEffects)
-    .values({ runId, campaignId: run.campaignId, figures, windowClosedAt: closesAt(figures, facts, withinMs), computedAt: now })
+    .values({ runId, campaignId: run.campaignId, figures, windowClosedAt: closesAt(facts, withinMs), computedAt: now })
     .onConflictDoNothing();
   return { stored: true };
 }
