@@ -1,4 +1,4 @@
-import { and, eq, inArray, notInArray } from 'drizzle-orm';
+import { and, eq, notInArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { campaignRuns, runEffects, type campaigns } from '../db/schema.js';
 import type { RunRow } from '../runs/store.js';
@@ -63,22 +63,29 @@ function closesAt(run: Pick<RunFacts, 'finishedAt'>, withinMs: number): Date | n
  * answer.difference?.interval; // { low: 0.014, high: 0.028 }
  */
 export async function campaignEffect(db: Database, campaign: CampaignRow, runId: string | null, now = new Date()): Promise<EffectAnswer> {
+  // One round trip for the runs and their stored figures: once final, that is the whole answer.
   const runs = await db
-    .select({ id: campaignRuns.id, sendAt: campaignRuns.sendAt, finishedAt: campaignRuns.finishedAt, definition: campaignRuns.definition })
+    .select({
+      id: campaignRuns.id,
+      sendAt: campaignRuns.sendAt,
+      finishedAt: campaignRuns.finishedAt,
+      goal: sql<Goal | null>`${campaignRuns.definition} -> 'goal'`,
+      holdout: sql<FrozenHoldout | null>`${campaignRuns.definition} -> 'holdout'`,
+      kept: { figures: runEffects.figures, windowClosedAt: runEffects.windowClosedAt, computedAt: runEffects.computedAt },
+    })
     .from(campaignRuns)
+    .leftJoin(runEffects, eq(runEffects.runId, campaignRuns.id))
     .where(runId ? eq(campaignRuns.id, runId) : and(eq(campaignRuns.campaignId, campaign.id), notInArray(campaignRuns.status, [...NOT_MEASURED])));
   const one = runId ? runs[0] : undefined;
-  const goal = one ? (one.definition.goal ?? null) : (campaign.definition?.goal ?? campaign.goal ?? null);
+  const goal = one ? (one.goal ?? null) : (campaign.definition?.goal ?? campaign.goal ?? null);
   const holdout = one
-    ? (one.definition.holdout ?? null)
+    ? (one.holdout ?? null)
     : (campaign.definition?.holdout ?? (campaign.holdout ? { ...campaign.holdout, draw: campaign.holdoutDraw } : null));
   const base = { campaignId: campaign.id, runId, runs: runs.length, goal, holdout };
   if (!goal) {
     return { ...base, status: 'provisional', windowOpen: false, windowClosesAt: null, finalizedAt: null, ...summarizeEffect({ sent: emptyCounts(0), control: null, bucketMs: 0 }) };
   }
   const withinMs = goalWindowMs(goal);
-  const stored = runs.length === 0 ? [] : await db.select().from(runEffects).where(inArray(runEffects.runId, runs.map((r) => r.id)));
-  const storedById = new Map(stored.map((row) => [row.runId, row]));
   let sent = emptyCounts(CURVE_BUCKETS);
   let control = holdout ? emptyCounts(CURVE_BUCKETS) : null;
   let open = false;
@@ -86,18 +93,19 @@ export async function campaignEffect(db: Database, campaign: CampaignRow, runId:
   let finalizedAt = null as Date | null;
   // Runs one after the other: each measurement is one statement that may use both cores.
   for (const run of runs) {
-    const facts = factsOf(run);
-    const kept = storedById.get(run.id);
+    const facts: RunFacts = { id: run.id, sendAt: run.sendAt, finishedAt: run.finishedAt, holdout: Boolean(run.holdout) };
+    // A left join's missing row comes back as an object of nulls.
+    const kept = run.kept?.figures ? run.kept : undefined;
     const figures = kept?.figures ?? (await runFigures(db, facts, goal, now));
     sent = addCounts(sent, figures.sent);
     if (figures.control) control = addCounts(control ?? emptyCounts(CURVE_BUCKETS), figures.control);
     const closes = kept ? kept.windowClosedAt : closesAt(facts, withinMs);
-    if (kept) finalizedAt = finalizedAt && finalizedAt > kept.computedAt ? finalizedAt : kept.computedAt;
+    if (kept?.computedAt) finalizedAt = finalizedAt && finalizedAt > kept.computedAt ? finalizedAt : kept.computedAt;
     if (!kept && (closes === null || closes.getTime() > now.getTime())) open = true;
     if (closes && (!last || closes > last)) last = closes;
   }
-  const final = runs.length > 0 && stored.length === runs.length;
-  const anyUnfinished = runs.some((r) => !r.finishedAt && !storedById.has(r.id));
+  const final = runs.length > 0 && runs.every((r) => r.kept?.figures);
+  const anyUnfinished = runs.some((r) => !r.finishedAt && !r.kept?.figures);
   return {
     ...base,
     status: final ? 'final' : 'provisional',
