@@ -363,7 +363,8 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
         .filter((r) => r.attempts > 0)
         .map((r) => ({ seq: r.seq, delayMs: Math.max(0, (r.nextAttemptAt?.getTime() ?? now) - now) }));
       let fresh = pending.filter((r) => r.attempts === 0);
-      let heldOut = await loadHeldOut(db, input.runId, input.fromSeq, input.toSeq);
+      // Only a run with a control group has held-out users: the others spare the read.
+      let heldOut = ctx.definition.holdout ? await loadHeldOut(db, input.runId, input.fromSeq, input.toSeq) : [];
       const buffer = createAttemptBuffer(db, input.runId, { channelId: ctx.definition.channel.id });
       const reached: HeldOutRecord[] = [];
 
