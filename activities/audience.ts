@@ -22,8 +22,15 @@ export function createAudienceActivities(deps: { db: Database }) {
         const [run] = await tx.select().from(campaignRuns).where(eq(campaignRuns.id, input.runId)).for('update');
         if (!run) throw ApplicationFailure.nonRetryable(`run ${input.runId} does not exist`, 'RunMissing');
         if (run.frozenAt) return { total: run.total ?? 0, skipped: run.skipped ?? 0 };
-        const { segment, identity } = run.definition;
-        const { total, skipped } = await insertAudience(tx, { runId: input.runId, rule: segment.rule, timeZone: segment.timeZone, identity, at: new Date() });
+        const { segment, identity, holdout } = run.definition;
+        const { total, skipped } = await insertAudience(tx, {
+          runId: input.runId,
+          rule: segment.rule,
+          timeZone: segment.timeZone,
+          identity,
+          at: new Date(),
+          holdout: holdout ? { ...holdout, campaignId: run.campaignId } : null,
+        });
         await tx.update(campaignRuns).set({ total, skipped, frozenAt: new Date(), updatedAt: new Date() }).where(eq(campaignRuns.id, input.runId));
         frozenNow = true;
         return { total, skipped };

@@ -40,7 +40,7 @@ function quietNow(mode: 'wait' | 'skip'): { hours: QuietHours; endsAt: Date } {
 }
 
 /** A launched run of `users` fresh users on its own channel and path; answers its id and its users' login ids. */
-async function run(options: { users: number; quietHours?: QuietHours; userCap?: UserCap; expiresAt?: Date; perSecond?: number; path: string }) {
+async function run(options: { users: number; quietHours?: QuietHours; userCap?: UserCap; expiresAt?: Date; perSecond?: number; path: string; holdout?: number; message?: string }) {
   const tag = randomUUID().slice(0, 8);
   const loginIds = Array.from({ length: options.users }, (_, i) => `${tag}-${i}`);
   await insertUsers(database.db, loginIds.map((loginId) => ({ loginId, attributes: { tag } })));
@@ -55,16 +55,18 @@ async function run(options: { users: number; quietHours?: QuietHours; userCap?: 
       retry: { initialIntervalMs: 60_000, maxIntervalMs: 60_000, maxDurationMs: 600_000 },
       userCap: options.userCap ?? null,
       rateLimit: { perSecond: options.perSecond ?? null, concurrency: null },
+      templateParams: options.message === undefined ? [] : [{ name: 'message', displayName: '文案', type: 'text', required: false }],
     })
     .returning();
   const definition: FrozenDefinition = {
     campaignName: `campaign ${tag}`,
     identity: 'login',
-    templateValues: {},
+    templateValues: options.message === undefined ? {} : { message: options.message },
     channel: { ...channel!, userCap: channel!.userCap },
     segment: { id: segment.id, name: segment.name, rule: segment.rule, timeZone: 'UTC' },
     quietHours: options.quietHours ?? null,
     timeZone: 'UTC',
+    holdout: options.holdout === undefined ? null : { percent: options.holdout, draw: 1 },
   };
   const [campaign] = await database.db
     .insert(campaigns)
@@ -78,13 +80,14 @@ async function run(options: { users: number; quietHours?: QuietHours; userCap?: 
     expiresAt: options.expiresAt ?? null,
     definition,
   });
-  await insertAudience(database.db, { runId: row.id, rule: segment.rule, timeZone: 'UTC', identity: 'login', at: new Date() });
+  const holdout = definition.holdout ? { ...definition.holdout, campaignId: campaign!.id } : null;
+  await insertAudience(database.db, { runId: row.id, rule: segment.rule, timeZone: 'UTC', identity: 'login', at: new Date(), holdout });
   return { runId: row.id, channelId: channel!.id, loginIds, users: options.users };
 }
 
 async function recipients(runId: string) {
-  return database.sql<{ seq: number; user_id: string; login_id: string; status: string; attempts: number; last_error_class: string | null }[]>`
-    SELECT r.seq, r.user_id, u.login_id, r.status, r.attempts, r.last_error_class
+  return database.sql<{ seq: number; user_id: string; login_id: string; status: string; attempts: number; last_error_class: string | null; held_out_at: string | null }[]>`
+    SELECT r.seq, r.user_id, u.login_id, r.status, r.attempts, r.last_error_class, r.held_out_at
     FROM run_recipients r JOIN users u ON u.id = r.user_id WHERE r.run_id = ${runId} ORDER BY r.seq`;
 }
 
@@ -237,5 +240,85 @@ describe('a batch on a rate-limited channel', () => {
     } finally {
       process.off('warning', onWarning);
     }
+  });
+});
+
+describe('held-out users of a batch', () => {
+  /** Every recipient's status with its error class, for the held-out ones and the others. */
+  async function outcomes(runId: string, heldOut: Set<string>) {
+    const rows = await recipients(runId);
+    return {
+      held: rows.filter((u) => heldOut.has(u.user_id)).map((u) => [u.status, u.last_error_class]),
+      sent: rows.filter((u) => !heldOut.has(u.user_id)).map((u) => [u.status, u.last_error_class]),
+    };
+  }
+  const heldOutOf = async (runId: string) => new Set((await recipients(runId)).filter((u) => u.status === 'held_out').map((u) => u.user_id));
+
+  it('are never sent, and get the moment the sends reached them; a template that breaks for one fails them as it fails a sent user', async () => {
+    const r = await run({ users: 40, holdout: 50, message: 'hi {{ user.bio }}', path: '/held' });
+    const heldOut = await heldOutOf(r.runId);
+    expect(heldOut.size).toBeGreaterThan(5);
+    expect(heldOut.size).toBeLessThan(35);
+    const rows = await recipients(r.runId);
+    // One user of each group has a profile the template cannot render (over 10,000 characters).
+    const breaking = [rows.find((u) => heldOut.has(u.user_id))!, rows.find((u) => !heldOut.has(u.user_id))!];
+    for (const u of breaking) await database.sql`UPDATE users SET attributes = jsonb_build_object('bio', repeat('x', 10001)) WHERE id = ${u.user_id}`;
+    const before = Date.now();
+    expect(await deliverBatch(r.runId, r.users)).toEqual({ retries: [], interrupted: null });
+    const after = Date.now();
+    const sentTo = new Set(received('/held').map((x) => (JSON.parse(x.body) as { userid: string }).userid));
+    expect(sentTo.size).toBe(40 - heldOut.size - 1);
+    for (const u of rows) expect(sentTo.has(u.login_id)).toBe(!heldOut.has(u.user_id) && u.seq !== breaking[1]!.seq);
+    const { held, sent } = await outcomes(r.runId, heldOut);
+    expect(held.filter(([status]) => status === 'held_out')).toHaveLength(heldOut.size - 1);
+    expect(held.filter(([status]) => status !== 'held_out')).toEqual([['failed', 'template_error']]);
+    expect(sent.filter(([status]) => status !== 'succeeded')).toEqual([['failed', 'template_error']]);
+    for (const u of await recipients(r.runId)) {
+      if (u.status !== 'held_out') continue;
+      expect(Date.parse(u.held_out_at!)).toBeGreaterThanOrEqual(before);
+      expect(Date.parse(u.held_out_at!)).toBeLessThanOrEqual(after);
+      expect(u.attempts).toBe(0);
+    }
+    const attempts = await database.sql`SELECT 1 FROM delivery_attempts a JOIN run_recipients r USING (run_id, seq) WHERE a.run_id = ${r.runId} AND r.status = 'held_out'`;
+    expect(attempts).toHaveLength(0);
+    // A retried batch changes nothing of what it recorded.
+    const stamped = (await recipients(r.runId)).map((u) => u.held_out_at);
+    expect(await deliverBatch(r.runId, r.users)).toEqual({ retries: [], interrupted: null });
+    expect((await recipients(r.runId)).map((u) => u.held_out_at)).toEqual(stamped);
+  });
+
+  it('are skipped by quiet hours in skip mode like sent users, and wait unreached in wait mode', async () => {
+    const skip = await run({ users: 12, holdout: 50, quietHours: quietNow('skip').hours, path: '/held-skip' });
+    const skipHeld = await heldOutOf(skip.runId);
+    await deliverBatch(skip.runId, skip.users);
+    const skipped = await outcomes(skip.runId, skipHeld);
+    expect(new Set([...skipped.held, ...skipped.sent].map(([status, why]) => `${status}/${why}`))).toEqual(new Set(['skipped/quiet_hours']));
+
+    const wait = await run({ users: 12, holdout: 50, quietHours: quietNow('wait').hours, path: '/held-wait' });
+    const waitHeld = await heldOutOf(wait.runId);
+    expect(await deliverBatch(wait.runId, wait.users)).toMatchObject({ interrupted: 'quiet' });
+    expect((await recipients(wait.runId)).filter((u) => waitHeld.has(u.user_id)).every((u) => u.status === 'held_out' && u.held_out_at === null)).toBe(true);
+    expect(received('/held-skip').length + received('/held-wait').length).toBe(0);
+  });
+
+  it('are skipped when the per-user cap would have refused them, without using the cap', async () => {
+    const r = await run({ users: 12, holdout: 50, userCap: { max: 1, per: 'P1D' }, path: '/held-cap' });
+    const heldOut = await heldOutOf(r.runId);
+    const rows = await recipients(r.runId);
+    // Every user already had this channel's one request today.
+    await reserveUserCap(database.db, { channelId: r.channelId, max: 1, windowMs: 86_400_000 }, rows.map((u) => ({ userId: u.user_id, key: 'another-run' })));
+    await deliverBatch(r.runId, r.users);
+    const { held, sent } = await outcomes(r.runId, heldOut);
+    expect(new Set([...held, ...sent].map(([status, why]) => `${status}/${why}`))).toEqual(new Set(['skipped/user_cap']));
+    const keys = await database.sql<{ keys: string[] }[]>`SELECT array(SELECT jsonb_object_keys(sends)) AS keys FROM user_cap_sends WHERE channel_id = ${r.channelId}`;
+    expect(keys.every((k) => k.keys.length === 1 && k.keys[0] === 'another-run')).toBe(true);
+  });
+
+  it('fail as expired once the campaign has expired, as sent users do', async () => {
+    const r = await run({ users: 12, holdout: 50, expiresAt: new Date(Date.now() - 1000), path: '/held-expired' });
+    const heldOut = await heldOutOf(r.runId);
+    await deliverBatch(r.runId, r.users);
+    const { held, sent } = await outcomes(r.runId, heldOut);
+    expect(new Set([...held, ...sent].map(([status, why]) => `${status}/${why}`))).toEqual(new Set(['failed/expired']));
   });
 });

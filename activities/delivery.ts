@@ -13,11 +13,11 @@ import { tripChannel, type Breaker } from '../delivery/breaker.js';
 import { createSendLease, type SendLease } from '../delivery/lease.js';
 import type { ChannelLimiter, ChannelLimitsCache } from '../delivery/limiter.js';
 import { quietState, quietWatch, type QuietHours } from '../delivery/quiet-hours.js';
-import { createCapHolds, type CapHolds } from '../delivery/user-cap.js';
+import { createCapHolds, usersAtCap, type CapHolds, type UserCapLimit } from '../delivery/user-cap.js';
 import { isoDurationMs } from '../lib/iso-duration.js';
 import { markQuietUntil } from '../runs/store.js';
 import { DEFAULT_TIME_ZONE } from '../segments/time-zone.js';
-import { closePending, createAttemptBuffer, loadPending, writeAttempts, type AttemptRecord, type Recipient } from '../runs/recipients.js';
+import { closePending, createAttemptBuffer, loadHeldOut, loadPending, writeAttempts, writeHeldOut, type AttemptRecord, type HeldOutRecord, type Recipient } from '../runs/recipients.js';
 import type { Logger } from '../lib/logger.js';
 import type { RecipientProfile } from '../webhook/user.js';
 import { deliveryLatency, deliveryRetries, limiterWaits, requestsInFlight } from '../lib/metrics.js';
@@ -68,6 +68,29 @@ function unsent(recipient: Recipient, errorClass: string, errorMessage: string, 
 /** A user deliberately not sent to (quiet hours in `skip` mode, the channel's per-user cap): no request, so no attempt. */
 function skippedRecord(recipient: Recipient, errorClass: 'quiet_hours' | 'user_cap', errorMessage: string, runId: string): AttemptRecord {
   return { ...unsent(recipient, errorClass, errorMessage, runId), outcome: 'skipped' };
+}
+
+/** A held-out user reached by the sends: what a sent user would have become, with no request. */
+function heldRecord(recipient: Recipient, status: HeldOutRecord['status'], errorClass: string | null = null, errorMessage: string | null = null): HeldOutRecord {
+  const held = 'held out (control group)';
+  return { seq: recipient.seq, at: new Date(), status, errorClass, errorMessage: errorMessage === null ? null : `${held}; ${errorMessage}` };
+}
+
+/**
+ * A held-out user's turn: the template is rendered (nothing else of the
+ * request is built) because a template that cannot render for them would
+ * have failed a sent user; otherwise they are held out at this moment.
+ */
+async function holdOut(ctx: RunContext, recipient: Recipient): Promise<HeldOutRecord> {
+  try {
+    // A plain object when the render fitted its inline budget; a promise when it went to the template pool.
+    const values = ctx.render(recipient.profile);
+    if (values instanceof Promise) await values;
+  } catch (error) {
+    if (!(error instanceof TemplateError)) throw error;
+    return heldRecord(recipient, 'failed', 'template_error', error.message);
+  }
+  return heldRecord(recipient, 'held_out');
 }
 
 /** The run's quiet hours and the zone they are read in; null when the campaign has none (runs launched before they existed too). */
@@ -261,11 +284,13 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
   }
 
   /** This activity's hold on the channel's per-user cap, or null when the run's channel has none. */
-  function capFor(ctx: RunContext): { holds: CapHolds; message: string } | null {
+  function capFor(ctx: RunContext): { holds: CapHolds; limit: UserCapLimit; message: string } | null {
     const cap = ctx.definition.channel.userCap;
     if (!cap) return null;
+    const limit = { channelId: ctx.definition.channel.id, max: cap.max, windowMs: isoDurationMs(cap.per)! };
     return {
-      holds: createCapHolds(db, { channelId: ctx.definition.channel.id, max: cap.max, windowMs: isoDurationMs(cap.per)! }),
+      holds: createCapHolds(db, limit),
+      limit,
       message: `the channel's cap of ${cap.max} request${cap.max === 1 ? '' : 's'} per user per ${cap.per} was already reached`,
     };
   }
@@ -301,6 +326,11 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
    * Stops starting requests within CONTROL_TTL_MS of a pause or cancel. Users
    * already tried (by an earlier, interrupted attempt of this activity) come
    * back as retries with their remaining delay instead of being sent again.
+   *
+   * Held-out users of the range take their turn in audience order like the
+   * others, with every check a sent user meets short of the request (quiet
+   * hours, the per-user cap, expiry, the template), and are recorded with the
+   * moment they would have been sent: the start of their goal window.
    */
   async function deliverBatch(input: { runId: string; fromSeq: number; toSeq: number }, options: { quiet?: boolean } = {}): Promise<BatchDelivery> {
     const activity = Context.current();
@@ -336,13 +366,18 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
         .filter((r) => r.attempts > 0)
         .map((r) => ({ seq: r.seq, delayMs: Math.max(0, (r.nextAttemptAt?.getTime() ?? now) - now) }));
       let fresh = pending.filter((r) => r.attempts === 0);
+      // Only a run with a control group has held-out users: the others spare the read.
+      let heldOut = ctx.definition.holdout ? await loadHeldOut(db, input.runId, input.fromSeq, input.toSeq) : [];
       const buffer = createAttemptBuffer(db, input.runId, { channelId: ctx.definition.channel.id });
+      const reached: HeldOutRecord[] = [];
 
-      const quietEndsAt = quietAt && fresh.length > 0 && !expired() ? quietAt(Date.now()) : null;
+      const quietEndsAt = quietAt && fresh.length + heldOut.length > 0 && !expired() ? quietAt(Date.now()) : null;
       if (quiet && quietEndsAt) {
         if (quiet.waits) return await quietWait(ctx, retries, quietEndsAt);
         for (const r of fresh) buffer.add(skippedRecord(r, 'quiet_hours', quiet.message, input.runId));
+        for (const r of heldOut) reached.push(heldRecord(r, 'skipped', 'quiet_hours', quiet.message));
         fresh = [];
+        heldOut = [];
       }
       if (cap && fresh.length > 0) {
         // One statement reserves the whole batch; users over the cap are recorded and not sent to.
@@ -352,13 +387,25 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
           fresh = fresh.filter((r) => granted.has(r.seq));
         }
       }
+      if (cap && heldOut.length > 0) {
+        // Held-out users use none of the cap; those it would have refused are skipped like sent users.
+        const atCap = await usersAtCap(db, cap.limit, heldOut.map((r) => r.userId));
+        for (const r of heldOut) if (atCap.has(r.userId)) reached.push(heldRecord(r, 'skipped', 'user_cap', cap.message));
+        heldOut = heldOut.filter((r) => !atCap.has(r.userId));
+      }
 
       const groupSize = ctx.definition.channel.format === 'growingio' ? ctx.definition.channel.batchSize : 1;
-      const groups: Recipient[][] = [];
-      for (let i = 0; i < fresh.length; i += groupSize) groups.push(fresh.slice(i, i + groupSize));
+      const turns: ({ send: Recipient[] } | { hold: Recipient })[] = [];
+      for (let i = 0; i < fresh.length; i += groupSize) turns.push({ send: fresh.slice(i, i + groupSize) });
+      if (heldOut.length > 0) {
+        // Held-out users take their turn where their audience position falls among the sends.
+        for (const r of heldOut) turns.push({ hold: r });
+        const firstSeq = (turn: (typeof turns)[number]) => ('hold' in turn ? turn.hold.seq : turn.send[0]!.seq);
+        turns.sort((a, b) => firstSeq(a) - firstSeq(b));
+      }
       // An event run's claims come several a second: their lines are debug, the batch path's are info.
       const note = options.quiet ? log.debug.bind(log) : log.info.bind(log);
-      note({ fromSeq: input.fromSeq, toSeq: input.toSeq, toSend: fresh.length, toRetry: retries.length }, 'batch sending');
+      note({ fromSeq: input.fromSeq, toSeq: input.toSeq, toSend: fresh.length, heldOut: heldOut.length, toRetry: retries.length }, 'batch sending');
 
       let interrupted: SendInterruption = null;
       let next = 0;
@@ -381,13 +428,21 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
 
       let laneError: unknown;
       async function sendLoop() {
-        while (next < groups.length && interrupted === null && laneError === undefined) {
+        while (next < turns.length && interrupted === null && laneError === undefined) {
           const now = control();
           interrupted = stopReason(typeof now === 'string' ? now : await now);
           if (interrupted !== null) return;
           // Another lane may have taken the last group while this one awaited the flag.
-          if (next >= groups.length) return;
-          const group = groups[next++]!;
+          if (next >= turns.length) return;
+          const turn = turns[next++]!;
+          if ('hold' in turn) {
+            if (expired()) reached.push(heldRecord(turn.hold, 'failed', 'expired', 'campaign expired before this user would have been sent to'));
+            else if (quietAt && !quiet!.waits && quietAt(Date.now())) reached.push(heldRecord(turn.hold, 'skipped', 'quiet_hours', quiet!.message));
+            else reached.push(await holdOut(ctx, turn.hold));
+            done += 1;
+            continue;
+          }
+          const group = turn.send;
           if (expired()) {
             for (const r of group) buffer.add(unsent(r, 'expired', 'campaign expired before this user was sent to', input.runId));
             continue;
@@ -413,7 +468,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
         }
       }
 
-      const lanes = Math.max(1, Math.min(deps.concurrency, groups.length));
+      const lanes = Math.max(1, Math.min(deps.concurrency, turns.length));
       // Every lane may wait on a limited channel's limiter with this signal at once: that many listeners are expected, not a leak.
       setMaxListeners(lanes + defaultMaxListeners, activity.cancellationSignal);
       // A lane that fails stops the others from starting requests but lets theirs finish, and what was
@@ -421,9 +476,11 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       await Promise.all(Array.from({ length: lanes }, () => sendLoop().catch((error: unknown) => void (laneError ??= error))));
       if (laneError !== undefined) {
         await buffer.flush().catch(() => {});
+        await writeHeldOut(db, input.runId, reached).catch(() => {});
         throw laneError;
       }
       await buffer.flush();
+      await writeHeldOut(db, input.runId, reached);
       note({ fromSeq: input.fromSeq, toSeq: input.toSeq, sent: done, retries: retries.length, interrupted: activity.cancellationSignal.aborted ? 'cancel' : interrupted }, 'batch sent');
       if (activity.cancellationSignal.aborted) throw new CancelledFailure('batch cancelled');
       if (interrupted === 'lease') {

@@ -4,6 +4,7 @@ import { createRunContextCache, type RunContextCacheOptions } from '../delivery/
 import { createChannelLimiter, createChannelLimitsCache, type ChannelLimiter } from '../delivery/limiter.js';
 import { createAudienceActivities } from './audience.js';
 import { createDeliveryActivities } from './delivery.js';
+import { createEffectActivities } from './effect.js';
 import { createRecurringActivities } from './recurring.js';
 import { createEventTriggerActivities } from './event-trigger.js';
 import { createRunControlActivities } from './run-control.js';
@@ -29,6 +30,7 @@ export function createActivities(deps: { db: Database; concurrency?: number; lim
     ...createAudienceActivities({ db: deps.db }),
     ...createRunControlActivities({ db: deps.db, runs }),
     ...createRecurringActivities({ db: deps.db }),
+    ...createEffectActivities({ db: deps.db }),
     ...createEventTriggerActivities({ db: deps.db, runs, deliverOne: delivery.deliverOne }),
     ...delivery,
   };

@@ -64,7 +64,7 @@ describe('GET /api/campaigns with delivery counts', () => {
     // Launched, with no firing yet: the list says so with zeros, like the detail.
     const scheduled = (await listed()).find((c) => c.id === recurring)!;
     expect(scheduled.status).toBe('scheduled');
-    expect(scheduled.deliveries).toEqual({ total: 0, pending: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0 });
+    expect(scheduled.deliveries).toEqual({ total: 0, pending: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0, held_out: 0 });
 
     // First firing: every login user succeeds.
     expect((await api.call('POST', `/api/campaigns/${recurring}/trigger`)).status).toBe(202);
@@ -86,10 +86,10 @@ describe('GET /api/campaigns with delivery counts', () => {
     const byId = new Map(items.map((c) => [c.id, c]));
     expect(items.map((c) => c.id)).toEqual([recurring, draft, once]);
     // 7 members: list-0 and list-1 refused, four sent, the visitor skipped (no login id); nobody pending.
-    expect(byId.get(once)!.deliveries).toEqual({ total: 7, pending: 0, succeeded: 4, failed: 2, skipped: 1, cancelled: 0 });
-    expect(byId.get(draft)!.deliveries).toEqual({ total: 0, pending: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0 });
+    expect(byId.get(once)!.deliveries).toEqual({ total: 7, pending: 0, succeeded: 4, failed: 2, skipped: 1, cancelled: 0, held_out: 0 });
+    expect(byId.get(draft)!.deliveries).toEqual({ total: 0, pending: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0, held_out: 0 });
     // The latest run (all refused), not the first (all sent).
-    expect(byId.get(recurring)!.deliveries).toEqual({ total: 7, pending: 0, succeeded: 0, failed: 6, skipped: 1, cancelled: 0 });
+    expect(byId.get(recurring)!.deliveries).toEqual({ total: 7, pending: 0, succeeded: 0, failed: 6, skipped: 1, cancelled: 0, held_out: 0 });
     // The same figures as each campaign's detail.
     for (const id of [once, draft, recurring]) expect(byId.get(id)!.deliveries).toEqual((await api.call('GET', `/api/campaigns/${id}`)).body.deliveries);
 

@@ -9,6 +9,7 @@ import { notFound } from '../lib/errors.js';
 import { isUuid } from '../lib/ids.js';
 import { createReadShare } from '../lib/read-share.js';
 import { failureReasons, runTimeline } from '../runs/insights.js';
+import { campaignEffect } from '../effect/store.js';
 import { presentRun } from '../runs/present.js';
 import { deliveryCounts } from '../runs/recipients.js';
 import { getRun, listRuns, type RunRow } from '../runs/store.js';
@@ -185,6 +186,26 @@ export function campaignRoutes(deps: { db: Database; campaigns: CampaignService;
     const row = await campaigns.get(c.req.param('id'));
     const runId = await runOfCampaign(row, c.req.query('run'));
     return c.json(await scans.get(`timeline:${runId}`, () => runTimeline(db, runId)));
+  });
+
+  /**
+   * Did it work: conversions of the sent and the control group, the difference
+   * with its interval, and the curves (docs/goals.md). Every run of the
+   * campaign added up, or one run with `?run=`. Stored figures once final;
+   * otherwise a scan of the runs, shared like the timeline's.
+   */
+  app.get('/:id/effect', async function campaignEffectOf(c) {
+    const row = await campaigns.get(c.req.param('id'));
+    const asked = c.req.query('run');
+    const runId = asked === undefined ? null : await runOfCampaign(row, asked);
+    return c.json(await scans.get(`effect:${row.id}:${runId ?? 'all'}`, () => campaignEffect(db, row, runId)));
+  });
+
+  /** "New draw" of a recurring campaign's control group: its next runs hold out other users. */
+  app.post('/:id/holdout/redraw', async function redrawHoldout(c) {
+    const updated = await campaigns.redrawHoldout(c.req.param('id'));
+    forget(c.req.param('id'));
+    return c.json(presentCampaign(updated));
   });
 
   /** Users who failed, were skipped or cancelled, or are being retried, grouped by reason. */

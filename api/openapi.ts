@@ -5,6 +5,7 @@ import { eventEnvelopeSchema } from '../audience/events.js';
 import { identifyInputSchema } from '../audience/identify.js';
 import { userBatchSchema, userInputSchema } from '../audience/users.js';
 import { campaignDraftSchema, campaignPatchSchema } from '../campaigns/definition.js';
+import { goalSchema } from '../effect/goal.js';
 import { renderPreviewAnswerSchema, renderPreviewSchema } from '../campaigns/render-preview.js';
 import { channelInputSchema, channelPatchSchema } from '../channels/schema.js';
 import { rotationSchema } from '../channels/store.js';
@@ -104,6 +105,11 @@ const campaignSchema = z
     trigger: z.unknown(),
     templateValues: z.record(z.string(), z.unknown()),
     timeZone: z.string().meta({ description: 'the campaign\'s zone (quiet hours; a recurring trigger\'s own `timeZone` wins for its schedule)' }),
+    goal: goalSchema.nullable().meta({ description: 'the conversion goal the effect is measured by (docs/goals.md), or null' }),
+    holdout: z
+      .object({ percent: z.number().int(), draw: z.number().int().meta({ description: 'which draw of the control group the next runs use; POST …/holdout/redraw counts it up' }) })
+      .nullable()
+      .meta({ description: 'the control group: percent of users held out and never sent, or null' }),
     launchedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
     ...timestamps,
@@ -163,11 +169,47 @@ const deliverySchema = z
     nextAttemptAt: z.string().nullable(),
     latencyMs: z.number().nullable(),
     webhookId: z.string().nullable(),
+    heldOutAt: z.string().nullable().meta({ description: 'a `held_out` user\'s moment they would have been sent (their goal window starts there)' }),
   })
   .meta({ id: 'Delivery' });
 const deliveryWithAttemptsSchema = deliverySchema
   .extend({ responseBody: z.string().nullable().optional().meta({ description: 'the last response\'s body (its first 4,096 characters, credentials masked); absent for read keys' }), attemptLog: z.array(attemptSchema) })
   .meta({ id: 'DeliveryWithAttempts', description: 'One user\'s delivery and every attempt (time, outcome, status, latency, error); `triggeredSends` lists each send of an event-triggered run.' });
+const interval = z.object({ low: z.number(), high: z.number() }).meta({ description: '95 % confidence interval' });
+const effectGroupSchema = z.object({
+  users: z.number().int().meta({ description: 'recipients measured: sent ones whose delivery succeeded, held-out ones the run\'s sends reached (one per send in event-triggered runs)' }),
+  conversions: z.number().int().meta({ description: 'recipients with a goal event within the window after their start (the first counts)' }),
+  rate: z.number().nullable(),
+  interval: interval.nullable().meta({ description: 'Wilson score interval of the rate' }),
+  value: z.number().nullable().meta({ description: 'sum of the goal\'s `value` property over goal events in the windows; null without `value`' }),
+  valuePerUser: z.number().nullable(),
+});
+export const effectAnswerSchema = z
+  .object({
+    campaignId: z.string(),
+    runId: z.string().nullable().meta({ description: 'the run asked for with `?run=`; null: every run of the campaign added up' }),
+    runs: z.number().int().meta({ description: 'runs measured (skipped and missed firings sent nothing and are not counted)' }),
+    goal: goalSchema.nullable(),
+    holdout: z.object({ percent: z.number().int(), draw: z.number().int() }).nullable(),
+    status: z.enum(['final', 'provisional']).meta({ description: '`final` once every run\'s figures were stored by its workflow (after its last window and the late-event grace); `provisional` before' }),
+    windowOpen: z.boolean().meta({ description: 'a run still sends or a recipient\'s window is still open' }),
+    windowClosesAt: z.string().nullable().meta({ description: 'when the last recipient\'s window closes; null while a run still sends' }),
+    finalizedAt: z.string().nullable(),
+    sent: effectGroupSchema,
+    control: effectGroupSchema.nullable().meta({ description: 'the held-out group; null without a control group' }),
+    difference: z
+      .object({
+        rate: z.number().meta({ description: 'sent rate minus control rate' }),
+        interval: interval.meta({ description: 'Newcombe hybrid score interval (method 10 of Newcombe 1998)' }),
+        relativeUplift: z.number().nullable().meta({ description: 'difference / control rate; null when the control rate is 0' }),
+        pValue: z.number().meta({ description: 'two-sided pooled two-proportion z test' }),
+      })
+      .nullable(),
+    curve: z
+      .array(z.object({ afterMs: z.number(), sent: z.number().nullable(), control: z.number().nullable() }))
+      .meta({ description: 'cumulative conversion rate per group at the end of each sixtieth of the window since send' }),
+  })
+  .meta({ id: 'CampaignEffect', description: 'Did it work: each group\'s conversions, the difference with its interval, and the curves (docs/goals.md).' });
 const page = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 const items = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item) });
 const previewSchema = z
@@ -206,6 +248,9 @@ export const storyCampaign = {
   channelId: '00000000-0000-4000-8000-000000000002',
   templateValues: { amount: 100 },
   trigger: { type: 'once', sendAt: 'now' },
+  // Did they order because of it: an order of at least 100 within 3 days, compared with 10 % held out.
+  goal: { event: 'pay_order', where: [{ property: 'amount', op: 'gte', value: 100 }], within: 'P3D', value: 'amount' },
+  holdout: { percent: 10 },
 };
 /** Story 3: a daily birthday greeting. */
 export const storyRecurringCampaign = {
@@ -269,9 +314,10 @@ export const campaignListExample = {
       finishedAt: '2026-02-28T02:00:04.000Z',
       lastError: null,
       pauseReason: null,
+      holdout: { percent: 10, draw: 1 },
       createdAt: '2026-02-28T01:58:00.000Z',
       updatedAt: '2026-02-28T02:00:04.000Z',
-      deliveries: { total: 257, pending: 0, succeeded: 250, failed: 4, skipped: 3, cancelled: 0 },
+      deliveries: { total: 257, pending: 0, succeeded: 225, failed: 4, skipped: 3, cancelled: 0, held_out: 25 },
     },
   ],
 };
@@ -365,6 +411,15 @@ export function describeApi(app: Pick<OpenAPIHono, 'openAPIRegistry'>, options: 
   const runQuery = z.object({ run: z.string().optional().meta({ description: 'a run of the campaign; the current run when absent' }) });
   route({ method: 'get', path: '/api/campaigns/{id}/timeline', tags: ['campaigns'], summary: 'Attempts per interval by outcome and the current sending rate of a run, for a chart (from PostgreSQL)', request: { params: idParam, query: runQuery }, responses: { 200: json(runTimelineSchema), 404: errors.notFound } });
   route({ method: 'get', path: '/api/campaigns/{id}/failures', tags: ['campaigns'], summary: 'Users of a run that failed, were skipped or cancelled, or are being retried, grouped by reason with counts', request: { params: idParam, query: runQuery }, responses: { 200: json(failureReasonsSchema), 404: errors.notFound } });
+  route({
+    method: 'get',
+    path: '/api/campaigns/{id}/effect',
+    tags: ['campaigns'],
+    summary: 'Did it work: conversions of the sent and the control group, the difference with its 95 % interval, the p-value and the curves; every run added up, or one with `?run=`',
+    request: { params: idParam, query: z.object({ run: z.string().optional().meta({ description: 'one run of the campaign; every run added up when absent' }) }) },
+    responses: { 200: json(effectAnswerSchema), 404: errors.notFound },
+  });
+  route({ method: 'post', path: '/api/campaigns/{id}/holdout/redraw', tags: ['campaigns'], summary: 'New draw of a recurring campaign\'s control group: its next runs hold out other users (runs hold out the same users until then)', request: withId, responses: { 200: json(campaignSchema), 404: errors.notFound, 409: errors.conflict } });
   route({ method: 'get', path: '/api/campaigns/{id}/deliveries', tags: ['campaigns'], summary: 'Deliveries of a run (the current one unless `?run=`)', request: { params: idParam, query: z.looseObject({ run: z.string().optional(), cursor: z.string().optional() }) }, responses: { 200: json(page(deliverySchema)), 400: errors.validation, 404: errors.notFound } });
   route({ method: 'get', path: '/api/campaigns/{id}/deliveries/{user}', tags: ['campaigns'], summary: 'One user\'s delivery with every attempt (by login or visitor id)', request: { params: idParam.extend({ user: z.string() }), query: z.object({ run: z.string().optional() }) }, responses: { 200: json(deliveryWithAttemptsSchema), 404: errors.notFound } });
 }

@@ -8,6 +8,7 @@ import { parseTemplates, TemplateError } from '../webhook/template.js';
 import { scheduleTimeProblem } from '../lib/schedule-horizon.js';
 import { recurringTriggerSchema, type RecurringTrigger } from '../triggers/recurring.js';
 import { eventTriggerSchema, type EventTrigger } from '../triggers/event.js';
+import { goalSchema, holdoutSchema, type FrozenHoldout, type Goal, type Holdout } from '../effect/goal.js';
 
 /** A one-time send, now or at a time. */
 export type OnceTrigger = { type: 'once'; sendAt: 'now' | string };
@@ -50,6 +51,10 @@ const campaignFields = {
   expiresAt: isoDateTime.transform((value) => new Date(value)).nullable(),
   timeZone: timeZoneSchema,
   quietHours: quietHoursSchema.nullable(),
+  /** The conversion goal the effect is measured by (docs/goals.md); null: none. */
+  goal: goalSchema.nullable(),
+  /** The control group; null: nobody is held out. */
+  holdout: holdoutSchema.nullable(),
 };
 
 /** A draft as submitted: only the name is needed to save one; launch checks the rest. */
@@ -63,6 +68,8 @@ export const campaignDraftSchema = z.strictObject({
   expiresAt: campaignFields.expiresAt.optional(),
   timeZone: campaignFields.timeZone.default(DEFAULT_TIME_ZONE),
   quietHours: campaignFields.quietHours.default(null),
+  goal: campaignFields.goal.default(null),
+  holdout: campaignFields.holdout.default(null),
 });
 export type CampaignDraft = z.infer<typeof campaignDraftSchema>;
 
@@ -112,6 +119,10 @@ export interface FrozenDefinition {
   quietHours?: QuietHours | null;
   /** The zone quiet hours are read in: the trigger's own zone, else the campaign's. */
   timeZone?: string;
+  /** Absent in runs launched before goals existed: none. */
+  goal?: Goal | null;
+  /** The control group with the draw that decides it; absent in runs launched before goals existed: none. */
+  holdout?: FrozenHoldout | null;
 }
 
 /**
@@ -120,7 +131,16 @@ export interface FrozenDefinition {
  * on the campaign and copied to each run, never put into workflow history.
  */
 export function freezeDefinition(
-  campaign: { name: string; identity: 'login' | 'visitor'; trigger?: object; timeZone?: string; quietHours?: QuietHours | null },
+  campaign: {
+    name: string;
+    identity: 'login' | 'visitor';
+    trigger?: object;
+    timeZone?: string;
+    quietHours?: QuietHours | null;
+    goal?: Goal | null;
+    holdout?: Holdout | null;
+    holdoutDraw?: number;
+  },
   channel: FrozenChannel & Record<string, unknown>,
   segment: { id: string; name: string; rule: SegmentRule; timeZone: string },
   templateValues: Record<string, unknown>,
@@ -146,6 +166,8 @@ export function freezeDefinition(
     segment: { id: segment.id, name: segment.name, rule: segment.rule, timeZone: segment.timeZone },
     quietHours: campaign.quietHours ?? null,
     timeZone: quietHoursTimeZone({ trigger: campaign.trigger ?? {}, timeZone: campaign.timeZone ?? DEFAULT_TIME_ZONE }),
+    goal: campaign.goal ?? null,
+    holdout: campaign.holdout ? { percent: campaign.holdout.percent, draw: campaign.holdoutDraw ?? 1 } : null,
   };
 }
 

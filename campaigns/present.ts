@@ -21,6 +21,10 @@ export function presentCampaign(row: CampaignRow) {
     lastError: row.lastError,
     /** Why the campaign paused itself (the channel's circuit breaker); null when an operator paused it or it runs. */
     pauseReason: row.pauseReason,
+    /** The conversion goal (docs/goals.md), or null. */
+    goal: row.goal,
+    /** The control group with the draw runs use (a new draw picks another one), or null. */
+    holdout: row.holdout ? { percent: row.holdout.percent, draw: row.holdoutDraw } : null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { and, desc, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { campaigns, campaignStatuses, channels, type CampaignStatus } from '../db/schema.js';
 import { liveCampaignStatuses } from '../lib/statuses.js';
@@ -291,6 +291,33 @@ export function createCampaignService(deps: CampaignServiceDeps) {
     await recurring.trigger({ ...row, trigger: row.trigger });
   }
 
+  /**
+   * "New draw": a recurring campaign's next runs hold out another control group
+   * (runs hold out the same users until then). Runs already frozen keep theirs.
+   */
+  async function redrawHoldout(id: string) {
+    const row = await get(id);
+    if (row.trigger.type !== 'recurring') {
+      throw conflict(`only recurring campaigns take a new draw of their control group; this one is ${row.trigger.type} and holds out one group for its one run`, [
+        { path: 'trigger.type', message: `is ${row.trigger.type}` },
+      ]);
+    }
+    if (!row.holdout) throw conflict('the campaign has no control group', [{ path: 'holdout', message: 'is not set' }]);
+    if (row.status !== 'draft' && !LIVE_STATUSES.includes(row.status)) throw conflict(`the campaign is ${row.status}`, [{ path: 'status', message: `is ${row.status}` }]);
+    // The launch-time definition each firing copies holds the draw too.
+    const [updated] = await db
+      .update(campaigns)
+      .set({
+        holdoutDraw: sql`${campaigns.holdoutDraw} + 1`,
+        definition: sql`CASE WHEN ${campaigns.definition} -> 'holdout' IS NOT NULL AND jsonb_typeof(${campaigns.definition} -> 'holdout') = 'object'
+          THEN jsonb_set(${campaigns.definition}, '{holdout,draw}', to_jsonb(${campaigns.holdoutDraw} + 1)) ELSE ${campaigns.definition} END`,
+        updatedAt: new Date(),
+      })
+      .where(eq(campaigns.id, id))
+      .returning();
+    return updated!;
+  }
+
   /** A recurring campaign's next firings (null for other campaigns, or when Temporal does not answer). */
   async function schedule(row: typeof campaigns.$inferSelect) {
     if (row.trigger.type !== 'recurring') return null;
@@ -301,6 +328,7 @@ export function createCampaignService(deps: CampaignServiceDeps) {
   return {
     get,
     trigger,
+    redrawHoldout,
     schedule,
     create,
     list,

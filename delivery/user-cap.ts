@@ -73,6 +73,24 @@ export async function reserveUserCap(db: Database, limit: UserCapLimit, entries:
 }
 
 /**
+ * The users among `userIds` whose cap is already reached, without reserving
+ * anything: what a held-out user (never sent, so using none of the cap)
+ * would have met.
+ *
+ * @example
+ * await usersAtCap(db, { channelId, max: 3, windowMs: 86_400_000 }, [userId]); // Set { userId } when 3 requests went out in the last day
+ */
+export async function usersAtCap(db: Database, limit: UserCapLimit, userIds: readonly string[]): Promise<Set<string>> {
+  if (userIds.length === 0) return new Set();
+  const rows = await db.execute<{ user_id: string }>(sql`
+    SELECT c.user_id FROM user_cap_sends c
+    WHERE c.channel_id = ${limit.channelId}::uuid AND c.user_id = ANY(${`{${userIds.join(',')}}`}::uuid[])
+      AND (SELECT count(*) FROM jsonb_each(c.sends) e
+           WHERE e.value::bigint > (extract(epoch FROM now()) * 1000)::bigint - ${limit.windowMs}) >= ${limit.max}`);
+  return new Set(rows.map((row) => row.user_id));
+}
+
+/**
  * Gives reservations back (deliveries that did not succeed), in one
  * statement. Giving back one that is not held changes nothing.
  *

@@ -27,7 +27,8 @@ export function isoDurationMs(value: string): number | undefined {
 function describe(ms: number): string {
   if (ms % 86_400_000 === 0) return `${ms / 86_400_000} day${ms === 86_400_000 ? '' : 's'}`;
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000} hour${ms === 3_600_000 ? '' : 's'}`;
-  return `${ms / 60_000} minutes`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} minutes`;
+  return `${ms / 1000} second${ms === 1000 ? '' : 's'}`;
 }
 
 /**

@@ -31,8 +31,12 @@ export type RunTrigger = (typeof runTriggers)[number];
 export const runControls = ['run', 'pause', 'cancel'] as const;
 export type RunControl = (typeof runControls)[number];
 
-/** One user's delivery in one run. */
-export const deliveryStatuses = ['pending', 'succeeded', 'failed', 'skipped', 'cancelled'] as const;
+/**
+ * One user's delivery in one run. `held_out`: in the campaign's control group
+ * (effect/holdout.ts), never sent; `held_out_at` holds the moment they would
+ * have been sent (migration 0014).
+ */
+export const deliveryStatuses = ['pending', 'succeeded', 'failed', 'skipped', 'cancelled', 'held_out'] as const;
 export type DeliveryStatus = (typeof deliveryStatuses)[number];
 
 /** What one attempt meant for its user. */

@@ -26,7 +26,7 @@ export async function listDeliveries(db: Database, runId: string, query: { statu
   const rows = await db.execute<DeliveryRow>(sql`
     SELECT r.seq, r.user_id, u.login_id, u.visitor_id, r.address, r.status, r.attempts, r.last_http_status,
            r.last_error_class, r.last_error_message, r.first_attempt_at, r.last_attempt_at, r.next_attempt_at,
-           r.latency_ms, r.webhook_id
+           r.latency_ms, r.webhook_id, r.held_out_at
     FROM run_recipients r LEFT JOIN users u ON u.id = r.user_id
     WHERE r.run_id = ${runId} AND r.seq > ${cursor} ${status}
     ORDER BY r.seq LIMIT ${limit + 1}`);
@@ -50,6 +50,7 @@ type DeliveryRow = {
   next_attempt_at: string | null;
   latency_ms: number | null;
   webhook_id: string | null;
+  held_out_at: string | null;
   response_body?: string | null;
 };
 
@@ -69,6 +70,8 @@ function presentDelivery(row: DeliveryRow) {
     nextAttemptAt: iso(row.next_attempt_at),
     latencyMs: row.latency_ms,
     webhookId: row.webhook_id,
+    /** A held-out user's moment they would have been sent (their goal window starts there); else null. */
+    heldOutAt: iso(row.held_out_at),
     // Scrubbed as it arrived; masked by shape too, for bodies stored before that (and anything that slipped through).
     ...(row.response_body !== undefined ? { responseBody: row.response_body === null ? null : maskCredentialShapes(row.response_body) } : {}),
   };

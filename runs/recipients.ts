@@ -6,6 +6,7 @@ import { deliveryAttempts } from '../lib/metrics.js';
 import type { AttemptOutcome, DeliveryStatus } from '../lib/statuses.js';
 import type { SegmentRule } from '../segments/rule.js';
 import { segmentMembersQuery } from '../segments/membership.js';
+import { heldOutSql, type HoldoutDraw } from '../effect/holdout.js';
 import type { RecipientProfile } from '../webhook/user.js';
 
 /*
@@ -56,22 +57,86 @@ export async function loadPending(db: Database, runId: string, fromSeq: number, 
 }
 
 /**
+ * The held-out users of audience positions fromSeq..toSeq that the run's
+ * sends have not reached yet, with their current profiles (a template that
+ * cannot render for one means they would not have been sent either).
+ */
+export async function loadHeldOut(db: Database, runId: string, fromSeq: number, toSeq: number): Promise<Recipient[]> {
+  const rows = await db.execute<{ seq: number; user_id: string; delivery_key: string; login_id: string | null; visitor_id: string | null; attributes: Record<string, unknown> | null }>(sql`
+    SELECT r.seq, r.user_id, r.delivery_key, u.login_id, u.visitor_id, u.attributes
+    FROM run_recipients r LEFT JOIN users u ON u.id = r.user_id
+    WHERE r.run_id = ${runId} AND r.seq BETWEEN ${fromSeq} AND ${toSeq} AND r.status = 'held_out' AND r.held_out_at IS NULL
+    ORDER BY r.seq`);
+  return rows.map((row) => ({
+    seq: row.seq,
+    userId: row.user_id,
+    deliveryKey: row.delivery_key,
+    attempts: 0,
+    nextAttemptAt: null,
+    firstAttemptAt: null,
+    profile: { id: row.user_id, loginId: row.login_id, visitorId: row.visitor_id, attributes: row.attributes ?? {} },
+  }));
+}
+
+/**
+ * What became of a held-out user when the run's sends reached them: `held_out`
+ * with the moment they would have been sent, or what a sent user would have
+ * become without a request (skipped by quiet hours or the per-user cap,
+ * failed by an expiry or a template that cannot render for them).
+ */
+export interface HeldOutRecord {
+  seq: number;
+  at: Date;
+  status: 'held_out' | 'skipped' | 'failed';
+  errorClass: string | null;
+  errorMessage: string | null;
+}
+
+/**
+ * Records reached held-out users in one statement. Only rows still held out
+ * and unreached change, so a replayed write changes nothing, and no row that
+ * was ever pending or sent can become held out.
+ */
+export async function writeHeldOut(db: Database, runId: string, records: readonly HeldOutRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  let fromSeq = records[0]!.seq;
+  let toSeq = fromSeq;
+  for (const r of records) {
+    if (r.seq < fromSeq) fromSeq = r.seq;
+    if (r.seq > toSeq) toSeq = r.seq;
+  }
+  const rows = records.map((r) => ({ s: r.seq, t: r.status, a: r.at.toISOString(), c: r.errorClass, m: r.errorMessage }));
+  await db.execute(sql`
+    UPDATE run_recipients r SET
+      status = v.t,
+      held_out_at = CASE WHEN v.t = 'held_out' THEN v.a END,
+      last_error_class = v.c,
+      last_error_message = v.m
+    FROM json_to_recordset(${JSON.stringify(rows)}::json) AS v(s int, t text, a timestamptz, c text, m text)
+    WHERE r.run_id = ${runId} AND r.seq BETWEEN ${fromSeq} AND ${toSeq} AND r.seq = v.s
+      AND r.status = 'held_out' AND r.held_out_at IS NULL`);
+}
+
+/**
  * Copies a segment's members into a run's audience in one INSERT … SELECT,
  * numbered by user id. Members lacking the addressed identity are recorded as
- * `skipped`. Call inside the transaction that marks the run frozen.
+ * `skipped`; of the others, the campaign's control group (`holdout`) is
+ * recorded as `held_out`, decided here, in the transaction that marks the run
+ * frozen, so no later crash or retry can decide otherwise.
  */
 export async function insertAudience(
   tx: Executor,
-  input: { runId: string; rule: SegmentRule; timeZone: string; identity: 'login' | 'visitor'; at: Date },
+  input: { runId: string; rule: SegmentRule; timeZone: string; identity: 'login' | 'visitor'; at: Date; holdout?: HoldoutDraw | null },
 ): Promise<{ total: number; skipped: number }> {
   const members = segmentMembersQuery(input.rule, { timeZone: input.timeZone, at: input.at });
   const address = input.identity === 'login' ? sql`u.login_id` : sql`u.visitor_id`;
   const missing = input.identity === 'login' ? 'no_login_id' : 'no_visitor_id';
+  const heldOut = input.holdout ? sql`WHEN ${heldOutSql(input.holdout, sql`u.id`)} THEN 'held_out'` : sql``;
   const [counts] = await tx.execute<{ total: number; skipped: number }>(sql`
     WITH inserted AS (
       INSERT INTO run_recipients (run_id, seq, user_id, address, status, last_error_class, last_error_message)
       SELECT ${input.runId}, row_number() OVER (ORDER BY u.id), u.id, ${address},
-             CASE WHEN ${address} IS NULL THEN 'skipped' ELSE 'pending' END,
+             CASE WHEN ${address} IS NULL THEN 'skipped' ${heldOut} ELSE 'pending' END,
              CASE WHEN ${address} IS NULL THEN ${missing} END,
              CASE WHEN ${address} IS NULL THEN ${`member has no ${input.identity} id; the campaign addresses ${input.identity} ids`} END
       FROM (${members}) m JOIN users u ON u.id = m.user_id
@@ -89,6 +154,9 @@ export async function analyzeRecipients(db: Database): Promise<void> {
 /**
  * Ends every still-pending user of a run (or of one batch range) as
  * `cancelled`, or as `failed` when the campaign expired, in one statement.
+ * Held-out users the sends never reached end the same way (they would not
+ * have been sent either), so a finished run's `held_out` users are exactly
+ * its measured control group.
  */
 export async function closePending(
   db: Database,
@@ -104,7 +172,7 @@ export async function closePending(
     UPDATE run_recipients
     SET status = ${input.status}, next_attempt_at = NULL, last_error_class = ${input.reason},
         last_error_message = CASE WHEN attempts > 0 THEN coalesce(last_error_message, '') || '; ' || ${message} ELSE ${message} END
-    WHERE run_id = ${input.runId} AND status = 'pending' ${range} ${leased}`);
+    WHERE run_id = ${input.runId} AND (status = 'pending' OR (status = 'held_out' AND held_out_at IS NULL)) ${range} ${leased}`);
   return rows.count;
 }
 
@@ -112,7 +180,7 @@ export type DeliveryCounts = { total: number } & Record<DeliveryStatus, number>;
 
 /** A run's kept count rows (one per status that has users) folded into the API's shape; absent statuses are 0. */
 export function foldDeliveryCounts(rows: Iterable<{ status: DeliveryStatus; n: number }>): DeliveryCounts {
-  const counts: DeliveryCounts = { total: 0, pending: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0 };
+  const counts: DeliveryCounts = { total: 0, pending: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0, held_out: 0 };
   for (const row of rows) {
     counts[row.status] = row.n;
     counts.total += row.n;

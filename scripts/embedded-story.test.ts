@@ -61,7 +61,7 @@ describe('npm start on the embedded PostgreSQL', () => {
     // The reads overlapped the sending, not only its end.
     expect(seen.whileSending).toBeGreaterThan(READERS);
     expect(done.status).toBe('completed');
-    expect(done.deliveries).toEqual({ total: MEMBERS, pending: 0, succeeded: MEMBERS, failed: 0, skipped: 0, cancelled: 0 });
+    expect(done.deliveries).toEqual({ total: MEMBERS, pending: 0, succeeded: MEMBERS, failed: 0, skipped: 0, cancelled: 0, held_out: 0 });
     expect(done.run.audience).toMatchObject({ total: MEMBERS, skipped: 0 });
 
     const tally = tallyReceiver(receiver, '/story1', secret);

@@ -69,7 +69,7 @@ describe('npm start supervises its children', () => {
       const done = await waitForFinish(api, campaignId, 240_000);
       await poller.stop();
       expect(done.status).toBe('completed');
-      expect(done.deliveries).toEqual({ total: MEMBERS, pending: 0, succeeded: MEMBERS, failed: 0, skipped: 0, cancelled: 0 });
+      expect(done.deliveries).toEqual({ total: MEMBERS, pending: 0, succeeded: MEMBERS, failed: 0, skipped: 0, cancelled: 0, held_out: 0 });
 
       const tally = tallyReceiver(receiver, path, secret);
       expect([...tally.keys()].sort()).toEqual(memberIds);

@@ -687,7 +687,7 @@ describe('operator console', () => {
     // Half of it green: the 6 of 12 who succeeded.
     const green = row.locator('[data-testid=list-bar] .ant-progress-track-success');
     expect(await green.evaluate((el) => [el.style.width, el.ownerDocument.defaultView!.getComputedStyle(el).backgroundColor])).toEqual(['50%', 'rgb(82, 196, 26)']);
-    expect(JSON.parse((await row.getByTestId('list-counts').getAttribute('data-counts'))!)).toEqual({ total: 12, pending: 0, succeeded: 6, failed: 4, skipped: 2, cancelled: 0 });
+    expect(JSON.parse((await row.getByTestId('list-counts').getAttribute('data-counts'))!)).toEqual({ total: 12, pending: 0, succeeded: 6, failed: 4, skipped: 2, cancelled: 0, held_out: 0 });
     const tags = () => row.locator('[data-testid=list-counts] .ant-tag').allTextContents();
     await expect.poll(tags).toEqual(['Succeeded 6', 'Failed 4', 'Skipped 2', 'Pending 0']);
     await page.getByTestId('language').click();

@@ -46,6 +46,8 @@ export function campaignDoubles(options: { total: number; batch?: (input: { from
       log.push(`retry:${input.seq}`);
       return options.retry ? options.retry() : 'succeeded';
     },
+    // A run without a goal: nothing to wait for.
+    finalizeEffect: async () => ({ stored: false }),
   };
   return { log, doubles, epoch: () => epoch };
 }

@@ -79,5 +79,25 @@ describe('the run workflow', () => {
     const progress = await outcome.handle.query(progressQuery).catch(() => null);
     expect(progress === null || progress.status === 'completed').toBe(true);
   });
-});
 
+  it('after completing, waits on a durable timer until its goal window closed, then stores the effect', async () => {
+    const run = campaignDoubles({ total: 1 });
+    const asked: number[] = [];
+    let waitUntil = 0;
+    run.doubles.finalizeEffect = async (input) => {
+      asked.push(Date.now());
+      run.log.push(`effect:${input.runId}`);
+      if (asked.length > 1) return { stored: true };
+      // The last window (plus the late-event grace) closes in 1.5 s.
+      waitUntil = Date.now() + 1500;
+      return { waitUntil: new Date(waitUntil).toISOString() };
+    };
+    await temporal.withWorker(run.doubles, async (taskQueue) => {
+      const handle = await temporal.client.workflow.start('campaignWorkflow', { taskQueue, workflowId: testId('effect'), args: [campaignInput()] });
+      await expect(handle.result()).resolves.toMatchObject({ status: 'completed' });
+      expect(run.log.slice(-3)).toEqual(['finish:completed', 'effect:run', 'effect:run']);
+      expect(asked[1]!).toBeGreaterThanOrEqual(waitUntil);
+      expect(await timersStarted(handle)).toBe(1);
+    });
+  });
+});

@@ -21,6 +21,7 @@ import {
 import type { Activities } from '../activities/index.js';
 import { CampaignStatusKey } from '../temporal/search-attributes.js';
 import { deliverBatchWorkflow } from './batch.js';
+import { EFFECT_PATCH, settleEffect } from './effect.js';
 import type { CampaignWorkflowInput } from './inputs.js';
 import { batchPausedSignal, pauseUpdate, progressQuery, resumeUpdate, type CampaignProgress, type RunStatus } from './messages.js';
 import { runDetails, summaries } from './summaries.js';
@@ -265,6 +266,9 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     if (expired()) await control.closeRecipients.executeWithOptions({ summary: summaries.close('failed (expired)') }, [{ runId: input.runId, status: 'failed', reason: 'expired' }]);
     await finish('completed');
     await condition(allHandlersFinished);
+    // A one-time run stays open until its goal window closes and its effect is stored; a recurring
+    // firing (which runs this function too) does so itself, after settling its campaign.
+    if (workflowInfo().workflowType === 'campaignWorkflow' && patched(EFFECT_PATCH)) await settleEffect(input.runId);
     return progress();
   } catch (error) {
     if (error instanceof ContinueAsNew) throw error;

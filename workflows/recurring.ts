@@ -1,7 +1,8 @@
-import { CancellationScope, ContinueAsNew, proxyActivities, setCurrentDetails, sleep, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, ContinueAsNew, patched, proxyActivities, setCurrentDetails, sleep, workflowInfo } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { campaignWorkflow } from './campaign.js';
+import { EFFECT_PATCH, settleEffect } from './effect.js';
 import type { CampaignWorkflowInput, FiringInput } from './inputs.js';
 import type { CampaignProgress } from './messages.js';
 import { summaries } from './summaries.js';
@@ -31,9 +32,9 @@ export type FiringResult = CampaignProgress | { status: 'skipped' | 'missed' | '
  */
 export async function recurringFiringWorkflow(input: FiringInput | CampaignWorkflowInput): Promise<FiringResult> {
   const settle = () => control.settleRecurringCampaign.executeWithOptions({ summary: summaries.settle() }, [{ campaignId: input.campaignId }]);
-  let result: FiringResult;
+  let fired: { result: FiringResult; runId: string | null };
   try {
-    result = await fire(input);
+    fired = await fire(input);
   } catch (error) {
     // Continuing as new, the run goes on; otherwise it failed or was cancelled and may have been the last.
     if (error instanceof ContinueAsNew) throw error;
@@ -41,11 +42,14 @@ export async function recurringFiringWorkflow(input: FiringInput | CampaignWorkf
     throw error;
   }
   await settle();
-  return result;
+  // The campaign is settled first (the next firing may send meanwhile); then this run waits for its
+  // goal window to close and stores its effect.
+  if (fired.result.status === 'completed' && fired.runId !== null && patched(EFFECT_PATCH)) await settleEffect(fired.runId);
+  return fired.result;
 }
 
-async function fire(input: FiringInput | CampaignWorkflowInput): Promise<FiringResult> {
-  if ('runId' in input) return campaignWorkflow(input);
+async function fire(input: FiringInput | CampaignWorkflowInput): Promise<{ result: FiringResult; runId: string | null }> {
+  if ('runId' in input) return { result: await campaignWorkflow(input), runId: input.runId };
   const info = workflowInfo();
   // A workflow started outside the schedule (tests) has no nominal time: its start is one.
   const scheduledAt = info.typedSearchAttributes.get(ScheduledStartTimeKey) ?? new Date(info.startTime);
@@ -54,10 +58,11 @@ async function fire(input: FiringInput | CampaignWorkflowInput): Promise<FiringR
   ]);
   if (opened.status !== 'open') {
     setCurrentDetails(`firing ${opened.status}: no run sends`);
-    return { status: opened.status, runId: opened.runId };
+    return { result: { status: opened.status, runId: opened.runId }, runId: null };
   }
   const { campaignId, batchSize, window, childrenPerExecution } = input;
-  return campaignWorkflow({ campaignId, runId: opened.runId, sendAt: opened.sendAt, expiresAt: opened.expiresAt, batchSize, window, childrenPerExecution });
+  const result = await campaignWorkflow({ campaignId, runId: opened.runId, sendAt: opened.sendAt, expiresAt: opened.expiresAt, batchSize, window, childrenPerExecution });
+  return { result, runId: opened.runId };
 }
 
 /**

@@ -36,6 +36,8 @@ export const summaries = {
   retries: (fromSeq: number, toSeq: number) => `retry users ${count(fromSeq)}–${count(toSeq)}`,
   adopt: () => 'take over per-user workflows of the previous shape',
   dropQueue: () => 'drop waiting firings and counting state',
+  effect: () => 'store the effect once the goal window closed',
+  effectWindow: (until: string) => `wait for the goal window to close at ${until}`,
   close: (status: string, range?: { fromSeq: number; toSeq: number }) =>
     `close pending users${range ? ` ${count(range.fromSeq)}–${count(range.toSeq)}` : ''}: ${status}`,
 };

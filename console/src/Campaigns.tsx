@@ -8,6 +8,8 @@ import { api, ApiFailure, unwrap } from './api.js';
 import type { components } from './api-schema.js';
 import { showIssues } from './Channels.js';
 import { RunChart } from './RunChart.js';
+import { EffectCard, GoalFields, goalBody } from './Effect.js';
+import { buildFilters, filterOps, type FilterRow } from './filters.js';
 import { campaignZone, When } from './time.js';
 
 type Campaign = components['schemas']['CampaignListItem'];
@@ -16,27 +18,6 @@ type Delivery = components['schemas']['DeliveryWithAttempts'];
 type Attempt = Delivery['attemptLog'][number];
 type Run = components['schemas']['Run'];
 type FailureGroup = components['schemas']['FailureReasons']['items'][number];
-
-const filterOps = ['equals', 'notEquals', 'in', 'notIn', 'gt', 'gte', 'lt', 'lte', 'contains', 'startsWith', 'exists', 'notExists'] as const;
-type FilterRow = { property?: string; op?: string; value?: string };
-
-/** A typed-in filter value as JSON would carry it: numbers and true/false as such, lists split at commas. */
-function filterValue(op: string, text: string | undefined): unknown {
-  const scalar = (x: string): string | number | boolean => (x === 'true' ? true : x === 'false' ? false : x.trim() !== '' && Number.isFinite(Number(x)) ? Number(x) : x);
-  const raw = text ?? '';
-  if (op === 'in' || op === 'notIn') return raw.split(',').map((x) => scalar(x.trim()));
-  if (['gt', 'gte', 'lt', 'lte'].includes(op)) return Number(raw);
-  if (op === 'contains' || op === 'startsWith') return raw;
-  return scalar(raw);
-}
-
-/** The event trigger's property filters as the API takes them. */
-export function buildFilters(rows: FilterRow[] | undefined) {
-  return (rows ?? []).map((r) => {
-    const op = r.op ?? 'equals';
-    return op === 'exists' || op === 'notExists' ? { property: r.property ?? '', op } : { property: r.property ?? '', op, value: filterValue(op, r.value) };
-  });
-}
 
 function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
   const { t } = useTranslation();
@@ -86,7 +67,7 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
     }
     const values = Object.fromEntries(Object.entries((v.templateValues ?? {}) as Record<string, unknown>).map(([k, x]) => [k, x && typeof x === 'object' && 'format' in x ? (x as { format(f: string): string }).format('YYYY-MM-DD') : x]));
     const timeZone = given.type === 'recurring' ? undefined : blank(v.timeZone as string | undefined);
-    return { name: v.name, segmentId: v.segmentId, channelId: v.channelId, templateValues: values, trigger, ...(timeZone ? { timeZone } : {}) };
+    return { name: v.name, segmentId: v.segmentId, channelId: v.channelId, templateValues: values, trigger, ...(timeZone ? { timeZone } : {}), ...goalBody(v as Parameters<typeof goalBody>[0]) };
   }
   // Render-only: the request a delivery would send to a sample member, before anything is saved.
   const render = useMutation({
@@ -223,6 +204,7 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
           {render.error && <Alert type="error" message={render.error.message} data-testid="render-preview-error" />}
         </Space>
       </Card>
+      <GoalFields />
       {triggerType === 'once' && (
         <Form.Item name={['trigger', 'sendAt']} label={t('sendAtHint')} extra={sendAt && <span data-testid="send-at-zones"><When at={sendAt.toISOString()} zone={zoneField} /></span>}>
           <DatePicker showTime data-testid="send-at-picker" />
@@ -256,17 +238,18 @@ function percent(d: Counts | null | undefined) {
   return Math.floor(((d.total - d.pending) / d.total) * 100);
 }
 
-const STATUS_COLORS: Record<string, string> = { succeeded: 'green', failed: 'red', pending: 'blue', skipped: 'default', cancelled: 'orange' };
+const STATUS_COLORS: Record<string, string> = { succeeded: 'green', failed: 'red', pending: 'blue', skipped: 'default', cancelled: 'orange', held_out: 'purple' };
 
 /**
  * How a run's bar reads once nobody is pending: success (green, ✓) only when
- * every user succeeded; a run with failed or cancelled users is an exception,
+ * every user succeeded or was held out (the control group, never sent by
+ * design); a run with failed or cancelled users is an exception,
  * so a cancelled 448 of 3,000 does not pass for a full success. Explicit
  * 'normal' keeps antd from turning any full bar into a success.
  */
 function barState(d: Counts | null | undefined): 'success' | 'exception' | 'normal' {
   if (!d || d.total === 0 || d.pending > 0) return 'normal';
-  if (d.succeeded === d.total) return 'success';
+  if (d.succeeded + d.held_out === d.total) return 'success';
   return d.failed + d.cancelled > 0 ? 'exception' : 'normal';
 }
 
@@ -303,7 +286,7 @@ const CONTROLS: Record<string, readonly ('launch' | 'pause' | 'resume' | 'cancel
 /** A list row's current-run counts; cancelled only when some were, so the usual four stay short. */
 function ListCounts({ counts }: { counts: Counts }) {
   const { t } = useTranslation();
-  const shown = (['succeeded', 'failed', 'skipped', 'pending', 'cancelled'] as const).filter((k) => k !== 'cancelled' || counts.cancelled > 0);
+  const shown = (['succeeded', 'failed', 'skipped', 'pending', 'cancelled', 'held_out'] as const).filter((k) => (k !== 'cancelled' && k !== 'held_out') || counts[k] > 0);
   return (
     <Space size={4} wrap data-testid="list-counts" data-counts={JSON.stringify(counts)}>
       {shown.map((k) => <Tag key={k} color={STATUS_COLORS[k]}>{t(k)} {counts[k]}</Tag>)}
@@ -330,6 +313,7 @@ function Attempts({ delivery, zone }: { delivery: Delivery; zone?: string }) {
         <Descriptions.Item label={t('user')}>{delivery.user.loginId ?? delivery.user.visitorId ?? delivery.user.id}</Descriptions.Item>
         <Descriptions.Item label={t('status')}><Tag color={STATUS_COLORS[delivery.status]} data-testid="lookup-status" data-status={delivery.status}>{t(`st_${delivery.status}`, { defaultValue: delivery.status })}</Tag></Descriptions.Item>
         <Descriptions.Item label={t('lastAttemptAt')} span={2}><When at={delivery.lastAttemptAt} zone={zone} /></Descriptions.Item>
+        {delivery.heldOutAt && <Descriptions.Item label={t('heldOutAt')} span={2}><span data-testid="lookup-held-out-at"><When at={delivery.heldOutAt} zone={zone} /></span></Descriptions.Item>}
         {delivery.nextAttemptAt && <Descriptions.Item label={t('nextAttemptAt')} span={2}><When at={delivery.nextAttemptAt} zone={zone} /></Descriptions.Item>}
       </Descriptions>
       <Table<Attempt> size="small" rowKey="attempt" pagination={false} dataSource={delivery.attemptLog} data-testid="attempts" style={{ marginTop: 8 }}
@@ -399,7 +383,7 @@ function CampaignDetail({ id }: { id: string }) {
         )}
         <Descriptions.Item label={t('deliveries')} span={2}>
           <span data-testid="delivery-counts" data-counts={JSON.stringify(counts)}>
-            {counts ? (['total', 'succeeded', 'failed', 'pending', 'skipped', 'cancelled'] as const).map((k) => <Tag key={k} color={STATUS_COLORS[k]}>{t(k)} {counts[k]}</Tag>) : '—'}
+            {counts ? (['total', 'succeeded', 'failed', 'pending', 'skipped', 'cancelled', 'held_out'] as const).filter((k) => k !== 'held_out' || counts[k] > 0).map((k) => <Tag key={k} color={STATUS_COLORS[k]}>{t(k)} {counts[k]}</Tag>) : '—'}
           </span>
         </Descriptions.Item>
         {d.eventTrigger && (
@@ -441,6 +425,7 @@ function CampaignDetail({ id }: { id: string }) {
             ? <ul style={{ margin: 0, paddingLeft: 20 }}>{(control.error.body.issues ?? []).map((i) => <li key={`${i.path}:${i.message}`}><Typography.Text code>{i.path}</Typography.Text> {i.message}</li>)}</ul>
             : control.error.message} />
       )}
+      <EffectCard campaignId={id} recurring={tr?.type === 'recurring'} live={Boolean(live)} runs={runs.data?.items ?? []} zone={zone} />
       <Card size="small" title={t('runChart')} extra={<Statistic title={t('perSecond')} value={live ? (timeline.data?.rate.perSecond ?? 0) : 0} precision={1} valueStyle={{ fontSize: 18 }} data-testid="rate" />}>
         {timeline.data && <RunChart timeline={timeline.data} />}
       </Card>

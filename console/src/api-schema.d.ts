@@ -2480,6 +2480,22 @@ export interface paths {
                          *             "type": "once",
                          *             "sendAt": "now"
                          *           },
+                         *           "goal": {
+                         *             "event": "pay_order",
+                         *             "where": [
+                         *               {
+                         *                 "property": "amount",
+                         *                 "op": "gte",
+                         *                 "value": 100
+                         *               }
+                         *             ],
+                         *             "within": "P3D",
+                         *             "value": "amount"
+                         *           },
+                         *           "holdout": {
+                         *             "percent": 10,
+                         *             "draw": 1
+                         *           },
                          *           "id": "00000000-0000-4000-8000-000000000004",
                          *           "status": "completed",
                          *           "identity": "login",
@@ -2495,10 +2511,11 @@ export interface paths {
                          *           "deliveries": {
                          *             "total": 257,
                          *             "pending": 0,
-                         *             "succeeded": 250,
+                         *             "succeeded": 225,
                          *             "failed": 4,
                          *             "skipped": 3,
-                         *             "cancelled": 0
+                         *             "cancelled": 0,
+                         *             "held_out": 25
                          *           }
                          *         }
                          *       ]
@@ -2554,6 +2571,21 @@ export interface paths {
                      *       "trigger": {
                      *         "type": "once",
                      *         "sendAt": "now"
+                     *       },
+                     *       "goal": {
+                     *         "event": "pay_order",
+                     *         "where": [
+                     *           {
+                     *             "property": "amount",
+                     *             "op": "gte",
+                     *             "value": 100
+                     *           }
+                     *         ],
+                     *         "within": "P3D",
+                     *         "value": "amount"
+                     *       },
+                     *       "holdout": {
+                     *         "percent": 10
                      *       }
                      *     }
                      */
@@ -2644,6 +2676,41 @@ export interface paths {
                              * @enum {string}
                              */
                             mode?: "wait" | "skip";
+                        } | null;
+                        /** @default null */
+                        goal?: {
+                            event: string;
+                            where?: ({
+                                property: string;
+                                /** @enum {string} */
+                                op: "equals" | "notEquals";
+                                value: string | number | boolean;
+                            } | {
+                                property: string;
+                                /** @enum {string} */
+                                op: "in" | "notIn";
+                                value: (string | number | boolean)[];
+                            } | {
+                                property: string;
+                                /** @enum {string} */
+                                op: "gt" | "gte" | "lt" | "lte";
+                                value: number;
+                            } | {
+                                property: string;
+                                /** @enum {string} */
+                                op: "contains" | "startsWith";
+                                value: string;
+                            } | {
+                                property: string;
+                                /** @enum {string} */
+                                op: "exists" | "notExists";
+                            })[];
+                            within: string;
+                            value?: string;
+                        } | null;
+                        /** @default null */
+                        holdout?: {
+                            percent: number;
                         } | null;
                     };
                 };
@@ -2892,6 +2959,39 @@ export interface paths {
                              * @enum {string}
                              */
                             mode?: "wait" | "skip";
+                        } | null;
+                        goal?: {
+                            event: string;
+                            where?: ({
+                                property: string;
+                                /** @enum {string} */
+                                op: "equals" | "notEquals";
+                                value: string | number | boolean;
+                            } | {
+                                property: string;
+                                /** @enum {string} */
+                                op: "in" | "notIn";
+                                value: (string | number | boolean)[];
+                            } | {
+                                property: string;
+                                /** @enum {string} */
+                                op: "gt" | "gte" | "lt" | "lte";
+                                value: number;
+                            } | {
+                                property: string;
+                                /** @enum {string} */
+                                op: "contains" | "startsWith";
+                                value: string;
+                            } | {
+                                property: string;
+                                /** @enum {string} */
+                                op: "exists" | "notExists";
+                            })[];
+                            within: string;
+                            value?: string;
+                        } | null;
+                        holdout?: {
+                            percent: number;
                         } | null;
                     };
                 };
@@ -3682,6 +3782,138 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/campaigns/{id}/effect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Did it work: conversions of the sent and the control group, the difference with its 95 % interval, the p-value and the curves; every run added up, or one with `?run=` */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description one run of the campaign; every run added up when absent */
+                    run?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CampaignEffect"];
+                    };
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{id}/holdout/redraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** New draw of a recurring campaign's control group: its next runs hold out other users (runs hold out the same users until then) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Campaign"];
+                    };
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "conflict",
+                         *       "message": "cannot launch: channelId is missing",
+                         *       "issues": [
+                         *         {
+                         *           "path": "channelId",
+                         *           "message": "is required to launch"
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/campaigns/{id}/deliveries": {
         parameters: {
             query?: never;
@@ -3930,6 +4162,43 @@ export interface components {
             };
             /** @description the campaign's zone (quiet hours; a recurring trigger's own `timeZone` wins for its schedule) */
             timeZone: string;
+            /** @description the conversion goal the effect is measured by (docs/goals.md), or null */
+            goal: {
+                event: string;
+                where?: ({
+                    property: string;
+                    /** @enum {string} */
+                    op: "equals" | "notEquals";
+                    value: string | number | boolean;
+                } | {
+                    property: string;
+                    /** @enum {string} */
+                    op: "in" | "notIn";
+                    value: (string | number | boolean)[];
+                } | {
+                    property: string;
+                    /** @enum {string} */
+                    op: "gt" | "gte" | "lt" | "lte";
+                    value: number;
+                } | {
+                    property: string;
+                    /** @enum {string} */
+                    op: "contains" | "startsWith";
+                    value: string;
+                } | {
+                    property: string;
+                    /** @enum {string} */
+                    op: "exists" | "notExists";
+                })[];
+                within: string;
+                value?: string;
+            } | null;
+            /** @description the control group: percent of users held out and never sent, or null */
+            holdout: {
+                percent: number;
+                /** @description which draw of the control group the next runs use; POST …/holdout/redraw counts it up */
+                draw: number;
+            } | null;
             launchedAt: string | null;
             finishedAt: string | null;
             createdAt: string;
@@ -3954,6 +4223,43 @@ export interface components {
             };
             /** @description the campaign's zone (quiet hours; a recurring trigger's own `timeZone` wins for its schedule) */
             timeZone: string;
+            /** @description the conversion goal the effect is measured by (docs/goals.md), or null */
+            goal: {
+                event: string;
+                where?: ({
+                    property: string;
+                    /** @enum {string} */
+                    op: "equals" | "notEquals";
+                    value: string | number | boolean;
+                } | {
+                    property: string;
+                    /** @enum {string} */
+                    op: "in" | "notIn";
+                    value: (string | number | boolean)[];
+                } | {
+                    property: string;
+                    /** @enum {string} */
+                    op: "gt" | "gte" | "lt" | "lte";
+                    value: number;
+                } | {
+                    property: string;
+                    /** @enum {string} */
+                    op: "contains" | "startsWith";
+                    value: string;
+                } | {
+                    property: string;
+                    /** @enum {string} */
+                    op: "exists" | "notExists";
+                })[];
+                within: string;
+                value?: string;
+            } | null;
+            /** @description the control group: percent of users held out and never sent, or null */
+            holdout: {
+                percent: number;
+                /** @description which draw of the control group the next runs use; POST …/holdout/redraw counts it up */
+                draw: number;
+            } | null;
             launchedAt: string | null;
             finishedAt: string | null;
             createdAt: string;
@@ -3962,7 +4268,7 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** @description Users of the current run: total, and by delivery status (pending, succeeded, failed, skipped, cancelled). */
+        /** @description Users of the current run: total, and by delivery status (pending, succeeded, failed, skipped, cancelled, held_out). */
         DeliveryCounts: {
             total: number;
             pending: number;
@@ -3970,6 +4276,7 @@ export interface components {
             failed: number;
             skipped: number;
             cancelled: number;
+            held_out: number;
         };
         CampaignDetail: {
             id: string;
@@ -3987,6 +4294,43 @@ export interface components {
             };
             /** @description the campaign's zone (quiet hours; a recurring trigger's own `timeZone` wins for its schedule) */
             timeZone: string;
+            /** @description the conversion goal the effect is measured by (docs/goals.md), or null */
+            goal: {
+                event: string;
+                where?: ({
+                    property: string;
+                    /** @enum {string} */
+                    op: "equals" | "notEquals";
+                    value: string | number | boolean;
+                } | {
+                    property: string;
+                    /** @enum {string} */
+                    op: "in" | "notIn";
+                    value: (string | number | boolean)[];
+                } | {
+                    property: string;
+                    /** @enum {string} */
+                    op: "gt" | "gte" | "lt" | "lte";
+                    value: number;
+                } | {
+                    property: string;
+                    /** @enum {string} */
+                    op: "contains" | "startsWith";
+                    value: string;
+                } | {
+                    property: string;
+                    /** @enum {string} */
+                    op: "exists" | "notExists";
+                })[];
+                within: string;
+                value?: string;
+            } | null;
+            /** @description the control group: percent of users held out and never sent, or null */
+            holdout: {
+                percent: number;
+                /** @description which draw of the control group the next runs use; POST …/holdout/redraw counts it up */
+                draw: number;
+            } | null;
             launchedAt: string | null;
             finishedAt: string | null;
             createdAt: string;
@@ -4076,6 +4420,108 @@ export interface components {
                 message: string | null;
             }[];
         };
+        /** @description Did it work: each group's conversions, the difference with its interval, and the curves (docs/goals.md). */
+        CampaignEffect: {
+            campaignId: string;
+            /** @description the run asked for with `?run=`; null: every run of the campaign added up */
+            runId: string | null;
+            /** @description runs measured (skipped and missed firings sent nothing and are not counted) */
+            runs: number;
+            goal: {
+                event: string;
+                where?: ({
+                    property: string;
+                    /** @enum {string} */
+                    op: "equals" | "notEquals";
+                    value: string | number | boolean;
+                } | {
+                    property: string;
+                    /** @enum {string} */
+                    op: "in" | "notIn";
+                    value: (string | number | boolean)[];
+                } | {
+                    property: string;
+                    /** @enum {string} */
+                    op: "gt" | "gte" | "lt" | "lte";
+                    value: number;
+                } | {
+                    property: string;
+                    /** @enum {string} */
+                    op: "contains" | "startsWith";
+                    value: string;
+                } | {
+                    property: string;
+                    /** @enum {string} */
+                    op: "exists" | "notExists";
+                })[];
+                within: string;
+                value?: string;
+            } | null;
+            holdout: {
+                percent: number;
+                draw: number;
+            } | null;
+            /**
+             * @description `final` once every run's figures were stored by its workflow (after its last window and the late-event grace); `provisional` before
+             * @enum {string}
+             */
+            status: "final" | "provisional";
+            /** @description a run still sends or a recipient's window is still open */
+            windowOpen: boolean;
+            /** @description when the last recipient's window closes; null while a run still sends */
+            windowClosesAt: string | null;
+            finalizedAt: string | null;
+            sent: {
+                /** @description recipients measured: sent ones whose delivery succeeded, held-out ones the run's sends reached (one per send in event-triggered runs) */
+                users: number;
+                /** @description recipients with a goal event within the window after their start (the first counts) */
+                conversions: number;
+                rate: number | null;
+                /** @description Wilson score interval of the rate */
+                interval: {
+                    low: number;
+                    high: number;
+                } | null;
+                /** @description sum of the goal's `value` property over goal events in the windows; null without `value` */
+                value: number | null;
+                valuePerUser: number | null;
+            };
+            /** @description the held-out group; null without a control group */
+            control: {
+                /** @description recipients measured: sent ones whose delivery succeeded, held-out ones the run's sends reached (one per send in event-triggered runs) */
+                users: number;
+                /** @description recipients with a goal event within the window after their start (the first counts) */
+                conversions: number;
+                rate: number | null;
+                /** @description Wilson score interval of the rate */
+                interval: {
+                    low: number;
+                    high: number;
+                } | null;
+                /** @description sum of the goal's `value` property over goal events in the windows; null without `value` */
+                value: number | null;
+                valuePerUser: number | null;
+            } | null;
+            difference: {
+                /** @description sent rate minus control rate */
+                rate: number;
+                /** @description Newcombe hybrid score interval (method 10 of Newcombe 1998) */
+                interval: {
+                    low: number;
+                    high: number;
+                };
+                /** @description difference / control rate; null when the control rate is 0 */
+                relativeUplift: number | null;
+                /** @description two-sided pooled two-proportion z test */
+                pValue: number;
+            } | null;
+            /** @description cumulative conversion rate per group at the end of each sixtieth of the window since send */
+            curve: {
+                afterMs: number;
+                sent: number | null;
+                control: number | null;
+            }[];
+        };
         Delivery: {
             seq: number;
             user: {
@@ -4084,7 +4530,7 @@ export interface components {
                 visitorId: string | null;
             };
             /** @enum {string} */
-            status: "pending" | "succeeded" | "failed" | "skipped" | "cancelled";
+            status: "pending" | "succeeded" | "failed" | "skipped" | "cancelled" | "held_out";
             attempts: number;
             lastHttpStatus: number | null;
             lastError: {
@@ -4096,6 +4542,8 @@ export interface components {
             nextAttemptAt: string | null;
             latencyMs: number | null;
             webhookId: string | null;
+            /** @description a `held_out` user's moment they would have been sent (their goal window starts there) */
+            heldOutAt: string | null;
         } & {
             [key: string]: unknown;
         };
@@ -4108,7 +4556,7 @@ export interface components {
                 visitorId: string | null;
             };
             /** @enum {string} */
-            status: "pending" | "succeeded" | "failed" | "skipped" | "cancelled";
+            status: "pending" | "succeeded" | "failed" | "skipped" | "cancelled" | "held_out";
             attempts: number;
             lastHttpStatus: number | null;
             lastError: {
@@ -4120,6 +4568,8 @@ export interface components {
             nextAttemptAt: string | null;
             latencyMs: number | null;
             webhookId: string | null;
+            /** @description a `held_out` user's moment they would have been sent (their goal window starts there) */
+            heldOutAt: string | null;
             /** @description the last response's body (its first 4,096 characters, credentials masked); absent for read keys */
             responseBody?: string | null;
             attemptLog: {

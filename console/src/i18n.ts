@@ -47,6 +47,19 @@ const zh = {
   audit: '操作审计', auditActor: '操作者', auditAction: '操作', auditTarget: '对象', auditChange: '变更内容', auditAdminOnly: '只有 admin 密钥可以查看操作审计（403）', loadMore: '加载更多',
   act_created: '创建', act_changed: '修改', act_launched: '上线', act_paused: '暂停', act_resumed: '继续', act_cancelled: '取消', act_triggered: '立即发送', act_rotated: '轮换密钥', act_deleted: '删除', act_revoked: '吊销', act_erased: '删除用户数据',
   tt_channel: '渠道', tt_segment: '分群', tt_campaign: '活动', tt_api_key: 'API 密钥', tt_user: '用户',
+  // Effect: goal, control group, the answer in words.
+  effectSettings: '效果衡量（转化目标与对照组）', goalEvent: '转化事件', goalWithin: '转化窗口', goalValue: '价值属性（可选）', holdoutPercent: '对照组比例', addGoalFilter: '添加事件属性筛选',
+  effectSettingsHint: '发送成功后（对照组：本应发送时）在窗口内做了转化事件即算转化；对照组的用户不发送，用来看没有这次活动时本来会有多少转化。留空则不设。',
+  afterMinutes: '{{n}} 分钟', afterHours: '{{n}} 小时', afterDays: '{{n}} 天', effectChart: '累计转化率', sentGroup: '发送组', controlGroup: '对照组',
+  effectNobodyYet: '还没有可衡量的用户',
+  effectSentence: '发送组转化率 {{sent}}（±{{sentHalf}}），对照组 {{control}}（±{{controlHalf}}），提升 {{diff}} 个百分点（95% 置信区间 {{range}}）',
+  effectSentenceNoControl: '发送组转化率 {{sent}}（±{{sentHalf}}）；没有对照组，无法衡量提升', rangeTo: '{{low}} 至 {{high}}',
+  effectSignificant: '差异显著（p {{p}}）', effectNotSignificant: '差异尚不显著（p {{p}}），可能只是偶然', effectRelative: '相对提升 {{uplift}}',
+  effectCounts: '发送组 {{sentConversions}} / {{sentUsers}} 人转化', effectControlCounts: '对照组 {{controlConversions}} / {{controlUsers}} 人转化', effectValue: '人均价值：发送组 {{sent}}，对照组 {{control}}',
+  redrawn: '已重新抽取对照组（第 {{draw}} 次），从下一次运行起生效', effectFinal: '最终结果', effectProvisionalUntil: '暂定结果，窗口关闭于', effectProvisionalSending: '暂定结果：仍在发送',
+  effect: '效果', allRuns: '全部运行', redrawConfirm: '重新抽取对照组？之后的运行会留出另一批用户', redraw: '重新抽取对照组', effectNoGoal: '此活动没有设置转化目标',
+  effectGoal: '目标：{{event}}，窗口 {{within}}', effectHoldout: '对照组 {{percent}}%（第 {{draw}} 次抽取）', effectNoHoldout: '无对照组',
+  held_out: '对照组', st_held_out: '对照组（未发送）', heldOutAt: '本应发送时间',
 };
 const en: typeof zh = {
   channels: 'Channels', segments: 'Segments', campaigns: 'Campaigns', newChannel: 'New channel', edit: 'Edit', save: 'Save', cancel: 'Cancel',
@@ -91,6 +104,18 @@ const en: typeof zh = {
   audit: 'Audit trail', auditActor: 'Who', auditAction: 'Action', auditTarget: 'Object', auditChange: 'Change', auditAdminOnly: 'Only an admin key may read the audit trail (403)', loadMore: 'Load more',
   act_created: 'created', act_changed: 'changed', act_launched: 'launched', act_paused: 'paused', act_resumed: 'resumed', act_cancelled: 'cancelled', act_triggered: 'sent once now', act_rotated: 'rotated the secret', act_deleted: 'deleted', act_revoked: 'revoked', act_erased: 'erased user data',
   tt_channel: 'channel', tt_segment: 'segment', tt_campaign: 'campaign', tt_api_key: 'API key', tt_user: 'user',
+  effectSettings: 'Measuring the effect (conversion goal and control group)', goalEvent: 'Goal event', goalWithin: 'Within', goalValue: 'Value property (optional)', holdoutPercent: 'Held out', addGoalFilter: 'Add an event property filter',
+  effectSettingsHint: 'A user converts when they do the goal event within the window after their send succeeded (held out: after they would have been sent). Held-out users are not sent: they show how many would have converted anyway. Leave empty for none.',
+  afterMinutes: '{{n}} min', afterHours: '{{n}} h', afterDays: '{{n}} days', effectChart: 'Cumulative conversion rate', sentGroup: 'Sent group', controlGroup: 'Control group',
+  effectNobodyYet: 'Nobody to measure yet',
+  effectSentence: 'Sent group converted {{sent}} (±{{sentHalf}}), control group {{control}} (±{{controlHalf}}): {{diff}} percentage points (95% CI {{range}})',
+  effectSentenceNoControl: 'Sent group converted {{sent}} (±{{sentHalf}}); without a control group the uplift cannot be measured', rangeTo: '{{low}} to {{high}}',
+  effectSignificant: 'The difference is significant (p {{p}})', effectNotSignificant: 'The difference is not significant yet (p {{p}}): it may be chance', effectRelative: 'relative uplift {{uplift}}',
+  effectCounts: 'sent group: {{sentConversions}} of {{sentUsers}} converted', effectControlCounts: 'control group: {{controlConversions}} of {{controlUsers}}', effectValue: 'value per user: sent {{sent}}, control {{control}}',
+  redrawn: 'New control group drawn (draw {{draw}}); it applies from the next run', effectFinal: 'Final', effectProvisionalUntil: 'Provisional: the window closes', effectProvisionalSending: 'Provisional: still sending',
+  effect: 'Effect', allRuns: 'All runs', redrawConfirm: 'Draw a new control group? Later runs hold out other users', redraw: 'New control group', effectNoGoal: 'This campaign has no conversion goal',
+  effectGoal: 'goal: {{event}} within {{within}}', effectHoldout: 'control group {{percent}}% (draw {{draw}})', effectNoHoldout: 'no control group',
+  held_out: 'Held out', st_held_out: 'held out (not sent)', heldOutAt: 'Would have been sent',
 };
 
 void i18n.use(initReactI18next).init({

@@ -2,6 +2,8 @@ import { sql } from 'drizzle-orm';
 import { bigint, check, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { CampaignTrigger, FrozenDefinition } from '../../campaigns/definition.js';
 import type { QuietHours } from '../../delivery/quiet-hours.js';
+import type { Goal, Holdout } from '../../effect/goal.js';
+import type { EffectFigures } from '../../effect/attribution.js';
 import { attemptOutcomes, campaignStatuses, deliveryStatuses, runControls, runStatuses, runTriggers } from '../../lib/statuses.js';
 import { channels } from './channels.js';
 import { timestamps } from './columns.js';
@@ -41,6 +43,12 @@ export const campaigns = pgTable(
     lastError: text('last_error'),
     /** Why the campaign paused itself (the channel's circuit breaker); null for an operator's pause. */
     pauseReason: text('pause_reason'),
+    /** The conversion goal (effect/goal.ts); null: none. Edited while a draft. */
+    goal: jsonb('goal').$type<Goal>(),
+    /** The control group: percent of users held out; null: none. Edited while a draft. */
+    holdout: jsonb('holdout').$type<Holdout>(),
+    /** Which draw of the control group runs use; the operator's "new draw" counts it up (migration 0014). */
+    holdoutDraw: integer('holdout_draw').notNull().default(1),
     ...timestamps,
   },
   (t) => [
@@ -141,6 +149,12 @@ export const runRecipients = pgTable(
     deliveryKey: text('delivery_key').notNull().default(''),
     /** The event that caused this delivery (event-triggered runs only). */
     triggerEventId: bigint('trigger_event_id', { mode: 'number' }),
+    /**
+     * A `held_out` user's moment they would have been sent: when the run's sends
+     * reached them (attribution's window starts here, as a sent user's starts at
+     * the success). Null while not reached yet (migration 0014).
+     */
+    heldOutAt: at('held_out_at'),
   },
   (t) => [
     primaryKey({ columns: [t.runId, t.seq] }),
@@ -202,4 +216,26 @@ export const sendLeases = pgTable(
     expiresAt: at('expires_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.runId, t.slice] })],
+);
+
+/**
+ * A run's final effect, stored by its workflow once the last recipient's
+ * goal window (and the grace for late events) has passed: the raw counts
+ * attribution found, which add up across runs (effect/store.ts).
+ */
+export const runEffects = pgTable(
+  'run_effects',
+  {
+    runId: uuid('run_id')
+      .primaryKey()
+      .references(() => campaignRuns.id, { onDelete: 'cascade' }),
+    campaignId: uuid('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    figures: jsonb('figures').$type<EffectFigures>().notNull(),
+    /** When the last recipient's window closed; null when the run had no recipient to measure. */
+    windowClosedAt: at('window_closed_at'),
+    computedAt: at('computed_at').notNull().defaultNow(),
+  },
+  (t) => [index('run_effects_campaign_idx').on(t.campaignId)],
 );
