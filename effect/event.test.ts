@@ -1,39 +1,44 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertUsers } from '../audience/fixtures.js';
-import { campaignApi, insertSegment, userIdChannel, waitForCampaign } from '../test/campaign-kit.js';
+import { insertSegment, userIdChannel, waitForCampaign, type CampaignApi } from '../test/campaign-kit.js';
 import { useTestDatabase } from '../test/database.js';
+import { eventCampaignApi, type EventCampaignApi } from '../test/event-kit.js';
 import { expectedFigures, insertGenerated, recipientsOf, type GeneratedEvent } from '../test/effect-kit.js';
 import { startReceiver, type Receiver } from '../test/receiver.js';
 import { useTemporal } from '../test/temporal.js';
-import { heldOutSql, isHeldOut } from './holdout.js';
+import { isHeldOut } from './holdout.js';
 import { finalizeRunEffect } from './store.js';
 
 /*
- * An event-triggered campaign's run, as its firings will be recorded: rows
- * inserted into the run's run_recipients with the hold-out decided by
- * heldOutSql, sent by the batch path (deliverBatchWorkflow on the real
- * worker). Attribution and the stored figures work on those rows as on any
- * run's.
+ * An event-triggered campaign's run end to end: events ingested through the
+ * API, counted by the relay, claimed by the run's workflow on the real
+ * worker, which records the control group (the hold-out hash, decided in the
+ * claim's INSERT) and sends the rest through the batch path. Attribution and
+ * the stored figures work on those rows as on any run's.
  */
 const database = useTestDatabase();
 const temporal = useTemporal(database);
-let api: ReturnType<typeof campaignApi>;
+let api: EventCampaignApi;
 let receiver: Receiver;
 const USERS = 300;
 const MINUTE = 60_000;
 
 beforeAll(async () => {
-  api = campaignApi(database, temporal);
+  api = eventCampaignApi(database, temporal);
+  await api.start();
   receiver = await startReceiver();
   await insertUsers(database.db, Array.from({ length: USERS }, (_, i) => ({ loginId: `ev-${i}`, attributes: { cohort: 'event-effect' } })));
 });
-afterAll(() => receiver.close());
+afterAll(async () => {
+  await api?.stop();
+  await receiver?.close();
+});
 
 describe('the effect of an event-triggered campaign', () => {
   it('measures firings recorded with held-out rows and sent through the batch path, and stores the figures once the run has ended', async () => {
     const segment = await insertSegment(database, 'event effect', { attribute: 'cohort', op: 'equals', value: 'event-effect' });
-    const channelId = await userIdChannel(api, 'event effect channel', `${receiver.url}/event`);
+    const channelId = await userIdChannel(api as unknown as CampaignApi, 'event effect channel', `${receiver.url}/event`);
     const goal = { event: 'order', within: 'PT1H', value: 'amount' };
     const draft = await api.call('POST', '/api/campaigns', {
       name: 'cart reminder',
@@ -49,20 +54,17 @@ describe('the effect of an event-triggered campaign', () => {
     const runId = launched.body.run.id as string;
     expect(launched.body.run.definition.holdout).toEqual({ percent: 10, draw: 1 });
 
-    // Firings claimed in one batch: numbered, the hold-out decided in the same INSERT.
+    // Every user adds to cart once: each event fires, and the run's claims record the control group or send.
     const draw = { campaignId: id, ...launched.body.run.definition.holdout };
-    await database.db.execute(sql`
-      INSERT INTO run_recipients (run_id, seq, user_id, address, status, delivery_key)
-      SELECT ${runId}, row_number() OVER (ORDER BY u.id), u.id, u.login_id,
-             CASE WHEN ${heldOutSql(draw, sql`u.id`)} THEN 'held_out' ELSE 'pending' END,
-             'event:' || row_number() OVER (ORDER BY u.id)
-      FROM users u WHERE u.attributes @> '{"cohort":"event-effect"}'`);
-    await database.db.execute(sql`UPDATE campaign_runs SET last_seq = ${USERS} WHERE id = ${runId}`);
-    await temporal.client.workflow.execute('deliverBatchWorkflow', {
-      taskQueue: temporal.taskQueue,
-      workflowId: `event-effect-batch-${runId}`,
-      args: [{ campaignId: id, runId, fromSeq: 1, toSeq: USERS, paused: false }],
-    });
+    const events = Array.from({ length: USERS }, (_, i) => ({ name: 'add_to_cart', loginId: `ev-${i}` }));
+    expect((await api.call('POST', '/api/events', { events })).body.accepted).toBe(USERS);
+    for (const deadline = Date.now() + 60_000; ; ) {
+      const [row] = await database.db.execute<{ done: number }>(sql`
+        SELECT count(*)::int AS done FROM run_recipients WHERE run_id = ${runId} AND (status = 'succeeded' OR (status = 'held_out' AND held_out_at IS NOT NULL))`);
+      if (row!.done === USERS) break;
+      if (Date.now() > deadline) throw new Error(`only ${row!.done} of ${USERS} users settled`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
 
     const recipients = await recipientsOf(database, runId);
     const heldOut = recipients.filter((r) => r.status === 'held_out');

@@ -245,6 +245,10 @@ export async function eventQueueScenario(client: Client, workflowId: string, wit
       return 0;
     },
     endEventCampaign: async (input) => void log.push(`end:${input.status}`),
+    finalizeEffect: async () => {
+      log.push('effect');
+      return { stored: true };
+    },
   };
   return withWorker(doubles, async (taskQueue) => {
     const handle = await client.workflow.start('eventRunWorkflow', {

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { FrozenDefinition } from '../campaigns/definition.js';
 import type { Database } from '../db/client.js';
+import { heldOutSql } from '../effect/holdout.js';
 import { memberPredicate } from '../segments/compile.js';
 import { durationMs, type EventTrigger } from './event.js';
 import { lockTriggerCampaigns } from './locks.js';
@@ -31,7 +32,7 @@ export interface ClaimInput {
   limit: number;
   /** The lowest claim number the run may still repeat: records of older claims are deleted. */
   oldestOpen: number;
-  definition: Pick<FrozenDefinition, 'segment' | 'identity'>;
+  definition: Pick<FrozenDefinition, 'segment' | 'identity' | 'holdout'>;
 }
 
 /**
@@ -41,8 +42,12 @@ export interface ClaimInput {
  * without the addressed identity, or erased, is recorded `skipped` under a
  * key of its own, which does not use up `once`) and keyed `once` or
  * `event:<id>`; a key the run already holds (a `once` send made meanwhile by
- * a per-user workflow of the old shape) takes nothing. Under `atMostEvery` the
- * pair's last send is noted for the cap. When nothing was due, the run's wake
+ * a per-user workflow of the old shape) takes nothing. A user in the
+ * campaign's control group is recorded `held_out` instead of `pending`
+ * (effect/holdout.ts: the same hash as at an audience freeze, so the same
+ * users are held out every time), under the key a send would take: a held-out
+ * user is the control group's, for good, and is capped like a sent one.
+ * Under `atMostEvery` the pair's last send (or hold-out) is noted for the cap. When nothing was due, the run's wake
  * time is set to the next firing's due time, under the same lock the relay
  * takes, so a firing committed meanwhile wakes the run.
  */
@@ -60,6 +65,8 @@ export async function claimDue(db: Database, input: ClaimInput): Promise<Claim> 
     const { segment, identity } = input.definition;
     const address = identity === 'login' ? sql`u.login_id` : sql`u.visitor_id`;
     const sendKey = capMs === null ? sql`'once'` : sql`'event:' || d.event_id`;
+    const holdout = input.definition.holdout;
+    const heldOut = holdout ? heldOutSql({ campaignId: input.campaignId, ...holdout }, sql`d.user_id`) : sql`false`;
     const noAddress = identity === 'login' ? 'no_login_id' : 'no_visitor_id';
     const [taken] = await tx.execute<{ base: number; claimed: number; skipped: number }>(sql`
       WITH due AS (
@@ -86,14 +93,14 @@ export async function claimDue(db: Database, input: ClaimInput): Promise<Claim> 
       inserted AS (
         INSERT INTO run_recipients (run_id, seq, user_id, address, status, delivery_key, trigger_event_id, last_error_class, last_error_message, next_attempt_at)
         SELECT ${input.runId}, seq, user_id, address,
-               CASE WHEN skip IS NULL THEN 'pending' ELSE 'skipped' END,
+               CASE WHEN skip IS NOT NULL THEN 'skipped' WHEN ${heldOut} THEN 'held_out' ELSE 'pending' END,
                CASE WHEN skip IS NULL THEN ${sendKey} ELSE 'skip:' || d.event_id END,
                event_id, skip,
                CASE skip WHEN 'user_deleted' THEN 'the user no longer exists'
                          WHEN 'not_in_segment' THEN ${`not in segment "${segment.name}" at send time`}
                          WHEN ${noAddress} THEN ${`user has no ${identity} id; the campaign addresses ${identity} ids`} END,
                -- Its first attempt is due when the firing was: how far behind the run is reads it (queueFigures).
-               CASE WHEN skip IS NULL THEN due_at END
+               CASE WHEN skip IS NULL AND NOT ${heldOut} THEN due_at END
         FROM decided d
         ON CONFLICT (run_id, user_id, delivery_key) DO NOTHING
         RETURNING user_id, status
@@ -101,7 +108,7 @@ export async function claimDue(db: Database, input: ClaimInput): Promise<Claim> 
       capped AS (
         INSERT INTO trigger_state (campaign_id, user_id, last_sent_at, expires_at)
         SELECT ${input.campaignId}, user_id, now(), now() + make_interval(secs => ${(capMs ?? 0) / 1000})
-        FROM inserted WHERE status = 'pending' AND ${capMs !== null}
+        FROM inserted WHERE status IN ('pending', 'held_out') AND ${capMs !== null}
         ON CONFLICT (campaign_id, user_id) DO UPDATE
           SET last_sent_at = excluded.last_sent_at, expires_at = greatest(trigger_state.expires_at, excluded.expires_at)
       )

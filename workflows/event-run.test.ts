@@ -58,6 +58,10 @@ function doubles(s: Script, extra: ActivityDoubles = {}): ActivityDoubles {
       return 0;
     },
     endEventCampaign: async (input) => void s.log.push(`end:${input.status}`),
+    finalizeEffect: async () => {
+      s.log.push('effect');
+      return { stored: true };
+    },
     adoptTriggerWorkflows: async () => {
       s.log.push('adopt');
       return { adopted: 0, leftToFinish: 0 };
@@ -218,7 +222,8 @@ describe('eventRunWorkflow (due-firing queue)', () => {
     await temporal.withWorker(doubles(s), async (taskQueue) => {
       const handle = await start(taskQueue, { expiresAt: new Date(Date.now() + 1500).toISOString() });
       await expect(handle.result()).resolves.toMatchObject({ status: 'completed' });
-      expect(s.log).toEqual(['control:cancel', 'close:expired', 'end:completed']);
+      // A campaign with a goal stores its effect once its window has closed (the activity decides: here at once).
+      expect(s.log).toEqual(['control:cancel', 'close:expired', 'end:completed', 'effect']);
     });
   });
 

@@ -19,6 +19,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { CampaignStatusKey } from '../temporal/search-attributes.js';
 import { deliverBatchWorkflow } from './batch.js';
+import { EFFECT_PATCH, settleEffect } from './effect.js';
 import { DEFAULT_DUE_QUEUE, type DueDelivery, type DueQueue } from './inputs.js';
 import { pauseUpdate, progressQuery, resumeUpdate, wakeSignal, type CampaignProgress, type RunStatus } from './messages.js';
 import { eventRunDetails, summaries } from './summaries.js';
@@ -105,7 +106,9 @@ const sending = proxyActivities<Activities>({
  * claims (firings falling due meanwhile wait and go out after the resume; the
  * relay drops events meanwhile); cancel or the expiry stops the sends, drops
  * the waiting firings and counting state, closes what is pending, and ends the
- * campaign. The run continues as new every `claimsPerExecution` claims.
+ * campaign; a campaign that ends at its expiry then stores its conversion
+ * effect once the last goal window has closed (workflows/effect.ts). The run
+ * continues as new every `claimsPerExecution` claims.
  */
 export async function eventRunWorkflow(input: EventRunInput): Promise<CampaignProgress> {
   if (!input.queue) return legacyRun(input);
@@ -316,6 +319,8 @@ async function runQueue(input: EventRunInput, queue: DueQueue): Promise<Campaign
       else await condition(changed, Math.max(1, wakeAt - now));
     }
     await end('completed');
+    // A campaign with a goal stores its final effect once the last send's goal window has closed.
+    if (patched(EFFECT_PATCH)) await settleEffect(input.runId);
     return progress();
   } catch (error) {
     if (isCancellation(error)) await CancellationScope.nonCancellable(() => end('cancelled'));
