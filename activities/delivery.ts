@@ -24,7 +24,7 @@ import { deliveryLatency, deliveryRetries, limiterWaits, requestsInFlight } from
 import { sendWebhook, type SendOutcome } from '../webhook/send.js';
 import { TemplateError } from '../webhook/template.js';
 import { claimDue } from '../triggers/due.js';
-import type { BatchDelivery, BatchInterruption, DueClaimInput, DueDelivery, RetryOutcome } from '../workflows/inputs.js';
+import type { BatchDelivery, BatchInterruption, DueClaimInput, DueDelivery, RetryOutcome, SentRange } from '../workflows/inputs.js';
 import { pauseUpdate, wakeSignal } from '../workflows/messages.js';
 import { activityLog } from './log-context.js';
 
@@ -573,36 +573,66 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
   }
 
   /**
-   * One claim of an event run: after waiting for its pace (`notBefore`), takes
-   * up to `limit` due firings into the run's audience as a range of positions
-   * (triggers/due.ts; a repeated claim number answers the range it took
-   * before) and makes their first attempts as `deliverBatch` does for a
-   * batch. Paused or cancelled before it claims, it claims nothing.
+   * A sending activity of an event run: claims due firings into the run's
+   * audience as ranges of positions (triggers/due.ts) and makes their first
+   * attempts as `deliverBatch` does for a batch, one claim after another, at
+   * least `paceMs` apart unless the last one was full, while firings keep
+   * coming: up to `claims` claims (numbered from `claimNo`) or `forMs`. So
+   * while events arrive steadily Temporal sees one activity every `forMs`,
+   * not one per claim. It stops when a claim finds nothing due, and before a
+   * claim when the run is paused or cancelled; a pause or quiet hours that
+   * stop a range's sends name that claim, which the run sends again later
+   * under its number. A repeated claim number (this activity retried after
+   * its worker died) answers the range it took before, and the lease makes
+   * the retry wait for an earlier attempt still sending.
    */
   async function deliverDue(input: DueClaimInput): Promise<DueDelivery> {
     const activity = Context.current();
-    const wait = Date.parse(input.notBefore) - Date.now();
-    if (wait > 0) await activity.sleep(wait);
-    const nothing = { fromSeq: null, toSeq: null, claimed: 0, retries: [] };
-    const { control, epoch } = await runs.controlState(input.runId);
-    if (control === 'pause') return { ...nothing, nextDueAt: null, interrupted: 'pause', epoch };
-    if (control === 'cancel') return { ...nothing, nextDueAt: null, interrupted: 'cancel' };
-    const ctx = await runs.context(input.runId);
-    const claim = await claimDue(db, { ...input, definition: ctx.definition });
-    if (claim.fromSeq === null || claim.toSeq === null) return { ...nothing, nextDueAt: claim.nextDueAt, interrupted: null };
-    // A range still sending after the pace (a slow endpoint, a big claim) would hold back the next claim: tell the
-    // run, so the next one starts beside it. Only a hint, and only then: the run looks again once this returns.
+    const ranges: SentRange[] = [];
+    const until = Date.now() + input.forMs;
+    let notBefore = Date.parse(input.notBefore);
+    const answer = (stopped: DueDelivery['stopped'], more: Partial<DueDelivery> = {}): DueDelivery => ({
+      ranges,
+      stopped,
+      heldClaim: null,
+      nextDueAt: null,
+      resumeAt: new Date(Math.max(notBefore, Date.now())).toISOString(),
+      ...more,
+    });
     const workflowId = activity.info.workflowExecution?.workflowId;
-    const hint = setTimeout(() => {
-      if (workflowId) void activity.client.workflow.getHandle(workflowId).signal(wakeSignal).catch(() => {});
-    }, input.hintAfterMs ?? 0);
-    let sent: BatchDelivery;
-    try {
-      sent = await deliverBatch({ runId: input.runId, fromSeq: claim.fromSeq, toSeq: claim.toSeq }, { quiet: true });
-    } finally {
-      clearTimeout(hint);
+    for (let i = 0; i < input.claims; i += 1) {
+      const claimNo = input.claimNo + i;
+      const wait = notBefore - Date.now();
+      if (wait > 0) await activity.sleep(wait);
+      activity.heartbeat({ claimNo });
+      const control = await runs.control(input.runId);
+      if (control === 'pause') return answer('pause');
+      if (control === 'cancel') return answer('cancel');
+      const claimedAt = Date.now();
+      const ctx = await runs.context(input.runId);
+      const claim = await claimDue(db, { ...input, claimNo, definition: ctx.definition });
+      if (claim.fromSeq === null || claim.toSeq === null) return answer('idle', { nextDueAt: claim.nextDueAt });
+      // A range still sending after the pace (a slow endpoint, a big claim) would hold back the next claim: tell the
+      // run, so another activity starts beside this one. Only a hint, and only then.
+      const hint = setTimeout(() => {
+        if (workflowId) void activity.client.workflow.getHandle(workflowId).signal(wakeSignal).catch(() => {});
+      }, input.hintAfterMs);
+      let sent: BatchDelivery;
+      try {
+        sent = await deliverBatch({ runId: input.runId, fromSeq: claim.fromSeq, toSeq: claim.toSeq }, { quiet: true });
+      } finally {
+        clearTimeout(hint);
+      }
+      ranges.push({ claimNo, fromSeq: claim.fromSeq, toSeq: claim.toSeq, retries: sent.retries.length });
+      if (sent.interrupted === 'pause' || sent.interrupted === 'quiet') {
+        return answer(sent.interrupted, { heldClaim: claimNo, ...(sent.quietUntil ? { quietUntil: sent.quietUntil } : {}) });
+      }
+      if (sent.interrupted === 'cancel') return answer('cancel');
+      // A full claim means more is due at once; else firings gather for the pace.
+      notBefore = claim.claimed >= input.limit ? Date.now() : claimedAt + input.paceMs;
+      if (Date.now() >= until) break;
     }
-    return { ...sent, fromSeq: claim.fromSeq, toSeq: claim.toSeq, claimed: claim.claimed, nextDueAt: claim.nextDueAt };
+    return answer('budget');
   }
 
   return { deliverBatch: (input: { runId: string; fromSeq: number; toSeq: number }) => deliverBatch(input), deliverOne, deliverDue };

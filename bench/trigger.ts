@@ -144,17 +144,36 @@ async function startStack(kind: TemporalKind, trigger: Record<string, unknown>):
   return { kind, bench, temporal, worker, api, receiver, http: new Agent({ connections: 32 }), campaignId: draft.id };
 }
 
-/** Posts one batch of events; resolves with the time its answer arrived (epoch ms). */
+/** Batches the API asked to come back later (503 ingest_busy), counted per phase: a client retries them after Retry-After. */
+let busyAnswers = 0;
+
+/** Posts one batch of events, as a client would (again after Retry-After while ingestion is busy); resolves with the time its answer arrived (epoch ms). */
 async function post(stack: Stack, users: string[]): Promise<number> {
-  const res = await request(`${stack.api.url}/api/events`, {
-    method: 'POST',
-    dispatcher: stack.http,
-    headers: { 'content-type': 'application/json', ...authHeader },
-    body: JSON.stringify({ events: users.map((loginId) => ({ name: 'bench_trigger', loginId })) }),
-  });
-  const body = (await res.body.json()) as { accepted: number };
-  if (res.statusCode !== 200 || body.accepted !== users.length) throw new Error(`ingest answered ${res.statusCode} ${JSON.stringify(body).slice(0, 300)}`);
-  return Date.now();
+  for (;;) {
+    const res = await request(`${stack.api.url}/api/events`, {
+      method: 'POST',
+      dispatcher: stack.http,
+      headers: { 'content-type': 'application/json', ...authHeader },
+      body: JSON.stringify({ events: users.map((loginId) => ({ name: 'bench_trigger', loginId })) }),
+    });
+    const body = (await res.body.json()) as { accepted: number };
+    if (res.statusCode === 503) {
+      busyAnswers += 1;
+      await sleep(Number(res.headers['retry-after'] ?? 1) * 1000);
+      continue;
+    }
+    if (res.statusCode !== 200 || body.accepted !== users.length) throw new Error(`ingest answered ${res.statusCode} ${JSON.stringify(body).slice(0, 300)}`);
+    return Date.now();
+  }
+}
+
+/** The run workflow's claims so far (its progress query), or NaN when it does not answer. */
+async function claimsOf(stack: Stack): Promise<number> {
+  const progress = await stack.temporal.client.workflow
+    .getHandle(`campaign-${stack.campaignId}-events`)
+    .query<{ batchesDone: number }>('progress')
+    .catch(() => ({ batchesDone: NaN }));
+  return progress.batchesDone;
 }
 
 /** The campaign's queue figures from the API (GET /api/campaigns/:id). */
@@ -221,6 +240,27 @@ function ms(xs: number[], p: number) {
   return Math.round(percentile(xs, p));
 }
 
+/** What the run's workflow wrote to Temporal: history events by type over its executions (continue-as-new chain). */
+async function historyShape(stack: Stack) {
+  const types = new Map<string, number>();
+  let executions = 0;
+  let runId: string | undefined;
+  for (;;) {
+    const handle = stack.temporal.client.workflow.getHandle(`campaign-${stack.campaignId}-events`, runId);
+    const history = await handle.fetchHistory();
+    executions += 1;
+    for (const event of history.events ?? []) {
+      const type = String(event.eventType ?? '').replace('EVENT_TYPE_', '');
+      types.set(type, (types.get(type) ?? 0) + 1);
+    }
+    const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+    runId = started?.continuedExecutionRunId ?? undefined;
+    if (!runId || executions > 50) break;
+  }
+  const line = [...types].sort((a, b) => b[1] - a[1]).map(([t, n]) => `${t} ${n}`).join(', ');
+  say(`  the run's history over ${executions} execution(s): ${line}`);
+}
+
 async function ratesScenario(opts: ReturnType<typeof options>) {
   const table: (string | number)[][] = [];
   for (const kind of opts.kinds) {
@@ -232,15 +272,25 @@ async function ratesScenario(opts: ReturnType<typeof options>) {
     const stack = await startStack(kind, {});
     const hookcastPg = new PostgresCpuMeter(stack.bench.admin, stack.bench.name);
     const temporalPg = new PostgresCpuMeter(stack.bench.admin, stack.temporal.databases);
+    // What Temporal costs with nothing to do (the worker's and the API's polls, the server's own timers).
+    const idleBefore = cpuOf(stack);
+    await sleep(10_000);
+    const idlePerSecond = (cpuOf(stack).temporal - idleBefore.temporal) / 10;
+    say(`  idle, 10 s: Temporal server ${(idlePerSecond * 1000).toFixed(0)} ms CPU per second`);
     for (const rate of opts.rates) {
       const prefix = `${kind}-${rate}-`;
       const before = cpuOf(stack);
+      const claimsBefore = await claimsOf(stack);
+      busyAnswers = 0;
+      const phaseStarted = performance.now();
       hookcastPg.start();
       temporalPg.start();
       const driven = await drive(stack, prefix, rate, opts.seconds);
       const atEnd = await queue(stack);
       const arrivals = await drain(stack, prefix, driven.answered.size, opts.drainS);
       const after = cpuOf(stack);
+      const phaseSeconds = (performance.now() - phaseStarted) / 1000;
+      const claims = (await claimsOf(stack)) - claimsBefore;
       const pgCpu = await hookcastPg.stop();
       const temporalPgCpu = kind === 'pg' ? (await temporalPg.stop()).database : NaN;
       if (kind !== 'pg') await temporalPg.stop();
@@ -257,11 +307,14 @@ async function ratesScenario(opts: ReturnType<typeof options>) {
       const sends = latencies.length;
       const per1000 = (cpu: number) => (sends > 0 ? ((cpu * 1000) / sends).toFixed(2) : 'n/a');
       const temporalCpu = after.temporal - before.temporal;
+      // Beyond what an idle server costs over the same time: what the sends themselves cost Temporal.
+      const temporalMarginal = temporalCpu - idlePerSecond * phaseSeconds;
       const maxLag = Math.max(0, ...driven.lags.filter((l) => !Number.isNaN(l)));
       say(
         `  ${rate}/s: ${driven.answered.size} events, ${requests} requests, ${requests - sends} duplicates, ${driven.answered.size - sends} missing; ` +
           `p50 ${ms(latencies, 50)} / p95 ${ms(latencies, 95)} / p99 ${ms(latencies, 99)} ms; lag at the end ${atEnd.lagMs} ms (${atEnd.firingsDue} due), peak ${maxLag} ms; ` +
-          `${driven.late} batches posted late; CPU s per 1,000 sends: API ${per1000(after.api - before.api)}, worker ${per1000(after.worker - before.worker)}, ` +
+          `${driven.late} batches posted late, ${busyAnswers} answered busy (retried); ${claims} claims (${Math.round(sends / Math.max(1, claims))} sends a claim); ` +
+          `Temporal CPU ${((temporalCpu * 1000) / Math.max(1, claims)).toFixed(1)} ms a claim, beyond idle ${((temporalMarginal * 1000) / Math.max(1, sends)).toFixed(3)} ms a send; CPU s per 1,000 sends: API ${per1000(after.api - before.api)}, worker ${per1000(after.worker - before.worker)}, ` +
           `Temporal ${per1000(temporalCpu)}, PostgreSQL ${per1000(pgCpu.database)}${kind === 'pg' ? `, Temporal's PostgreSQL ${per1000(temporalPgCpu)}` : ''}`,
       );
       table.push([
@@ -280,8 +333,11 @@ async function ratesScenario(opts: ReturnType<typeof options>) {
         per1000(pgCpu.database),
         kind === 'pg' ? per1000(temporalPgCpu) : '—',
         sends > 0 ? ((temporalCpu * 1000) / sends).toFixed(3) : 'n/a',
+        sends > 0 ? ((temporalMarginal * 1000) / sends).toFixed(3) : 'n/a',
+        claims,
       ]);
     }
+    await historyShape(stack);
     await stack.http.close();
     stack.receiver.stop();
     await stopAll();
@@ -305,6 +361,8 @@ async function ratesScenario(opts: ReturnType<typeof options>) {
         'PostgreSQL CPU s / 1k',
         "Temporal's PostgreSQL CPU s / 1k",
         'Temporal CPU ms per send',
+        'of it beyond idle',
+        'claims',
       ],
       table,
     ),

@@ -218,18 +218,24 @@ export async function eventQueueScenario(client: Client, workflowId: string, wit
   let claims = 0;
   let release: () => void = () => {};
   const held = new Promise<void>((resolve) => (release = resolve));
-  const nothing = { fromSeq: null, toSeq: null, claimed: 0, nextDueAt: null, retries: [], interrupted: null };
+  const answer = (stopped: 'idle' | 'budget' | 'pause', ranges: [number, number, number, number][], heldClaim: number | null = null) => ({
+    stopped,
+    ranges: ranges.map(([claimNo, fromSeq, toSeq, retries]) => ({ claimNo, fromSeq, toSeq, retries })),
+    heldClaim,
+    nextDueAt: null,
+    resumeAt: new Date(Date.now() + 100).toISOString(),
+  });
   const doubles: ActivityDoubles = {
     deliverDue: async (input) => {
       claims += 1;
       log.push(`claim:${input.claimNo}`);
-      if (claims === 1) return { ...nothing, fromSeq: 1, toSeq: 2, claimed: 2, retries: [{ seq: 2, delayMs: 10 }] };
+      if (claims === 1) return answer('budget', [[input.claimNo, 1, 2, 1]]);
       if (claims === 2) {
         await held;
-        return { ...nothing, fromSeq: 3, toSeq: 3, claimed: 1, interrupted: 'pause', epoch: 1 };
+        return answer('pause', [[input.claimNo, 3, 3, 0]], input.claimNo);
       }
-      if (claims === 3) return { ...nothing, fromSeq: 3, toSeq: 3, claimed: 1 };
-      return nothing;
+      if (claims === 3) return answer('idle', [[input.claimNo, 3, 3, 0]]);
+      return answer('idle', []);
     },
     deliverBatch: async () => ({ retries: [{ seq: 2, delayMs: 10 }], interrupted: null }),
     deliverOne: async (input) => {
@@ -254,7 +260,14 @@ export async function eventQueueScenario(client: Client, workflowId: string, wit
     const handle = await client.workflow.start('eventRunWorkflow', {
       taskQueue,
       workflowId,
-      args: [{ campaignId: 'campaign', runId: 'event-run', expiresAt: new Date(Date.now() + 4000).toISOString(), queue: { claimLimit: 10, window: 2, paceMs: 100, claimsPerExecution: 50 } }],
+      args: [
+        {
+          campaignId: 'campaign',
+          runId: 'event-run',
+          expiresAt: new Date(Date.now() + 4000).toISOString(),
+          queue: { claimLimit: 10, window: 2, paceMs: 100, claimsPerActivity: 5, activityMs: 1000, activitiesPerExecution: 50 },
+        },
+      ],
     });
     await until(() => claims === 2);
     await handle.executeUpdate(pauseUpdate);

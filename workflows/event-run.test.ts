@@ -9,9 +9,10 @@ import { pauseUpdate, progressQuery, resumeUpdate, wakeSignal } from './messages
 
 /*
  * The event run's due-firing queue on the suite's dev server, with a scripted
- * `deliverDue` standing in for the claim and its first attempts: which claims
- * the workflow makes, when, how many at once, and what it does with their
- * answers (held ranges, quiet hours, retries, the end).
+ * `deliverDue` standing in for a sending activity (its claims and their first
+ * attempts): which activities the workflow starts, when, how many at once,
+ * on which claim numbers, and what it does with their answers (held claims,
+ * quiet hours, retries, the end).
  */
 
 const temporal = useScriptedTemporal();
@@ -19,7 +20,7 @@ const temporal = useScriptedTemporal();
 type Answer = Partial<DueDelivery> | ((input: DueClaimInput) => Promise<Partial<DueDelivery>>);
 
 interface Script {
-  /** Answers per call, in order; once used up, every claim finds nothing. */
+  /** Answers per sending activity, in order; once used up, every activity finds nothing due. */
   answers: Answer[];
   calls: (DueClaimInput & { at: number })[];
   log: string[];
@@ -30,8 +31,6 @@ interface Script {
 function script(answers: Answer[]): Script {
   return { answers, calls: [], log: [], concurrent: 0, maxConcurrent: 0 };
 }
-
-const nothing: DueDelivery = { fromSeq: null, toSeq: null, claimed: 0, nextDueAt: null, retries: [], interrupted: null };
 
 function doubles(s: Script, extra: ActivityDoubles = {}): ActivityDoubles {
   return {
@@ -44,6 +43,7 @@ function doubles(s: Script, extra: ActivityDoubles = {}): ActivityDoubles {
       try {
         const answer = s.answers.shift();
         const partial = typeof answer === 'function' ? await answer(input) : (answer ?? {});
+        const nothing: DueDelivery = { ranges: [], stopped: 'idle', heldClaim: null, nextDueAt: null, resumeAt: new Date(Date.now() + input.paceMs).toISOString() };
         return { ...nothing, ...partial };
       } finally {
         s.concurrent -= 1;
@@ -78,7 +78,7 @@ function doubles(s: Script, extra: ActivityDoubles = {}): ActivityDoubles {
   };
 }
 
-const queue = (overrides: Partial<DueQueue> = {}): DueQueue => ({ claimLimit: 10, window: 3, paceMs: 300, claimsPerExecution: 100, ...overrides });
+const queue = (overrides: Partial<DueQueue> = {}): DueQueue => ({ claimLimit: 10, window: 3, paceMs: 300, claimsPerActivity: 3, activityMs: 2000, activitiesPerExecution: 100, ...overrides });
 
 function start(taskQueue: string, overrides: { queue?: DueQueue | null; expiresAt?: string | null } = {}): Promise<WorkflowHandleWithFirstExecutionRunId<typeof eventRunWorkflow>> {
   const q = overrides.queue === null ? {} : { queue: overrides.queue ?? queue() };
@@ -89,48 +89,65 @@ function start(taskQueue: string, overrides: { queue?: DueQueue | null; expiresA
   }) as Promise<WorkflowHandleWithFirstExecutionRunId<typeof eventRunWorkflow>>;
 }
 
-const range = (from: number, n: number): Partial<DueDelivery> => ({ fromSeq: from, toSeq: from + n - 1, claimed: n });
+/** What a sending activity answers when it sent `ranges` (claim number, first position, users) and stopped `stopped`. */
+function sent(stopped: DueDelivery['stopped'], ranges: [number, number, number][], more: Partial<DueDelivery> = {}): Partial<DueDelivery> {
+  return { stopped, ranges: ranges.map(([claimNo, fromSeq, n]) => ({ claimNo, fromSeq, toSeq: fromSeq + n - 1, retries: 0 })), ...more };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('eventRunWorkflow (due-firing queue)', () => {
-  it('claims at once, then again at the pace while claims find firings, then sleeps until woken', async () => {
-    const s = script([range(1, 3), range(4, 2), nothing]);
+  it('starts sending at once, goes on while activities use up their budget, then sleeps until woken; each activity has its own block of claim numbers', async () => {
+    const s = script([
+      async (input) => sent('budget', [[input.claimNo, 1, 3], [input.claimNo + 1, 4, 2], [input.claimNo + 2, 6, 1]], { resumeAt: new Date(Date.now() + 400).toISOString() }),
+      sent('idle', []),
+    ]);
     await temporal.withWorker(doubles(s), async (taskQueue) => {
       const handle = await start(taskQueue);
-      await until(() => s.calls.length === 3);
-      // Non-full claims run one at a time, at least the pace apart.
-      expect(s.calls.map((c) => c.claimNo)).toEqual([1, 2, 3]);
+      await until(() => s.calls.length === 2);
+      expect(s.calls.map((c) => [c.claimNo, c.claims])).toEqual([[1, 3], [4, 3]]);
       expect(s.maxConcurrent).toBe(1);
-      const notBefore = s.calls.map((c) => Date.parse(c.notBefore));
-      expect(notBefore[1]! - notBefore[0]!).toBeGreaterThanOrEqual(300);
-      expect(notBefore[2]! - notBefore[1]!).toBeGreaterThanOrEqual(300);
-      // Nothing due and nothing known to come: no further claim until the relay wakes the run.
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      expect(s.calls).toHaveLength(3);
-      s.answers.push(range(6, 1));
+      // The next activity waits for the pace after the last claim of the one before.
+      expect(Date.parse(s.calls[1]!.notBefore) - s.calls[0]!.at).toBeGreaterThanOrEqual(350);
+      // Nothing due and nothing known to come: no further activity until the relay wakes the run.
+      await sleep(1000);
+      expect(s.calls).toHaveLength(2);
       await handle.signal(wakeSignal);
-      await until(() => s.calls.length === 5);
-      expect(s.calls[3]!.claimNo).toBe(4);
+      await until(() => s.calls.length === 3);
+      expect(s.calls[2]!.claimNo).toBe(7);
+      expect((await handle.query(progressQuery)).batchesDone).toBe(3);
       await handle.cancel();
     });
   });
 
-  it('a full claim means a backlog: claims run `window` at a time until one comes back short', async () => {
-    const slow = (n: number, from: number) => async () => {
-      await new Promise((resolve) => setTimeout(resolve, 400));
-      return range(from, n);
+  it('a wake while activities send (a range still sending after the pace) starts another beside them, up to the window', async () => {
+    let release = () => {};
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const held = async (input: DueClaimInput) => {
+      await slow;
+      return sent('budget', [[input.claimNo, input.claimNo, 1]]);
     };
-    const s = script([slow(10, 1), slow(10, 11), slow(10, 21), slow(10, 31), slow(4, 41), nothing, nothing, nothing]);
+    const s = script([held, held, held, held]);
     await temporal.withWorker(doubles(s), async (taskQueue) => {
       const handle = await start(taskQueue);
-      await until(() => s.calls.length >= 6);
+      await until(() => s.calls.length === 1);
+      for (let i = 0; i < 4; i += 1) {
+        await handle.signal(wakeSignal);
+        await sleep(400);
+      }
+      await until(() => s.calls.length === 3);
+      await sleep(500);
+      // At most `window` activities at once, each with its own block.
       expect(s.maxConcurrent).toBe(3);
-      expect(new Set(s.calls.map((c) => c.claimNo)).size).toBe(s.calls.length);
+      expect(s.calls.map((c) => c.claimNo)).toEqual([1, 4, 7]);
+      release();
+      await until(() => s.calls.length >= 4);
       await handle.cancel();
     });
   });
 
-  it('sleeps until the next firing is due when a claim finds nothing due yet', async () => {
-    const s = script([async () => ({ ...nothing, nextDueAt: new Date(Date.now() + 1500).toISOString() }), range(1, 1), nothing]);
+  it('sleeps until the next firing is due when an activity finds nothing due yet', async () => {
+    const s = script([async () => sent('idle', [], { nextDueAt: new Date(Date.now() + 1500).toISOString() }), sent('budget', [[4, 1, 1]]), sent('idle', [])]);
     await temporal.withWorker(doubles(s), async (taskQueue) => {
       const handle = await start(taskQueue);
       await until(() => s.calls.length === 2, 10_000);
@@ -139,32 +156,32 @@ describe('eventRunWorkflow (due-firing queue)', () => {
     });
   });
 
-  it('a pause stops the claims; a range stopped by it goes out again under its claim number after the resume', async () => {
+  it('a pause stops the activities; a range stopped by it goes out again under its claim number, with the rest of its block, after the resume', async () => {
     let release = () => {};
     const held = new Promise<void>((resolve) => (release = resolve));
     const s = script([
       async () => {
         await held;
-        return { ...range(1, 5), interrupted: 'pause', epoch: 1 };
+        return sent('pause', [[1, 1, 5], [2, 6, 5]], { heldClaim: 2 });
       },
-      range(1, 5),
-      nothing,
+      sent('budget', [[2, 6, 5]]),
+      sent('idle', []),
+      sent('idle', []),
     ]);
     await temporal.withWorker(doubles(s), async (taskQueue) => {
       const handle = await start(taskQueue);
-      await until(() => s.answers.length === 2);
+      await until(() => s.calls.length === 1);
       const paused = await handle.executeUpdate(pauseUpdate);
       expect(paused.status).toBe('paused');
       release();
-      await new Promise((resolve) => setTimeout(resolve, 800));
-      // Paused: the held range waits, and no new claim starts.
+      await sleep(800);
+      // Paused: the held claim waits, and no activity starts.
       expect(s.calls).toHaveLength(1);
       await expect(handle.executeUpdate(pauseUpdate)).rejects.toThrow();
       await handle.executeUpdate(resumeUpdate);
-      await until(() => s.calls.length === 3);
-      // The held range (claim 1 again) and the next claim go out side by side.
-      expect(s.calls[0]!.claimNo).toBe(1);
-      expect(s.calls.map((c) => c.claimNo).sort()).toEqual([1, 1, 2]);
+      await until(() => s.calls.length >= 3);
+      // The held claim 2 goes out again, with claim 3 of its block still to use; the next block starts beside it.
+      expect(s.calls.slice(1).map((c) => [c.claimNo, c.claims]).sort()).toEqual([[2, 2], [4, 3]]);
       expect(s.log).toEqual(['control:pause', 'control:run']);
       expect((await handle.query(progressQuery)).status).toBe('running');
       await handle.cancel();
@@ -172,22 +189,19 @@ describe('eventRunWorkflow (due-firing queue)', () => {
   });
 
   it('quiet hours hold a range until they end, then it and the next claims go out', async () => {
-    const s = script([async () => ({ ...range(1, 2), interrupted: 'quiet', quietUntil: new Date(Date.now() + 1200).toISOString() }), range(1, 2), nothing]);
+    const s = script([async () => sent('quiet', [[1, 1, 2]], { heldClaim: 1, quietUntil: new Date(Date.now() + 1200).toISOString() }), sent('budget', [[1, 1, 2]]), sent('idle', [])]);
     await temporal.withWorker(doubles(s), async (taskQueue) => {
       const handle = await start(taskQueue);
-      await until(() => s.calls.length === 3, 10_000);
-      // The held range (claim 1 again) and the next claim go out side by side once the quiet hours end.
-      const again = s.calls.slice(1).find((c) => c.claimNo === 1)!;
-      expect(again.at - s.calls[0]!.at).toBeGreaterThanOrEqual(1000);
-      expect(s.calls.map((c) => c.claimNo).sort()).toEqual([1, 1, 2]);
-      expect(Math.min(...s.calls.slice(1).map((c) => c.at)) - s.calls[0]!.at).toBeGreaterThanOrEqual(1000);
+      await until(() => s.calls.length >= 2, 10_000);
+      expect([s.calls[1]!.claimNo, s.calls[1]!.claims]).toEqual([1, 3]);
+      expect(s.calls[1]!.at - s.calls[0]!.at).toBeGreaterThanOrEqual(1000);
       await handle.cancel();
     });
   });
 
   it('users needing retries go to a batch workflow of their range, which outlives the claim', async () => {
     const retried: number[] = [];
-    const s = script([{ ...range(1, 2), retries: [{ seq: 2, delayMs: 50 }] }, nothing]);
+    const s = script([{ stopped: 'idle', ranges: [{ claimNo: 1, fromSeq: 1, toSeq: 2, retries: 1 }] }]);
     const extra: ActivityDoubles = {
       // The child's first call finds the user already tried: a retry with its remaining delay.
       deliverBatch: async () => ({ retries: [{ seq: 2, delayMs: 10 }], interrupted: null }),
@@ -205,12 +219,12 @@ describe('eventRunWorkflow (due-firing queue)', () => {
     });
   });
 
-  it('continues as new every `claimsPerExecution` claims, numbering claims on', async () => {
-    const s = script([range(1, 1), range(2, 1), range(3, 1), range(4, 1), nothing]);
+  it('continues as new every `activitiesPerExecution` activities, numbering claims on', async () => {
+    const s = script([sent('budget', [[1, 1, 1]]), sent('budget', [[4, 2, 1]]), sent('budget', [[7, 3, 1]]), sent('budget', [[10, 4, 1]]), sent('idle', [])]);
     await temporal.withWorker(doubles(s), async (taskQueue) => {
-      const handle = await start(taskQueue, { queue: queue({ claimsPerExecution: 2, paceMs: 50 }) });
+      const handle = await start(taskQueue, { queue: queue({ activitiesPerExecution: 2, paceMs: 50 }) });
       await until(() => s.calls.length === 5);
-      expect(s.calls.map((c) => c.claimNo)).toEqual([1, 2, 3, 4, 5]);
+      expect(s.calls.map((c) => c.claimNo)).toEqual([1, 4, 7, 10, 13]);
       const description = await handle.describe();
       expect(description.runId).not.toBe(handle.firstExecutionRunId);
       await handle.cancel();
@@ -218,7 +232,7 @@ describe('eventRunWorkflow (due-firing queue)', () => {
   });
 
   it('at its expiry stops the sends, drops the queue, closes what is pending as expired, and ends the campaign completed', async () => {
-    const s = script([range(1, 1)]);
+    const s = script([sent('idle', [[1, 1, 1]])]);
     await temporal.withWorker(doubles(s), async (taskQueue) => {
       const handle = await start(taskQueue, { expiresAt: new Date(Date.now() + 1500).toISOString() });
       await expect(handle.result()).resolves.toMatchObject({ status: 'completed' });
@@ -253,7 +267,7 @@ describe('eventRunWorkflow (due-firing queue)', () => {
   });
 
   it('a run of the old shape keeps it until woken, then continues as new on the queue, takes over the per-user workflows and claims', async () => {
-    const s = script([range(1, 1), nothing]);
+    const s = script([sent('budget', [[1, 1, 1]]), sent('idle', [])]);
     await temporal.withWorker(doubles(s), async (taskQueue) => {
       const handle = await start(taskQueue, { queue: null });
       await handle.executeUpdate(pauseUpdate);

@@ -28,8 +28,12 @@ import { eventRunDetails, summaries } from './summaries.js';
 export interface EventRunCarried {
   /** The next claim's number (claims are numbered per run, so a repeated number answers the same range). */
   nextClaim: number;
-  /** Claims whose range a pause or quiet hours stopped: sent again, under the same number, once that is over. */
-  held: number[];
+  /**
+   * Claims whose range a pause or quiet hours stopped: sent again, under the
+   * same number, once that is over, by an activity that may go on with the
+   * claim numbers left of its block.
+   */
+  held: HeldClaim[];
   paused: boolean;
   /** Epoch ms the campaign's quiet hours end, while they hold the sends. */
   quietUntil: number | null;
@@ -39,6 +43,12 @@ export interface EventRunCarried {
   adopted?: boolean;
   claimsDone: number;
   continuedAsNew: number;
+}
+
+/** A held claim, and how many claim numbers its activity's block has from it on. */
+export interface HeldClaim {
+  claimNo: number;
+  claims: number;
 }
 
 /** Ids and times only. */
@@ -92,15 +102,16 @@ const sending = proxyActivities<Activities>({
  * events complete the trigger) in batches, and the place the operator's
  * controls go, with the same Updates and query as a batch run.
  *
- * Each claim is one activity: it takes up to `claimLimit` due firings into the
- * run's audience as a range of positions (checking the segment then) and makes
- * their first attempts through the batch path (leases, limits, quiet hours,
- * caps, breaker). A claim still sending after the pace tells the run (a wake
- * signal), so the next claim starts beside it; claims start at most one per
- * `paceMs` (events gather into batches, and Temporal's work per send stays a
- * small fraction of an activity), at most `window` at a time; a full claim
- * means a backlog and the next ones start without waiting for the pace. When a
- * claim finds nothing due, the run sleeps until the
+ * A sending activity claims due firings into the run's audience as ranges of
+ * positions (checking the segment then) and makes their first attempts
+ * through the batch path (leases, limits, quiet hours, caps, breaker), one
+ * claim after another, at least `paceMs` apart unless the last was full (so
+ * firings gather into batches), up to `claimsPerActivity` claims or
+ * `activityMs`: while events keep coming Temporal sees one activity every
+ * `activityMs`, not one per claim or per send. Each activity gets a block of
+ * claim numbers, so activities never share one. A range still sending after
+ * the pace wakes the run, which starts another activity beside it, up to
+ * `window`. When an activity finds nothing due, the run sleeps until the
  * next firing's due time or the relay's wake signal. Users needing retries go
  * to a child batch workflow of their range, left to itself. Pause stops the
  * claims (firings falling due meanwhile wait and go out after the resume; the
@@ -108,7 +119,7 @@ const sending = proxyActivities<Activities>({
  * the waiting firings and counting state, closes what is pending, and ends the
  * campaign; a campaign that ends at its expiry then stores its conversion
  * effect once the last goal window has closed (workflows/effect.ts). The run
- * continues as new every `claimsPerExecution` claims.
+ * continues as new every `activitiesPerExecution` activities.
  */
 export async function eventRunWorkflow(input: EventRunInput): Promise<CampaignProgress> {
   if (!input.queue) return legacyRun(input);
@@ -120,22 +131,22 @@ async function runQueue(input: EventRunInput, queue: DueQueue): Promise<Campaign
   const expiresAt = input.expiresAt ? Date.parse(input.expiresAt) : null;
   let status: RunStatus = carried?.paused ? 'paused' : 'running';
   let nextClaim = carried?.nextClaim ?? 1;
-  const held: number[] = [...(carried?.held ?? [])];
+  const held: HeldClaim[] = [...(carried?.held ?? [])];
   let quietUntil = carried?.quietUntil ?? null;
   let adopted = carried?.adopted ?? false;
   let claimsDone = carried?.claimsDone ?? 0;
-  let claimsHere = 0;
+  let activitiesHere = 0;
   /** Something may be due: a fresh execution looks once (events may have come while it started or continued as new). */
   let woken = true;
-  /** The last claim found firings: look again (paced) before sleeping. */
+  /** The last activity stopped with firings still coming (its budget used up): start the next at once. */
   let more = false;
-  /** The last claim was full: claims run `window` at a time. */
-  let backlog = false;
   let nextDueAt: number | null = null;
-  let lastClaimAt = 0;
+  /** When the next claim may start: the pace after the last claim. */
+  let resumeAt = 0;
   /** Bumped by everything that can change what the loop does next: it waits for a change. */
   let changes = 0;
   let failure: unknown;
+  /** Sending activities in flight, by the first claim number of their block. */
   const inFlight = new Map<number, Promise<void>>();
   const childStarts = new Set<Promise<void>>();
   const sends = new CancellationScope();
@@ -196,54 +207,61 @@ async function runQueue(input: EventRunInput, queue: DueQueue): Promise<Campaign
     void started.then(() => childStarts.delete(started));
   }
 
-  /** Starts claim `claimNo` (a new one, or a held one again). */
-  function startClaim(claimNo: number, fresh: boolean) {
-    const now = Date.now();
-    const notBefore = fresh && !backlog ? Math.max(now, lastClaimAt + queue.paceMs) : now;
-    if (fresh) lastClaimAt = notBefore;
-    const oldestOpen = Math.min(claimNo, nextClaim, ...held, ...inFlight.keys());
+  /** Starts a sending activity on claims `block.claimNo`… (a new block, or a held claim and the rest of its block). */
+  function startSending(block: HeldClaim, fresh: boolean) {
+    const notBefore = Math.max(Date.now(), fresh ? resumeAt : 0);
+    const oldestOpen = Math.min(block.claimNo, nextClaim, ...held.map((h) => h.claimNo), ...inFlight.keys());
     const work = sends
       .run(() =>
-        sending.deliverDue.executeWithOptions({ summary: summaries.claim(claimNo, !fresh) }, [
-          { campaignId: input.campaignId, runId: input.runId, claimNo, limit: queue.claimLimit, oldestOpen, notBefore: new Date(notBefore).toISOString(), hintAfterMs: queue.paceMs },
+        sending.deliverDue.executeWithOptions({ summary: summaries.claims(block.claimNo, block.claims, !fresh) }, [
+          {
+            campaignId: input.campaignId,
+            runId: input.runId,
+            claimNo: block.claimNo,
+            claims: block.claims,
+            limit: queue.claimLimit,
+            oldestOpen,
+            notBefore: new Date(notBefore).toISOString(),
+            paceMs: queue.paceMs,
+            forMs: queue.activityMs,
+            hintAfterMs: queue.paceMs,
+          },
         ]),
       )
       .then(
-        (result) => settle(claimNo, fresh, result),
+        (result) => settle(block, result),
         (error: unknown) => {
           if (!isCancellation(error)) failure ??= error;
         },
       )
       .finally(() => {
-        inFlight.delete(claimNo);
+        inFlight.delete(block.claimNo);
         changes += 1;
         showDetails();
       });
-    inFlight.set(claimNo, work);
+    inFlight.set(block.claimNo, work);
   }
 
-  function settle(claimNo: number, fresh: boolean, result: DueDelivery) {
-    if (fresh) claimsDone += 1;
-    if (result.interrupted === 'pause' || result.interrupted === 'quiet') {
-      // Its range (if it took one) goes out again, under the same claim number, after the resume or the quiet hours.
-      if (result.fromSeq !== null) held.push(claimNo);
-      if (result.interrupted === 'quiet' && result.quietUntil) quietUntil = Date.parse(result.quietUntil);
-      return;
-    }
-    if (result.interrupted === 'cancel') return;
-    if (result.fromSeq !== null && result.toSeq !== null && result.retries.length > 0) retryRange(result.fromSeq, result.toSeq);
-    if (!fresh) {
-      // A held range went out: firings fell due while it was held.
-      more = true;
-      return;
-    }
-    if (result.claimed > 0) {
-      more = true;
-      backlog = result.claimed >= queue.claimLimit;
-    } else {
-      more = false;
-      backlog = false;
-      nextDueAt = result.nextDueAt === null ? null : Date.parse(result.nextDueAt);
+  function settle(block: HeldClaim, result: DueDelivery) {
+    claimsDone += result.ranges.length;
+    for (const range of result.ranges) if (range.retries > 0 && range.claimNo !== result.heldClaim) retryRange(range.fromSeq, range.toSeq);
+    resumeAt = Math.max(resumeAt, Date.parse(result.resumeAt));
+    switch (result.stopped) {
+      case 'pause':
+      case 'quiet':
+        // The stopped range goes out again, under its number, after the resume or the quiet hours (with it, its retries).
+        if (result.heldClaim !== null) held.push({ claimNo: result.heldClaim, claims: block.claimNo + block.claims - result.heldClaim });
+        if (result.stopped === 'quiet' && result.quietUntil) quietUntil = Date.parse(result.quietUntil);
+        return;
+      case 'cancel':
+        return;
+      case 'idle':
+        more = false;
+        nextDueAt = result.nextDueAt === null ? null : Date.parse(result.nextDueAt);
+        return;
+      case 'budget':
+        more = true;
+        return;
     }
   }
 
@@ -277,7 +295,7 @@ async function runQueue(input: EventRunInput, queue: DueQueue): Promise<Campaign
     for (;;) {
       if (failure !== undefined) throw failure;
       if (expired()) break;
-      if (claimsHere >= queue.claimsPerExecution || workflowInfo().continueAsNewSuggested) {
+      if (activitiesHere >= queue.activitiesPerExecution || workflowInfo().continueAsNewSuggested) {
         await drain();
         await condition(allHandlersFinished);
         if (failure !== undefined) throw failure;
@@ -294,16 +312,18 @@ async function runQueue(input: EventRunInput, queue: DueQueue): Promise<Campaign
       }
       const sendable = status === 'running' && quietUntil === null;
       if (sendable && held.length > 0 && inFlight.size < queue.window) {
-        startClaim(held.shift()!, false);
+        startSending(held.shift()!, false);
+        activitiesHere += 1;
         continue;
       }
-      const due = woken || more || backlog || (nextDueAt !== null && now >= nextDueAt);
+      const due = woken || more || (nextDueAt !== null && now >= nextDueAt);
       if (sendable && due && held.length === 0 && inFlight.size < queue.window) {
         woken = false;
         more = false;
         if (nextDueAt !== null && now >= nextDueAt) nextDueAt = null;
-        startClaim(nextClaim++, true);
-        claimsHere += 1;
+        startSending({ claimNo: nextClaim, claims: queue.claimsPerActivity }, true);
+        nextClaim += queue.claimsPerActivity;
+        activitiesHere += 1;
         showDetails();
         continue;
       }

@@ -81,42 +81,73 @@ export interface FiringInput {
 
 /** How an event run works through its due firings (triggers/due.ts). */
 export interface DueQueue {
-  /** Firings one claim takes at most: a full claim means a backlog, and the next claims start without the pace. */
+  /** Firings one claim takes at most. */
   claimLimit: number;
-  /** Claims (each a sending activity) in flight at once. */
+  /** Sending activities in flight at once (each makes its claims one after another). */
   window: number;
-  /** Without a backlog, a claim starts at least this long after the previous one, so firings gather into batches. */
+  /** A claim starts at least this long after the previous one of its activity, unless that one was full: firings gather into batches. */
   paceMs: number;
-  /** Claims an execution makes before it continues as new. */
-  claimsPerExecution: number;
+  /** Claims one sending activity makes at most, one after another, while firings keep coming. */
+  claimsPerActivity: number;
+  /** A sending activity makes no new claim after this long: it returns, and the run starts the next. */
+  activityMs: number;
+  /** Sending activities an execution starts before it continues as new. */
+  activitiesPerExecution: number;
 }
 
 /**
  * The queue's settings for new event runs (and for a run of the old shape
- * that takes the queue up): claims of up to 2,000 firings, 4 at a time, at
- * most one per 200 ms without a backlog, continuing as new every 500 claims.
+ * that takes the queue up): claims of up to 2,000 firings at least 200 ms
+ * apart (unless full), up to 50 claims or 10 s per sending activity, up to 4
+ * such activities at once, continuing as new every 300 activities. While
+ * events keep coming, Temporal sees one activity per 10 s, not one per claim.
  */
-export const DEFAULT_DUE_QUEUE: DueQueue = { claimLimit: 2000, window: 4, paceMs: 200, claimsPerExecution: 500 };
+export const DEFAULT_DUE_QUEUE: DueQueue = { claimLimit: 2000, window: 4, paceMs: 200, claimsPerActivity: 50, activityMs: 10_000, activitiesPerExecution: 300 };
 
-/** One claim of an event run's due firings, sent through the batch path. */
+/** One sending activity of an event run: its claims are numbered `claimNo` to `claimNo + claims - 1`. */
 export interface DueClaimInput {
   campaignId: string;
   runId: string;
+  /** The first claim's number; a repeated number answers the range that claim took before (triggers/due.ts). */
   claimNo: number;
+  /** Claims this activity may make, one after another. */
+  claims: number;
   limit: number;
   /** The lowest claim number the run may still send again (held by a pause or quiet hours). */
   oldestOpen: number;
-  /** ISO time the claim waits for first (the pace), inside the activity rather than on a workflow timer. */
+  /** ISO time the first claim waits for (the pace), inside the activity rather than on a workflow timer. */
   notBefore: string;
-  /** A range still sending this long after its claim wakes the run, so the next claim starts beside it (the pace). */
-  hintAfterMs?: number;
+  paceMs: number;
+  /** No new claim after this long. */
+  forMs: number;
+  /** A range still sending this long after its claim wakes the run, so another activity starts beside this one. */
+  hintAfterMs: number;
 }
 
-/** What a claim did: the range it took (null: nothing was due) and how its first attempts went. */
-export interface DueDelivery extends BatchDelivery {
-  fromSeq: number | null;
-  toSeq: number | null;
-  claimed: number;
-  /** The earliest firing still waiting (ISO), or null. */
+/** One claim an activity sent: its number, its range of audience positions, and how many of its users wait for a retry. */
+export interface SentRange {
+  claimNo: number;
+  fromSeq: number;
+  toSeq: number;
+  retries: number;
+}
+
+/** What a sending activity of an event run did. */
+export interface DueDelivery {
+  /** The claims it sent (new ones, or a held one again), in order. */
+  ranges: SentRange[];
+  /**
+   * Why it stopped: nothing due (`idle`), its claims or time used up
+   * (`budget`), a pause, the campaign's quiet hours, or the run's end
+   * (`cancel`).
+   */
+  stopped: 'idle' | 'budget' | 'pause' | 'quiet' | 'cancel';
+  /** With a pause or quiet hours: the claim whose range they stopped (sent again later, under its number); null when it stopped before claiming. */
+  heldClaim: number | null;
+  /** With quiet hours: when they end (ISO). */
+  quietUntil?: string;
+  /** When idle: the earliest firing still waiting (ISO), or null. */
   nextDueAt: string | null;
+  /** When the next claim may start (ISO): the pace after its last claim. */
+  resumeAt: string;
 }

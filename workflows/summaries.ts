@@ -32,7 +32,8 @@ export const summaries = {
   openFiring: (scheduledAt: Date) => `open the run of the firing due ${scheduledAt.toISOString()}`,
   settle: () => 'settle the recurring campaign',
   waitForEnd: (endAt: string) => `wait for the campaign's end ${endAt}`,
-  claim: (claimNo: number, again: boolean) => (again ? `send claim ${count(claimNo)} again` : `claim due firings (claim ${count(claimNo)}) and send them`),
+  claims: (claimNo: number, claims: number, again: boolean) =>
+    again ? `send claim ${count(claimNo)} again, then claim due firings` : `claim due firings and send them (claims ${count(claimNo)}–${count(claimNo + claims - 1)})`,
   retries: (fromSeq: number, toSeq: number) => `retry users ${count(fromSeq)}–${count(toSeq)}`,
   adopt: () => 'take over per-user workflows of the previous shape',
   dropQueue: () => 'drop waiting firings and counting state',
