@@ -211,7 +211,14 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
    * longer start (`mayStillStart`: a pause or cancel came meanwhile); its users
    * stay pending, untouched.
    */
-  async function send(ctx: RunContext, recipients: Recipient[], signal: AbortSignal, mayStillStart: () => boolean | Promise<boolean>, log: Logger) {
+  async function send(
+    ctx: RunContext,
+    recipients: Recipient[],
+    signal: AbortSignal,
+    mayStillStart: () => boolean | Promise<boolean>,
+    log: Logger,
+    erasedSeqs: () => ReadonlySet<number> | Promise<ReadonlySet<number>>,
+  ) {
     const channel = ctx.definition.channel;
     // Shaped as composeRequest takes them, so the common case (every user renders) builds no second list.
     const rendered: { recipient: Recipient; profile: RecipientProfile; values: Record<string, unknown> }[] = [];
@@ -245,6 +252,17 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
     try {
       const may = mayStillStart();
       if (!(typeof may === 'boolean' ? may : await may)) return null;
+      // Checked as late as the pause flag, with the same staleness: a user erased meanwhile is not sent to.
+      // Their row is already final (the erasure recorded it `skipped`, `erased`), so they get no record here.
+      const erasedNow = erasedSeqs();
+      const erased = erasedNow instanceof Promise ? await erasedNow : erasedNow;
+      if (erased.size > 0 && rendered.some((r) => erased.has(r.recipient.seq))) {
+        const kept = rendered.filter((r) => !erased.has(r.recipient.seq));
+        rendered.length = 0;
+        rendered.push(...kept);
+        unrendered ??= [];
+        if (rendered.length === 0) return { results: unrendered };
+      }
       attemptAt = new Date();
       const first = rendered[0]!.recipient;
       webhookId =
@@ -310,6 +328,47 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
     return { retries, interrupted: 'quiet', quietUntil: until.toISOString() };
   }
 
+  /**
+   * The erasure clock as of now, read before a slice's users are loaded: any
+   * erasure that commits after the load moves it past this value.
+   */
+  async function erasureClock(): Promise<number> {
+    return runs.erasuresNow() ?? (await runs.erasures());
+  }
+
+  /**
+   * The positions of a slice (fromSeq..toSeq) whose users were erased after
+   * the slice was loaded at clock `seen`. While the clock stands still (the
+   * common case: erasures are rare) it answers without a promise or a read;
+   * when it moved, the slice's tombstoned rows (audience/erase.ts) are read
+   * once, by every lane at the same time.
+   */
+  function erasureGuard(runId: string, fromSeq: number, toSeq: number, seen: number) {
+    let checked = seen;
+    const erased = new Set<number>();
+    let reading: Promise<ReadonlySet<number>> | null = null;
+    async function reread(clock: number): Promise<ReadonlySet<number>> {
+      const rows = await db.execute<{ seq: number }>(sql`
+        SELECT seq FROM run_recipients
+        WHERE run_id = ${runId} AND seq BETWEEN ${fromSeq} AND ${toSeq} AND substr(user_id::text, 15, 1) = '8'`);
+      for (const row of rows) erased.add(row.seq);
+      checked = clock;
+      return erased;
+    }
+    return function erasedSeqs(): ReadonlySet<number> | Promise<ReadonlySet<number>> {
+      const now = runs.erasuresNow();
+      if (now === checked) return erased;
+      return (reading ??= (async () => {
+        try {
+          const clock = now ?? (await runs.erasures());
+          return clock === checked ? erased : await reread(clock);
+        } finally {
+          reading = null;
+        }
+      })());
+    };
+  }
+
   /** The lease of one activity attempt: unique holder per attempt, the channel's timeout for its requests. */
   function leaseFor(ctx: RunContext, slice: number): SendLease {
     const info = Context.current().info;
@@ -359,6 +418,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
     try {
       await lease.take(activity.cancellationSignal);
       held = true;
+      const erasedSeqs = erasureGuard(input.runId, input.fromSeq, input.toSeq, await erasureClock());
       // Read only once the lease is ours: an earlier attempt's outcomes are all written by then.
       const pending = await loadPending(db, input.runId, input.fromSeq, input.toSeq);
       const now = Date.now();
@@ -451,7 +511,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
             for (const r of group) buffer.add(skippedRecord(r, 'quiet_hours', quiet!.message, input.runId));
             continue;
           }
-          const sent = await send(ctx, group, activity.cancellationSignal, mayStillStart, log);
+          const sent = await send(ctx, group, activity.cancellationSignal, mayStillStart, log, erasedSeqs);
           if (!sent) {
             // Stopped while waiting for the channel's limiter; its users stay pending. A pause that was
             // already lifted again still counts as one, so the batch is tried again rather than left unsent.
@@ -523,6 +583,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
     let cap: ReturnType<typeof capFor> = null;
     await lease.take(Context.current().cancellationSignal);
     try {
+      const erasedSeqs = erasureGuard(input.runId, input.seq, input.seq, await erasureClock());
       const [recipient] = await loadPending(db, input.runId, input.seq, input.seq);
       if (!recipient) return 'done';
       if (ctx.expiresAt && Date.now() >= ctx.expiresAt.getTime()) {
@@ -548,9 +609,11 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
           return 'done';
         }
       }
-      const sent = await send(ctx, [recipient], Context.current().cancellationSignal, async () => (await runs.control(input.runId)) === 'run', log);
+      const sent = await send(ctx, [recipient], Context.current().cancellationSignal, async () => (await runs.control(input.runId)) === 'run', log, erasedSeqs);
       // Stopped while waiting for the limiter: a cancelled run closes its users itself; otherwise try again after the pause.
       if (!sent) return (await runs.control(input.runId)) === 'cancel' ? 'done' : paused();
+      // Erased meanwhile: the erasure recorded the user, nothing was sent.
+      if (sent.results.length === 0) return 'done';
       const result = sent.results[0]!;
       // A request went out (a template that failed to render sends nothing).
       if (result.record.httpStatus !== null || result.record.latencyMs !== null) deliveryRetries.inc({ channel: ctx.definition.channel.id });

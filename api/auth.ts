@@ -9,6 +9,9 @@ import type { RequestLogEnv } from './request-log.js';
 const INGEST_ROUTES = new Set(['POST /api/events', 'POST /api/users', 'POST /api/users/identify']);
 /** Routes only an admin key may use. */
 const ADMIN_PATHS = [/^\/api\/keys(\/|$)/, /^\/api\/audit(\/|$)/];
+/** Erasing and exporting a user (docs/privacy.md): admin keys only, like the audit trail. */
+const isPrivacyRoute = (method: string, path: string) =>
+  (method === 'DELETE' && /^\/api\/users\/[^/]+\/?$/.test(path)) || ((method === 'GET' || method === 'HEAD') && /^\/api\/users\/[^/]+\/export\/?$/.test(path));
 
 /** The address the request came from (the TCP peer: a proxy in front shows as itself), or `unknown` outside a server. */
 export function clientAddress(c: Context): string {
@@ -21,6 +24,7 @@ export function clientAddress(c: Context): string {
 
 /** Why a key of this scope may not make this request, or null when it may. */
 function refusal(scope: ApiKeyScope, method: string, path: string): string | null {
+  if (isPrivacyRoute(method, path)) return scope === 'admin' ? null : `erasing or exporting a user needs an admin key; this key's scope is ${scope}`;
   if (ADMIN_PATHS.some((p) => p.test(path))) return scope === 'admin' ? null : `${path.startsWith('/api/keys') ? 'API keys are managed' : 'the audit trail is read'} with an admin key; this key's scope is ${scope}`;
   if (scope === 'admin' || scope === 'write') return null;
   if (scope === 'ingest') return INGEST_ROUTES.has(`${method} ${path.replace(/\/$/, '')}`) ? null : `an ingest key may only send events and users (POST /api/events, /api/users, /api/users/identify); ${method} ${path} needs a read or write key`;

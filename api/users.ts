@@ -1,5 +1,9 @@
 import { Hono } from 'hono';
+import { stream } from 'hono/streaming';
 import type { Database } from '../db/client.js';
+import { eraseUser } from '../audience/erase.js';
+import { exportChunks, findProfile } from '../audience/export.js';
+import type { RequestLogEnv } from './request-log.js';
 import { identify } from '../audience/identify.js';
 import { getUser, parseUserUpsert, presentUser, upsertUsers } from '../audience/users.js';
 import { readJson } from './json.js';
@@ -12,7 +16,7 @@ import { readJson } from './json.js';
  * app.route('/api/users', userRoutes(db));
  */
 export function userRoutes(db: Database) {
-  const app = new Hono();
+  const app = new Hono<RequestLogEnv>();
 
   app.post('/', async function upsertUserOrBatch(c) {
     const { batch, items } = parseUserUpsert(await readJson(c));
@@ -28,6 +32,26 @@ export function userRoutes(db: Database) {
 
   app.get('/:id', async function getOneUser(c) {
     return c.json(presentUser(await getUser(db, c.req.param('id'))));
+  });
+
+  // Admin keys only (api/auth.ts). Answers counts, never the erased data; idempotent: a second call answers erased: false.
+  app.delete('/:id', async function eraseOneUser(c) {
+    const key = c.get('apiKey');
+    const result = await eraseUser(db, c.req.param('id'), { keyId: key.id, name: key.name });
+    return c.json(result);
+  });
+
+  // Admin keys only. Streamed from cursors: a user with a million events does not load into memory.
+  app.get('/:id/export', async function exportOneUser(c) {
+    const profile = await findProfile(db, c.req.param('id'));
+    c.header('content-type', 'application/json; charset=utf-8');
+    c.header('content-disposition', `attachment; filename="user-${profile.id}.json"`);
+    return stream(c, async (out) => {
+      for await (const chunk of exportChunks(db, profile)) {
+        if (out.aborted) return;
+        await out.write(chunk);
+      }
+    });
   });
 
   return app;

@@ -5,3 +5,4 @@ export * from './schema/audience.js';
 export * from './schema/api-keys.js';
 export * from './schema/triggers.js';
 export * from './schema/audit.js';
+export * from './schema/privacy.js';

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { FrozenDefinition } from '../campaigns/definition.js';
 import type { ChannelAuth } from '../channels/schema.js';
 import type { Database } from '../db/client.js';
@@ -73,6 +73,12 @@ export function createRunContextCache(db: Database, options: RunContextCacheOpti
     };
   }
 
+  async function loadErasures(): Promise<number> {
+    const [row] = await db.execute<{ n: string }>(sql`SELECT n::text AS n FROM erasure_clock WHERE id = 1`);
+    return Number(row?.n ?? 0);
+  }
+  const erasures = new Map<string, Cached<number>>();
+
   async function loadControl(runId: string): Promise<ControlState> {
     const [run] = await db.select({ control: campaignRuns.control, epoch: campaignRuns.controlEpoch }).from(campaignRuns).where(eq(campaignRuns.id, runId));
     return run ?? { control: 'cancel', epoch: 0 };
@@ -111,6 +117,14 @@ export function createRunContextCache(db: Database, options: RunContextCacheOpti
      * check the flag once or twice each, and every await costs at volume.
      */
     controlNow: (runId: string) => fresh(controls, runId, controlTtl)?.control,
+    /**
+     * The erasure clock (migration 0015), cached as long as a pause flag: it
+     * moves with every erased user, and a sending activity holding users in
+     * memory re-reads which are still pending when it moved (erasureGuard).
+     */
+    erasures: () => cached(erasures, 'clock', controlTtl, loadErasures),
+    /** The clock without a promise when the cached value is fresh, else undefined. */
+    erasuresNow: () => fresh(erasures, 'clock', controlTtl),
     /** Forget a run's flag so the next read goes to PostgreSQL (after this worker changed it). */
     invalidateControl: (runId: string) => controls.delete(runId),
   };

@@ -84,7 +84,9 @@ export async function claimDue(db: Database, input: ClaimInput): Promise<Claim> 
       decided AS (
         SELECT d.user_id, d.event_id, d.due_at, run.base + row_number() OVER (ORDER BY d.due_at, d.user_id) AS seq,
                ${address} AS address,
-               CASE WHEN u.id IS NULL THEN 'user_deleted'
+               -- A tombstone (audience/erase.ts): the user was erased while this send waited.
+               CASE WHEN u.id IS NULL AND substr(d.user_id::text, 15, 1) = '8' THEN 'erased'
+                    WHEN u.id IS NULL THEN 'user_deleted'
                     WHEN NOT coalesce(${memberPredicate(segment.rule, { at: new Date(), timeZone: segment.timeZone })}, false) THEN 'not_in_segment'
                     WHEN ${address} IS NULL THEN ${noAddress}
                END AS skip
@@ -96,7 +98,8 @@ export async function claimDue(db: Database, input: ClaimInput): Promise<Claim> 
                CASE WHEN skip IS NOT NULL THEN 'skipped' WHEN ${heldOut} THEN 'held_out' ELSE 'pending' END,
                CASE WHEN skip IS NULL THEN ${sendKey} ELSE 'skip:' || d.event_id END,
                event_id, skip,
-               CASE skip WHEN 'user_deleted' THEN 'the user no longer exists'
+               CASE skip WHEN 'erased' THEN 'the user was erased before delivery'
+                         WHEN 'user_deleted' THEN 'the user no longer exists'
                          WHEN 'not_in_segment' THEN ${`not in segment "${segment.name}" at send time`}
                          WHEN ${noAddress} THEN ${`user has no ${identity} id; the campaign addresses ${identity} ids`} END,
                -- Its first attempt is due when the firing was: how far behind the run is reads it (queueFigures).
