@@ -379,6 +379,19 @@ export function describeApi(app: Pick<OpenAPIHono, 'openAPIRegistry'>, options: 
   route({ method: 'post', path: '/api/users', tags: ['audience'], summary: 'Upsert one user, or a batch as `{"users":[…]}`', request: { body: body(z.union([userInputSchema, userBatchSchema]), example('user')) }, responses: { 503: errors.ingestBusy, 200: json(z.unknown()), 400: errors.validation } });
   route({ method: 'post', path: '/api/users/identify', tags: ['audience'], summary: 'Link a visitor id to a login id', request: { body: body(identifyInputSchema, example('identify')) }, responses: { 503: errors.ingestBusy, 200: json(z.object({ user: z.unknown(), mergedUserId: z.string().nullable() })), 400: errors.validation } });
   route({ method: 'get', path: '/api/users/{id}', tags: ['audience'], summary: 'Read a user', request: { params: idParam }, responses: { 200: json(z.unknown()), 404: errors.notFound } });
+  route({
+    method: 'delete',
+    path: '/api/users/{id}',
+    tags: ['audience'],
+    summary: 'Erase a user (admin keys): `id` is a login id, visitor id or user id. Profile, events and trigger state are deleted; delivery records keep their counts under an opaque tombstone; sends not made yet are recorded skipped (`erased`). Idempotent: `{"erased":false}` when nobody has that id (docs/privacy.md)',
+    request: { params: idParam },
+    responses: {
+      200: json(z.union([z.object({ erased: z.literal(true), counts: z.object({ events: z.number(), deliveries: z.number(), unsent: z.number(), firings: z.number(), triggerState: z.number() }) }), z.object({ erased: z.literal(false) })])),
+      400: errors.validation,
+      403: errors.forbidden,
+    },
+  });
+  route({ method: 'get', path: '/api/users/{id}/export', tags: ['audience'], summary: 'Export everything held about a user as one JSON document, streamed (admin keys): profile, events, deliveries with their requests and answers (docs/privacy.md)', request: { params: idParam }, responses: { 200: json(z.unknown()), 403: errors.forbidden, 404: errors.notFound } });
   route({ method: 'post', path: '/api/events', tags: ['audience'], summary: 'Ingest a batch of events, always wrapped as `{"events":[…]}`', request: { body: body(eventEnvelopeSchema, example('events')) }, responses: { 503: errors.ingestBusy, 200: json(z.looseObject({ accepted: z.number().int() }), undefined, 'What was accepted, duplicated and rejected (per event)'), 400: errors.validation } });
 
   // Segments
