@@ -6,6 +6,7 @@ import { createAudienceActivities } from './audience.js';
 import { createDeliveryActivities } from './delivery.js';
 import { createEffectActivities } from './effect.js';
 import { createRecurringActivities } from './recurring.js';
+import { createRetentionActivities } from './retention.js';
 import { createEventTriggerActivities } from './event-trigger.js';
 import { createRunControlActivities } from './run-control.js';
 
@@ -31,6 +32,7 @@ export function createActivities(deps: { db: Database; concurrency?: number; lim
     ...createRunControlActivities({ db: deps.db, runs }),
     ...createRecurringActivities({ db: deps.db }),
     ...createEffectActivities({ db: deps.db }),
+    ...createRetentionActivities({ db: deps.db }),
     ...createEventTriggerActivities({ db: deps.db, runs, deliverOne: delivery.deliverOne }),
     ...delivery,
   };

@@ -9,6 +9,10 @@ const flag = z.enum(['true', 'false', '1', '0'], { error: 'must be true or false
 /** A whole number from min to max (inclusive), named so in the error. */
 const whole = (min: number, max: number, unit = '') =>
   z.coerce.number({ error: `must be a whole number${unit} from ${min} to ${max}` }).int(`must be a whole number${unit} from ${min} to ${max}`).min(min, `must be a whole number${unit} from ${min} to ${max}`).max(max, `must be a whole number${unit} from ${min} to ${max}`);
+/** Days to keep, or `keep` (for ever): a setting's value as a number of days or null. */
+const retentionDays = z
+  .union([z.literal('keep'), z.coerce.number().int().min(1).max(36_500)], { error: 'must be a whole number of days from 1 to 36500, or keep' })
+  .transform((value) => (value === 'keep' ? null : value));
 const databaseName = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL identifier (a-z, 0-9, _)');
 
 /**
@@ -120,6 +124,16 @@ export const envSchema = z.object({
   API_READ_SHARE_MS: whole(0, 60_000, ' of milliseconds').default(250),
   /** Ingest requests (events, users, identify) the API runs at once; 4 × as many wait, the rest get 503 with Retry-After. 0: no bound. */
   INGEST_CONCURRENCY: whole(0, 1_000).default(4),
+  /*
+   * Retention (docs/privacy.md): days a kind of record is kept, or `keep`. Applied daily by the
+   * worker's maintenance schedule; each worker start writes these into the schedule.
+   */
+  /** Events are deleted this many days after they were received. */
+  EVENT_RETENTION_DAYS: retentionDays.default(395),
+  /** A finished run's per-user delivery records and attempts are deleted this many days after it finished (its counts stay). */
+  DELIVERY_RETENTION_DAYS: retentionDays.default(395),
+  /** Stored endpoint answers are cleared this many days after the attempt. */
+  RESPONSE_BODY_RETENTION_DAYS: retentionDays.default(30),
 });
 
 /** A comma-separated setting as its trimmed, non-empty items. */

@@ -11,6 +11,8 @@ import { exitWithParent, onSignal } from '../lib/process.js';
 import { createChannelLimiter } from '../delivery/limiter.js';
 import { describeTemporalConnection, temporalConnectionOptions } from '../temporal/connection.js';
 import { createHookcastWorker } from './create-worker.js';
+import { createTemporalClient } from '../temporal/client.js';
+import { ensureMaintenanceSchedule } from '../retention/schedule.js';
 
 /** Prometheus metrics of this worker (delivery attempts, latency, process). */
 function serveMetrics(host: string, port: number) {
@@ -92,6 +94,13 @@ async function main() {
     maxWorkflowTasks: env.WORKER_MAX_WORKFLOW_TASKS,
     cache: { controlTtlMs: env.RUN_CONTROL_CACHE_MS, contextTtlMs: env.RUN_CONTEXT_CACHE_MS },
   });
+  // Retention runs as a Temporal Schedule; each worker start writes the current settings into it.
+  const client = createTemporalClient({ ...temporalConnection, namespace: env.TEMPORAL_NAMESPACE });
+  await ensureMaintenanceSchedule(client, {
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    days: { events: env.EVENT_RETENTION_DAYS, deliveries: env.DELIVERY_RETENTION_DAYS, responseBodies: env.RESPONSE_BODY_RETENTION_DAYS },
+  }).catch((error: unknown) => logger.warn({ err: String((error as Error).message ?? error).split('\n')[0] }, 'could not create or update the maintenance schedule'));
+  await client.connection.close();
   const metrics = env.WORKER_METRICS_PORT ? serveMetrics(env.API_HOST, env.WORKER_METRICS_PORT) : undefined;
   // Shutdown lets worker.run() resolve: exiting at once would drop the outcomes of requests in flight,
   // and those users would be sent to again by the next worker.
