@@ -35,6 +35,13 @@ describe('loadEnv', () => {
     expect(loadEnv({ OUTBOUND_ALLOW_CIDRS: '127.0.0.1/32,::1/128' }).OUTBOUND_ALLOW_CIDRS).toBe('127.0.0.1/32,::1/128');
   });
 
+  it('reads retention as days or keep, and names a bad value', () => {
+    expect(loadEnv({})).toMatchObject({ EVENT_RETENTION_DAYS: 395, DELIVERY_RETENTION_DAYS: 395, RESPONSE_BODY_RETENTION_DAYS: 30 });
+    expect(loadEnv({ EVENT_RETENTION_DAYS: 'keep', RESPONSE_BODY_RETENTION_DAYS: '7' })).toMatchObject({ EVENT_RETENTION_DAYS: null, RESPONSE_BODY_RETENTION_DAYS: 7 });
+    expect(() => loadEnv({ DELIVERY_RETENTION_DAYS: '0' })).toThrow(/DELIVERY_RETENTION_DAYS="0": must be a whole number of days from 1 to 36500, or keep/);
+    expect(() => loadEnv({ EVENT_RETENTION_DAYS: 'forever' })).toThrow(/EVENT_RETENTION_DAYS="forever": must be a whole number of days from 1 to 36500, or keep/);
+  });
+
   it('derives the Temporal address from the dev server port', () => {
     expect(loadEnv({ TEMPORAL_PORT: '7999' }).temporalAddress).toBe('127.0.0.1:7999');
     expect(loadEnv({ TEMPORAL_ADDRESS: 'temporal:7233' }).temporalAddress).toBe('temporal:7233');

@@ -10,8 +10,9 @@ const flag = z.enum(['true', 'false', '1', '0'], { error: 'must be true or false
 const whole = (min: number, max: number, unit = '') =>
   z.coerce.number({ error: `must be a whole number${unit} from ${min} to ${max}` }).int(`must be a whole number${unit} from ${min} to ${max}`).min(min, `must be a whole number${unit} from ${min} to ${max}`).max(max, `must be a whole number${unit} from ${min} to ${max}`);
 /** Days to keep, or `keep` (for ever): a setting's value as a number of days or null. */
+const RETENTION_MESSAGE = 'must be a whole number of days from 1 to 36500, or keep';
 const retentionDays = z
-  .union([z.literal('keep'), z.coerce.number().int().min(1).max(36_500)], { error: 'must be a whole number of days from 1 to 36500, or keep' })
+  .union([z.literal('keep'), z.coerce.number({ error: RETENTION_MESSAGE }).int(RETENTION_MESSAGE).min(1, RETENTION_MESSAGE).max(36_500, RETENTION_MESSAGE)], { error: RETENTION_MESSAGE })
   .transform((value) => (value === 'keep' ? null : value));
 const databaseName = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case PostgreSQL identifier (a-z, 0-9, _)');
 

@@ -15,12 +15,13 @@ const WORKFLOW: keyof typeof workflows = 'retentionWorkflow';
  * @example
  * await ensureMaintenanceSchedule(client, { taskQueue: 'hookcast', days: { events: 395, deliveries: 395, responseBodies: 30 } });
  */
-export async function ensureMaintenanceSchedule(client: Client, options: { taskQueue: string; days: RetentionInput['days']; batchSize?: number }): Promise<void> {
+export async function ensureMaintenanceSchedule(client: Client, options: { taskQueue: string; days: RetentionInput['days']; batchSize?: number; scheduleId?: string }): Promise<void> {
   const input: RetentionInput = { days: options.days, ...(options.batchSize ? { batchSize: options.batchSize } : {}) };
-  const action = { type: 'startWorkflow' as const, workflowType: WORKFLOW, workflowId: 'hookcast-maintenance-pass', taskQueue: options.taskQueue, args: [input] };
+  const scheduleId = options.scheduleId ?? MAINTENANCE_SCHEDULE_ID;
+  const action = { type: 'startWorkflow' as const, workflowType: WORKFLOW, workflowId: `${scheduleId}-pass`, taskQueue: options.taskQueue, args: [input] };
   try {
     await client.schedule.create({
-      scheduleId: MAINTENANCE_SCHEDULE_ID,
+      scheduleId,
       spec: { calendars: [{ hour: 19, minute: 30 }] },
       action,
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
@@ -28,6 +29,6 @@ export async function ensureMaintenanceSchedule(client: Client, options: { taskQ
     });
   } catch (error) {
     if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-    await client.schedule.getHandle(MAINTENANCE_SCHEDULE_ID).update((previous) => ({ ...previous, action }));
+    await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, action }));
   }
 }

@@ -12,7 +12,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } 
 import { resolveTemporalCli } from '../temporal/cli.js';
 import { startDevServer } from '../temporal/dev-server.js';
 import { freePort } from '../test/ports.js';
-import { eventQueueScenario, eventRunScenario, eventTriggerScenario, pauseResumeScenario, recurringFiringScenario, type ActivityDoubles } from '../test/workflow-scenarios.js';
+import { eventQueueScenario, eventRunScenario, eventTriggerScenario, pauseResumeScenario, recurringFiringScenario, retentionScenario, type ActivityDoubles } from '../test/workflow-scenarios.js';
 import { workflowsPath } from '../worker/create-worker.js';
 
 const label = process.argv[2] ?? 'epoch';
@@ -60,6 +60,10 @@ async function main() {
       await eventRunScenario(client, eventRunId, withWorker, end);
       await save(`event-run-${label}-${end}.json`, eventRunId);
     }
+    // The maintenance pass's first execution: two steps, then continue-as-new with its progress.
+    const retentionId = 'hookcast-maintenance-pass';
+    const retention = await retentionScenario(client, retentionId, withWorker);
+    await save(`retention-${label}-pass.json`, retentionId, retention.firstRunId);
   } finally {
     await client.connection.close();
     await connection.close();

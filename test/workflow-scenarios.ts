@@ -279,3 +279,38 @@ export async function eventQueueScenario(client: Client, workflowId: string, wit
     return { handle, log, result };
   });
 }
+
+/**
+ * A maintenance pass with doubles: answer bodies kept for ever (`keep`), three
+ * steps of delivery rows and two of events, continuing as new after every two
+ * steps. Answers the steps the doubles were asked for and the result.
+ */
+export async function retentionScenario(client: Client, workflowId: string, withWorker: <T>(doubles: ActivityDoubles, body: (taskQueue: string) => Promise<T>) => Promise<T>) {
+  const asked: { stage: string; cutoff: string; cursor: unknown; limit: number }[] = [];
+  const script: Record<string, { changed: number; cursor: Record<string, unknown>; done: boolean }[]> = {
+    deliveries: [
+      { changed: 5, cursor: { runId: 'r1', afterSeq: 5 }, done: false },
+      { changed: 2, cursor: { runId: 'r2', afterSeq: 0 }, done: false },
+      { changed: 4, cursor: {}, done: true },
+    ],
+    events: [
+      { changed: 5, cursor: { afterId: 5 }, done: false },
+      { changed: 1, cursor: { afterId: 10 }, done: true },
+    ],
+  };
+  const doubles: ActivityDoubles = {
+    applyRetention: async (step) => {
+      asked.push(step);
+      return script[step.stage]!.shift()!;
+    },
+  };
+  const { result, firstRunId } = await withWorker(doubles, async (taskQueue) => {
+    const handle = await client.workflow.start('retentionWorkflow', {
+      taskQueue,
+      workflowId,
+      args: [{ days: { responseBodies: null, deliveries: 395, events: 30 }, batchSize: 5, stepsPerExecution: 2 }],
+    });
+    return { result: await handle.result(), firstRunId: handle.firstExecutionRunId };
+  });
+  return { asked, result, firstRunId };
+}

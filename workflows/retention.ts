@@ -20,6 +20,8 @@ export interface RetentionInput {
   days: Record<RetentionStage, number | null>;
   /** Rows one step deletes or clears at most. */
   batchSize?: number;
+  /** Steps one execution takes before it continues as new (tests lower it). */
+  stepsPerExecution?: number;
   /** Where an execution that continued as new goes on from (set by the workflow itself). */
   progress?: RetentionProgress;
 }
@@ -66,7 +68,7 @@ export async function retentionWorkflow(input: RetentionInput): Promise<Retentio
       progress.cursor = {};
       continue;
     }
-    if (steps >= STEPS_PER_EXECUTION) await continueAsNew<typeof retentionWorkflow>({ ...input, progress });
+    if (steps >= (input.stepsPerExecution ?? STEPS_PER_EXECUTION)) await continueAsNew<typeof retentionWorkflow>({ ...input, progress });
     setCurrentDetails(`${stage}: ${progress.changed[stage]} rows older than ${cutoff}`);
     const step = await applyRetention.executeWithOptions({ summary: `${stage} before ${cutoff}` }, [{ stage, cutoff, cursor: progress.cursor, limit }]);
     steps += 1;
