@@ -13,6 +13,11 @@ const ADMIN_PATHS = [/^\/api\/keys(\/|$)/, /^\/api\/audit(\/|$)/];
 const isPrivacyRoute = (method: string, path: string) =>
   (method === 'DELETE' && /^\/api\/users\/[^/]+\/?$/.test(path)) || ((method === 'GET' || method === 'HEAD') && /^\/api\/users\/[^/]+\/export\/?$/.test(path));
 
+/** A path as it may be logged: a user's id in it (a login id, docs/privacy.md) is replaced by `:id`. */
+export function loggablePath(path: string): string {
+  return path.replace(/^(\/api\/users\/)(?!identify(?:\/|$))[^/]+/, '$1:id');
+}
+
 /** The address the request came from (the TCP peer: a proxy in front shows as itself), or `unknown` outside a server. */
 export function clientAddress(c: Context): string {
   try {
@@ -61,7 +66,7 @@ export function requireApiKey(keys: ApiKeyStore, throttle: AuthThrottle, logger:
     if (!key) {
       throttle.failed(address);
       // The visible prefix only (what `GET /api/keys` shows of a real key): enough to tell a stale key from a guess.
-      logger.warn({ address, keyPrefix: presented.slice(0, PREFIX_LENGTH), method: c.req.method, path: c.req.path }, 'unknown or revoked API key');
+      logger.warn({ address, keyPrefix: presented.slice(0, PREFIX_LENGTH), method: c.req.method, path: loggablePath(c.req.path) }, 'unknown or revoked API key');
       return c.json({ error: 'unauthorized', message: 'unknown or revoked API key' }, 401, { 'www-authenticate': 'Bearer' });
     }
     const refused = refusal(key.scope, c.req.method, c.req.path);

@@ -229,5 +229,10 @@ describe('DELETE /api/users/:id', () => {
     expect(long.status).toBe(400);
     expect(long.body.issues[0].path).toBe('id');
     expect((await database.sql`SELECT 1 FROM users WHERE login_id = 'keep-1'`).length).toBe(1);
+    // A wrong key is logged with the path, but not with the login id in it.
+    const stranger = jsonCaller(api.app, { authorization: `Bearer hk_wrong-${'0'.repeat(40)}` });
+    expect((await stranger('DELETE', '/api/users/keep-login-in-path')).status).toBe(401);
+    expect(apiLog).toContain('"path":"/api/users/:id"');
+    expect(apiLog).not.toContain('keep-login-in-path');
   });
 });
