@@ -801,6 +801,38 @@ describe('operator console', () => {
     await page.close();
   }, 120_000);
 
+  it('erases a user from the lookup after a confirmation naming what goes; the campaign keeps its counts', async () => {
+    receiver.behave(() => ({ status: 200 }));
+    await insertUsers(database.db, Array.from({ length: 3 }, (_, i) => ({ loginId: `erase-ui-${i}`, attributes: { cohort: 'erase-ui', phone: `1380000000${i}` } })));
+    const segment = await insertSegment(database, 'erase ui', { attribute: 'cohort', op: 'equals', value: 'erase-ui' });
+    const channel = await call('POST', '/api/channels', { name: 'erase ui', url: `${receiver.url}/erase-ui`, auth: { type: 'none' }, userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }] });
+    const draft = await call('POST', '/api/campaigns', { name: '删除用户活动', segmentId: segment.id, channelId: channel.body.id });
+    expect((await call('POST', `/api/campaigns/${draft.body.id}/launch`)).status).toBe(200);
+    await expect.poll(async () => (await call('GET', `/api/campaigns/${draft.body.id}`)).body.status, { timeout: 60_000 }).toBe('completed');
+    const before = (await call('GET', `/api/campaigns/${draft.body.id}`)).body.deliveries;
+
+    const page = await openConsole();
+    await page.getByRole('menuitem', { name: '活动' }).click();
+    await page.locator('.ant-table-row', { hasText: '删除用户活动' }).getByRole('button').click();
+    // Nothing to erase until a user is named.
+    expect(await page.getByTestId('erase-button').isDisabled()).toBe(true);
+    await page.getByTestId('lookup-input').fill('erase-ui-1');
+    await page.getByTestId('lookup-button').click();
+    await expect.poll(() => page.getByTestId('lookup-status').getAttribute('data-status')).toBe('succeeded');
+    await page.getByTestId('erase-button').click();
+    const confirmation = (await page.getByTestId('erase-confirm-text').textContent())!;
+    for (const part of ['erase-ui-1', '资料与属性', '行为事件', '身份关联', '事件触发计数', '只保留计数', '不可撤销']) expect(confirmation).toContain(part);
+    await page.screenshot({ path: join(shots, 'erase-1-confirm.png') });
+    await page.getByTestId('erase-confirm').click();
+    await expect.poll(() => page.locator('.ant-message').textContent(), { timeout: 15_000 }).toContain('已删除');
+    // The lookup no longer shows the erased user's deliveries.
+    expect(await page.getByTestId('lookup-result').count()).toBe(0);
+    expect((await database.db.execute(sql`SELECT 1 FROM users WHERE login_id = 'erase-ui-1'`)).length).toBe(0);
+    expect((await call('GET', `/api/campaigns/${draft.body.id}`)).body.deliveries).toEqual(before);
+    expect((await call('GET', `/api/campaigns/${draft.body.id}/deliveries/erase-ui-1`)).status).toBe(404);
+    await page.close();
+  }, 150_000);
+
   it('switches between Chinese (default) and English and remembers the choice', async () => {
     const page = await openConsole();
     await expect.poll(() => page.getByRole('menuitem').first().textContent()).toBe('渠道');

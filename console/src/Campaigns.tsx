@@ -355,6 +355,17 @@ function CampaignDetail({ id }: { id: string }) {
   const failures = useQuery({ queryKey: ['failures', id], refetchInterval: live ? 3000 : false, queryFn: () => unwrap(api.GET('/api/campaigns/{id}/failures', { params: { path: { id }, query: {} } })) });
   const runs = useQuery({ queryKey: ['runs', id], refetchInterval: 3000, queryFn: () => unwrap(api.GET('/api/campaigns/{id}/runs', { params: { path: { id }, query: {} } })) });
   const lookup = useMutation({ mutationFn: () => unwrap(api.GET('/api/campaigns/{id}/deliveries/{user}', { params: { path: { id, user: who }, query: {} } })) });
+  // Erasing a user (docs/privacy.md): the confirmation names what goes; the lookup is reset afterwards.
+  const erase = useMutation({
+    mutationFn: () => unwrap(api.DELETE('/api/users/{id}', { params: { path: { id: who } } })),
+    onSuccess: (answer) => {
+      lookup.reset();
+      if (answer.erased) void message.success(t('eraseOk', { events: answer.counts.events, deliveries: answer.counts.deliveries, unsent: answer.counts.unsent }));
+      else void message.info(t('eraseNone'));
+    },
+    onSettled: () => Promise.all([client.invalidateQueries({ queryKey: ['campaign', id] }), client.invalidateQueries({ queryKey: ['failures', id] })]),
+    onError: (error) => void message.error(error.message),
+  });
   const control = useMutation({
     mutationFn: (action: 'launch' | 'pause' | 'resume' | 'cancel') => unwrap(api.POST(`/api/campaigns/{id}/${action}`, { params: { path: { id } } })),
     onSettled: () => Promise.all([client.invalidateQueries({ queryKey: ['campaign', id] }), client.invalidateQueries({ queryKey: ['campaigns'] })]),
@@ -462,6 +473,15 @@ function CampaignDetail({ id }: { id: string }) {
         <Space>
           <Input placeholder={t('lookupUser')} value={who} onChange={(e) => setWho(e.target.value)} data-testid="lookup-input" />
           <Button onClick={() => lookup.mutate()} data-testid="lookup-button">{t('lookup')}</Button>
+          <Popconfirm
+            title={t('eraseUser')}
+            description={<div style={{ maxWidth: 420 }} data-testid="erase-confirm-text">{t('eraseConfirm', { who })}</div>}
+            okText={t('eraseUser')}
+            okButtonProps={{ danger: true, 'data-testid': 'erase-confirm' } as { danger: boolean }}
+            onConfirm={() => erase.mutate()}
+            disabled={who.trim() === ''}>
+            <Button danger disabled={who.trim() === ''} loading={erase.isPending} data-testid="erase-button">{t('eraseUser')}</Button>
+          </Popconfirm>
         </Space>
         {lookup.data !== undefined && <Attempts delivery={lookup.data} zone={zone} />}
         {lookup.error && <Alert type="error" message={lookup.error.message} />}
