@@ -228,6 +228,11 @@ describe('DELETE /api/users/:id', () => {
     const long = await api.call('DELETE', `/api/users/${'x'.repeat(257)}`);
     expect(long.status).toBe(400);
     expect(long.body.issues[0].path).toBe('id');
+    for (const path of ['/api/users/a%00b', '/api/users/a%00b/export']) {
+      const nul = await api.call(path.endsWith('export') ? 'GET' : 'DELETE', path);
+      expect(nul.status).toBe(400);
+      expect(nul.body.issues[0]).toEqual({ path: 'id', message: 'must not contain NUL characters' });
+    }
     expect((await database.sql`SELECT 1 FROM users WHERE login_id = 'keep-1'`).length).toBe(1);
     // A wrong key is logged with the path, but not with the login id in it.
     const stranger = jsonCaller(api.app, { authorization: `Bearer hk_wrong-${'0'.repeat(40)}` });

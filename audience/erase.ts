@@ -67,6 +67,8 @@ async function lockUser(tx: Transaction, key: string): Promise<string | undefine
 /** Checks a path's user key: what a login or visitor id may be (1–256 characters). */
 export function checkUserKey(key: string): string {
   if (key.length === 0 || key.length > 256) throw fieldError('id', 'must be a login id, visitor id or user id of 1 to 256 characters');
+  // PostgreSQL text cannot hold NUL: refused here rather than failing the query.
+  if (key.includes('\u0000')) throw fieldError('id', 'must not contain NUL characters');
   return key;
 }
 
