@@ -9,12 +9,15 @@
  * load while the maintenance workflow (workflows/retention.ts, the one the
  * daily Schedule starts) applies EVENT_RETENTION_DAYS=30 through its real
  * activity. Prints the time retention took, its rate, and the ingest latency
- * percentiles of both phases. Prints figures; asserts nothing.
+ * percentiles of both phases. Before the phases, one user's export
+ * (`--export-events`, default 100,000 events) is streamed from the API
+ * process, whose peak memory (VmHWM) is printed before and after it.
+ * Prints figures; asserts nothing.
  */
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
 import { authHeader } from '../test/credentials.js';
-import { freshDatabase, logger, markdownTable, positive, runBench, sleep, spawnApi, spawnWorker, startTemporal } from './harness.js';
+import { freshDatabase, logger, markdownTable, peakRssMiB, positive, runBench, sleep, spawnApi, spawnWorker, startTemporal } from './harness.js';
 import { summarizeLatencies, type LatencySummary } from './stats.js';
 import type { RetentionResult } from '../workflows/retention.js';
 
@@ -24,9 +27,15 @@ const SEED_CHUNK = 1_000_000;
 
 function options() {
   const { values } = parseArgs({
-    options: { events: { type: 'string' }, seconds: { type: 'string' }, clients: { type: 'string' }, database: { type: 'string', default: 'hookcast_bench_retention' } },
+    options: { events: { type: 'string' }, seconds: { type: 'string' }, clients: { type: 'string' }, 'export-events': { type: 'string' }, database: { type: 'string', default: 'hookcast_bench_retention' } },
   });
-  return { events: positive('events', values.events, 1_000_000), seconds: positive('seconds', values.seconds, 15), clients: positive('clients', values.clients, 4), database: values.database };
+  return {
+    events: positive('events', values.events, 1_000_000),
+    seconds: positive('seconds', values.seconds, 15),
+    clients: positive('clients', values.clients, 4),
+    exportEvents: positive('export-events', values['export-events'], 100_000),
+    database: values.database,
+  };
 }
 
 /** `clients` loops POSTing 100-event batches until stopped; the latencies of the answers. */
@@ -79,12 +88,32 @@ runBench(async function main() {
       JOIN users u ON u.login_id = 'ret-' || (i % ${USERS})`);
     say(`seeded ${(to + 1).toLocaleString('en')} events`);
   }
+  await sql.unsafe(`INSERT INTO users (login_id, attributes) VALUES ('export-me', '{"phone":"13800000000","name":"李四"}')`);
+  await sql.unsafe(`
+    INSERT INTO events (user_id, name, properties, occurred_at)
+    SELECT (SELECT id FROM users WHERE login_id = 'export-me'), 'view_item', jsonb_build_object('n', i, 'sku', 'sku-' || i, 'title', repeat('x', 100)), now() - make_interval(secs => i)
+    FROM generate_series(1, ${opts.exportEvents}) i`);
   await sql.unsafe('VACUUM ANALYZE events');
   say(`seeding took ${((performance.now() - seedStarted) / 1000).toFixed(0)} s`);
 
   const api = await spawnApi({ bench, temporal, env: { LOG_LEVEL: 'warn' } });
   for (let i = 0; i < 50 && (await request(`${api.url}/api/channels`, { headers: authHeader }).then(async (r) => (await r.body.dump(), r.statusCode))) !== 200; i++) await sleep(200);
   const worker = await spawnWorker({ bench, temporal, concurrency: 8, log: say });
+
+  say(`export of one user with ${opts.exportEvents.toLocaleString('en')} events`);
+  const peakBefore = peakRssMiB(api.pid);
+  const exportStarted = performance.now();
+  const exported = await request(`${api.url}/api/users/export-me/export`, { headers: authHeader, bodyTimeout: 600_000 });
+  let bytes = 0;
+  let text = '';
+  for await (const chunk of exported.body) {
+    bytes += (chunk as Buffer).length;
+    text += (chunk as Buffer).toString('utf8');
+  }
+  const exportSeconds = (performance.now() - exportStarted) / 1000;
+  const parsed = JSON.parse(text) as { events: unknown[] };
+  text = '';
+  const peakAfter = peakRssMiB(api.pid);
 
   say('phase 1: ingest alone');
   let stop = ingestLoad(api.url, opts.clients);
@@ -110,6 +139,12 @@ runBench(async function main() {
   await api.stop();
 
   say(`retention deleted ${result.changed.events.toLocaleString('en')} events in ${retentionSeconds.toFixed(1)} s (${result.steps} steps), ${left!.n} expired left`);
+  console.log(
+    markdownTable(
+      ['export: events', 'MiB', 'seconds', 'valid JSON', 'API peak RSS before MiB', 'API peak RSS after MiB'],
+      [[parsed.events.length.toLocaleString('en'), (bytes / 1024 / 1024).toFixed(1), exportSeconds.toFixed(1), exported.statusCode === 200 ? 'yes' : `HTTP ${exported.statusCode}`, peakBefore, peakAfter]],
+    ),
+  );
   console.log(
     markdownTable(
       ['events', 'expired deleted', 'retention s', 'deleted/s', 'steps'],
