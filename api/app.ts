@@ -58,6 +58,11 @@ export interface AppDeps {
   authThrottle?: AuthThrottle;
   /** Ingest requests run at once (api/ingest-limit.ts); 0: no bound. Defaults to DEFAULT_INGEST_CONCURRENCY. */
   ingestConcurrency?: number;
+  /**
+   * How long an erasure waits after it committed before it answers: the workers'
+   * RUN_CONTROL_CACHE_MS, after which no request for the erased user starts. Defaults to CONTROL_TTL_MS.
+   */
+  eraseSettleMs?: number;
 }
 
 
@@ -211,7 +216,7 @@ export function createApp(deps: AppDeps) {
   const channels = createChannelStore(deps.db, channelUsage, deps.outbound?.policy);
   app.route('/api/channels', channelRoutes(channels, deps.outbound?.dispatcher));
   const segmentUsage = deps.segmentUsage ?? (campaignService ? (id: string) => campaignService.liveUsing('segmentId', id) : noLiveCampaigns);
-  app.route('/api/users', userRoutes(deps.db));
+  app.route('/api/users', userRoutes(deps.db, { eraseSettleMs: deps.eraseSettleMs }));
   app.route('/api/events', eventRoutes(deps.db, deps.eventHooks));
   app.route('/api/segments', segmentRoutes(createSegmentStore(deps.db, segmentUsage)));
   if (deps.campaigns) {

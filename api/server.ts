@@ -73,6 +73,8 @@ async function main() {
     logger,
     eventHooks: () => outboxHooks(listeners, afterCommit),
     campaigns: { service, temporalUiUrl: env.temporalUiUrl, namespace: env.TEMPORAL_NAMESPACE, readShareMs: env.API_READ_SHARE_MS },
+    // The workers' pause-flag staleness: an erasure answers once no worker can still start a request for the user.
+    eraseSettleMs: env.RUN_CONTROL_CACHE_MS,
     temporal: { connection: temporal.connection },
     consoleDir: builtConsole(),
     ingestConcurrency: env.INGEST_CONCURRENCY,

@@ -4,6 +4,7 @@ import type { Database } from '../db/client.js';
 import { eraseUser } from '../audience/erase.js';
 import { exportChunks, findProfile } from '../audience/export.js';
 import type { RequestLogEnv } from './request-log.js';
+import { CONTROL_TTL_MS } from '../delivery/context.js';
 import { identify } from '../audience/identify.js';
 import { getUser, parseUserUpsert, presentUser, upsertUsers } from '../audience/users.js';
 import { readJson } from './json.js';
@@ -15,7 +16,8 @@ import { readJson } from './json.js';
  * @example
  * app.route('/api/users', userRoutes(db));
  */
-export function userRoutes(db: Database) {
+export function userRoutes(db: Database, options: { eraseSettleMs?: number | undefined } = {}) {
+  const settleMs = options.eraseSettleMs ?? CONTROL_TTL_MS;
   const app = new Hono<RequestLogEnv>();
 
   app.post('/', async function upsertUserOrBatch(c) {
@@ -38,6 +40,9 @@ export function userRoutes(db: Database) {
   app.delete('/:id', async function eraseOneUser(c) {
     const key = c.get('apiKey');
     const result = await eraseUser(db, c.req.param('id'), { keyId: key.id, name: key.name });
+    // Sending activities see the erasure within their cached flag's lifetime (as a pause): answer after it,
+    // so that once DELETE answered, no request for the user starts any more (one in flight may still land).
+    if (result.erased && settleMs > 0) await new Promise((resolve) => setTimeout(resolve, settleMs));
     return c.json(result);
   });
 
