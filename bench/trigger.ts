@@ -56,6 +56,7 @@ import {
   startTemporal,
   stopAll,
 } from './harness.js';
+import { workflowIds } from '../contracts/workflow-ids.js';
 
 const say = logger('bench:trigger');
 // The API process and the channel store need an admin key, a sealing key and loopback allowed as a destination;
@@ -170,7 +171,7 @@ async function post(stack: Stack, users: string[]): Promise<number> {
 /** The run workflow's claims so far (its progress query), or NaN when it does not answer. */
 async function claimsOf(stack: Stack): Promise<number> {
   const progress = await stack.temporal.client.workflow
-    .getHandle(`campaign-${stack.campaignId}-events`)
+    .getHandle(workflowIds.eventsRun(stack.campaignId))
     .query<{ batchesDone: number }>('progress')
     .catch(() => ({ batchesDone: NaN }));
   return progress.batchesDone;
@@ -246,7 +247,7 @@ async function historyShape(stack: Stack) {
   let executions = 0;
   let runId: string | undefined;
   for (;;) {
-    const handle = stack.temporal.client.workflow.getHandle(`campaign-${stack.campaignId}-events`, runId);
+    const handle = stack.temporal.client.workflow.getHandle(workflowIds.eventsRun(stack.campaignId), runId);
     const history = await handle.fetchHistory();
     executions += 1;
     for (const event of history.events ?? []) {

@@ -5,9 +5,10 @@ import type { Database } from '../db/client.js';
 import { campaigns, campaignStatuses, channels, type CampaignStatus } from '../db/schema.js';
 import { liveCampaignStatuses } from '../lib/statuses.js';
 import { deliveryCountRows, deliveryCounts, foldDeliveryCounts } from '../runs/recipients.js';
-import { cancelRun, controlRun, DEFAULT_FAN_OUT, runProgress, RunAlreadyStartedError, RunControlRefusedError, RunEndedError, runWorkflowIds, startRunWorkflow, type FanOut } from '../runs/lifecycle.js';
+import { cancelRun, controlRun, DEFAULT_FAN_OUT, runProgress, RunAlreadyStartedError, RunControlRefusedError, RunEndedError, startRunWorkflow, type FanOut } from '../runs/lifecycle.js';
 import { presentRun } from '../runs/present.js';
 import { activeRun, createRun, getRun } from '../runs/store.js';
+import { workflowIds } from '../contracts/workflow-ids.js';
 import { ApiError, conflict, fieldError, fieldErrors, notFound, validationError, type FieldIssue } from '../lib/errors.js';
 import { isUuid } from '../lib/ids.js';
 import { getSegment } from '../segments/membership.js';
@@ -15,6 +16,7 @@ import { CampaignIdKey, CampaignStatusKey, ChannelIdKey, TriggerTypeKey } from '
 import { DEFAULT_DUE_QUEUE, type CampaignWorkflowInput, type DueQueue } from '../workflows/inputs.js';
 import type { CampaignProgress } from '../workflows/messages.js';
 import { createRecurringControls } from './recurring.js';
+import { applyCampaignEvent, assertCampaignTransition, invalidTransition } from './lifecycle.js';
 import { campaignWorkflow } from '../workflows/campaign.js';
 import { eventRunWorkflow } from '../workflows/event-run.js';
 import { templateRenderProblems } from './template-check.js';
@@ -73,7 +75,8 @@ export function createCampaignService(deps: CampaignServiceDeps) {
     await checkReferences(parsed.data);
     const [row] = await db
       .insert(campaigns)
-      .values({ ...parsed.data, expiresAt: parsed.data.expiresAt ?? null, status: 'draft' })
+      // Starts as `draft`, the column's default: campaigns/lifecycle.ts moves it from there.
+      .values({ ...parsed.data, expiresAt: parsed.data.expiresAt ?? null })
       .returning();
     return row!;
   }
@@ -148,7 +151,7 @@ export function createCampaignService(deps: CampaignServiceDeps) {
   /** "上线": validates everything, freezes the definition, opens the run and starts its workflow. */
   async function launch(id: string) {
     const row = await get(id);
-    if (row.status !== 'draft') throw conflict(`the campaign is already ${row.status}`, [{ path: 'status', message: `is ${row.status}, not draft` }]);
+    assertCampaignTransition(row.status, row.trigger.type === 'event' ? 'launchListening' : 'launch');
     const now = new Date();
     const { problems, channel, segment, values, sendAt } = await launchProblems(row, now);
     if (problems.length > 0 || !channel || !segment) {
@@ -159,12 +162,8 @@ export function createCampaignService(deps: CampaignServiceDeps) {
       const trigger = row.trigger;
       // No run yet: each firing of the schedule opens its own.
       await db.transaction(async (tx) => {
-        const [claimed] = await tx
-          .update(campaigns)
-          .set({ status: 'scheduled', definition, launchedAt: now, updatedAt: now })
-          .where(and(eq(campaigns.id, row.id), eq(campaigns.status, 'draft')))
-          .returning({ id: campaigns.id });
-        if (!claimed) throw conflict('the campaign was launched meanwhile');
+        // Launched meanwhile: the 409 names the status it has now.
+        await applyCampaignEvent(tx, row.id, 'launch', { definition, launchedAt: now });
         await recurring.launch({ ...row, trigger });
       });
       return get(id);
@@ -172,7 +171,7 @@ export function createCampaignService(deps: CampaignServiceDeps) {
     const runId = randomUUID();
     // An event campaign's one run collects its sends from launch on: it is running at once.
     const event = row.trigger.type === 'event';
-    const workflowId = event ? runWorkflowIds.events(row.id) : runWorkflowIds.once(row.id);
+    const workflowId = event ? workflowIds.eventsRun(row.id) : workflowIds.onceRun(row.id);
     const input: CampaignWorkflowInput = {
       campaignId: row.id,
       runId,
@@ -181,12 +180,7 @@ export function createCampaignService(deps: CampaignServiceDeps) {
       ...fanOut,
     };
     await db.transaction(async (tx) => {
-      const [claimed] = await tx
-        .update(campaigns)
-        .set({ status: event ? 'running' : 'scheduled', definition, launchedAt: now, updatedAt: now })
-        .where(and(eq(campaigns.id, row.id), eq(campaigns.status, 'draft')))
-        .returning({ id: campaigns.id });
-      if (!claimed) throw conflict('the campaign was launched meanwhile');
+      await applyCampaignEvent(tx, row.id, event ? 'launchListening' : 'launch', { definition, launchedAt: now });
       await createRun(tx, { id: runId, campaignId: row.id, workflowId, trigger: event ? 'event' : 'once', sendAt, expiresAt: row.expiresAt, definition, ...(event ? { status: 'running' as const } : {}) });
       const start = {
         workflowId,
@@ -214,11 +208,10 @@ export function createCampaignService(deps: CampaignServiceDeps) {
   }
 
   /** The run an operator control acts on: the campaign's open run. */
-  async function openRunOf(row: { id: string; status: CampaignStatus }, verb: string) {
-    const refuse = () => conflict(`cannot ${verb} a ${row.status} campaign`, [{ path: 'status', message: `is ${row.status}` }]);
-    if (!LIVE_STATUSES.includes(row.status)) throw refuse();
+  async function openRunOf(row: { id: string; status: CampaignStatus }, event: 'pause' | 'resume' | 'cancel') {
+    assertCampaignTransition(row.status, event);
     const run = await activeRun(db, row.id);
-    if (!run) throw refuse();
+    if (!run) throw invalidTransition(row.status, event, 'it has no open run');
     return run;
   }
 
@@ -232,7 +225,8 @@ export function createCampaignService(deps: CampaignServiceDeps) {
       if (run.trigger === 'event') await deps.eventListeners?.refresh();
       return progress;
     } catch (error) {
-      if (error instanceof RunControlRefusedError) throw conflict(error.message, [{ path: 'status', message: error.message }]);
+      // The run's own validator refused (e.g. pausing a run that is paused already).
+      if (error instanceof RunControlRefusedError) throw invalidTransition(row.status, verb, error.message);
       throw await endedMeanwhile(id, verb, error);
     }
   }

@@ -14,6 +14,7 @@ import { startDevServer } from '../temporal/dev-server.js';
 import { freePort } from '../test/ports.js';
 import { eventQueueScenario, eventRunScenario, eventTriggerScenario, pauseResumeScenario, recurringFiringScenario, type ActivityDoubles } from '../test/workflow-scenarios.js';
 import { workflowsPath } from '../worker/create-worker.js';
+import { workflowIds } from '../contracts/workflow-ids.js';
 
 const label = process.argv[2] ?? 'epoch';
 
@@ -37,8 +38,8 @@ async function main() {
     };
     // The first execution holds the send time, the pause and resume Updates and the continue-as-new.
     await save(`campaign-${label}-pause-resume.json`, workflowId, outcome.handle.firstExecutionRunId);
-    await save(`batch-${label}-paused.json`, `${workflowId}-batch-1-1`);
-    await save(`batch-${label}-retry.json`, `${workflowId}-batch-2-2`);
+    await save(`batch-${label}-paused.json`, workflowIds.batch(workflowId, 1, 1));
+    await save(`batch-${label}-retry.json`, workflowIds.batch(workflowId, 2, 2));
 
     const withWorker = async <T>(doubles: ActivityDoubles, body: (taskQueue: string) => Promise<T>) => {
       const taskQueue = `record-histories-${Math.random().toString(36).slice(2)}`;
@@ -54,7 +55,7 @@ async function main() {
     const queueRunId = 'campaign-00000000-0000-4000-8000-000000000006-events';
     await eventQueueScenario(client, queueRunId, withWorker);
     await save(`event-run-${label}-claims.json`, queueRunId);
-    await save(`batch-${label}-event-retries.json`, `${queueRunId}-retry-1-2`);
+    await save(`batch-${label}-event-retries.json`, workflowIds.retries(queueRunId, 1, 2));
     for (const end of ['expiry', 'cancel'] as const) {
       const eventRunId = `campaign-00000000-0000-4000-8000-000000000005-events-${end}`;
       await eventRunScenario(client, eventRunId, withWorker, end);

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { BatchDelivery, CampaignWorkflowInput, RetryOutcome } from '../workflows/inputs.js';
 import { pauseUpdate, resumeUpdate } from '../workflows/messages.js';
 import type { Activities } from '../activities/index.js';
+import { workflowIds } from '../contracts/workflow-ids.js';
 
 export type ActivityDoubles = Partial<{ [K in keyof Activities]: (...args: Parameters<Activities[K]>) => Promise<unknown> }>;
 
@@ -275,7 +276,7 @@ export async function eventQueueScenario(client: Client, workflowId: string, wit
     await new Promise((resolve) => setTimeout(resolve, 300));
     await handle.executeUpdate(resumeUpdate);
     const result = await handle.result();
-    await client.workflow.getHandle(`${workflowId}-retry-1-2`).result();
+    await client.workflow.getHandle(workflowIds.retries(workflowId, 1, 2)).result();
     return { handle, log, result };
   });
 }

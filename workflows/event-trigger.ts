@@ -13,6 +13,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { RetryOutcome } from './inputs.js';
+import { workflowIds } from '../contracts/workflow-ids.js';
 
 /** One triggering event as it travels through history: its id and when it happened (epoch ms), nothing else. */
 export interface TriggerEvent {
@@ -67,9 +68,7 @@ export const triggerStateQuery = defineQuery<EventTriggerState>('triggerState');
  * The workflow id of a (campaign, user) pair: deterministic, so every relay
  * and every retry addresses the same execution.
  */
-export function eventTriggerWorkflowId(campaignId: string, userId: string): string {
-  return `campaign-${campaignId}-user-${userId}`;
-}
+export const eventTriggerWorkflowId = workflowIds.eventTriggerPair;
 
 const SEEN_KEPT = 256;
 const DEFAULT_HISTORY_LIMIT = 2000;
