@@ -11,7 +11,7 @@ import { countEvents, EMPTY_STATE, type CountedEvent } from '../triggers/countin
 import { dropQueue } from '../triggers/due.js';
 import { triggerPlan, type EventTrigger } from '../triggers/event.js';
 import { lockTriggerCampaigns } from '../triggers/locks.js';
-import { triggerStateQuery, type EventTriggerState } from '../workflows/event-trigger.js';
+import { triggerStateQuery, type EventTriggerState } from '../workflows/messages.js';
 import type { RetryOutcome } from '../workflows/inputs.js';
 
 export type RecordedTrigger =

@@ -3,7 +3,7 @@ import type { SegmentRule } from '../segments/rule.js';
 import { templateValueProblem, type TemplateParam, type UserAttributeParam, type UserCap } from '../channels/schema.js';
 import type { RetrySettings } from '../delivery/backoff.js';
 import { CLOCK_TIME, type QuietHours } from '../delivery/quiet-hours.js';
-import { DEFAULT_TIME_ZONE, timeZoneSchema } from '../segments/time-zone.js';
+import { DEFAULT_TIME_ZONE, timeZoneSchema } from '../contracts/time-zone.js';
 import { parseTemplates, TemplateError } from '../webhook/template.js';
 import { scheduleTimeProblem } from '../lib/schedule-horizon.js';
 import { recurringTriggerSchema, type RecurringTrigger } from '../triggers/recurring.js';
