@@ -7,7 +7,8 @@ import { channels } from '../db/schema.js';
 import { retryDelayMs } from '../delivery/backoff.js';
 import type { RunContext, RunContextCache, RunControl } from '../delivery/context.js';
 import { composeRequest } from '../delivery/compose.js';
-import { batchWebhookIdFor, webhookIdFor } from '../delivery/ids.js';
+import { bodyFormat } from '../delivery/body-formats/index.js';
+import { webhookIdFor } from '../delivery/ids.js';
 import { classifyAttempt } from '../delivery/outcome.js';
 import { tripChannel, type Breaker } from '../delivery/breaker.js';
 import { createSendLease, type SendLease } from '../delivery/lease.js';
@@ -246,11 +247,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       const may = mayStillStart();
       if (!(typeof may === 'boolean' ? may : await may)) return null;
       attemptAt = new Date();
-      const first = rendered[0]!.recipient;
-      webhookId =
-        channel.format === 'growingio'
-          ? batchWebhookIdFor(ctx.runId, rendered.map(({ recipient: r }) => (r.deliveryKey === '' ? r.userId : `${r.userId}:${r.deliveryKey}`)))
-          : webhookIdFor(ctx.runId, first.userId, first.deliveryKey);
+      webhookId = bodyFormat(channel.format).webhookId(ctx.runId, rendered.map(({ recipient }) => recipient));
       const request = composeRequest({
         channel: ctx.compose,
         recipients: rendered,
@@ -394,7 +391,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
         heldOut = heldOut.filter((r) => !atCap.has(r.userId));
       }
 
-      const groupSize = ctx.definition.channel.format === 'growingio' ? ctx.definition.channel.batchSize : 1;
+      const groupSize = bodyFormat(ctx.definition.channel.format).usersPerRequest(ctx.definition.channel);
       const turns: ({ send: Recipient[] } | { hold: Recipient })[] = [];
       for (let i = 0; i < fresh.length; i += groupSize) turns.push({ send: fresh.slice(i, i + groupSize) });
       if (heldOut.length > 0) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { BodyFormat } from '../contracts/body-formats.js';
 import type { SegmentRule } from '../segments/rule.js';
 import { templateValueProblem, type TemplateParam, type UserAttributeParam, type UserCap } from '../channels/schema.js';
 import type { RetrySettings } from '../delivery/backoff.js';
@@ -97,7 +98,7 @@ export interface FrozenChannel {
   url: string;
   method: 'POST' | 'PUT' | 'GET';
   headers: Record<string, string>;
-  format: 'standard' | 'growingio';
+  format: BodyFormat;
   batchSize: number;
   timeoutMs: number;
   retry: RetrySettings;
