@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { campaigns } from '../../db/schema.js';
 import { conflict } from '../../lib/errors.js';
+import { isOneOf, liveCampaignStatuses } from '../../contracts/statuses.js';
 import { cancelRun, controlRun, RunAlreadyStartedError, RunControlRefusedError, RunEndedError, startRunWorkflow } from '../../runs/lifecycle.js';
 import { activeRun, createRun } from '../../runs/store.js';
 import { CampaignIdKey, CampaignStatusKey, ChannelIdKey, TriggerTypeKey } from '../../temporal/search-attributes.js';
@@ -10,7 +11,7 @@ import { eventRunWorkflow } from '../../workflows/event-run.js';
 import type { CampaignWorkflowInput } from '../../workflows/inputs.js';
 import type { CampaignProgress } from '../../workflows/messages.js';
 import { workflowIds } from '../../contracts/workflow-ids.js';
-import { applyCampaignEvent, assertCampaignTransition, invalidTransition } from '../lifecycle.js';
+import { applyCampaignEvent, invalidTransition } from '../lifecycle.js';
 import type { CampaignRow, Launchable, TriggerKindDeps } from './types.js';
 
 /*
@@ -52,9 +53,14 @@ export async function launchOneRun(deps: TriggerKindDeps, row: CampaignRow, laun
   });
 }
 
-/** The run an operator control acts on: the campaign's open run. */
+/**
+ * The run an operator control acts on: the campaign's open run. A campaign
+ * that is not live is refused here; for a live one the run's workflow is the
+ * judge (its Update validator refuses e.g. resuming a running run, answered
+ * as the same 409 below), since its status is the run's own.
+ */
 async function openRunOf(deps: TriggerKindDeps, row: CampaignRow, event: 'pause' | 'resume' | 'cancel') {
-  assertCampaignTransition(row.status, event);
+  if (!isOneOf(liveCampaignStatuses, row.status)) throw invalidTransition(row.status, event);
   const run = await activeRun(deps.db, row.id);
   if (!run) throw invalidTransition(row.status, event, 'it has no open run');
   return run;
