@@ -1,13 +1,15 @@
 /**
  * `npm test`, the CI command: type check, lint, then every test lane of
- * test/lanes.ts one after the other (unit first, for the quickest answer), and
- * a table of what each step took. Every step runs even when one before it
- * failed, so one CI run reports them all; the exit code is 1 if any failed.
- * `npm test -- --bail` stops at the first failure instead.
+ * test/lanes.ts, and a table of what each step took. Every step runs even when
+ * one before it failed, so one CI run reports them all; the exit code is 1 if
+ * any failed. `npm test -- --bail` stops at the first failure instead.
  *
- * One lane at a time: each lane's files already share the machine's two
- * workers, and a lane's global setup (template database, dev server) is
- * started and stopped with it.
+ * By default the lanes run in one vitest run, so the machine's two workers
+ * stay busy across lanes (as fast as one suite without lanes), and
+ * test/lane-times-reporter.ts prints each lane's time. `npm test --
+ * --one-by-one` runs the lanes one after the other instead, unit first, each
+ * with its own wall time (slower in all: a lane's last long file leaves a
+ * worker idle).
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +17,7 @@ import { laneNames } from '../test/lanes.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bail = process.argv.includes('--bail');
+const oneByOne = process.argv.includes('--one-by-one');
 
 interface Step {
   name: string;
@@ -24,7 +27,9 @@ interface Step {
 const steps: Step[] = [
   { name: 'typecheck', command: ['npm', 'run', '--silent', 'typecheck'] },
   { name: 'lint', command: ['npm', 'run', '--silent', 'lint'] },
-  ...laneNames.map((lane) => ({ name: `lane ${lane}`, command: ['npx', 'vitest', 'run', '--project', lane] })),
+  ...(oneByOne
+    ? laneNames.map((lane) => ({ name: `lane ${lane}`, command: ['npx', 'vitest', 'run', '--project', lane] }))
+    : [{ name: `lanes ${laneNames.join(', ')}`, command: ['npx', 'vitest', 'run', '--reporter=default', '--reporter=./test/lane-times-reporter.ts'] }]),
 ];
 
 function run(step: Step): Promise<number> {
