@@ -126,6 +126,26 @@ export async function recurringFiringScenario(client: Client, workflowId: string
 }
 
 /**
+ * The end of a recurring campaign: the workflow sleeps until `endAt` (a
+ * second ahead), then settles the campaign once.
+ */
+export async function recurringEndScenario(client: Client, workflowId: string, withWorker: <T>(doubles: ActivityDoubles, body: (taskQueue: string) => Promise<T>) => Promise<T>) {
+  const log: string[] = [];
+  const doubles: ActivityDoubles = {
+    settleRecurringCampaign: async (input) => {
+      log.push(`settle:${input.campaignId}`);
+      return 'completed';
+    },
+  };
+  return withWorker(doubles, async (taskQueue) => {
+    const endAt = new Date(Date.now() + 1000).toISOString();
+    const handle = await client.workflow.start('recurringEndWorkflow', { taskQueue, workflowId, args: [{ campaignId: 'campaign', endAt }] });
+    await handle.result();
+    return { handle, log, endAt };
+  });
+}
+
+/**
  * One user of an event-triggered campaign: two events within the window fire
  * a send after a short delay; the send is first held by a pause (the control
  * epoch), then goes out.

@@ -149,6 +149,27 @@ describe('event-triggered campaigns', () => {
     expect(outbox!.n).toBe(0);
   });
 
+  it('a stream with gaps is sent by the activity already sending, without a wake signal or a new activity', async () => {
+    const campaign = await launch('stream', '/stream', { type: 'event', event: 'stream_view', frequency: { atMostEvery: 'PT1S' } });
+    const [run] = await database.db.execute<{ workflow_id: string }>(sql`SELECT workflow_id FROM campaign_runs WHERE campaign_id = ${campaign.id}`);
+    const handle = temporal.client.workflow.getHandle(run!.workflow_id);
+    const shape = async () => {
+      const events = (await handle.fetchHistory()).events ?? [];
+      return {
+        activities: events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'deliverDue').length,
+        signals: events.filter((e) => e.workflowExecutionSignaledEventAttributes).length,
+      };
+    };
+    await ingest([{ name: 'stream_view', loginId: 'ev-gold' }]);
+    await until(() => at('/stream'), (r) => r.length === 1);
+    const first = await shape();
+    // A gap shorter than the activity's linger, as between two batches of a steady stream.
+    await sleep(500);
+    await ingest([{ name: 'stream_view', loginId: 'ev-gold-2' }]);
+    await until(() => at('/stream'), (r) => r.length === 2);
+    expect(await shape()).toEqual(first);
+  });
+
   it('events while paused are stored, not acted on, and not replayed on resume', async () => {
     const campaign = await launch('paused listener', '/paused', { type: 'event', event: 'share', frequency: { atMostEvery: 'PT1S' } });
     const paused = await api.call('POST', `/api/campaigns/${campaign.id}/pause`);
