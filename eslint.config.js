@@ -18,6 +18,33 @@ export default tseslint.config(
     },
   },
   {
+    // Layers (docs/architecture.md, "Layers and who may import what"). contracts/ is the leaf:
+    // schemas, status words and ids every layer shares; it imports nothing of the project.
+    files: ['contracts/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./', message: 'contracts/ is a leaf: it imports nothing of the project outside contracts/.' }] }],
+    },
+  },
+  {
+    // Table definitions: code from contracts/ (and the sealing column's secret box) only;
+    // the JSON column types still come as types from their domain modules.
+    files: ['db/schema/**/*.ts', 'db/schema.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(?!(\\.\\./)?contracts/|\\.\\./lib/secret-box\\.js$)',
+              allowTypeImports: true,
+              message: 'db/schema imports code from contracts/ only (types from elsewhere: import type).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins,
     // no database, no network, no activity implementations (only their types).
     files: ['workflows/**/*.ts'],

@@ -7,7 +7,8 @@ import { channels } from '../db/schema.js';
 import { retryDelayMs } from '../delivery/backoff.js';
 import type { RunContext, RunContextCache, RunControl } from '../delivery/context.js';
 import { composeRequest } from '../delivery/compose.js';
-import { batchWebhookIdFor, webhookIdFor } from '../delivery/ids.js';
+import { bodyFormat } from '../delivery/body-formats/index.js';
+import { webhookIdFor } from '../delivery/ids.js';
 import { classifyAttempt } from '../delivery/outcome.js';
 import { tripChannel, type Breaker } from '../delivery/breaker.js';
 import { createSendLease, type SendLease } from '../delivery/lease.js';
@@ -41,6 +42,13 @@ export interface DeliveryDeps {
 
 export type { BatchDelivery, BatchInterruption, RetryOutcome } from '../workflows/inputs.js';
 type SendInterruption = BatchInterruption | 'lease';
+
+/**
+ * How long (in paces) an event run's sending activity keeps looking for due
+ * firings after a claim found none, before it ends and the run sleeps: 2 s at
+ * the default pace, the gaps of a steady stream and a delay about to fall due.
+ */
+const LINGER_PACES = 10;
 
 /** One user's record from a send, with its retry delay (null: no retry) and whether the endpoint is gone for good (410). */
 interface SendResult {
@@ -264,11 +272,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
         if (rendered.length === 0) return { results: unrendered };
       }
       attemptAt = new Date();
-      const first = rendered[0]!.recipient;
-      webhookId =
-        channel.format === 'growingio'
-          ? batchWebhookIdFor(ctx.runId, rendered.map(({ recipient: r }) => (r.deliveryKey === '' ? r.userId : `${r.userId}:${r.deliveryKey}`)))
-          : webhookIdFor(ctx.runId, first.userId, first.deliveryKey);
+      webhookId = bodyFormat(channel.format).webhookId(ctx.runId, rendered.map(({ recipient }) => recipient));
       const request = composeRequest({
         channel: ctx.compose,
         recipients: rendered,
@@ -454,7 +458,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
         heldOut = heldOut.filter((r) => !atCap.has(r.userId));
       }
 
-      const groupSize = ctx.definition.channel.format === 'growingio' ? ctx.definition.channel.batchSize : 1;
+      const groupSize = bodyFormat(ctx.definition.channel.format).usersPerRequest(ctx.definition.channel);
       const turns: ({ send: Recipient[] } | { hold: Recipient })[] = [];
       for (let i = 0; i < fresh.length; i += groupSize) turns.push({ send: fresh.slice(i, i + groupSize) });
       if (heldOut.length > 0) {
@@ -642,7 +646,11 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
    * least `paceMs` apart unless the last one was full, while firings keep
    * coming: up to `claims` claims (numbered from `claimNo`) or `forMs`. So
    * while events arrive steadily Temporal sees one activity every `forMs`,
-   * not one per claim. It stops when a claim finds nothing due, and before a
+   * not one per claim. When a claim finds nothing due it looks again at the
+   * pace for a while (`lingerMs`: between two batches of a steady stream, or
+   * a delay about to fall due), the run staying awake meanwhile; it stops
+   * when nothing came in that time (the run then sleeps until the next
+   * firing or a wake signal), and before a
    * claim when the run is paused or cancelled; a pause or quiet hours that
    * stop a range's sends name that claim, which the run sends again later
    * under its number. A repeated claim number (this activity retried after
@@ -663,7 +671,10 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       ...more,
     });
     const workflowId = activity.info.workflowExecution?.workflowId;
-    for (let i = 0; i < input.claims; i += 1) {
+    // Ending on the first empty claim made a stream of events cost an activity (and a wake signal) per gap in it.
+    const lingerMs = LINGER_PACES * input.paceMs;
+    let emptySince: number | null = null;
+    for (let i = 0; i < input.claims; ) {
       const claimNo = input.claimNo + i;
       const wait = notBefore - Date.now();
       if (wait > 0) await activity.sleep(wait);
@@ -673,8 +684,17 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       if (control === 'cancel') return answer('cancel');
       const claimedAt = Date.now();
       const ctx = await runs.context(input.runId);
-      const claim = await claimDue(db, { ...input, claimNo, definition: ctx.definition });
-      if (claim.fromSeq === null || claim.toSeq === null) return answer('idle', { nextDueAt: claim.nextDueAt });
+      // The last look before the linger or the budget ends marks the run asleep, in the claim's transaction.
+      const lastLook = emptySince !== null && (claimedAt - emptySince + input.paceMs >= lingerMs || claimedAt + input.paceMs >= until);
+      const claim = await claimDue(db, { ...input, claimNo, definition: ctx.definition, sleepWhenEmpty: emptySince === null ? lingerMs <= 0 : lastLook });
+      if (claim.fromSeq === null || claim.toSeq === null) {
+        if (lingerMs <= 0 || lastLook) return answer('idle', { nextDueAt: claim.nextDueAt });
+        emptySince ??= claimedAt;
+        notBefore = claimedAt + input.paceMs;
+        continue;
+      }
+      emptySince = null;
+      i += 1;
       // A range still sending after the pace (a slow endpoint, a big claim) would hold back the next claim: tell the
       // run, so another activity starts beside this one. Only a hint, and only then.
       const hint = setTimeout(() => {

@@ -1,16 +1,17 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { and, eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
+import { eventTriggerPairPrefix } from '../contracts/workflow-ids.js';
 import type { Database } from '../db/client.js';
-import { campaigns } from '../db/schema.js';
 import type { RunContextCache } from '../delivery/context.js';
 import { closePending } from '../runs/recipients.js';
 import { finishRun } from '../runs/store.js';
+import { transitionCampaign, type CampaignEvent } from '../campaigns/lifecycle.js';
 import { memberPredicate } from '../segments/compile.js';
 import { countEvents, EMPTY_STATE, type CountedEvent } from '../triggers/counting.js';
 import { dropQueue } from '../triggers/due.js';
 import { triggerPlan, type EventTrigger } from '../triggers/event.js';
 import { lockTriggerCampaigns } from '../triggers/locks.js';
-import { triggerStateQuery, type EventTriggerState } from '../workflows/event-trigger.js';
+import { triggerStateQuery, type EventTriggerState } from '../workflows/messages.js';
 import type { RetryOutcome } from '../workflows/inputs.js';
 
 export type RecordedTrigger =
@@ -166,13 +167,12 @@ export function createEventTriggerActivities(deps: {
    * Ends the event run and its campaign together: an event campaign has one
    * run, so its end (cancel, or the expiry) is the campaign's.
    */
+  const endEvents: Record<'cancelled' | 'completed' | 'failed', CampaignEvent> = { cancelled: 'cancel', completed: 'complete', failed: 'fail' };
+
   async function endEventCampaign(input: { campaignId: string; runId: string; status: 'cancelled' | 'completed' | 'failed' }): Promise<void> {
     await finishRun(db, { runId: input.runId, status: input.status });
-    const now = new Date();
-    await db
-      .update(campaigns)
-      .set({ status: input.status, finishedAt: now, updatedAt: now })
-      .where(and(eq(campaigns.id, input.campaignId), sql`${campaigns.status} NOT IN ('completed', 'cancelled', 'failed')`));
+    // Once: a retry after the campaign ended finds it final and changes nothing.
+    await transitionCampaign(db, input.campaignId, endEvents[input.status], { finishedAt: new Date() });
   }
 
   /**
@@ -215,7 +215,7 @@ export function createEventTriggerActivities(deps: {
             chunk.map(async (id) => {
               seen.add(id);
               const state = await activity.client.workflow.getHandle(id).query(triggerStateQuery).catch(() => null);
-              return state ? { id, userId: id.slice(`campaign-${input.campaignId}-user-`.length), state } : null;
+              return state ? { id, userId: id.slice(eventTriggerPairPrefix(input.campaignId).length), state } : null;
             }),
           );
           const taken = states.filter((s): s is { id: string; userId: string; state: EventTriggerState } => s !== null);

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { isGrpcServiceError } from '@temporalio/client';
-import { and, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { campaigns } from '../db/schema.js';
 import { triggersFired } from '../lib/metrics.js';
@@ -8,6 +8,7 @@ import { isOneOf, openRunStatuses } from '../lib/statuses.js';
 import { firingVerdict, recurringRunExpiry } from '../runs/firing.js';
 import { deleteCampaignSchedule, isScheduledFiring } from '../runs/schedule.js';
 import { activeRun, createRun, finishRun } from '../runs/store.js';
+import { transitionCampaign } from '../campaigns/lifecycle.js';
 
 export type OpenedFiring =
   | { status: 'open'; runId: string; sendAt: string; expiresAt: string | null }
@@ -115,11 +116,7 @@ export function createRecurringActivities(deps: { db: Database }) {
       const endAt = campaign.trigger.endAt ? Date.parse(campaign.trigger.endAt) : null;
       if (endAt === null || endAt > Date.now()) return false;
       if (await activeRun(tx, input.campaignId)) return false;
-      const now = new Date();
-      await tx
-        .update(campaigns)
-        .set({ status: 'completed', finishedAt: now, updatedAt: now })
-        .where(and(eq(campaigns.id, input.campaignId), eq(campaigns.status, 'scheduled')));
+      await transitionCampaign(tx, input.campaignId, 'complete', { finishedAt: new Date() });
       return true;
     });
     if (!ended) return 'live';

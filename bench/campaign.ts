@@ -355,7 +355,7 @@ async function main() {
     await stopAll();
   }
 
-  say('summary (paste into the README):');
+  say('summary (paste into docs/benchmarks.md):');
   console.log(
     markdownTable(
       [

@@ -28,6 +28,7 @@ import { freePort } from '../test/ports.js';
 import { connectProfiler, inspectorUrl, type Profiler } from './inspector.js';
 import type { ReceiverQuery, ReceiverStats } from './receiver-protocol.js';
 import type { FanOut } from '../runs/lifecycle.js';
+import { workflowIds } from '../contracts/workflow-ids.js';
 
 export { markdownTable, percentile } from './stats.js';
 
@@ -712,7 +713,7 @@ export async function runFootprint(client: Client, workflowId: string, total: nu
   for (let from = 1; from <= total; from += batchSize) {
     const to = Math.min(total, from + batchSize - 1);
     try {
-      await read(`${workflowId}-batch-${from}-${to}`);
+      await read(workflowIds.batch(workflowId, from, to));
     } catch {
       figures.missingBatches += 1; // never started (a timed-out or cancelled run)
     }

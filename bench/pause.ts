@@ -155,7 +155,7 @@ async function main() {
   const stops = cycles.map((c) => c.lastArrivalMs ?? 0).sort((x, y) => x - y);
   say('per cycle:');
   console.log(markdownTable(['cycle', 'ack ms', 'HTTP', 'requests during the call', 'within 1 s after ack', 'later than 1 s (must be 0)', 'last request after the call, ms'], cycles.map((c) => [c.cycle, c.ackMs, c.status, c.duringCall, c.withinGrace, c.late, c.lastArrivalMs === null ? '-' : `< ${c.lastArrivalMs}`])));
-  say('summary (paste into the README):');
+  say('summary (paste into docs/benchmarks.md):');
   console.log(
     markdownTable(
       ['users', 'cycles', 'ack p50 ms', 'ack p95 ms', 'ack max ms', 'requests during the pause call (mean / max)', 'last request after the call, ms (p50 / max)', 'late requests (must be 0)'],

@@ -148,7 +148,7 @@ async function main() {
     await stopAll();
   }
 
-  say('summary (paste into the README):');
+  say('summary (paste into docs/benchmarks.md):');
   console.log(
     markdownTable(
       ['phase', 'endpoint', 'readers', 'requests', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'errors'],

@@ -7,8 +7,9 @@
  * posted to the real API process (`POST /api/events`) in batches every 100 ms,
  * as an SDK collector or a server does, for a campaign with `times: 1` and no
  * delay, each event from a user not seen before. Per rate, for `--seconds`:
- * events, requests the receiver got, duplicates (requests beyond one per
- * user), p50/p95/p99 from the ingest answer of an event's batch to its
+ * events, requests the receiver got, duplicates (a user sent under a second
+ * webhook-id: a second send), resends (the same webhook-id again: the
+ * at-least-once resend of a batch whose outcomes could not be written), p50/p95/p99 from the ingest answer of an event's batch to its
  * request arriving at the receiver, the lag (how long the oldest due send has
  * waited, from the campaign's API answer) at the end of the phase and its
  * peak during it, and the CPU seconds of each process (API, worker, Temporal
@@ -56,6 +57,7 @@ import {
   startTemporal,
   stopAll,
 } from './harness.js';
+import { workflowIds } from '../contracts/workflow-ids.js';
 
 const say = logger('bench:trigger');
 // The API process and the channel store need an admin key, a sealing key and loopback allowed as a destination;
@@ -90,13 +92,13 @@ function options() {
   };
 }
 
-/** The forked receiver (bench/trigger-receiver.ts): per user, the first arrival and the number of requests. */
+/** The forked receiver (bench/trigger-receiver.ts): per user, the first arrival, the number of requests and of distinct webhook-ids. */
 async function startArrivals() {
   const proc: ChildProcess = fork(fileURLToPath(new URL('./trigger-receiver.ts', import.meta.url)), { execArgv: ['--import', 'tsx'] });
   const port = await new Promise<number>((resolve) => proc.once('message', (m: { port: number }) => resolve(m.port)));
   let nextId = 0;
-  const waiting = new Map<number, (arrivals: [string, number, number][]) => void>();
-  proc.on('message', (m: { id?: number; arrivals?: [string, number, number][] }) => {
+  const waiting = new Map<number, (arrivals: [string, number, number, number][]) => void>();
+  proc.on('message', (m: { id?: number; arrivals?: [string, number, number, number][] }) => {
     if (m.id === undefined) return;
     waiting.get(m.id)?.(m.arrivals ?? []);
     waiting.delete(m.id);
@@ -104,11 +106,11 @@ async function startArrivals() {
   return {
     url: `http://127.0.0.1:${port}/trigger`,
     pid: proc.pid!,
-    /** Users whose id starts with `prefix`: first arrival (epoch ms) and request count. */
+    /** Users whose id starts with `prefix`: first arrival (epoch ms), request count and distinct webhook-ids. */
     arrivals: (prefix: string) =>
-      new Promise<Map<string, { first: number; requests: number }>>((resolve) => {
+      new Promise<Map<string, { first: number; requests: number; ids: number }>>((resolve) => {
         nextId += 1;
-        waiting.set(nextId, (list) => resolve(new Map(list.map(([user, first, requests]) => [user, { first, requests }]))));
+        waiting.set(nextId, (list) => resolve(new Map(list.map(([user, first, requests, ids]) => [user, { first, requests, ids }]))));
         proc.send({ id: nextId, type: 'arrivals', prefix });
       }),
     stop: () => proc.kill(),
@@ -170,7 +172,7 @@ async function post(stack: Stack, users: string[]): Promise<number> {
 /** The run workflow's claims so far (its progress query), or NaN when it does not answer. */
 async function claimsOf(stack: Stack): Promise<number> {
   const progress = await stack.temporal.client.workflow
-    .getHandle(`campaign-${stack.campaignId}-events`)
+    .getHandle(workflowIds.eventsRun(stack.campaignId))
     .query<{ batchesDone: number }>('progress')
     .catch(() => ({ batchesDone: NaN }));
   return progress.batchesDone;
@@ -246,7 +248,7 @@ async function historyShape(stack: Stack) {
   let executions = 0;
   let runId: string | undefined;
   for (;;) {
-    const handle = stack.temporal.client.workflow.getHandle(`campaign-${stack.campaignId}-events`, runId);
+    const handle = stack.temporal.client.workflow.getHandle(workflowIds.eventsRun(stack.campaignId), runId);
     const history = await handle.fetchHistory();
     executions += 1;
     for (const event of history.events ?? []) {
@@ -296,10 +298,12 @@ async function ratesScenario(opts: ReturnType<typeof options>) {
       if (kind !== 'pg') await temporalPg.stop();
       const latencies: number[] = [];
       let requests = 0;
+      let ids = 0;
       for (const [user, answeredAt] of driven.answered) {
         const arrival = arrivals.get(user);
         if (!arrival) continue;
         requests += arrival.requests;
+        ids += arrival.ids;
         // A request can beat the batch's answer to the client (the relay runs right after the commit): 0.
         latencies.push(Math.max(0, arrival.first - answeredAt));
       }
@@ -311,7 +315,7 @@ async function ratesScenario(opts: ReturnType<typeof options>) {
       const temporalMarginal = temporalCpu - idlePerSecond * phaseSeconds;
       const maxLag = Math.max(0, ...driven.lags.filter((l) => !Number.isNaN(l)));
       say(
-        `  ${rate}/s: ${driven.answered.size} events, ${requests} requests, ${requests - sends} duplicates, ${driven.answered.size - sends} missing; ` +
+        `  ${rate}/s: ${driven.answered.size} events, ${requests} requests, ${ids - sends} duplicates (another webhook-id), ${requests - ids} resends (the same webhook-id again), ${driven.answered.size - sends} missing; ` +
           `p50 ${ms(latencies, 50)} / p95 ${ms(latencies, 95)} / p99 ${ms(latencies, 99)} ms; lag at the end ${atEnd.lagMs} ms (${atEnd.firingsDue} due), peak ${maxLag} ms; ` +
           `${driven.late} batches posted late, ${busyAnswers} answered busy (retried); ${claims} claims (${Math.round(sends / Math.max(1, claims))} sends a claim); ` +
           `Temporal CPU ${((temporalCpu * 1000) / Math.max(1, claims)).toFixed(1)} ms a claim, beyond idle ${((temporalMarginal * 1000) / Math.max(1, sends)).toFixed(3)} ms a send; CPU s per 1,000 sends: API ${per1000(after.api - before.api)}, worker ${per1000(after.worker - before.worker)}, ` +
@@ -322,7 +326,8 @@ async function ratesScenario(opts: ReturnType<typeof options>) {
         rate,
         driven.answered.size,
         requests,
-        requests - sends,
+        ids - sends,
+        requests - ids,
         ms(latencies, 50),
         `**${ms(latencies, 95)}**`,
         ms(latencies, 99),
@@ -351,6 +356,7 @@ async function ratesScenario(opts: ReturnType<typeof options>) {
         'events',
         'requests',
         'duplicates',
+        'resends',
         'p50 ms',
         'p95 ms',
         'p99 ms',
@@ -434,16 +440,18 @@ async function delayScenario(opts: ReturnType<typeof options>) {
     const after = cpuOf(stack);
     const late: number[] = [];
     let requests = 0;
+    let ids = 0;
     for (const [user] of driven.answered) {
       const arrival = arrivals.get(user);
       const due = dueOf.get(user);
       if (!arrival || due === undefined) continue;
       requests += arrival.requests;
+      ids += arrival.ids;
       late.push(arrival.first - due);
     }
     late.sort((a, b) => a - b);
     say(
-      `delay scenario (PT1M, Temporal ${kind}): ${driven.answered.size} events, ${late.length} users sent, ${requests} requests, ${requests - late.length} duplicates, ` +
+      `delay scenario (PT1M, Temporal ${kind}): ${driven.answered.size} events, ${late.length} users sent, ${requests} requests, ${ids - late.length} duplicates (another webhook-id), ${requests - ids} resends (the same webhook-id), ` +
         `${driven.answered.size - late.length} missing; sent − due p50 ${ms(late, 50)} / p95 ${ms(late, 95)} / p99 ${ms(late, 99)} / max ${Math.round(late.at(-1) ?? NaN)} ms; ` +
         `CPU s while due: worker ${(after.worker - before.worker).toFixed(1)}, Temporal ${(after.temporal - before.temporal).toFixed(1)}`,
     );

@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import type { BodyFormat } from '../contracts/body-formats.js';
 import type { SegmentRule } from '../segments/rule.js';
 import { templateValueProblem, type TemplateParam, type UserAttributeParam, type UserCap } from '../channels/schema.js';
 import type { RetrySettings } from '../delivery/backoff.js';
 import { CLOCK_TIME, type QuietHours } from '../delivery/quiet-hours.js';
-import { DEFAULT_TIME_ZONE, timeZoneSchema } from '../segments/time-zone.js';
+import { DEFAULT_TIME_ZONE, timeZoneSchema } from '../contracts/time-zone.js';
 import { parseTemplates, TemplateError } from '../webhook/template.js';
 import { scheduleTimeProblem } from '../lib/schedule-horizon.js';
 import { recurringTriggerSchema, type RecurringTrigger } from '../triggers/recurring.js';
@@ -97,7 +98,7 @@ export interface FrozenChannel {
   url: string;
   method: 'POST' | 'PUT' | 'GET';
   headers: Record<string, string>;
-  format: 'standard' | 'growingio';
+  format: BodyFormat;
   batchSize: number;
   timeoutMs: number;
   retry: RetrySettings;

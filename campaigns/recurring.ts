@@ -1,9 +1,9 @@
 import { isGrpcServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { and, eq, inArray } from 'drizzle-orm';
+import { workflowIds } from '../contracts/workflow-ids.js';
 import type { Database } from '../db/client.js';
-import { campaigns } from '../db/schema.js';
 import { conflict, type FieldIssue } from '../lib/errors.js';
-import { liveCampaignStatuses } from '../lib/statuses.js';
+import { liveCampaignStatuses, type CampaignStatus } from '../lib/statuses.js';
+import { applyCampaignEvent, assertCampaignTransition, transitionCampaign } from './lifecycle.js';
 import { cancelRun, controlRun, RunControlRefusedError, RunEndedError, type FanOut } from '../runs/lifecycle.js';
 import {
   createCampaignSchedule,
@@ -24,10 +24,8 @@ const FIRING_WORKFLOW: keyof typeof workflows = 'recurringFiringWorkflow';
 const END_WORKFLOW: keyof typeof workflows = 'recurringEndWorkflow';
 const GRPC_INVALID_ARGUMENT = 3;
 
-/** The workflow that ends a recurring campaign at its `endAt`. */
-export function endWorkflowId(campaignId: string): string {
-  return `campaign-${campaignId}-end`;
-}
+/** The workflow that ends a recurring campaign at its `endAt` (contracts/workflow-ids.ts builds it). */
+export const endWorkflowId = workflowIds.recurringEnd;
 
 interface Deps {
   db: Database;
@@ -36,7 +34,7 @@ interface Deps {
   fanOut: FanOut;
 }
 
-type Row = { id: string; status: string; trigger: RecurringTrigger; channelId: string | null };
+type Row = { id: string; status: CampaignStatus; trigger: RecurringTrigger; channelId: string | null };
 
 /**
  * The operator's side of a recurring campaign: its Temporal Schedule and the
@@ -86,12 +84,7 @@ export function createRecurringControls(deps: Deps) {
 
   /** Pauses the schedule and the run in progress; repeating it is harmless. */
   async function pause(row: Row): Promise<CampaignProgress | null> {
-    const [paused] = await db
-      .update(campaigns)
-      .set({ status: 'paused', updatedAt: new Date() })
-      .where(and(eq(campaigns.id, row.id), inArray(campaigns.status, [...liveCampaignStatuses])))
-      .returning({ id: campaigns.id });
-    if (!paused) throw refused(row, 'pause');
+    await applyCampaignEvent(db, row.id, 'pause');
     await pauseCampaignSchedule(temporal, row.id);
     const run = await activeRun(db, row.id);
     if (!run || run.status === 'paused') return null;
@@ -100,13 +93,11 @@ export function createRecurringControls(deps: Deps) {
 
   /** Resumes the run in progress, then the schedule (so its next firing finds the campaign live). */
   async function resume(row: Row): Promise<CampaignProgress | null> {
-    if (row.status !== 'paused') throw refused(row, 'resume');
+    assertCampaignTransition(row.status, 'resume');
     const run = await activeRun(db, row.id);
     const progress = run?.status === 'paused' ? await controlQuietly(run.workflowId, 'resume') : null;
-    await db
-      .update(campaigns)
-      .set({ status: run ? 'running' : 'scheduled', pauseReason: null, updatedAt: new Date() })
-      .where(and(eq(campaigns.id, row.id), eq(campaigns.status, 'paused')));
+    // The run's resume may have moved the campaign already; then this changes nothing.
+    await transitionCampaign(db, row.id, run ? 'resume' : 'resumeWaiting', { pauseReason: null });
     await resumeCampaignSchedule(temporal, row.id);
     return progress;
   }
@@ -114,12 +105,7 @@ export function createRecurringControls(deps: Deps) {
   /** Ends the campaign: `cancelled`, schedule deleted, the run in progress cancelled (it closes its pending users). */
   async function cancel(row: Row): Promise<void> {
     const now = new Date();
-    const [cancelled] = await db
-      .update(campaigns)
-      .set({ status: 'cancelled', finishedAt: now, updatedAt: now })
-      .where(and(eq(campaigns.id, row.id), inArray(campaigns.status, [...liveCampaignStatuses])))
-      .returning({ id: campaigns.id });
-    if (!cancelled) throw refused(row, 'cancel');
+    await applyCampaignEvent(db, row.id, 'cancel', { finishedAt: now });
     await deleteCampaignSchedule(temporal, row.id);
     const run = await activeRun(db, row.id);
     if (run) await cancelRun(temporal, run.workflowId).catch(ignoreEnded);

@@ -1,25 +1,21 @@
-import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { campaigns, campaignStatuses, channels, type CampaignStatus } from '../db/schema.js';
 import { liveCampaignStatuses } from '../lib/statuses.js';
 import { deliveryCountRows, deliveryCounts, foldDeliveryCounts } from '../runs/recipients.js';
-import { cancelRun, controlRun, DEFAULT_FAN_OUT, runProgress, RunAlreadyStartedError, RunControlRefusedError, RunEndedError, runWorkflowIds, startRunWorkflow, type FanOut } from '../runs/lifecycle.js';
+import { DEFAULT_FAN_OUT, runProgress, type FanOut } from '../runs/lifecycle.js';
 import { presentRun } from '../runs/present.js';
-import { activeRun, createRun, getRun } from '../runs/store.js';
+import { activeRun, getRun } from '../runs/store.js';
 import { ApiError, conflict, fieldError, fieldErrors, notFound, validationError, type FieldIssue } from '../lib/errors.js';
 import { isUuid } from '../lib/ids.js';
 import { getSegment } from '../segments/membership.js';
-import { CampaignIdKey, CampaignStatusKey, ChannelIdKey, TriggerTypeKey } from '../temporal/search-attributes.js';
-import { DEFAULT_DUE_QUEUE, type CampaignWorkflowInput, type DueQueue } from '../workflows/inputs.js';
+import { DEFAULT_DUE_QUEUE, type DueQueue } from '../workflows/inputs.js';
 import type { CampaignProgress } from '../workflows/messages.js';
-import { createRecurringControls } from './recurring.js';
-import { campaignWorkflow } from '../workflows/campaign.js';
-import { eventRunWorkflow } from '../workflows/event-run.js';
+import { assertCampaignTransition } from './lifecycle.js';
 import { templateRenderProblems } from './template-check.js';
-import { recurringLaunchProblems } from '../triggers/recurring.js';
-import { campaignDraftSchema, campaignPatchSchema, freezeDefinition, resolveSendAt, resolveTemplateValues } from './definition.js';
+import { createTriggerKinds, type TriggerKind } from './trigger-kinds/index.js';
+import { campaignDraftSchema, campaignPatchSchema, freezeDefinition, resolveTemplateValues } from './definition.js';
 
 /** Statuses in which a campaign still needs its channel and segment. */
 export const LIVE_STATUSES: CampaignStatus[] = [...liveCampaignStatuses];
@@ -41,14 +37,15 @@ export interface CampaignServiceDeps {
 }
 
 /**
- * Campaign lifecycle: drafts in PostgreSQL, launched runs as Temporal
- * workflows, operator controls as Temporal updates and cancellation.
+ * Campaigns: drafts in PostgreSQL; launching and the operator's controls go to
+ * the campaign's trigger kind (campaigns/trigger-kinds/), every status change
+ * through campaigns/lifecycle.ts.
  */
 export function createCampaignService(deps: CampaignServiceDeps) {
   const { db, temporal } = deps;
   const fanOut = { ...DEFAULT_FAN_OUT, ...deps.fanOut };
   const dueQueue = { ...DEFAULT_DUE_QUEUE, ...deps.dueQueue };
-  const recurring = createRecurringControls({ db, temporal, taskQueue: deps.taskQueue, fanOut });
+  const kinds = createTriggerKinds({ db, temporal, taskQueue: deps.taskQueue, fanOut, dueQueue, ...(deps.eventListeners ? { eventListeners: deps.eventListeners } : {}) });
 
   async function get(id: string) {
     if (!isUuid(id)) throw notFound('campaign');
@@ -73,7 +70,8 @@ export function createCampaignService(deps: CampaignServiceDeps) {
     await checkReferences(parsed.data);
     const [row] = await db
       .insert(campaigns)
-      .values({ ...parsed.data, expiresAt: parsed.data.expiresAt ?? null, status: 'draft' })
+      // Starts as `draft`, the column's default: campaigns/lifecycle.ts moves it from there.
+      .values({ ...parsed.data, expiresAt: parsed.data.expiresAt ?? null })
       .returning();
     return row!;
   }
@@ -118,8 +116,8 @@ export function createCampaignService(deps: CampaignServiceDeps) {
     await db.delete(campaigns).where(and(eq(campaigns.id, id), eq(campaigns.status, 'draft')));
   }
 
-  /** Why a draft cannot launch, each reason naming a field; empty when it can. */
-  async function launchProblems(row: typeof campaigns.$inferSelect, now: Date) {
+  /** Why a draft cannot launch, each reason naming a field; empty when it can. The trigger's own checks are its kind's. */
+  async function launchProblems(row: typeof campaigns.$inferSelect, kind: TriggerKind, now: Date) {
     const problems: FieldIssue[] = [];
     const channel = row.channelId ? (await db.select().from(channels).where(eq(channels.id, row.channelId)))[0] : undefined;
     if (!row.channelId) problems.push({ path: 'channelId', message: 'is required to launch' });
@@ -133,130 +131,36 @@ export function createCampaignService(deps: CampaignServiceDeps) {
     if (channel && segment && resolved.problems.length === 0) {
       problems.push(...(await templateRenderProblems(db, channel.templateParams, resolved.values, segment, now)));
     }
-    if (row.trigger.type === 'recurring') {
-      problems.push(...recurringLaunchProblems(row.trigger, now));
-      if (row.expiresAt) problems.push({ path: 'expiresAt', message: 'is not used by recurring campaigns: each run stops trying its users 24 h after its firing' });
-      return { problems, channel, segment, values: resolved.values, sendAt: now };
-    }
-    // An event-triggered campaign listens from its launch on.
-    const { sendAt, problem } = row.trigger.type === 'event' ? { sendAt: now, problem: undefined } : resolveSendAt(row.trigger, now);
-    if (problem) problems.push({ path: 'trigger.sendAt', message: problem });
-    if (row.expiresAt && row.expiresAt.getTime() <= sendAt.getTime()) problems.push({ path: 'expiresAt', message: 'must be after the send time' });
-    return { problems, channel, segment, values: resolved.values, sendAt };
+    const trigger = kind.validate(row, now);
+    problems.push(...trigger.problems);
+    return { problems, channel, segment, values: resolved.values, sendAt: trigger.sendAt };
   }
 
-  /** "上线": validates everything, freezes the definition, opens the run and starts its workflow. */
+  /** "上线": validates everything, freezes the definition and hands the launch to the campaign's trigger kind. */
   async function launch(id: string) {
     const row = await get(id);
-    if (row.status !== 'draft') throw conflict(`the campaign is already ${row.status}`, [{ path: 'status', message: `is ${row.status}, not draft` }]);
+    const kind = kinds[row.trigger.type];
+    assertCampaignTransition(row.status, kind.launchEvent);
     const now = new Date();
-    const { problems, channel, segment, values, sendAt } = await launchProblems(row, now);
+    const { problems, channel, segment, values, sendAt } = await launchProblems(row, kind, now);
     if (problems.length > 0 || !channel || !segment) {
       throw new ApiError(409, 'cannot_launch', `the campaign cannot launch: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`, problems);
     }
     const definition = freezeDefinition(row, channel, segment, values);
-    if (row.trigger.type === 'recurring') {
-      const trigger = row.trigger;
-      // No run yet: each firing of the schedule opens its own.
-      await db.transaction(async (tx) => {
-        const [claimed] = await tx
-          .update(campaigns)
-          .set({ status: 'scheduled', definition, launchedAt: now, updatedAt: now })
-          .where(and(eq(campaigns.id, row.id), eq(campaigns.status, 'draft')))
-          .returning({ id: campaigns.id });
-        if (!claimed) throw conflict('the campaign was launched meanwhile');
-        await recurring.launch({ ...row, trigger });
-      });
-      return get(id);
-    }
-    const runId = randomUUID();
-    // An event campaign's one run collects its sends from launch on: it is running at once.
-    const event = row.trigger.type === 'event';
-    const workflowId = event ? runWorkflowIds.events(row.id) : runWorkflowIds.once(row.id);
-    const input: CampaignWorkflowInput = {
-      campaignId: row.id,
-      runId,
-      sendAt: sendAt.toISOString(),
-      expiresAt: row.expiresAt?.toISOString() ?? null,
-      ...fanOut,
-    };
-    await db.transaction(async (tx) => {
-      const [claimed] = await tx
-        .update(campaigns)
-        .set({ status: event ? 'running' : 'scheduled', definition, launchedAt: now, updatedAt: now })
-        .where(and(eq(campaigns.id, row.id), eq(campaigns.status, 'draft')))
-        .returning({ id: campaigns.id });
-      if (!claimed) throw conflict('the campaign was launched meanwhile');
-      await createRun(tx, { id: runId, campaignId: row.id, workflowId, trigger: event ? 'event' : 'once', sendAt, expiresAt: row.expiresAt, definition, ...(event ? { status: 'running' as const } : {}) });
-      const start = {
-        workflowId,
-        taskQueue: deps.taskQueue,
-        memo: { campaignName: row.name, channelName: channel.name, segmentName: segment.name },
-        searchAttributes: [
-          { key: CampaignIdKey, value: row.id },
-          { key: ChannelIdKey, value: channel.id },
-          { key: CampaignStatusKey, value: event ? 'running' : 'scheduled' },
-          { key: TriggerTypeKey, value: row.trigger.type },
-        ],
-      };
-      // Started inside the transaction: if Temporal refuses, nothing is written.
-      try {
-        // An event campaign's run takes the same pause/resume Updates and cancel as a batch run.
-        if (event) await startRunWorkflow(temporal, eventRunWorkflow, { ...start, input: { campaignId: row.id, runId, expiresAt: input.expiresAt, queue: dueQueue } });
-        else await startRunWorkflow(temporal, campaignWorkflow, { ...start, input });
-      } catch (error) {
-        if (error instanceof RunAlreadyStartedError) throw conflict('the campaign was launched meanwhile');
-        throw error;
-      }
-    });
-    if (event) await deps.eventListeners?.refresh();
+    await kind.launch(row, { channel, segment, definition, sendAt, now });
     return get(id);
   }
 
-  /** The run an operator control acts on: the campaign's open run. */
-  async function openRunOf(row: { id: string; status: CampaignStatus }, verb: string) {
-    const refuse = () => conflict(`cannot ${verb} a ${row.status} campaign`, [{ path: 'status', message: `is ${row.status}` }]);
-    if (!LIVE_STATUSES.includes(row.status)) throw refuse();
-    const run = await activeRun(db, row.id);
-    if (!run) throw refuse();
-    return run;
-  }
-
-  /** Runs the operator's pause or resume Update; answers the workflow's progress as the Update returned it. */
+  /** The operator's pause or resume, as the campaign's trigger kind does it; answers the run's progress when a run took it. */
   async function control(id: string, verb: 'pause' | 'resume'): Promise<CampaignProgress | null> {
     const row = await get(id);
-    if (row.trigger.type === 'recurring') return recurring[verb]({ ...row, trigger: row.trigger });
-    const run = await openRunOf(row, verb);
-    try {
-      const progress = await controlRun(temporal, run.workflowId, verb);
-      if (run.trigger === 'event') await deps.eventListeners?.refresh();
-      return progress;
-    } catch (error) {
-      if (error instanceof RunControlRefusedError) throw conflict(error.message, [{ path: 'status', message: error.message }]);
-      throw await endedMeanwhile(id, verb, error);
-    }
+    return kinds[row.trigger.type][verb](row);
   }
 
-  /** The run ended between our read and Temporal's answer: a 409, not a 500. */
-  async function endedMeanwhile(id: string, verb: string, error: unknown) {
-    if (!(error instanceof RunEndedError)) return error;
-    const now = await get(id);
-    return conflict(`cannot ${verb} a ${now.status} campaign: its run has ended`, [{ path: 'status', message: `is ${now.status}` }]);
-  }
-
-  /** Requests Temporal cancellation; the workflow closes pending users and ends `cancelled`. */
+  /** Ends the campaign, as its trigger kind does it (a run's workflow closes its pending users and ends `cancelled`). */
   async function cancel(id: string) {
     const row = await get(id);
-    if (row.trigger.type === 'recurring') {
-      await recurring.cancel({ ...row, trigger: row.trigger });
-      return row;
-    }
-    const run = await openRunOf(row, 'cancel');
-    try {
-      await cancelRun(temporal, run.workflowId);
-    } catch (error) {
-      throw await endedMeanwhile(id, 'cancel', error);
-    }
+    await kinds[row.trigger.type].cancel(row);
     return row;
   }
 
@@ -285,10 +189,11 @@ export function createCampaignService(deps: CampaignServiceDeps) {
   /** "Send once now" for a recurring campaign: one firing through its schedule. */
   async function trigger(id: string) {
     const row = await get(id);
-    if (row.trigger.type !== 'recurring') {
+    const fireNow = kinds[row.trigger.type].fireNow;
+    if (!fireNow) {
       throw conflict(`only recurring campaigns can be triggered; this one is ${row.trigger.type}`, [{ path: 'trigger.type', message: `is ${row.trigger.type}` }]);
     }
-    await recurring.trigger({ ...row, trigger: row.trigger });
+    await fireNow(row);
   }
 
   /**
@@ -297,7 +202,7 @@ export function createCampaignService(deps: CampaignServiceDeps) {
    */
   async function redrawHoldout(id: string) {
     const row = await get(id);
-    if (row.trigger.type !== 'recurring') {
+    if (!kinds[row.trigger.type].redrawsHoldout) {
       throw conflict(`only recurring campaigns take a new draw of their control group; this one is ${row.trigger.type} and holds out one group for its one run`, [
         { path: 'trigger.type', message: `is ${row.trigger.type}` },
       ]);
@@ -320,9 +225,7 @@ export function createCampaignService(deps: CampaignServiceDeps) {
 
   /** A recurring campaign's next firings (null for other campaigns, or when Temporal does not answer). */
   async function schedule(row: typeof campaigns.$inferSelect) {
-    if (row.trigger.type !== 'recurring') return null;
-    const state = await recurring.scheduleState({ ...row, trigger: row.trigger });
-    return state && { paused: state.paused, nextFirings: state.nextFirings.map((at) => at.toISOString()), missedBeyondRecord: state.missedBeyondRecord };
+    return kinds[row.trigger.type].describe(row);
   }
 
   return {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { bodyFormats } from '../contracts/body-formats.js';
 import { normalizeIsoDate } from '../audience/dates.js';
 import { isoDurationMs, isoDurationSchema } from '../lib/iso-duration.js';
 
@@ -260,7 +261,7 @@ const channelFields = {
   templateParams: limitedList(templateParamSchema, 'template parameters'),
   timeoutMs: z.number().int().min(100, 'must be at least 100').max(60_000, 'must be at most 60000 (60 s)'),
   /** `growingio` sends batches in the body shape receivers of that platform expect. */
-  format: z.enum(['standard', 'growingio']),
+  format: z.enum(bodyFormats),
   /** Users per request in `growingio` format. */
   batchSize: z.number().int().min(1, 'must be at least 1').max(1000, 'must be at most 1000'),
   retry: retrySettingsSchema,

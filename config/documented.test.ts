@@ -5,13 +5,12 @@ import { DEFAULT_FAN_OUT } from '../runs/lifecycle.js';
 import { envSchema, loadEnv } from './env.js';
 
 const root = new URL('../', import.meta.url);
-const readme = readFileSync(new URL('README.md', root), 'utf8');
+const configurationDoc = readFileSync(new URL('docs/configuration.md', root), 'utf8');
 const example = readFileSync(new URL('.env.example', root), 'utf8');
 
-/** The variables of the README's configuration table (first column; a row may name several). */
-function readmeTable(): Map<string, string> {
-  const section = readme.slice(readme.indexOf('\n## Configuration\n'));
-  const rows = section.slice(0, section.indexOf('\n## ', 5)).split('\n').filter((l) => l.startsWith('| `'));
+/** The variables of docs/configuration.md's table (first column; a row may name several). */
+function documentedTable(): Map<string, string> {
+  const rows = configurationDoc.split('\n').filter((l) => l.startsWith('| `'));
   const defaults = new Map<string, string>();
   for (const row of rows) {
     const [names, value] = row.split('|').slice(1, 3);
@@ -33,15 +32,15 @@ function exampleValues(): Map<string, string> {
 const schemaKeys = Object.keys(envSchema.shape).sort();
 
 describe('every setting is documented once, the same way', () => {
-  it('the zod schema, the README table and .env.example name the same variables', () => {
-    expect([...readmeTable().keys()].sort()).toEqual(schemaKeys);
+  it('the zod schema, the table in docs/configuration.md and .env.example name the same variables', () => {
+    expect([...documentedTable().keys()].sort()).toEqual(schemaKeys);
     expect([...exampleValues().keys()].sort()).toEqual(schemaKeys);
   });
 
   it('.env.example holds the defaults and is itself a valid configuration', () => {
     const values = Object.fromEntries(exampleValues());
     expect(loadEnv(values)).toEqual(loadEnv({}));
-    const table = readmeTable();
+    const table = documentedTable();
     for (const [name, value] of Object.entries(values)) {
       // Empty in the example: the schema has no default (the table says what unset means).
       if (value === '') expect(envSchema.shape[name as keyof typeof envSchema.shape].safeParse(undefined).data, name).toBeUndefined();

@@ -18,7 +18,7 @@ const databaseName = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lowe
 
 /**
  * Every setting hookcast reads from the environment. Unset values take the
- * defaults of a laptop install; the README's configuration table mirrors this.
+ * defaults of a laptop install; docs/configuration.md's table mirrors this.
  */
 export const envSchema = z.object({
   API_HOST: z.string().min(1).default('127.0.0.1'),
@@ -103,7 +103,7 @@ export const envSchema = z.object({
     })
     .optional(),
   /*
-   * Tuning knobs, defaults as measured (README "Measured figures"). The fan-out
+   * Tuning knobs, defaults as measured (docs/benchmarks.md). The fan-out
    * shape is read by the API when it starts a run and frozen into that run's
    * workflow input; the rest by each worker.
    */

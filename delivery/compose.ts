@@ -1,19 +1,13 @@
-import type { TemplateParam, UserAttributeParam } from '../channels/schema.js';
-import { buildWebhookRequest, type RequestChannel, type WebhookRequest } from '../webhook/request.js';
 import { userAttributeValues, type RecipientProfile } from '../webhook/user.js';
-import { buildGrowingIoRequest } from './growingio.js';
+import type { WebhookRequest } from '../webhook/request.js';
+import { bodyFormat, type ComposeChannel } from './body-formats/index.js';
 
-/** What composing a request needs to know about a channel. */
-export interface ComposeChannel extends RequestChannel {
-  name: string;
-  format: 'standard' | 'growingio';
-  userAttributeParams: UserAttributeParam[];
-  templateParams: TemplateParam[];
-}
+export type { ComposeChannel };
 
 /**
  * The single place where a delivery's HTTP request is put together, for
- * campaign sends and test sends alike: one user per request in `standard`
+ * campaign sends and test sends alike; the channel's body format
+ * (delivery/body-formats/) shapes it: one user per request in `standard`
  * format (body keyed by parameter names), several in `growingio` format.
  *
  * @example
@@ -30,16 +24,5 @@ export function composeRequest(input: {
 }): WebhookRequest {
   const { channel } = input;
   const payloads = input.recipients.map((r) => ({ ...userAttributeValues(channel.userAttributeParams, r.profile), ...r.values }));
-  if (channel.format === 'growingio') {
-    return buildGrowingIoRequest({
-      channel,
-      channelName: channel.name,
-      templateParam: input.templateValues,
-      userAttr: payloads,
-      webhookId: input.webhookId,
-      timestamp: input.timestamp,
-    });
-  }
-  if (payloads.length !== 1) throw new Error('standard format carries exactly one user per request');
-  return buildWebhookRequest({ channel, payload: payloads[0]!, webhookId: input.webhookId, timestamp: input.timestamp });
+  return bodyFormat(channel.format).build({ channel, payloads, templateValues: input.templateValues, webhookId: input.webhookId, timestamp: input.timestamp });
 }

@@ -2,7 +2,8 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { comparisonPredicate } from '../segments/sql-comparison.js';
 import { goalWindowMs, type Goal } from './goal.js';
-import { emptyCounts, type GroupCounts } from './stats.js';
+import { emptyCounts } from './stats.js';
+import type { EffectFigures } from '../contracts/effect-figures.js';
 
 /*
  * Attribution: which recipients of a run converted, read from the run's
@@ -38,13 +39,7 @@ import { emptyCounts, type GroupCounts } from './stats.js';
 /** Buckets of the conversion curve across the window. */
 export const CURVE_BUCKETS = 60;
 
-/** A run's raw figures, stored once final (run_effects.figures) and added across runs. */
-export interface EffectFigures {
-  bucketMs: number;
-  sent: GroupCounts;
-  /** null when the run had no control group. */
-  control: GroupCounts | null;
-}
+export type { EffectFigures };
 
 export interface MeasuredRun {
   id: string;

@@ -1,4 +1,5 @@
 import { errorFunction } from 'simple-statistics';
+import type { GroupCounts } from '../contracts/effect-figures.js';
 
 /*
  * The statistics of a campaign's effect, pure (docs/goals.md names the
@@ -83,15 +84,8 @@ export function twoProportionTest(x1: number, n1: number, x2: number, n2: number
   return { z, pValue: Math.min(1, Math.max(0, 1 - errorFunction(Math.abs(z) / Math.SQRT2))) };
 }
 
-/** One group's raw figures, as attribution counts them (they add up across runs). */
-export interface GroupCounts {
-  users: number;
-  conversions: number;
-  /** Sum of the goal's value property over goal events in the windows; null without `value`. */
-  value: number | null;
-  /** Conversions whose first goal event came in each bucket of time since send (not cumulative). */
-  curve: number[];
-}
+/** One group's raw figures (contracts/effect-figures.ts: db/schema stores them). */
+export type { GroupCounts };
 
 export interface GroupSummary {
   users: number;

@@ -10,13 +10,6 @@ import { pauseUpdate, progressQuery, resumeUpdate, type CampaignProgress } from 
  * its row); nothing here touches PostgreSQL.
  */
 
-/** Workflow ids of runs: each run has its own, prefixed by its campaign's so the Temporal UI groups them. */
-export const runWorkflowIds = {
-  /** A one-time campaign has exactly one run: a second start of this id is refused by Temporal. */
-  once: (campaignId: string) => `campaign-${campaignId}-once`,
-  /** The one run of an event-triggered campaign, collecting its sends; a second start is refused too. */
-  events: (campaignId: string) => `campaign-${campaignId}-events`,
-};
 
 export type FanOut = Pick<CampaignWorkflowInput, 'batchSize' | 'window' | 'childrenPerExecution'>;
 export const DEFAULT_FAN_OUT: FanOut = { batchSize: 2000, window: 8, childrenPerExecution: 400 };

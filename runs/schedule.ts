@@ -1,5 +1,6 @@
 import { msToTs, tsToDate } from '@temporalio/common/lib/time.js';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription } from '@temporalio/client';
+import { workflowIds } from '../contracts/workflow-ids.js';
 import { CampaignIdKey, ChannelIdKey, TriggerTypeKey } from '../temporal/search-attributes.js';
 import { recurringScheduleSpec, type RecurringTrigger } from '../triggers/recurring.js';
 
@@ -13,19 +14,8 @@ import { recurringScheduleSpec, type RecurringTrigger } from '../triggers/recurr
  */
 export const TEMPORAL_CATCH_UP_WINDOW = '7 days';
 
-/** The schedule of a recurring campaign; one per campaign, so launching twice cannot make two. */
-export function campaignScheduleId(campaignId: string): string {
-  return `campaign-${campaignId}`;
-}
-
-/**
- * The workflow id each firing starts under. Temporal appends the firing's
- * nominal time (`campaign-<id>-2026-11-30T01:00:00Z`), which makes every
- * firing's run workflow distinct and names its time in the Temporal UI.
- */
-export function firingWorkflowIdPrefix(campaignId: string): string {
-  return `campaign-${campaignId}`;
-}
+/** The schedule of a recurring campaign (contracts/workflow-ids.ts builds it). */
+export const campaignScheduleId = workflowIds.schedule;
 
 export interface CreateCampaignScheduleOptions {
   campaignId: string;
@@ -63,7 +53,7 @@ export async function createCampaignSchedule(client: Client, options: CreateCamp
       action: {
         type: 'startWorkflow',
         workflowType: options.workflowType,
-        workflowId: firingWorkflowIdPrefix(options.campaignId),
+        workflowId: workflowIds.firingPrefix(options.campaignId),
         taskQueue: options.taskQueue,
         args: options.args,
         typedSearchAttributes,

@@ -4,7 +4,8 @@ import type { FrozenDefinition } from '../campaigns/definition.js';
 import type { Database } from '../db/client.js';
 import { campaignRuns, campaigns, runStatusCounts } from '../db/schema.js';
 import { fieldErrors, type FieldIssue } from '../lib/errors.js';
-import { openRunStatuses, type CampaignStatus, type RunControl, type RunStatus, type RunTrigger } from '../lib/statuses.js';
+import { transitionCampaign, type CampaignEvent, type TransitionColumns } from '../campaigns/lifecycle.js';
+import { openRunStatuses, type RunControl, type RunStatus, type RunTrigger } from '../lib/statuses.js';
 
 /*
  * The run lifecycle in PostgreSQL: a run is opened (one per one-time launch,
@@ -113,21 +114,29 @@ function decodeCursor(cursor: string): { createdAt: Date; id: string } | null {
  * a waiting campaign `running`, a run ending makes a running one `scheduled`
  * again; pausing, resuming and ending the campaign itself are the operator's.
  */
-function campaignStatusFor(run: Pick<RunRow, 'trigger'>, status: RunStatus): { set: CampaignStatus; when?: CampaignStatus[] } | null {
-  if (run.trigger === 'once') return status === 'skipped' || status === 'missed' ? null : { set: status };
-  if (status === 'running') return { set: 'running', when: ['scheduled'] };
-  if (status === 'completed' || status === 'failed' || status === 'cancelled') return { set: 'scheduled', when: ['running'] };
-  return null;
+export function campaignEventsFor(run: Pick<RunRow, 'trigger'>, status: RunStatus): CampaignEvent[] {
+  if (run.trigger === 'once') return onceRunEvents[status];
+  if (status === 'running') return ['start'];
+  if (status === 'completed' || status === 'failed' || status === 'cancelled') return ['runEnded'];
+  return [];
 }
 
-async function mirrorOnCampaign(db: Executor, run: Pick<RunRow, 'trigger' | 'campaignId'>, status: RunStatus, extra: Partial<typeof campaigns.$inferInsert> = {}) {
-  const mirror = campaignStatusFor(run, status);
-  if (!mirror) return;
-  const now = new Date();
-  await db
-    .update(campaigns)
-    .set({ status: mirror.set, ...extra, updatedAt: now })
-    .where(and(eq(campaigns.id, run.campaignId), mirror.when ? inArray(campaigns.status, mirror.when) : undefined));
+/** A one-time campaign's status is its run's: the events that get it there (a run resumed with the old workflow code records `running` after `paused`). */
+const onceRunEvents: Record<RunStatus, CampaignEvent[]> = {
+  scheduled: ['resumeWaiting'],
+  running: ['start', 'resume'],
+  paused: ['pause'],
+  completed: ['complete'],
+  cancelled: ['cancel'],
+  failed: ['fail'],
+  skipped: [],
+  missed: [],
+};
+
+/** Applies the campaign's side of a run's status; one the campaign's lifecycle refuses (the operator moved on) changes nothing. */
+async function mirrorOnCampaign(db: Executor, run: Pick<RunRow, 'trigger' | 'campaignId'>, status: RunStatus, columns: TransitionColumns = {}) {
+  const events = campaignEventsFor(run, status);
+  if (events.length > 0) await transitionCampaign(db, run.campaignId, events, columns);
 }
 
 async function runOf(db: Executor, runId: string) {
@@ -141,6 +150,13 @@ async function runOf(db: Executor, runId: string) {
  * its campaign's), in one transaction; answers the new control epoch, which
  * the workflow passes to its batches with the signal.
  */
+/** The campaign events an operator's pause or resume of one of its runs is. */
+const controlEvents: Partial<Record<RunStatus, CampaignEvent[]>> = {
+  paused: ['pause'],
+  running: ['resume', 'start'],
+  scheduled: ['resumeWaiting'],
+};
+
 export async function setRunControl(db: Database, input: { runId: string; control: RunControl; status?: RunStatus }): Promise<number> {
   const now = new Date();
   return db.transaction(async (tx) => {
@@ -154,8 +170,8 @@ export async function setRunControl(db: Database, input: { runId: string; contro
       // Resuming is the operator's answer to whatever paused the run, the circuit breaker included.
       const reason = input.control === 'run' ? { pauseReason: null } : {};
       // An operator's pause or resume of a run shows on its campaign, whatever started the run.
-      const shown = input.status === 'paused' || input.status === 'running' || input.status === 'scheduled' ? input.status : null;
-      if (shown) await tx.update(campaigns).set({ status: shown, ...reason, updatedAt: now }).where(eq(campaigns.id, updated.campaignId));
+      const events = controlEvents[input.status];
+      if (events) await transitionCampaign(tx, updated.campaignId, events, reason);
     }
     return updated.epoch;
   });

@@ -1,35 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { z } from 'zod';
 import type { Database } from '../db/client.js';
 
-/** The seed's customers run on China time. */
-export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
-
-// Only region names: PostgreSQL reads POSIX strings such as "UTC+8" with the
-// sign inverted, and abbreviations such as "CST" are ambiguous.
-const IANA_SHAPE = /^(UTC|[A-Za-z]+(?:\/[A-Za-z0-9_+-]+){1,2})$/;
-
-/**
- * True for an IANA zone name the runtime knows (`Asia/Shanghai`, `UTC`).
- *
- * @example
- * isIanaTimeZone('Europe/Paris'); // true
- * isIanaTimeZone('UTC+8');        // false
- */
-export function isIanaTimeZone(value: string): boolean {
-  if (!IANA_SHAPE.test(value)) return false;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export const timeZoneSchema = z
-  .string()
-  .max(64)
-  .refine(isIanaTimeZone, 'must be an IANA time zone such as Asia/Shanghai or UTC');
+export { DEFAULT_TIME_ZONE, isIanaTimeZone, timeZoneSchema } from '../contracts/time-zone.js';
 
 let postgresZones: Promise<Set<string>> | undefined;
 

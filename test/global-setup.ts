@@ -7,6 +7,7 @@ import { TEST_API_KEY } from './credentials.js';
 import { resolveTemporalCli } from '../temporal/cli.js';
 import { startDevServer } from '../temporal/dev-server.js';
 import { freePort } from './ports.js';
+import { laneSetup, type Lane } from './lanes.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -17,12 +18,17 @@ declare module 'vitest' {
 }
 
 /**
- * Once per test run: a migrated template database (each test file clones it
- * into its own database) and one headless, in-memory Temporal dev server.
+ * Once per lane (test/lanes.ts) of a test run: a migrated template database
+ * (each test file clones it into its own database) and, for the lanes that use
+ * it, one headless, in-memory Temporal dev server. What a lane does not start
+ * is not provided, so a test in the wrong lane fails at once.
  */
 export default async function setup(project: TestProject) {
+  let stopTemporal: (() => Promise<void>) | undefined;
+  const needs = laneSetup[project.name as Lane] ?? { database: true, temporal: true };
   const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const template = `hookcast_test_template_${process.pid}`;
+  // Per lane: lanes run in one process when `vitest run` runs them all at once.
+  const template = `hookcast_test_template_${process.pid}_${project.name.replace(/\W/g, '_')}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`DROP DATABASE IF EXISTS ${template}`);
   await admin.unsafe(`CREATE DATABASE ${template}`);
@@ -34,15 +40,17 @@ export default async function setup(project: TestProject) {
   await createApiKeyStore(database.db).register(TEST_API_KEY, 'test admin');
   await database.close();
 
-  const cli = await resolveTemporalCli({ log: (line) => console.log(`[test setup] ${line}`) });
-  const temporal = await startDevServer({ cli, port: await freePort() });
-
   project.provide('templateDatabase', template);
   project.provide('adminDatabaseUrl', adminUrl);
-  project.provide('temporalAddress', temporal.address);
+  if (needs.temporal) {
+    const cli = await resolveTemporalCli({ log: (line) => console.log(`[test setup] ${line}`) });
+    const temporal = await startDevServer({ cli, port: await freePort() });
+    project.provide('temporalAddress', temporal.address);
+    stopTemporal = () => temporal.stop();
+  }
 
   return async function teardown() {
-    await temporal.stop();
+    await stopTemporal?.();
     await admin.unsafe(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
     await admin.end();
   };

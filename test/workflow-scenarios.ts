@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { BatchDelivery, CampaignWorkflowInput, RetryOutcome } from '../workflows/inputs.js';
 import { pauseUpdate, resumeUpdate } from '../workflows/messages.js';
 import type { Activities } from '../activities/index.js';
+import { workflowIds } from '../contracts/workflow-ids.js';
 
 export type ActivityDoubles = Partial<{ [K in keyof Activities]: (...args: Parameters<Activities[K]>) => Promise<unknown> }>;
 
@@ -121,6 +122,26 @@ export async function recurringFiringScenario(client: Client, workflowId: string
     });
     const result = await handle.result();
     return { handle, log: run.log, result };
+  });
+}
+
+/**
+ * The end of a recurring campaign: the workflow sleeps until `endAt` (a
+ * second ahead), then settles the campaign once.
+ */
+export async function recurringEndScenario(client: Client, workflowId: string, withWorker: <T>(doubles: ActivityDoubles, body: (taskQueue: string) => Promise<T>) => Promise<T>) {
+  const log: string[] = [];
+  const doubles: ActivityDoubles = {
+    settleRecurringCampaign: async (input) => {
+      log.push(`settle:${input.campaignId}`);
+      return 'completed';
+    },
+  };
+  return withWorker(doubles, async (taskQueue) => {
+    const endAt = new Date(Date.now() + 1000).toISOString();
+    const handle = await client.workflow.start('recurringEndWorkflow', { taskQueue, workflowId, args: [{ campaignId: 'campaign', endAt }] });
+    await handle.result();
+    return { handle, log, endAt };
   });
 }
 
@@ -275,7 +296,7 @@ export async function eventQueueScenario(client: Client, workflowId: string, wit
     await new Promise((resolve) => setTimeout(resolve, 300));
     await handle.executeUpdate(resumeUpdate);
     const result = await handle.result();
-    await client.workflow.getHandle(`${workflowId}-retry-1-2`).result();
+    await client.workflow.getHandle(workflowIds.retries(workflowId, 1, 2)).result();
     return { handle, log, result };
   });
 }

@@ -33,6 +33,12 @@ export interface ClaimInput {
   /** The lowest claim number the run may still repeat: records of older claims are deleted. */
   oldestOpen: number;
   definition: Pick<FrozenDefinition, 'segment' | 'identity' | 'holdout'>;
+  /**
+   * When nothing is due: false while the sending activity will look again
+   * soon (the run stays awake, so the relay sends no wake signal); otherwise
+   * the run is marked asleep until the next firing.
+   */
+  sleepWhenEmpty?: boolean;
 }
 
 /**
@@ -121,7 +127,7 @@ export async function claimDue(db: Database, input: ClaimInput): Promise<Claim> 
     const next = await nextDue(tx, input.runId);
     if (claimed === 0) {
       // Asleep until the next firing (or until woken): the relay compares new firings with this.
-      await tx.execute(sql`UPDATE campaign_runs SET wake_at = ${next ?? 'infinity'}::timestamptz WHERE id = ${input.runId}`);
+      if (input.sleepWhenEmpty !== false) await tx.execute(sql`UPDATE campaign_runs SET wake_at = ${next ?? 'infinity'}::timestamptz WHERE id = ${input.runId}`);
       return { fromSeq: null, toSeq: null, claimed: 0, nextDueAt: next };
     }
     const fromSeq = taken!.base + 1;

@@ -149,6 +149,26 @@ describe('event-triggered campaigns', () => {
     expect(outbox!.n).toBe(0);
   });
 
+  it('a stream with gaps is sent by the activity already sending, without a wake signal or a new activity', async () => {
+    const campaign = await launch('stream', '/stream', { type: 'event', event: 'stream_view', frequency: { atMostEvery: 'PT1S' } });
+    const [run] = await database.db.execute<{ workflow_id: string }>(sql`SELECT workflow_id FROM campaign_runs WHERE campaign_id = ${campaign.id}`);
+    await ingest([{ name: 'stream_view', loginId: 'ev-gold' }]);
+    const [first] = await until(() => at('/stream'), (r) => r.length === 1);
+    // The next event of the stream comes after a gap longer than the pace (200 ms: the activity has found nothing
+    // since) and shorter than the activity's 2 s linger.
+    await sleep(700);
+    await ingest([{ name: 'stream_view', loginId: 'ev-gold-2' }]);
+    const second = (await until(() => at('/stream'), (r) => r.length === 2))[1]!;
+    const events = (await temporal.client.workflow.getHandle(run!.workflow_id).fetchHistory()).events ?? [];
+    const between = (e: (typeof events)[number]) => {
+      const ms = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+      return ms >= first!.receivedAt && ms <= second.receivedAt;
+    };
+    // Between the two sends: no activity started and no wake signal, so the activity that sent the first sent the second.
+    expect(events.filter((e) => between(e) && e.activityTaskScheduledEventAttributes?.activityType?.name === 'deliverDue')).toHaveLength(0);
+    expect(events.filter((e) => between(e) && e.workflowExecutionSignaledEventAttributes)).toHaveLength(0);
+  });
+
   it('events while paused are stored, not acted on, and not replayed on resume', async () => {
     const campaign = await launch('paused listener', '/paused', { type: 'event', event: 'share', frequency: { atMostEvery: 'PT1S' } });
     const paused = await api.call('POST', `/api/campaigns/${campaign.id}/pause`);

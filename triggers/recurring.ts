@@ -1,7 +1,7 @@
 import type { CalendarSpec, DayOfWeek, ScheduleSpec } from '@temporalio/client';
 import { z } from 'zod';
 import { scheduleTimeProblem } from '../lib/schedule-horizon.js';
-import { DEFAULT_TIME_ZONE, timeZoneSchema } from '../segments/time-zone.js';
+import { DEFAULT_TIME_ZONE, timeZoneSchema } from '../contracts/time-zone.js';
 
 /** Day names an operator writes, in Temporal's week order (Sunday first, as cron counts). */
 export const weekDays = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;

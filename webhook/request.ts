@@ -1,5 +1,5 @@
 import type { ChannelAuth } from '../channels/schema.js';
-import { MASK } from './scrub.js';
+import { MASK } from './mask.js';
 import { basicAuthorization, standardSignature } from './signing.js';
 
 export const USER_AGENT = 'hookcast/0.1 (+https://github.com/hookcast/hookcast)';

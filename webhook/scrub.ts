@@ -1,4 +1,5 @@
 import type { ChannelAuth } from '../channels/schema.js';
+import { MASK } from './mask.js';
 import type { WebhookRequest } from './request.js';
 
 /*
@@ -9,7 +10,7 @@ import type { WebhookRequest } from './request.js';
  * and a cut never keeps the beginning of one.
  */
 
-export const MASK = '********';
+export { MASK };
 /** Shorter pieces (a 3-character password) would mask half of any answer; they are scrubbed only inside longer forms (`user:pw`, the token). */
 const MIN_PIECE = 4;
 

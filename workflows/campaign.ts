@@ -23,6 +23,7 @@ import { CampaignStatusKey } from '../temporal/search-attributes.js';
 import { deliverBatchWorkflow } from './batch.js';
 import { EFFECT_PATCH, settleEffect } from './effect.js';
 import type { CampaignWorkflowInput } from './inputs.js';
+import { workflowIds } from '../contracts/workflow-ids.js';
 import { batchPausedSignal, pauseUpdate, progressQuery, resumeUpdate, type CampaignProgress, type RunStatus } from './messages.js';
 import { runDetails, summaries } from './summaries.js';
 
@@ -190,7 +191,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   let batchError: unknown;
 
   function startBatch(fromSeq: number, toSeq: number): void {
-    const id = `${workflowInfo().workflowId}-batch-${fromSeq}-${toSeq}`;
+    const id = workflowIds.batch(workflowInfo().workflowId, fromSeq, toSeq);
     const startedEpoch = epoch;
     const batch: Promise<void> = startChild(deliverBatchWorkflow, {
       workflowId: id,

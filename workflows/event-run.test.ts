@@ -192,9 +192,11 @@ describe('eventRunWorkflow (due-firing queue)', () => {
     const s = script([async () => sent('quiet', [[1, 1, 2]], { heldClaim: 1, quietUntil: new Date(Date.now() + 1200).toISOString() }), sent('budget', [[1, 1, 2]]), sent('idle', [])]);
     await temporal.withWorker(doubles(s), async (taskQueue) => {
       const handle = await start(taskQueue);
-      await until(() => s.calls.length >= 2, 10_000);
-      expect([s.calls[1]!.claimNo, s.calls[1]!.claims]).toEqual([1, 3]);
-      expect(s.calls[1]!.at - s.calls[0]!.at).toBeGreaterThanOrEqual(1000);
+      await until(() => s.calls.slice(1).some((c) => c.claimNo === 1), 10_000);
+      // The held range goes out again with the rest of its block; it and any next block start only when the quiet hours end.
+      const after = s.calls.slice(1);
+      expect(after.map((c) => [c.claimNo, c.claims])).toContainEqual([1, 3]);
+      for (const call of after) expect(call.at - s.calls[0]!.at).toBeGreaterThanOrEqual(1000);
       await handle.cancel();
     });
   });

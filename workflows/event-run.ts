@@ -20,6 +20,7 @@ import type { Activities } from '../activities/index.js';
 import { CampaignStatusKey } from '../temporal/search-attributes.js';
 import { deliverBatchWorkflow } from './batch.js';
 import { EFFECT_PATCH, settleEffect } from './effect.js';
+import { workflowIds } from '../contracts/workflow-ids.js';
 import { DEFAULT_DUE_QUEUE, type DueDelivery, type DueQueue } from './inputs.js';
 import { pauseUpdate, progressQuery, resumeUpdate, wakeSignal, type CampaignProgress, type RunStatus } from './messages.js';
 import { eventRunDetails, summaries } from './summaries.js';
@@ -192,7 +193,7 @@ async function runQueue(input: EventRunInput, queue: DueQueue): Promise<Campaign
   /** Retries of a range's users go to a batch workflow of their own, which outlives this execution. */
   function retryRange(fromSeq: number, toSeq: number) {
     const started = startChild(deliverBatchWorkflow, {
-      workflowId: `${workflowInfo().workflowId}-retry-${fromSeq}-${toSeq}`,
+      workflowId: workflowIds.retries(workflowInfo().workflowId, fromSeq, toSeq),
       staticSummary: summaries.retries(fromSeq, toSeq),
       args: [{ campaignId: input.campaignId, runId: input.runId, fromSeq, toSeq, paused: false, detached: {} }],
       parentClosePolicy: ParentClosePolicy.ABANDON,

@@ -2,7 +2,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  defineQuery,
   defineSignal,
   patched,
   proxyActivities,
@@ -13,12 +12,12 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { RetryOutcome } from './inputs.js';
+import { workflowIds } from '../contracts/workflow-ids.js';
+import { triggerStateQuery, type EventTriggerState, type TriggerEvent } from './messages.js';
 
-/** One triggering event as it travels through history: its id and when it happened (epoch ms), nothing else. */
-export interface TriggerEvent {
-  id: number;
-  at: number;
-}
+// Defined in messages.ts, where activities may import them without importing this workflow.
+export { triggerStateQuery, type EventTriggerState, type TriggerEvent };
+
 
 /** The trigger as numbers (triggers/event.ts `triggerPlan`). */
 export interface EventTriggerPlan {
@@ -27,21 +26,6 @@ export interface EventTriggerPlan {
   delayMs: number;
   /** null: at most one delivery per user per campaign. */
   atMostEveryMs: number | null;
-}
-
-/** State a run hands to the next when it continues as new. */
-export interface EventTriggerState {
-  /** Counted events not yet consumed by a firing, oldest first. */
-  counted: TriggerEvent[];
-  /** Ids seen lately, so a batch the relay hands over twice (a crash between signal and delete) counts once. */
-  seen: number[];
-  /** The send waiting for its delay, if any. */
-  due: { eventId: number; sendAt: number } | null;
-  /** When the last send (not a skip) happened. */
-  lastSentAt: number | null;
-  sends: number;
-  skips: number;
-  continuedAsNew: number;
 }
 
 /** Ids and numbers only: the user is named by id, the campaign's definition lives in PostgreSQL. */
@@ -61,15 +45,12 @@ export type EventTriggerOutcome = 'sent' | 'idle' | 'closed';
 
 /** The relay hands a (campaign, user)'s new events over with this signal, through signalWithStart. */
 export const triggerEventsSignal = defineSignal<[TriggerEvent[]]>('events');
-export const triggerStateQuery = defineQuery<EventTriggerState>('triggerState');
 
 /**
  * The workflow id of a (campaign, user) pair: deterministic, so every relay
  * and every retry addresses the same execution.
  */
-export function eventTriggerWorkflowId(campaignId: string, userId: string): string {
-  return `campaign-${campaignId}-user-${userId}`;
-}
+export const eventTriggerWorkflowId = workflowIds.eventTriggerPair;
 
 const SEEN_KEPT = 256;
 const DEFAULT_HISTORY_LIMIT = 2000;

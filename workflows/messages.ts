@@ -31,3 +31,27 @@ export const batchPausedSignal = defineSignal<[boolean, number?]>('paused');
  * (coalesced by the relay: at most one in flight per run, not one per event).
  */
 export const wakeSignal = defineSignal('wake');
+
+/** One triggering event as it travels through history: its id and when it happened (epoch ms), nothing else. */
+export interface TriggerEvent {
+  id: number;
+  at: number;
+}
+
+/** State a run hands to the next when it continues as new. */
+export interface EventTriggerState {
+  /** Counted events not yet consumed by a firing, oldest first. */
+  counted: TriggerEvent[];
+  /** Ids seen lately, so a batch the relay hands over twice (a crash between signal and delete) counts once. */
+  seen: number[];
+  /** The send waiting for its delay, if any. */
+  due: { eventId: number; sendAt: number } | null;
+  /** When the last send (not a skip) happened. */
+  lastSentAt: number | null;
+  sends: number;
+  skips: number;
+  continuedAsNew: number;
+}
+
+/** A per-user event-trigger workflow (the shape before the due-firing queue) answers its state; adoption reads it. */
+export const triggerStateQuery = defineQuery<EventTriggerState>('triggerState');

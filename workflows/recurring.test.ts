@@ -2,6 +2,7 @@ import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import type { OpenedFiring } from '../activities/recurring.js';
 import { useScriptedTemporal, type ActivityDoubles } from '../test/scripted-worker.js';
+import { recurringEndScenario } from '../test/workflow-scenarios.js';
 import type { FiringInput } from './inputs.js';
 
 /*
@@ -83,5 +84,20 @@ describe('recurringFiringWorkflow', () => {
         await schedule.delete();
       }
     });
+  });
+});
+
+describe('recurringEndWorkflow', () => {
+  it('waits on a durable timer until endAt, then settles the campaign once', async () => {
+    const workflowId = `campaign-end-${Math.random().toString(36).slice(2)}`;
+    const { handle, log, endAt } = await recurringEndScenario(temporal.client, workflowId, temporal.withWorker);
+    expect(log).toEqual(['settle:campaign']);
+    const events = (await handle.fetchHistory()).events ?? [];
+    // A durable timer, fired before the settling: not a poll, not an early settle.
+    const fired = events.findIndex((e) => e.timerFiredEventAttributes);
+    const settled = events.findIndex((e) => e.activityTaskScheduledEventAttributes || e.markerRecordedEventAttributes);
+    expect(fired).toBeGreaterThan(0);
+    expect(settled).toBeGreaterThan(fired);
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(endAt));
   });
 });

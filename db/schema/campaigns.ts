@@ -3,14 +3,14 @@ import { bigint, check, index, integer, jsonb, pgTable, primaryKey, smallint, te
 import type { CampaignTrigger, FrozenDefinition } from '../../campaigns/definition.js';
 import type { QuietHours } from '../../delivery/quiet-hours.js';
 import type { Goal, Holdout } from '../../effect/goal.js';
-import type { EffectFigures } from '../../effect/attribution.js';
-import { attemptOutcomes, campaignStatuses, deliveryStatuses, runControls, runStatuses, runTriggers } from '../../lib/statuses.js';
+import type { EffectFigures } from '../../contracts/effect-figures.js';
+import { attemptOutcomes, campaignStatuses, deliveryStatuses, runControls, runStatuses, runTriggers } from '../../contracts/statuses.js';
 import { channels } from './channels.js';
 import { timestamps } from './columns.js';
 
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
-export { campaignStatuses, deliveryStatuses, runStatuses, type CampaignStatus, type DeliveryStatus, type RunStatus } from '../../lib/statuses.js';
+export { campaignStatuses, deliveryStatuses, runStatuses, type CampaignStatus, type DeliveryStatus, type RunStatus } from '../../contracts/statuses.js';
 
 /** The CHECK a status column carries: the same list the code uses (migration 0007 writes it out). */
 const oneOf = (column: string, values: readonly string[]) => sql.raw(`"${column}" IN (${values.map((v) => `'${v}'`).join(', ')})`);

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bodyFormats } from '../../contracts/body-formats.js';
 import { timestamps } from './columns.js';
 import { sealedAuth } from './sealed-auth.js';
 import type { RateLimitSettings, TemplateParam, UserAttributeParam, UserCap } from '../../channels/schema.js';
@@ -20,7 +21,7 @@ export const channels = pgTable(
     userAttributeParams: jsonb('user_attribute_params').$type<UserAttributeParam[]>().notNull().default([]),
     templateParams: jsonb('template_params').$type<TemplateParam[]>().notNull().default([]),
     timeoutMs: integer('timeout_ms').notNull().default(10_000),
-    format: text('format', { enum: ['standard', 'growingio'] }).notNull().default('standard'),
+    format: text('format', { enum: bodyFormats }).notNull().default('standard'),
     batchSize: integer('batch_size').notNull().default(100),
     retry: jsonb('retry').$type<RetrySettings>().notNull().default({ initialIntervalMs: 5_000, maxIntervalMs: 3_600_000, maxDurationMs: 86_400_000 }),
     /** Read live (not frozen at launch) by the delivery limiter; null members mean unlimited. */

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authHeader as testAuthHeader } from '../test/credentials.js';
 import { freePort } from '../test/ports.js';
-import { ensureBuilt } from './build.js';
+import { ensureBuilt } from '../scripts/build.js';
 import { processRunning } from '../lib/process.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

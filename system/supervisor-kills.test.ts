@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { startReceiver, type Receiver } from '../test/receiver.js';
-import { call, launchStoryCampaign, seedStoryAudience, startStack, tallyReceiver, waitForFinish, type Stack } from './stack-kit.js';
+import { call, launchStoryCampaign, seedStoryAudience, startStack, tallyReceiver, waitForFinish, type Stack } from '../scripts/stack-kit.js';
 
 const MEMBERS = 300;
 const VICTIMS = ['Temporal dev server', 'worker', 'API', 'embedded PostgreSQL'] as const;

@@ -20,9 +20,9 @@ import { useTestDatabase } from '../test/database.js';
 import { jsonCaller } from '../test/http.js';
 import { freePort } from '../test/ports.js';
 import { startReceiver, type Receiver } from '../test/receiver.js';
-import { createListenerIndex } from './listeners.js';
-import { outboxHooks } from './outbox.js';
-import { createRelay } from './relay.js';
+import { createListenerIndex } from '../triggers/listeners.js';
+import { outboxHooks } from '../triggers/outbox.js';
+import { createRelay } from '../triggers/relay.js';
 
 /*
  * Survive restarts: a dev server of its own persisting to a file, a worker

@@ -7,7 +7,7 @@ import { useTestDatabase } from '../test/database.js';
 import { recipientsOf } from '../test/effect-kit.js';
 import { startReceiver, type Receiver } from '../test/receiver.js';
 import { useTemporal } from '../test/temporal.js';
-import { isHeldOut } from './holdout.js';
+import { isHeldOut } from '../effect/holdout.js';
 
 /*
  * The hold-out decision through a worker SIGKILLed mid-run: nobody held out

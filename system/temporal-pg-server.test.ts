@@ -8,8 +8,8 @@ import { useTestDatabase } from '../test/database.js';
 import { startReceiver, type Receiver } from '../test/receiver.js';
 import { skipWithoutTemporalPg, useTemporalPg } from '../test/temporal-pg.js';
 import { createHookcastWorker, workflowsPath } from '../worker/create-worker.js';
-import { setUpTemporalDatabases, startTemporalUi, temporalPortProblem, temporalServerPorts, type TemporalProcess } from './postgres-server.js';
-import { CampaignIdKey } from './search-attributes.js';
+import { setUpTemporalDatabases, startTemporalUi, temporalPortProblem, temporalServerPorts, type TemporalProcess } from '../temporal/postgres-server.js';
+import { CampaignIdKey } from '../temporal/search-attributes.js';
 
 const skipped = skipWithoutTemporalPg('Temporal on PostgreSQL');
 
