@@ -4,6 +4,7 @@ import { recordAudit, type AuditActor } from '../access/audit.js';
 import type { Database } from '../db/client.js';
 import { fieldError } from '../lib/errors.js';
 import { isUuid } from '../lib/ids.js';
+import { waitForAudienceCopies } from './erasure-lock.js';
 import { inTransactionWithRetry, type Transaction } from './executor.js';
 
 /*
@@ -17,7 +18,8 @@ import { inTransactionWithRetry, type Transaction } from './executor.js';
  * becomes `skipped` (`erased`), and a firing still waiting is re-pointed to
  * the tombstone so its claim records it `erased` too (triggers/due.ts). The
  * erasure clock moves in the same transaction, which is what sending
- * activities watch to drop an erased user they already hold in memory.
+ * activities watch to drop an erased user they already hold in memory. It
+ * first waits for transactions copying users into a run (audience/erasure-lock.ts).
  */
 
 /** What one erasure changed, as the API answers it and the audit trail keeps it: counts only. */
@@ -85,6 +87,7 @@ export function checkUserKey(key: string): string {
 export async function eraseUser(db: Database, key: string, actor: AuditActor): Promise<ErasureResult> {
   checkUserKey(key);
   return inTransactionWithRetry(db, async function eraseInTransaction(tx): Promise<ErasureResult> {
+    await waitForAudienceCopies(tx);
     const userId = await lockUser(tx, key);
     if (!userId) return { erased: false };
     const tombstone = tombstoneId();

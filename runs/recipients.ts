@@ -1,4 +1,5 @@
 import { eq, sql, type SQLWrapper } from 'drizzle-orm';
+import { holdOffErasures } from '../audience/erasure-lock.js';
 import type { Executor } from '../audience/executor.js';
 import type { Database } from '../db/client.js';
 import { runStatusCounts } from '../db/schema.js';
@@ -128,6 +129,7 @@ export async function insertAudience(
   tx: Executor,
   input: { runId: string; rule: SegmentRule; timeZone: string; identity: 'login' | 'visitor'; at: Date; holdout?: HoldoutDraw | null },
 ): Promise<{ total: number; skipped: number }> {
+  await holdOffErasures(tx);
   const members = segmentMembersQuery(input.rule, { timeZone: input.timeZone, at: input.at });
   const address = input.identity === 'login' ? sql`u.login_id` : sql`u.visitor_id`;
   const missing = input.identity === 'login' ? 'no_login_id' : 'no_visitor_id';

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { FrozenDefinition } from '../campaigns/definition.js';
+import { holdOffErasures } from '../audience/erasure-lock.js';
 import type { Database } from '../db/client.js';
 import { heldOutSql } from '../effect/holdout.js';
 import { memberPredicate } from '../segments/compile.js';
@@ -59,6 +60,7 @@ export interface ClaimInput {
  */
 export async function claimDue(db: Database, input: ClaimInput): Promise<Claim> {
   return db.transaction(async (tx) => {
+    await holdOffErasures(tx);
     await lockTriggerCampaigns(tx, [input.campaignId]);
     const [earlier] = await tx.execute<{ from_seq: number; to_seq: number }>(sql`
       SELECT from_seq, to_seq FROM trigger_claims WHERE run_id = ${input.runId} AND claim_no = ${input.claimNo}`);

@@ -1,3 +1,4 @@
+import { holdOffErasures } from '../audience/erasure-lock.js';
 import type { Client } from '@temporalio/client';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
@@ -101,6 +102,8 @@ export function createRelay(deps: RelayDeps) {
   /** Drains one batch; see RelayBatch. */
   async function drainBatch(): Promise<RelayBatch> {
     const { batch, wakes } = await deps.db.transaction(async (tx) => {
+      // Firings carry user ids into the run's audience: an erasure waits for them (audience/erasure-lock.ts).
+      await holdOffErasures(tx);
       const rows = await tx.execute<OutboxRow>(sql`
         SELECT id, event_id, campaign_id, run_id, user_id, occurred_at FROM trigger_outbox
         ORDER BY id LIMIT ${batchSize}
