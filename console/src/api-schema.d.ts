@@ -216,7 +216,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -398,7 +400,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -513,7 +517,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -771,7 +778,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -792,7 +801,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "channelId",
-                         *           "message": "is required to launch"
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -969,7 +980,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -1023,7 +1036,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -1062,7 +1078,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -1081,7 +1100,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "channelId",
-                         *           "message": "is required to launch"
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -1196,7 +1217,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -1213,7 +1236,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -1232,7 +1258,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "channelId",
-                         *           "message": "is required to launch"
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -1300,7 +1328,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -1317,7 +1347,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -1336,7 +1369,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "channelId",
-                         *           "message": "is required to launch"
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -1470,7 +1505,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -1487,7 +1524,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -1571,7 +1611,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -1659,7 +1701,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -1728,7 +1772,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -1810,7 +1857,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -1941,7 +1990,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -1962,7 +2013,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "channelId",
-                         *           "message": "is required to launch"
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -2055,7 +2108,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -2109,7 +2164,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -2148,7 +2206,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -2167,7 +2228,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "channelId",
-                         *           "message": "is required to launch"
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -2227,7 +2290,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -2244,7 +2309,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -2263,7 +2331,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "channelId",
-                         *           "message": "is required to launch"
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -2319,7 +2389,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -2336,7 +2408,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -2425,7 +2500,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -2539,7 +2616,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -2738,7 +2817,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -2794,7 +2875,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -2833,7 +2917,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -2852,7 +2939,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "channelId",
-                         *           "message": "is required to launch"
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -3019,7 +3108,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -3036,7 +3127,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -3055,7 +3149,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "channelId",
-                         *           "message": "is required to launch"
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -3107,7 +3203,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -3126,7 +3225,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "channelId",
-                         *           "message": "is required to launch"
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -3182,7 +3283,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -3201,7 +3305,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "channelId",
-                         *           "message": "is required to launch"
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -3257,7 +3363,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -3276,7 +3385,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "channelId",
-                         *           "message": "is required to launch"
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -3332,7 +3443,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -3351,7 +3465,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "channelId",
-                         *           "message": "is required to launch"
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -3423,7 +3539,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -3440,7 +3558,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -3497,7 +3618,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -3516,7 +3640,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "channelId",
-                         *           "message": "is required to launch"
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -3580,7 +3706,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -3597,7 +3725,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -3652,7 +3783,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -3709,7 +3843,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -3766,7 +3903,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -3823,7 +3963,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -3879,7 +4022,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -3898,7 +4044,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "channelId",
-                         *           "message": "is required to launch"
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -3962,7 +4110,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -3979,7 +4129,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -4036,7 +4189,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -4056,13 +4212,23 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description Every 4xx/5xx answer. `issues` names each failing field by its dotted path. */
+        /** @description Every 4xx/5xx answer. `error` is a stable code (lib/errors.ts API_ERROR_CODES); `issues` names each failing field by its dotted path, with its own code and params. */
         Error: {
             error: string;
             message: string;
+            params?: {
+                [key: string]: string | number;
+            };
             issues?: {
                 path: string;
+                /** @description English, for people reading the answer. */
                 message: string;
+                /** @description Stable code to translate (lib/errors.ts ISSUE_CODES; docs/api-errors.md). */
+                code: string;
+                /** @description Values the code's text needs, e.g. {"maximum": 200} for too_long. */
+                params: {
+                    [key: string]: string | number;
+                };
             }[];
         };
         /** @description Credentials are shown in full only in the answer that created or replaced them; masked elsewhere. */
