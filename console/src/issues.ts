@@ -19,6 +19,7 @@ function translateParam(t: TFunction, key: string, value: string | number): stri
   if (typeof value !== 'string') return value;
   if (key === 'kind') return t(`kind_${value}`, { defaultValue: value });
   if (key === 'what') return t(`what_${value}`, { defaultValue: value });
+  if (key === 'type') return t(`opt_${value}`, { defaultValue: value });
   if (key === 'status') return t(`st_${value}`, { defaultValue: t(`trig_${value}`, { defaultValue: value }) });
   const duration = DURATION_WORD.exec(value);
   if (duration) return t(`dur_${duration[2]}`, { n: Number(duration[1]) });
