@@ -438,7 +438,7 @@ function useReasonText() {
 function Attempts({ delivery, zone }: { delivery: Delivery; zone?: string }) {
   const { t } = useTranslation();
   // Why a user was skipped, failed or cancelled, in words (the last attempt's reason).
-  const last = [...delivery.attemptLog].reverse().find((a) => a.error)?.error;
+  const last = delivery.lastError ?? [...delivery.attemptLog].reverse().find((a) => a.error)?.error;
   const lastReason = last && ['skipped', 'failed', 'cancelled'].includes(delivery.status) ? (knownReason(last.class) ? t(`reason_${last.class}`) : `${last.class}: ${last.message ?? ''}`) : null;
   return (
     <div data-testid="lookup-result">

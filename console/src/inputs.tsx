@@ -30,6 +30,15 @@ export function fromIsoDuration(iso: string | undefined): { n: number; unit: Dur
   if (!iso) return undefined;
   const ms = isoDurationMs(iso);
   if (ms === undefined || ms === 0) return undefined;
+  // One unit as written ('PT24H') reads as written: 24 小时, not 1 天.
+  const single = /^P(?:(\d+)W|(\d+)D|T(\d+)H|T(\d+)M)$/.exec(iso);
+  if (single) {
+    const [, w, d, h, m] = single;
+    if (w) return { n: Number(w), unit: 'week' };
+    if (d) return { n: Number(d), unit: 'day' };
+    if (h) return { n: Number(h), unit: 'hour' };
+    return { n: Number(m), unit: 'minute' };
+  }
   for (const unit of [...DURATION_UNITS].reverse()) if (ms % UNIT_MS[unit] === 0) return { n: ms / UNIT_MS[unit], unit };
   return undefined;
 }

@@ -81,7 +81,7 @@ export function createFormIssues(form: FormInstance, t: TFunction, check: () => 
       if (server) fromServer.add(path);
       else fromServer.delete(path);
     }
-    form.setFields([...byField].map(([path, errors]) => ({ name: toName(path), errors })));
+    form.setFields([...byField].map(([path, errors]) => ({ name: toName(path), errors: [...new Set(errors)] })));
   }
   /** Call from onValuesChange: `changed` is antd's changed-values object. */
   function recheck(changed: Record<string, unknown>) {
@@ -100,7 +100,7 @@ export function createFormIssues(form: FormInstance, t: TFunction, check: () => 
       const changedHere = [...touched].some((p) => p !== '' && (p === path || path.startsWith(`${p}.`) || p.startsWith(`${path}.`)));
       if (fromServer.has(path) && !changedHere && current.length === 0) return [];
       if (changedHere || current.length === 0) fromServer.delete(path);
-      return [{ name: f.name, errors: current }];
+      return [{ name: f.name, errors: [...new Set(current)] }];
     });
     if (updates.length > 0) form.setFields(updates);
   }
@@ -109,5 +109,7 @@ export function createFormIssues(form: FormInstance, t: TFunction, check: () => 
 
 /** Puts each issue ("templateParams.3.default") on its form field, in the operator's language. */
 export function showIssues(form: FormInstance, t: TFunction, issues: Issue[]) {
-  form.setFields(issues.map((i) => ({ name: toName(i.path), errors: [issueText(t, i)] })));
+  const byField = new Map<string, string[]>();
+  for (const i of issues) byField.set(i.path, [...new Set([...(byField.get(i.path) ?? []), issueText(t, i)])]);
+  form.setFields([...byField].map(([path, errors]) => ({ name: toName(path), errors })));
 }
