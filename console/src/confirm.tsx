@@ -48,7 +48,9 @@ export function SendConfirmation({ sending, onConfirm, onCancel, busy }: { sendi
   return (
     <Modal open title={t(sending.kind === 'sendOnce' ? 'confirmSendOnceTitle' : 'confirmLaunchTitle')} onOk={onConfirm} onCancel={onCancel}
       okText={t('confirmSend')} cancelText={t('cancel')} okButtonProps={{ disabled: !ready || busy, loading: busy, 'data-testid': 'confirm-send' } as never}
-      cancelButtonProps={{ 'data-testid': 'confirm-cancel' } as never} width={720} destroyOnHidden>
+      cancelButtonProps={{ 'data-testid': 'confirm-cancel' } as never} width={720} destroyOnHidden
+      // The second click of a double click on 上线 lands where the mask appears: it must not dismiss the question.
+      maskClosable={false}>
       <div data-testid="send-confirmation">
         {audience.isLoading || example.isLoading ? <Spin /> : null}
         <Descriptions column={1} size="small" bordered>
