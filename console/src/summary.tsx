@@ -69,7 +69,7 @@ export function CampaignSummary({ campaign }: { campaign: Detail }) {
   const cap = channel?.userCap as { max: number; per: string } | null | undefined;
   const zone = c.timeZone;
   return (
-    <Descriptions column={1} size="small" bordered title={t('whatItSends')} data-testid="campaign-summary">
+    <Descriptions column={2} size="small" bordered title={t('whatItSends')} data-testid="campaign-summary">
       <Descriptions.Item label={t('segment')}>
         <span data-testid="summary-segment">
           {segment?.name ?? (c.segmentId ? '…' : '—')}
@@ -78,23 +78,23 @@ export function CampaignSummary({ campaign }: { campaign: Detail }) {
       </Descriptions.Item>
       <Descriptions.Item label={t('channel')}><span data-testid="summary-channel">{channel ? `${channel.name} (${channel.url})` : (c.channelId ? '…' : '—')}</span></Descriptions.Item>
       <Descriptions.Item label={t('campaignIdentity')}><span data-testid="summary-identity">{t(`src_${identity}`)}</span></Descriptions.Item>
-      <Descriptions.Item label={t('trigger')}><span data-testid="summary-trigger">{triggerWords(t, c.trigger, zone)}</span></Descriptions.Item>
-      <Descriptions.Item label={t('templateValues')}>
+      <Descriptions.Item label={t('userCap')}>
+        <span data-testid="summary-cap">{cap ? t('userCapWords', { max: cap.max, per: durationWords(t, cap.per) }) : t('noCap')}</span>
+      </Descriptions.Item>
+      <Descriptions.Item label={t('trigger')} span={2}><span data-testid="summary-trigger">{triggerWords(t, c.trigger, zone)}</span></Descriptions.Item>
+      <Descriptions.Item label={t('templateValues')} span={2}>
         <div data-testid="summary-values">
           {Object.entries(c.templateValues ?? {}).length === 0 ? '—' : Object.entries(c.templateValues ?? {}).map(([k, v]) => (
             <div key={k}><Typography.Text type="secondary">{params.find((p) => p.name === k)?.displayName ?? k}：</Typography.Text>{shown(v)}</div>
           ))}
         </div>
       </Descriptions.Item>
-      <Descriptions.Item label={t('example')}>
+      <Descriptions.Item label={t('example')} span={2}>
         {example.data && <Typography.Text type="secondary">{t(`renderFor_${example.data.source}`, { user: example.data.user.loginId ?? example.data.user.visitorId ?? example.data.user.id })}</Typography.Text>}
         {example.data && <pre data-testid="summary-example" style={{ maxHeight: 200, overflow: 'auto', margin: 0 }}>{pretty(example.data.request.body)}</pre>}
         {!example.data && '—'}
       </Descriptions.Item>
-      <Descriptions.Item label={t('userCap')}>
-        <span data-testid="summary-cap">{cap ? t('userCapWords', { max: cap.max, per: durationWords(t, cap.per) }) : t('noCap')}</span>
-      </Descriptions.Item>
-      <Descriptions.Item label={t('quietHours')}>
+      <Descriptions.Item label={t('quietHours')} span={2}>
         <span data-testid="summary-quiet">{c.quietHours ? t(`quietWords_${c.quietHours.mode}`, { from: c.quietHours.from, to: c.quietHours.to, zone: zoneLabel(t, zone) }) : t('none')}</span>
       </Descriptions.Item>
     </Descriptions>
