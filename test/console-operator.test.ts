@@ -150,7 +150,7 @@ describe('the console an operator runs alone', () => {
     expect(channel.userCap).toEqual({ max: 2, per: 'P1D' });
 
     // Editing: the stored $id reads as 用户登录 ID; switching it to 访客 ID saves $id/visitor; no error lingers.
-    await page.locator('.ant-table-row', { hasText: '短信渠道' }).getByRole('button').click();
+    await page.locator('.ant-table-row', { hasText: '短信渠道' }).getByRole('button', { name: /^编\s?辑$/ }).click();
     await expect.poll(() => page.getByTestId('source-0').textContent()).toContain('用户登录 ID');
     await pick(page, page.getByTestId('source-0'), '访客 ID');
     expect(await page.locator(`${drawer} .ant-form-item-explain-error`).count()).toBe(0);
@@ -306,6 +306,18 @@ describe('the console an operator runs alone', () => {
     await openCampaign(page, '事件进行中');
     await expect.poll(() => page.getByTestId('detail-bar').getAttribute('data-state')).toBe('open');
     expect(await page.getByTestId('detail-bar').textContent()).not.toContain('100');
+
+    // Channels can be deleted; one a live campaign uses is refused, naming the campaign, in Chinese.
+    await call('POST', '/api/channels', { name: '无用渠道', url: `${receiver.url}/unused`, auth: { type: 'none' } });
+    await page.locator(`${drawer} .ant-drawer-close`).click();
+    await page.getByRole('menuitem', { name: '渠道' }).click();
+    await page.locator('.ant-table-row', { has: page.getByRole('cell', { name: '草稿渠道', exact: true }) }).getByTestId('delete-channel').click();
+    await page.getByTestId('delete-ok-草稿渠道').click();
+    await expect.poll(() => page.getByTestId('delete-refused').textContent()).toBe('有 1 个进行中的活动在使用这个渠道：事件进行中');
+    expect((await call('GET', `/api/channels/${channel.body.id}`)).status).toBe(200);
+    await page.locator('.ant-table-row', { has: page.getByRole('cell', { name: '无用渠道', exact: true }) }).getByTestId('delete-channel').click();
+    await page.getByTestId('delete-ok-无用渠道').click();
+    await expect.poll(async () => ((await call('GET', '/api/channels')).body.items as { name: string }[]).some((c) => c.name === '无用渠道')).toBe(false);
     await page.close();
   }, 120_000);
 

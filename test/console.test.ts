@@ -509,7 +509,7 @@ describe('operator console', () => {
     const basic = await call('POST', '/api/channels', { name: 'basic edit', url: `${receiver.url}/basic`, auth: { type: 'basic', username: 'gio', password: 's3cret' } });
     const page = await openConsole();
     const drawer = '.ant-drawer-open';
-    await page.locator('.ant-table-row', { hasText: 'edit me' }).getByRole('button').click();
+    await page.locator('.ant-table-row', { hasText: 'edit me' }).getByRole('button', { name: /^编\s?辑$/ }).click();
     // The secret input starts empty (the API only shows it masked), its hint names the masked one.
     const secretInput = page.locator(`${drawer} [data-testid=secret-input] input`).or(page.locator(`${drawer} input[data-testid=secret-input]`));
     expect(await secretInput.inputValue()).toBe('');
@@ -550,7 +550,7 @@ describe('operator console', () => {
     expect(signedWith(secret, receiver.requests.at(-1)!)).toBe(true);
 
     // Another host needs the credentials again: refused at the secret field, then saved with a fresh secret, shown once.
-    await page.locator('.ant-table-row', { hasText: 'edited' }).getByRole('button').click();
+    await page.locator('.ant-table-row', { hasText: 'edited' }).getByRole('button', { name: /^编\s?辑$/ }).click();
     await page.getByLabel('请求地址').fill('https://hooks.example.invalid/x');
     await saveButton(page).click();
     const secretItem = page.locator(`${drawer} .ant-form-item`, { has: page.getByLabel('密钥', { exact: true }) });
@@ -566,7 +566,7 @@ describe('operator console', () => {
     await expect.poll(() => page.locator(drawer).count()).toBe(0);
 
     // Basic auth: a name-only edit keeps the stored password.
-    await page.locator('.ant-table-row', { hasText: 'basic edit' }).getByRole('button').click();
+    await page.locator('.ant-table-row', { hasText: 'basic edit' }).getByRole('button', { name: /^编\s?辑$/ }).click();
     expect(await page.getByLabel('密码').inputValue()).toBe('');
     await page.getByLabel('名称', { exact: true }).fill('basic edited');
     await saveButton(page).click();

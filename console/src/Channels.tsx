@@ -4,6 +4,7 @@ import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { channelInputSchema, channelPatchSchema, ID_ATTRIBUTE, MAX_PARAMS, templateParamTypes } from '../../channels/schema.js';
 import { api, ApiFailure, unwrap } from './api.js';
+import { DeleteButton } from './DeleteButton.js';
 import { DurationInput } from './inputs.js';
 import { createFormIssues, failureText, zodIssues, type Issue } from './issues.js';
 import type { components } from './api-schema.js';
@@ -310,7 +311,7 @@ export function Channels() {
           { title: t('name'), dataIndex: 'name' },
           { title: t('url'), dataIndex: 'url' },
           { title: t('method'), dataIndex: 'method' },
-          { title: t('actions'), render: (_: unknown, row: Channel) => <Button onClick={() => setEditing(row)}>{t('edit')}</Button> },
+          { title: t('actions'), render: (_: unknown, row: Channel) => <Space><Button onClick={() => setEditing(row)}>{t('edit')}</Button><DeleteButton kind="channel" id={row.id} name={row.name} /></Space> },
         ]} />
       <Drawer open={editing !== null} width={900} destroyOnHidden onClose={() => setEditing(null)} title={editing === 'new' ? t('newChannel') : t('edit')}>
         {editing !== null && <ChannelForm channel={editing === 'new' ? null : editing} onDone={() => setEditing(null)} />}

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { segmentRuleSchema } from '../../segments/rule.js';
 import { api, ApiFailure, unwrap } from './api.js';
+import { DeleteButton } from './DeleteButton.js';
 import { TimeZoneSelect } from './inputs.js';
 import { issueText, showIssues } from './issues.js';
 
@@ -157,7 +158,10 @@ export function Segments() {
     <>
       <Button type="primary" onClick={() => setOpen(true)} style={{ marginBottom: 16 }}>{t('newSegment')}</Button>
       <Table rowKey="id" loading={list.isLoading} dataSource={list.data?.items ?? []} pagination={false}
-        columns={[{ title: t('name'), dataIndex: 'name' }, { title: t('timeZone'), dataIndex: 'timeZone' }]} />
+        columns={[
+          { title: t('name'), dataIndex: 'name' }, { title: t('timeZone'), dataIndex: 'timeZone' },
+          { title: t('actions'), render: (_: unknown, row: { id: string; name: string }) => <DeleteButton kind="segment" id={row.id} name={row.name} /> },
+        ]} />
       <Drawer open={open} width={900} destroyOnHidden onClose={() => setOpen(false)} title={t('newSegment')}>
         {open && <SegmentForm onDone={() => setOpen(false)} />}
       </Drawer>
