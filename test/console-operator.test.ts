@@ -239,7 +239,8 @@ describe('the console an operator runs alone', () => {
     const [saved] = await campaignsNamed('确认后发送');
     expect((await call('GET', `/api/campaigns/${saved!.id}`)).body.quietHours).toEqual({ from: '22:00', to: '08:00', mode: 'wait' });
     await expect.poll(() => page.getByTestId('summary-example').textContent()).toMatch(/你好 小明\d/);
-    await page.screenshot({ path: join(shots, 'operator-5-campaign-detail.png'), fullPage: true });
+    await page.getByTestId('campaign-summary').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(shots, 'operator-5-campaign-detail.png') });
 
     // The member without a login id: the lookup says why it was skipped, in Chinese; an unknown user is 找不到用户.
     await page.getByTestId('lookup-input').fill('conf-visitor');

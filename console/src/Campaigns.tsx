@@ -530,6 +530,7 @@ function CampaignDetail({ id, onEdit, onCopy, onDeleted }: { id: string; onEdit:
   const zone = campaignZone(d);
   const tr = d.trigger as { type?: string; sendAt?: string } | undefined;
   const counts = d.deliveries;
+  const hasRun = !['draft', 'scheduled'].includes(d.status);
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
       <SendConfirmation sending={confirming} busy={trigger.isPending || control.isPending} onCancel={() => setConfirming(null)} onConfirm={confirmed} />
@@ -588,7 +589,8 @@ function CampaignDetail({ id, onEdit, onCopy, onDeleted }: { id: string; onEdit:
         )}
         <Button onClick={() => onCopy(d)} data-testid="copy-campaign">{t('copyToDraft')}</Button>
       </Space>
-      <CampaignSummary campaign={d} />
+      {/* Before it runs, what it will send comes first; once it has run, its results do, and what it sent follows them. */}
+      {!hasRun && <CampaignSummary campaign={d} />}
       {control.error instanceof ApiFailure && control.variables === 'launch' && d.status === 'draft' && (
         <Alert type="error" showIcon data-testid="launch-refusal" message={t('launchRefused')}
           description={(control.error.body.issues ?? []).length > 0
@@ -610,6 +612,7 @@ function CampaignDetail({ id, onEdit, onCopy, onDeleted }: { id: string; onEdit:
             { title: t('example'), render: (_: unknown, g) => <Typography.Text type="secondary">{knownReason(g.errorClass) ? '—' : (g.message ?? '—')}</Typography.Text> },
           ]} />
       </Card>
+      {hasRun && <CampaignSummary campaign={d} />}
       <Card size="small" title={t('testSend')}>
         <Space>
           <Input placeholder={t('lookupUser')} value={sample} onChange={(e) => setSample(e.target.value)} data-testid="preview-user" />

@@ -62,6 +62,8 @@ function ChannelForm({ channel, onDone }: { channel: Channel | null; onDone: () 
       const authType = form.getFieldValue(['auth', 'type']) as string | undefined;
       return { ...i, path: authType === 'secret' ? 'auth.secret' : authType === 'basic' ? 'auth.password' : 'auth.type' };
     }
+    // The form asks for seconds; the API names timeoutMs.
+    if (i.path === 'timeoutMs') return { ...i, path: 'timeoutSeconds' };
     const attr = /^userAttributeParams\.(\d+)\.(attribute|identity)$/.exec(i.path);
     if (attr && form.getFieldValue(['userAttributeParams', Number(attr[1]), 'source']) !== 'attribute') return { ...i, path: `userAttributeParams.${attr[1]}.source` };
     return i;
