@@ -609,7 +609,7 @@ function CampaignDetail({ id, onEdit, onCopy, onDeleted }: { id: string; onEdit:
             { title: t('reason'), render: (_: unknown, g) => <span data-testid="failure-reason">{reasonText(g)}</span> },
             { title: t('count'), dataIndex: 'count', render: (n: number) => <span data-testid="failure-count">{n}</span> },
             // A reason the console words itself needs no English example; an endpoint's answer or a network error keeps its own text.
-            { title: t('example'), render: (_: unknown, g) => <Typography.Text type="secondary">{knownReason(g.errorClass) ? '—' : (g.message ?? '—')}</Typography.Text> },
+            { title: t('example'), render: (_: unknown, g) => <Typography.Text type="secondary">{knownReason(g.errorClass) || /^endpoint answered \d{3}$/.test(g.message ?? '') ? '—' : (g.message ?? '—')}</Typography.Text> },
           ]} />
       </Card>
       {hasRun && <CampaignSummary campaign={d} />}
