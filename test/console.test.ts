@@ -792,7 +792,9 @@ describe('operator console', () => {
     await page.getByRole('menuitem', { name: '活动' }).click();
     await page.locator(`.ant-table-row[data-row-key="${draft.body.id}"]`).getByRole('button').click();
     await expect.poll(() => page.getByTestId('campaign-status').getAttribute('data-status'), { timeout: 60_000 }).toBe('paused');
-    await expect.poll(() => page.getByTestId('pause-reason').textContent()).toMatch(/^circuit breaker: endpoint failed \d+ of the last \d+ attempts \(refused ×\d+\)$/);
+    // In the operator's language; the API's English on hover.
+    await expect.poll(() => page.getByTestId('pause-reason').textContent()).toMatch(/^熔断：最近 \d+ 次尝试中 \d+ 次失败（连接被拒绝 ×\d+）$/);
+    expect(await page.getByTestId('pause-reason').getAttribute('title')).toMatch(/^circuit breaker: endpoint failed \d+ of the last \d+ attempts \(refused ×\d+\)$/);
     const reasonLabel = page.locator('.ant-descriptions-item-label', { hasText: /^暂停原因$/ });
     expect(await reasonLabel.count()).toBe(1);
     expect(await page.locator('[data-testid=control-pause]').count()).toBe(0);

@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert, Button, Card, Checkbox, DatePicker, Descriptions, Drawer, Form, Input, InputNumber, Popconfirm, Progress, Radio, Select, Space, Statistic, Table, Tag, TimePicker, Typography, message } from 'antd';
 import dayjs from 'dayjs';
 import { useEffect, useMemo, useRef, useState } from 'react';
+import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import i18n from './i18n.js';
 import { campaignDraftSchema } from '../../campaigns/definition.js';
@@ -420,6 +421,23 @@ function ListCounts({ counts }: { counts: Counts }) {
 }
 
 /** A failure group's reason in words: "endpoint answered 400", "member has no login id"… */
+/**
+ * Why a campaign paused itself, in the operator's language. The circuit
+ * breaker writes "circuit breaker: endpoint failed 104 of the last 200 attempts
+ * (http_503 ×80, timeout ×24)" (delivery/breaker.ts); the English stays on hover.
+ */
+function pauseReasonText(t: TFunction, reason: string): string {
+  const breaker = /^circuit breaker: endpoint failed (\d+) of the last (\d+) attempts \((.*)\)$/.exec(reason);
+  if (!breaker) return reason;
+  const classes = breaker[3]!.split(', ').map((part) => {
+    const [errorClass, n] = part.split(' ×');
+    const http = /^http_(\d{3})$/.exec(errorClass ?? '');
+    const words = http ? t('verdictNon2xx', { status: http[1] }) : i18n.exists(`reason_${errorClass}`) ? t(`reason_${errorClass}`) : (errorClass ?? '');
+    return `${words} ×${n}`;
+  });
+  return t('pauseBreaker', { failed: Number(breaker[1]), of: Number(breaker[2]), classes: classes.join(t('listSep')) });
+}
+
 /** An error class the console has words for (skip and failure reasons other than an endpoint's HTTP status). */
 function knownReason(errorClass: string): boolean {
   return i18n.exists(`reason_${errorClass}`);
@@ -538,7 +556,7 @@ function CampaignDetail({ id, onEdit, onCopy, onDeleted }: { id: string; onEdit:
         <Descriptions.Item label={t('status')}><Tag data-testid="campaign-status" data-status={d.status}>{t(`st_${d.status}`, { defaultValue: d.status })}</Tag></Descriptions.Item>
         <Descriptions.Item label={t('progress')}><RunProgress counts={counts} testId="detail-bar" openEnded={openEnded(d)} /></Descriptions.Item>
         {d.status === 'paused' && typeof d.pauseReason === 'string' && (
-          <Descriptions.Item label={t('pauseReason')} span={2}><Typography.Text type="warning" data-testid="pause-reason">{d.pauseReason}</Typography.Text></Descriptions.Item>
+          <Descriptions.Item label={t('pauseReason')} span={2}><Typography.Text type="warning" data-testid="pause-reason" title={d.pauseReason}>{pauseReasonText(t, d.pauseReason)}</Typography.Text></Descriptions.Item>
         )}
         <Descriptions.Item label={t('deliveries')} span={2}>
           <span data-testid="delivery-counts" data-counts={JSON.stringify(counts)}>

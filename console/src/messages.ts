@@ -183,7 +183,7 @@ Object.assign(en, enCodes);
 
 /* Words of the operator's own forms (issue 19): inputs, confirmations, a campaign read back. */
 const zhUi = {
-  ok: '知道了', deleteConfirm: '删除“{{name}}”？', throttled: '错误的 API 密钥次数过多，请 {{seconds}} 秒后再试', temporarySecret: '这个渠道还没保存，测试请求用的是临时密钥签名：对方用正式密钥验签会失败。保存后才会生成正式密钥（只显示一次）。',
+  ok: '知道了', pauseBreaker: '熔断：最近 {{of}} 次尝试中 {{failed}} 次失败（{{classes}}）', deleteConfirm: '删除“{{name}}”？', throttled: '错误的 API 密钥次数过多，请 {{seconds}} 秒后再试', temporarySecret: '这个渠道还没保存，测试请求用的是临时密钥签名：对方用正式密钥验签会失败。保存后才会生成正式密钥（只显示一次）。',
   valueSource: '取值', src_login: '用户登录 ID', src_visitor: '访客 ID', src_attribute: '用户属性', sampleValue: '示例{{name}}',
   deliverySettings: '发送设置', timeoutSeconds: '超时（秒）', userCap: '每人发送上限', userCapMax: '每人最多（次）', userCapPer: '时间范围', userCapHint: '同一用户在此时间内最多收到几次（跨所有活动）；留空则不限',
   unit_minute: '分钟', unit_hour: '小时', unit_day: '天', unit_week: '周', unit_minute_n: '{{n}} 分钟', unit_hour_n: '{{n}} 小时', unit_day_n: '{{n}} 天', unit_week_n: '{{n}} 周',
@@ -198,7 +198,7 @@ const zhUi = {
   quietWords_wait: '{{from}}–{{to}}（{{zone}}）不发送，顺延到结束后', quietWords_skip: '{{from}}–{{to}}（{{zone}}）不发送，跳过', none: '无',
 };
 const enUi: typeof zhUi = {
-  ok: 'OK', deleteConfirm: 'Delete "{{name}}"?', throttled: 'Too many wrong API keys from this address; try again in {{seconds}} s', temporarySecret: 'This channel is not saved yet: the test was signed with a temporary secret, so the receiver\'s check with the real secret fails. The real secret is generated (and shown once) when you save.',
+  ok: 'OK', pauseBreaker: 'circuit breaker: endpoint failed {{failed}} of the last {{of}} attempts ({{classes}})', deleteConfirm: 'Delete "{{name}}"?', throttled: 'Too many wrong API keys from this address; try again in {{seconds}} s', temporarySecret: 'This channel is not saved yet: the test was signed with a temporary secret, so the receiver\'s check with the real secret fails. The real secret is generated (and shown once) when you save.',
   valueSource: 'Value', src_login: 'Login id', src_visitor: 'Visitor id', src_attribute: 'User attribute', sampleValue: 'sample {{name}}',
   deliverySettings: 'Delivery', timeoutSeconds: 'Timeout (s)', userCap: 'Per-user cap', userCapMax: 'At most (requests per user)', userCapPer: 'Within', userCapHint: 'How many requests one user may get within this time (across all campaigns); empty: no cap',
   unit_minute: 'minutes', unit_hour: 'hours', unit_day: 'days', unit_week: 'weeks', unit_minute_n: '{{n}} min', unit_hour_n: '{{n}} h', unit_day_n: '{{n}} days', unit_week_n: '{{n}} weeks',
