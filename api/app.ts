@@ -29,7 +29,7 @@ import { campaignRoutes } from './campaigns.js';
 import { channelRoutes } from './channels.js';
 import { eventRoutes } from './events.js';
 import { apiKeyRoutes } from './keys.js';
-import { campaignIdOf, type RequestLogEnv } from './request-log.js';
+import { campaignIdOf, requestLogLevel, type RequestLogEnv } from './request-log.js';
 import { describeApi } from './openapi.js';
 import { segmentRoutes } from './segments.js';
 import { userRoutes } from './users.js';
@@ -147,7 +147,7 @@ export function createApp(deps: AppDeps) {
     httpRequests.inc({ method: c.req.method, route: c.req.routePath, status: String(c.res.status) });
     // The route's pattern, not the path: a path may hold a user's login id.
     const campaignId = campaignIdOf(c.req.path);
-    deps.logger.info(
+    deps.logger[requestLogLevel(c.req.method, c.res.status)](
       {
         method: c.req.method,
         route: c.req.routePath,

@@ -181,7 +181,7 @@ describe('integers beyond 2^53', () => {
   it('refuses them in user attributes, naming the attribute, and writes nothing', async () => {
     const res = await call('POST', '/api/users', '{"loginId":"u","attributes":{"order_id":9007199254740993}}');
     expect(res.status).toBe(400);
-    expect(res.body.issues).toEqual([{ path: 'attributes.order_id', message: 'integer beyond ±2^53 cannot be kept exactly (send it as a string)' }]);
+    expect(res.body.issues).toEqual([{ path: 'attributes.order_id', message: 'integer beyond ±2^53 cannot be kept exactly (send it as a string)', code: 'unsafe_integer', params: {} }]);
     expect(await rows(users)).toBe(0);
   });
 
@@ -210,7 +210,7 @@ describe('integers beyond 2^53', () => {
     expect(issuePaths(draft.body)).toEqual(['templateValues.amount']);
     const infinite = await call('POST', '/api/campaigns', '{"name":"c","templateValues":{"amount":1e400}}');
     expect(infinite.status).toBe(400);
-    expect(infinite.body.issues).toEqual([{ path: 'templateValues.amount', message: 'number is beyond the range of a double' }]);
+    expect(infinite.body.issues).toEqual([{ path: 'templateValues.amount', message: 'number is beyond the range of a double', code: 'number_out_of_range', params: {} }]);
     expect(await rows(campaigns)).toBe(0);
   });
 });

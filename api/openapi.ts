@@ -22,10 +22,16 @@ import { previewInputSchema, segmentInputSchema, segmentPatchSchema } from '../s
  * field, 413, invalid_json) the document lists as the error bodies.
  */
 
-const issue = z.object({ path: z.string(), message: z.string() });
+const params = z.record(z.string(), z.union([z.string(), z.number()]));
+const issue = z.object({
+  path: z.string(),
+  message: z.string().meta({ description: 'English, for people reading the answer.' }),
+  code: z.string().meta({ description: 'Stable code to translate (lib/errors.ts ISSUE_CODES; docs/api-errors.md).' }),
+  params: params.meta({ description: 'Values the code\'s text needs, e.g. {"maximum": 200} for too_long.' }),
+});
 export const errorBodySchema = z
-  .object({ error: z.string(), message: z.string(), issues: z.array(issue).optional() })
-  .meta({ id: 'Error', description: 'Every 4xx/5xx answer. `issues` names each failing field by its dotted path.' });
+  .object({ error: z.string(), message: z.string(), params: params.optional(), issues: z.array(issue).optional() })
+  .meta({ id: 'Error', description: 'Every 4xx/5xx answer. `error` is a stable code (lib/errors.ts API_ERROR_CODES); `issues` names each failing field by its dotted path, with its own code and params.' });
 
 const errors = {
   validation: {
@@ -33,13 +39,13 @@ const errors = {
     content: {
       'application/json': {
         schema: errorBodySchema,
-        example: { error: 'validation_failed', message: 'invalid url', issues: [{ path: 'url', message: 'must be an http(s) URL' }] },
+        example: { error: 'validation_failed', message: 'invalid url', issues: [{ path: 'url', message: 'must be an http(s) URL', code: 'invalid_url', params: {} }] },
       },
     },
   },
   notFound: {
     description: 'No such resource (`not_found`).',
-    content: { 'application/json': { schema: errorBodySchema, example: { error: 'not_found', message: 'campaign not found' } } },
+    content: { 'application/json': { schema: errorBodySchema, example: { error: 'not_found', message: 'campaign not found', params: { what: 'campaign' } } } },
   },
   unauthorized: {
     description: 'No API key, or an unknown or revoked one (`unauthorized`).',
@@ -62,7 +68,7 @@ const errors = {
     content: {
       'application/json': {
         schema: errorBodySchema,
-        example: { error: 'conflict', message: 'cannot launch: channelId is missing', issues: [{ path: 'channelId', message: 'is required to launch' }] },
+        example: { error: 'conflict', message: 'cannot launch: channelId is missing', issues: [{ path: 'channelId', message: 'is required to launch', code: 'required_to_launch', params: {} }] },
       },
     },
   },

@@ -86,6 +86,7 @@ export function invalidTransition(from: CampaignStatus, event: CampaignEvent, de
     'invalid_transition',
     `cannot ${verb} a campaign that is ${from} (from ${from}, event ${event})${detail ? `: ${detail}` : ''}`,
     [{ path: 'status', message: `is ${from}` }],
+    { from, event: verb },
   );
 }
 

@@ -78,7 +78,7 @@ describe('a one-time run under load', () => {
     const tooSlow = await draft('{% for a in (1..3000) %}{% for b in (1..3000) %}{{ b }}{% endfor %}{% endfor %}');
     const slow = await api.call('POST', `/api/campaigns/${tooSlow}/launch`);
     expect(slow.status).toBe(409);
-    expect(slow.body.issues).toEqual([{ path: 'templateValues.message', message: expect.stringContaining('too much work') }]);
+    expect(slow.body.issues).toEqual([{ path: 'templateValues.message', message: expect.stringContaining('too much work'), code: 'template_error', params: { param: 'message' } }]);
 
     const tooBig = await draft('{{ user.phone }}{% for i in (1..5000000) %}x{% endfor %}');
     const big = await api.call('POST', `/api/campaigns/${tooBig}/launch`);

@@ -191,7 +191,7 @@ describe('launch and lifecycle rules', () => {
     expect(bad.body.issues.map((i: { path: string }) => i.path).sort()).toEqual(['expiresAt', 'identity', 'name', 'trigger.type']);
     const missing = await api.call('POST', '/api/campaigns', { name: 'x', channelId: '00000000-0000-4000-8000-000000000000' });
     expect(missing.status).toBe(400);
-    expect(missing.body.issues).toEqual([{ path: 'channelId', message: 'no channel has this id' }]);
+    expect(missing.body.issues).toEqual([{ path: 'channelId', message: 'no channel has this id', code: 'unknown_reference', params: { kind: 'channel' } }]);
   });
 
   it('waits for a future send time, edits only drafts, and refuses illegal transitions', async () => {

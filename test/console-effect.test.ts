@@ -96,15 +96,19 @@ describe('the effect in the console', () => {
     await choose(page, drawer, 0, '加购未下单的金卡会员');
     await choose(page, drawer, 1, '卡券中心');
     await page.getByTestId('goal-event').fill('pay_order');
-    await page.getByTestId('goal-within').fill('P3D');
+    // 3 天 as number + unit (the goal window's unit is 天 by default).
+    await page.getByTestId('goal-within-n').fill('3');
     await page.getByTestId('goal-value').fill('amount');
     await page.getByTestId('add-goal-where').click();
     await page.getByTestId('goal-where-property-0').fill('amount');
-    await choose(page, `${drawer} [data-testid=goal-fields]`, 0, 'gte');
+    // The first select in the card is the window's unit.
+    await choose(page, `${drawer} [data-testid=goal-fields]`, 1, 'gte');
     await page.getByTestId('goal-where-value-0').fill('100');
     await page.getByTestId('holdout-percent').fill('20');
     await page.screenshot({ path: join(shots, 'effect-1-form.png') });
     await page.getByRole('button', { name: '上 线' }).or(page.getByRole('button', { name: '上线' })).click();
+    await expect.poll(() => page.getByTestId('confirm-send').isEnabled()).toBe(true);
+    await page.getByTestId('confirm-send').click();
     await expect.poll(() => page.getByTestId('campaign-status').getAttribute('data-status'), { timeout: 60_000 }).toBe('completed');
 
     // What the form saved: the goal and the control group as typed.

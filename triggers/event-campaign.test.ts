@@ -76,7 +76,7 @@ describe('event-triggered campaigns', () => {
   it('refuses a bad trigger with a 400 naming the field', async () => {
     const res = await api.call('POST', '/api/campaigns', { name: 'bad', trigger: { type: 'event', event: 'add_to_cart', times: 3 } });
     expect(res.status).toBe(400);
-    expect(res.body.issues).toEqual([{ path: 'trigger.within', message: expect.stringMatching(/required when times is more than 1/) }]);
+    expect(res.body.issues).toEqual([{ path: 'trigger.within', message: expect.stringMatching(/required when times is more than 1/), code: 'required_with_times', params: {} }]);
   });
 
   it('sends once, signed, after the delay, to a member whose event passes the filters; a non-member is recorded skipped', async () => {

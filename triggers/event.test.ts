@@ -27,19 +27,19 @@ describe('event trigger schema', () => {
   });
 
   it('names each bad field', () => {
-    expect(issues({ type: 'event', event: 'add_to_cart', times: 2 })).toEqual([{ path: 'trigger.within', message: expect.stringMatching(/required when times is more than 1/) }]);
+    expect(issues({ type: 'event', event: 'add_to_cart', times: 2 })).toEqual([{ path: 'trigger.within', message: expect.stringMatching(/required when times is more than 1/), code: 'required_with_times', params: {} }]);
     expect(issues({ type: 'event', event: '1bad' }).map((i) => i.path)).toEqual(['trigger.event']);
     expect(issues({ type: 'event', event: 'e', times: 0 }).map((i) => i.path)).toEqual(['trigger.times']);
     expect(issues({ type: 'event', event: 'e', times: 1.5 }).map((i) => i.path)).toEqual(['trigger.times']);
     expect(issues({ type: 'event', event: 'e', times: 1001, within: 'PT1H' }).map((i) => i.path)).toEqual(['trigger.times']);
     expect(issues({ type: 'event', event: 'e', delay: '30 minutes' }).map((i) => i.path)).toEqual(['trigger.delay']);
-    expect(issues({ type: 'event', event: 'e', delay: 'P31D' })).toEqual([{ path: 'trigger.delay', message: 'must be at most 30 days (P30D)' }]);
+    expect(issues({ type: 'event', event: 'e', delay: 'P31D' })).toEqual([{ path: 'trigger.delay', message: 'must be at most 30 days (P30D)', code: 'duration_too_long', params: { days: 30, iso: 'P30D' } }]);
     expect(issues({ type: 'event', event: 'e', times: 2, within: 'P1M' })[0]!.message).toMatch(/months and years have no fixed length/);
-    expect(issues({ type: 'event', event: 'e', times: 2, within: 'PT0S' })).toEqual([{ path: 'trigger.within', message: 'must be at least 1 s' }]);
+    expect(issues({ type: 'event', event: 'e', times: 2, within: 'PT0S' })).toEqual([{ path: 'trigger.within', message: 'must be at least 1 s', code: 'duration_too_short', params: { seconds: 1 } }]);
     expect(issues({ type: 'event', event: 'e', frequency: 'always' }).map((i) => i.path)).toEqual(['trigger.frequency']);
     expect(issues({ type: 'event', event: 'e', frequency: { atMostEvery: 'P367D' } }).map((i) => i.path)).toEqual(['trigger.frequency.atMostEvery']);
     expect(issues({ type: 'event', event: 'e', where: [{ property: 'p', op: 'like', value: 'x' }] }).map((i) => i.path)).toEqual(['trigger.where.0.op']);
-    expect(issues({ type: 'event', event: 'e', colour: 'red' })).toEqual([{ path: 'trigger.colour', message: 'is not a known field' }]);
+    expect(issues({ type: 'event', event: 'e', colour: 'red' })).toEqual([{ path: 'trigger.colour', message: 'is not a known field', code: 'unknown_field', params: {} }]);
   });
 });
 

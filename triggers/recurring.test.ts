@@ -69,7 +69,7 @@ describe('recurring trigger shape', () => {
   it('refuses an end that is not after the start', () => {
     const start = new Date(Date.now() + 86_400_000).toISOString();
     const issues = issuesOf({ type: 'recurring', schedule: { every: 'day', at: '09:00' }, startAt: start, endAt: start });
-    expect(issues).toEqual([{ path: 'trigger.endAt', message: 'must be after startAt' }]);
+    expect(issues).toEqual([{ path: 'trigger.endAt', message: 'must be after startAt', code: 'must_be_after', params: { other: 'startAt' } }]);
   });
 
   it('refuses at launch an end already past', () => {

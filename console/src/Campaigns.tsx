@@ -1,33 +1,49 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Alert, Button, Card, DatePicker, Descriptions, Drawer, Form, Input, InputNumber, Popconfirm, Progress, Radio, Select, Space, Statistic, Table, Tag, TimePicker, Typography, message } from 'antd';
-import { useEffect, useRef, useState } from 'react';
+import { Alert, Button, Card, Checkbox, DatePicker, Descriptions, Drawer, Form, Input, InputNumber, Popconfirm, Progress, Radio, Select, Space, Statistic, Table, Tag, TimePicker, Typography, message } from 'antd';
+import dayjs from 'dayjs';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
+import i18n from './i18n.js';
 import { campaignDraftSchema } from '../../campaigns/definition.js';
 import { weekDays } from '../../triggers/recurring.js';
 import { api, ApiFailure, unwrap } from './api.js';
 import type { components } from './api-schema.js';
-import { showIssues } from './Channels.js';
+import { DurationInput, TimeZoneSelect } from './inputs.js';
+import { createFormIssues, failureDetail, failureText, issueText, zodIssues, type Issue } from './issues.js';
+import { SendConfirmation, type Sending } from './confirm.js';
+import { CampaignSummary } from './summary.js';
 import { RunChart } from './RunChart.js';
 import { EffectCard, GoalFields, goalBody } from './Effect.js';
 import { buildFilters, filterOps, type FilterRow } from './filters.js';
 import { campaignZone, When } from './time.js';
 
 type Campaign = components['schemas']['CampaignListItem'];
+type CampaignDetailData = components['schemas']['CampaignDetail'];
 type Param = { name: string; displayName: string; type: string };
 type Delivery = components['schemas']['DeliveryWithAttempts'];
 type Attempt = Delivery['attemptLog'][number];
 type Run = components['schemas']['Run'];
 type FailureGroup = components['schemas']['FailureReasons']['items'][number];
 
-function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
+/**
+ * A new campaign, a draft edited (`draft`, saved with PATCH) or a campaign
+ * copied into a new draft (`copyOf`): the same form, filled from the campaign.
+ */
+function CampaignForm({ onDone, draft, copyOf }: { onDone: (id: string) => void; draft?: CampaignDetailData; copyOf?: CampaignDetailData }) {
   const { t } = useTranslation();
   const [form] = Form.useForm();
+  const source = draft ?? copyOf;
+  const editing = draft;
+  const [confirming, setConfirming] = useState<Sending | null>(null);
   const client = useQueryClient();
   const [refusal, setRefusal] = useState<string | null>(null);
   const [previewAs, setPreviewAs] = useState('');
   const segments = useQuery({ queryKey: ['segments'], queryFn: () => unwrap(api.GET('/api/segments')) });
   const channels = useQuery({ queryKey: ['channels'], queryFn: () => unwrap(api.GET('/api/channels')) });
   const channelId = Form.useWatch('channelId', form) as string | undefined;
+  const segmentId = Form.useWatch('segmentId', form) as string | undefined;
+  const identity = Form.useWatch('identity', form) as string | undefined;
   const triggerType = Form.useWatch(['trigger', 'type'], form) as string | undefined;
   const every = (Form.useWatch(['trigger', 'schedule', 'every'], form) as string | undefined) ?? 'day';
   const frequency = Form.useWatch(['trigger', 'frequency'], form) as string | undefined;
@@ -67,8 +83,22 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
     }
     const values = Object.fromEntries(Object.entries((v.templateValues ?? {}) as Record<string, unknown>).map(([k, x]) => [k, x && typeof x === 'object' && 'format' in x ? (x as { format(f: string): string }).format('YYYY-MM-DD') : x]));
     const timeZone = given.type === 'recurring' ? undefined : blank(v.timeZone as string | undefined);
-    return { name: v.name, segmentId: v.segmentId, channelId: v.channelId, templateValues: values, trigger, ...(timeZone ? { timeZone } : {}), ...goalBody(v as Parameters<typeof goalBody>[0]) };
+    const quiet = v.quietHours as { on?: boolean; from?: Time; to?: Time; mode?: string } | undefined;
+    const quietHours = quiet?.on ? { from: quiet.from?.format('HH:mm') ?? '', to: quiet.to?.format('HH:mm') ?? '', mode: quiet.mode ?? 'wait' } : null;
+    return {
+      name: v.name, segmentId: v.segmentId, channelId: v.channelId, identity: (v.identity as string | undefined) ?? 'login', templateValues: values, trigger,
+      ...(timeZone ? { timeZone } : {}), quietHours, ...goalBody(v as Parameters<typeof goalBody>[0]),
+    };
   }
+  /** What the form would save, checked as the API checks it. */
+  function check(): Issue[] {
+    const parsed = campaignDraftSchema.safeParse(body());
+    return parsed.success ? [] : zodIssues(parsed.error);
+  }
+  // The form keeps the interval beside the frequency choice, not inside it.
+  const place = (i: Issue): Issue => ({ ...i, path: i.path.replace(/^trigger\.frequency\.atMostEvery$/, 'trigger.atMostEvery') });
+  // check and place read everything from the form itself, so the first render's functions stay right.
+  const issues = useMemo(() => createFormIssues(form, t, check, place), [form, t]);
   // Render-only: the request a delivery would send to a sample member, before anything is saved.
   const render = useMutation({
     mutationFn: () => {
@@ -76,7 +106,7 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
       const user = previewAs.trim() === '' ? undefined : previewAs.trim();
       return unwrap(api.POST('/api/campaigns/preview', { body: { channelId: draft.channelId as string, segmentId: draft.segmentId as string | undefined, templateValues: draft.templateValues, user } }));
     },
-    onError: (error) => error instanceof ApiFailure && showIssues(form, error.body.issues ?? []),
+    onError: (error) => error instanceof ApiFailure && issues.show(error.body.issues ?? [], true),
   });
   /*
    * A create is not idempotent: a second click before React has re-rendered the
@@ -85,6 +115,24 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
    */
   const inFlight = useRef(false);
   function send(launch: boolean) {
+    if (inFlight.current) return;
+    if (launch) {
+      // Nothing goes out before the operator has seen who gets what, through which channel: check, then ask once.
+      const found = check();
+      if (found.length > 0) {
+        issues.show(found, false);
+        setRefusal(t('fixFields'));
+        return;
+      }
+      const b = body();
+      if (b.segmentId && b.channelId) {
+        setConfirming({ segmentId: b.segmentId as string, channelId: b.channelId as string, templateValues: b.templateValues, identity: b.identity as 'login' | 'visitor', trigger: b.trigger, timeZone: (b as { timeZone?: string }).timeZone });
+        return;
+      }
+    }
+    go(launch);
+  }
+  function go(launch: boolean) {
     if (inFlight.current) return;
     inFlight.current = true;
     submit.mutate(launch, { onSettled: () => { inFlight.current = false; } });
@@ -100,13 +148,16 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
     mutationFn: async (launch: boolean) => {
       const draft = body();
       const parsed = campaignDraftSchema.safeParse(draft);
-      if (!parsed.success) throw new ApiFailure(400, { error: 'validation_failed', message: t('fixFields'), issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
-      const saved = await unwrap(api.POST('/api/campaigns', { body: draft as never }));
+      if (!parsed.success) throw new ApiFailure(400, { error: 'validation_failed', message: t('fixFields'), issues: zodIssues(parsed.error) });
+      const saved = editing
+        ? await unwrap(api.PATCH('/api/campaigns/{id}', { params: { path: { id: editing.id } }, body: draft as never }))
+        : await unwrap(api.POST('/api/campaigns', { body: draft as never }));
       if (launch) {
         try {
           await unwrap(api.POST('/api/campaigns/{id}/launch', { params: { path: { id: saved.id } } }));
         } catch (error) {
-          await api.DELETE('/api/campaigns/{id}', { params: { path: { id: saved.id } } });
+          // A new campaign that cannot launch is not left behind as a surprise draft; an edited draft stays.
+          if (!editing) await api.DELETE('/api/campaigns/{id}', { params: { path: { id: saved.id } } });
           throw error;
         }
       }
@@ -115,17 +166,20 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
     onSuccess: (saved) => { void client.invalidateQueries({ queryKey: ['campaigns'] }); void message.success(t('saved')); onDone(saved.id); },
     onError: (error) => {
       if (!(error instanceof ApiFailure)) return;
-      setRefusal(error.body.message);
-      // The form keeps the interval beside the frequency choice, not inside it.
-      showIssues(form, (error.body.issues ?? []).map((i) => ({ ...i, path: i.path.replace(/^trigger\.frequency\.atMostEvery$/, 'trigger.atMostEvery') })));
+      setRefusal(error.body.error === 'validation_failed' ? t('fixFields') : failureDetail(t, error));
+      issues.show(error.body.issues ?? [], true);
     },
   });
   return (
-    <Form form={form} layout="vertical" initialValues={{ trigger: { type: 'once' }, templateValues: {} }}
-      onValuesChange={(changed: Record<string, unknown>) => { if ('channelId' in changed) keepValuesOf(changed.channelId as string | undefined); }}>
+    <Form form={form} layout="vertical" initialValues={source ? formValuesOf(source, copyOf ? t('copyName', { name: source.name }) : source.name) : { trigger: { type: 'once' }, templateValues: {}, identity: 'login' }}
+      onValuesChange={(changed: Record<string, unknown>) => { if ('channelId' in changed) keepValuesOf(changed.channelId as string | undefined); issues.recheck(changed); }}>
+      <SendConfirmation sending={confirming} onCancel={() => setConfirming(null)} onConfirm={() => { setConfirming(null); go(true); }} />
       <Form.Item name="name" label={t('name')}><Input /></Form.Item>
       <Form.Item name="segmentId" label={t('segment')}><Select options={(segments.data?.items ?? []).map((s) => ({ value: s.id, label: s.name }))} /></Form.Item>
       <Form.Item name="channelId" label={t('channel')}><Select options={(channels.data?.items ?? []).map((c) => ({ value: c.id, label: c.name }))} /></Form.Item>
+      <Form.Item name="identity" label={t('campaignIdentity')} extra={<IdentityGap segmentId={segmentId} identity={identity} />}>
+        <Radio.Group data-testid="campaign-identity" options={[{ value: 'login', label: t('src_login') }, { value: 'visitor', label: t('src_visitor') }]} />
+      </Form.Item>
       <Form.Item name={['trigger', 'type']} label={t('trigger')}><Radio.Group options={[{ value: 'once', label: t('once') }, { value: 'recurring', label: t('recurring') }, { value: 'event', label: t('eventTriggered') }]} /></Form.Item>
       {triggerType === 'recurring' && (
         <Space wrap align="start">
@@ -139,19 +193,19 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
           ) : (
             <Form.Item name={['trigger', 'schedule', 'at']} label={t('atTime')}><TimePicker format="HH:mm" placeholder="09:00" /></Form.Item>
           )}
-          <Form.Item name={['trigger', 'timeZone']} label={t('timeZone')} initialValue="Asia/Shanghai"><Input style={{ width: 160 }} /></Form.Item>
+          <Form.Item name={['trigger', 'timeZone']} label={t('timeZone')} initialValue="Asia/Shanghai"><TimeZoneSelect testId="trigger-time-zone" /></Form.Item>
         </Space>
       )}
       {triggerType === 'event' && (
         <Space wrap align="start">
           <Form.Item name={['trigger', 'event']} label={t('eventName')}><Input placeholder="add_to_cart" data-testid="trigger-event" /></Form.Item>
           <Form.Item name={['trigger', 'times']} label={t('atLeastTimes')} initialValue={1}><InputNumber min={1} data-testid="trigger-times" /></Form.Item>
-          <Form.Item name={['trigger', 'within']} label={t('withinWindow')}><Input placeholder="PT24H" data-testid="trigger-within" /></Form.Item>
-          <Form.Item name={['trigger', 'delay']} label={t('delayBy')}><Input placeholder="PT30M" data-testid="trigger-delay" /></Form.Item>
+          <Form.Item name={['trigger', 'within']} label={t('withinWindow')}><DurationInput defaultUnit="hour" testId="trigger-within" /></Form.Item>
+          <Form.Item name={['trigger', 'delay']} label={t('delayBy')}><DurationInput defaultUnit="minute" testId="trigger-delay" /></Form.Item>
           <Form.Item name={['trigger', 'frequency']} label={t('frequency')} initialValue="once">
             <Radio.Group data-testid="trigger-frequency" options={[{ value: 'once', label: t('freqOnce') }, { value: 'atMostEvery', label: t('freqAtMostEvery') }]} />
           </Form.Item>
-          {frequency === 'atMostEvery' && <Form.Item name={['trigger', 'atMostEvery']} label={t('atMostEvery')}><Input placeholder="P7D" data-testid="trigger-at-most-every" /></Form.Item>}
+          {frequency === 'atMostEvery' && <Form.Item name={['trigger', 'atMostEvery']} label={t('atMostEvery')}><DurationInput defaultUnit="day" testId="trigger-at-most-every" /></Form.Item>}
         </Space>
       )}
       {triggerType === 'event' && (
@@ -174,8 +228,9 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
         </Card>
       )}
       {triggerType !== 'recurring' && (
-        <Form.Item name="timeZone" label={t('campaignTimeZone')} initialValue="Asia/Shanghai"><Input style={{ width: 200 }} data-testid="campaign-time-zone" /></Form.Item>
+        <Form.Item name="timeZone" label={t('campaignTimeZone')} initialValue="Asia/Shanghai"><TimeZoneSelect testId="campaign-time-zone" /></Form.Item>
       )}
+      <QuietHoursFields />
       <Card size="small" title={t('templateValues')}>
         {params.map((p) => (
           <div key={p.name}>
@@ -201,7 +256,7 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
               <pre data-testid="render-preview-body">{pretty(render.data.request.body)}</pre>
             </div>
           )}
-          {render.error && <Alert type="error" message={render.error.message} data-testid="render-preview-error" />}
+          {render.error && <Alert type="error" message={failureDetail(t, render.error)} data-testid="render-preview-error" />}
         </Space>
       </Card>
       <GoalFields />
@@ -210,13 +265,74 @@ function CampaignForm({ onDone }: { onDone: (id: string) => void }) {
           <DatePicker showTime data-testid="send-at-picker" />
         </Form.Item>
       )}
-      {refusal && <Alert type="error" message={refusal} style={{ marginBottom: 8 }} />}
+      {refusal && <Alert type="error" message={refusal} style={{ marginBottom: 8 }} data-testid="form-refusal" />}
       <Space>
-        <Button type="primary" loading={submit.isPending && submit.variables} disabled={submit.isPending && !submit.variables} onClick={() => send(true)} data-testid="create-launch">{t('launch')}</Button>
+        <Button type="primary" loading={submit.isPending && submit.variables} disabled={(submit.isPending && !submit.variables) || confirming !== null} onClick={() => send(true)} data-testid="create-launch">{t('launch')}</Button>
         <Button loading={submit.isPending && !submit.variables} disabled={submit.isPending && submit.variables} onClick={() => send(false)} data-testid="create-draft">{t('saveDraft')}</Button>
       </Space>
     </Form>
   );
+}
+
+/** How many of the chosen segment's members lack the identity the campaign addresses (they are skipped). */
+function IdentityGap({ segmentId, identity }: { segmentId?: string; identity?: string }) {
+  const { t } = useTranslation();
+  const preview = useQuery({ queryKey: ['segment-preview', segmentId], enabled: Boolean(segmentId), queryFn: () => unwrap(api.GET('/api/segments/{id}/preview', { params: { path: { id: segmentId! }, query: {} } })) });
+  if (!segmentId || !preview.data) return null;
+  const missing = identity === 'visitor' ? preview.data.missingVisitorId : preview.data.missingLoginId;
+  return <span data-testid="identity-gap" data-missing={missing}>{t(identity === 'visitor' ? 'identityGapVisitor' : 'identityGapLogin', { count: preview.data.count, missing })}</span>;
+}
+
+/** Quiet hours in the campaign's zone: nothing is sent from `from` to `to`; sends wait until the end, or are skipped. */
+function QuietHoursFields() {
+  const { t } = useTranslation();
+  const on = Form.useWatch(['quietHours', 'on']) as boolean | undefined;
+  return (
+    <Card size="small" title={t('quietHours')} style={{ marginBottom: 16 }} data-testid="quiet-hours">
+      <Space wrap align="start">
+        <Form.Item name={['quietHours', 'on']} valuePropName="checked" initialValue={false}><Checkbox data-testid="quiet-hours-on">{t('quietHoursOn')}</Checkbox></Form.Item>
+        {on && (
+          <>
+            <Form.Item name={['quietHours', 'from']} label={t('quietFrom')}><TimePicker format="HH:mm" placeholder="22:00" data-testid="quiet-from" /></Form.Item>
+            <Form.Item name={['quietHours', 'to']} label={t('quietTo')}><TimePicker format="HH:mm" placeholder="08:00" data-testid="quiet-to" /></Form.Item>
+            <Form.Item name={['quietHours', 'mode']} label={t('quietMode')} initialValue="wait">
+              <Radio.Group data-testid="quiet-mode" options={[{ value: 'wait', label: t('quietMode_wait') }, { value: 'skip', label: t('quietMode_skip') }]} />
+            </Form.Item>
+          </>
+        )}
+      </Space>
+    </Card>
+  );
+}
+
+const clockOf = (hhmm: string | undefined) => (hhmm ? dayjs(`2000-01-01T${hhmm}:00`) : undefined);
+
+/** A saved campaign as the form's values (to edit a draft, or copy any campaign into a new one). */
+function formValuesOf(c: CampaignDetailData, name: string): Record<string, unknown> {
+  type Tr = { type: string; sendAt?: string; schedule?: { every?: string; on?: unknown[]; at?: string; cron?: string }; timeZone?: string; event?: string; times?: number; within?: string; delay?: string; where?: { property: string; op: string; value?: unknown }[]; frequency?: 'once' | { atMostEvery: string } };
+  const tr = (c.trigger ?? { type: 'once', sendAt: 'now' }) as Tr;
+  const rows = (where?: { property: string; op: string; value?: unknown }[]) => (where ?? []).map((w) => ({ property: w.property, op: w.op, value: Array.isArray(w.value) ? w.value.join(',') : w.value === undefined ? undefined : String(w.value) }));
+  let trigger: Record<string, unknown>;
+  if (tr.type === 'recurring') {
+    const sch = tr.schedule ?? {};
+    trigger = { type: 'recurring', timeZone: tr.timeZone, schedule: { every: sch.cron ? 'cron' : (sch.every ?? 'day'), on: sch.on, at: clockOf(sch.at), cron: sch.cron } };
+  } else if (tr.type === 'event') {
+    const every = typeof tr.frequency === 'object' ? tr.frequency.atMostEvery : undefined;
+    trigger = { type: 'event', event: tr.event, times: tr.times, within: tr.within, delay: tr.delay, where: rows(tr.where), frequency: every ? 'atMostEvery' : 'once', atMostEvery: every };
+  } else {
+    // A past send time would be refused: a copy of a sent campaign starts as "now" for the operator to set.
+    const at = tr.sendAt && tr.sendAt !== 'now' && Date.parse(tr.sendAt) > Date.now() ? dayjs(tr.sendAt) : undefined;
+    trigger = { type: 'once', sendAt: at };
+  }
+  const quiet = c.quietHours as { from: string; to: string; mode: string } | null | undefined;
+  const goal = c.goal as { event: string; within: string; value?: string; where?: { property: string; op: string; value?: unknown }[] } | null;
+  const templateValues = Object.fromEntries(Object.entries(c.templateValues ?? {}).map(([k, v]) => [k, typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) ? dayjs(v) : v]));
+  return {
+    name, segmentId: c.segmentId ?? undefined, channelId: c.channelId ?? undefined, identity: (c as { identity?: string }).identity ?? 'login', templateValues, trigger, timeZone: c.timeZone,
+    quietHours: quiet ? { on: true, from: clockOf(quiet.from), to: clockOf(quiet.to), mode: quiet.mode } : { on: false },
+    goal: goal ? { event: goal.event, within: goal.within, value: goal.value, where: rows(goal.where) } : undefined,
+    holdout: c.holdout ? { percent: c.holdout.percent } : undefined,
+  };
 }
 
 /** A request body as sent is JSON text; shown indented so the rendered values read easily. */
@@ -255,8 +371,18 @@ function barState(d: Counts | null | undefined): 'success' | 'exception' | 'norm
 
 const SUCCEEDED_GREEN = '#52c41a';
 
+/**
+ * An event-triggered campaign that is live has no end to measure against: its
+ * users are counted as their events come in, so "100 %" would be a lie.
+ */
+function openEnded(c: { status: string; trigger?: unknown }): boolean {
+  return (c.trigger as { type?: string } | undefined)?.type === 'event' && ['running', 'paused', 'scheduled'].includes(c.status);
+}
+
 /** A run's bar: users done out of the total, the succeeded share in green within it. */
-function RunProgress({ counts, size, testId }: { counts: Counts | null | undefined; size?: 'small'; testId: string }) {
+function RunProgress({ counts, size, testId, openEnded: endless }: { counts: Counts | null | undefined; size?: 'small'; testId: string; openEnded?: boolean }) {
+  const { t } = useTranslation();
+  if (endless) return <span data-testid={testId} data-state="open">{t('openEnded')}</span>;
   const state = barState(counts);
   const succeeded = counts && counts.total > 0 ? Math.floor((counts.succeeded / counts.total) * 100) : 0;
   return (
@@ -268,12 +394,12 @@ function RunProgress({ counts, size, testId }: { counts: Counts | null | undefin
 }
 
 /** A list row's bar: users done (in a terminal status) out of the current run's total, the figures on hover. */
-function ListProgress({ counts }: { counts: Counts }) {
+function ListProgress({ counts, openEnded: endless }: { counts: Counts; openEnded?: boolean }) {
   const { t } = useTranslation();
   const done = counts.total - counts.pending;
   return (
-    <div data-testid="list-progress" data-percent={percent(counts)} title={t('usersDone', { done, total: counts.total })}>
-      <RunProgress counts={counts} size="small" testId="list-bar" />
+    <div data-testid="list-progress" data-percent={endless ? '' : percent(counts)} title={t('usersDone', { done, total: counts.total })}>
+      <RunProgress counts={counts} size="small" testId="list-bar" openEnded={endless} />
     </div>
   );
 }
@@ -295,6 +421,28 @@ function ListCounts({ counts }: { counts: Counts }) {
 }
 
 /** A failure group's reason in words: "endpoint answered 400", "member has no login id"… */
+/**
+ * Why a campaign paused itself, in the operator's language. The circuit
+ * breaker writes "circuit breaker: endpoint failed 104 of the last 200 attempts
+ * (http_503 ×80, timeout ×24)" (delivery/breaker.ts); the English stays on hover.
+ */
+function pauseReasonText(t: TFunction, reason: string): string {
+  const breaker = /^circuit breaker: endpoint failed (\d+) of the last (\d+) attempts \((.*)\)$/.exec(reason);
+  if (!breaker) return reason;
+  const classes = breaker[3]!.split(', ').map((part) => {
+    const [errorClass, n] = part.split(' ×');
+    const http = /^http_(\d{3})$/.exec(errorClass ?? '');
+    const words = http ? t('verdictNon2xx', { status: http[1] }) : i18n.exists(`reason_${errorClass}`) ? t(`reason_${errorClass}`) : (errorClass ?? '');
+    return `${words} ×${n}`;
+  });
+  return t('pauseBreaker', { failed: Number(breaker[1]), of: Number(breaker[2]), classes: classes.join(t('listSep')) });
+}
+
+/** An error class the console has words for (skip and failure reasons other than an endpoint's HTTP status). */
+function knownReason(errorClass: string): boolean {
+  return i18n.exists(`reason_${errorClass}`);
+}
+
 function useReasonText() {
   const { t, i18n } = useTranslation();
   return (g: FailureGroup) => {
@@ -307,11 +455,15 @@ function useReasonText() {
 
 function Attempts({ delivery, zone }: { delivery: Delivery; zone?: string }) {
   const { t } = useTranslation();
+  // Why a user was skipped, failed or cancelled, in words (the last attempt's reason).
+  const last = delivery.lastError ?? [...delivery.attemptLog].reverse().find((a) => a.error)?.error;
+  const lastReason = last && ['skipped', 'failed', 'cancelled'].includes(delivery.status) ? (knownReason(last.class) ? t(`reason_${last.class}`) : `${last.class}: ${last.message ?? ''}`) : null;
   return (
     <div data-testid="lookup-result">
       <Descriptions size="small" column={2} bordered>
         <Descriptions.Item label={t('user')}>{delivery.user.loginId ?? delivery.user.visitorId ?? delivery.user.id}</Descriptions.Item>
         <Descriptions.Item label={t('status')}><Tag color={STATUS_COLORS[delivery.status]} data-testid="lookup-status" data-status={delivery.status}>{t(`st_${delivery.status}`, { defaultValue: delivery.status })}</Tag></Descriptions.Item>
+        {lastReason && <Descriptions.Item label={t('reason')} span={2}><span data-testid="lookup-reason">{lastReason}</span></Descriptions.Item>}
         <Descriptions.Item label={t('lastAttemptAt')} span={2}><When at={delivery.lastAttemptAt} zone={zone} /></Descriptions.Item>
         {delivery.heldOutAt && <Descriptions.Item label={t('heldOutAt')} span={2}><span data-testid="lookup-held-out-at"><When at={delivery.heldOutAt} zone={zone} /></span></Descriptions.Item>}
         {delivery.nextAttemptAt && <Descriptions.Item label={t('nextAttemptAt')} span={2}><When at={delivery.nextAttemptAt} zone={zone} /></Descriptions.Item>}
@@ -323,7 +475,7 @@ function Attempts({ delivery, zone }: { delivery: Delivery; zone?: string }) {
           { title: t('status'), dataIndex: 'outcome', render: (o: string) => <Tag color={STATUS_COLORS[o] ?? 'gold'} data-status={o}>{t(`st_${o}`, { defaultValue: o })}</Tag> },
           { title: 'HTTP', dataIndex: 'httpStatus' },
           { title: t('latency'), dataIndex: 'latencyMs', render: (ms: number | null) => (ms === null ? '—' : `${ms} ms`) },
-          { title: t('error'), dataIndex: 'error', render: (e: Attempt['error']) => (e ? `${e.class}: ${e.message ?? ''}` : '—') },
+          { title: t('error'), dataIndex: 'error', render: (e: Attempt['error']) => <span data-testid="attempt-error">{e ? (knownReason(e.class) ? t(`reason_${e.class}`) : `${e.class}: ${e.message ?? ''}`) : '—'}</span> },
         ]} />
       {delivery.responseBody && (
         <>
@@ -335,8 +487,11 @@ function Attempts({ delivery, zone }: { delivery: Delivery; zone?: string }) {
   );
 }
 
-function CampaignDetail({ id }: { id: string }) {
+function CampaignDetail({ id, onEdit, onCopy, onDeleted }: { id: string; onEdit: (c: CampaignDetailData) => void; onCopy: (c: CampaignDetailData) => void; onDeleted: () => void }) {
   const { t } = useTranslation();
+  const [confirming, setConfirming] = useState<Sending | null>(null);
+  // "Send once now" and "go live" are not idempotent: a second click before React re-renders must not send again.
+  const inFlight = useRef(false);
   const client = useQueryClient();
   const reasonText = useReasonText();
   const [who, setWho] = useState('');
@@ -345,8 +500,13 @@ function CampaignDetail({ id }: { id: string }) {
   const trigger = useMutation({
     mutationFn: () => unwrap(api.POST('/api/campaigns/{id}/trigger', { params: { path: { id } } })),
     onSuccess: () => void message.success(t('triggered')),
-    onSettled: () => client.invalidateQueries({ queryKey: ['runs', id] }),
-    onError: (error) => void message.error(error.message),
+    onSettled: () => { inFlight.current = false; setConfirming(null); return client.invalidateQueries({ queryKey: ['runs', id] }); },
+    onError: (error) => void message.error(failureText(t, error)),
+  });
+  const remove = useMutation({
+    mutationFn: () => unwrap(api.DELETE('/api/campaigns/{id}', { params: { path: { id } } })),
+    onSuccess: () => { void client.invalidateQueries({ queryKey: ['campaigns'] }); void message.success(t('deleted')); onDeleted(); },
+    onError: (error) => void message.error(failureDetail(t, error)),
   });
   const detail = useQuery({ queryKey: ['campaign', id], refetchInterval: 1000, queryFn: () => unwrap(api.GET('/api/campaigns/{id}', { params: { path: { id }, query: {} } })) });
   const live = detail.data && ['running', 'paused', 'scheduled'].includes(detail.data.status);
@@ -368,10 +528,25 @@ function CampaignDetail({ id }: { id: string }) {
   });
   const control = useMutation({
     mutationFn: (action: 'launch' | 'pause' | 'resume' | 'cancel') => unwrap(api.POST(`/api/campaigns/{id}/${action}`, { params: { path: { id } } })),
-    onSettled: () => Promise.all([client.invalidateQueries({ queryKey: ['campaign', id] }), client.invalidateQueries({ queryKey: ['campaigns'] })]),
+    onSettled: () => { inFlight.current = false; setConfirming(null); return Promise.all([client.invalidateQueries({ queryKey: ['campaign', id] }), client.invalidateQueries({ queryKey: ['campaigns'] })]); },
     // A refused launch is shown in full below the buttons (every reason, each naming its field); a toast would hide all but the first line.
-    onError: (error, action) => void (action === 'launch' && error instanceof ApiFailure ? undefined : message.error(error.message)),
+    onError: (error, action) => void (action === 'launch' && error instanceof ApiFailure ? undefined : message.error(failureDetail(t, error))),
   });
+  /** What the confirmation shows before a launch or a send now: the campaign as saved. */
+  function ask(kind: 'launch' | 'sendOnce') {
+    if (!d?.segmentId || !d.channelId) {
+      // Nothing to estimate: the launch is refused with its reasons.
+      if (kind === 'launch') control.mutate('launch');
+      return;
+    }
+    setConfirming({ kind, segmentId: d.segmentId, channelId: d.channelId, templateValues: d.templateValues, identity: ((d as { identity?: 'login' | 'visitor' }).identity) ?? 'login', trigger: d.trigger, timeZone: d.timeZone });
+  }
+  function confirmed() {
+    if (inFlight.current || !confirming) return;
+    inFlight.current = true;
+    if (confirming.kind === 'sendOnce') trigger.mutate();
+    else control.mutate('launch');
+  }
   const d = detail.data;
   // A campaign that just finished: one last read of the chart and failures, so they show the end.
   const finished = d?.finishedAt ?? null;
@@ -384,13 +559,15 @@ function CampaignDetail({ id }: { id: string }) {
   const zone = campaignZone(d);
   const tr = d.trigger as { type?: string; sendAt?: string } | undefined;
   const counts = d.deliveries;
+  const hasRun = !['draft', 'scheduled'].includes(d.status);
   return (
     <Space direction="vertical" style={{ width: '100%' }}>
+      <SendConfirmation sending={confirming} busy={trigger.isPending || control.isPending} onCancel={() => setConfirming(null)} onConfirm={confirmed} />
       <Descriptions column={2} size="small" bordered>
         <Descriptions.Item label={t('status')}><Tag data-testid="campaign-status" data-status={d.status}>{t(`st_${d.status}`, { defaultValue: d.status })}</Tag></Descriptions.Item>
-        <Descriptions.Item label={t('progress')}><RunProgress counts={counts} testId="detail-bar" /></Descriptions.Item>
+        <Descriptions.Item label={t('progress')}><RunProgress counts={counts} testId="detail-bar" openEnded={openEnded(d)} /></Descriptions.Item>
         {d.status === 'paused' && typeof d.pauseReason === 'string' && (
-          <Descriptions.Item label={t('pauseReason')} span={2}><Typography.Text type="warning" data-testid="pause-reason">{d.pauseReason}</Typography.Text></Descriptions.Item>
+          <Descriptions.Item label={t('pauseReason')} span={2}><Typography.Text type="warning" data-testid="pause-reason" title={d.pauseReason}>{pauseReasonText(t, d.pauseReason)}</Typography.Text></Descriptions.Item>
         )}
         <Descriptions.Item label={t('deliveries')} span={2}>
           <span data-testid="delivery-counts" data-counts={JSON.stringify(counts)}>
@@ -421,20 +598,33 @@ function CampaignDetail({ id }: { id: string }) {
         {d.temporal && <Descriptions.Item label="Temporal" span={2}><a href={d.temporal.url} target="_blank" rel="noreferrer">{d.temporal.workflowId}</a></Descriptions.Item>}
       </Descriptions>
       <Space>
-        {(CONTROLS[d.status] ?? []).map((action) => (
+        {(CONTROLS[d.status] ?? []).map((action) => (action === 'launch' ? (
+          <Button key={action} type="primary" loading={control.isPending && control.variables === action} disabled={confirming !== null || control.isPending} onClick={() => ask('launch')} data-testid="control-launch">{t('launch')}</Button>
+        ) : (
           <Popconfirm key={action} title={t('confirm')} onConfirm={() => control.mutate(action)}>
-            <Button type={action === 'launch' ? 'primary' : 'default'} danger={action === 'cancel'} loading={control.isPending && control.variables === action} data-testid={`control-${action}`}>
+            <Button danger={action === 'cancel'} loading={control.isPending && control.variables === action} data-testid={`control-${action}`}>
               {t(action === 'cancel' ? 'cancelCampaign' : action)}
             </Button>
           </Popconfirm>
-        ))}
-        {tr?.type === 'recurring' && ['scheduled', 'running'].includes(d.status) && <Button type="primary" loading={trigger.isPending} onClick={() => trigger.mutate()} data-testid="send-once">{t('sendOnceNow')}</Button>}
+        )))}
+        {tr?.type === 'recurring' && ['scheduled', 'running'].includes(d.status) && (
+          <Button type="primary" loading={trigger.isPending} disabled={confirming !== null || trigger.isPending} onClick={() => ask('sendOnce')} data-testid="send-once">{t('sendOnceNow')}</Button>
+        )}
+        {d.status === 'draft' && <Button onClick={() => onEdit(d)} data-testid="edit-draft">{t('editDraft')}</Button>}
+        {d.status === 'draft' && (
+          <Popconfirm title={t('deleteDraftConfirm')} onConfirm={() => remove.mutate()} okButtonProps={{ 'data-testid': 'delete-draft-ok' } as never}>
+            <Button danger loading={remove.isPending} data-testid="delete-draft">{t('deleteDraft')}</Button>
+          </Popconfirm>
+        )}
+        <Button onClick={() => onCopy(d)} data-testid="copy-campaign">{t('copyToDraft')}</Button>
       </Space>
+      {/* Before it runs, what it will send comes first; once it has run, its results do, and what it sent follows them. */}
+      {!hasRun && <CampaignSummary campaign={d} />}
       {control.error instanceof ApiFailure && control.variables === 'launch' && d.status === 'draft' && (
         <Alert type="error" showIcon data-testid="launch-refusal" message={t('launchRefused')}
           description={(control.error.body.issues ?? []).length > 0
-            ? <ul style={{ margin: 0, paddingLeft: 20 }}>{(control.error.body.issues ?? []).map((i) => <li key={`${i.path}:${i.message}`}><Typography.Text code>{i.path}</Typography.Text> {i.message}</li>)}</ul>
-            : control.error.message} />
+            ? <ul style={{ margin: 0, paddingLeft: 20 }}>{(control.error.body.issues ?? []).map((i) => <li key={`${i.path}:${i.message}`}><Typography.Text code>{i.path}</Typography.Text> {issueText(t, i)}</li>)}</ul>
+            : failureText(t, control.error)} />
       )}
       <EffectCard campaignId={id} recurring={tr?.type === 'recurring'} live={Boolean(live)} runs={runs.data?.items ?? []} zone={zone} />
       <Card size="small" title={t('runChart')} extra={<Statistic title={t('perSecond')} value={live ? (timeline.data?.rate.perSecond ?? 0) : 0} precision={1} valueStyle={{ fontSize: 18 }} data-testid="rate" />}>
@@ -447,16 +637,18 @@ function CampaignDetail({ id }: { id: string }) {
             { title: t('status'), dataIndex: 'status', render: (s: string) => <Tag color={STATUS_COLORS[s]}>{s === 'pending' ? t('retrying') : t(s)}</Tag> },
             { title: t('reason'), render: (_: unknown, g) => <span data-testid="failure-reason">{reasonText(g)}</span> },
             { title: t('count'), dataIndex: 'count', render: (n: number) => <span data-testid="failure-count">{n}</span> },
-            { title: t('example'), dataIndex: 'message', render: (m: string | null) => <Typography.Text type="secondary">{m ?? '—'}</Typography.Text> },
+            // A reason the console words itself needs no English example; an endpoint's answer or a network error keeps its own text.
+            { title: t('example'), render: (_: unknown, g) => <Typography.Text type="secondary">{knownReason(g.errorClass) || /^endpoint answered \d{3}$/.test(g.message ?? '') ? '—' : (g.message ?? '—')}</Typography.Text> },
           ]} />
       </Card>
+      {hasRun && <CampaignSummary campaign={d} />}
       <Card size="small" title={t('testSend')}>
         <Space>
           <Input placeholder={t('lookupUser')} value={sample} onChange={(e) => setSample(e.target.value)} data-testid="preview-user" />
           <Button onClick={() => preview.mutate()} loading={preview.isPending} data-testid="preview-button">{t('testSend')}</Button>
         </Space>
         {preview.data && <pre data-testid="preview-body">{pretty((preview.data.request as { body?: unknown } | undefined)?.body ?? preview.data.request)}</pre>}
-        {preview.error && <Alert type="error" message={preview.error.message} />}
+        {preview.error && <Alert type="error" message={failureDetail(t, preview.error)} data-testid="preview-error" />}
       </Card>
       <Card size="small" title={t('runs')}>
         <Table<Run> size="small" rowKey="id" pagination={false} dataSource={runs.data?.items ?? []} data-testid="runs"
@@ -484,7 +676,7 @@ function CampaignDetail({ id }: { id: string }) {
           </Popconfirm>
         </Space>
         {lookup.data !== undefined && <Attempts delivery={lookup.data} zone={zone} />}
-        {lookup.error && <Alert type="error" message={lookup.error.message} />}
+        {lookup.error && <Alert type="error" message={failureText(t, lookup.error)} data-testid="lookup-error" />}
       </Card>
     </Space>
   );
@@ -492,8 +684,10 @@ function CampaignDetail({ id }: { id: string }) {
 
 export function Campaigns() {
   const { t } = useTranslation();
+  const client = useQueryClient();
   const [creating, setCreating] = useState(false);
   const [open, setOpen] = useState<string | null>(null);
+  const [editing, setEditing] = useState<{ mode: 'edit' | 'copy'; campaign: CampaignDetailData } | null>(null);
   const list = useQuery({ queryKey: ['campaigns'], refetchInterval: 3000, queryFn: () => unwrap(api.GET('/api/campaigns', { params: { query: {} } })) });
   return (
     <>
@@ -503,7 +697,7 @@ export function Campaigns() {
           { title: t('name'), dataIndex: 'name' },
           { title: t('status'), dataIndex: 'status', render: (s: string) => <Tag data-status={s}>{t(`st_${s}`, { defaultValue: s })}</Tag> },
           // A campaign that has not run yet has no audience: a dash, not an empty bar.
-          { title: t('progress'), width: 160, render: (_: unknown, row: Campaign) => (row.deliveries.total === 0 ? '—' : <ListProgress counts={row.deliveries} />) },
+          { title: t('progress'), width: 160, render: (_: unknown, row: Campaign) => (row.deliveries.total === 0 ? '—' : <ListProgress counts={row.deliveries} openEnded={openEnded(row)} />) },
           { title: t('deliveries'), render: (_: unknown, row: Campaign) => (row.deliveries.total === 0 ? '—' : <ListCounts counts={row.deliveries} />) },
           { title: t('launchedAt'), dataIndex: 'launchedAt', render: (at: string | null, row: Campaign) => <When at={at} zone={campaignZone(row)} /> },
           { title: t('actions'), render: (_: unknown, row: Campaign) => <Button onClick={() => setOpen(row.id)}>{t('detail')}</Button> },
@@ -512,7 +706,13 @@ export function Campaigns() {
         {creating && <CampaignForm onDone={(id) => { setCreating(false); setOpen(id); }} />}
       </Drawer>
       <Drawer open={open !== null} width={900} destroyOnHidden onClose={() => setOpen(null)} title={t('detail')}>
-        {open && <CampaignDetail id={open} />}
+        {open && <CampaignDetail id={open} onEdit={(c) => setEditing({ mode: 'edit', campaign: c })} onCopy={(c) => setEditing({ mode: 'copy', campaign: c })} onDeleted={() => setOpen(null)} />}
+      </Drawer>
+      <Drawer open={editing !== null} width={800} destroyOnHidden onClose={() => setEditing(null)} title={editing?.mode === 'edit' ? t('editDraft') : t('copyToDraft')}>
+        {editing && (
+          <CampaignForm draft={editing.mode === 'edit' ? editing.campaign : undefined} copyOf={editing.mode === 'copy' ? editing.campaign : undefined}
+            onDone={(id) => { setEditing(null); setOpen(id); void client.invalidateQueries({ queryKey: ['campaign', id] }); }} />
+        )}
       </Drawer>
     </>
   );

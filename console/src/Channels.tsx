@@ -1,18 +1,17 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Alert, Button, Card, Checkbox, Descriptions, Drawer, Form, Input, Select, Space, Table, Typography, message } from 'antd';
-import { useState } from 'react';
+import { Alert, Button, Card, Checkbox, Descriptions, Drawer, Form, Input, InputNumber, Select, Space, Table, Typography, message } from 'antd';
+import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { channelInputSchema, channelPatchSchema, MAX_PARAMS, templateParamTypes } from '../../channels/schema.js';
+import { channelInputSchema, channelPatchSchema, ID_ATTRIBUTE, MAX_PARAMS, templateParamTypes } from '../../channels/schema.js';
 import { api, ApiFailure, unwrap } from './api.js';
+import { DeleteButton } from './DeleteButton.js';
+import { DurationInput } from './inputs.js';
+import { createFormIssues, failureText, zodIssues, type Issue } from './issues.js';
 import type { components } from './api-schema.js';
 
 type Channel = components['schemas']['Channel'];
 type TestResult = components['schemas']['TestSendResult'];
 
-/** Puts each issue ("templateParams.3.default") on its form field. */
-export function showIssues(form: ReturnType<typeof Form.useForm>[0], issues: { path: string; message: string }[]) {
-  form.setFields(issues.map((i) => ({ name: i.path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)), errors: [i.message] })));
-}
 
 /** The verdict in words, as the seed asks: "endpoint answered 500", "connection refused", "timed out after 5 s". */
 export function useVerdictText() {
@@ -26,12 +25,14 @@ export function useVerdictText() {
   };
 }
 
-function TestPanel({ result, timeoutMs }: { result: TestResult; timeoutMs: number }) {
+function TestPanel({ result, timeoutMs, temporarySecret }: { result: TestResult; timeoutMs: number; temporarySecret: boolean }) {
   const { t } = useTranslation();
   const verdictText = useVerdictText();
   return (
     <Card size="small" title={t('testResult')} data-testid="test-result">
       <Alert type={result.verdict === 'ok' ? 'success' : 'error'} message={verdictText(result, timeoutMs)} data-testid="verdict" />
+      {/* The secret is generated when the channel is saved: this request was signed with a throwaway one. */}
+      {temporarySecret && <Alert type="warning" showIcon style={{ marginTop: 8 }} message={t('temporarySecret')} data-testid="temporary-secret" />}
       <Descriptions column={1} size="small">
         <Descriptions.Item label={t('request')}><pre>{JSON.stringify(result.request, null, 2)}</pre></Descriptions.Item>
         <Descriptions.Item label={t('response')}><pre>{JSON.stringify(result.response, null, 2)}</pre></Descriptions.Item>
@@ -46,29 +47,58 @@ function ChannelForm({ channel, onDone }: { channel: Channel | null; onDone: () 
   const client = useQueryClient();
   const [revealed, setRevealed] = useState<string | null>(null);
   const [test, setTest] = useState<TestResult | null>(null);
+  const [testedWithTemporary, setTestedWithTemporary] = useState(false);
   const auth = Form.useWatch(['auth', 'type'], form) as string | undefined;
   const regenerate = Form.useWatch(['auth', 'regenerate'], form) as boolean | undefined;
 
   const stored = channel?.auth as StoredAuth | undefined;
-  /** The API names "auth" when a moved URL needs the credentials again: shown at the credential field on screen. */
-  function showAt(issues: { path: string; message: string }[]) {
-    const authType = form.getFieldValue(['auth', 'type']) as string | undefined;
-    const credential = authType === 'secret' ? 'auth.secret' : authType === 'basic' ? 'auth.password' : 'auth.type';
-    showIssues(form, issues.map((i) => (i.path === 'auth' ? { ...i, path: credential } : i)));
+  /**
+   * Where an issue shows on screen: the API names "auth" when a moved URL needs
+   * the credentials again (shown at the credential field), and a user-attribute
+   * parameter's `attribute` is the "取值" choice unless it reads a profile attribute.
+   */
+  function place(i: Issue): Issue {
+    if (i.path === 'auth') {
+      const authType = form.getFieldValue(['auth', 'type']) as string | undefined;
+      return { ...i, path: authType === 'secret' ? 'auth.secret' : authType === 'basic' ? 'auth.password' : 'auth.type' };
+    }
+    // The form asks for seconds; the API names timeoutMs.
+    if (i.path === 'timeoutMs') return { ...i, path: 'timeoutSeconds' };
+    const attr = /^userAttributeParams\.(\d+)\.(attribute|identity)$/.exec(i.path);
+    if (attr && form.getFieldValue(['userAttributeParams', Number(attr[1]), 'source']) !== 'attribute') return { ...i, path: `userAttributeParams.${attr[1]}.source` };
+    return i;
   }
-  /** The form as a create body, or on an edit as a PATCH body (also what Test sends then). */
-  function values() {
+  /** The form's issues as the API would find them, for what is on screen now. */
+  function check(): Issue[] {
     const body = formBody(form.getFieldsValue(true) as FormValues, stored);
     // A password left empty on an edit is the stored one, which the API fills in.
     const auth = body.auth as { type?: string; password?: string } | undefined;
     const checked = channel && auth?.type === 'basic' && auth.password === undefined ? { ...body, auth: { ...auth, password: 'kept' } } : body;
     const parsed = (channel ? channelPatchSchema : channelInputSchema).safeParse(checked);
-    if (!parsed.success) {
-      showAt(parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+    return parsed.success ? [] : zodIssues(parsed.error);
+  }
+  // check and place read everything from the form itself, so the first render's functions stay right.
+  const issues = useMemo(() => createFormIssues(form, t, check, place), [form, t]);
+  /** The form as a create body, or on an edit as a PATCH body (also what Test sends then). */
+  function values() {
+    const found = check();
+    if (found.length > 0) {
+      issues.show(found, false);
       return null;
     }
-    return body;
+    return formBody(form.getFieldsValue(true) as FormValues, stored);
   }
+  /** Sample values in the operator's language for text parameters without a default ("示例手机号", not "sample phone"). */
+  function sampleValues(): Record<string, unknown> {
+    const raw = form.getFieldsValue(true) as FormValues;
+    const samples: Record<string, unknown> = {};
+    for (const p of raw.templateParams ?? []) if ((p.type ?? 'text') === 'text' && (p.default === undefined || p.default === '') && typeof p.name === 'string') samples[p.name] = t('sampleValue', { name: p.displayName ?? p.name });
+    for (const p of raw.userAttributeParams ?? []) if (p.source === 'attribute' && (p.default === undefined || p.default === '') && typeof p.name === 'string') samples[p.name] = t('sampleValue', { name: p.attribute ?? p.name });
+    return samples;
+  }
+  /** An unsaved channel (or one whose secret is regenerated) has no secret yet: the API signs its test with a throwaway one. */
+  const raw = Form.useWatch([], form) as FormValues | undefined;
+  const temporarySecret = raw?.auth?.type === 'secret' && !raw.auth.secret?.trim() && (!channel || Boolean(raw.auth.regenerate) || stored?.type !== 'secret');
   const save = useMutation({
     mutationFn: async (body: Record<string, unknown>) =>
       channel
@@ -82,15 +112,15 @@ function ChannelForm({ channel, onDone }: { channel: Channel | null; onDone: () 
       if (secret && !secret.includes(MASK)) setRevealed(secret);
       else onDone();
     },
-    onError: (error) => error instanceof ApiFailure && showAt(error.body.issues ?? []),
+    onError: (error) => (error instanceof ApiFailure && (error.body.issues ?? []).length > 0 ? issues.show(error.body.issues ?? [], true) : void message.error(failureText(t, error))),
   });
   const runTest = useMutation({
     mutationFn: async (body: Record<string, unknown>) =>
       (channel
         ? unwrap(api.POST('/api/channels/{id}/test', { params: { path: { id: channel.id } }, body: body as never }))
         : unwrap(api.POST('/api/channels/test', { body: body as never }))),
-    onSuccess: setTest,
-    onError: (error) => error instanceof ApiFailure && showAt(error.body.issues ?? []),
+    onSuccess: (result) => { setTest(result); setTestedWithTemporary(temporarySecret); },
+    onError: (error) => (error instanceof ApiFailure && (error.body.issues ?? []).length > 0 ? issues.show(error.body.issues ?? [], true) : void message.error(failureText(t, error))),
   });
 
   if (revealed) {
@@ -98,7 +128,7 @@ function ChannelForm({ channel, onDone }: { channel: Channel | null; onDone: () 
       <Space direction="vertical">
         <Alert type="warning" message={t('secretShownOnce')} />
         <Typography.Text code copyable={{ text: revealed }} data-testid="revealed-secret">{revealed}</Typography.Text>
-        <Button onClick={onDone}>OK</Button>
+        <Button onClick={onDone} data-testid="secret-ok">{t('ok')}</Button>
       </Space>
     );
   }
@@ -111,8 +141,14 @@ function ChannelForm({ channel, onDone }: { channel: Channel | null; onDone: () 
               <Form.Item name={[field.name, 'name']} label={t('paramName')}><Input /></Form.Item>
               {name === 'userAttributeParams' ? (
                 <>
-                  <Form.Item name={[field.name, 'attribute']} label={t('attribute')}><Input placeholder="$id" /></Form.Item>
-                  <Form.Item name={[field.name, 'identity']} label={t('identity')} initialValue="login"><Select style={{ width: 110 }} options={(['login', 'visitor'] as const).map((v) => ({ value: v, label: t(`opt_${v}`) }))} /></Form.Item>
+                  <Form.Item name={[field.name, 'source']} label={t('valueSource')} initialValue="login">
+                    <Select style={{ width: 150 }} data-testid={`source-${field.name}`} options={(['login', 'visitor', 'attribute'] as const).map((v) => ({ value: v, label: t(`src_${v}`) }))} />
+                  </Form.Item>
+                  <Form.Item noStyle shouldUpdate>
+                    {() => form.getFieldValue(['userAttributeParams', field.name, 'source']) === 'attribute' && (
+                      <Form.Item name={[field.name, 'attribute']} label={t('attribute')}><Input placeholder="name" data-testid={`attribute-${field.name}`} /></Form.Item>
+                    )}
+                  </Form.Item>
                 </>
               ) : (
                 <>
@@ -133,7 +169,8 @@ function ChannelForm({ channel, onDone }: { channel: Channel | null; onDone: () 
   );
 
   return (
-    <Form form={form} layout="vertical" initialValues={channel ? editValues(channel) : { method: 'POST', auth: { type: 'secret' }, userAttributeParams: [], templateParams: [] }}>
+    <Form form={form} layout="vertical" onValuesChange={(changed: Record<string, unknown>) => issues.recheck(changed)}
+      initialValues={channel ? editValues(channel) : { method: 'POST', auth: { type: 'secret' }, userAttributeParams: [], templateParams: [], timeoutSeconds: 10 }}>
       <Form.Item name="name" label={t('name')}><Input /></Form.Item>
       <Form.Item name="url" label={t('url')}><Input /></Form.Item>
       <Form.Item name="method" label={t('method')}><Select options={['POST', 'PUT', 'GET'].map((v) => ({ value: v }))} /></Form.Item>
@@ -154,12 +191,19 @@ function ChannelForm({ channel, onDone }: { channel: Channel | null; onDone: () 
       )}
       {rows('userAttributeParams')}
       {rows('templateParams')}
+      <Card size="small" title={t('deliverySettings')} style={{ marginTop: 16 }} data-testid="delivery-settings">
+        <Space wrap align="start">
+          <Form.Item name="timeoutSeconds" label={t('timeoutSeconds')}><InputNumber min={0.1} max={60} step={1} data-testid="timeout-seconds" /></Form.Item>
+          <Form.Item name={['userCap', 'max']} label={t('userCapMax')} extra={t('userCapHint')}><InputNumber min={1} max={1000} precision={0} data-testid="user-cap-max" /></Form.Item>
+          <Form.Item name={['userCap', 'per']} label={t('userCapPer')}><DurationInput defaultUnit="day" testId="user-cap-per" /></Form.Item>
+        </Space>
+      </Card>
       <Space style={{ marginTop: 16 }}>
         <Button type="primary" loading={save.isPending} onClick={() => { const v = values(); if (v) save.mutate(v); }}>{t('save')}</Button>
-        <Button loading={runTest.isPending} onClick={() => { const v = values(); if (v) runTest.mutate(v); }}>{t('test')}</Button>
+        <Button loading={runTest.isPending} onClick={() => { const v = values(); if (v) runTest.mutate({ ...v, sampleValues: sampleValues() }); }}>{t('test')}</Button>
         <Button onClick={onDone}>{t('cancel')}</Button>
       </Space>
-      {test && <TestPanel result={test} timeoutMs={(form.getFieldValue('timeoutMs') as number | undefined) ?? channel?.timeoutMs as number ?? 10000} />}
+      {test && <TestPanel result={test} temporarySecret={testedWithTemporary} timeoutMs={Math.round(((form.getFieldValue('timeoutSeconds') as number | undefined) ?? 10) * 1000)} />}
     </Form>
   );
 }
@@ -171,8 +215,16 @@ interface FormValues {
   url?: string;
   method?: string;
   auth?: { type?: string; secret?: string; regenerate?: boolean; username?: string; password?: string };
-  userAttributeParams?: ({ default?: unknown } & Record<string, unknown>)[];
-  templateParams?: ({ type?: string; default?: unknown } & Record<string, unknown>)[];
+  userAttributeParams?: ({ source?: 'login' | 'visitor' | 'attribute'; name?: string; attribute?: string; identity?: string; default?: unknown } & Record<string, unknown>)[];
+  templateParams?: ({ name?: string; displayName?: string; type?: string; default?: unknown } & Record<string, unknown>)[];
+  timeoutSeconds?: number | null;
+  userCap?: { max?: number | null; per?: string };
+}
+
+/** The "取值" choice for a stored parameter: the login id, the visitor id, or a profile attribute. */
+function sourceOf(p: { attribute?: unknown; identity?: unknown }): 'login' | 'visitor' | 'attribute' {
+  if (p.attribute !== ID_ATTRIBUTE) return 'attribute';
+  return p.identity === 'visitor' ? 'visitor' : 'login';
 }
 
 /** An edit starts from the saved fields with the credential inputs empty: the API only ever shows them masked. */
@@ -183,8 +235,10 @@ function editValues(channel: Channel): FormValues {
     url: channel.url,
     method: channel.method,
     auth: auth.type === 'basic' ? { type: 'basic', username: auth.username } : { type: auth.type },
-    userAttributeParams: channel.userAttributeParams as FormValues['userAttributeParams'],
+    userAttributeParams: (channel.userAttributeParams as { attribute: string; identity: string }[]).map((p) => ({ ...p, source: sourceOf(p) })),
     templateParams: channel.templateParams as FormValues['templateParams'],
+    timeoutSeconds: (channel.timeoutMs as number) / 1000,
+    userCap: (channel.userCap as FormValues['userCap'] | null) ?? {},
   };
 }
 
@@ -216,9 +270,20 @@ function formBody(raw: FormValues, stored?: StoredAuth): Record<string, unknown>
     name: raw.name,
     url: raw.url,
     method: raw.method,
-    userAttributeParams: (raw.userAttributeParams ?? []).map((p) => ({ ...p, default: attributeDefault(p.default) })),
+    userAttributeParams: (raw.userAttributeParams ?? []).map(({ source, ...p }) => ({
+      ...p,
+      // The login or visitor id itself is the API's $id; a profile attribute keeps the row's identity (login unless stored otherwise).
+      ...(source === 'attribute' ? { identity: p.identity ?? 'login' } : { attribute: ID_ATTRIBUTE, identity: source ?? 'login' }),
+      default: attributeDefault(p.default),
+    })),
     templateParams: (raw.templateParams ?? []).map((p) => ({ ...p, default: templateDefault(p.type, p.default) })),
+    ...(typeof raw.timeoutSeconds === 'number' ? { timeoutMs: Math.round(raw.timeoutSeconds * 1000) } : {}),
   };
+  // Both halves of the cap, or none (null clears a stored one).
+  const capMax = raw.userCap?.max;
+  const capPer = raw.userCap?.per;
+  if (typeof capMax === 'number' || capPer) body.userCap = { max: capMax ?? undefined, per: capPer ?? '' };
+  else if (stored) body.userCap = null;
   const type = raw.auth?.type;
   const secret = raw.auth?.secret?.trim();
   const password = raw.auth?.password;
@@ -248,7 +313,7 @@ export function Channels() {
           { title: t('name'), dataIndex: 'name' },
           { title: t('url'), dataIndex: 'url' },
           { title: t('method'), dataIndex: 'method' },
-          { title: t('actions'), render: (_: unknown, row: Channel) => <Button onClick={() => setEditing(row)}>{t('edit')}</Button> },
+          { title: t('actions'), render: (_: unknown, row: Channel) => <Space><Button onClick={() => setEditing(row)}>{t('edit')}</Button><DeleteButton kind="channel" id={row.id} name={row.name} /></Space> },
         ]} />
       <Drawer open={editing !== null} width={900} destroyOnHidden onClose={() => setEditing(null)} title={editing === 'new' ? t('newChannel') : t('edit')}>
         {editing !== null && <ChannelForm channel={editing === 'new' ? null : editing} onDone={() => setEditing(null)} />}

@@ -7,6 +7,8 @@ import { api, unwrap } from './api.js';
 import type { components } from './api-schema.js';
 import { buildFilters, filterOps, type FilterRow } from './filters.js';
 import { When } from './time.js';
+import { DurationInput, durationWords } from './inputs.js';
+import { failureDetail } from './issues.js';
 
 type Effect = components['schemas']['CampaignEffect'];
 type Run = components['schemas']['Run'];
@@ -21,7 +23,7 @@ export function GoalFields() {
     <Card size="small" title={t('effectSettings')} style={{ marginBottom: 16 }} data-testid="goal-fields">
       <Space wrap align="start">
         <Form.Item name={['goal', 'event']} label={t('goalEvent')}><Input placeholder="pay_order" data-testid="goal-event" /></Form.Item>
-        <Form.Item name={['goal', 'within']} label={t('goalWithin')}><Input placeholder="P3D" style={{ width: 120 }} data-testid="goal-within" /></Form.Item>
+        <Form.Item name={['goal', 'within']} label={t('goalWithin')}><DurationInput defaultUnit="day" testId="goal-within" /></Form.Item>
         <Form.Item name={['goal', 'value']} label={t('goalValue')}><Input placeholder="amount" style={{ width: 140 }} data-testid="goal-value" /></Form.Item>
         <Form.Item name={['holdout', 'percent']} label={t('holdoutPercent')}><InputNumber min={1} max={50} addonAfter="%" data-testid="holdout-percent" /></Form.Item>
       </Space>
@@ -163,7 +165,7 @@ export function EffectCard({ campaignId, recurring, live, runs, zone }: { campai
     mutationFn: () => unwrap(api.POST('/api/campaigns/{id}/holdout/redraw', { params: { path: { id: campaignId } } })),
     onSuccess: (c) => void message.success(t('redrawn', { draw: c.holdout?.draw ?? '' })),
     onSettled: () => Promise.all([client.invalidateQueries({ queryKey: ['effect', campaignId] }), client.invalidateQueries({ queryKey: ['campaign', campaignId] })]),
-    onError: (error) => void message.error(error.message),
+    onError: (error) => void message.error(failureDetail(t, error)),
   });
   const e = effect.data;
   const measured = runs.filter((r) => r.status !== 'skipped' && r.status !== 'missed');
@@ -191,7 +193,7 @@ export function EffectCard({ campaignId, recurring, live, runs, zone }: { campai
           <Space wrap>
             {status}
             <Typography.Text type="secondary" data-testid="effect-goal">
-              {t('effectGoal', { event: e.goal.event, within: e.goal.within })}
+              {t('effectGoal', { event: e.goal.event, within: durationWords(t, e.goal.within) })}
               {e.holdout ? ` · ${t('effectHoldout', { percent: e.holdout.percent, draw: e.holdout.draw })}` : ` · ${t('effectNoHoldout')}`}
             </Typography.Text>
           </Space>

@@ -4,7 +4,9 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { segmentRuleSchema } from '../../segments/rule.js';
 import { api, ApiFailure, unwrap } from './api.js';
-import { showIssues } from './Channels.js';
+import { DeleteButton } from './DeleteButton.js';
+import { TimeZoneSelect } from './inputs.js';
+import { issueText, showIssues } from './issues.js';
 
 /** Which window a behaviour condition counts events in; `ever` means no window (all time). */
 export type WindowKind = 'today' | 'yesterday' | 'lastDays' | 'since' | 'between' | 'ever';
@@ -72,25 +74,28 @@ function SegmentForm({ onDone }: { onDone: () => void }) {
   const [form] = Form.useForm();
   const client = useQueryClient();
   const [join, setJoin] = useState<'all' | 'any'>('all');
+  // The zone "today", "yesterday" and dates are read in.
+  const [zone, setZone] = useState('Asia/Shanghai');
   const [rows, setRows] = useState<Row[]>([{ kind: 'attribute', attribute: 'vip_level', op: 'equals', value: 'gold' }]);
   const rule = buildRule(join, rows);
   const ruleText = useDebounced(JSON.stringify(rule), 400);
   const valid = segmentRuleSchema.safeParse(JSON.parse(ruleText) as unknown).success;
   const preview = useQuery({
-    queryKey: ['preview', ruleText],
+    queryKey: ['preview', ruleText, zone],
     enabled: valid,
-    queryFn: () => unwrap(api.POST('/api/segments/preview', { body: { rule: JSON.parse(ruleText) as never, timeZone: 'Asia/Shanghai' } })),
+    queryFn: () => unwrap(api.POST('/api/segments/preview', { body: { rule: JSON.parse(ruleText) as never, timeZone: zone } })),
   });
   const save = useMutation({
-    mutationFn: () => unwrap(api.POST('/api/segments', { body: { name: form.getFieldValue('name') as string, rule: rule as never, timeZone: 'Asia/Shanghai' } })),
+    mutationFn: () => unwrap(api.POST('/api/segments', { body: { name: form.getFieldValue('name') as string, rule: rule as never, timeZone: zone } })),
     onSuccess: () => { void client.invalidateQueries({ queryKey: ['segments'] }); void message.success(t('saved')); onDone(); },
-    onError: (error) => error instanceof ApiFailure && showIssues(form, error.body.issues ?? []),
+    onError: (error) => error instanceof ApiFailure && showIssues(form, t, error.body.issues ?? []),
   });
   const set = (i: number, row: Row) => setRows(rows.map((r, j) => (j === i ? row : r)));
   const p = preview.data as { count?: number; sample?: unknown[]; missingLoginId?: number; missingVisitorId?: number } | undefined;
   return (
     <Form form={form} layout="vertical">
       <Form.Item name="name" label={t('name')}><Input /></Form.Item>
+      <Form.Item label={t('timeZone')}><TimeZoneSelect value={zone} onChange={setZone} testId="segment-time-zone" /></Form.Item>
       <Radio.Group value={join} onChange={(e) => setJoin(e.target.value as 'all' | 'any')} options={[{ value: 'all', label: t('all') }, { value: 'any', label: t('any') }]} />
       {rows.map((row, i) => (
         <Card size="small" key={i} style={{ marginTop: 8 }} data-testid={`rule-row-${i}`}>
@@ -132,8 +137,13 @@ function SegmentForm({ onDone }: { onDone: () => void }) {
           <Statistic title={t('missingLogin')} value={p?.missingLoginId ?? '—'} />
           <Statistic title={t('missingVisitor')} value={p?.missingVisitorId ?? '—'} />
         </Space>
-        {preview.error instanceof ApiFailure && <pre>{JSON.stringify(preview.error.body.issues ?? preview.error.body.message)}</pre>}
-        {p?.sample && <pre>{JSON.stringify(p.sample.slice(0, 5), null, 1)}</pre>}
+        {preview.error instanceof ApiFailure && (
+          <ul data-testid="segment-preview-issues">{(preview.error.body.issues ?? []).map((i) => <li key={i.path}>{i.path}: {issueText(t, i)}</li>)}</ul>
+        )}
+        {/* Members by their ids, not raw JSON: login id, else visitor id. */}
+        {p?.sample && p.sample.length > 0 && (
+          <div data-testid="segment-sample">{t('sample')}：{(p.sample as { loginId: string | null; visitorId: string | null }[]).slice(0, 10).map((u) => u.loginId ?? `${t('src_visitor')} ${u.visitorId ?? ''}`).join('、')}</div>
+        )}
       </Card>
       <Button type="primary" style={{ marginTop: 16 }} loading={save.isPending} onClick={() => save.mutate()}>{t('save')}</Button>
     </Form>
@@ -148,7 +158,10 @@ export function Segments() {
     <>
       <Button type="primary" onClick={() => setOpen(true)} style={{ marginBottom: 16 }}>{t('newSegment')}</Button>
       <Table rowKey="id" loading={list.isLoading} dataSource={list.data?.items ?? []} pagination={false}
-        columns={[{ title: t('name'), dataIndex: 'name' }, { title: t('timeZone'), dataIndex: 'timeZone' }]} />
+        columns={[
+          { title: t('name'), dataIndex: 'name' }, { title: t('timeZone'), dataIndex: 'timeZone' },
+          { title: t('actions'), render: (_: unknown, row: { id: string; name: string }) => <DeleteButton kind="segment" id={row.id} name={row.name} /> },
+        ]} />
       <Drawer open={open} width={900} destroyOnHidden onClose={() => setOpen(false)} title={t('newSegment')}>
         {open && <SegmentForm onDone={() => setOpen(false)} />}
       </Drawer>

@@ -216,7 +216,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -398,7 +400,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -513,7 +517,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -771,7 +778,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -792,7 +801,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "channelId",
-                         *           "message": "is required to launch"
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -969,7 +980,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -1023,7 +1036,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -1062,7 +1078,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -1081,7 +1100,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "channelId",
-                         *           "message": "is required to launch"
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -1196,7 +1217,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -1213,7 +1236,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -1232,7 +1258,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "channelId",
-                         *           "message": "is required to launch"
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -1300,7 +1328,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -1317,7 +1347,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -1336,7 +1369,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "channelId",
-                         *           "message": "is required to launch"
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -1470,7 +1505,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -1487,7 +1524,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -1571,7 +1611,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -1659,7 +1701,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -1728,7 +1772,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -1951,7 +1998,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -2082,7 +2131,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -2103,7 +2154,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "channelId",
-                         *           "message": "is required to launch"
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -2196,7 +2249,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -2250,7 +2305,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -2289,7 +2347,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -2308,7 +2369,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "channelId",
-                         *           "message": "is required to launch"
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -2368,7 +2431,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -2385,7 +2450,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -2404,7 +2472,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "channelId",
-                         *           "message": "is required to launch"
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -2460,7 +2530,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -2477,7 +2549,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -2566,7 +2641,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -2680,7 +2757,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -2879,7 +2958,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -2935,7 +3016,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -2974,7 +3058,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -2993,7 +3080,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "channelId",
-                         *           "message": "is required to launch"
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -3160,7 +3249,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -3177,7 +3268,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -3196,7 +3290,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "channelId",
-                         *           "message": "is required to launch"
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -3248,7 +3344,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -3267,7 +3366,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "channelId",
-                         *           "message": "is required to launch"
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -3323,7 +3424,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -3342,7 +3446,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "channelId",
-                         *           "message": "is required to launch"
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -3398,7 +3504,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -3417,7 +3526,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "channelId",
-                         *           "message": "is required to launch"
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -3473,7 +3584,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -3492,7 +3606,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "channelId",
-                         *           "message": "is required to launch"
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -3564,7 +3680,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -3581,7 +3699,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -3638,7 +3759,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -3657,7 +3781,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "channelId",
-                         *           "message": "is required to launch"
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -3721,7 +3847,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -3738,7 +3866,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -3793,7 +3924,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -3850,7 +3984,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -3907,7 +4044,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -3964,7 +4104,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -4020,7 +4163,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -4039,7 +4185,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "channelId",
-                         *           "message": "is required to launch"
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -4103,7 +4251,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -4120,7 +4270,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -4177,7 +4330,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -4197,13 +4353,23 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description Every 4xx/5xx answer. `issues` names each failing field by its dotted path. */
+        /** @description Every 4xx/5xx answer. `error` is a stable code (lib/errors.ts API_ERROR_CODES); `issues` names each failing field by its dotted path, with its own code and params. */
         Error: {
             error: string;
             message: string;
+            params?: {
+                [key: string]: string | number;
+            };
             issues?: {
                 path: string;
+                /** @description English, for people reading the answer. */
                 message: string;
+                /** @description Stable code to translate (lib/errors.ts ISSUE_CODES; docs/api-errors.md). */
+                code: string;
+                /** @description Values the code's text needs, e.g. {"maximum": 200} for too_long. */
+                params: {
+                    [key: string]: string | number;
+                };
             }[];
         };
         /** @description Credentials are shown in full only in the answer that created or replaced them; masked elsewhere. */

@@ -13,11 +13,21 @@ api.use({
   },
   onResponse({ response }) {
     if (response.status === 401) unauthorized();
+    // Too many wrong keys from this address: the sign-in screen says so in words, not a bare 429.
+    if (response.status === 429 && response.headers.get('retry-after') !== null && new URL(response.url).pathname !== '/api/events') throttled(Number(response.headers.get('retry-after')));
     return response;
   },
 });
 
 let unauthorized: () => void = () => undefined;
+let throttled: (retryAfterS: number) => void = () => undefined;
+/** Calls refused for too many wrong keys (429 with Retry-After) reach `listener`. */
+export function onThrottled(listener: (retryAfterS: number) => void): () => void {
+  throttled = listener;
+  return () => {
+    if (throttled === listener) throttled = () => undefined;
+  };
+}
 /** Every call answered 401 (missing, wrong or revoked key) reaches `listener`; the app sends the operator to sign in. */
 export function onUnauthorized(listener: () => void): () => void {
   unauthorized = listener;

@@ -6,7 +6,7 @@ import zhCN from 'antd/locale/zh_CN';
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { useTranslation } from 'react-i18next';
-import { KEY_STORAGE, onUnauthorized } from './api.js';
+import { KEY_STORAGE, onThrottled, onUnauthorized } from './api.js';
 import { Audit } from './Audit.js';
 import { Campaigns } from './Campaigns.js';
 import { Channels } from './Channels.js';
@@ -39,6 +39,9 @@ function App() {
     void message.error({ content: i18n.t('unauthorized'), key: 'unauthorized' });
     setRefused(true);
     signOut();
+  }), []);
+  useEffect(() => onThrottled((seconds) => {
+    void message.error({ content: i18n.t('throttled', { seconds: Number.isFinite(seconds) ? seconds : 60 }), key: 'throttled' });
   }), []);
   function switchLanguage() {
     const next = language === 'en' ? 'zh-CN' : 'en';
