@@ -1833,7 +1833,9 @@ export interface paths {
                          *       "issues": [
                          *         {
                          *           "path": "url",
-                         *           "message": "must be an http(s) URL"
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
                          *         }
                          *       ]
                          *     }
@@ -1916,7 +1918,10 @@ export interface paths {
                         /**
                          * @example {
                          *       "error": "not_found",
-                         *       "message": "campaign not found"
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
