@@ -44,7 +44,7 @@ describe('POST /api/events', () => {
     expect(first.body).toEqual({
       accepted: 2,
       duplicates: 0,
-      rejected: [{ index: 2, path: 'events.2.time', message: 'must be an ISO 8601 date-time with Z or an offset' }],
+      rejected: [{ index: 2, path: 'events.2.time', message: 'must be an ISO 8601 date-time with Z or an offset', code: 'invalid_datetime', params: {} }],
     });
     const resent = await post(batch);
     expect(resent.body).toMatchObject({ accepted: 0, duplicates: 2 });
@@ -54,7 +54,7 @@ describe('POST /api/events', () => {
   it('rejects times more than a day ahead', async () => {
     const ahead = new Date(Date.now() + 25 * 60 * 60 * 1000).toISOString();
     const res = await post({ events: [{ name: 'x', loginId: 'u', time: ahead }] });
-    expect(res.body.rejected).toEqual([{ index: 0, path: 'events.0.time', message: 'must not be more than a day in the future' }]);
+    expect(res.body.rejected).toEqual([{ index: 0, path: 'events.0.time', message: 'must not be more than a day in the future', code: 'too_far_ahead', params: {} }]);
   });
 
   it.each([

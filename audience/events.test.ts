@@ -74,7 +74,9 @@ describe('ingestEvents', () => {
       NOW,
     );
     expect(result.accepted).toBe(2);
-    expect(result.rejected).toEqual([
+    // Each rejection carries a stable code for clients to translate (lib/errors.ts) beside the English message.
+    for (const rejection of result.rejected) expect(rejection.code).toEqual(expect.any(String));
+    expect(result.rejected.map(({ index, path, message }) => ({ index, path, message }))).toEqual([
       { index: 1, path: 'events.1.name', message: expect.stringMatching(/event name/) },
       { index: 1, path: 'events.1.loginId', message: 'loginId or visitorId is required' },
       { index: 2, path: 'events.2.time', message: 'must not be more than a day in the future' },

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../db/client.js';
-import { validationError, type FieldIssue } from '../lib/errors.js';
+import { validationError, withCode, type CodedIssue, type FieldIssue } from '../lib/errors.js';
 import { jsonValueIssues, MAX_JSON_DEPTH } from '../lib/json-values.js';
 import { parseIsoInstant } from './dates.js';
 import { inTransactionWithRetry, type Transaction } from './executor.js';
@@ -35,10 +35,9 @@ export const eventEnvelopeSchema = z.strictObject({
   events: z.array(z.unknown()).max(MAX_EVENT_BATCH, `at most ${MAX_EVENT_BATCH} events per request`),
 });
 
-export interface RejectedEvent {
+/** One refused event's issue: its position in the batch, the field, and the stable code beside the English message. */
+export interface RejectedEvent extends CodedIssue {
   index: number;
-  path: string;
-  message: string;
 }
 
 export interface IngestResult {
@@ -160,7 +159,7 @@ export async function ingestEvents(
     if (index > 0 && index % CHECK_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     const checked = checkEvent(events[index], index, now, numberIssuesOf.get(index) ?? []);
     if ('issues' in checked) {
-      rejected.push(...checked.issues.map((issue) => ({ index, ...issue })));
+      rejected.push(...checked.issues.map((issue) => ({ index, ...withCode(issue) })));
       continue;
     }
     const { clientEventId } = checked.event;

@@ -8,8 +8,11 @@
  * POST batches of 100 events to /api/events for `--seconds`. Phase 2: the same
  * load while the maintenance workflow (workflows/retention.ts, the one the
  * daily Schedule starts) applies EVENT_RETENTION_DAYS=30 through its real
- * activity. Prints the time retention took, its rate, and the ingest latency
- * percentiles of both phases. Before the phases, one user's export
+ * activity. In each phase a one-time campaign of `--campaign-users` users
+ * (default 30,000) also sends to a loopback receiver, launched with the
+ * phase's load (in phase 2 right after retention starts). Prints the time
+ * retention took, its rate, the ingest latency percentiles and the campaign's
+ * sending rate of both phases. Before the phases, one user's export
  * (`--export-events`, default 100,000 events) is streamed from the API
  * process, whose peak memory (VmHWM) is printed before and after it.
  * Prints figures; asserts nothing.
@@ -17,7 +20,8 @@
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
 import { authHeader } from '../test/credentials.js';
-import { freshDatabase, logger, markdownTable, peakRssMiB, positive, runBench, sleep, spawnApi, spawnWorker, startTemporal } from './harness.js';
+import { DEFAULT_FAN_OUT } from '../runs/lifecycle.js';
+import { benchCampaigns, createBenchChannel, freshDatabase, launchCampaign, logger, markdownTable, peakRssMiB, positive, runBench, seedAudience, sleep, spawnApi, spawnWorker, startReceiver, startTemporal, waitForEnd } from './harness.js';
 import { summarizeLatencies, type LatencySummary } from './stats.js';
 import type { RetentionResult } from '../workflows/retention.js';
 
@@ -27,13 +31,14 @@ const SEED_CHUNK = 1_000_000;
 
 function options() {
   const { values } = parseArgs({
-    options: { events: { type: 'string' }, seconds: { type: 'string' }, clients: { type: 'string' }, 'export-events': { type: 'string' }, database: { type: 'string', default: 'hookcast_bench_retention' } },
+    options: { events: { type: 'string' }, seconds: { type: 'string' }, clients: { type: 'string' }, 'export-events': { type: 'string' }, 'campaign-users': { type: 'string' }, database: { type: 'string', default: 'hookcast_bench_retention' } },
   });
   return {
     events: positive('events', values.events, 1_000_000),
     seconds: positive('seconds', values.seconds, 15),
     clients: positive('clients', values.clients, 4),
     exportEvents: positive('export-events', values['export-events'], 100_000),
+    campaignUsers: positive('campaign-users', values['campaign-users'], 30_000),
     database: values.database,
   };
 }
@@ -93,12 +98,23 @@ runBench(async function main() {
     INSERT INTO events (user_id, name, properties, occurred_at)
     SELECT (SELECT id FROM users WHERE login_id = 'export-me'), 'view_item', jsonb_build_object('n', i, 'sku', 'sku-' || i, 'title', repeat('x', 100)), now() - make_interval(secs => i)
     FROM generate_series(1, ${opts.exportEvents}) i`);
+  const receiver = await startReceiver();
+  const audiences = { alone: await seedAudience(bench, 'rate-alone', opts.campaignUsers), during: await seedAudience(bench, 'rate-during', opts.campaignUsers) };
+  const channelId = await createBenchChannel(bench, `${receiver.url}/campaign`, 'retention bench');
   await sql.unsafe('VACUUM ANALYZE events');
   say(`seeding took ${((performance.now() - seedStarted) / 1000).toFixed(0)} s`);
 
   const api = await spawnApi({ bench, temporal, env: { LOG_LEVEL: 'warn' } });
   for (let i = 0; i < 50 && (await request(`${api.url}/api/channels`, { headers: authHeader }).then(async (r) => (await r.body.dump(), r.statusCode))) !== 200; i++) await sleep(200);
-  const worker = await spawnWorker({ bench, temporal, concurrency: 8, log: say });
+  const worker = await spawnWorker({ bench, temporal, concurrency: 32, log: say });
+  const campaigns = benchCampaigns(bench, temporal, DEFAULT_FAN_OUT);
+  /** A one-time campaign to `segmentId` from launch to its end: deliveries a second (every user once). */
+  async function campaignRate(name: string, segmentId: string): Promise<{ perSecond: number; status: string }> {
+    const started = performance.now();
+    const launched = await launchCampaign(campaigns, { name, segmentId, channelId });
+    const ended = await waitForEnd(campaigns, launched.id, 10 * 60_000, 50);
+    return { perSecond: Math.round(opts.campaignUsers / ((performance.now() - started) / 1000)), status: ended.status };
+  }
 
   say(`export of one user with ${opts.exportEvents.toLocaleString('en')} events`);
   const peakBefore = peakRssMiB(api.pid);
@@ -115,20 +131,24 @@ runBench(async function main() {
   text = '';
   const peakAfter = peakRssMiB(api.pid);
 
-  say('phase 1: ingest alone');
+  say('phase 1: ingest and a campaign, alone');
   let stop = ingestLoad(api.url, opts.clients);
-  await sleep(opts.seconds * 1000);
+  const phaseStarted = performance.now();
+  const sendingAlone = await campaignRate('rate alone', audiences.alone);
+  await sleep(Math.max(0, opts.seconds * 1000 - (performance.now() - phaseStarted)));
   const alone = await stop();
 
   say('phase 2: ingest while retention runs');
   stop = ingestLoad(api.url, opts.clients);
   await sleep(1_000);
   const started = performance.now();
-  const result = await temporal.client.workflow.execute('retentionWorkflow', {
+  const retention = temporal.client.workflow.execute('retentionWorkflow', {
     taskQueue: temporal.taskQueue,
     workflowId: `bench-retention-${Date.now()}`,
     args: [{ days: { events: 30, deliveries: null, responseBodies: null } }],
-  }) as RetentionResult;
+  }) as Promise<RetentionResult>;
+  const sendingDuring = await campaignRate('rate during retention', audiences.during);
+  const result = await retention;
   const retentionSeconds = (performance.now() - started) / 1000;
   // At least as long a window as phase 1, so the percentiles compare like with like.
   const remaining = opts.seconds * 1000 - (performance.now() - started) - 1_000;
@@ -157,6 +177,15 @@ runBench(async function main() {
       [
         ['alone', alone.requests, alone.perSecond, alone.p50Ms, alone.p95Ms, alone.p99Ms, alone.maxMs, alone.errors],
         ['while retention runs', during.requests, during.perSecond, during.p50Ms, during.p95Ms, during.p99Ms, during.maxMs, during.errors],
+      ],
+    ),
+  );
+  console.log(
+    markdownTable(
+      [`one-time campaign of ${opts.campaignUsers.toLocaleString('en')} users, beside the ingest`, 'deliveries/s', 'ended'],
+      [
+        ['alone', sendingAlone.perSecond, sendingAlone.status],
+        ['while retention runs', sendingDuring.perSecond, sendingDuring.status],
       ],
     ),
   );
