@@ -108,8 +108,8 @@ function signedWith(secret: string, request: { body: string; headers: Record<str
 
 /** Picks an option of the n-th antd select inside `scope`. */
 async function choose(page: Page, scope: string, n: number, option: string) {
-  // A dropdown still closing would offer the same option twice.
-  await expect.poll(() => page.locator('.ant-select-dropdown:visible').count()).toBe(0);
+  // A dropdown still closing would offer the same option twice; on a loaded machine its animation outlasts a second.
+  await expect.poll(() => page.locator('.ant-select-dropdown:visible').count(), { timeout: 10_000 }).toBe(0);
   await page.locator(`${scope} .ant-select`).nth(n).click();
   await page.locator(`.ant-select-dropdown:visible .ant-select-item-option[title="${option}"]`).click();
 }
