@@ -1,10 +1,10 @@
 import { sql } from 'drizzle-orm';
-import type { FrozenDefinition } from '../campaigns/definition.js';
+import type { FrozenDefinition } from '../contracts/campaign.js';
 import { holdOffErasures } from '../audience/erasure-lock.js';
 import type { Database } from '../db/client.js';
 import { heldOutSql } from '../effect/holdout.js';
 import { memberPredicate } from '../segments/compile.js';
-import { durationMs, type EventTrigger } from './event.js';
+import { durationMs, type EventTrigger } from '../contracts/trigger.js';
 import { lockTriggerCampaigns } from './locks.js';
 
 /*

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validationError } from '../lib/errors.js';
-import { durationMs, eventTriggerSchema, matchesFilters, triggerPlan } from './event.js';
+import { durationMs, eventTriggerSchema } from '../contracts/trigger.js';
+import { matchesFilters, triggerPlan } from './event.js';
 
 function issues(trigger: unknown) {
   const parsed = eventTriggerSchema.safeParse(trigger);

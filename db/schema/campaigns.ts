@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { bigint, check, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import type { CampaignTrigger, FrozenDefinition } from '../../campaigns/definition.js';
-import type { QuietHours } from '../../delivery/quiet-hours.js';
-import type { Goal, Holdout } from '../../effect/goal.js';
+import type { CampaignTrigger } from '../../contracts/trigger.js';
+import type { FrozenDefinition, QuietHours } from '../../contracts/campaign.js';
+import type { Goal, Holdout } from '../../contracts/goal.js';
 import type { EffectFigures } from '../../contracts/effect-figures.js';
 import { attemptOutcomes, campaignStatuses, deliveryStatuses, runControls, runStatuses, runTriggers } from '../../contracts/statuses.js';
 import { channels } from './channels.js';

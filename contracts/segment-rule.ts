@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { isIsoDay } from '../audience/dates.js';
-import { attributeKeySchema, eventNameSchema } from '../audience/names.js';
+import { isIsoDay } from './dates.js';
+import { attributeKeySchema, eventNameSchema } from './names.js';
 import { ruleLimitIssues } from './rule-limits.js';
 
 /*

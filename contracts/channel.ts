@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { bodyFormats } from '../contracts/body-formats.js';
-import { normalizeIsoDate } from '../audience/dates.js';
-import { isoDurationMs, isoDurationSchema } from '../lib/iso-duration.js';
+import { bodyFormats } from './body-formats.js';
+import { normalizeIsoDate } from './dates.js';
+import { isoDurationMs, isoDurationSchema } from './iso-duration.js';
 
 /** Parameter names become JSON keys and query parameters, so keep them plain. */
 export const identifier = z
@@ -207,6 +207,14 @@ function limitedList<T extends z.ZodType>(item: T, label: string) {
       });
     }
   });
+}
+
+/** Per-channel retry settings (delivery/backoff.ts reads them): 5 s, doubling, ≤ 1 h apart, for 24 h by default. */
+export interface RetrySettings {
+  initialIntervalMs: number;
+  maxIntervalMs: number;
+  /** How long after a user's first attempt retries may continue. */
+  maxDurationMs: number;
 }
 
 export const retrySettingsSchema = z
