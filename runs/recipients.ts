@@ -13,7 +13,7 @@ import type { RecipientProfile } from '../webhook/user.js';
 /*
  * Every statement on run_recipients, the hot table of a run's audience and
  * each user's delivery state (one row per run and user, numbered by `seq` so
- * batches are key ranges). Its status list lives in lib/statuses.ts and is
+ * batches are key ranges). Its status list lives in contracts/statuses.ts and is
  * enforced by a CHECK; the per-status counts are kept by triggers (0004).
  */
 

@@ -43,7 +43,7 @@ export const campaigns = pgTable(
     lastError: text('last_error'),
     /** Why the campaign paused itself (the channel's circuit breaker); null for an operator's pause. */
     pauseReason: text('pause_reason'),
-    /** The conversion goal (effect/goal.ts); null: none. Edited while a draft. */
+    /** The conversion goal (contracts/goal.ts); null: none. Edited while a draft. */
     goal: jsonb('goal').$type<Goal>(),
     /** The control group: percent of users held out; null: none. Edited while a draft. */
     holdout: jsonb('holdout').$type<Holdout>(),
