@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { campaigns, campaignStatuses, channels, type CampaignStatus } from '../db/schema.js';
-import { liveCampaignStatuses } from '../contracts/statuses.js';
+import { campaigns, channels } from '../db/schema.js';
+import { campaignStatuses, liveCampaignStatuses, type CampaignStatus } from '../contracts/statuses.js';
 import { deliveryCountRows, deliveryCounts, foldDeliveryCounts } from '../runs/recipients.js';
 import { DEFAULT_FAN_OUT, runProgress, type FanOut } from '../runs/lifecycle.js';
 import { presentRun } from '../runs/present.js';

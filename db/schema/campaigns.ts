@@ -10,8 +10,6 @@ import { timestamps } from './columns.js';
 
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
-export { campaignStatuses, deliveryStatuses, runStatuses, type CampaignStatus, type DeliveryStatus, type RunStatus } from '../../contracts/statuses.js';
-
 /** The CHECK a status column carries: the same list the code uses (migration 0007 writes it out). */
 const oneOf = (column: string, values: readonly string[]) => sql.raw(`"${column}" IN (${values.map((v) => `'${v}'`).join(', ')})`);
 
