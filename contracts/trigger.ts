@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isoDurationMs } from './iso-duration.js';
 import { eventNameSchema } from './names.js';
 import { scheduleTimeSchema } from './schedule-horizon.js';
 import { propertyFilters, type PropertyFilter } from './segment-rule.js';
@@ -195,26 +196,9 @@ export const MAX_WITHIN_MS = 366 * DAY;
 export const MAX_DELAY_MS = 30 * DAY;
 export const MAX_AT_MOST_EVERY_MS = 366 * DAY;
 
-// Weeks, days and clock units only: months and years have no fixed length, so a cap of "P1M" would mean different things on different days.
-const DURATION = /^P(?:(\d{1,6})W)?(?:(\d{1,6})D)?(?:T(?:(\d{1,6})H)?(?:(\d{1,6})M)?(?:(\d{1,6})S)?)?$/;
-
-/**
- * Milliseconds in an ISO 8601 duration made of weeks, days, hours, minutes and
- * seconds (`PT30M`, `P7D`, `P1DT12H`); undefined for anything else.
- *
- * @example
- * durationMs('PT30M'); // 1800000
- */
-export function durationMs(text: string): number | undefined {
-  const match = DURATION.exec(text);
-  if (!match || text === 'P' || text.endsWith('T')) return undefined;
-  const [w, d, h, m, s] = match.slice(1).map((part) => Number(part ?? 0)) as [number, number, number, number, number];
-  return ((((w * 7 + d) * 24 + h) * 60 + m) * 60 + s) * SECOND;
-}
-
 function duration(min: number, max: number, what: string) {
   return z.string({ error: 'must be an ISO 8601 duration such as PT30M or P7D' }).superRefine(function boundedDuration(text, ctx) {
-    const ms = durationMs(text);
+    const ms = isoDurationMs(text);
     if (ms === undefined) {
       const why = /^P[^T]*[YM]/.test(text) ? ' (months and years have no fixed length; use weeks or days)' : '';
       ctx.addIssue({ code: 'custom', message: `must be an ISO 8601 duration of weeks, days, hours, minutes and seconds such as PT30M or P7D${why}` });

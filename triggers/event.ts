@@ -1,4 +1,5 @@
-import { durationMs, type EventTrigger } from '../contracts/trigger.js';
+import { isoDurationMs } from '../contracts/iso-duration.js';
+import type { EventTrigger } from '../contracts/trigger.js';
 import type { PropertyFilter, ScalarValue } from '../contracts/segment-rule.js';
 
 /** What the per-user workflow needs of a trigger: numbers only, so it can live in workflow history. */
@@ -20,9 +21,9 @@ export interface TriggerPlan {
 export function triggerPlan(trigger: EventTrigger): TriggerPlan {
   return {
     times: trigger.times,
-    withinMs: trigger.within === undefined ? null : durationMs(trigger.within)!,
-    delayMs: trigger.delay === undefined ? 0 : durationMs(trigger.delay)!,
-    atMostEveryMs: trigger.frequency === 'once' ? null : durationMs(trigger.frequency.atMostEvery)!,
+    withinMs: trigger.within === undefined ? null : isoDurationMs(trigger.within)!,
+    delayMs: trigger.delay === undefined ? 0 : isoDurationMs(trigger.delay)!,
+    atMostEveryMs: trigger.frequency === 'once' ? null : isoDurationMs(trigger.frequency.atMostEvery)!,
   };
 }
 
