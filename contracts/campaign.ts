@@ -16,6 +16,7 @@ import { triggerSchema } from './trigger.js';
 /** A wall-clock time `HH:MM` (00:00–23:59). */
 export type ClockTime = string;
 
+/** A campaign's daily quiet window (delivery/quiet-hours.ts applies it). */
 export interface QuietHours {
   from: ClockTime;
   to: ClockTime;

@@ -1,6 +1,7 @@
 import type { CalendarSpec, DayOfWeek, ScheduleSpec } from '@temporalio/client';
 import { weekDays, type RecurringTrigger } from '../contracts/trigger.js';
 
+/** Temporal's names for the days of `weekDays`, in the same order. */
 const temporalWeekDays: readonly DayOfWeek[] = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'];
 
 /**
