@@ -1,10 +1,11 @@
 import { sql } from 'drizzle-orm';
-import type { FrozenDefinition } from '../campaigns/definition.js';
+import type { FrozenDefinition } from '../contracts/campaign.js';
 import { holdOffErasures } from '../audience/erasure-lock.js';
 import type { Database } from '../db/client.js';
 import { heldOutSql } from '../effect/holdout.js';
 import { memberPredicate } from '../segments/compile.js';
-import { durationMs, type EventTrigger } from './event.js';
+import { isoDurationMs } from '../contracts/iso-duration.js';
+import type { EventTrigger } from '../contracts/trigger.js';
 import { lockTriggerCampaigns } from './locks.js';
 
 /*
@@ -81,7 +82,7 @@ export async function claimDue(db: Database, input: ClaimInput): Promise<Claim> 
 
     const [campaign] = await tx.execute<{ trigger: EventTrigger }>(sql`SELECT trigger FROM campaigns WHERE id = ${input.campaignId}`);
     const trigger = campaign?.trigger;
-    const capMs = trigger?.type === 'event' && trigger.frequency !== 'once' ? durationMs(trigger.frequency.atMostEvery)! : null;
+    const capMs = trigger?.type === 'event' && trigger.frequency !== 'once' ? isoDurationMs(trigger.frequency.atMostEvery)! : null;
     const { segment, identity } = input.definition;
     const address = identity === 'login' ? sql`u.login_id` : sql`u.visitor_id`;
     const sendKey = capMs === null ? sql`'once'` : sql`'event:' || d.event_id`;
