@@ -1,18 +1,10 @@
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { serve, type ServerType } from '@hono/node-server';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../api/app.js';
-import { createLogger } from '../lib/logger.js';
 import { TEST_API_KEY } from './credentials.js';
 import { useTestDatabase } from './database.js';
-import { jsonCaller } from './http.js';
+import { useConsole, type ConsoleStack } from './console-kit.js';
 
 /*
  * Issue 17: the console and /api/docs under a strict Content-Security-Policy
@@ -23,36 +15,21 @@ import { jsonCaller } from './http.js';
  */
 
 const database = useTestDatabase();
-const root = fileURLToPath(new URL('..', import.meta.url));
-let consoleDir: string;
-let server: ServerType;
+const ui = useConsole(database);
 let framer: Server;
 let base: string;
 let browser: Browser;
-let call: ReturnType<typeof jsonCaller>;
+let call: ConsoleStack['call'];
 
 beforeAll(async () => {
-  consoleDir = mkdtempSync(join(tmpdir(), 'hookcast-console-'));
-  await build({ configFile: join(root, 'console/vite.config.ts'), logLevel: 'error', build: { outDir: consoleDir, emptyOutDir: true } });
-  const app = createApp({ db: database.db, logger: createLogger('test', 'silent'), consoleDir });
-  call = jsonCaller(app);
-  server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
-  await new Promise((resolve) => server.once('listening', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ base, browser, call } = ui);
   // Another origin (another port) that tries to frame the console.
   framer = createServer((_, res) => res.end(`<!doctype html><iframe id="victim" src="${base}/" width="800" height="600"></iframe>`));
   await new Promise<void>((resolve) => framer.listen(0, '127.0.0.1', resolve));
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}, 180_000);
+});
 
 afterAll(async () => {
-  await browser?.close();
   await new Promise((resolve) => framer?.close(resolve));
-  await new Promise((resolve) => server?.close(resolve));
-  if (consoleDir) rmSync(consoleDir, { recursive: true, force: true });
 });
 
 /** A page that records every CSP violation (through a listener the page's own CSP does not govern) and console error. */

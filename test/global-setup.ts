@@ -1,3 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'vite';
 import type { TestProject } from 'vitest/node';
 import postgres from 'postgres';
 import { createDatabase } from '../db/client.js';
@@ -14,6 +19,7 @@ declare module 'vitest' {
     templateDatabase: string;
     adminDatabaseUrl: string;
     temporalAddress: string;
+    consoleDir: string;
   }
 }
 
@@ -21,11 +27,13 @@ declare module 'vitest' {
  * Once per lane (test/lanes.ts) of a test run: a migrated template database
  * (each test file clones it into its own database) and, for the lanes that use
  * it, one headless, in-memory Temporal dev server. What a lane does not start
- * is not provided, so a test in the wrong lane fails at once.
+ * is not provided, so a test in the wrong lane fails at once. The browser lane
+ * also gets the operator console, built once (test/console-kit.ts serves it).
  */
 export default async function setup(project: TestProject) {
   let stopTemporal: (() => Promise<void>) | undefined;
-  const needs = laneSetup[project.name as Lane] ?? { database: true, temporal: true };
+  let consoleDir: string | undefined;
+  const needs = laneSetup[project.name as Lane] ?? { database: true, temporal: true, console: false };
   const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   // Per lane: lanes run in one process when `vitest run` runs them all at once.
   const template = `hookcast_test_template_${process.pid}_${project.name.replace(/\W/g, '_')}`;
@@ -49,8 +57,16 @@ export default async function setup(project: TestProject) {
     stopTemporal = () => temporal.stop();
   }
 
+  if (needs.console) {
+    // Once for the lane, not once per test file: a build takes a core for many seconds.
+    consoleDir = mkdtempSync(join(tmpdir(), 'hookcast-console-'));
+    await build({ configFile: fileURLToPath(new URL('../console/vite.config.ts', import.meta.url)), logLevel: 'error', build: { outDir: consoleDir, emptyOutDir: true } });
+    project.provide('consoleDir', consoleDir);
+  }
+
   return async function teardown() {
     await stopTemporal?.();
+    if (consoleDir) rmSync(consoleDir, { recursive: true, force: true });
     await admin.unsafe(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
     await admin.end();
   };

@@ -22,14 +22,16 @@ export interface LaneSetup {
   database: boolean;
   /** The one headless Temporal dev server of the run. */
   temporal: boolean;
+  /** The operator console, built once for the lane (test/console-kit.ts). */
+  console: boolean;
 }
 
 export const laneSetup: Record<Lane, LaneSetup> = {
-  unit: { database: false, temporal: false },
-  database: { database: true, temporal: false },
-  temporal: { database: true, temporal: true },
-  system: { database: true, temporal: true },
-  browser: { database: true, temporal: true },
+  unit: { database: false, temporal: false, console: false },
+  database: { database: true, temporal: false, console: false },
+  temporal: { database: true, temporal: true, console: false },
+  system: { database: true, temporal: true, console: false },
+  browser: { database: true, temporal: true, console: true },
 };
 
 /** In the order `npm test` runs them: the fast answers first. */

@@ -1,0 +1,74 @@
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve, type ServerType } from '@hono/node-server';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { createApp } from '../api/app.js';
+import { createCampaignService, type CampaignServiceDeps } from '../campaigns/store.js';
+import { createLogger } from '../lib/logger.js';
+import type { TestDatabase } from './database.js';
+import { jsonCaller } from './http.js';
+import { startReceiver, type Receiver } from './receiver.js';
+import type { TestTemporal } from './temporal.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** Where the browser tests save what they saw (docs/screenshots/ is retaken by `npm run screenshots`). */
+export const consoleShots = join(root, 'test/screenshots/console');
+
+export interface ConsoleStack {
+  /** The console's origin, e.g. http://127.0.0.1:41234. */
+  base: string;
+  browser: Browser;
+  /** The same app called in-process, for setting up and checking through the API. */
+  call: ReturnType<typeof jsonCaller>;
+  /** A loopback receiver for the channels the test creates; only with `temporal`. */
+  receiver: Receiver;
+}
+
+/**
+ * The operator console against a real stack, for a browser-lane test file:
+ * the console as the browser lane's setup built it once (test/global-setup.ts),
+ * served by the API on a loopback port over the file's database (and, given
+ * `temporal`, its campaign service and a receiver), and headless Chromium.
+ * Filled in before the file's tests, closed after them.
+ */
+export function useConsole(
+  database: TestDatabase,
+  options: { temporal?: TestTemporal; fanOut?: CampaignServiceDeps['fanOut'] } = {},
+): ConsoleStack {
+  const stack = {} as ConsoleStack;
+  let server: ServerType | undefined;
+
+  beforeAll(async () => {
+    const { temporal } = options;
+    const campaigns = temporal
+      ? {
+          service: createCampaignService({ db: database.db, temporal: temporal.client, taskQueue: temporal.taskQueue, fanOut: options.fanOut ?? { batchSize: 5, window: 3, childrenPerExecution: 4 } }),
+          temporalUiUrl: 'http://localhost:8233',
+          namespace: 'default',
+        }
+      : undefined;
+    const app = createApp({ db: database.db, logger: createLogger('test', 'silent'), consoleDir: inject('consoleDir'), ...(campaigns ? { campaigns } : {}) });
+    stack.call = jsonCaller(app);
+    server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
+    await new Promise((resolve) => server!.once('listening', resolve));
+    stack.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    if (temporal) stack.receiver = await startReceiver();
+    mkdirSync(consoleShots, { recursive: true });
+    stack.browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await stack.browser?.close();
+    await stack.receiver?.close();
+    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+  });
+
+  return stack;
+}
