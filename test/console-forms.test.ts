@@ -53,6 +53,8 @@ afterAll(async () => {
 });
 
 const drawer = '.ant-drawer-open';
+/** Polls patiently: the machine running the browser lane is shared and often loaded. */
+const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 15_000 });
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
 async function openConsole(): Promise<Page> {
@@ -75,7 +77,7 @@ const field = (page: Page, testId: string) => page.locator(`input[data-testid="$
 
 /** Picks `option` in the antd select `scope`. */
 async function pick(page: Page, scope: Locator, option: string) {
-  await expect.poll(() => page.locator('.ant-select-dropdown:visible').count(), { timeout: 10_000 }).toBe(0);
+  await poll(() => page.locator('.ant-select-dropdown:visible').count()).toBe(0);
   await scope.click();
   await page.locator(`.ant-select-dropdown:visible .ant-select-item-option[title="${option}"]`).click();
 }
@@ -96,23 +98,23 @@ describe('forms that offer what the API has', () => {
     await page.getByTestId('header-name-0').fill('Authorization');
     await page.getByTestId('header-value-0').fill('白鸽');
     await button(page, '保存').click();
-    await expect.poll(() => errorsAt(page, page.getByTestId('header-name-0'))).toEqual(['由 hookcast 自动设置，不能自定义']);
+    await poll(() => errorsAt(page, page.getByTestId('header-name-0'))).toEqual(['由 hookcast 自动设置，不能自定义']);
     await page.getByTestId('header-name-0').fill('Connection');
-    await expect.poll(() => errorsAt(page, page.getByTestId('header-name-0'))).toEqual(['是连接层的请求头，不能作为渠道请求头发送']);
+    await poll(() => errorsAt(page, page.getByTestId('header-name-0'))).toEqual(['是连接层的请求头，不能作为渠道请求头发送']);
     await page.getByTestId('header-name-0').fill('X-Tenant');
-    await expect.poll(() => errorsAt(page, page.getByTestId('header-name-0'))).toEqual([]);
+    await poll(() => errorsAt(page, page.getByTestId('header-name-0'))).toEqual([]);
     await button(page, '保存').click();
-    await expect.poll(() => errorsAt(page, page.getByTestId('header-value-0'))).toEqual(['只能包含英文可打印字符、制表符或 Latin-1 字符：不能换行，中文请先做百分号编码']);
+    await poll(() => errorsAt(page, page.getByTestId('header-value-0'))).toEqual(['只能包含英文可打印字符、制表符或 Latin-1 字符：不能换行，中文请先做百分号编码']);
     await page.getByTestId('header-value-0').fill('baige');
-    await expect.poll(() => errorsAt(page, page.getByTestId('header-value-0'))).toEqual([]);
+    await poll(() => errorsAt(page, page.getByTestId('header-value-0'))).toEqual([]);
     // The same name twice (HTTP names ignore case) would silently keep one: said at the second.
     await page.getByTestId('add-header').click();
     await page.getByTestId('header-name-1').fill('x-tenant');
     await page.getByTestId('header-value-1').fill('other');
     await button(page, '保存').click();
-    await expect.poll(() => errorsAt(page, page.getByTestId('header-name-1'))).toEqual(['不能重复']);
+    await poll(() => errorsAt(page, page.getByTestId('header-name-1'))).toEqual(['不能重复']);
     await page.getByTestId('header-name-1').fill('X-Source');
-    await expect.poll(() => errorsAt(page, page.getByTestId('header-name-1'))).toEqual([]);
+    await poll(() => errorsAt(page, page.getByTestId('header-name-1'))).toEqual([]);
 
     // Delivery settings: seconds, limits (empty = unlimited), the per-user cap as number + unit.
     await field(page, 'timeout-seconds').fill('5');
@@ -127,18 +129,18 @@ describe('forms that offer what the API has', () => {
     await field(page, 'batch-size').fill('200');
     await page.screenshot({ path: join(shots, 'forms-1-channel-delivery.png'), fullPage: true });
     await button(page, '保存').click();
-    await expect.poll(async () => (await channelNamed('白鸽卡券中心'))?.format).toBe('growingio');
+    await poll(async () => (await channelNamed('白鸽卡券中心'))?.format).toBe('growingio');
     expect(await channelNamed('白鸽卡券中心')).toMatchObject({
       headers: { 'X-Tenant': 'baige', 'X-Source': 'other' }, timeoutMs: 5000, rateLimit: { perSecond: 50, concurrency: 10 },
       format: 'growingio', batchSize: 200, userCap: { max: 3, per: 'P1D' },
     });
-    expect(await page.locator(drawer).count()).toBe(0);
+    await poll(() => page.locator(drawer).count()).toBe(0);
 
     // Reopened: every value as saved.
     await page.locator('.ant-table-row', { hasText: '白鸽卡券中心' }).getByRole('button', { name: /^编\s?辑$/ }).click();
     // (PostgreSQL keeps a JSON object's keys in its own order, so the rows are compared as a set.)
     const headerRows = async () => Promise.all([0, 1].map(async (i) => [await page.getByTestId(`header-name-${i}`).inputValue(), await page.getByTestId(`header-value-${i}`).inputValue()]));
-    await expect.poll(async () => (await page.getByTestId('header-name-1').count()) === 1 && (await headerRows()).sort()).toEqual([['X-Source', 'other'], ['X-Tenant', 'baige']]);
+    await poll(async () => (await page.getByTestId('header-name-1').count()) === 1 && (await headerRows()).sort()).toEqual([['X-Source', 'other'], ['X-Tenant', 'baige']]);
     const sourceRow = (await headerRows()).findIndex(([name]) => name === 'X-Source');
     expect(await field(page, 'timeout-seconds').inputValue()).toBe('5');
     expect(await field(page, 'rate-per-second').inputValue()).toBe('50');
@@ -150,7 +152,7 @@ describe('forms that offer what the API has', () => {
     await field(page, 'rate-per-second').fill('');
     await page.getByTestId(`header-row-${sourceRow}`).getByRole('button').click();
     await button(page, '保存').click();
-    await expect.poll(async () => (await channelNamed('白鸽卡券中心'))?.rateLimit).toEqual({ perSecond: null, concurrency: 10 });
+    await poll(async () => (await channelNamed('白鸽卡券中心'))?.rateLimit).toEqual({ perSecond: null, concurrency: 10 });
     expect(await channelNamed('白鸽卡券中心')).toMatchObject({ headers: { 'X-Tenant': 'baige' }, batchSize: 200, format: 'growingio', timeoutMs: 5000 });
     expect(Object.keys((await channelNamed('白鸽卡券中心'))!.headers)).toEqual(['X-Tenant']);
     await page.close();
@@ -170,18 +172,18 @@ describe('forms that offer what the API has', () => {
     const id = created.body.id as string;
     const page = await openConsole();
     await page.getByRole('menuitem', { name: '用户分群' }).click();
-    await expect.poll(() => page.getByTestId(`member-count-${id}`).textContent()).toBe('3');
+    await poll(() => page.getByTestId(`member-count-${id}`).textContent()).toBe('3');
 
     await page.locator('.ant-table-row', { hasText: '黄金会员' }).getByRole('button', { name: /^详\s?情$/ }).click();
     const detail = page.getByTestId('segment-detail');
     expect(await page.getByTestId('segment-rule-words').textContent()).toBe('vip_level 等于 gold');
-    await expect.poll(() => page.getByTestId('segment-count').textContent()).toBe('3');
+    await poll(() => page.getByTestId('segment-count').textContent()).toBe('3');
     // Members as people: ids and a few attributes in a table (the rule's attribute first), no internal ids, no JSON.
     const table = page.getByTestId('segment-sample-table');
-    await expect.poll(() => table.locator('tbody tr').count()).toBe(3);
-    await expect.poll(() => table.locator('thead').textContent()).toMatch(/^用户登录 ID访客 IDvip_level/);
+    await poll(() => table.locator('tbody tr').count()).toBe(3);
+    await poll(() => table.locator('thead').textContent()).toMatch(/^用户登录 ID访客 IDvip_level/);
     expect(await table.locator('thead').textContent()).toContain('city');
-    await expect.poll(() => table.locator('tbody tr', { hasText: 'gold-1' }).textContent()).toContain('上海');
+    await poll(() => table.locator('tbody tr', { hasText: 'gold-1' }).textContent()).toContain('上海');
     expect(await table.locator('tbody tr', { hasText: 'visitor-9' }).textContent()).toContain('北京');
     const shown = (await detail.textContent())!;
     expect(shown).not.toMatch(UUID);
@@ -190,17 +192,20 @@ describe('forms that offer what the API has', () => {
 
     // Edited: the builder prefilled with the saved rule; saved with PATCH (same segment, new rule and name).
     await page.getByTestId('segment-edit').click();
-    await expect.poll(() => page.locator(`${drawer} [data-testid=attribute-value]`).inputValue()).toBe('gold');
+    await poll(() => page.locator(`${drawer} [data-testid=attribute-value]`).inputValue()).toBe('gold');
     expect(await page.locator(`${drawer} [data-testid=attribute-name]`).inputValue()).toBe('vip_level');
     expect(await page.getByLabel('名称').inputValue()).toBe('黄金会员');
     await page.getByLabel('名称').fill('白银会员');
     await page.locator(`${drawer} [data-testid=attribute-value]`).fill('silver');
+    // The live preview names its members too (nickname is an attribute), before anything is saved.
+    await poll(() => page.getByTestId('segment-sample').textContent()).toContain('小刚');
+    expect(await page.getByTestId('segment-sample').textContent()).not.toMatch(UUID);
     await button(page, '保存').click();
-    await expect.poll(async () => (await call('GET', `/api/segments/${id}`)).body.name).toBe('白银会员');
+    await poll(async () => (await call('GET', `/api/segments/${id}`)).body.name).toBe('白银会员');
     expect((await call('GET', `/api/segments/${id}`)).body.rule).toEqual({ all: [{ attribute: 'vip_level', op: 'equals', value: 'silver' }] });
     expect(((await call('GET', '/api/segments')).body.items as unknown[]).length).toBe(1);
     // The list's count follows the edit.
-    await expect.poll(() => page.getByTestId(`member-count-${id}`).textContent()).toBe('1');
+    await poll(() => page.getByTestId(`member-count-${id}`).textContent()).toBe('1');
     await page.close();
   }, 120_000);
 
@@ -212,10 +217,10 @@ describe('forms that offer what the API has', () => {
     await page.locator('.ant-table-row', { hasText: '沪杭未下单' }).getByRole('button', { name: /^详\s?情$/ }).click();
     expect(await page.getByTestId('segment-rule-words').textContent()).toBe('（city 是以下之一 上海、杭州 或 仅有访客 ID） 且 自昨天起没有做过 pay_order');
     await page.getByTestId('segment-edit').click();
-    await expect.poll(() => page.getByTestId('rule-kept').textContent()).toContain('自昨天起没有做过 pay_order');
+    await poll(() => page.getByTestId('rule-kept').textContent()).toContain('自昨天起没有做过 pay_order');
     await page.getByLabel('名称').fill('沪杭未下单用户');
     await button(page, '保存').click();
-    await expect.poll(async () => (await call('GET', `/api/segments/${created.body.id as string}`)).body.name).toBe('沪杭未下单用户');
+    await poll(async () => (await call('GET', `/api/segments/${created.body.id as string}`)).body.name).toBe('沪杭未下单用户');
     expect((await call('GET', `/api/segments/${created.body.id as string}`)).body.rule).toEqual(rule);
     await page.close();
   }, 120_000);

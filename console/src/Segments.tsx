@@ -208,9 +208,12 @@ function SegmentForm({ segment, onDone }: { segment?: Segment; onDone: () => voi
         {preview.error instanceof ApiFailure && (
           <ul data-testid="segment-preview-issues">{(preview.error.body.issues ?? []).map((i) => <li key={i.path}>{i.path}: {issueText(t, i)}</li>)}</ul>
         )}
-        {/* Members by their ids, not raw JSON: login id, else visitor id. */}
+        {/* Members as people (ids and a few attributes), not raw JSON. */}
         {p?.sample && p.sample.length > 0 && (
-          <div data-testid="segment-sample">{t('sample')}：{(p.sample as { loginId: string | null; visitorId: string | null }[]).slice(0, 10).map((u) => u.loginId ?? `${t('src_visitor')} ${u.visitorId ?? ''}`).join('、')}</div>
+          <div data-testid="segment-sample" style={{ marginTop: 12 }}>
+            <Typography.Text type="secondary">{t('sample')}</Typography.Text>
+            <SampleTable sample={p.sample as Preview['sample']} rule={JSON.parse(ruleText) as unknown} />
+          </div>
         )}
       </Card>
       <Button type="primary" style={{ marginTop: 16 }} loading={save.isPending} onClick={() => save.mutate()}>{t('save')}</Button>
