@@ -185,7 +185,7 @@ Object.assign(en, enCodes);
 const zhUi = {
   ok: '知道了', pauseBreaker: '熔断：最近 {{of}} 次尝试中 {{failed}} 次失败（{{classes}}）', deleteConfirm: '删除“{{name}}”？', throttled: '错误的 API 密钥次数过多，请 {{seconds}} 秒后再试', temporarySecret: '这个渠道还没保存，测试请求用的是临时密钥签名：对方用正式密钥验签会失败。保存后才会生成正式密钥（只显示一次）。',
   valueSource: '取值', src_login: '用户登录 ID', src_visitor: '访客 ID', src_attribute: '用户属性', sampleValue: '示例{{name}}',
-  deliverySettings: '发送设置', timeoutSeconds: '超时（秒）', userCap: '每人发送上限', userCapMax: '每人最多（次）', userCapPer: '时间范围', userCapHint: '同一用户在此时间内最多收到几次（跨所有活动）；留空则不限',
+  deliverySettings: '发送设置', userCap: '每人发送上限', userCapMax: '每人最多（次）', userCapPer: '时间范围', userCapHint: '同一用户在此时间内最多收到几次（跨所有活动）；留空则不限',
   unit_minute: '分钟', unit_hour: '小时', unit_day: '天', unit_week: '周', unit_minute_n: '{{n}} 分钟', unit_hour_n: '{{n}} 小时', unit_day_n: '{{n}} 天', unit_week_n: '{{n}} 周',
   beijingTime: '北京时间', copyName: '{{name}}（副本）', campaignIdentity: '发送给', identityGapLogin: '分群现有 {{count}} 人，其中 {{missing}} 人没有登录 ID，将被跳过', identityGapVisitor: '分群现有 {{count}} 人，其中 {{missing}} 人没有访客 ID，将被跳过',
   quietHours: '免打扰时段', quietHoursOn: '设置免打扰时段', quietFrom: '从', quietTo: '到', quietMode: '时段内的发送', quietMode_wait: '顺延到时段结束', quietMode_skip: '跳过不发',
@@ -200,7 +200,7 @@ const zhUi = {
 const enUi: typeof zhUi = {
   ok: 'OK', pauseBreaker: 'circuit breaker: endpoint failed {{failed}} of the last {{of}} attempts ({{classes}})', deleteConfirm: 'Delete "{{name}}"?', throttled: 'Too many wrong API keys from this address; try again in {{seconds}} s', temporarySecret: 'This channel is not saved yet: the test was signed with a temporary secret, so the receiver\'s check with the real secret fails. The real secret is generated (and shown once) when you save.',
   valueSource: 'Value', src_login: 'Login id', src_visitor: 'Visitor id', src_attribute: 'User attribute', sampleValue: 'sample {{name}}',
-  deliverySettings: 'Delivery', timeoutSeconds: 'Timeout (s)', userCap: 'Per-user cap', userCapMax: 'At most (requests per user)', userCapPer: 'Within', userCapHint: 'How many requests one user may get within this time (across all campaigns); empty: no cap',
+  deliverySettings: 'Delivery', userCap: 'Per-user cap', userCapMax: 'At most (requests per user)', userCapPer: 'Within', userCapHint: 'How many requests one user may get within this time (across all campaigns); empty: no cap',
   unit_minute: 'minutes', unit_hour: 'hours', unit_day: 'days', unit_week: 'weeks', unit_minute_n: '{{n}} min', unit_hour_n: '{{n}} h', unit_day_n: '{{n}} days', unit_week_n: '{{n}} weeks',
   beijingTime: 'Beijing time', copyName: '{{name}} (copy)', campaignIdentity: 'Send to', identityGapLogin: 'The segment has {{count}} members now; {{missing}} have no login id and are skipped', identityGapVisitor: 'The segment has {{count}} members now; {{missing}} have no visitor id and are skipped',
   quietHours: 'Quiet hours', quietHoursOn: 'Set quiet hours', quietFrom: 'From', quietTo: 'To', quietMode: 'Sends inside them', quietMode_wait: 'wait until they end', quietMode_skip: 'are skipped',
