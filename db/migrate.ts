@@ -13,9 +13,10 @@ export interface MigrationOutcome {
 
 /** Migrations recorded in drizzle's own table; 0 for a database that has never been migrated. */
 async function appliedMigrations(db: Database): Promise<number> {
-  const [row] = await db.execute<{ n: number | null }>(sql`
-    SELECT CASE WHEN to_regclass('drizzle.__drizzle_migrations') IS NULL THEN 0
-      ELSE (SELECT count(*)::int FROM drizzle.__drizzle_migrations) END AS n`);
+  // Asked first: a statement naming a table that does not exist fails however it is guarded.
+  const [table] = await db.execute<{ present: boolean }>(sql`SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS present`);
+  if (!table?.present) return 0;
+  const [row] = await db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations`);
   return row?.n ?? 0;
 }
 
