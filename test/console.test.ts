@@ -156,6 +156,10 @@ describe('operator console', () => {
     expect(await page.getByTestId('detail-bar').getAttribute('data-state')).toBe('success');
     // The chart shows the run's 12 attempts; no failure reasons.
     await expect.poll(() => chartedAttempts(page), { timeout: 10_000 }).toBe(12);
+    // Each of the chart's two scales is named: the bars' on the left, the cumulative line's on its own right axis, topped by the run's total.
+    expect(await page.getByTestId('run-chart-axis-bars').textContent()).toBe('每格尝试次数');
+    expect(await page.getByTestId('run-chart-axis-cumulative').textContent()).toContain('累计尝试次数');
+    expect(await page.getByTestId('run-chart-axis-cumulative-top').textContent()).toBe('12');
     expect(await page.getByTestId('rate').isVisible()).toBe(true);
     expect(await page.locator('[data-testid=failure-reasons] .ant-table-row').count()).toBe(0);
     // Launch time in the operator's zone with the campaign's alongside.
