@@ -69,6 +69,7 @@ export const lanes: Record<Lane, string[]> = {
     'audience/*.test.ts',
     'channels/*.test.ts',
     'api/bad-input.test.ts',
+    'api/catalog.test.ts',
     'api/channels.test.ts',
     'api/events.test.ts',
     'api/hostile-input.test.ts',
