@@ -1,23 +1,109 @@
-import { Button, Card, DatePicker, Input, InputNumber, Radio, Select, Space, type DatePickerProps } from 'antd';
+import { useQuery } from '@tanstack/react-query';
+import { AutoComplete, Button, Card, DatePicker, Input, InputNumber, Radio, Select, Space, Tag, Typography, type DatePickerProps } from 'antd';
+import type { TFunction } from 'i18next';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { api, unwrap } from './api.js';
+import type { components } from './api-schema.js';
 
 /*
  * The segment rule builder: an AND or OR group of conditions an operator
- * puts together row by row. Its own file so the segment pages (list, detail,
- * edit) and the builder change independently.
+ * puts together row by row, each read back as a sentence. It offers every
+ * operator the API has (segments/rule.ts), and picks attribute, event and
+ * property names from the catalog of what has been ingested (GET
+ * /api/catalog) with their types, examples and last seen; free text is still
+ * allowed. Its own file so the segment pages (list, detail, edit) and the
+ * builder change independently.
  */
 
-/** Which window a behaviour condition counts events in; `ever` means no window (all time). */
-export type WindowKind = 'today' | 'yesterday' | 'lastDays' | 'since' | 'between' | 'ever';
+type Catalog = components['schemas']['Catalog'];
+type CatalogAttribute = components['schemas']['CatalogAttribute'];
+type CatalogEvent = components['schemas']['CatalogEvent'];
+type Scalar = string | number | boolean;
 
 /** A day as antd's date picker hands it over (a dayjs object, never imported here: antd owns that dependency). */
 type Day = Exclude<Parameters<NonNullable<DatePickerProps['onChange']>>[0], unknown[]>;
-type EventRow = { kind: 'event'; did: boolean; event: string; atLeast: number; window: WindowKind; days: number; since?: Day | null; range?: [Day | null, Day | null] | null };
 const isoDay = (d: Day | null | undefined) => d?.format('YYYY-MM-DD') ?? '';
-export type Row =
-  | { kind: 'attribute'; attribute: string; op: string; value: string }
-  | EventRow
-  | { kind: 'identity'; identity: 'hasLoginId' | 'visitorOnly' };
+
+/** Comparisons on one value (attributes and event properties alike), as the API names them. */
+const COMPARISON_OPS = ['equals', 'notEquals', 'in', 'notIn', 'gt', 'gte', 'lt', 'lte', 'contains', 'startsWith', 'exists', 'notExists'] as const;
+/** Comparisons by calendar day in the segment's time zone (date attributes). */
+const DATE_OPS = ['before', 'after', 'withinLastDays', 'anniversaryToday'] as const;
+export type ComparisonOp = (typeof COMPARISON_OPS)[number];
+export type AttributeOp = ComparisonOp | (typeof DATE_OPS)[number];
+const NUMERIC_OPS: readonly string[] = ['gt', 'gte', 'lt', 'lte'];
+const LIST_OPS: readonly string[] = ['in', 'notIn'];
+const NO_VALUE_OPS: readonly string[] = ['exists', 'notExists', 'anniversaryToday'];
+
+/** The operators that fit an attribute of a known type; every operator when the name is not in the catalog yet. */
+function attributeOps(type: string | undefined): readonly AttributeOp[] {
+  const common: AttributeOp[] = ['equals', 'notEquals', 'in', 'notIn', 'exists', 'notExists'];
+  switch (type) {
+    case 'string': return [...common, 'contains', 'startsWith'];
+    case 'number': return [...common, 'gt', 'gte', 'lt', 'lte'];
+    case 'boolean': return ['equals', 'notEquals', 'exists', 'notExists'];
+    case 'date': return [...DATE_OPS, 'exists', 'notExists'];
+    default: return [...COMPARISON_OPS, ...DATE_OPS];
+  }
+}
+
+/** Which window a behaviour condition counts events in; `ever` means no window (all time). */
+export type WindowKind = 'ever' | 'today' | 'yesterday' | 'lastDays' | 'sinceYesterday' | 'sinceDaysAgo' | 'sinceDate' | 'between';
+const WINDOWS: readonly WindowKind[] = ['ever', 'today', 'yesterday', 'lastDays', 'sinceYesterday', 'sinceDaysAgo', 'sinceDate', 'between'];
+
+interface ValueInput {
+  op: string;
+  /** What the operator typed (one value). */
+  value: string;
+  /** The values of `in` / `not in`. */
+  values: string[];
+}
+export type FilterRow = ValueInput & { property: string };
+export type AttributeRow = ValueInput & { kind: 'attribute'; attribute: string; days: number | null; date?: Day | null };
+export type EventRow = {
+  kind: 'event';
+  did: boolean;
+  event: string;
+  countOp: 'atLeast' | 'atMost' | 'exactly';
+  times: number;
+  window: WindowKind;
+  days: number;
+  since?: Day | null;
+  range?: [Day | null, Day | null] | null;
+  where: FilterRow[];
+};
+export type Row = AttributeRow | EventRow | { kind: 'identity'; identity: 'hasLoginId' | 'visitorOnly' };
+
+/** What the builder holds: the group's join and its rows. */
+export interface BuilderState {
+  join: 'all' | 'any';
+  rows: Row[];
+}
+
+/** A new segment's builder: no condition until the operator adds one. */
+export const emptyBuilder: BuilderState = { join: 'all', rows: [] };
+
+const newRow = (kind: Row['kind']): Row =>
+  kind === 'attribute'
+    ? { kind, attribute: '', op: 'equals', value: '', values: [], days: 30 }
+    : kind === 'event'
+      ? { kind, did: true, event: '', countOp: 'atLeast', times: 1, window: 'ever', days: 7, where: [] }
+      : { kind, identity: 'hasLoginId' };
+
+/** Typed text as the value the API compares: a number for a number attribute, true/false for a boolean one, else the text. */
+function typedValue(type: string | undefined, text: string): Scalar {
+  if (type === 'number' && text.trim() !== '' && Number.isFinite(Number(text))) return Number(text);
+  if (type === 'boolean' && (text === 'true' || text === 'false')) return text === 'true';
+  return text;
+}
+
+/** One comparison as the API takes it (`{ op, value }`); `type` is the name's type from the catalog, if known. */
+function comparison(input: ValueInput, type: string | undefined): Record<string, unknown> {
+  if (NO_VALUE_OPS.includes(input.op)) return { op: input.op };
+  if (LIST_OPS.includes(input.op)) return { op: input.op, value: input.values.map((v) => typedValue(type, v)) };
+  if (NUMERIC_OPS.includes(input.op)) return { op: input.op, value: input.value.trim() === '' ? input.value : Number(input.value) };
+  return { op: input.op, value: typedValue(type, input.value) };
+}
 
 function eventWindow(row: EventRow): Record<string, unknown> | undefined {
   switch (row.window) {
@@ -26,7 +112,11 @@ function eventWindow(row: EventRow): Record<string, unknown> | undefined {
       return { type: row.window };
     case 'lastDays':
       return { type: 'lastDays', days: row.days };
-    case 'since':
+    case 'sinceYesterday':
+      return { type: 'since', daysAgo: 1 };
+    case 'sinceDaysAgo':
+      return { type: 'since', daysAgo: row.days };
+    case 'sinceDate':
       return { type: 'since', date: isoDay(row.since) };
     case 'between':
       return { type: 'between', from: isoDay(row.range?.[0]), to: isoDay(row.range?.[1]) };
@@ -35,78 +125,294 @@ function eventWindow(row: EventRow): Record<string, unknown> | undefined {
   }
 }
 
-/**
- * One builder row as a rule condition. "Did E at least N times" counts with
- * `atLeast N`; "did not do E at least N times" is at most N − 1 times, which for
- * N = 1 is the cheaper `noEvent` (no such event at all).
- */
-function condition(row: Row): unknown {
+/** The names' types the catalog knows, for typing values. */
+export interface KnownTypes {
+  attribute: (name: string) => string | undefined;
+  /** A property's type when its values had exactly one scalar type. */
+  property: (event: string, property: string) => string | undefined;
+}
+const noTypes: KnownTypes = { attribute: () => undefined, property: () => undefined };
+
+/** One builder row as a rule condition. */
+function condition(row: Row, types: KnownTypes): unknown {
   if (row.kind === 'identity') return { identity: row.identity };
   if (row.kind === 'attribute') {
-    const n = Number(row.value);
-    return row.op === 'anniversaryToday' ? { attribute: row.attribute, op: row.op } : { attribute: row.attribute, op: row.op, value: ['gt', 'gte', 'lt', 'lte'].includes(row.op) ? n : row.value };
+    if (row.op === 'withinLastDays') return { attribute: row.attribute, op: row.op, value: row.days };
+    if (row.op === 'before' || row.op === 'after') return { attribute: row.attribute, op: row.op, value: isoDay(row.date) };
+    return { attribute: row.attribute, ...comparison(row, types.attribute(row.attribute)) };
   }
   const window = eventWindow(row);
-  const within = window ? { window } : {};
-  if (row.did) return { event: row.event, count: { op: 'atLeast', value: row.atLeast }, ...within };
-  if (row.atLeast <= 1) return { noEvent: row.event, ...within };
-  return { event: row.event, count: { op: 'atMost', value: row.atLeast - 1 }, ...within };
-}
-
-/** What the builder holds: the group's join and its rows. */
-export interface BuilderState {
-  join: 'all' | 'any';
-  rows: Row[];
+  const where = row.where.map((f) => ({ property: f.property, ...comparison(f, types.property(row.event, f.property)) }));
+  const extra = { ...(window ? { window } : {}), ...(where.length > 0 ? { where } : {}) };
+  return row.did ? { event: row.event, count: { op: row.countOp, value: row.times }, ...extra } : { noEvent: row.event, ...extra };
 }
 
 /** The builder's rows as a rule: one AND or OR group. */
-export function buildRule({ join, rows }: BuilderState) {
-  return { [join]: rows.map(condition) };
+export function buildRule({ join, rows }: BuilderState, types: KnownTypes = noTypes) {
+  return { [join]: rows.map((row) => condition(row, types)) };
 }
 
-/** The rows of a rule, edited in place; the parent holds the state (a new segment starts from it, an edit from the stored rule). */
-export function SegmentRuleBuilder({ value, onChange }: { value: BuilderState; onChange: (next: BuilderState) => void }) {
+/** The catalog's types as KnownTypes. */
+export function catalogTypes(catalog: Catalog | undefined): KnownTypes {
+  if (!catalog) return noTypes;
+  const attributes = new Map(catalog.attributes.map((a) => [a.name, a.type]));
+  const events = new Map(catalog.events.map((e) => [e.name, new Map(e.properties.map((p) => [p.name, p.types]))]));
+  return {
+    attribute: (name) => attributes.get(name),
+    property: (event, property) => {
+      const types = events.get(event)?.get(property);
+      return types?.length === 1 ? types[0] : undefined;
+    },
+  };
+}
+
+const CATALOG_LIMIT = 1000;
+
+/** The catalog, read once per form (names change slowly); a picker searches the API itself when the list was cut. */
+export function useCatalog(q = '') {
+  return useQuery({
+    queryKey: ['catalog', q],
+    staleTime: 60_000,
+    queryFn: () => unwrap(api.GET('/api/catalog', { params: { query: { limit: String(CATALOG_LIMIT), ...(q ? { q } : {}) } } })),
+  });
+}
+
+/** Waits until the value has stopped changing for `ms`. */
+function useDebounced<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
+}
+
+/** "5 分钟前", "3 天前": how long ago a name was last seen. */
+function agoWords(t: TFunction, iso: string): string {
+  const minutes = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 60_000));
+  if (minutes < 1) return t('agoNow');
+  if (minutes < 60) return t('agoMinutes', { n: minutes });
+  if (minutes < 48 * 60) return t('agoHours', { n: Math.round(minutes / 60) });
+  return t('agoDays', { n: Math.round(minutes / 1440) });
+}
+
+const typeWord = (t: TFunction, type: string) => t(`catType_${type}`, { defaultValue: type });
+const shown = (v: Scalar) => (typeof v === 'string' ? v : String(v));
+
+/**
+ * A name picked from the catalog (each option with its type, examples and
+ * last seen) or typed freely. When the catalog was cut at its limit, what is
+ * typed is searched for in the API.
+ */
+function NamePicker<T extends { name: string; lastSeenAt?: string }>({ value, onChange, items, truncated, kind, describe, placeholder, testId, width = 200 }: {
+  value: string; onChange: (name: string) => void; items: T[]; truncated: boolean; kind: 'attributes' | 'events' | 'properties';
+  describe: (item: T) => string; placeholder: string; testId: string; width?: number;
+}) {
   const { t } = useTranslation();
+  const search = useDebounced(value, 300);
+  const searched = useCatalog(truncated && kind !== 'properties' ? search : '');
+  const pool = truncated && kind !== 'properties' && searched.data ? (searched.data[kind] as unknown as T[]) : items;
+  const needle = value.toLowerCase();
+  const options = pool
+    .filter((item) => item.name.toLowerCase().includes(needle))
+    .slice(0, 50)
+    .map((item) => ({
+      value: item.name,
+      label: (
+        <div data-testid={`catalog-option-${item.name}`}>
+          <Typography.Text strong>{item.name}</Typography.Text>
+          <div style={{ fontSize: 12, color: '#888', whiteSpace: 'normal' }}>{describe(item)}{item.lastSeenAt ? ` · ${t('lastSeen', { ago: agoWords(t, item.lastSeenAt) })}` : ''}</div>
+        </div>
+      ),
+    }));
+  return (
+    <AutoComplete value={value} onChange={(v: string) => onChange(v)} options={options} style={{ width }} popupMatchSelectWidth={360}>
+      <Input placeholder={placeholder} data-testid={testId} />
+    </AutoComplete>
+  );
+}
+
+/** The value inputs of one comparison: nothing, a number, a date, a list, yes/no, or text with the catalog's examples offered. */
+function ValueFields({ input, type, examples, onChange, prefix }: {
+  input: ValueInput; type: string | undefined; examples: Scalar[]; onChange: (change: Partial<ValueInput>) => void; prefix: string;
+}) {
+  const { t } = useTranslation();
+  if (NO_VALUE_OPS.includes(input.op)) return null;
+  if (LIST_OPS.includes(input.op)) {
+    return (
+      <Select mode="tags" value={input.values} style={{ minWidth: 200 }} placeholder={t('valuesHint')} data-testid={`${prefix}-values`} tokenSeparators={[',', '，']}
+        onChange={(values: string[]) => onChange({ values })} options={examples.map((v) => ({ value: shown(v), label: shown(v) }))} />
+    );
+  }
+  if (NUMERIC_OPS.includes(input.op) || type === 'number') {
+    return <InputNumber value={input.value === '' ? null : Number(input.value)} style={{ width: 140 }} data-testid={`${prefix}-number`} onChange={(v) => onChange({ value: v === null || v === undefined ? '' : String(v) })} />;
+  }
+  if (type === 'boolean') {
+    return (
+      <Select value={input.value || undefined} style={{ width: 100 }} data-testid={`${prefix}-boolean`} onChange={(value: string) => onChange({ value })}
+        options={[{ value: 'true', label: t('yes') }, { value: 'false', label: t('no') }]} />
+    );
+  }
+  return (
+    <AutoComplete value={input.value} onChange={(value: string) => onChange({ value })} style={{ width: 180 }}
+      options={examples.map((v) => ({ value: shown(v), label: shown(v) }))}>
+      <Input placeholder={t('valueHint')} data-testid={`${prefix}-value`} />
+    </AutoComplete>
+  );
+}
+
+/** The words of a window, placed by each language's sentence ("昨天" before the verb, "yesterday" after it); none for all time. */
+function windowWords(t: TFunction, window: Record<string, unknown> | undefined): string {
+  if (!window) return '';
+  switch (window.type) {
+    case 'today': return t('w_today');
+    case 'yesterday': return t('w_yesterday');
+    case 'lastDays': return t('w_lastDays', { n: window.days });
+    case 'between': return t('w_between', { from: window.from || '…', to: window.to || '…' });
+    default:
+      if (window.date !== undefined) return t('w_sinceDate', { date: window.date || '…' });
+      return window.daysAgo === 0 ? t('w_today') : window.daysAgo === 1 ? t('w_sinceYesterday') : t('w_sinceDaysAgo', { n: window.daysAgo });
+  }
+}
+
+/** "gold、silver": a comparison's value in words. */
+function valueWords(t: TFunction, value: unknown): string {
+  if (Array.isArray(value)) return value.map((v) => String(v)).join(t('listJoin'));
+  return value === undefined || value === '' ? '…' : String(value);
+}
+
+/** One comparison in words: "vip_level 等于 gold", "points 大于 100", "phone 没有值". */
+function comparisonWords(t: TFunction, name: string, c: { op?: unknown; value?: unknown }): string {
+  return t(`cmp_${String(c.op)}`, { name: name || '…', value: valueWords(t, c.value) });
+}
+
+/**
+ * A rule condition in the operator's language: "昨天完成过 add_to_cart 至少 1 次",
+ * "自昨天起没有完成过 pay_order", "vip_level 是 gold、silver 之一". Works on the
+ * rule as the API stores it, so a saved segment reads the same.
+ *
+ * @example
+ * conditionWords(t, { noEvent: 'pay_order', window: { type: 'since', daysAgo: 1 } }); // '自昨天起没有完成过 pay_order'
+ */
+export function conditionWords(t: TFunction, node: Record<string, unknown>): string {
+  if ('identity' in node) return t(`opt_${String(node.identity)}`);
+  if ('attribute' in node) return comparisonWords(t, String(node.attribute), node);
+  const where = (node.where as { property: string; op: string; value?: unknown }[] | undefined) ?? [];
+  const filters = where.length > 0 ? t('whereWords', { filters: where.map((f) => comparisonWords(t, f.property, f)).join(t('andWord')) }) : '';
+  const window = windowWords(t, node.window as Record<string, unknown> | undefined);
+  if ('noEvent' in node) return t('didNotSentence', { window, event: node.noEvent || '…', filters });
+  const count = node.count as { op: string; value: number } | undefined;
+  return t('didSentence', { window, event: node.event || '…', count: count ? t(`times_${count.op}`, { n: count.value }) : '', filters });
+}
+
+/** Whether a condition counts calendar days (today, yesterday, a date, the last N days), which the segment's time zone decides. */
+function readsDays(row: Row): boolean {
+  if (row.kind === 'event') return row.window !== 'ever';
+  return row.kind === 'attribute' && DATE_OPS.includes(row.op as (typeof DATE_OPS)[number]);
+}
+
+/**
+ * The rows of a rule, edited in place; the parent holds the state (a new
+ * segment starts empty, an edit from the stored rule) and the time zone,
+ * which the builder names beside conditions that count days.
+ */
+export function SegmentRuleBuilder({ value, onChange, zoneName }: { value: BuilderState; onChange: (update: (previous: BuilderState) => BuilderState) => void; zoneName?: string }) {
+  const { t } = useTranslation();
+  const catalog = useCatalog();
+  const types = catalogTypes(catalog.data);
+  const attributes: CatalogAttribute[] = catalog.data?.attributes ?? [];
+  const events: CatalogEvent[] = catalog.data?.events ?? [];
   const { join, rows } = value;
-  const setRows = (next: Row[]) => onChange({ join, rows: next });
-  const set = (i: number, row: Row) => setRows(rows.map((r, j) => (j === i ? row : r)));
+  // Every change applies to the state as it is then, not as this render saw it: two inputs changing in one tick (a picker's
+  // select and its blur) must not undo each other.
+  const updateRows = (change: (rows: Row[]) => Row[]) => onChange((previous) => ({ ...previous, rows: change(previous.rows) }));
+  const replace = (i: number, row: Row) => updateRows((current) => current.map((r, j) => (j === i ? row : r)));
+  function patch<R extends Row>(i: number, change: Partial<R> | ((row: R) => Partial<R>)) {
+    updateRows((current) => current.map((r, j) => (j === i ? ({ ...r, ...(typeof change === 'function' ? change(r as R) : change) } as Row) : r)));
+  }
+  const patchFilter = (i: number, k: number, change: Partial<FilterRow>) => patch<EventRow>(i, (r) => ({ where: r.where.map((f, m) => (m === k ? { ...f, ...change } : f)) }));
+  const rule = buildRule(value, types) as Record<'all' | 'any', Record<string, unknown>[]>;
+  const examplesOf = (name: string) => attributes.find((a) => a.name === name)?.examples ?? [];
+  const attributeWords = (a: CatalogAttribute) => `${typeWord(t, a.type)}${a.examples.length > 0 ? ` · ${t('examplesWords', { values: a.examples.map(shown).join(t('listJoin')) })}` : ''}`;
+  const eventWords = (e: CatalogEvent) => (e.properties.length > 0 ? t('propertiesWords', { names: e.properties.map((p) => p.name).join(t('listJoin')) }) : t('noProperties'));
   return (
     <>
-      <Radio.Group value={join} onChange={(e) => onChange({ join: e.target.value as 'all' | 'any', rows })} options={[{ value: 'all', label: t('all') }, { value: 'any', label: t('any') }]} />
+      <Radio.Group value={join} onChange={(e) => onChange((previous) => ({ ...previous, join: e.target.value as 'all' | 'any' }))} options={[{ value: 'all', label: t('all') }, { value: 'any', label: t('any') }]} />
+      {rows.length === 0 && <Typography.Paragraph type="secondary" style={{ marginTop: 8 }} data-testid="rule-empty">{t('ruleEmpty')}</Typography.Paragraph>}
       {rows.map((row, i) => (
         <Card size="small" key={i} style={{ marginTop: 8 }} data-testid={`rule-row-${i}`}>
           <Space wrap>
-            <Select value={row.kind} style={{ width: 120 }} onChange={(kind: Row['kind']) => set(i, kind === 'attribute' ? { kind, attribute: '', op: 'equals', value: '' } : kind === 'event' ? { kind, did: true, event: '', atLeast: 1, window: 'yesterday', days: 7 } : { kind, identity: 'hasLoginId' })}
+            <Select value={row.kind} style={{ width: 120 }} data-testid="row-kind" onChange={(kind: Row['kind']) => replace(i, newRow(kind))}
               options={(['attribute', 'event', 'identity'] as const).map((v) => ({ value: v, label: t(`opt_${v}`) }))} />
-            {row.kind === 'attribute' && (
-              <>
-                <Input placeholder="vip_level" value={row.attribute} onChange={(e) => set(i, { ...row, attribute: e.target.value })} data-testid="attribute-name" />
-                <Select value={row.op} style={{ width: 150 }} onChange={(op: string) => set(i, { ...row, op })} options={(['equals', 'notEquals', 'gt', 'gte', 'lt', 'lte', 'contains', 'anniversaryToday'] as const).map((v) => ({ value: v, label: t(`op_${v}`) }))} />
-                <Input value={row.value} onChange={(e) => set(i, { ...row, value: e.target.value })} data-testid="attribute-value" />
-              </>
-            )}
+            {row.kind === 'attribute' && (() => {
+              const type = types.attribute(row.attribute);
+              const ops = attributeOps(type);
+              return (
+                <>
+                  <NamePicker value={row.attribute} items={attributes} truncated={catalog.data?.truncated.attributes ?? false} kind="attributes" describe={attributeWords}
+                    placeholder={t('attributeHint')} testId="attribute-name"
+                    onChange={(attribute) => {
+                      const nextOps = attributeOps(types.attribute(attribute));
+                      patch<AttributeRow>(i, (r) => ({ attribute, op: nextOps.includes(r.op as AttributeOp) ? r.op : nextOps[0]! }));
+                    }} />
+                  {type && <Tag data-testid="attribute-type">{typeWord(t, type)}</Tag>}
+                  <Select value={row.op} style={{ width: 150 }} data-testid="attribute-op" onChange={(op: string) => patch<AttributeRow>(i, { op })}
+                    options={ops.map((v) => ({ value: v, label: t(`op_${v}`) }))} />
+                  {row.op === 'withinLastDays' && <InputNumber min={1} max={36600} value={row.days} onChange={(v) => patch<AttributeRow>(i, { days: v ?? null })} suffix={t('days')} style={{ width: 120 }} data-testid="attribute-days" />}
+                  {(row.op === 'before' || row.op === 'after') && <DatePicker value={row.date ?? null} onChange={(d: Day | null) => patch<AttributeRow>(i, { date: d })} data-testid="attribute-date" />}
+                  {!DATE_OPS.includes(row.op as (typeof DATE_OPS)[number]) && (
+                    <ValueFields input={row} type={type} examples={examplesOf(row.attribute)} prefix="attribute" onChange={(change) => patch<AttributeRow>(i, change)} />
+                  )}
+                </>
+              );
+            })()}
             {row.kind === 'event' && (
               <>
-                <Select value={row.did ? 'did' : 'didNot'} style={{ width: 100 }} onChange={(v: string) => set(i, { ...row, did: v === 'did' })} options={[{ value: 'did', label: t('did') }, { value: 'didNot', label: t('didNot') }]} data-testid="event-did" />
-                <Input placeholder="add_to_cart" value={row.event} onChange={(e) => set(i, { ...row, event: e.target.value })} style={{ width: 150 }} />
-                <InputNumber min={1} max={10000} value={row.atLeast} onChange={(v) => set(i, { ...row, atLeast: v ?? 1 })} prefix={t('atLeast')} suffix={t('times')} style={{ width: 150 }} data-testid="event-times" />
-                <Select value={row.window} style={{ width: 130 }} onChange={(w: WindowKind) => set(i, { ...row, window: w })} data-testid="event-window"
-                  options={(['today', 'yesterday', 'lastDays', 'since', 'between', 'ever'] as const).map((w) => ({ value: w, label: t(`win_${w}`) }))} />
-                {row.window === 'lastDays' && <InputNumber min={1} max={36600} value={row.days} onChange={(v) => set(i, { ...row, days: v ?? 1 })} suffix={t('days')} style={{ width: 120 }} data-testid="event-days" />}
-                {row.window === 'since' && <DatePicker value={row.since ?? null} onChange={(d: Day | null) => set(i, { ...row, since: d })} data-testid="event-since" />}
-                {row.window === 'between' && (
-                  <DatePicker.RangePicker value={row.range ?? null} data-testid="event-between" onChange={(r) => set(i, { ...row, range: r })} />
+                <Select value={row.did ? 'did' : 'didNot'} style={{ width: 120 }} onChange={(v: string) => patch<EventRow>(i, { did: v === 'did' })} data-testid="event-did"
+                  options={[{ value: 'did', label: t('did') }, { value: 'didNot', label: t('didNot') }]} />
+                <NamePicker value={row.event} items={events} truncated={catalog.data?.truncated.events ?? false} kind="events" describe={eventWords}
+                  placeholder={t('eventHint')} testId="event-name" onChange={(event) => patch<EventRow>(i, { event })} />
+                {row.did && (
+                  <Space.Compact>
+                    <Select value={row.countOp} style={{ width: 90 }} data-testid="event-count-op" onChange={(countOp: EventRow['countOp']) => patch<EventRow>(i, (r) => ({ countOp, times: countOp === 'atLeast' ? Math.max(1, r.times) : r.times }))}
+                      options={(['atLeast', 'atMost', 'exactly'] as const).map((v) => ({ value: v, label: t(`count_${v}`) }))} />
+                    <InputNumber min={row.countOp === 'atLeast' ? 1 : 0} max={10000} value={row.times} onChange={(v) => patch<EventRow>(i, { times: v ?? 1 })} suffix={t('times')} style={{ width: 110 }} data-testid="event-times" />
+                  </Space.Compact>
                 )}
+                <Select value={row.window} style={{ width: 150 }} onChange={(w: WindowKind) => patch<EventRow>(i, { window: w })} data-testid="event-window"
+                  options={WINDOWS.map((w) => ({ value: w, label: t(`win_${w}`) }))} />
+                {(row.window === 'lastDays' || row.window === 'sinceDaysAgo') && <InputNumber min={row.window === 'lastDays' ? 1 : 0} max={36600} value={row.days} onChange={(v) => patch<EventRow>(i, { days: v ?? 1 })} suffix={t('days')} style={{ width: 120 }} data-testid="event-days" />}
+                {row.window === 'sinceDate' && <DatePicker value={row.since ?? null} onChange={(d: Day | null) => patch<EventRow>(i, { since: d })} data-testid="event-since" />}
+                {row.window === 'between' && <DatePicker.RangePicker value={row.range ?? null} data-testid="event-between" onChange={(range) => patch<EventRow>(i, { range })} />}
+                <Button size="small" data-testid="event-add-filter" disabled={row.where.length >= 10} onClick={() => patch<EventRow>(i, (r) => ({ where: [...r.where, { property: '', op: 'equals', value: '', values: [] }] }))}>{t('addPropertyFilter')}</Button>
               </>
             )}
             {row.kind === 'identity' && (
-              <Select value={row.identity} style={{ width: 150 }} onChange={(identity: 'hasLoginId' | 'visitorOnly') => set(i, { kind: 'identity', identity })} options={(['hasLoginId', 'visitorOnly'] as const).map((v) => ({ value: v, label: t(`opt_${v}`) }))} />
+              <Select value={row.identity} style={{ width: 150 }} data-testid="identity" onChange={(identity: 'hasLoginId' | 'visitorOnly') => replace(i, { kind: 'identity', identity })} options={(['hasLoginId', 'visitorOnly'] as const).map((v) => ({ value: v, label: t(`opt_${v}`) }))} />
             )}
-            <Button onClick={() => setRows(rows.filter((_, j) => j !== i))}>{t('remove')}</Button>
+            <Button onClick={() => updateRows((current) => current.filter((_, j) => j !== i))} data-testid="row-remove">{t('remove')}</Button>
           </Space>
+          {row.kind === 'event' && row.where.map((filter, k) => {
+            const properties = events.find((e) => e.name === row.event)?.properties ?? [];
+            const type = types.property(row.event, filter.property);
+            return (
+              <Space wrap key={k} style={{ marginTop: 8, marginLeft: 24 }} data-testid={`event-filter-${k}`}>
+                <span>{t('whereLabel')}</span>
+                <NamePicker value={filter.property} items={properties} truncated={false} kind="properties" width={160}
+                  describe={(p) => p.types.map((ty) => typeWord(t, ty)).join(' / ')} placeholder={t('propertyHint')} testId="filter-property"
+                  onChange={(property) => patchFilter(i, k, { property })} />
+                <Select value={filter.op} style={{ width: 130 }} data-testid="filter-op" onChange={(op: string) => patchFilter(i, k, { op })}
+                  options={COMPARISON_OPS.map((v) => ({ value: v, label: t(`op_${v}`) }))} />
+                <ValueFields input={filter} type={type} examples={[]} prefix="filter" onChange={(change) => patchFilter(i, k, change)} />
+                <Button size="small" onClick={() => patch<EventRow>(i, (r) => ({ where: r.where.filter((_, m) => m !== k) }))}>{t('remove')}</Button>
+              </Space>
+            );
+          })}
+          <Typography.Paragraph style={{ margin: '8px 0 0' }} data-testid={`rule-sentence-${i}`}>{conditionWords(t, rule[join][i]!)}</Typography.Paragraph>
         </Card>
       ))}
-      <Button style={{ marginTop: 8 }} onClick={() => setRows([...rows, { kind: 'attribute', attribute: '', op: 'equals', value: '' }])}>{t('add')}</Button>
+      {zoneName && rows.some(readsDays) && <Typography.Paragraph type="secondary" style={{ margin: '8px 0 0' }} data-testid="rule-zone">{t('daysInZone', { zone: zoneName })}</Typography.Paragraph>}
+      <Button style={{ marginTop: 8 }} data-testid="rule-add" onClick={() => updateRows((current) => [...current, newRow('attribute')])}>{t('addCondition')}</Button>
     </>
   );
 }

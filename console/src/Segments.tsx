@@ -5,8 +5,8 @@ import { useTranslation } from 'react-i18next';
 import { segmentRuleSchema } from '../../segments/rule.js';
 import { api, ApiFailure, unwrap } from './api.js';
 import { DeleteButton } from './DeleteButton.js';
-import { TimeZoneSelect } from './inputs.js';
-import { buildRule, SegmentRuleBuilder, type BuilderState } from './SegmentRuleBuilder.js';
+import { TimeZoneSelect, zoneLabel } from './inputs.js';
+import { buildRule, catalogTypes, emptyBuilder, SegmentRuleBuilder, useCatalog, type BuilderState } from './SegmentRuleBuilder.js';
 import { issueText, showIssues } from './issues.js';
 
 /** Waits until the value has stopped changing for `ms`. */
@@ -25,8 +25,10 @@ function SegmentForm({ onDone }: { onDone: () => void }) {
   const client = useQueryClient();
   // The zone "today", "yesterday" and dates are read in.
   const [zone, setZone] = useState('Asia/Shanghai');
-  const [builder, setBuilder] = useState<BuilderState>({ join: 'all', rows: [{ kind: 'attribute', attribute: 'vip_level', op: 'equals', value: 'gold' }] });
-  const rule = buildRule(builder);
+  const [builder, setBuilder] = useState<BuilderState>(emptyBuilder);
+  const catalog = useCatalog();
+  // Values typed as the catalog knows their attribute (a number attribute compares numbers).
+  const rule = buildRule(builder, catalogTypes(catalog.data));
   const ruleText = useDebounced(JSON.stringify(rule), 400);
   const valid = segmentRuleSchema.safeParse(JSON.parse(ruleText) as unknown).success;
   const preview = useQuery({
@@ -44,7 +46,7 @@ function SegmentForm({ onDone }: { onDone: () => void }) {
     <Form form={form} layout="vertical">
       <Form.Item name="name" label={t('name')}><Input /></Form.Item>
       <Form.Item label={t('timeZone')}><TimeZoneSelect value={zone} onChange={setZone} testId="segment-time-zone" /></Form.Item>
-      <SegmentRuleBuilder value={builder} onChange={setBuilder} />
+      <SegmentRuleBuilder value={builder} onChange={setBuilder} zoneName={zoneLabel(t, zone)} />
       <Card size="small" title={t('preview')} style={{ marginTop: 16 }} data-testid="segment-preview">
         <Space size="large">
           <Statistic title={t('members')} value={p?.count ?? '—'} loading={preview.isFetching} />
