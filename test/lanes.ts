@@ -48,6 +48,7 @@ export const lanes: Record<Lane, string[]> = {
     'api/openapi.test.ts',
     'api/request-log.test.ts',
     'console/src/messages.test.ts',
+    'console/src/segment-rule-rows.test.ts',
     'lib/errors.test.ts',
     'bench/cpu-profile.test.ts',
     'delivery/backoff.test.ts',

@@ -1,10 +1,14 @@
 import { useQuery } from '@tanstack/react-query';
-import { AutoComplete, Button, Card, DatePicker, Input, InputNumber, Radio, Select, Space, Tag, Typography, type DatePickerProps } from 'antd';
+import { AutoComplete, Button, Card, DatePicker, Input, InputNumber, Radio, Select, Space, Tag, Typography } from 'antd';
 import type { TFunction } from 'i18next';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from './api.js';
 import type { components } from './api-schema.js';
+import {
+  attributeOps, buildRule, catalogTypes, COMPARISON_OPS, conditionWords, DATE_OPS, LIST_OPS, newRow, NO_VALUE_OPS, NUMERIC_OPS, readsDays, WINDOWS,
+  type AttributeOp, type AttributeRow, type BuilderState, type Day, type EventRow, type FilterRow, type Row, type Scalar, type ValueInput, type WindowKind,
+} from './segment-rule-rows.js';
 
 /*
  * The segment rule builder: an AND or OR group of conditions an operator
@@ -13,158 +17,13 @@ import type { components } from './api-schema.js';
  * property names from the catalog of what has been ingested (GET
  * /api/catalog) with their types, examples and last seen; free text is still
  * allowed. Its own file so the segment pages (list, detail, edit) and the
- * builder change independently.
+ * builder change independently; the rows ⇄ rule logic and the words are in
+ * segment-rule-rows.ts.
  */
 
-type Catalog = components['schemas']['Catalog'];
 type CatalogAttribute = components['schemas']['CatalogAttribute'];
 type CatalogEvent = components['schemas']['CatalogEvent'];
-type Scalar = string | number | boolean;
 
-/** A day as antd's date picker hands it over (a dayjs object, never imported here: antd owns that dependency). */
-type Day = Exclude<Parameters<NonNullable<DatePickerProps['onChange']>>[0], unknown[]>;
-const isoDay = (d: Day | null | undefined) => d?.format('YYYY-MM-DD') ?? '';
-
-/** Comparisons on one value (attributes and event properties alike), as the API names them. */
-const COMPARISON_OPS = ['equals', 'notEquals', 'in', 'notIn', 'gt', 'gte', 'lt', 'lte', 'contains', 'startsWith', 'exists', 'notExists'] as const;
-/** Comparisons by calendar day in the segment's time zone (date attributes). */
-const DATE_OPS = ['before', 'after', 'withinLastDays', 'anniversaryToday'] as const;
-export type ComparisonOp = (typeof COMPARISON_OPS)[number];
-export type AttributeOp = ComparisonOp | (typeof DATE_OPS)[number];
-const NUMERIC_OPS: readonly string[] = ['gt', 'gte', 'lt', 'lte'];
-const LIST_OPS: readonly string[] = ['in', 'notIn'];
-const NO_VALUE_OPS: readonly string[] = ['exists', 'notExists', 'anniversaryToday'];
-
-/** The operators that fit an attribute of a known type; every operator when the name is not in the catalog yet. */
-function attributeOps(type: string | undefined): readonly AttributeOp[] {
-  const common: AttributeOp[] = ['equals', 'notEquals', 'in', 'notIn', 'exists', 'notExists'];
-  switch (type) {
-    case 'string': return [...common, 'contains', 'startsWith'];
-    case 'number': return [...common, 'gt', 'gte', 'lt', 'lte'];
-    case 'boolean': return ['equals', 'notEquals', 'exists', 'notExists'];
-    case 'date': return [...DATE_OPS, 'exists', 'notExists'];
-    default: return [...COMPARISON_OPS, ...DATE_OPS];
-  }
-}
-
-/** Which window a behaviour condition counts events in; `ever` means no window (all time). */
-export type WindowKind = 'ever' | 'today' | 'yesterday' | 'lastDays' | 'sinceYesterday' | 'sinceDaysAgo' | 'sinceDate' | 'between';
-const WINDOWS: readonly WindowKind[] = ['ever', 'today', 'yesterday', 'lastDays', 'sinceYesterday', 'sinceDaysAgo', 'sinceDate', 'between'];
-
-interface ValueInput {
-  op: string;
-  /** What the operator typed (one value). */
-  value: string;
-  /** The values of `in` / `not in`. */
-  values: string[];
-}
-export type FilterRow = ValueInput & { property: string };
-export type AttributeRow = ValueInput & { kind: 'attribute'; attribute: string; days: number | null; date?: Day | null };
-export type EventRow = {
-  kind: 'event';
-  did: boolean;
-  event: string;
-  countOp: 'atLeast' | 'atMost' | 'exactly';
-  times: number;
-  window: WindowKind;
-  days: number;
-  since?: Day | null;
-  range?: [Day | null, Day | null] | null;
-  where: FilterRow[];
-};
-export type Row = AttributeRow | EventRow | { kind: 'identity'; identity: 'hasLoginId' | 'visitorOnly' };
-
-/** What the builder holds: the group's join and its rows. */
-export interface BuilderState {
-  join: 'all' | 'any';
-  rows: Row[];
-}
-
-/** A new segment's builder: no condition until the operator adds one. */
-export const emptyBuilder: BuilderState = { join: 'all', rows: [] };
-
-const newRow = (kind: Row['kind']): Row =>
-  kind === 'attribute'
-    ? { kind, attribute: '', op: 'equals', value: '', values: [], days: 30 }
-    : kind === 'event'
-      ? { kind, did: true, event: '', countOp: 'atLeast', times: 1, window: 'ever', days: 7, where: [] }
-      : { kind, identity: 'hasLoginId' };
-
-/** Typed text as the value the API compares: a number for a number attribute, true/false for a boolean one, else the text. */
-function typedValue(type: string | undefined, text: string): Scalar {
-  if (type === 'number' && text.trim() !== '' && Number.isFinite(Number(text))) return Number(text);
-  if (type === 'boolean' && (text === 'true' || text === 'false')) return text === 'true';
-  return text;
-}
-
-/** One comparison as the API takes it (`{ op, value }`); `type` is the name's type from the catalog, if known. */
-function comparison(input: ValueInput, type: string | undefined): Record<string, unknown> {
-  if (NO_VALUE_OPS.includes(input.op)) return { op: input.op };
-  if (LIST_OPS.includes(input.op)) return { op: input.op, value: input.values.map((v) => typedValue(type, v)) };
-  if (NUMERIC_OPS.includes(input.op)) return { op: input.op, value: input.value.trim() === '' ? input.value : Number(input.value) };
-  return { op: input.op, value: typedValue(type, input.value) };
-}
-
-function eventWindow(row: EventRow): Record<string, unknown> | undefined {
-  switch (row.window) {
-    case 'today':
-    case 'yesterday':
-      return { type: row.window };
-    case 'lastDays':
-      return { type: 'lastDays', days: row.days };
-    case 'sinceYesterday':
-      return { type: 'since', daysAgo: 1 };
-    case 'sinceDaysAgo':
-      return { type: 'since', daysAgo: row.days };
-    case 'sinceDate':
-      return { type: 'since', date: isoDay(row.since) };
-    case 'between':
-      return { type: 'between', from: isoDay(row.range?.[0]), to: isoDay(row.range?.[1]) };
-    case 'ever':
-      return undefined;
-  }
-}
-
-/** The names' types the catalog knows, for typing values. */
-export interface KnownTypes {
-  attribute: (name: string) => string | undefined;
-  /** A property's type when its values had exactly one scalar type. */
-  property: (event: string, property: string) => string | undefined;
-}
-const noTypes: KnownTypes = { attribute: () => undefined, property: () => undefined };
-
-/** One builder row as a rule condition. */
-function condition(row: Row, types: KnownTypes): unknown {
-  if (row.kind === 'identity') return { identity: row.identity };
-  if (row.kind === 'attribute') {
-    if (row.op === 'withinLastDays') return { attribute: row.attribute, op: row.op, value: row.days };
-    if (row.op === 'before' || row.op === 'after') return { attribute: row.attribute, op: row.op, value: isoDay(row.date) };
-    return { attribute: row.attribute, ...comparison(row, types.attribute(row.attribute)) };
-  }
-  const window = eventWindow(row);
-  const where = row.where.map((f) => ({ property: f.property, ...comparison(f, types.property(row.event, f.property)) }));
-  const extra = { ...(window ? { window } : {}), ...(where.length > 0 ? { where } : {}) };
-  return row.did ? { event: row.event, count: { op: row.countOp, value: row.times }, ...extra } : { noEvent: row.event, ...extra };
-}
-
-/** The builder's rows as a rule: one AND or OR group. */
-export function buildRule({ join, rows }: BuilderState, types: KnownTypes = noTypes) {
-  return { [join]: rows.map((row) => condition(row, types)) };
-}
-
-/** The catalog's types as KnownTypes. */
-export function catalogTypes(catalog: Catalog | undefined): KnownTypes {
-  if (!catalog) return noTypes;
-  const attributes = new Map(catalog.attributes.map((a) => [a.name, a.type]));
-  const events = new Map(catalog.events.map((e) => [e.name, new Map(e.properties.map((p) => [p.name, p.types]))]));
-  return {
-    attribute: (name) => attributes.get(name),
-    property: (event, property) => {
-      const types = events.get(event)?.get(property);
-      return types?.length === 1 ? types[0] : undefined;
-    },
-  };
-}
 
 const CATALOG_LIMIT = 1000;
 
@@ -259,56 +118,6 @@ function ValueFields({ input, type, examples, onChange, prefix }: {
       <Input placeholder={t('valueHint')} data-testid={`${prefix}-value`} />
     </AutoComplete>
   );
-}
-
-/** The words of a window, placed by each language's sentence ("昨天" before the verb, "yesterday" after it); none for all time. */
-function windowWords(t: TFunction, window: Record<string, unknown> | undefined): string {
-  if (!window) return '';
-  switch (window.type) {
-    case 'today': return t('w_today');
-    case 'yesterday': return t('w_yesterday');
-    case 'lastDays': return t('w_lastDays', { n: window.days });
-    case 'between': return t('w_between', { from: window.from || '…', to: window.to || '…' });
-    default:
-      if (window.date !== undefined) return t('w_sinceDate', { date: window.date || '…' });
-      return window.daysAgo === 0 ? t('w_today') : window.daysAgo === 1 ? t('w_sinceYesterday') : t('w_sinceDaysAgo', { n: window.daysAgo });
-  }
-}
-
-/** "gold、silver": a comparison's value in words. */
-function valueWords(t: TFunction, value: unknown): string {
-  if (Array.isArray(value)) return value.map((v) => String(v)).join(t('listJoin'));
-  return value === undefined || value === '' ? '…' : String(value);
-}
-
-/** One comparison in words: "vip_level 等于 gold", "points 大于 100", "phone 没有值". */
-function comparisonWords(t: TFunction, name: string, c: { op?: unknown; value?: unknown }): string {
-  return t(`cmp_${String(c.op)}`, { name: name || '…', value: valueWords(t, c.value) });
-}
-
-/**
- * A rule condition in the operator's language: "昨天完成过 add_to_cart 至少 1 次",
- * "自昨天起没有完成过 pay_order", "vip_level 是 gold、silver 之一". Works on the
- * rule as the API stores it, so a saved segment reads the same.
- *
- * @example
- * conditionWords(t, { noEvent: 'pay_order', window: { type: 'since', daysAgo: 1 } }); // '自昨天起没有完成过 pay_order'
- */
-export function conditionWords(t: TFunction, node: Record<string, unknown>): string {
-  if ('identity' in node) return t(`opt_${String(node.identity)}`);
-  if ('attribute' in node) return comparisonWords(t, String(node.attribute), node);
-  const where = (node.where as { property: string; op: string; value?: unknown }[] | undefined) ?? [];
-  const filters = where.length > 0 ? t('whereWords', { filters: where.map((f) => comparisonWords(t, f.property, f)).join(t('andWord')) }) : '';
-  const window = windowWords(t, node.window as Record<string, unknown> | undefined);
-  if ('noEvent' in node) return t('didNotSentence', { window, event: node.noEvent || '…', filters });
-  const count = node.count as { op: string; value: number } | undefined;
-  return t('didSentence', { window, event: node.event || '…', count: count ? t(`times_${count.op}`, { n: count.value }) : '', filters });
-}
-
-/** Whether a condition counts calendar days (today, yesterday, a date, the last N days), which the segment's time zone decides. */
-function readsDays(row: Row): boolean {
-  if (row.kind === 'event') return row.window !== 'ever';
-  return row.kind === 'attribute' && DATE_OPS.includes(row.op as (typeof DATE_OPS)[number]);
 }
 
 /**

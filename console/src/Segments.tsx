@@ -6,7 +6,8 @@ import { segmentRuleSchema } from '../../segments/rule.js';
 import { api, ApiFailure, unwrap } from './api.js';
 import { DeleteButton } from './DeleteButton.js';
 import { TimeZoneSelect, zoneLabel } from './inputs.js';
-import { buildRule, catalogTypes, emptyBuilder, SegmentRuleBuilder, useCatalog, type BuilderState } from './SegmentRuleBuilder.js';
+import { SegmentRuleBuilder, useCatalog } from './SegmentRuleBuilder.js';
+import { buildRule, catalogTypes, emptyBuilder, type BuilderState } from './segment-rule-rows.js';
 import { issueText, showIssues } from './issues.js';
 
 /** Waits until the value has stopped changing for `ms`. */
