@@ -1,5 +1,6 @@
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
+import { layering } from './eslint.layers.js';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
@@ -18,31 +19,11 @@ export default tseslint.config(
     },
   },
   {
-    // Layers (docs/architecture.md, "Layers and who may import what"). contracts/ is the leaf:
-    // schemas, status words and ids every layer shares; it imports nothing of the project.
-    files: ['contracts/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./', message: 'contracts/ is a leaf: it imports nothing of the project outside contracts/.' }] }],
-    },
-  },
-  {
-    // Table definitions: code from contracts/ (and the sealing column's secret box) only;
-    // the JSON column types still come as types from their domain modules.
-    files: ['db/schema/**/*.ts', 'db/schema.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex: '^\\.\\./(?!(\\.\\./)?contracts/|\\.\\./lib/secret-box\\.js$)',
-              allowTypeImports: true,
-              message: 'db/schema imports code from contracts/ only (types from elsewhere: import type).',
-            },
-          ],
-        },
-      ],
-    },
+    // Layers (docs/architecture.md, "Layers and who may import what"): every project import
+    // goes downwards as eslint.layers.js says; test/layering.test.ts holds the doc's table to it.
+    files: ['**/*.ts', '**/*.tsx'],
+    plugins: { layering },
+    rules: { 'layering/imports': 'error' },
   },
   {
     // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins,

@@ -1,5 +1,4 @@
-import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { eq } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { campaignRuns } from '../db/schema.js';

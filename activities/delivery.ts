@@ -13,18 +13,19 @@ import { classifyAttempt } from '../delivery/outcome.js';
 import { tripChannel, type Breaker } from '../delivery/breaker.js';
 import { createSendLease, type SendLease } from '../delivery/lease.js';
 import type { ChannelLimiter, ChannelLimitsCache } from '../delivery/limiter.js';
-import { quietState, quietWatch, type QuietHours } from '../delivery/quiet-hours.js';
+import { quietState, quietWatch } from '../delivery/quiet-hours.js';
+import type { QuietHours } from '../contracts/campaign.js';
 import { createCapHolds, usersAtCap, type CapHolds, type UserCapLimit } from '../delivery/user-cap.js';
-import { isoDurationMs } from '../lib/iso-duration.js';
+import { isoDurationMs } from '../contracts/iso-duration.js';
 import { markQuietUntil } from '../runs/store.js';
-import { DEFAULT_TIME_ZONE } from '../segments/time-zone.js';
+import { DEFAULT_TIME_ZONE } from '../contracts/time-zone.js';
 import { closePending, createAttemptBuffer, loadHeldOut, loadPending, writeAttempts, writeHeldOut, type AttemptRecord, type HeldOutRecord, type Recipient } from '../runs/recipients.js';
 import type { Logger } from '../lib/logger.js';
 import type { RecipientProfile } from '../webhook/user.js';
 import { deliveryLatency, deliveryRetries, limiterWaits, requestsInFlight } from '../lib/metrics.js';
 import { sendWebhook, type SendOutcome } from '../webhook/send.js';
 import { TemplateError } from '../webhook/template.js';
-import { claimDue } from '../triggers/due.js';
+import { backlogMs, claimDue } from '../triggers/due.js';
 import type { BatchDelivery, BatchInterruption, DueClaimInput, DueDelivery, RetryOutcome, SentRange } from '../workflows/inputs.js';
 import { pauseUpdate, wakeSignal } from '../workflows/messages.js';
 import { activityLog } from './log-context.js';
@@ -674,6 +675,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
     // Ending on the first empty claim made a stream of events cost an activity (and a wake signal) per gap in it.
     const lingerMs = LINGER_PACES * input.paceMs;
     let emptySince: number | null = null;
+    let quietSince: number | undefined;
     for (let i = 0; i < input.claims; ) {
       const claimNo = input.claimNo + i;
       const wait = notBefore - Date.now();
@@ -686,25 +688,37 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       const ctx = await runs.context(input.runId);
       // The last look before the linger or the budget ends marks the run asleep, in the claim's transaction.
       const lastLook = emptySince !== null && (claimedAt - emptySince + input.paceMs >= lingerMs || claimedAt + input.paceMs >= until);
-      const claim = await claimDue(db, { ...input, claimNo, definition: ctx.definition, sleepWhenEmpty: emptySince === null ? lingerMs <= 0 : lastLook });
+      const claim = await claimDue(db, { ...input, claimNo, definition: ctx.definition, sleepWhenEmpty: emptySince === null ? lingerMs <= 0 : lastLook, quietSince });
       if (claim.fromSeq === null || claim.toSeq === null) {
         if (lingerMs <= 0 || lastLook) return answer('idle', { nextDueAt: claim.nextDueAt });
         emptySince ??= claimedAt;
+        quietSince ??= claim.position;
         notBefore = claimedAt + input.paceMs;
         continue;
       }
       emptySince = null;
+      quietSince = undefined;
       i += 1;
-      // A range still sending after the pace (a slow endpoint, a big claim) would hold back the next claim: tell the
-      // run, so another activity starts beside this one. Only a hint, and only then.
-      const hint = setTimeout(() => {
-        if (workflowId) void activity.client.workflow.getHandle(workflowId).signal(wakeSignal).catch(() => {});
+      // A range still sending while due firings pile up behind it (a slow endpoint, a backlog) would hold them back:
+      // tell the run, so another activity starts beside this one. Only a hint, at most once a range, and only for a
+      // backlog: in a steady stream the next claim takes what came meanwhile, and a second activity would only
+      // cost Temporal a signal and an activity.
+      let hinted = false;
+      const hint = setInterval(() => {
+        if (hinted || !workflowId) return;
+        void backlogMs(db, input.runId)
+          .then(async (waited) => {
+            if (hinted || waited < 2 * input.hintAfterMs) return;
+            hinted = true;
+            await activity.client.workflow.getHandle(workflowId).signal(wakeSignal);
+          })
+          .catch(() => {});
       }, input.hintAfterMs);
       let sent: BatchDelivery;
       try {
         sent = await deliverBatch({ runId: input.runId, fromSeq: claim.fromSeq, toSeq: claim.toSeq }, { quiet: true });
       } finally {
-        clearTimeout(hint);
+        clearInterval(hint);
       }
       ranges.push({ claimNo, fromSeq: claim.fromSeq, toSeq: claim.toSeq, retries: sent.retries.length });
       if (sent.interrupted === 'pause' || sent.interrupted === 'quiet') {

@@ -3,7 +3,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertUsers } from '../audience/fixtures.js';
-import type { FrozenDefinition } from '../campaigns/definition.js';
+import type { FrozenDefinition } from '../contracts/campaign.js';
 import { channels } from '../db/schema.js';
 import { webhookIdFor } from '../delivery/ids.js';
 import { insertSegment } from '../test/campaign-kit.js';

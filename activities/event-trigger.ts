@@ -9,7 +9,8 @@ import { transitionCampaign, type CampaignEvent } from '../campaigns/lifecycle.j
 import { memberPredicate } from '../segments/compile.js';
 import { countEvents, EMPTY_STATE, type CountedEvent } from '../triggers/counting.js';
 import { dropQueue } from '../triggers/due.js';
-import { triggerPlan, type EventTrigger } from '../triggers/event.js';
+import { triggerPlan } from '../triggers/event.js';
+import type { EventTrigger } from '../contracts/trigger.js';
 import { lockTriggerCampaigns } from '../triggers/locks.js';
 import { triggerStateQuery, type EventTriggerState } from '../workflows/messages.js';
 import type { RetryOutcome } from '../workflows/inputs.js';

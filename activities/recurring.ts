@@ -4,7 +4,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { campaigns } from '../db/schema.js';
 import { triggersFired } from '../lib/metrics.js';
-import { isOneOf, openRunStatuses } from '../lib/statuses.js';
+import { isOneOf, openRunStatuses } from '../contracts/statuses.js';
 import { firingVerdict, recurringRunExpiry } from '../runs/firing.js';
 import { deleteCampaignSchedule, isScheduledFiring } from '../runs/schedule.js';
 import { activeRun, createRun, finishRun } from '../runs/store.js';

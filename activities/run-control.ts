@@ -3,7 +3,7 @@ import type { Database } from '../db/client.js';
 import { dropSendLeases } from '../delivery/lease.js';
 import { pruneUserCaps } from '../delivery/user-cap.js';
 import type { RunContextCache } from '../delivery/context.js';
-import type { RunControl, RunStatus } from '../lib/statuses.js';
+import type { RunControl, RunStatus } from '../contracts/statuses.js';
 import { closePending } from '../runs/recipients.js';
 import { finishRun as finishRunRow, recordRunStatus, RunNotSettledError, setRunControl as setRunControlRow } from '../runs/store.js';
 

@@ -1,8 +1,7 @@
 import { Hono } from 'hono';
 import type { Dispatcher } from 'undici';
 import { presentChannel } from '../channels/present.js';
-import type { ChannelStore } from '../channels/store.js';
-import { parseChannelInput } from '../channels/store.js';
+import { parseChannelInput, type ChannelStore } from '../channels/store.js';
 import { testSend } from '../channels/test-send.js';
 import { readJson } from './json.js';
 

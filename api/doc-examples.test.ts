@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { triggerSchema } from '../campaigns/definition.js';
-import { segmentRuleSchema } from '../segments/rule.js';
+import { triggerSchema } from '../contracts/trigger.js';
+import { segmentRuleSchema } from '../contracts/segment-rule.js';
 import { STORIES } from '../segments/stories.js';
 import { requestExamples } from './openapi.js';
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { channelInputSchema } from '../channels/schema.js';
+import { channelInputSchema } from '../contracts/channel.js';
 import { jsonValueIssues, LONE_SURROGATE_MESSAGE, NUL_MESSAGE } from '../lib/json-values.js';
 import { INFINITE_NUMBER_MESSAGE, numberTokenProblem, UNSAFE_INTEGER_MESSAGE, unsafeNumberIssues } from './json.js';
 

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
-import { ApiError, fieldErrors, type FieldIssue } from '../lib/errors.js';
+import { ApiError, fieldErrors } from '../lib/errors.js';
+import type { FieldIssue } from '../contracts/errors.js';
 import { jsonValueIssues, pathSegment, textProblem } from '../lib/json-values.js';
 
 /** Largest request body read; a longer one is refused (413) without reading the rest. */

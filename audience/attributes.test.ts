@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../test/database.js';
 import { coerceAttributeValue, inferAttributeType, loadAttributeTypes, settleAttributeTypes } from './attributes.js';
-import { isIsoDay, normalizeIsoDate, parseIsoInstant } from './dates.js';
+import { isIsoDay, normalizeIsoDate, parseIsoInstant } from '../contracts/dates.js';
 import { clearAudience } from './fixtures.js';
 
 const testDb = useTestDatabase();

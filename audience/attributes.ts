@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { AttributeType } from '../db/schema.js';
-import type { FieldIssue } from '../lib/errors.js';
-import { normalizeIsoDate } from './dates.js';
+import type { FieldIssue } from '../contracts/errors.js';
+import { normalizeIsoDate } from '../contracts/dates.js';
 import type { Executor } from './executor.js';
 
 export type AttributeValue = string | number | boolean;

@@ -1,12 +1,13 @@
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../db/client.js';
-import { validationError, withCode, type CodedIssue, type FieldIssue } from '../lib/errors.js';
+import { validationError } from '../lib/errors.js';
+import { withCode, type CodedIssue, type FieldIssue } from '../contracts/errors.js';
 import { jsonValueIssues, MAX_JSON_DEPTH } from '../lib/json-values.js';
+import { parseIsoInstant } from '../contracts/dates.js';
 import { recordEventCatalog } from './catalog.js';
-import { parseIsoInstant } from './dates.js';
 import { inTransactionWithRetry, type Transaction } from './executor.js';
-import { eventNameSchema, hasUserKey, userKeyRequired, userKeySchema } from './names.js';
+import { eventNameSchema, hasUserKey, userKeyRequired, userKeySchema } from '../contracts/names.js';
 import { resolveUsers, userIdOf } from './resolve-users.js';
 
 export const MAX_EVENT_BATCH = 1000;

@@ -4,7 +4,7 @@ import type { Database } from '../db/client.js';
 import { attributeExamples, events, users, type UserRow } from '../db/schema.js';
 import { validationError } from '../lib/errors.js';
 import { inTransactionWithRetry, type Transaction } from './executor.js';
-import { userKeySchema } from './names.js';
+import { userKeySchema } from '../contracts/names.js';
 
 export const identifyInputSchema = z.strictObject({ visitorId: userKeySchema, loginId: userKeySchema });
 export type IdentifyInput = z.infer<typeof identifyInputSchema>;

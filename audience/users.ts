@@ -9,7 +9,7 @@ import { settleAttributeTypes, type AttributeEntry } from './attributes.js';
 import { recordAttributeCatalog } from './catalog.js';
 import { inTransactionWithRetry, type Transaction } from './executor.js';
 import { identifyWithin } from './identify.js';
-import { attributeKeySchema, hasUserKey, userKeyRequired, userKeySchema } from './names.js';
+import { attributeKeySchema, hasUserKey, userKeyRequired, userKeySchema } from '../contracts/names.js';
 
 export const MAX_USER_BATCH = 1000;
 export const MAX_ATTRIBUTES = 100;

@@ -26,7 +26,7 @@ import { createDatabase } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { campaigns } from '../db/schema.js';
 import { ATTRIBUTION_SETTINGS, conversionsStatement, groupsStatement } from '../effect/attribution.js';
-import type { Goal } from '../effect/goal.js';
+import type { Goal } from '../contracts/goal.js';
 import { campaignEffect, finalizeRunEffect } from '../effect/store.js';
 
 const DATABASE = 'hookcast_bench_effect';

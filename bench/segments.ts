@@ -16,7 +16,7 @@ import { createDatabase, type Database } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { compileSegment } from '../segments/compile.js';
 import { isSegmentMember } from '../segments/membership.js';
-import type { SegmentRule } from '../segments/rule.js';
+import type { SegmentRule } from '../contracts/segment-rule.js';
 import { STORIES } from '../segments/stories.js';
 import { GENERATOR_VERSION, seed, type SeedSize } from './seed.js';
 

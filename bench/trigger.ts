@@ -439,6 +439,9 @@ async function delayScenario(opts: ReturnType<typeof options>) {
     const arrivals = await drain(stack, 'delay-', driven.answered.size, 60 + opts.drainS);
     const after = cpuOf(stack);
     const late: number[] = [];
+    // By the second a send fell due (from the first due time): whether the lateness is there from the start or builds up.
+    const firstDue = Math.min(...dueOf.values());
+    const bySecond: number[][] = [];
     let requests = 0;
     let ids = 0;
     for (const [user] of driven.answered) {
@@ -448,8 +451,11 @@ async function delayScenario(opts: ReturnType<typeof options>) {
       requests += arrival.requests;
       ids += arrival.ids;
       late.push(arrival.first - due);
+      (bySecond[Math.floor((due - firstDue) / 1000)] ??= []).push(arrival.first - due);
     }
     late.sort((a, b) => a - b);
+    const seconds = [...bySecond].map((l, s) => (l ? `${s}s: ${l.length} due, p95 ${ms(l.sort((a, b) => a - b), 95)}` : `${s}s: none`));
+    say(`  sent − due by the second they fell due: ${seconds.join('; ')}`);
     say(
       `delay scenario (PT1M, Temporal ${kind}): ${driven.answered.size} events, ${late.length} users sent, ${requests} requests, ${ids - late.length} duplicates (another webhook-id), ${requests - ids} resends (the same webhook-id), ` +
         `${driven.answered.size - late.length} missing; sent − due p50 ${ms(late, 50)} / p95 ${ms(late, 95)} / p99 ${ms(late, 99)} / max ${Math.round(late.at(-1) ?? NaN)} ms; ` +

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { campaignStatuses, type CampaignStatus } from '../lib/statuses.js';
+import { campaignStatuses, type CampaignStatus } from '../contracts/statuses.js';
 import { ApiError } from '../lib/errors.js';
 import { assertCampaignTransition, campaignEvents, campaignTransitions, nextCampaignStatus, targetOf, type CampaignEvent } from './lifecycle.js';
 import { campaignEventsFor } from '../runs/store.js';

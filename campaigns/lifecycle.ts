@@ -2,7 +2,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { Executor } from '../audience/executor.js';
 import { campaigns } from '../db/schema.js';
 import { ApiError } from '../lib/errors.js';
-import type { CampaignStatus } from '../lib/statuses.js';
+import type { CampaignStatus } from '../contracts/statuses.js';
 
 /*
  * A campaign's lifecycle, in one place: which events move a campaign from

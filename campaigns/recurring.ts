@@ -1,8 +1,9 @@
 import { isGrpcServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { workflowIds } from '../contracts/workflow-ids.js';
 import type { Database } from '../db/client.js';
-import { conflict, type FieldIssue } from '../lib/errors.js';
-import { liveCampaignStatuses, type CampaignStatus } from '../lib/statuses.js';
+import { conflict } from '../lib/errors.js';
+import type { FieldIssue } from '../contracts/errors.js';
+import { liveCampaignStatuses, type CampaignStatus } from '../contracts/statuses.js';
 import { applyCampaignEvent, assertCampaignTransition, transitionCampaign } from './lifecycle.js';
 import { cancelRun, controlRun, RunControlRefusedError, RunEndedError, type FanOut } from '../runs/lifecycle.js';
 import {
@@ -15,7 +16,7 @@ import {
   type CampaignScheduleState,
 } from '../runs/schedule.js';
 import { activeRun } from '../runs/store.js';
-import type { RecurringTrigger } from '../triggers/recurring.js';
+import type { RecurringTrigger } from '../contracts/trigger.js';
 import type { FiringInput } from '../workflows/inputs.js';
 import type { CampaignProgress } from '../workflows/messages.js';
 import type * as workflows from '../workflows/index.js';

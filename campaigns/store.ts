@@ -1,13 +1,14 @@
 import type { Client } from '@temporalio/client';
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { campaigns, campaignStatuses, channels, type CampaignStatus } from '../db/schema.js';
-import { liveCampaignStatuses } from '../lib/statuses.js';
+import { campaigns, channels } from '../db/schema.js';
+import { campaignStatuses, liveCampaignStatuses, type CampaignStatus } from '../contracts/statuses.js';
 import { deliveryCountRows, deliveryCounts, foldDeliveryCounts } from '../runs/recipients.js';
 import { DEFAULT_FAN_OUT, runProgress, type FanOut } from '../runs/lifecycle.js';
 import { presentRun } from '../runs/present.js';
 import { activeRun, getRun } from '../runs/store.js';
-import { ApiError, conflict, fieldError, fieldErrors, notFound, validationError, type FieldIssue } from '../lib/errors.js';
+import { ApiError, conflict, fieldError, fieldErrors, notFound, validationError } from '../lib/errors.js';
+import type { FieldIssue } from '../contracts/errors.js';
 import { isUuid } from '../lib/ids.js';
 import { getSegment } from '../segments/membership.js';
 import { DEFAULT_DUE_QUEUE, type DueQueue } from '../workflows/inputs.js';
@@ -15,7 +16,8 @@ import type { CampaignProgress } from '../workflows/messages.js';
 import { assertCampaignTransition } from './lifecycle.js';
 import { templateRenderProblems } from './template-check.js';
 import { createTriggerKinds, type TriggerKind } from './trigger-kinds/index.js';
-import { campaignDraftSchema, campaignPatchSchema, freezeDefinition, resolveTemplateValues } from './definition.js';
+import { campaignDraftSchema, campaignPatchSchema } from '../contracts/campaign.js';
+import { freezeDefinition, resolveTemplateValues } from './definition.js';
 
 /** Statuses in which a campaign still needs its channel and segment. */
 export const LIVE_STATUSES: CampaignStatus[] = [...liveCampaignStatuses];

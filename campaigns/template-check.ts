@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
-import type { TemplateParam } from '../channels/schema.js';
+import type { TemplateParam } from '../contracts/channel.js';
 import type { Database } from '../db/client.js';
-import type { FieldIssue } from '../lib/errors.js';
+import type { FieldIssue } from '../contracts/errors.js';
 import { segmentMembersQuery, type Segment } from '../segments/membership.js';
 import { compileTemplateValues, TemplateError } from '../webhook/render.js';
 import type { RecipientProfile } from '../webhook/user.js';

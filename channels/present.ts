@@ -1,5 +1,5 @@
 import type { ChannelRow } from '../db/schema.js';
-import type { ChannelAuth } from './schema.js';
+import type { ChannelAuth } from '../contracts/channel.js';
 
 const MASK = '********';
 

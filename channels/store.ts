@@ -7,7 +7,7 @@ import { duplicateName, fieldError, isUniqueViolation, notFound, refuseWhileInUs
 import { isUuid } from '../lib/ids.js';
 import { literalAddressProblem, type OutboundPolicy } from '../webhook/outbound.js';
 import { processOutboundPolicy } from '../webhook/send.js';
-import { channelInputSchema, channelPatchSchema, duplicateParamNameIssues, type ChannelAuth, type ChannelAuthInput, type ChannelInput } from './schema.js';
+import { channelInputSchema, channelPatchSchema, duplicateParamNameIssues, type ChannelAuth, type ChannelAuthInput, type ChannelInput } from '../contracts/channel.js';
 
 /** A fresh Standard Webhooks signing secret: 32 random bytes. */
 export function generateSigningSecret(): string {

@@ -7,7 +7,7 @@ import { redactRequest, type WebhookRequest } from '../webhook/request.js';
 import { sendWebhook, type SendOutcome } from '../webhook/send.js';
 import { compileTemplateValues, TemplateError } from '../webhook/render.js';
 import type { RecipientProfile } from '../webhook/user.js';
-import { ID_ATTRIBUTE, templateValueProblem, type ChannelAuth, type ChannelInput, type TemplateParam } from './schema.js';
+import { ID_ATTRIBUTE, templateValueProblem, type ChannelAuth, type ChannelInput, type TemplateParam } from '../contracts/channel.js';
 
 export const sampleValuesSchema = z.record(z.string(), z.unknown()).default({});
 

@@ -1,10 +1,4 @@
-/** Per-channel retry settings; the defaults follow the issue: 5 s, doubling, ≤ 1 h apart, for 24 h. */
-export interface RetrySettings {
-  initialIntervalMs: number;
-  maxIntervalMs: number;
-  /** How long after a user's first attempt retries may continue. */
-  maxDurationMs: number;
-}
+import type { RetrySettings } from '../contracts/channel.js';
 
 export const DEFAULT_RETRY: RetrySettings = {
   initialIntervalMs: 5_000,

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { FrozenDefinition } from '../campaigns/definition.js';
+import type { FrozenDefinition } from '../contracts/campaign.js';
 import { campaignRuns, campaigns, channels } from '../db/schema.js';
 import { useTestDatabase } from '../test/database.js';
 import { createBreaker, tripChannel } from './breaker.js';

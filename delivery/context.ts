@@ -1,14 +1,14 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { eq, sql } from 'drizzle-orm';
-import type { FrozenDefinition } from '../campaigns/definition.js';
-import type { ChannelAuth } from '../channels/schema.js';
+import type { FrozenDefinition } from '../contracts/campaign.js';
+import type { ChannelAuth } from '../contracts/channel.js';
 import type { Database } from '../db/client.js';
 import { campaignRuns, channels } from '../db/schema.js';
 import type { RequestChannel } from '../webhook/request.js';
 import type { ComposeChannel } from './compose.js';
 import { compileTemplateValues, type TemplateRenderer } from '../webhook/render.js';
 
-import type { RunControl } from '../lib/statuses.js';
+import type { RunControl } from '../contracts/statuses.js';
 
 export type { RunControl };
 

@@ -1,3 +1,5 @@
+import { CLOCK_TIME, type ClockTime, type QuietHours } from '../contracts/campaign.js';
+
 /**
  * Quiet hours: a daily window of local wall-clock time in which a campaign
  * sends nothing (e.g. 22:00 to 08:00). Pure and deterministic: it reads no
@@ -10,18 +12,6 @@
  * jumps from 02:00 to 03:00 is 03:30), and a time that occurs twice in the
  * autumn means its first occurrence.
  */
-
-/** A wall-clock time `HH:MM` (00:00–23:59). */
-export type ClockTime = string;
-
-export interface QuietHours {
-  from: ClockTime;
-  to: ClockTime;
-  /** `wait`: deliveries wait until the window ends; `skip`: they are recorded `skipped` (reason `quiet_hours`). */
-  mode: 'wait' | 'skip';
-}
-
-export const CLOCK_TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
 /** Where an instant stands against a campaign's quiet hours. */
 export type QuietState =

@@ -1,7 +1,8 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { comparisonPredicate } from '../segments/sql-comparison.js';
-import { goalWindowMs, type Goal } from './goal.js';
+import { goalWindowMs } from './goal.js';
+import type { Goal } from '../contracts/goal.js';
 import { emptyCounts } from './stats.js';
 import type { EffectFigures } from '../contracts/effect-figures.js';
 

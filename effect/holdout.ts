@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
-import type { FrozenHoldout } from './goal.js';
+import type { FrozenHoldout } from '../contracts/goal.js';
 
 /*
  * Who is held out (the control group), decided by a hash of campaign, draw

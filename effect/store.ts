@@ -3,7 +3,8 @@ import type { Database } from '../db/client.js';
 import { campaignRuns, runEffects, type campaigns } from '../db/schema.js';
 import type { RunRow } from '../runs/store.js';
 import { CURVE_BUCKETS, runFigures } from './attribution.js';
-import { goalWindowMs, lateEventGraceMs, type FrozenHoldout, type Goal } from './goal.js';
+import { goalWindowMs, lateEventGraceMs } from './goal.js';
+import type { FrozenHoldout, Goal } from '../contracts/goal.js';
 import { addCounts, emptyCounts, summarizeEffect, type EffectSummary } from './stats.js';
 
 /*

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { ApiError, fieldError, issueCode, ISSUE_CODES, notFound, validationError } from './errors.js';
-import { channelInputSchema } from '../channels/schema.js';
+import { ApiError, fieldError, notFound, validationError } from './errors.js';
+import { issueCode, ISSUE_CODES } from '../contracts/errors.js';
+import { channelInputSchema } from '../contracts/channel.js';
 
 describe('API error codes', () => {
   it('codes the English messages the schemas write, with params', () => {

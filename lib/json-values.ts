@@ -1,4 +1,4 @@
-import type { FieldIssue } from './errors.js';
+import type { FieldIssue } from '../contracts/errors.js';
 
 /**
  * How deep a submitted JSON value may nest; the value itself is level 1, so

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { deliveryStatuses } from '../db/schema.js';
+import { deliveryStatuses } from '../contracts/statuses.js';
 import { fieldErrors, notFound } from '../lib/errors.js';
 import { findUser } from '../audience/users.js';
 import { maskCredentialShapes } from '../webhook/scrub.js';

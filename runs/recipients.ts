@@ -4,8 +4,8 @@ import type { Executor } from '../audience/executor.js';
 import type { Database } from '../db/client.js';
 import { runStatusCounts } from '../db/schema.js';
 import { deliveryAttempts } from '../lib/metrics.js';
-import type { AttemptOutcome, DeliveryStatus } from '../lib/statuses.js';
-import type { SegmentRule } from '../segments/rule.js';
+import type { AttemptOutcome, DeliveryStatus } from '../contracts/statuses.js';
+import type { SegmentRule } from '../contracts/segment-rule.js';
 import { segmentMembersQuery } from '../segments/membership.js';
 import { heldOutSql, type HoldoutDraw } from '../effect/holdout.js';
 import type { RecipientProfile } from '../webhook/user.js';
@@ -13,7 +13,7 @@ import type { RecipientProfile } from '../webhook/user.js';
 /*
  * Every statement on run_recipients, the hot table of a run's audience and
  * each user's delivery state (one row per run and user, numbered by `seq` so
- * batches are key ranges). Its status list lives in lib/statuses.ts and is
+ * batches are key ranges). Its status list lives in contracts/statuses.ts and is
  * enforced by a CHECK; the per-status counts are kept by triggers (0004).
  */
 

@@ -3,7 +3,7 @@ import { Client, Connection, ScheduleNotFoundError } from '@temporalio/client';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CampaignIdKey, TriggerTypeKey } from '../temporal/search-attributes.js';
-import { cronProblem, recurringTriggerSchema } from '../triggers/recurring.js';
+import { cronProblem, recurringTriggerSchema } from '../contracts/trigger.js';
 import {
   campaignScheduleId,
   createCampaignSchedule,

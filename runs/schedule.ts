@@ -2,7 +2,8 @@ import { msToTs, tsToDate } from '@temporalio/common/lib/time.js';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription } from '@temporalio/client';
 import { workflowIds } from '../contracts/workflow-ids.js';
 import { CampaignIdKey, ChannelIdKey, TriggerTypeKey } from '../temporal/search-attributes.js';
-import { recurringScheduleSpec, type RecurringTrigger } from '../triggers/recurring.js';
+import { recurringScheduleSpec } from '../triggers/recurring.js';
+import type { RecurringTrigger } from '../contracts/trigger.js';
 
 /**
  * How far back Temporal itself looks for firings it missed while it was down.

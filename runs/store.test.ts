@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { campaigns } from '../db/schema.js';
-import { attemptOutcomes, campaignStatuses, deliveryStatuses, runControls, runStatuses, runTriggers } from '../lib/statuses.js';
+import { attemptOutcomes, campaignStatuses, deliveryStatuses, runControls, runStatuses, runTriggers } from '../contracts/statuses.js';
 import { useTestDatabase } from '../test/database.js';
 import { activeRun, createRun, finishRun, listRuns, recordRunStatus, setRunControl } from './store.js';
 

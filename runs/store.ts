@@ -1,11 +1,12 @@
 import { and, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import type { Executor } from '../audience/executor.js';
-import type { FrozenDefinition } from '../campaigns/definition.js';
+import type { FrozenDefinition } from '../contracts/campaign.js';
 import type { Database } from '../db/client.js';
 import { campaignRuns, campaigns, runStatusCounts } from '../db/schema.js';
-import { fieldErrors, type FieldIssue } from '../lib/errors.js';
+import { fieldErrors } from '../lib/errors.js';
+import type { FieldIssue } from '../contracts/errors.js';
 import { transitionCampaign, type CampaignEvent, type TransitionColumns } from '../campaigns/lifecycle.js';
-import { openRunStatuses, type RunControl, type RunStatus, type RunTrigger } from '../lib/statuses.js';
+import { openRunStatuses, type RunControl, type RunStatus, type RunTrigger } from '../contracts/statuses.js';
 
 /*
  * The run lifecycle in PostgreSQL: a run is opened (one per one-time launch,

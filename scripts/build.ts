@@ -15,7 +15,8 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const distDir = join(root, 'dist');
 const hashFile = join(distDir, '.build-hash');
-const SOURCE_DIRS = ['api', 'activities', 'audience', 'campaigns', 'channels', 'config', 'db', 'delivery', 'lib', 'runs', 'segments', 'temporal', 'triggers', 'webhook', 'worker', 'workflows', 'scripts', 'console'];
+// Every folder the compiled processes or the console read: the shared schemas live in contracts/, so a change there must rebuild too.
+const SOURCE_DIRS = ['contracts', 'access', 'api', 'activities', 'audience', 'campaigns', 'channels', 'config', 'db', 'delivery', 'effect', 'lib', 'retention', 'runs', 'segments', 'temporal', 'triggers', 'webhook', 'worker', 'workflows', 'scripts', 'console'];
 
 function sourceFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];

@@ -1,7 +1,7 @@
 import type { AttributeType } from '../db/schema.js';
-import type { FieldIssue } from '../lib/errors.js';
+import type { FieldIssue } from '../contracts/errors.js';
 import { inferAttributeType } from '../audience/attributes.js';
-import type { AttributeCondition, RuleNode, ScalarValue } from './rule.js';
+import type { AttributeCondition, RuleNode, ScalarValue } from '../contracts/segment-rule.js';
 
 /** The attribute type each operator works on; absent means any type. */
 const OPERATOR_TYPES: Partial<Record<AttributeCondition['op'], AttributeType>> = {

@@ -1,7 +1,7 @@
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { describe, expect, it } from 'vitest';
 import { compileSegment } from './compile.js';
-import type { SegmentRule } from './rule.js';
+import type { SegmentRule } from '../contracts/segment-rule.js';
 
 const dialect = new PgDialect();
 const AT = new Date('2026-02-28T04:00:00Z');

@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { RuleNode, SegmentRule } from './rule.js';
+import type { RuleNode, SegmentRule } from '../contracts/segment-rule.js';
 import { attributePredicate } from './sql-attribute.js';
 import { eventPredicate, noEventPredicate } from './sql-event.js';
 import type { TimeContext } from './sql-time.js';

@@ -4,7 +4,7 @@ import { insertEvents, insertUsers } from '../audience/fixtures.js';
 import { segments } from '../db/schema.js';
 import { useTestDatabase } from '../test/database.js';
 import { getSegment, isSegmentMember, segmentMembersQuery } from './membership.js';
-import type { SegmentRule } from './rule.js';
+import type { SegmentRule } from '../contracts/segment-rule.js';
 
 const testDb = useTestDatabase();
 const AT = new Date('2026-02-28T12:00:00+08:00');

@@ -3,7 +3,7 @@ import type { Executor } from '../audience/executor.js';
 import { segments } from '../db/schema.js';
 import { isUuid } from '../lib/ids.js';
 import { compileSegment, memberPredicate } from './compile.js';
-import type { SegmentRule } from './rule.js';
+import type { SegmentRule } from '../contracts/segment-rule.js';
 
 /** What campaigns need of a stored segment. */
 export interface Segment {

@@ -4,7 +4,7 @@ import { insertEvents, insertUsers, recordAttributeTypes, type FixtureUser } fro
 import { events, users } from '../db/schema.js';
 import { useTestDatabase } from '../test/database.js';
 import { compileSegment } from './compile.js';
-import { segmentRuleSchema, type SegmentRule } from './rule.js';
+import { segmentRuleSchema, type SegmentRule } from '../contracts/segment-rule.js';
 
 const testDb = useTestDatabase();
 /** Wednesday 10 June 2026, 15:00 in Shanghai. */

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../audience/executor.js';
 import { memberPredicate, type TimeContext } from './compile.js';
-import type { SegmentRule } from './rule.js';
+import type { SegmentRule } from '../contracts/segment-rule.js';
 
 export const SAMPLE_SIZE = 20;
 

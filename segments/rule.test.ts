@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validationError } from '../lib/errors.js';
-import { segmentRuleSchema } from './rule.js';
-import { ruleLimitIssues } from './rule-limits.js';
+import { segmentRuleSchema } from '../contracts/segment-rule.js';
+import { ruleLimitIssues } from '../contracts/rule-limits.js';
 import { goldBirthdays, goldCartAbandoners, loggedInGoldCartAbandoners } from './stories.js';
 
 function issuePaths(rule: unknown): string[] {

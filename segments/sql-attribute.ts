@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { AttributeCondition, Comparison, DateComparison } from './rule.js';
+import type { AttributeCondition, Comparison, DateComparison } from '../contracts/segment-rule.js';
 import { comparisonPredicate } from './sql-comparison.js';
 import { localToday, type TimeContext } from './sql-time.js';
 

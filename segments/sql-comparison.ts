@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { Comparison, ScalarValue } from './rule.js';
+import type { Comparison, ScalarValue } from '../contracts/segment-rule.js';
 
 /** `{"key": value}` as a jsonb parameter, for containment tests. */
 function containment(column: SQL, key: string, value: ScalarValue): SQL {

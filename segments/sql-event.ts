@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { EventCondition, NoEventCondition, PropertyFilter } from './rule.js';
+import type { EventCondition, NoEventCondition, PropertyFilter } from '../contracts/segment-rule.js';
 import { comparisonPredicate } from './sql-comparison.js';
 import { windowPredicate, type TimeContext } from './sql-time.js';
 

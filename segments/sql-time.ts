@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { EventWindow } from './rule.js';
+import type { EventWindow } from '../contracts/segment-rule.js';
 
 /**
  * The moment a segment is evaluated at and the zone its calendar days are

@@ -1,15 +1,17 @@
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { loadAttributeTypes } from '../audience/attributes.js';
-import { parseIsoInstant } from '../audience/dates.js';
+import { parseIsoInstant } from '../contracts/dates.js';
 import type { Database } from '../db/client.js';
 import { segments, type SegmentRow } from '../db/schema.js';
-import { duplicateName, isUniqueViolation, notFound, refuseWhileInUse, validationError, type FieldIssue, type LiveCampaignsCheck } from '../lib/errors.js';
+import { duplicateName, isUniqueViolation, notFound, refuseWhileInUse, validationError, type LiveCampaignsCheck } from '../lib/errors.js';
+import type { FieldIssue } from '../contracts/errors.js';
 import { isUuid } from '../lib/ids.js';
 import { attributeConditions, attributeTypeIssues } from './attribute-check.js';
 import { previewSegment, type SegmentPreview } from './preview.js';
-import { segmentRuleSchema, type SegmentRule } from './rule.js';
-import { DEFAULT_TIME_ZONE, postgresKnowsTimeZone, timeZoneSchema } from './time-zone.js';
+import { segmentRuleSchema, type SegmentRule } from '../contracts/segment-rule.js';
+import { DEFAULT_TIME_ZONE, timeZoneSchema } from '../contracts/time-zone.js';
+import { postgresKnowsTimeZone } from './time-zone.js';
 
 const name = z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters');
 const instant = z

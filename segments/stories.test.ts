@@ -4,7 +4,7 @@ import { insertEvents, insertUsers, recordAttributeTypes } from '../audience/fix
 import { useTestDatabase } from '../test/database.js';
 import { compileSegment } from './compile.js';
 import { isSegmentMember } from './membership.js';
-import type { SegmentRule } from './rule.js';
+import type { SegmentRule } from '../contracts/segment-rule.js';
 import { goldBirthdays, goldCartAbandoners, loggedInGoldCartAbandoners } from './stories.js';
 
 const testDb = useTestDatabase();

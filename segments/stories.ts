@@ -1,4 +1,4 @@
-import type { RuleNode } from './rule.js';
+import type { RuleNode } from '../contracts/segment-rule.js';
 
 /** A rule whose top level is an AND group. */
 export type AllRule = { all: RuleNode[] };

@@ -1,8 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 
-export { DEFAULT_TIME_ZONE, isIanaTimeZone, timeZoneSchema } from '../contracts/time-zone.js';
-
 let postgresZones: Promise<Set<string>> | undefined;
 
 /**

@@ -1,14 +1,15 @@
-import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import ts from 'typescript';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { importGraph } from './import-graph.js';
 
 /*
  * The import graph has no circle, type-only imports included (a type import
  * still ties two modules' designs together): the layering in
  * docs/architecture.md ("Layers and who may import what") depends on it.
  * `npx madge --circular --extensions ts .` says the same; this test needs no
- * extra package. Each import is read with TypeScript's own pre-processor.
+ * extra package. Each import is read with TypeScript's own pre-processor
+ * (test/import-graph.ts).
  */
 const root = resolve(import.meta.dirname, '..');
 const skip = new Set(['node_modules', '.data', 'dist', '.git', 'console', 'migrations', 'histories']);
@@ -20,23 +21,6 @@ function sources(dir: string): string[] {
     if (statSync(path).isDirectory()) return sources(path);
     return name.endsWith('.ts') && !name.endsWith('.d.ts') ? [path] : [];
   });
-}
-
-/** The project file a relative specifier names (`./x.js` is `./x.ts`), or null for a package. */
-function resolveImport(from: string, specifier: string): string | null {
-  if (!specifier.startsWith('.')) return null;
-  const base = resolve(dirname(from), specifier);
-  for (const candidate of [base.replace(/\.js$/, '.ts'), `${base}.ts`, join(base, 'index.ts')]) if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
-  return null;
-}
-
-export function importGraph(files: string[]): Map<string, string[]> {
-  const graph = new Map<string, string[]>();
-  for (const file of files) {
-    const info = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
-    graph.set(file, [...new Set(info.importedFiles.map((f) => resolveImport(file, f.fileName)).filter((f): f is string => f !== null))]);
-  }
-  return graph;
 }
 
 /** Strongly connected components with more than one module (or a module importing itself): the circles. */

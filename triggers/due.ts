@@ -1,10 +1,11 @@
 import { sql } from 'drizzle-orm';
-import type { FrozenDefinition } from '../campaigns/definition.js';
+import type { FrozenDefinition } from '../contracts/campaign.js';
 import { holdOffErasures } from '../audience/erasure-lock.js';
 import type { Database } from '../db/client.js';
 import { heldOutSql } from '../effect/holdout.js';
 import { memberPredicate } from '../segments/compile.js';
-import { durationMs, type EventTrigger } from './event.js';
+import { isoDurationMs } from '../contracts/iso-duration.js';
+import type { EventTrigger } from '../contracts/trigger.js';
 import { lockTriggerCampaigns } from './locks.js';
 
 /*
@@ -22,6 +23,8 @@ export interface Claim {
   claimed: number;
   /** The earliest firing still waiting (ISO), or null. */
   nextDueAt: string | null;
+  /** The run's last audience position after this claim. */
+  position: number;
 }
 
 export interface ClaimInput {
@@ -40,6 +43,13 @@ export interface ClaimInput {
    * the run is marked asleep until the next firing.
    */
   sleepWhenEmpty?: boolean;
+  /**
+   * The run's last audience position when this activity's claims began
+   * finding nothing. Another activity's claim since then (the position moved)
+   * means the run is still working: it is not marked asleep, since that
+   * activity's own last look will.
+   */
+  quietSince?: number;
 }
 
 /**
@@ -64,12 +74,15 @@ export async function claimDue(db: Database, input: ClaimInput): Promise<Claim> 
     await lockTriggerCampaigns(tx, [input.campaignId]);
     const [earlier] = await tx.execute<{ from_seq: number; to_seq: number }>(sql`
       SELECT from_seq, to_seq FROM trigger_claims WHERE run_id = ${input.runId} AND claim_no = ${input.claimNo}`);
-    if (earlier) return { fromSeq: earlier.from_seq, toSeq: earlier.to_seq, claimed: earlier.to_seq - earlier.from_seq + 1, nextDueAt: await nextDue(tx, input.runId) };
+    if (earlier) {
+      const [run] = await tx.execute<{ last_seq: number }>(sql`SELECT last_seq FROM campaign_runs WHERE id = ${input.runId}`);
+      return { fromSeq: earlier.from_seq, toSeq: earlier.to_seq, claimed: earlier.to_seq - earlier.from_seq + 1, nextDueAt: await nextDue(tx, input.runId), position: run?.last_seq ?? earlier.to_seq };
+    }
     await tx.execute(sql`DELETE FROM trigger_claims WHERE run_id = ${input.runId} AND claim_no < ${input.oldestOpen}`);
 
     const [campaign] = await tx.execute<{ trigger: EventTrigger }>(sql`SELECT trigger FROM campaigns WHERE id = ${input.campaignId}`);
     const trigger = campaign?.trigger;
-    const capMs = trigger?.type === 'event' && trigger.frequency !== 'once' ? durationMs(trigger.frequency.atMostEvery)! : null;
+    const capMs = trigger?.type === 'event' && trigger.frequency !== 'once' ? isoDurationMs(trigger.frequency.atMostEvery)! : null;
     const { segment, identity } = input.definition;
     const address = identity === 'login' ? sql`u.login_id` : sql`u.visitor_id`;
     const sendKey = capMs === null ? sql`'once'` : sql`'event:' || d.event_id`;
@@ -127,18 +140,29 @@ export async function claimDue(db: Database, input: ClaimInput): Promise<Claim> 
              (SELECT count(*) FROM inserted WHERE status = 'skipped')::int AS skipped`);
     const claimed = taken?.claimed ?? 0;
     const next = await nextDue(tx, input.runId);
+    const position = (taken?.base ?? 0) + claimed;
     if (claimed === 0) {
       // Asleep until the next firing (or until woken): the relay compares new firings with this.
-      if (input.sleepWhenEmpty !== false) await tx.execute(sql`UPDATE campaign_runs SET wake_at = ${next ?? 'infinity'}::timestamptz WHERE id = ${input.runId}`);
-      return { fromSeq: null, toSeq: null, claimed: 0, nextDueAt: next };
+      const othersClaimed = input.quietSince !== undefined && position !== input.quietSince;
+      if (input.sleepWhenEmpty !== false && !othersClaimed) {
+        await tx.execute(sql`UPDATE campaign_runs SET wake_at = ${next ?? 'infinity'}::timestamptz WHERE id = ${input.runId}`);
+      }
+      return { fromSeq: null, toSeq: null, claimed: 0, nextDueAt: next, position };
     }
     const fromSeq = taken!.base + 1;
     const toSeq = taken!.base + claimed;
     await tx.execute(sql`
       WITH noted AS (INSERT INTO trigger_claims (run_id, claim_no, from_seq, to_seq) VALUES (${input.runId}, ${input.claimNo}, ${fromSeq}, ${toSeq}))
       UPDATE campaign_runs SET wake_at = NULL WHERE id = ${input.runId} AND wake_at IS NOT NULL`);
-    return { fromSeq, toSeq, claimed, nextDueAt: next };
+    return { fromSeq, toSeq, claimed, nextDueAt: next, position };
   });
+}
+
+/** How long the run's oldest due firing has waited to be claimed (ms; 0 when none is due): its backlog. */
+export async function backlogMs(db: Pick<Database, 'execute'>, runId: string): Promise<number> {
+  const [row] = await db.execute<{ ms: number | null }>(sql`
+    SELECT (extract(epoch FROM now() - min(due_at)) * 1000)::float8 AS ms FROM trigger_firings WHERE run_id = ${runId} AND due_at <= now()`);
+  return Math.max(0, row?.ms ?? 0);
 }
 
 async function nextDue(tx: Pick<Database, 'execute'>, runId: string): Promise<string | null> {

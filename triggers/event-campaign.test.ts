@@ -1,12 +1,14 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertUsers } from '../audience/fixtures.js';
+import { campaignRuns } from '../db/schema.js';
 import { insertSegment } from '../test/campaign-kit.js';
 import { useTestDatabase } from '../test/database.js';
 import { eventCampaignApi, type EventCampaignApi } from '../test/event-kit.js';
 import { startReceiver, type Receiver } from '../test/receiver.js';
 import { useTemporal } from '../test/temporal.js';
+import { claimDue } from './due.js';
 
 /*
  * Event-triggered campaigns end to end: POST /api/events → outbox → relay
@@ -167,6 +169,32 @@ describe('event-triggered campaigns', () => {
     // Between the two sends: no activity started and no wake signal, so the activity that sent the first sent the second.
     expect(events.filter((e) => between(e) && e.activityTaskScheduledEventAttributes?.activityType?.name === 'deliverDue')).toHaveLength(0);
     expect(events.filter((e) => between(e) && e.workflowExecutionSignaledEventAttributes)).toHaveLength(0);
+  });
+
+  it("an activity that found nothing does not mark the run asleep while another activity's claims still take firings", async () => {
+    // Paused, so the run's own activities stay out of the way: the claims below stand for two activities of it.
+    const campaign = await launch('siblings', '/siblings', { type: 'event', event: 'sibling_view', delay: 'PT1H' });
+    expect((await api.call('POST', `/api/campaigns/${campaign.id}/pause`)).status).toBe(200);
+    const [run] = await database.db.select().from(campaignRuns).where(eq(campaignRuns.campaignId, campaign.id));
+    const { id: runId, definition } = run!;
+    const claim = (claimNo: number, more: { sleepWhenEmpty?: boolean; quietSince?: number }) =>
+      claimDue(database.db, { campaignId: campaign.id, runId, claimNo, limit: 100, oldestOpen: 1, definition, ...more });
+    const wakeAt = async () => (await database.db.execute<{ wake_at: string | null }>(sql`SELECT wake_at::text FROM campaign_runs WHERE id = ${runId}`))[0]!.wake_at;
+    await database.db.execute(sql`UPDATE campaign_runs SET wake_at = NULL WHERE id = ${runId}`);
+
+    // Activity B finds nothing and lingers (not asleep); meanwhile activity A claims a firing.
+    const quiet = await claim(1, { sleepWhenEmpty: false });
+    expect(quiet.fromSeq).toBeNull();
+    await database.db.execute(sql`INSERT INTO trigger_firings (run_id, user_id, event_id, due_at) VALUES (${runId}, ${ids.gold}, 1, now())`);
+    const taken = await claim(2, {});
+    expect(taken.claimed).toBe(1);
+    expect(taken.position).toBe(quiet.position + 1);
+    // B's last look: A took something since B began finding nothing, so A's own last look will put the run to sleep.
+    expect((await claim(3, { sleepWhenEmpty: true, quietSince: quiet.position })).fromSeq).toBeNull();
+    expect(await wakeAt()).toBeNull();
+    // A's last look: nobody claimed since A began finding nothing: asleep until woken.
+    expect((await claim(4, { sleepWhenEmpty: true, quietSince: taken.position })).fromSeq).toBeNull();
+    expect(await wakeAt()).toBe('infinity');
   });
 
   it('events while paused are stored, not acted on, and not replayed on resume', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validationError } from '../lib/errors.js';
-import { durationMs, eventTriggerSchema, matchesFilters, triggerPlan } from './event.js';
+import { eventTriggerSchema } from '../contracts/trigger.js';
+import { matchesFilters, triggerPlan } from './event.js';
 
 function issues(trigger: unknown) {
   const parsed = eventTriggerSchema.safeParse(trigger);
@@ -43,15 +44,6 @@ describe('event trigger schema', () => {
   });
 });
 
-describe('durationMs', () => {
-  it('reads weeks, days and clock units, and nothing else', () => {
-    expect(durationMs('PT30M')).toBe(1_800_000);
-    expect(durationMs('P1W')).toBe(7 * 86_400_000);
-    expect(durationMs('P1DT1H1M1S')).toBe(90_061_000);
-    expect(durationMs('PT0S')).toBe(0);
-    for (const bad of ['P', 'PT', 'P1DT', 'P1M', 'P1Y', 'PT1.5S', '-PT1S', 'pt1s', 'P1D ', 'T1H']) expect(durationMs(bad), bad).toBeUndefined();
-  });
-});
 
 describe('matchesFilters (same meaning as segments in SQL)', () => {
   it('compares scalars without coercion and needs the property for negations', () => {

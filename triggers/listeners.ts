@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import type { Logger } from '../lib/logger.js';
 import { safeErrorDescription } from '../lib/db-errors.js';
-import { matchesFilters, type EventTrigger } from './event.js';
+import { matchesFilters } from './event.js';
+import type { EventTrigger } from '../contracts/trigger.js';
 
 /** A live event-triggered campaign as ingestion sees it. */
 export interface Listener {

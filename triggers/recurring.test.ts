@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { validationError } from '../lib/errors.js';
-import { cronProblem, recurringLaunchProblems, recurringScheduleSpec, recurringTriggerSchema, type RecurringTrigger } from './recurring.js';
+import { cronProblem, recurringTriggerSchema, type RecurringTrigger } from '../contracts/trigger.js';
+import { recurringLaunchProblems, recurringScheduleSpec } from './recurring.js';
 
 const body = z.strictObject({ trigger: recurringTriggerSchema });
 

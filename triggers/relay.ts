@@ -6,7 +6,8 @@ import { safeErrorDescription } from '../lib/db-errors.js';
 import type { Logger } from '../lib/logger.js';
 import { wakeSignal } from '../workflows/messages.js';
 import { countEvents, EMPTY_STATE, type CountedEvent } from './counting.js';
-import { triggerPlan, type EventTrigger } from './event.js';
+import { triggerPlan } from './event.js';
+import type { EventTrigger } from '../contracts/trigger.js';
 import { lockTriggerCampaigns } from './locks.js';
 
 export interface RelayDeps {

@@ -10,7 +10,8 @@ import { startReceiver, type Receiver } from '../test/receiver.js';
 import { useTemporal } from '../test/temporal.js';
 import { CampaignIdKey, TriggerTypeKey } from '../temporal/search-attributes.js';
 import { eventTriggerWorkflowId, triggerStateQuery } from '../workflows/event-trigger.js';
-import { triggerPlan, type EventTrigger } from './event.js';
+import { triggerPlan } from './event.js';
+import type { EventTrigger } from '../contracts/trigger.js';
 
 /*
  * An event campaign running when the due-firing queue is deployed: its run

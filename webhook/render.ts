@@ -1,4 +1,4 @@
-import type { TemplateParam } from '../channels/schema.js';
+import type { TemplateParam } from '../contracts/channel.js';
 import { NotInline, parseTemplates, renderParsed } from './template.js';
 import { renderInPool } from './template-pool.js';
 import type { RecipientProfile } from './user.js';

@@ -1,4 +1,4 @@
-import type { ChannelAuth } from '../channels/schema.js';
+import type { ChannelAuth } from '../contracts/channel.js';
 import { MASK } from './mask.js';
 import { basicAuthorization, standardSignature } from './signing.js';
 

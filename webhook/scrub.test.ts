@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ChannelAuth } from '../channels/schema.js';
+import type { ChannelAuth } from '../contracts/channel.js';
 import { answerScrubber, maskCredentialShapes } from './scrub.js';
 import { buildWebhookRequest } from './request.js';
 

@@ -1,6 +1,6 @@
 import { Agent, errors as undiciErrors, util as undiciUtil, type Dispatcher } from 'undici';
 import { FORBIDDEN_ADDRESS, guardedConnector, outboundPolicy, type OutboundPolicy } from './outbound.js';
-import type { ChannelAuth } from '../channels/schema.js';
+import type { ChannelAuth } from '../contracts/channel.js';
 import type { WebhookRequest } from './request.js';
 import { answerScrubber } from './scrub.js';
 

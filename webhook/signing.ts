@@ -1,5 +1,5 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
-import type { ChannelAuth } from '../channels/schema.js';
+import type { ChannelAuth } from '../contracts/channel.js';
 
 /*
  * Credential material prepared once per secret and reused for every request:

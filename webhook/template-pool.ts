@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { TemplateParam } from '../channels/schema.js';
+import type { TemplateParam } from '../contracts/channel.js';
 import { TemplateError } from './template-error.js';
 import type { RecipientProfile } from './user.js';
 import type { RenderTask, RenderAnswer } from './template-worker.js';

@@ -1,4 +1,4 @@
-import type { TemplateParam } from '../channels/schema.js';
+import type { TemplateParam } from '../contracts/channel.js';
 import { renderTemplateValuesHere, TemplateError } from './template.js';
 import type { RecipientProfile } from './user.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { TemplateParam } from '../channels/schema.js';
+import type { TemplateParam } from '../contracts/channel.js';
 import { saturateEventLoop } from '../test/event-loop.js';
 import { compileTemplateValues } from './render.js';
 import { ALLOWED_FILTERS, MAX_RENDERED_CHARS, TEMPLATE_CHAR_LIMIT, TEMPLATE_STEP_LIMIT, TemplateError } from './template.js';

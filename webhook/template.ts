@@ -1,5 +1,5 @@
 import { Context, defaultOperators, Expression, filters as builtinFilters, Liquid, Value, type Template } from 'liquidjs';
-import type { TemplateParam } from '../channels/schema.js';
+import type { TemplateParam } from '../contracts/channel.js';
 import { TemplateError } from './template-error.js';
 import type { RecipientProfile } from './user.js';
 

@@ -1,4 +1,4 @@
-import { ID_ATTRIBUTE, type UserAttributeParam } from '../channels/schema.js';
+import { ID_ATTRIBUTE, type UserAttributeParam } from '../contracts/channel.js';
 
 /** The slice of a user profile a delivery needs. */
 export interface RecipientProfile {

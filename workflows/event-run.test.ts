@@ -146,6 +146,35 @@ describe('eventRunWorkflow (due-firing queue)', () => {
     });
   });
 
+  it("an activity ending idle beside one that used up its budget does not cancel the latter's successor", async () => {
+    // The idle one left the run awake (its sibling was claiming: triggers/due.ts `quietSince`), so no wake would follow.
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const s = script([
+      async (input) => {
+        await gate;
+        return sent('budget', [[input.claimNo, input.claimNo, 1]]);
+      },
+      async () => {
+        await gate;
+        // Just after the first, so both completions usually reach the workflow in one task, budget first.
+        await new Promise((resolve) => setImmediate(resolve));
+        return sent('idle', []);
+      },
+      sent('idle', []),
+    ]);
+    await temporal.withWorker(doubles(s), async (taskQueue) => {
+      const handle = await start(taskQueue);
+      await until(() => s.calls.length === 1);
+      await handle.signal(wakeSignal);
+      await until(() => s.calls.length === 2);
+      release();
+      await until(() => s.calls.length === 3, 5000);
+      expect(s.calls[2]!.claimNo).toBe(7);
+      await handle.cancel();
+    });
+  });
+
   it('sleeps until the next firing is due when an activity finds nothing due yet', async () => {
     const s = script([async () => sent('idle', [], { nextDueAt: new Date(Date.now() + 1500).toISOString() }), sent('budget', [[4, 1, 1]]), sent('idle', [])]);
     await temporal.withWorker(doubles(s), async (taskQueue) => {

@@ -67,6 +67,9 @@ export interface EventRunInput {
   carried?: EventRunCarried;
 }
 
+/** An idle activity leaves a sibling's ask for a successor (`more`) alone. */
+const IDLE_KEEPS_MORE_PATCH = 'event-run-idle-keeps-more';
+
 /** Marks an execution of the old shape that continued as new onto the due-firing queue. */
 const UPGRADE_PATCH = 'event-run-due-queue';
 
@@ -257,7 +260,9 @@ async function runQueue(input: EventRunInput, queue: DueQueue): Promise<Campaign
       case 'cancel':
         return;
       case 'idle':
-        more = false;
+        // Another activity's budget may have asked for a successor meanwhile: an idle one does not cancel that ask,
+        // since it left the run awake while that activity still claimed (triggers/due.ts `quietSince`).
+        if (!patched(IDLE_KEEPS_MORE_PATCH)) more = false;
         nextDueAt = result.nextDueAt === null ? null : Date.parse(result.nextDueAt);
         return;
       case 'budget':

@@ -120,7 +120,10 @@ export interface DueClaimInput {
   paceMs: number;
   /** No new claim after this long. */
   forMs: number;
-  /** A range still sending this long after its claim wakes the run, so another activity starts beside this one. */
+  /**
+   * How often a range still sending looks at the backlog behind it: once a due firing has waited two of these,
+   * it wakes the run, so another activity starts beside this one.
+   */
   hintAfterMs: number;
 }
 

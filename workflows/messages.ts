@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
-import type { RunStatus } from '../lib/statuses.js';
+import type { RunStatus } from '../contracts/statuses.js';
 
 export type { RunStatus };
 

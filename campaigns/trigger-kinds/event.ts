@@ -1,4 +1,4 @@
-import type { FieldIssue } from '../../lib/errors.js';
+import type { FieldIssue } from '../../contracts/errors.js';
 import { cancelOneRun, controlOneRun, launchOneRun } from './run-kinds.js';
 import type { TriggerKind, TriggerKindDeps } from './types.js';
 

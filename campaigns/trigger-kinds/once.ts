@@ -1,5 +1,6 @@
-import type { FieldIssue } from '../../lib/errors.js';
-import { resolveSendAt, type OnceTrigger } from '../definition.js';
+import type { FieldIssue } from '../../contracts/errors.js';
+import { resolveSendAt } from '../definition.js';
+import type { OnceTrigger } from '../../contracts/trigger.js';
 import { cancelOneRun, controlOneRun, launchOneRun } from './run-kinds.js';
 import type { TriggerKind, TriggerKindDeps } from './types.js';
 

@@ -1,4 +1,5 @@
-import { recurringLaunchProblems, type RecurringTrigger } from '../../triggers/recurring.js';
+import { recurringLaunchProblems } from '../../triggers/recurring.js';
+import type { RecurringTrigger } from '../../contracts/trigger.js';
 import { applyCampaignEvent } from '../lifecycle.js';
 import { createRecurringControls } from '../recurring.js';
 import type { CampaignRow, TriggerKind, TriggerKindDeps } from './types.js';

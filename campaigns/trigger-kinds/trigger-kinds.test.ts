@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { triggerSchema } from '../definition.js';
+import { triggerSchema } from '../../contracts/trigger.js';
 import { nextCampaignStatus } from '../lifecycle.js';
 import { createTriggerKinds, type TriggerKindDeps } from './index.js';
 

@@ -1,11 +1,12 @@
 import type { Client } from '@temporalio/client';
 import type { Database } from '../../db/client.js';
 import type { campaigns, channels } from '../../db/schema.js';
-import type { FieldIssue } from '../../lib/errors.js';
+import type { FieldIssue } from '../../contracts/errors.js';
 import type { FanOut } from '../../runs/lifecycle.js';
 import type { DueQueue } from '../../workflows/inputs.js';
 import type { CampaignProgress } from '../../workflows/messages.js';
-import type { CampaignTrigger, FrozenDefinition } from '../definition.js';
+import type { CampaignTrigger } from '../../contracts/trigger.js';
+import type { FrozenDefinition } from '../../contracts/campaign.js';
 import type { CampaignEvent } from '../lifecycle.js';
 
 export type CampaignRow = typeof campaigns.$inferSelect;

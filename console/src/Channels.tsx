@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert, Button, Card, Checkbox, Descriptions, Drawer, Form, Input, InputNumber, Select, Space, Table, Typography, message } from 'antd';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { channelInputSchema, channelPatchSchema, ID_ATTRIBUTE, MAX_PARAMS, templateParamTypes } from '../../channels/schema.js';
+import { channelInputSchema, channelPatchSchema, ID_ATTRIBUTE, MAX_PARAMS, templateParamTypes } from '../../contracts/channel.js';
 import { api, ApiFailure, unwrap } from './api.js';
 import { DeleteButton } from './DeleteButton.js';
 import { DurationInput } from './inputs.js';

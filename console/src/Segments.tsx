@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Button, Card, Drawer, Form, Input, Space, Statistic, Table, message } from 'antd';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { segmentRuleSchema } from '../../segments/rule.js';
+import { segmentRuleSchema } from '../../contracts/segment-rule.js';
 import { api, ApiFailure, unwrap } from './api.js';
 import { DeleteButton } from './DeleteButton.js';
 import { TimeZoneSelect, zoneLabel } from './inputs.js';

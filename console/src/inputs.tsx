@@ -2,7 +2,7 @@ import { InputNumber, Select, Space } from 'antd';
 import type { TFunction } from 'i18next';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { isoDurationMs } from '../../lib/iso-duration.js';
+import { isoDurationMs } from '../../contracts/iso-duration.js';
 
 /*
  * Inputs an operator fills in without knowing the API's notation: a duration

@@ -1,7 +1,7 @@
 import type { FormInstance } from 'antd';
 import type { TFunction } from 'i18next';
 import type { z } from 'zod';
-import { flattenIssue, issueCode, type CodeParams } from '../../lib/errors.js';
+import { flattenIssue, issueCode, type CodeParams } from '../../contracts/errors.js';
 import { ApiFailure } from './api.js';
 
 /** An issue as the API answers it (and as the console's own checks find it). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { API_ERROR_CODES, ISSUE_CODES } from '../../lib/errors.js';
+import { API_ERROR_CODES, ISSUE_CODES } from '../../contracts/errors.js';
 import { en, zh } from './messages.js';
 
 /*

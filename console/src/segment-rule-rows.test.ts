@@ -1,6 +1,6 @@
 import i18next, { type TFunction } from 'i18next';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { segmentRuleSchema } from '../../segments/rule.js';
+import { segmentRuleSchema } from '../../contracts/segment-rule.js';
 import { en, zh } from './messages.js';
 import { buildRule, builderFromRule, catalogTypes, conditionWords, type BuilderState } from './segment-rule-rows.js';
 

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { bigint, check, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { timestamps } from './columns.js';
-import type { SegmentRule } from '../../segments/rule.js';
+import type { SegmentRule } from '../../contracts/segment-rule.js';
 
 export const ATTRIBUTE_TYPES = ['string', 'number', 'boolean', 'date'] as const;
 export type AttributeType = (typeof ATTRIBUTE_TYPES)[number];

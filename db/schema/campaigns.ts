@@ -1,16 +1,14 @@
 import { sql } from 'drizzle-orm';
 import { bigint, check, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import type { CampaignTrigger, FrozenDefinition } from '../../campaigns/definition.js';
-import type { QuietHours } from '../../delivery/quiet-hours.js';
-import type { Goal, Holdout } from '../../effect/goal.js';
+import type { CampaignTrigger } from '../../contracts/trigger.js';
+import type { FrozenDefinition, QuietHours } from '../../contracts/campaign.js';
+import type { Goal, Holdout } from '../../contracts/goal.js';
 import type { EffectFigures } from '../../contracts/effect-figures.js';
 import { attemptOutcomes, campaignStatuses, deliveryStatuses, runControls, runStatuses, runTriggers } from '../../contracts/statuses.js';
 import { channels } from './channels.js';
 import { timestamps } from './columns.js';
 
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
-
-export { campaignStatuses, deliveryStatuses, runStatuses, type CampaignStatus, type DeliveryStatus, type RunStatus } from '../../contracts/statuses.js';
 
 /** The CHECK a status column carries: the same list the code uses (migration 0007 writes it out). */
 const oneOf = (column: string, values: readonly string[]) => sql.raw(`"${column}" IN (${values.map((v) => `'${v}'`).join(', ')})`);
@@ -43,7 +41,7 @@ export const campaigns = pgTable(
     lastError: text('last_error'),
     /** Why the campaign paused itself (the channel's circuit breaker); null for an operator's pause. */
     pauseReason: text('pause_reason'),
-    /** The conversion goal (effect/goal.ts); null: none. Edited while a draft. */
+    /** The conversion goal (contracts/goal.ts); null: none. Edited while a draft. */
     goal: jsonb('goal').$type<Goal>(),
     /** The control group: percent of users held out; null: none. Edited while a draft. */
     holdout: jsonb('holdout').$type<Holdout>(),

@@ -3,8 +3,7 @@ import { index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueInde
 import { bodyFormats } from '../../contracts/body-formats.js';
 import { timestamps } from './columns.js';
 import { sealedAuth } from './sealed-auth.js';
-import type { RateLimitSettings, TemplateParam, UserAttributeParam, UserCap } from '../../channels/schema.js';
-import type { RetrySettings } from '../../delivery/backoff.js';
+import type { RateLimitSettings, RetrySettings, TemplateParam, UserAttributeParam, UserCap } from '../../contracts/channel.js';
 
 
 /** One customer endpoint and how to call it (seed: "webhook通道"). */

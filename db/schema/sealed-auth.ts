@@ -1,5 +1,5 @@
 import { customType } from 'drizzle-orm/pg-core';
-import type { ChannelAuth } from '../../channels/schema.js';
+import type { ChannelAuth } from '../../contracts/channel.js';
 import { isSealed, keyring, openWithProcessKeyring, seal, type SealedValue } from '../../lib/secret-box.js';
 
 /*

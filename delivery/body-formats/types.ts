@@ -1,5 +1,5 @@
 import type { BodyFormat } from '../../contracts/body-formats.js';
-import type { TemplateParam, UserAttributeParam } from '../../channels/schema.js';
+import type { TemplateParam, UserAttributeParam } from '../../contracts/channel.js';
 import type { RequestChannel, WebhookRequest } from '../../webhook/request.js';
 
 /** What composing a request needs to know about a channel. */

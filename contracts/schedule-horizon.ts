@@ -1,5 +1,7 @@
+import { z } from 'zod';
+
 /*
- * The time range hookcast schedules in, shared by every trigger type (leaf module: no imports).
+ * The time range hookcast schedules in, shared by every trigger type.
  */
 
 /**
@@ -17,3 +19,11 @@ export function scheduleTimeProblem(time: Date, now = new Date()): string | unde
   if (time.getTime() > now.getTime() + SCHEDULE_HORIZON_MS) return 'must be at most one year (366 days) ahead';
   return undefined;
 }
+
+/** A send time, start, end or expiry as submitted: an ISO 8601 date-time with a zone, within the horizon. */
+export const scheduleTimeSchema = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone' }).superRefine(function withinHorizon(value, ctx) {
+  // zod runs refinements after a failed format check too; '+099999-…' already has its issue.
+  if (!/^\d{4}-/.test(value)) return;
+  const problem = scheduleTimeProblem(new Date(value));
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { bodyFormats } from '../contracts/body-formats.js';
-import { normalizeIsoDate } from '../audience/dates.js';
-import { isoDurationMs, isoDurationSchema } from '../lib/iso-duration.js';
+import { bodyFormats } from './body-formats.js';
+import { normalizeIsoDate } from './dates.js';
+import { isoDurationMs, isoDurationSchema } from './iso-duration.js';
 
 /** Parameter names become JSON keys and query parameters, so keep them plain. */
 export const identifier = z
@@ -77,7 +77,8 @@ const WHSEC = /^whsec_([A-Za-z0-9+/]+={0,2})$/;
 
 const signingSecret = z.string().superRefine(function isStandardWebhooksSecret(secret, ctx) {
   const match = WHSEC.exec(secret);
-  const bytes = match ? Buffer.from(match[1]!, 'base64').length : 0;
+  // Decoded length counted by hand (every 4 base64 characters are 3 bytes): the console runs this schema in a browser, which has no Buffer.
+  const bytes = match ? Math.floor((match[1]!.replace(/=+$/, '').length * 3) / 4) : 0;
   if (!match || bytes < 24 || bytes > 64) {
     ctx.addIssue({
       code: 'custom',
@@ -207,6 +208,14 @@ function limitedList<T extends z.ZodType>(item: T, label: string) {
       });
     }
   });
+}
+
+/** Per-channel retry settings (delivery/backoff.ts reads them): 5 s, doubling, ≤ 1 h apart, for 24 h by default. */
+export interface RetrySettings {
+  initialIntervalMs: number;
+  maxIntervalMs: number;
+  /** How long after a user's first attempt retries may continue. */
+  maxDurationMs: number;
 }
 
 export const retrySettingsSchema = z

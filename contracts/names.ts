@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { identifier } from '../channels/schema.js';
+import { identifier } from './channel.js';
 
 /**
  * Attribute keys are plain identifiers: the same rule channels apply to the

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { isIsoDay } from '../audience/dates.js';
-import { attributeKeySchema, eventNameSchema } from '../audience/names.js';
+import { isIsoDay } from './dates.js';
+import { attributeKeySchema, eventNameSchema } from './names.js';
 import { ruleLimitIssues } from './rule-limits.js';
 
 /*
@@ -146,7 +146,7 @@ const countSchema = z
   })
   .refine((c) => c.op !== 'atLeast' || c.value >= 1, { path: ['value'], message: 'atLeast must be at least 1' });
 
-/** Filters on an event's properties; shared with event-triggered campaigns (triggers/event.ts). */
+/** Filters on an event's properties; shared with event triggers (contracts/trigger.ts) and goals (contracts/goal.ts). */
 export const propertyFilters = z.array(propertyFilterSchema).max(MAX_PROPERTY_FILTERS, `at most ${MAX_PROPERTY_FILTERS} property filters`);
 
 const eventConditionSchema = z.strictObject({
