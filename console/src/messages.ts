@@ -22,8 +22,8 @@ export const zh = {
   failureReasons: '失败原因', noFailures: '没有失败', reason: '原因', count: '人数', example: '示例', testSend: '测试发送（真实请求）',
   frequency: '频率', freqOnce: '每人一次', freqAtMostEvery: '间隔至少', atMostEvery: '间隔', eventFilters: '事件属性筛选', filterValueHint: '值（列表用逗号分隔）',
   campaignTimeZone: '活动时区', sendAtHint: '发送时间（按你所在时区选择；留空为立即）', previewAs: '指定用户（可选：登录 ID 或访客 ID）', renderOnly: '预览（不发送）', renderFor_segment: '分群成员 {{user}} 的渲染结果', renderFor_user: '用户 {{user}} 的渲染结果',
-  renderFor_sample: '示例用户的渲染结果（分群中没有可用成员）', did: '做过', didNot: '没做过', atLeast: '至少', times: '次', days: '天',
-  win_today: '今天', win_yesterday: '昨天', win_lastDays: '最近 N 天', win_since: '从某天起', win_between: '日期范围', win_ever: '不限时间',
+  renderFor_sample: '示例用户的渲染结果（分群中没有可用成员）', did: '完成过', didNot: '没有完成过', times: '次', days: '天',
+  win_today: '今天', win_yesterday: '昨天', win_lastDays: '最近 N 天', win_sinceYesterday: '自昨天起', win_sinceDaysAgo: '自 N 天前起', win_sinceDate: '自某天起', win_between: '日期范围', win_ever: '不限时间',
   reason_refused: '连接被拒绝', reason_timeout: '超时', reason_dns: '域名无法解析', reason_tls: 'TLS 错误', reason_reset: '连接被重置', reason_network: '网络错误',
   reason_invalid_request: '请求无法构造', reason_forbidden_address: '目标地址不允许访问', reason_no_login_id: '成员没有登录 ID', reason_no_visitor_id: '成员没有访客 ID',
   reason_quiet_hours: '免打扰时段内（跳过）', reason_user_cap: '超过每人发送上限', reason_cancelled: '活动已取消', reason_expired: '活动已过期',
@@ -42,6 +42,7 @@ export const zh = {
   opt_text: '文本', opt_integer: '整数', opt_number: '数字', opt_boolean: '是/否', opt_date: '日期', opt_datetime: '日期时间',
   opt_attribute: '用户属性', opt_event: '行为事件', opt_identity: '用户身份', opt_hasLoginId: '有登录 ID', opt_visitorOnly: '仅有访客 ID',
   op_equals: '等于', op_notEquals: '不等于', op_gt: '大于', op_gte: '大于等于', op_lt: '小于', op_lte: '小于等于', op_contains: '包含', op_anniversaryToday: '今天是周年日',
+  op_in: '是其中之一', op_notIn: '不是其中任何一个', op_startsWith: '开头是', op_exists: '有值', op_notExists: '没有值', op_before: '早于', op_after: '晚于', op_withinLastDays: '在最近 N 天内',
   // The audit trail (admin keys).
   audit: '操作审计', auditActor: '操作者', auditAction: '操作', auditTarget: '对象', auditChange: '变更内容', auditAdminOnly: '只有 admin 密钥可以查看操作审计（403）', loadMore: '加载更多',
   act_created: '创建', act_changed: '修改', act_launched: '上线', act_paused: '暂停', act_resumed: '继续', act_cancelled: '取消', act_triggered: '立即发送', act_rotated: '轮换密钥', act_deleted: '删除', act_revoked: '吊销', act_erased: '删除用户数据',
@@ -80,8 +81,8 @@ export const en: typeof zh = {
   failureReasons: 'Failure reasons', noFailures: 'No failures', reason: 'Reason', count: 'Users', example: 'Example', testSend: 'Test send (real request)',
   frequency: 'Frequency', freqOnce: 'Once per user', freqAtMostEvery: 'At most every', atMostEvery: 'Interval', eventFilters: 'Event property filters', filterValueHint: 'value (lists: comma-separated)',
   campaignTimeZone: 'Campaign time zone', sendAtHint: 'Send time (picked in your time zone; empty: now)', previewAs: 'As user (optional: login or visitor id)', renderOnly: 'Preview (nothing is sent)', renderFor_segment: 'Rendered for segment member {{user}}', renderFor_user: 'Rendered for user {{user}}',
-  renderFor_sample: 'Rendered for an invented sample user (no usable segment member)', did: 'did', didNot: 'did not', atLeast: 'at least', times: 'times', days: 'days',
-  win_today: 'today', win_yesterday: 'yesterday', win_lastDays: 'last N days', win_since: 'since a day', win_between: 'between days', win_ever: 'any time',
+  renderFor_sample: 'Rendered for an invented sample user (no usable segment member)', did: 'did', didNot: 'did not do', times: 'times', days: 'days',
+  win_today: 'today', win_yesterday: 'yesterday', win_lastDays: 'last N days', win_sinceYesterday: 'since yesterday', win_sinceDaysAgo: 'since N days ago', win_sinceDate: 'since a day', win_between: 'between days', win_ever: 'any time',
   reason_refused: 'connection refused', reason_timeout: 'timed out', reason_dns: 'host name not found', reason_tls: 'TLS error', reason_reset: 'connection reset', reason_network: 'network error',
   reason_invalid_request: 'request could not be built', reason_forbidden_address: 'address not allowed', reason_no_login_id: 'member has no login id', reason_no_visitor_id: 'member has no visitor id',
   reason_quiet_hours: 'inside quiet hours (skipped)', reason_user_cap: 'per-user cap reached', reason_cancelled: 'campaign cancelled', reason_expired: 'campaign expired',
@@ -99,6 +100,7 @@ export const en: typeof zh = {
   opt_text: 'text', opt_integer: 'integer', opt_number: 'number', opt_boolean: 'yes/no', opt_date: 'date', opt_datetime: 'date and time',
   opt_attribute: 'attribute', opt_event: 'event', opt_identity: 'identity', opt_hasLoginId: 'has a login id', opt_visitorOnly: 'visitor id only',
   op_equals: 'equals', op_notEquals: 'not equals', op_gt: 'greater than', op_gte: 'at least', op_lt: 'less than', op_lte: 'at most', op_contains: 'contains', op_anniversaryToday: 'anniversary today',
+  op_in: 'is one of', op_notIn: 'is none of', op_startsWith: 'starts with', op_exists: 'has a value', op_notExists: 'has no value', op_before: 'before', op_after: 'after', op_withinLastDays: 'within the last N days',
   // The audit trail (admin keys).
   audit: 'Audit trail', auditActor: 'Who', auditAction: 'Action', auditTarget: 'Object', auditChange: 'Change', auditAdminOnly: 'Only an admin key may read the audit trail (403)', loadMore: 'Load more',
   act_created: 'created', act_changed: 'changed', act_launched: 'launched', act_paused: 'paused', act_resumed: 'resumed', act_cancelled: 'cancelled', act_triggered: 'sent once now', act_rotated: 'rotated the secret', act_deleted: 'deleted', act_revoked: 'revoked', act_erased: 'erased user data',
@@ -248,3 +250,32 @@ const enForms: typeof zhForms = {
 };
 Object.assign(zh, zhForms);
 Object.assign(en, enForms);
+/* The segment rule builder (console/src/SegmentRuleBuilder.tsx): catalog pickers and each condition read back as a sentence. */
+const zhBuilder = {
+  addCondition: '添加条件', ruleEmpty: '还没有条件：不加条件时分群包含全部用户。点「添加条件」开始。', attributeHint: '属性名，如 vip_level', eventHint: '事件名，如 pay_order', propertyHint: '事件属性',
+  valueHint: '值', valuesHint: '输入或选择多个值', yes: '是', no: '否', addPropertyFilter: '添加事件属性条件', whereLabel: '其中', daysInZone: '今天、昨天、日期和天数按 {{zone}} 计算（可在上方“时区”中更改）',
+  lastSeen: '最近出现：{{ago}}', agoNow: '刚刚', agoMinutes: '{{n}} 分钟前', agoHours: '{{n}} 小时前', agoDays: '{{n}} 天前', examplesWords: '例：{{values}}', propertiesWords: '属性：{{names}}', noProperties: '无属性',
+  catType_string: '文本', catType_number: '数字', catType_boolean: '是/否', catType_date: '日期', catType_object: '对象', catType_array: '列表', catType_null: '空值',
+  count_atLeast: '至少', count_atMost: '至多', count_exactly: '恰好', times_atLeast: '至少 {{n}} 次', times_atMost: '至多 {{n}} 次', times_exactly: '恰好 {{n}} 次',
+  w_today: '今天', w_yesterday: '昨天', w_lastDays: '最近 {{n}} 天内', w_sinceYesterday: '自昨天起', w_sinceDaysAgo: '自 {{n}} 天前起', w_sinceDate: '自 {{date}} 起', w_between: '在 {{from}} 至 {{to}} 期间',
+  didSentence: '{{window}}完成过 {{event}} {{count}}{{filters}}', didNotSentence: '{{window}}没有完成过 {{event}}{{filters}}', whereWords: '（其中 {{filters}}）', andWord: '，且 ', listJoin: '、',
+  cmp_equals: '{{name}} 等于 {{value}}', cmp_notEquals: '{{name}} 不等于 {{value}}', cmp_in: '{{name}} 是 {{value}} 之一', cmp_notIn: '{{name}} 不是 {{value}} 中的任何一个',
+  cmp_gt: '{{name}} 大于 {{value}}', cmp_gte: '{{name}} 大于等于 {{value}}', cmp_lt: '{{name}} 小于 {{value}}', cmp_lte: '{{name}} 小于等于 {{value}}',
+  cmp_contains: '{{name}} 包含“{{value}}”', cmp_startsWith: '{{name}} 以“{{value}}”开头', cmp_exists: '{{name}} 有值', cmp_notExists: '{{name}} 没有值',
+  cmp_before: '{{name}} 早于 {{value}}', cmp_after: '{{name}} 晚于 {{value}}', cmp_withinLastDays: '{{name}} 在最近 {{value}} 天内', cmp_anniversaryToday: '今天是 {{name}} 的周年日',
+};
+const enBuilder: typeof zhBuilder = {
+  addCondition: 'Add condition', ruleEmpty: 'No conditions yet: without one the segment holds every user. Click "Add condition" to start.', attributeHint: 'attribute, e.g. vip_level', eventHint: 'event, e.g. pay_order', propertyHint: 'event property',
+  valueHint: 'value', valuesHint: 'type or pick several values', yes: 'yes', no: 'no', addPropertyFilter: 'Add property condition', whereLabel: 'where', daysInZone: 'Today, yesterday, dates and days are counted in {{zone}} (change it under "Time zone" above)',
+  lastSeen: 'last seen {{ago}}', agoNow: 'just now', agoMinutes: '{{n}} min ago', agoHours: '{{n}} h ago', agoDays: '{{n}} days ago', examplesWords: 'e.g. {{values}}', propertiesWords: 'properties: {{names}}', noProperties: 'no properties',
+  catType_string: 'text', catType_number: 'number', catType_boolean: 'yes/no', catType_date: 'date', catType_object: 'object', catType_array: 'list', catType_null: 'null',
+  count_atLeast: 'at least', count_atMost: 'at most', count_exactly: 'exactly', times_atLeast: 'at least {{n}} times', times_atMost: 'at most {{n}} times', times_exactly: 'exactly {{n}} times',
+  w_today: ' today', w_yesterday: ' yesterday', w_lastDays: ' in the last {{n}} days', w_sinceYesterday: ' since yesterday', w_sinceDaysAgo: ' since {{n}} days ago', w_sinceDate: ' since {{date}}', w_between: ' between {{from}} and {{to}}',
+  didSentence: 'did {{event}} {{count}}{{window}}{{filters}}', didNotSentence: 'did not do {{event}}{{window}}{{filters}}', whereWords: ' (where {{filters}})', andWord: ' and ', listJoin: ', ',
+  cmp_equals: '{{name}} equals {{value}}', cmp_notEquals: '{{name}} does not equal {{value}}', cmp_in: '{{name}} is one of {{value}}', cmp_notIn: '{{name}} is none of {{value}}',
+  cmp_gt: '{{name}} is greater than {{value}}', cmp_gte: '{{name}} is at least {{value}}', cmp_lt: '{{name}} is less than {{value}}', cmp_lte: '{{name}} is at most {{value}}',
+  cmp_contains: '{{name}} contains "{{value}}"', cmp_startsWith: '{{name}} starts with "{{value}}"', cmp_exists: '{{name}} has a value', cmp_notExists: '{{name}} has no value',
+  cmp_before: '{{name}} is before {{value}}', cmp_after: '{{name}} is after {{value}}', cmp_withinLastDays: '{{name}} is within the last {{value}} days', cmp_anniversaryToday: 'today is the anniversary of {{name}}',
+};
+Object.assign(zh, zhBuilder);
+Object.assign(en, enBuilder);
