@@ -185,9 +185,9 @@ describe('forms that offer what the API has', () => {
     const page = await openConsole();
     await page.getByRole('menuitem', { name: '用户分群' }).click();
     await page.locator('.ant-table-row', { hasText: '沪杭未下单' }).getByRole('button', { name: /^详\s?情$/ }).click();
-    expect(await page.getByTestId('segment-rule-words').textContent()).toBe('（city 是以下之一 上海、杭州 或 仅有访客 ID） 且 自昨天起没有做过 pay_order');
+    expect(await page.getByTestId('segment-rule-words').textContent()).toBe('（city 是 上海、杭州 之一 或 仅有访客 ID） 且 自昨天起没有完成过 pay_order');
     await page.getByTestId('segment-edit').click();
-    await poll(() => page.getByTestId('rule-kept').textContent()).toContain('自昨天起没有做过 pay_order');
+    await poll(() => page.getByTestId('rule-kept').textContent()).toContain('自昨天起没有完成过 pay_order');
     await page.getByLabel('名称').fill('沪杭未下单用户');
     await button(page, '保存').click();
     await poll(async () => (await call('GET', `/api/segments/${created.body.id as string}`)).body.name).toBe('沪杭未下单用户');

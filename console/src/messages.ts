@@ -226,12 +226,7 @@ const zhForms = {
   bodyFormat: '请求体格式', format_standard: '标准（每位用户一个请求）', format_growingio: 'GrowingIO（一个请求多位用户）', batchSize: '每个请求的用户数', batchSizeHint: '1–1000 位用户', usersUnit: '人',
   memberCount: '成员数', memberCountHint: '打开列表时逐行实时统计', editSegment: '编辑分群', segmentDetail: '分群详情', sampleTitle: '成员样本（前 {{n}} 位）', noMembers: '暂无成员',
   builderCannotShow: '这个分群的规则用到了编辑器还不能显示的条件：这里只能修改名称和时区，规则保持不变。',
-  rw_and: ' 且 ', rw_or: ' 或 ', rw_group: '（{{inner}}）', rw_attribute: '{{attribute}} {{op}} {{value}}', rw_attributeNoValue: '{{attribute}} {{op}}',
-  rw_op_in: '是以下之一', rw_op_notIn: '不是以下之一', rw_op_startsWith: '开头是', rw_op_exists: '有值', rw_op_notExists: '没有值', rw_op_before: '早于', rw_op_after: '晚于', rw_op_withinLastDays: '在最近 {{n}} 天内',
-  rw_did: '{{window}}做过 {{event}}{{count}}{{where}}', rw_didNot: '{{window}}没有做过 {{event}}{{where}}',
-  rw_count_atLeast: ' 至少 {{n}} 次', rw_count_atMost: ' 最多 {{n}} 次', rw_count_exactly: ' 恰好 {{n}} 次',
-  rw_win_today: '今天', rw_win_yesterday: '昨天', rw_win_lastDays: '最近 {{n}} 天内', rw_win_sinceDate: '自 {{date}} 起', rw_win_sinceToday: '今天', rw_win_sinceYesterday: '自昨天起', rw_win_sinceDaysAgo: '自 {{n}} 天前起', rw_win_between: '{{from}} 至 {{to}} 期间',
-  rw_where: '（{{filters}}）',
+  rw_and: ' 且 ', rw_or: ' 或 ', rw_group: '（{{inner}}）',
 };
 const enForms: typeof zhForms = {
   issue_reserved_header: 'is set by hookcast itself and cannot be overridden', issue_connection_header: 'is a connection-level header and cannot be sent as a channel header',
@@ -241,12 +236,7 @@ const enForms: typeof zhForms = {
   bodyFormat: 'Body format', format_standard: 'Standard (one request per user)', format_growingio: 'GrowingIO (several users per request)', batchSize: 'Users per request', batchSizeHint: '1–1000 users', usersUnit: 'users',
   memberCount: 'Members', memberCountHint: 'counted live, row by row, when the list is shown', editSegment: 'Edit segment', segmentDetail: 'Segment', sampleTitle: 'Sample members (first {{n}})', noMembers: 'No members yet',
   builderCannotShow: 'This segment\'s rule uses conditions the editor cannot show yet: only its name and time zone can be changed here; the rule stays as it is.',
-  rw_and: ' and ', rw_or: ' or ', rw_group: '({{inner}})', rw_attribute: '{{attribute}} {{op}} {{value}}', rw_attributeNoValue: '{{attribute}} {{op}}',
-  rw_op_in: 'is one of', rw_op_notIn: 'is none of', rw_op_startsWith: 'starts with', rw_op_exists: 'is set', rw_op_notExists: 'is not set', rw_op_before: 'is before', rw_op_after: 'is after', rw_op_withinLastDays: 'is within the last {{n}} days',
-  rw_did: 'did {{event}}{{count}}{{window}}{{where}}', rw_didNot: 'did not do {{event}}{{window}}{{where}}',
-  rw_count_atLeast: ' at least {{n}} times', rw_count_atMost: ' at most {{n}} times', rw_count_exactly: ' exactly {{n}} times',
-  rw_win_today: ' today', rw_win_yesterday: ' yesterday', rw_win_lastDays: ' in the last {{n}} days', rw_win_sinceDate: ' since {{date}}', rw_win_sinceToday: ' today', rw_win_sinceYesterday: ' since yesterday', rw_win_sinceDaysAgo: ' since {{n}} days ago', rw_win_between: ' between {{from}} and {{to}}',
-  rw_where: ' ({{filters}})',
+  rw_and: ' and ', rw_or: ' or ', rw_group: '({{inner}})',
 };
 Object.assign(zh, zhForms);
 Object.assign(en, enForms);

@@ -30,16 +30,16 @@ const everyNode: RuleNode = {
 
 describe('a segment rule in words', () => {
   it('reads story 1 as an operator says it, in Chinese and in English', async () => {
-    expect(ruleWords(await t('zh-CN'), story1)).toBe('vip_level 等于 gold 且 昨天做过 add_to_cart 且 自昨天起没有做过 pay_order');
+    expect(ruleWords(await t('zh-CN'), story1)).toBe('vip_level 等于 gold 且 昨天完成过 add_to_cart 且 自昨天起没有完成过 pay_order');
     expect(ruleWords(await t('en'), story1)).toBe('vip_level equals gold and did add_to_cart yesterday and did not do pay_order since yesterday');
   });
 
   it('has words for every operator, count and window the API takes, nested groups in parentheses', async () => {
     const zhWords = ruleWords(await t('zh-CN'), everyNode);
     expect(zhWords).toBe([
-      'city 是以下之一 上海、杭州', 'city 不是以下之一 北京', 'phone 有值', 'email 没有值', 'name 开头是 王', 'age 大于等于 18',
-      'signup 早于 2026-01-01', 'signup 晚于 2025-01-01', 'signup 在最近 30 天内', 'birthday 今天是周年日',
-      '最近 7 天内做过 view 恰好 2 次（sku 等于 A1）', '2026-01-01 至 2026-01-31 期间没有做过 view', '（有登录 ID 且 自 2026-02-01 起没有做过 pay）',
+      'city 是 上海、杭州 之一', 'city 不是 北京 中的任何一个', 'phone 有值', 'email 没有值', 'name 以“王”开头', 'age 大于等于 18',
+      'signup 早于 2026-01-01', 'signup 晚于 2025-01-01', 'signup 在最近 30 天内', '今天是 birthday 的周年日',
+      '最近 7 天内完成过 view 恰好 2 次（其中 sku 等于 A1）', '在 2026-01-01 至 2026-01-31 期间完成过 view 至多 0 次', '（有登录 ID 且 自 2026-02-01 起没有完成过 pay）',
     ].join(' 或 '));
     // No operator or window left as the API's own word, no key of a missing translation.
     expect(ruleWords(await t('en'), everyNode)).not.toMatch(/\b(notIn|startsWith|notExists|withinLastDays|atMost|lastDays|rw_\w+|op_\w+)\b/);

@@ -270,6 +270,11 @@ function comparisonWords(t: TFunction, name: string, c: { op?: unknown; value?: 
  * conditionWords(t, { noEvent: 'pay_order', window: { type: 'since', daysAgo: 1 } }); // '自昨天起没有完成过 pay_order'
  */
 export function conditionWords(t: TFunction, node: Record<string, unknown>): string {
+  // Parts left empty (no count, no window, no filters) leave their spaces behind.
+  return sentence(t, node).replace(/\s{2,}/g, ' ').trim();
+}
+
+function sentence(t: TFunction, node: Record<string, unknown>): string {
   if ('identity' in node) return t(`opt_${String(node.identity)}`);
   if ('attribute' in node) return comparisonWords(t, String(node.attribute), node);
   const where = (node.where as { property: string; op: string; value?: unknown }[] | undefined) ?? [];
