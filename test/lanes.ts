@@ -51,6 +51,7 @@ export const lanes: Record<Lane, string[]> = {
     'api/openapi.test.ts',
     'api/request-log.test.ts',
     'console/src/messages.test.ts',
+    'console/src/campaign-list.test.ts',
     'lib/errors.test.ts',
     'bench/cpu-profile.test.ts',
     'delivery/backoff.test.ts',

@@ -1,12 +1,14 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Button, Card, DatePicker, Drawer, Form, Input, InputNumber, Radio, Select, Space, Statistic, Table, message, type DatePickerProps } from 'antd';
+import { Alert, Button, Card, DatePicker, Drawer, Form, Input, InputNumber, Radio, Select, Space, Statistic, Table, message, type DatePickerProps } from 'antd';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link, Outlet, Route, Routes, useNavigate, useParams } from 'react-router';
 import { segmentRuleSchema } from '../../contracts/segment-rule.js';
 import { api, ApiFailure, unwrap } from './api.js';
 import { DeleteButton } from './DeleteButton.js';
 import { TimeZoneSelect } from './inputs.js';
-import { issueText, showIssues } from './issues.js';
+import { failureText, issueText, showIssues } from './issues.js';
+import { NotFound, useListState, useOverList } from './routes.js';
 
 /** Which window a behaviour condition counts events in; `ever` means no window (all time). */
 export type WindowKind = 'today' | 'yesterday' | 'lastDays' | 'since' | 'between' | 'ever';
@@ -150,21 +152,68 @@ function SegmentForm({ onDone }: { onDone: () => void }) {
   );
 }
 
+/** The segment screens: the list (`/segments`), a new segment (`/segments/new`) and a segment (`/segments/<id>`) in a drawer over it. */
 export function Segments() {
+  return (
+    <Routes>
+      <Route element={<SegmentList />}>
+        <Route index element={null} />
+        <Route path="new" element={<NewSegment />} />
+        <Route path=":id" element={<SegmentScreen />} />
+      </Route>
+      <Route path="*" element={<NotFound />} />
+    </Routes>
+  );
+}
+
+function SegmentList() {
   const { t } = useTranslation();
-  const [open, setOpen] = useState(false);
+  const navigate = useNavigate();
+  const here = useListState();
   const list = useQuery({ queryKey: ['segments'], queryFn: () => unwrap(api.GET('/api/segments')) });
   return (
     <>
-      <Button type="primary" onClick={() => setOpen(true)} style={{ marginBottom: 16 }}>{t('newSegment')}</Button>
+      <Button type="primary" onClick={() => navigate('/segments/new', { state: here })} style={{ marginBottom: 16 }}>{t('newSegment')}</Button>
       <Table rowKey="id" loading={list.isLoading} dataSource={list.data?.items ?? []} pagination={false}
         columns={[
-          { title: t('name'), dataIndex: 'name' }, { title: t('timeZone'), dataIndex: 'timeZone' },
+          { title: t('name'), render: (_: unknown, row: { id: string; name: string }) => <Link to={`/segments/${row.id}`} state={here} data-testid="segment-link">{row.name}</Link> },
+          { title: t('timeZone'), dataIndex: 'timeZone' },
           { title: t('actions'), render: (_: unknown, row: { id: string; name: string }) => <DeleteButton kind="segment" id={row.id} name={row.name} /> },
         ]} />
-      <Drawer open={open} width={900} destroyOnHidden onClose={() => setOpen(false)} title={t('newSegment')}>
-        {open && <SegmentForm onDone={() => setOpen(false)} />}
-      </Drawer>
+      <Outlet />
     </>
+  );
+}
+
+function NewSegment() {
+  const { t } = useTranslation();
+  const over = useOverList('/segments');
+  return (
+    <Drawer open width={900} onClose={over.close} title={t('newSegment')}>
+      <SegmentForm onDone={over.close} />
+    </Drawer>
+  );
+}
+
+/** A segment by the id in its URL: its members now, by their ids. */
+function SegmentScreen() {
+  const { t } = useTranslation();
+  const id = useParams().id!;
+  const over = useOverList('/segments');
+  const segment = useQuery({ queryKey: ['segment', id], queryFn: () => unwrap(api.GET('/api/segments/{id}', { params: { path: { id } } })) });
+  const members = useQuery({ queryKey: ['segment-preview', id], queryFn: () => unwrap(api.GET('/api/segments/{id}/preview', { params: { path: { id }, query: {} } })) });
+  const sample = members.data?.sample ?? [];
+  return (
+    <Drawer open width={900} onClose={over.close} title={segment.data?.name ?? t('segment')}>
+      {segment.error ? <Alert type="error" showIcon message={failureText(t, segment.error)} data-testid="segment-missing" /> : (
+        <Card size="small" data-testid="segment-detail" data-id={id}>
+          <Space size="large">
+            <Statistic title={t('members')} value={members.data?.count ?? '—'} loading={members.isLoading} />
+            <Statistic title={t('timeZone')} value={segment.data?.timeZone ?? '—'} />
+          </Space>
+          {sample.length > 0 && <div data-testid="segment-sample">{t('sample')}：{sample.slice(0, 10).map((u) => u.loginId ?? `${t('src_visitor')} ${u.visitorId ?? ''}`).join('、')}</div>}
+        </Card>
+      )}
+    </Drawer>
   );
 }

@@ -214,3 +214,17 @@ const enUi: typeof zhUi = {
 };
 Object.assign(zh, zhUi);
 Object.assign(en, enUi);
+
+// Screens at their own URLs: the campaign list's search, filters and order; one run of a campaign; a link to nothing.
+const zhRoutes = {
+  pageNotFound: '没有这个页面', backHome: '返回首页', searchByName: '按名称搜索', allStatuses: '全部状态', allTriggers: '全部触发方式', clearFilters: '清除筛选',
+  campaignsShown: '显示 {{shown}} / {{total}} 个活动', createdAt: '创建时间', showRun: '查看这次', runShown: '正在查看', runShownFor: '以下是这次运行的数据：',
+  runNotFound: '链接中的这次运行不属于此活动', currentRun: '查看当前运行',
+};
+const enRoutes: typeof zhRoutes = {
+  pageNotFound: 'No such page', backHome: 'Back to the start', searchByName: 'Search by name', allStatuses: 'All statuses', allTriggers: 'All triggers', clearFilters: 'Clear filters',
+  campaignsShown: '{{shown}} of {{total}} campaigns', createdAt: 'Created', showRun: 'Show this run', runShown: 'Shown', runShownFor: 'Figures below are of the run at',
+  runNotFound: 'The run in this link is not one of this campaign\'s', currentRun: 'Show the current run',
+};
+Object.assign(zh, zhRoutes);
+Object.assign(en, enRoutes);
