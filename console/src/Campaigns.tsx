@@ -790,7 +790,7 @@ function NewCampaign() {
   return (
     <Drawer open width={800} onClose={over.close} title={copy ? t('copyToDraft') : t('newCampaign')}>
       {copy === null ? <CampaignForm onDone={(id) => over.go(`/campaigns/${id}`, { replace: true })} />
-        : source.data ? <CampaignForm copyOf={source.data} onDone={(id) => over.go(`/campaigns/${id}`, { replace: true })} />
+        : source.data && source.isFetchedAfterMount ? <CampaignForm copyOf={source.data} onDone={(id) => over.go(`/campaigns/${id}`, { replace: true })} />
           : <Missing query={source} />}
     </Drawer>
   );
@@ -806,7 +806,7 @@ function EditDraft() {
   if (draft.data && draft.data.status !== 'draft') return <Navigate to={`/campaigns/${id}`} state={over.state} replace />;
   return (
     <Drawer open width={800} onClose={over.close} title={t('editDraft')}>
-      {draft.data ? <CampaignForm draft={draft.data} onDone={() => { over.go(`/campaigns/${id}`, { replace: true }); void client.invalidateQueries({ queryKey: ['campaign', id] }); }} />
+      {draft.data && draft.isFetchedAfterMount ? <CampaignForm draft={draft.data} onDone={() => { over.go(`/campaigns/${id}`, { replace: true }); void client.invalidateQueries({ queryKey: ['campaign', id] }); }} />
         : <Missing query={draft} />}
     </Drawer>
   );
@@ -831,7 +831,11 @@ function CampaignScreen() {
   );
 }
 
-/** The campaign as the detail reads it (one cache entry: the detail's polling keeps it fresh). */
+/**
+ * The campaign as the detail reads it (one cache entry). A form starts from
+ * what it reads at mount, so it waits for `isFetchedAfterMount`: a fresh read,
+ * not the cache from before the last save.
+ */
 function useCampaign(id: string | null) {
   return useQuery({ queryKey: ['campaign', id], enabled: id !== null, queryFn: () => unwrap(api.GET('/api/campaigns/{id}', { params: { path: { id: id! }, query: {} } })) });
 }
