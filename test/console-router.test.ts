@@ -61,6 +61,8 @@ afterAll(async () => {
 });
 
 const drawer = '.ant-drawer-open';
+/** A page load on a machine other tests share can take seconds: polls wait up to 15 s unless told. */
+const poll = <T>(read: () => T | Promise<T>, timeout = 15_000) => expect.poll(read, { timeout });
 
 /** A new tab (its own sessionStorage, so no key yet) at `path`, signed in there. */
 async function openAt(path: string): Promise<Page> {
@@ -82,7 +84,7 @@ const listed = (page: Page) => page.locator('[data-testid=campaign-list] [data-t
 
 /** Picks `option` in the antd multiple select `scope`, then closes its dropdown. */
 async function pickMany(page: Page, scope: Locator, option: string) {
-  await expect.poll(() => page.locator('.ant-select-dropdown:visible').count(), { timeout: 10_000 }).toBe(0);
+  await poll(() => page.locator('.ant-select-dropdown:visible').count()).toBe(0);
   await scope.click();
   await page.locator(`.ant-select-dropdown:visible .ant-select-item-option[title="${option}"]`).click();
   await page.keyboard.press('Escape');
@@ -110,91 +112,91 @@ describe('every screen at its own URL', () => {
     expect((await call('POST', `/api/campaigns/${daily.id}/launch`)).status).toBe(200);
     // Two runs of different sizes: two members, then three.
     expect((await call('POST', `/api/campaigns/${daily.id}/trigger`)).status).toBeLessThan(300);
-    await expect.poll(async () => (await runsOf(daily.id)).map((r) => r.status), { timeout: 60_000 }).toEqual(['completed']);
+    await poll(async () => (await runsOf(daily.id)).map((r) => r.status), 60_000).toEqual(['completed']);
     await insertUsers(database.db, [{ loginId: 'url-3', attributes: { cohort: 'url' } }]);
     await new Promise((resolve) => setTimeout(resolve, 1100));
     expect((await call('POST', `/api/campaigns/${daily.id}/trigger`)).status).toBeLessThan(300);
-    await expect.poll(async () => (await runsOf(daily.id)).map((r) => r.status), { timeout: 60_000 }).toEqual(['completed', 'completed']);
+    await poll(async () => (await runsOf(daily.id)).map((r) => r.status), 60_000).toEqual(['completed', 'completed']);
     const runs = await runsOf(daily.id);
     const small = runs.find((r) => r.deliveries?.total === 2)!;
     const large = runs.find((r) => r.deliveries?.total === 3)!;
 
     // A link to a campaign opened in a tab without a key: the sign-in, then the campaign itself.
     const page = await openAt(`/campaigns/${daily.id}`);
-    await expect.poll(() => page.locator(`${drawer} .ant-drawer-title`).textContent()).toBe('每日链接');
-    await expect.poll(() => page.getByTestId('campaign-status').getAttribute('data-status')).not.toBeNull();
+    await poll(() => page.locator(`${drawer} .ant-drawer-title`).textContent()).toBe('每日链接');
+    await poll(() => page.getByTestId('campaign-status').getAttribute('data-status')).not.toBeNull();
     expect(where(page)).toBe(`/campaigns/${daily.id}`);
     // A reload keeps the key (sessionStorage) and the campaign.
     await page.reload();
-    await expect.poll(() => page.locator(`${drawer} .ant-drawer-title`).textContent()).toBe('每日链接');
+    await poll(() => page.locator(`${drawer} .ant-drawer-title`).textContent()).toBe('每日链接');
     expect(await page.getByTestId('sign-in-screen').count()).toBe(0);
 
     // One run by its link: the chart counts that run's attempts; the other run's link switches, back returns.
     await page.goto(`${base}/campaigns/${daily.id}?run=${small.id}`);
-    await expect.poll(() => page.getByTestId('run-shown').getAttribute('data-run')).toBe(small.id);
-    await expect.poll(() => chartedAttempts(page)).toBe(2);
+    await poll(() => page.getByTestId('run-shown').getAttribute('data-run')).toBe(small.id);
+    await poll(() => chartedAttempts(page)).toBe(2);
     expect(await page.locator(`[data-testid=runs] [data-run="${small.id}"]`).getAttribute('data-shown')).toBe('true');
     await page.screenshot({ path: join(shots, 'router-1-run-by-url.png') });
     await page.locator(`[data-testid=runs] [data-run="${large.id}"]`).getByTestId('run-link').click();
-    await expect.poll(() => where(page)).toBe(`/campaigns/${daily.id}?run=${large.id}`);
-    await expect.poll(() => chartedAttempts(page)).toBe(3);
+    await poll(() => where(page)).toBe(`/campaigns/${daily.id}?run=${large.id}`);
+    await poll(() => chartedAttempts(page)).toBe(3);
     await page.goBack();
-    await expect.poll(() => page.getByTestId('run-shown').getAttribute('data-run')).toBe(small.id);
-    await expect.poll(() => chartedAttempts(page)).toBe(2);
+    await poll(() => page.getByTestId('run-shown').getAttribute('data-run')).toBe(small.id);
+    await poll(() => chartedAttempts(page)).toBe(2);
     // Back to the current run: no run in the URL, nothing says a past one is shown.
     await page.getByTestId('run-current').click();
-    await expect.poll(() => where(page)).toBe(`/campaigns/${daily.id}`);
-    expect(await page.getByTestId('run-shown').count()).toBe(0);
+    await poll(() => where(page)).toBe(`/campaigns/${daily.id}`);
+    await poll(() => page.getByTestId('run-shown').count()).toBe(0);
 
     // Closed, a campaign opened from a link goes to the plain list; then screens by the menu and the list, and back and forward through them.
     await page.locator(`${drawer} .ant-drawer-close`).click();
-    await expect.poll(() => where(page)).toBe('/campaigns');
+    await poll(() => where(page)).toBe('/campaigns');
     await page.getByRole('menuitem', { name: '渠道' }).click();
-    await expect.poll(() => where(page)).toBe('/channels');
+    await poll(() => where(page)).toBe('/channels');
     await page.getByRole('menuitem', { name: '活动' }).click();
-    await expect.poll(() => where(page)).toBe('/campaigns');
+    await poll(() => where(page)).toBe('/campaigns');
     await page.locator('[data-testid=campaign-link]', { hasText: '草稿链接' }).click();
-    await expect.poll(() => where(page)).toBe(`/campaigns/${draft.id}`);
+    await poll(() => where(page)).toBe(`/campaigns/${draft.id}`);
     await page.getByTestId('edit-draft').click();
-    await expect.poll(() => where(page)).toBe(`/campaigns/${draft.id}/edit`);
-    await expect.poll(() => page.locator(`${drawer} input#name`).inputValue()).toBe('草稿链接');
+    await poll(() => where(page)).toBe(`/campaigns/${draft.id}/edit`);
+    await poll(() => page.locator(`${drawer} input#name`).inputValue()).toBe('草稿链接');
     // The edit survives a reload too.
     await page.reload();
-    await expect.poll(() => page.locator(`${drawer} input#name`).inputValue()).toBe('草稿链接');
+    await poll(() => page.locator(`${drawer} input#name`).inputValue()).toBe('草稿链接');
     await page.goBack();
-    await expect.poll(() => page.locator(`${drawer} .ant-drawer-title`).textContent()).toBe('草稿链接');
+    await poll(() => page.locator(`${drawer} .ant-drawer-title`).textContent()).toBe('草稿链接');
     expect(await page.getByTestId('edit-draft').count()).toBe(1);
     await page.goBack();
-    await expect.poll(() => where(page)).toBe('/campaigns');
-    await expect.poll(() => page.locator(drawer).count()).toBe(0);
+    await poll(() => where(page)).toBe('/campaigns');
+    await poll(() => page.locator(drawer).count()).toBe(0);
     await page.goBack();
-    await expect.poll(() => where(page)).toBe('/channels');
-    await expect.poll(() => page.locator('.ant-menu-item-selected').textContent()).toBe('渠道');
+    await poll(() => where(page)).toBe('/channels');
+    await poll(() => page.locator('.ant-menu-item-selected').textContent()).toBe('渠道');
     await page.goForward();
     await page.goForward();
-    await expect.poll(() => page.locator(`${drawer} .ant-drawer-title`).textContent()).toBe('草稿链接');
+    await poll(() => page.locator(`${drawer} .ant-drawer-title`).textContent()).toBe('草稿链接');
     // Closing goes back to the list it was opened from.
     await page.locator(`${drawer} .ant-drawer-close`).click();
-    await expect.poll(() => where(page)).toBe('/campaigns');
+    await poll(() => where(page)).toBe('/campaigns');
 
     // A channel and a segment by their links, also after a reload.
     await page.goto(`${base}/channels/${channel.id}`);
-    await expect.poll(() => page.locator(`${drawer} input#name`).inputValue()).toBe('链接渠道');
+    await poll(() => page.locator(`${drawer} input#name`).inputValue()).toBe('链接渠道');
     await page.reload();
-    await expect.poll(() => page.locator(`${drawer} input#url`).inputValue()).toBe(`${receiver.url}/url`);
+    await poll(() => page.locator(`${drawer} input#url`).inputValue()).toBe(`${receiver.url}/url`);
     await page.goto(`${base}/segments/${segment.id}`);
-    await expect.poll(() => page.locator(`${drawer} .ant-drawer-title`).textContent()).toBe('链接分群');
-    await expect.poll(() => page.getByTestId('segment-sample').textContent()).toContain('url-3');
+    await poll(() => page.locator(`${drawer} .ant-drawer-title`).textContent()).toBe('链接分群');
+    await poll(() => page.getByTestId('segment-sample').textContent()).toContain('url-3');
     // From the list, by name; closing returns to the list.
     await page.locator(`${drawer} .ant-drawer-close`).click();
-    await expect.poll(() => where(page)).toBe('/segments');
+    await poll(() => where(page)).toBe('/segments');
     await page.locator('[data-testid=segment-link]', { hasText: '链接分群' }).click();
-    await expect.poll(() => where(page)).toBe(`/segments/${segment.id}`);
+    await poll(() => where(page)).toBe(`/segments/${segment.id}`);
     // A link to nothing says so, in Chinese; one to a deleted campaign too.
     await page.goto(`${base}/nowhere`);
-    await expect.poll(() => page.getByTestId('not-found').textContent()).toContain('没有这个页面');
+    await poll(() => page.getByTestId('not-found').textContent()).toContain('没有这个页面');
     await page.goto(`${base}/campaigns/00000000-0000-4000-8000-000000000000`);
-    await expect.poll(() => page.getByTestId('campaign-missing').textContent()).toContain('找不到');
+    await poll(() => page.getByTestId('campaign-missing').textContent()).toContain('找不到');
     await page.close();
   }, 240_000);
 
@@ -212,27 +214,27 @@ describe('every screen at its own URL', () => {
     await create('会员日', { type: 'event', event: 'add_to_cart' });
 
     const page = await openAt('/campaigns');
-    await expect.poll(() => listed(page)).toContain('会员日');
+    await poll(() => listed(page)).toContain('会员日');
     await page.getByPlaceholder('按名称搜索').fill('春节');
-    await expect.poll(() => where(page)).toBe('/campaigns?q=春节');
-    await expect.poll(() => listed(page)).toEqual(['春节倒计时', '春节签到', '春节预热', '春节大促']);
+    await poll(() => where(page)).toBe('/campaigns?q=春节');
+    await poll(() => listed(page)).toEqual(['春节倒计时', '春节签到', '春节预热', '春节大促']);
     await pickMany(page, page.getByTestId('campaign-status-filter'), '草稿');
-    await expect.poll(() => where(page)).toBe('/campaigns?q=春节&status=draft');
-    await expect.poll(() => listed(page)).toEqual(['春节签到', '春节预热', '春节大促']);
+    await poll(() => where(page)).toBe('/campaigns?q=春节&status=draft');
+    await poll(() => listed(page)).toEqual(['春节签到', '春节预热', '春节大促']);
     await pickMany(page, page.getByTestId('campaign-trigger-filter'), '单次');
-    await expect.poll(() => where(page)).toBe('/campaigns?q=春节&status=draft&trigger=once');
-    await expect.poll(() => listed(page)).toEqual(['春节预热', '春节大促']);
+    await poll(() => where(page)).toBe('/campaigns?q=春节&status=draft&trigger=once');
+    await poll(() => listed(page)).toEqual(['春节预热', '春节大促']);
     // Sorted by name, A to Z (pinyin: 大 da before 预 yu).
     await page.locator('[data-testid=campaign-list] th', { hasText: '名称' }).click();
-    await expect.poll(() => where(page)).toBe('/campaigns?q=春节&status=draft&trigger=once&sort=name&order=asc');
-    await expect.poll(() => listed(page)).toEqual(['春节大促', '春节预热']);
+    await poll(() => where(page)).toBe('/campaigns?q=春节&status=draft&trigger=once&sort=name&order=asc');
+    await poll(() => listed(page)).toEqual(['春节大促', '春节预热']);
     const total = (await call('GET', '/api/campaigns')).body.items.length as number;
     expect(await page.getByTestId('campaign-count').textContent()).toBe(`显示 2 / ${total} 个活动`);
     await page.screenshot({ path: join(shots, 'router-2-filtered-list.png') });
 
     // A reload shows the same list: the search box, the chosen filters, the order.
     await page.reload();
-    await expect.poll(() => listed(page)).toEqual(['春节大促', '春节预热']);
+    await poll(() => listed(page)).toEqual(['春节大促', '春节预热']);
     expect(await page.getByPlaceholder('按名称搜索').inputValue()).toBe('春节');
     expect(await page.getByTestId('campaign-status-filter').locator('.ant-select-selection-item-content').allTextContents()).toEqual(['草稿']);
     expect(await page.getByTestId('campaign-trigger-filter').locator('.ant-select-selection-item-content').allTextContents()).toEqual(['单次']);
@@ -240,33 +242,37 @@ describe('every screen at its own URL', () => {
 
     // A campaign opened from the filtered list closes back to it.
     await page.locator('[data-testid=campaign-link]', { hasText: '春节大促' }).click();
-    await expect.poll(() => where(page)).toBe(`/campaigns/${sale.id}`);
+    await poll(() => where(page)).toBe(`/campaigns/${sale.id}`);
     await page.locator(`${drawer} .ant-drawer-close`).click();
-    await expect.poll(() => where(page)).toBe('/campaigns?q=春节&status=draft&trigger=once&sort=name&order=asc');
-    await expect.poll(() => listed(page)).toEqual(['春节大促', '春节预热']);
+    await poll(() => where(page)).toBe('/campaigns?q=春节&status=draft&trigger=once&sort=name&order=asc');
+    await poll(() => listed(page)).toEqual(['春节大促', '春节预热']);
 
-    // Back steps undo the order, then the trigger filter; forward redoes them.
+    // Back steps through the campaign opened, then undoes the order, then the trigger filter; forward redoes them.
     await page.goBack();
+    await poll(() => page.locator(`${drawer} .ant-drawer-title`).textContent()).toBe('春节大促');
     await page.goBack();
-    await expect.poll(() => where(page)).toBe('/campaigns?q=春节&status=draft&trigger=once');
-    await expect.poll(() => listed(page)).toEqual(['春节预热', '春节大促']);
+    await poll(() => page.locator(drawer).count()).toBe(0);
+    await poll(() => listed(page)).toEqual(['春节大促', '春节预热']);
     await page.goBack();
-    await expect.poll(() => listed(page)).toEqual(['春节签到', '春节预热', '春节大促']);
+    await poll(() => where(page)).toBe('/campaigns?q=春节&status=draft&trigger=once');
+    await poll(() => listed(page)).toEqual(['春节预热', '春节大促']);
+    await page.goBack();
+    await poll(() => listed(page)).toEqual(['春节签到', '春节预热', '春节大促']);
     expect(await page.getByTestId('campaign-trigger-filter').locator('.ant-select-selection-item-content').count()).toBe(0);
     await page.goForward();
     await page.goForward();
-    await expect.poll(() => listed(page)).toEqual(['春节大促', '春节预热']);
+    await poll(() => listed(page)).toEqual(['春节大促', '春节预热']);
 
     // By status, the other way round: live ones before drafts; the filters cleared keep the order.
     await page.getByTestId('campaign-filters-clear').click();
-    await expect.poll(() => where(page)).toBe('/campaigns?sort=name&order=asc');
+    await poll(() => where(page)).toBe('/campaigns?sort=name&order=asc');
     await page.locator('[data-testid=campaign-list] th', { hasText: '状态' }).click();
     await page.locator('[data-testid=campaign-list] th', { hasText: '状态' }).click();
-    await expect.poll(() => where(page)).toBe('/campaigns?sort=status&order=desc');
-    await expect.poll(async () => (await listed(page)).filter((name) => name.startsWith('春节'))).toEqual(['春节倒计时', '春节签到', '春节预热', '春节大促']);
+    await poll(() => where(page)).toBe('/campaigns?sort=status&order=desc');
+    await poll(async () => (await listed(page)).filter((name) => name.startsWith('春节'))).toEqual(['春节倒计时', '春节签到', '春节预热', '春节大促']);
     // In English the same URL reads in English.
     await page.getByTestId('language').click();
-    await expect.poll(() => page.getByPlaceholder('Search by name').count()).toBe(1);
+    await poll(() => page.getByPlaceholder('Search by name').count()).toBe(1);
     await page.getByTestId('language').click();
     await page.close();
   }, 180_000);
