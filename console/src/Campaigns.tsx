@@ -741,7 +741,6 @@ function CampaignList() {
   const change = (next: Partial<ListQuery>, replace = false) => setParams(writeListQuery({ ...query, ...next }), { replace });
   const [text, setText] = useState(query.q);
   useEffect(() => setText(query.q), [query.q]);
-  const sortOrder = (key: SortKey) => (query.sort === key ? (query.order === 'asc' ? 'ascend' : 'descend') : null);
   const filtered = query.q !== '' || query.status.length > 0 || query.trigger.length > 0;
   return (
     <>
@@ -753,23 +752,20 @@ function CampaignList() {
           onChange={(status: string[]) => change({ status })} options={campaignStatuses.map((s) => ({ value: s, label: t(`st_${s}`) }))} />
         <Select mode="multiple" allowClear placeholder={t('allTriggers')} value={query.trigger} style={{ minWidth: 200 }} data-testid="campaign-trigger-filter"
           onChange={(trigger: string[]) => change({ trigger })} options={triggerTypes.map((k) => ({ value: k, label: t(TRIGGER_WORDS[k]) }))} />
+        <Select value={`${query.sort}_${query.order}`} style={{ width: 200 }} data-testid="campaign-sort" onChange={(v: string) => { const [sort, order] = v.split('_') as [SortKey, 'asc' | 'desc']; change({ sort, order }); }}
+          options={SORTINGS.map((v) => ({ value: v, label: t(`sort_${v}`) }))} />
         {filtered && <Button onClick={() => change({ q: '', status: [], trigger: [] })} data-testid="campaign-filters-clear">{t('clearFilters')}</Button>}
         <Typography.Text type="secondary" data-testid="campaign-count" data-shown={shown.length}>{t('campaignsShown', { shown: shown.length, total: all.length })}</Typography.Text>
       </Space>
-      <Table rowKey="id" loading={list.isLoading} dataSource={shown} pagination={false} data-testid="campaign-list" sortDirections={['ascend', 'descend']}
-        onChange={(_pagination, _filters, sorter) => {
-          const one = Array.isArray(sorter) ? sorter[0] : sorter;
-          const key = one?.columnKey as SortKey | undefined;
-          if (key && one?.order) change({ sort: key, order: one.order === 'ascend' ? 'asc' : 'desc' });
-        }}
+      <Table rowKey="id" loading={list.isLoading} dataSource={shown} pagination={false} data-testid="campaign-list"
         columns={[
-          { title: t('name'), key: 'name', sorter: true, sortOrder: sortOrder('name'), render: (_: unknown, row: Campaign) => <Link to={`/campaigns/${row.id}`} state={here} data-testid="campaign-link">{row.name}</Link> },
-          { title: t('status'), key: 'status', sorter: true, sortOrder: sortOrder('status'), render: (_: unknown, row: Campaign) => <Tag data-status={row.status}>{t(`st_${row.status}`, { defaultValue: row.status })}</Tag> },
-          { title: t('trigger'), key: 'trigger', render: (_: unknown, row: Campaign) => <span data-trigger={triggerTypeOf(row)}>{t(TRIGGER_WORDS[triggerTypeOf(row) as TriggerType] ?? 'once')}</span> },
+          { title: t('name'), render: (_: unknown, row: Campaign) => <Link to={`/campaigns/${row.id}`} state={here} data-testid="campaign-link">{row.name}</Link> },
+          { title: t('status'), render: (_: unknown, row: Campaign) => <Tag data-status={row.status}>{t(`st_${row.status}`, { defaultValue: row.status })}</Tag> },
+          { title: t('trigger'), render: (_: unknown, row: Campaign) => <span data-trigger={triggerTypeOf(row)}>{t(TRIGGER_WORDS[triggerTypeOf(row) as TriggerType] ?? 'once')}</span> },
           // A campaign that has not run yet has no audience: a dash, not an empty bar.
           { title: t('progress'), width: 160, render: (_: unknown, row: Campaign) => (row.deliveries.total === 0 ? '—' : <ListProgress counts={row.deliveries} openEnded={openEnded(row)} />) },
           { title: t('deliveries'), render: (_: unknown, row: Campaign) => (row.deliveries.total === 0 ? '—' : <ListCounts counts={row.deliveries} />) },
-          { title: t('createdAt'), key: 'createdAt', sorter: true, sortOrder: sortOrder('createdAt'), render: (_: unknown, row: Campaign) => <When at={row.createdAt} zone={campaignZone(row)} /> },
+          { title: t('createdAt'), render: (_: unknown, row: Campaign) => <When at={row.createdAt} zone={campaignZone(row)} /> },
           { title: t('launchedAt'), dataIndex: 'launchedAt', render: (at: string | null, row: Campaign) => <When at={at} zone={campaignZone(row)} /> },
           { title: t('actions'), render: (_: unknown, row: Campaign) => <Button onClick={() => navigate(`/campaigns/${row.id}`, { state: here })}>{t('detail')}</Button> },
         ]} />
@@ -778,6 +774,8 @@ function CampaignList() {
   );
 }
 
+/** The orders offered, each a sort key and a direction in one choice. */
+const SORTINGS = ['createdAt_desc', 'createdAt_asc', 'name_asc', 'name_desc', 'status_asc', 'status_desc'] as const;
 type TriggerType = (typeof triggerTypes)[number];
 const TRIGGER_WORDS: Record<TriggerType, string> = { once: 'once', recurring: 'recurring', event: 'eventTriggered' };
 
