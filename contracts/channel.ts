@@ -146,6 +146,9 @@ const CONNECTION_HEADERS = new Set([
   'http2-settings',
 ]);
 
+/** Extra headers a channel may send (the console's add button stops there too). */
+export const MAX_HEADERS = 20;
+
 // RFC 9110 token characters, as undici checks header names.
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/;
 // What undici accepts in a value: tab, visible ASCII and space, and Latin-1 (sent as single bytes).
@@ -165,7 +168,7 @@ const headersSchema = z
   )
   .superRefine(function noReservedHeaders(headers, ctx) {
     const names = Object.keys(headers);
-    if (names.length > 20) ctx.addIssue({ code: 'custom', message: 'at most 20 extra headers' });
+    if (names.length > MAX_HEADERS) ctx.addIssue({ code: 'custom', message: `at most ${MAX_HEADERS} extra headers` });
     for (const name of names) {
       const lower = name.toLowerCase();
       if (RESERVED_HEADERS.has(lower)) {

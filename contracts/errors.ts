@@ -62,6 +62,10 @@ const ISSUE_PATTERNS: readonly [IssueCode, RegExp][] = [
   ['invalid_url', /^must be an? (?:http\(s\)|http:\/\/ or https:\/\/) URL$/],
   ['url_has_credentials', /^must not contain a user name or password/],
   ['credentials_again', /^the URL's scheme, host or port changed/],
+  ['reserved_header', / is set by hookcast and cannot be overridden$/],
+  ['connection_header', / is a connection-level header and cannot be sent/],
+  ['invalid_header_name', /^must be a valid HTTP header name/],
+  ['invalid_header_value', /^must hold only printable ASCII, tab or Latin-1/],
   ['invalid_duration', /ISO 8601 duration/],
   ['duration_out_of_range', /^must be between (?<minimum>.+) and (?<maximum>.+)$/],
   ['invalid_datetime', /ISO 8601 date-time/],
@@ -123,6 +127,10 @@ export const ISSUE_CODES = {
   invalid_url: 'must be an http(s) URL',
   url_has_credentials: 'must not contain a user name or password',
   credentials_again: "the URL's host changed: give the credentials again",
+  reserved_header: 'is a header hookcast sets itself',
+  connection_header: 'is a connection-level header, not sent as a channel header',
+  invalid_header_name: 'must be a valid HTTP header name',
+  invalid_header_value: 'must hold only printable ASCII, tab or Latin-1 characters',
   invalid_duration: 'must be a duration (ISO 8601, such as P1D)',
   duration_out_of_range: 'must be between {{minimum}} and {{maximum}}',
   invalid_datetime: 'must be a date and time with a time zone',
@@ -245,7 +253,8 @@ export function flattenIssue(issue: z.core.$ZodIssue, prefix?: string): CodedIss
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => ({ path: path === '(body)' ? key : `${path}.${key}`, message: 'is not a known field', code: 'unknown_field', params: {} }));
   }
-  let message = issue.message;
+  // A record key's own message (a header name's) is nested under zod's "Invalid key in record".
+  let message = issue.code === 'invalid_key' && issue.issues[0] ? issue.issues[0].message : issue.message;
   if (issue.code === 'invalid_type' && /received undefined$/.test(message)) message = 'is required';
   else message = message.replace(/^Invalid input: /, '');
   const fromMessage = issueCode(message);

@@ -40,6 +40,12 @@ describe('API error codes', () => {
     expect(body.issues!.find((i) => i.path === 'url')).toMatchObject({ code: 'invalid_url' });
   });
 
+  it('a channel header is refused with a code per rule: its name (even as a record key), its value, a reserved or connection-level name', () => {
+    const codes = (headers: Record<string, string>) => validationError(channelInputSchema.safeParse({ name: 'c', url: 'http://x.test', auth: { type: 'none' }, headers }).error).issues.map((i) => [i.path, i.code]);
+    expect(codes({ 'Bad Name': 'x', 'X-A': 'a\nb' })).toEqual([['headers.Bad Name', 'invalid_header_name'], ['headers.X-A', 'invalid_header_value']]);
+    expect(codes({ Authorization: 'x', 'Keep-Alive': 'y', 'X-Tenant': 'ok' })).toEqual([['headers.Authorization', 'reserved_header'], ['headers.Keep-Alive', 'connection_header']]);
+  });
+
   it('answers carry params: not_found names what, hand-made issues are coded from their text', () => {
     expect(notFound('user').toJSON()).toEqual({ error: 'not_found', message: 'user not found', params: { what: 'user' } });
     expect(fieldError('user', 'no user has this id').toJSON().issues).toEqual([{ path: 'user', message: 'no user has this id', code: 'unknown_reference', params: { kind: 'user' } }]);

@@ -1,21 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { serve, type ServerType } from '@hono/node-server';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { build } from 'vite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../api/app.js';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { insertUsers } from '../audience/fixtures.js';
-import { createCampaignService } from '../campaigns/store.js';
-import { createLogger } from '../lib/logger.js';
 import { TEST_API_KEY } from './credentials.js';
 import { insertSegment } from './campaign-kit.js';
-import { jsonCaller } from './http.js';
+import { consoleShots, useConsole, type ConsoleStack } from './console-kit.js';
 import { useTestDatabase } from './database.js';
-import { startReceiver, type Receiver } from './receiver.js';
+import type { Receiver } from './receiver.js';
 import { useTemporal } from './temporal.js';
 
 /*
@@ -27,38 +18,13 @@ import { useTemporal } from './temporal.js';
  */
 const database = useTestDatabase();
 const temporal = useTemporal(database);
-const root = fileURLToPath(new URL('..', import.meta.url));
-const shots = join(root, 'test/screenshots/console');
-let consoleDir: string;
-let server: ServerType;
+const ui = useConsole(database, { temporal });
+const shots = consoleShots;
 let base: string;
 let browser: Browser;
 let receiver: Receiver;
-let call: ReturnType<typeof jsonCaller>;
-
-beforeAll(async () => {
-  consoleDir = mkdtempSync(join(tmpdir(), 'hookcast-console-'));
-  await build({ configFile: join(root, 'console/vite.config.ts'), logLevel: 'error', build: { outDir: consoleDir, emptyOutDir: true } });
-  const service = createCampaignService({ db: database.db, temporal: temporal.client, taskQueue: temporal.taskQueue, fanOut: { batchSize: 5, window: 3, childrenPerExecution: 4 } });
-  const app = createApp({ db: database.db, logger: createLogger('test', 'silent'), campaigns: { service, temporalUiUrl: 'http://localhost:8233', namespace: 'default' }, consoleDir });
-  call = jsonCaller(app);
-  server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
-  await new Promise((resolve) => server.once('listening', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  receiver = await startReceiver();
-  mkdirSync(shots, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await receiver?.close();
-  await new Promise((resolve) => server?.close(resolve));
-  if (consoleDir) rmSync(consoleDir, { recursive: true, force: true });
-});
+let call: ConsoleStack['call'];
+beforeAll(() => void ({ base, browser, receiver, call } = ui));
 
 const drawer = '.ant-drawer-open';
 /** A page load on a machine other tests share can take seconds: polls wait up to 15 s unless told. */
@@ -192,13 +158,19 @@ describe('every screen at its own URL', () => {
     await page.reload();
     await poll(() => page.locator(`${drawer} input#url`).inputValue()).toBe(`${receiver.url}/url`);
     await page.goto(`${base}/segments/${segment.id}`);
-    await poll(() => page.locator(`${drawer} .ant-drawer-title`).textContent()).toBe('链接分群');
-    await poll(() => page.getByTestId('segment-sample').textContent()).toContain('url-3');
+    await poll(() => page.getByTestId('segment-detail').textContent()).toContain('链接分群');
+    await poll(() => page.getByTestId('segment-sample-table').textContent()).toContain('url-3');
+    // Its edit has an address too.
+    await page.getByTestId('segment-edit').click();
+    await poll(() => where(page)).toBe(`/segments/${segment.id}/edit`);
+    await page.reload();
+    await poll(() => page.locator(`${drawer} input#name`).inputValue()).toBe('链接分群');
     // From the list, by name; closing returns to the list.
     await page.locator(`${drawer} .ant-drawer-close`).click();
     await poll(() => where(page)).toBe('/segments');
     await page.locator('[data-testid=segment-link]', { hasText: '链接分群' }).click();
     await poll(() => where(page)).toBe(`/segments/${segment.id}`);
+    await poll(() => page.getByTestId('segment-rule-words').textContent()).toBe('cohort 等于 url');
     // A link to nothing says so, in Chinese; one to a deleted campaign too.
     await page.goto(`${base}/nowhere`);
     await poll(() => page.getByTestId('not-found').textContent()).toContain('没有这个页面');

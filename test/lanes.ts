@@ -52,6 +52,7 @@ export const lanes: Record<Lane, string[]> = {
     'api/request-log.test.ts',
     'console/src/messages.test.ts',
     'console/src/campaign-list.test.ts',
+    'console/src/rule-words.test.ts',
     'lib/errors.test.ts',
     'bench/cpu-profile.test.ts',
     'delivery/backoff.test.ts',

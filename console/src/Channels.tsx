@@ -3,7 +3,8 @@ import { Alert, Button, Card, Checkbox, Descriptions, Drawer, Form, Input, Input
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Outlet, Route, Routes, useNavigate, useParams } from 'react-router';
-import { channelInputSchema, channelPatchSchema, ID_ATTRIBUTE, MAX_PARAMS, templateParamTypes } from '../../contracts/channel.js';
+import { channelInputSchema, channelPatchSchema, ID_ATTRIBUTE, MAX_HEADERS, MAX_PARAMS, templateParamTypes } from '../../contracts/channel.js';
+import { bodyFormats } from '../../contracts/body-formats.js';
 import { api, ApiFailure, unwrap } from './api.js';
 import { DeleteButton } from './DeleteButton.js';
 import { DurationInput } from './inputs.js';
@@ -52,6 +53,7 @@ function ChannelForm({ channel, onDone }: { channel: Channel | null; onDone: () 
   const [testedWithTemporary, setTestedWithTemporary] = useState(false);
   const auth = Form.useWatch(['auth', 'type'], form) as string | undefined;
   const regenerate = Form.useWatch(['auth', 'regenerate'], form) as boolean | undefined;
+  const format = Form.useWatch('format', form) as string | undefined;
 
   const stored = channel?.auth as StoredAuth | undefined;
   /**
@@ -66,6 +68,7 @@ function ChannelForm({ channel, onDone }: { channel: Channel | null; onDone: () 
     }
     // The form asks for seconds; the API names timeoutMs.
     if (i.path === 'timeoutMs') return { ...i, path: 'timeoutSeconds' };
+    if (i.path === 'headers' || i.path.startsWith('headers.')) return { ...i, path: headerRowPath(form.getFieldValue('headerRows') as HeaderRow[] | undefined, i) };
     const attr = /^userAttributeParams\.(\d+)\.(attribute|identity)$/.exec(i.path);
     if (attr && form.getFieldValue(['userAttributeParams', Number(attr[1]), 'source']) !== 'attribute') return { ...i, path: `userAttributeParams.${attr[1]}.source` };
     return i;
@@ -77,7 +80,7 @@ function ChannelForm({ channel, onDone }: { channel: Channel | null; onDone: () 
     const auth = body.auth as { type?: string; password?: string } | undefined;
     const checked = channel && auth?.type === 'basic' && auth.password === undefined ? { ...body, auth: { ...auth, password: 'kept' } } : body;
     const parsed = (channel ? channelPatchSchema : channelInputSchema).safeParse(checked);
-    return parsed.success ? [] : zodIssues(parsed.error);
+    return [...(parsed.success ? [] : zodIssues(parsed.error)), ...headerRowIssues(form.getFieldValue('headerRows') as HeaderRow[] | undefined)];
   }
   // check and place read everything from the form itself, so the first render's functions stay right.
   const issues = useMemo(() => createFormIssues(form, t, check, place), [form, t]);
@@ -172,7 +175,7 @@ function ChannelForm({ channel, onDone }: { channel: Channel | null; onDone: () 
 
   return (
     <Form form={form} layout="vertical" onValuesChange={(changed: Record<string, unknown>) => issues.recheck(changed)}
-      initialValues={channel ? editValues(channel) : { method: 'POST', auth: { type: 'secret' }, userAttributeParams: [], templateParams: [], timeoutSeconds: 10 }}>
+      initialValues={channel ? editValues(channel) : { method: 'POST', auth: { type: 'secret' }, userAttributeParams: [], templateParams: [], headerRows: [], timeoutSeconds: 10, format: 'standard', batchSize: 100 }}>
       <Form.Item name="name" label={t('name')}><Input /></Form.Item>
       <Form.Item name="url" label={t('url')}><Input /></Form.Item>
       <Form.Item name="method" label={t('method')}><Select options={['POST', 'PUT', 'GET'].map((v) => ({ value: v }))} /></Form.Item>
@@ -193,11 +196,46 @@ function ChannelForm({ channel, onDone }: { channel: Channel | null; onDone: () 
       )}
       {rows('userAttributeParams')}
       {rows('templateParams')}
+      <Form.List name="headerRows">
+        {(fields, { add, remove }) => (
+          <Card size="small" title={t('customHeaders')} extra={<Typography.Text type="secondary">{t('customHeadersHint')}</Typography.Text>} style={{ marginTop: 16 }} data-testid="header-rows">
+            {fields.map((field) => (
+              <Space key={field.key} align="baseline" wrap data-testid={`header-row-${field.name}`}>
+                <Form.Item name={[field.name, 'name']} label={t('headerName')}><Input placeholder="X-Tenant" style={{ width: 220 }} data-testid={`header-name-${field.name}`} /></Form.Item>
+                <Form.Item name={[field.name, 'value']} label={t('headerValue')}><Input style={{ width: 320 }} data-testid={`header-value-${field.name}`} /></Form.Item>
+                <Button onClick={() => remove(field.name)}>{t('remove')}</Button>
+              </Space>
+            ))}
+            <div>
+              <Button onClick={() => add({ name: '', value: '' })} disabled={fields.length >= MAX_HEADERS} title={fields.length >= MAX_HEADERS ? t('headersLimitReached', { n: MAX_HEADERS }) : undefined} data-testid="add-header">
+                {t('add')}
+              </Button>
+            </div>
+          </Card>
+        )}
+      </Form.List>
       <Card size="small" title={t('deliverySettings')} style={{ marginTop: 16 }} data-testid="delivery-settings">
         <Space wrap align="start">
-          <Form.Item name="timeoutSeconds" label={t('timeoutSeconds')}><InputNumber min={0.1} max={60} step={1} data-testid="timeout-seconds" /></Form.Item>
+          <Form.Item name="timeoutSeconds" label={t('requestTimeout')}><InputNumber min={0.1} max={60} step={1} suffix={t('unit_second')} style={{ width: 140 }} data-testid="timeout-seconds" /></Form.Item>
+          <Form.Item name={['rateLimit', 'perSecond']} label={t('rateLimitPerSecond')} extra={t('emptyIsUnlimited')}>
+            <InputNumber min={1} max={10000} precision={0} suffix={t('perSecondUnit')} style={{ width: 160 }} data-testid="rate-per-second" />
+          </Form.Item>
+          <Form.Item name={['rateLimit', 'concurrency']} label={t('rateLimitConcurrency')} extra={t('emptyIsUnlimited')}>
+            <InputNumber min={1} max={1000} precision={0} suffix={t('concurrencyUnit')} style={{ width: 160 }} data-testid="rate-concurrency" />
+          </Form.Item>
           <Form.Item name={['userCap', 'max']} label={t('userCapMax')} extra={t('userCapHint')}><InputNumber min={1} max={1000} precision={0} data-testid="user-cap-max" /></Form.Item>
           <Form.Item name={['userCap', 'per']} label={t('userCapPer')}><DurationInput defaultUnit="day" testId="user-cap-per" /></Form.Item>
+        </Space>
+        <Space wrap align="start">
+          <Form.Item name="format" label={t('bodyFormat')}>
+            <Select style={{ width: 260 }} data-testid="body-format" options={bodyFormats.map((v) => ({ value: v, label: t(`format_${v}`) }))} />
+          </Form.Item>
+          {/* Only the GrowingIO format sends several users per request. */}
+          {format === 'growingio' && (
+            <Form.Item name="batchSize" label={t('batchSize')} extra={t('batchSizeHint')}>
+              <InputNumber min={1} max={1000} precision={0} suffix={t('usersUnit')} style={{ width: 160 }} data-testid="batch-size" />
+            </Form.Item>
+          )}
         </Space>
       </Card>
       <Space style={{ marginTop: 16 }}>
@@ -219,8 +257,45 @@ interface FormValues {
   auth?: { type?: string; secret?: string; regenerate?: boolean; username?: string; password?: string };
   userAttributeParams?: ({ source?: 'login' | 'visitor' | 'attribute'; name?: string; attribute?: string; identity?: string; default?: unknown } & Record<string, unknown>)[];
   templateParams?: ({ name?: string; displayName?: string; type?: string; default?: unknown } & Record<string, unknown>)[];
+  headerRows?: HeaderRow[];
   timeoutSeconds?: number | null;
+  rateLimit?: { perSecond?: number | null; concurrency?: number | null };
+  format?: string;
+  batchSize?: number | null;
   userCap?: { max?: number | null; per?: string };
+}
+interface HeaderRow { name?: string; value?: string }
+
+/** The rows the form sends: a row with neither a name nor a value is an unused blank. */
+const usedHeaderRows = (rows: HeaderRow[] | undefined) => (rows ?? []).map((r, index) => ({ index, name: (r?.name ?? '').trim(), value: r?.value ?? '' })).filter((r) => r.name !== '' || r.value !== '');
+
+/**
+ * What the API cannot see in a headers object: a value without a name, and a
+ * name given twice (HTTP names ignore case, and the object would keep only one).
+ */
+function headerRowIssues(rows: HeaderRow[] | undefined): Issue[] {
+  const issues: Issue[] = [];
+  const seen = new Set<string>();
+  for (const row of usedHeaderRows(rows)) {
+    if (row.name === '') issues.push({ path: `headerRows.${row.index}.name`, message: 'is required', code: 'required', params: {} });
+    else if (seen.has(row.name.toLowerCase())) issues.push({ path: `headerRows.${row.index}.name`, message: 'must be unique', code: 'duplicate', params: {} });
+    seen.add(row.name.toLowerCase());
+  }
+  return issues;
+}
+
+/** Issues about the name itself belong beside the name; the others (length, characters) beside the value. */
+const HEADER_NAME_CODES = new Set(['reserved_header', 'connection_header', 'invalid_header_name']);
+
+/**
+ * The API names a header's issue by the header (`headers.X-Tenant`): on screen
+ * it is the row holding that name, at its name or its value input.
+ */
+function headerRowPath(rows: HeaderRow[] | undefined, issue: Issue): string {
+  const name = issue.path.slice('headers.'.length);
+  const row = usedHeaderRows(rows).find((r) => r.name === name) ?? usedHeaderRows(rows)[0];
+  if (!row) return 'headerRows';
+  return `headerRows.${row.index}.${issue.path !== 'headers' && !HEADER_NAME_CODES.has(issue.code ?? '') ? 'value' : 'name'}`;
 }
 
 /** The "取值" choice for a stored parameter: the login id, the visitor id, or a profile attribute. */
@@ -239,7 +314,11 @@ function editValues(channel: Channel): FormValues {
     auth: auth.type === 'basic' ? { type: 'basic', username: auth.username } : { type: auth.type },
     userAttributeParams: (channel.userAttributeParams as { attribute: string; identity: string }[]).map((p) => ({ ...p, source: sourceOf(p) })),
     templateParams: channel.templateParams as FormValues['templateParams'],
+    headerRows: Object.entries((channel.headers ?? {}) as Record<string, string>).map(([name, value]) => ({ name, value })),
     timeoutSeconds: (channel.timeoutMs as number) / 1000,
+    rateLimit: (channel.rateLimit as FormValues['rateLimit'] | undefined) ?? {},
+    format: channel.format as string,
+    batchSize: channel.batchSize as number,
     userCap: (channel.userCap as FormValues['userCap'] | null) ?? {},
   };
 }
@@ -279,7 +358,13 @@ function formBody(raw: FormValues, stored?: StoredAuth): Record<string, unknown>
       default: attributeDefault(p.default),
     })),
     templateParams: (raw.templateParams ?? []).map((p) => ({ ...p, default: templateDefault(p.type, p.default) })),
+    headers: Object.fromEntries(usedHeaderRows(raw.headerRows).map((r) => [r.name, r.value])),
     ...(typeof raw.timeoutSeconds === 'number' ? { timeoutMs: Math.round(raw.timeoutSeconds * 1000) } : {}),
+    // An empty limit is unlimited (null), which also clears a stored one on an edit.
+    rateLimit: { perSecond: raw.rateLimit?.perSecond ?? null, concurrency: raw.rateLimit?.concurrency ?? null },
+    format: raw.format ?? 'standard',
+    // The batch size only means something in GrowingIO format; otherwise the stored one is kept.
+    ...(raw.format === 'growingio' && typeof raw.batchSize === 'number' ? { batchSize: raw.batchSize } : {}),
   };
   // Both halves of the cap, or none (null clears a stored one).
   const capMax = raw.userCap?.max;

@@ -1,14 +1,20 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Alert, Button, Card, DatePicker, Drawer, Form, Input, InputNumber, Radio, Select, Space, Statistic, Table, message, type DatePickerProps } from 'antd';
+import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Alert, Button, Card, DatePicker, Descriptions, Drawer, Form, Input, InputNumber, Radio, Select, Space, Statistic, Table, Tooltip, Typography, message, type DatePickerProps } from 'antd';
+import dayjs from 'dayjs';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Outlet, Route, Routes, useNavigate, useParams } from 'react-router';
-import { segmentRuleSchema } from '../../contracts/segment-rule.js';
+import { segmentRuleSchema, type RuleNode } from '../../contracts/segment-rule.js';
 import { api, ApiFailure, unwrap } from './api.js';
+import type { components } from './api-schema.js';
 import { DeleteButton } from './DeleteButton.js';
-import { TimeZoneSelect } from './inputs.js';
+import { TimeZoneSelect, zoneLabel } from './inputs.js';
 import { failureText, issueText, showIssues } from './issues.js';
 import { NotFound, useListState, useOverList } from './routes.js';
+import { ruleWords } from './rule-words.js';
+
+type Segment = components['schemas']['Segment'];
+type Preview = components['schemas']['SegmentPreview'];
 
 /** Which window a behaviour condition counts events in; `ever` means no window (all time). */
 export type WindowKind = 'today' | 'yesterday' | 'lastDays' | 'since' | 'between' | 'ever';
@@ -61,6 +67,52 @@ export function buildRule(join: 'all' | 'any', rows: Row[]) {
   return { [join]: rows.map(condition) };
 }
 
+/** JSON with sorted keys, so two rules compare by content, not key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(value);
+}
+
+/** A condition as the builder writes it: an event without a count is "at least once". */
+function asBuilt(node: unknown): unknown {
+  return node && typeof node === 'object' && 'event' in node && !('count' in node) ? { ...node, count: { op: 'atLeast', value: 1 } } : node;
+}
+
+/** One saved condition as a builder row, when the builder has a row for it. */
+function rowOf(c: Record<string, unknown>): Row | undefined {
+  if (typeof c.identity === 'string') return { kind: 'identity', identity: c.identity as 'hasLoginId' | 'visitorOnly' };
+  if (typeof c.attribute === 'string') return { kind: 'attribute', attribute: c.attribute, op: String(c.op), value: c.value === undefined ? '' : String(c.value as string | number) };
+  const event = (c.event ?? c.noEvent) as string | undefined;
+  if (typeof event !== 'string') return undefined;
+  const w = c.window as { type: string; days?: number; date?: string; from?: string; to?: string } | undefined;
+  const count = c.count as { op: string; value: number } | undefined;
+  const did = c.noEvent === undefined && count?.op !== 'atMost';
+  const atLeast = c.noEvent !== undefined ? 1 : count?.op === 'atMost' ? count.value + 1 : (count?.value ?? 1);
+  const base = { kind: 'event' as const, did, event, atLeast, days: w?.days ?? 7 };
+  if (!w) return { ...base, window: 'ever' };
+  if (w.type === 'since') return { ...base, window: 'since', since: w.date ? dayjs(w.date) : null };
+  if (w.type === 'between') return { ...base, window: 'between', range: [dayjs(w.from), dayjs(w.to)] };
+  return { ...base, window: w.type as WindowKind };
+}
+
+/**
+ * A saved rule as the builder's group and rows, or undefined when the builder
+ * cannot show it exactly (nested groups, operators or windows it has no input
+ * for): the rows are kept only if they build the very same rule back, so an
+ * edit never changes a condition the operator did not touch.
+ */
+function rowsFromRule(rule: unknown): { join: 'all' | 'any'; rows: Row[] } | undefined {
+  const node = rule as Record<string, unknown>;
+  const join: 'all' | 'any' = Array.isArray(node.any) ? 'any' : 'all';
+  // A single condition saved through the API is a group of one.
+  const conditions = (Array.isArray(node[join]) ? node[join] : [node]) as Record<string, unknown>[];
+  const rows = conditions.map(rowOf);
+  if (rows.some((r) => r === undefined)) return undefined;
+  const built = buildRule(join, rows as Row[]);
+  return canonical(built) === canonical({ [join]: conditions.map(asBuilt) }) ? { join, rows: rows as Row[] } : undefined;
+}
+
 /** Waits until the value has stopped changing for `ms`. */
 function useDebounced<T>(value: T, ms: number): T {
   const [settled, setSettled] = useState(value);
@@ -71,15 +123,19 @@ function useDebounced<T>(value: T, ms: number): T {
   return settled;
 }
 
-function SegmentForm({ onDone }: { onDone: () => void }) {
+/** Create, or (given `segment`) edit: the same form prefilled, saved with PATCH. */
+function SegmentForm({ segment, onDone }: { segment?: Segment; onDone: () => void }) {
   const { t } = useTranslation();
   const [form] = Form.useForm();
   const client = useQueryClient();
-  const [join, setJoin] = useState<'all' | 'any'>('all');
+  // undefined on an edit whose rule the builder cannot show: the rule is then kept as saved.
+  const [saved] = useState(() => (segment ? rowsFromRule(segment.rule) : undefined));
+  const keepsRule = segment !== undefined && saved === undefined;
+  const [join, setJoin] = useState<'all' | 'any'>(saved?.join ?? 'all');
   // The zone "today", "yesterday" and dates are read in.
-  const [zone, setZone] = useState('Asia/Shanghai');
-  const [rows, setRows] = useState<Row[]>([{ kind: 'attribute', attribute: 'vip_level', op: 'equals', value: 'gold' }]);
-  const rule = buildRule(join, rows);
+  const [zone, setZone] = useState(segment?.timeZone ?? 'Asia/Shanghai');
+  const [rows, setRows] = useState<Row[]>(saved?.rows ?? [{ kind: 'attribute', attribute: 'vip_level', op: 'equals', value: 'gold' }]);
+  const rule = keepsRule ? segment.rule : buildRule(join, rows);
   const ruleText = useDebounced(JSON.stringify(rule), 400);
   const valid = segmentRuleSchema.safeParse(JSON.parse(ruleText) as unknown).success;
   const preview = useQuery({
@@ -88,16 +144,27 @@ function SegmentForm({ onDone }: { onDone: () => void }) {
     queryFn: () => unwrap(api.POST('/api/segments/preview', { body: { rule: JSON.parse(ruleText) as never, timeZone: zone } })),
   });
   const save = useMutation({
-    mutationFn: () => unwrap(api.POST('/api/segments', { body: { name: form.getFieldValue('name') as string, rule: rule as never, timeZone: zone } })),
-    onSuccess: () => { void client.invalidateQueries({ queryKey: ['segments'] }); void message.success(t('saved')); onDone(); },
+    mutationFn: () => {
+      const name = form.getFieldValue('name') as string;
+      if (!segment) return unwrap(api.POST('/api/segments', { body: { name, rule: rule as never, timeZone: zone } }));
+      return unwrap(api.PATCH('/api/segments/{id}', { params: { path: { id: segment.id } }, body: { name, timeZone: zone, ...(keepsRule ? {} : { rule: rule as never }) } }));
+    },
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: ['segments'] });
+      void client.invalidateQueries({ queryKey: ['segment-preview'] });
+      void message.success(t('saved'));
+      onDone();
+    },
     onError: (error) => error instanceof ApiFailure && showIssues(form, t, error.body.issues ?? []),
   });
   const set = (i: number, row: Row) => setRows(rows.map((r, j) => (j === i ? row : r)));
   const p = preview.data as { count?: number; sample?: unknown[]; missingLoginId?: number; missingVisitorId?: number } | undefined;
   return (
-    <Form form={form} layout="vertical">
+    <Form form={form} layout="vertical" initialValues={{ name: segment?.name }}>
       <Form.Item name="name" label={t('name')}><Input /></Form.Item>
       <Form.Item label={t('timeZone')}><TimeZoneSelect value={zone} onChange={setZone} testId="segment-time-zone" /></Form.Item>
+      {keepsRule && <Alert type="info" showIcon message={t('builderCannotShow')} description={ruleWords(t, segment.rule as RuleNode)} data-testid="rule-kept" />}
+      {!keepsRule && <>
       <Radio.Group value={join} onChange={(e) => setJoin(e.target.value as 'all' | 'any')} options={[{ value: 'all', label: t('all') }, { value: 'any', label: t('any') }]} />
       {rows.map((row, i) => (
         <Card size="small" key={i} style={{ marginTop: 8 }} data-testid={`rule-row-${i}`}>
@@ -133,6 +200,7 @@ function SegmentForm({ onDone }: { onDone: () => void }) {
         </Card>
       ))}
       <Button style={{ marginTop: 8 }} onClick={() => setRows([...rows, { kind: 'attribute', attribute: '', op: 'equals', value: '' }])}>{t('add')}</Button>
+      </>}
       <Card size="small" title={t('preview')} style={{ marginTop: 16 }} data-testid="segment-preview">
         <Space size="large">
           <Statistic title={t('members')} value={p?.count ?? '—'} loading={preview.isFetching} />
@@ -142,9 +210,12 @@ function SegmentForm({ onDone }: { onDone: () => void }) {
         {preview.error instanceof ApiFailure && (
           <ul data-testid="segment-preview-issues">{(preview.error.body.issues ?? []).map((i) => <li key={i.path}>{i.path}: {issueText(t, i)}</li>)}</ul>
         )}
-        {/* Members by their ids, not raw JSON: login id, else visitor id. */}
+        {/* Members as people (ids and a few attributes), not raw JSON. */}
         {p?.sample && p.sample.length > 0 && (
-          <div data-testid="segment-sample">{t('sample')}：{(p.sample as { loginId: string | null; visitorId: string | null }[]).slice(0, 10).map((u) => u.loginId ?? `${t('src_visitor')} ${u.visitorId ?? ''}`).join('、')}</div>
+          <div data-testid="segment-sample" style={{ marginTop: 12 }}>
+            <Typography.Text type="secondary">{t('sample')}</Typography.Text>
+            <SampleTable sample={p.sample as Preview['sample']} rule={JSON.parse(ruleText) as unknown} />
+          </div>
         )}
       </Card>
       <Button type="primary" style={{ marginTop: 16 }} loading={save.isPending} onClick={() => save.mutate()}>{t('save')}</Button>
@@ -152,7 +223,94 @@ function SegmentForm({ onDone }: { onDone: () => void }) {
   );
 }
 
-/** The segment screens: the list (`/segments`), a new segment (`/segments/new`) and a segment (`/segments/<id>`) in a drawer over it. */
+/** A saved segment's preview (count, missing ids, sample), shared by the list, the detail and a campaign's summary. */
+function useSegmentPreview(id: string) {
+  return useQuery({
+    queryKey: ['segment-preview', id],
+    // Counting runs the rule over every user: a list shown again within 30 s reuses the counts.
+    staleTime: 30_000,
+    queryFn: () => unwrap(api.GET('/api/segments/{id}/preview', { params: { path: { id }, query: {} } })),
+  });
+}
+
+/** The list's member count: each row counts its own segment when shown, so a long list does not wait for all. */
+function MemberCount({ id }: { id: string }) {
+  const preview = useSegmentPreview(id);
+  if (preview.isError) return <Typography.Text type="secondary">—</Typography.Text>;
+  return <span data-testid={`member-count-${id}`}>{preview.data ? preview.data.count.toLocaleString() : '…'}</span>;
+}
+
+const SAMPLE_SHOWN = 5;
+const ATTRIBUTES_SHOWN = 3;
+
+/** An attribute value as text: lists joined, nested objects not spelled out. */
+function attributeText(value: unknown): string {
+  if (value === null || value === undefined) return '—';
+  if (Array.isArray(value)) return value.map((v) => (typeof v === 'object' && v !== null ? '…' : String(v))).join(', ');
+  return typeof value === 'object' ? '…' : String(value);
+}
+
+/** The attribute names a rule reads, in the order it reads them. */
+function ruleAttributes(node: unknown): string[] {
+  if (!node || typeof node !== 'object') return [];
+  const n = node as Record<string, unknown>;
+  const children = (n.all ?? n.any) as unknown[] | undefined;
+  if (Array.isArray(children)) return children.flatMap(ruleAttributes);
+  return typeof n.attribute === 'string' ? [n.attribute] : [];
+}
+
+/**
+ * A few members as people: login id, visitor id and a few attributes (those
+ * the rule reads first, then the most common), read one user at a time from
+ * `GET /api/users/:id`; never raw JSON or internal ids.
+ */
+function SampleTable({ sample, rule }: { sample: Preview['sample']; rule: unknown }) {
+  const { t } = useTranslation();
+  const shown = sample.slice(0, SAMPLE_SHOWN);
+  const users = useQueries({
+    queries: shown.map((u) => ({ queryKey: ['user', u.id], staleTime: 30_000, queryFn: () => unwrap(api.GET('/api/users/{id}', { params: { path: { id: u.id } } })) })),
+  });
+  const attributesOf = (i: number) => ((users[i]?.data as { attributes?: Record<string, unknown> } | undefined)?.attributes ?? {});
+  const frequency = new Map<string, number>();
+  shown.forEach((_, i) => Object.keys(attributesOf(i)).forEach((k) => frequency.set(k, (frequency.get(k) ?? 0) + 1)));
+  const common = [...frequency].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k]) => k);
+  const keys = [...new Set([...ruleAttributes(rule).filter((k) => frequency.has(k)), ...common])].slice(0, ATTRIBUTES_SHOWN);
+  if (shown.length === 0) return <Typography.Text type="secondary" data-testid="segment-sample-table">{t('noMembers')}</Typography.Text>;
+  return (
+    <Table size="small" pagination={false} rowKey="id" data-testid="segment-sample-table" loading={users.some((u) => u.isLoading)}
+      dataSource={shown.map((u, i) => ({ ...u, attributes: attributesOf(i) }))}
+      columns={[
+        { title: t('src_login'), dataIndex: 'loginId', render: (v: string | null) => v ?? '—' },
+        { title: t('src_visitor'), dataIndex: 'visitorId', render: (v: string | null) => v ?? '—' },
+        ...keys.map((k) => ({ title: k, key: k, render: (_: unknown, row: { attributes: Record<string, unknown> }) => attributeText(row.attributes[k]) })),
+      ]} />
+  );
+}
+
+/** A segment opened: its rule in words, its members now and a few of them. */
+function SegmentDetail({ segment, onEdit }: { segment: Segment; onEdit: () => void }) {
+  const { t } = useTranslation();
+  const preview = useSegmentPreview(segment.id);
+  return (
+    <Space direction="vertical" style={{ width: '100%' }} data-testid="segment-detail">
+      <Descriptions column={1} size="small" bordered>
+        <Descriptions.Item label={t('name')}>{segment.name}</Descriptions.Item>
+        <Descriptions.Item label={t('timeZone')}>{zoneLabel(t, segment.timeZone)}</Descriptions.Item>
+        <Descriptions.Item label={t('rule')}><span data-testid="segment-rule-words">{ruleWords(t, segment.rule as RuleNode)}</span></Descriptions.Item>
+      </Descriptions>
+      <Space size="large">
+        <Statistic title={t('memberCount')} value={preview.data?.count ?? '—'} loading={preview.isLoading} valueRender={(node) => <span data-testid="segment-count">{node}</span>} />
+        <Statistic title={t('missingLogin')} value={preview.data?.missingLoginId ?? '—'} />
+        <Statistic title={t('missingVisitor')} value={preview.data?.missingVisitorId ?? '—'} />
+      </Space>
+      <Typography.Title level={5}>{t('sampleTitle', { n: Math.min(SAMPLE_SHOWN, preview.data?.sample.length ?? SAMPLE_SHOWN) })}</Typography.Title>
+      {preview.data && <SampleTable sample={preview.data.sample} rule={segment.rule} />}
+      <Button type="primary" onClick={onEdit} data-testid="segment-edit">{t('edit')}</Button>
+    </Space>
+  );
+}
+
+/** The segment screens: the list (`/segments`), a new segment (`/segments/new`), a segment (`/segments/<id>`) and its edit (`/segments/<id>/edit`) in a drawer over it. */
 export function Segments() {
   return (
     <Routes>
@@ -160,6 +318,7 @@ export function Segments() {
         <Route index element={null} />
         <Route path="new" element={<NewSegment />} />
         <Route path=":id" element={<SegmentScreen />} />
+        <Route path=":id/edit" element={<SegmentScreen edit />} />
       </Route>
       <Route path="*" element={<NotFound />} />
     </Routes>
@@ -176,9 +335,19 @@ function SegmentList() {
       <Button type="primary" onClick={() => navigate('/segments/new', { state: here })} style={{ marginBottom: 16 }}>{t('newSegment')}</Button>
       <Table rowKey="id" loading={list.isLoading} dataSource={list.data?.items ?? []} pagination={false}
         columns={[
-          { title: t('name'), render: (_: unknown, row: { id: string; name: string }) => <Link to={`/segments/${row.id}`} state={here} data-testid="segment-link">{row.name}</Link> },
-          { title: t('timeZone'), dataIndex: 'timeZone' },
-          { title: t('actions'), render: (_: unknown, row: { id: string; name: string }) => <DeleteButton kind="segment" id={row.id} name={row.name} /> },
+          { title: t('name'), render: (_: unknown, row: Segment) => <Link to={`/segments/${row.id}`} state={here} data-testid="segment-link">{row.name}</Link> },
+          { title: t('timeZone'), dataIndex: 'timeZone', render: (z: string) => zoneLabel(t, z) },
+          { title: <Tooltip title={t('memberCountHint')}>{t('memberCount')}</Tooltip>, key: 'count', render: (_: unknown, row: Segment) => <MemberCount id={row.id} /> },
+          {
+            title: t('actions'),
+            render: (_: unknown, row: Segment) => (
+              <Space>
+                <Button onClick={() => navigate(`/segments/${row.id}`, { state: here })}>{t('detail')}</Button>
+                <Button onClick={() => navigate(`/segments/${row.id}/edit`, { state: here })}>{t('edit')}</Button>
+                <DeleteButton kind="segment" id={row.id} name={row.name} />
+              </Space>
+            ),
+          },
         ]} />
       <Outlet />
     </>
@@ -195,25 +364,22 @@ function NewSegment() {
   );
 }
 
-/** A segment by the id in its URL: its members now, by their ids. */
-function SegmentScreen() {
+/**
+ * A segment by the id in its address, opened or (`edit`) in the builder. The
+ * form starts from what it reads at mount, so it waits for a fresh read, not
+ * the cache from before the last save.
+ */
+function SegmentScreen({ edit = false }: { edit?: boolean }) {
   const { t } = useTranslation();
   const id = useParams().id!;
   const over = useOverList('/segments');
   const segment = useQuery({ queryKey: ['segment', id], queryFn: () => unwrap(api.GET('/api/segments/{id}', { params: { path: { id } } })) });
-  const members = useQuery({ queryKey: ['segment-preview', id], queryFn: () => unwrap(api.GET('/api/segments/{id}/preview', { params: { path: { id }, query: {} } })) });
-  const sample = members.data?.sample ?? [];
   return (
-    <Drawer open width={900} onClose={over.close} title={segment.data?.name ?? t('segment')}>
-      {segment.error ? <Alert type="error" showIcon message={failureText(t, segment.error)} data-testid="segment-missing" /> : (
-        <Card size="small" data-testid="segment-detail" data-id={id}>
-          <Space size="large">
-            <Statistic title={t('members')} value={members.data?.count ?? '—'} loading={members.isLoading} />
-            <Statistic title={t('timeZone')} value={segment.data?.timeZone ?? '—'} />
-          </Space>
-          {sample.length > 0 && <div data-testid="segment-sample">{t('sample')}：{sample.slice(0, 10).map((u) => u.loginId ?? `${t('src_visitor')} ${u.visitorId ?? ''}`).join('、')}</div>}
-        </Card>
-      )}
+    <Drawer open width={900} onClose={over.close} title={edit ? t('editSegment') : t('segmentDetail')}>
+      {segment.error && <Alert type="error" showIcon message={failureText(t, segment.error)} data-testid="segment-missing" />}
+      {segment.data && segment.isFetchedAfterMount && (edit
+        ? <SegmentForm key={id} segment={segment.data} onDone={over.close} />
+        : <SegmentDetail segment={segment.data} onEdit={() => over.go(`/segments/${id}/edit`)} />)}
     </Drawer>
   );
 }

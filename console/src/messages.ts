@@ -185,7 +185,7 @@ Object.assign(en, enCodes);
 const zhUi = {
   ok: '知道了', pauseBreaker: '熔断：最近 {{of}} 次尝试中 {{failed}} 次失败（{{classes}}）', deleteConfirm: '删除“{{name}}”？', throttled: '错误的 API 密钥次数过多，请 {{seconds}} 秒后再试', temporarySecret: '这个渠道还没保存，测试请求用的是临时密钥签名：对方用正式密钥验签会失败。保存后才会生成正式密钥（只显示一次）。',
   valueSource: '取值', src_login: '用户登录 ID', src_visitor: '访客 ID', src_attribute: '用户属性', sampleValue: '示例{{name}}',
-  deliverySettings: '发送设置', timeoutSeconds: '超时（秒）', userCap: '每人发送上限', userCapMax: '每人最多（次）', userCapPer: '时间范围', userCapHint: '同一用户在此时间内最多收到几次（跨所有活动）；留空则不限',
+  deliverySettings: '发送设置', userCap: '每人发送上限', userCapMax: '每人最多（次）', userCapPer: '时间范围', userCapHint: '同一用户在此时间内最多收到几次（跨所有活动）；留空则不限',
   unit_minute: '分钟', unit_hour: '小时', unit_day: '天', unit_week: '周', unit_minute_n: '{{n}} 分钟', unit_hour_n: '{{n}} 小时', unit_day_n: '{{n}} 天', unit_week_n: '{{n}} 周',
   beijingTime: '北京时间', copyName: '{{name}}（副本）', campaignIdentity: '发送给', identityGapLogin: '分群现有 {{count}} 人，其中 {{missing}} 人没有登录 ID，将被跳过', identityGapVisitor: '分群现有 {{count}} 人，其中 {{missing}} 人没有访客 ID，将被跳过',
   quietHours: '免打扰时段', quietHoursOn: '设置免打扰时段', quietFrom: '从', quietTo: '到', quietMode: '时段内的发送', quietMode_wait: '顺延到时段结束', quietMode_skip: '跳过不发',
@@ -200,7 +200,7 @@ const zhUi = {
 const enUi: typeof zhUi = {
   ok: 'OK', pauseBreaker: 'circuit breaker: endpoint failed {{failed}} of the last {{of}} attempts ({{classes}})', deleteConfirm: 'Delete "{{name}}"?', throttled: 'Too many wrong API keys from this address; try again in {{seconds}} s', temporarySecret: 'This channel is not saved yet: the test was signed with a temporary secret, so the receiver\'s check with the real secret fails. The real secret is generated (and shown once) when you save.',
   valueSource: 'Value', src_login: 'Login id', src_visitor: 'Visitor id', src_attribute: 'User attribute', sampleValue: 'sample {{name}}',
-  deliverySettings: 'Delivery', timeoutSeconds: 'Timeout (s)', userCap: 'Per-user cap', userCapMax: 'At most (requests per user)', userCapPer: 'Within', userCapHint: 'How many requests one user may get within this time (across all campaigns); empty: no cap',
+  deliverySettings: 'Delivery', userCap: 'Per-user cap', userCapMax: 'At most (requests per user)', userCapPer: 'Within', userCapHint: 'How many requests one user may get within this time (across all campaigns); empty: no cap',
   unit_minute: 'minutes', unit_hour: 'hours', unit_day: 'days', unit_week: 'weeks', unit_minute_n: '{{n}} min', unit_hour_n: '{{n}} h', unit_day_n: '{{n}} days', unit_week_n: '{{n}} weeks',
   beijingTime: 'Beijing time', copyName: '{{name}} (copy)', campaignIdentity: 'Send to', identityGapLogin: 'The segment has {{count}} members now; {{missing}} have no login id and are skipped', identityGapVisitor: 'The segment has {{count}} members now; {{missing}} have no visitor id and are skipped',
   quietHours: 'Quiet hours', quietHoursOn: 'Set quiet hours', quietFrom: 'From', quietTo: 'To', quietMode: 'Sends inside them', quietMode_wait: 'wait until they end', quietMode_skip: 'are skipped',
@@ -230,3 +230,37 @@ const enRoutes: typeof zhRoutes = {
 };
 Object.assign(zh, zhRoutes);
 Object.assign(en, enRoutes);
+
+/* Issue 19: the channel form's delivery settings and headers; a segment opened, edited and read in words. */
+const zhForms = {
+  issue_reserved_header: '由 hookcast 自动设置，不能自定义', issue_connection_header: '是连接层的请求头，不能作为渠道请求头发送',
+  issue_invalid_header_name: '请求头名称只能包含英文字母、数字和 !#$%&\'*+.^_`|~-，最多 100 个字符', issue_invalid_header_value: '只能包含英文可打印字符、制表符或 Latin-1 字符：不能换行，中文请先做百分号编码',
+  customHeaders: '自定义请求头', customHeadersHint: 'Content-Type、Authorization、签名等请求头由 hookcast 设置，不能自定义', headerName: '请求头名称', headerValue: '值', headersLimitReached: '最多 {{n}} 个',
+  requestTimeout: '请求超时', unit_second: '秒', rateLimitPerSecond: '每秒最多请求', rateLimitConcurrency: '最多同时请求', emptyIsUnlimited: '留空则不限（跨所有活动）', perSecondUnit: '次/秒', concurrencyUnit: '个',
+  bodyFormat: '请求体格式', format_standard: '标准（每位用户一个请求）', format_growingio: 'GrowingIO（一个请求多位用户）', batchSize: '每个请求的用户数', batchSizeHint: '1–1000 位用户', usersUnit: '人',
+  memberCount: '成员数', memberCountHint: '打开列表时逐行实时统计', editSegment: '编辑分群', segmentDetail: '分群详情', sampleTitle: '成员样本（前 {{n}} 位）', noMembers: '暂无成员',
+  builderCannotShow: '这个分群的规则用到了编辑器还不能显示的条件：这里只能修改名称和时区，规则保持不变。',
+  rw_and: ' 且 ', rw_or: ' 或 ', rw_group: '（{{inner}}）', rw_attribute: '{{attribute}} {{op}} {{value}}', rw_attributeNoValue: '{{attribute}} {{op}}',
+  rw_op_in: '是以下之一', rw_op_notIn: '不是以下之一', rw_op_startsWith: '开头是', rw_op_exists: '有值', rw_op_notExists: '没有值', rw_op_before: '早于', rw_op_after: '晚于', rw_op_withinLastDays: '在最近 {{n}} 天内',
+  rw_did: '{{window}}做过 {{event}}{{count}}{{where}}', rw_didNot: '{{window}}没有做过 {{event}}{{where}}',
+  rw_count_atLeast: ' 至少 {{n}} 次', rw_count_atMost: ' 最多 {{n}} 次', rw_count_exactly: ' 恰好 {{n}} 次',
+  rw_win_today: '今天', rw_win_yesterday: '昨天', rw_win_lastDays: '最近 {{n}} 天内', rw_win_sinceDate: '自 {{date}} 起', rw_win_sinceToday: '今天', rw_win_sinceYesterday: '自昨天起', rw_win_sinceDaysAgo: '自 {{n}} 天前起', rw_win_between: '{{from}} 至 {{to}} 期间',
+  rw_where: '（{{filters}}）',
+};
+const enForms: typeof zhForms = {
+  issue_reserved_header: 'is set by hookcast itself and cannot be overridden', issue_connection_header: 'is a connection-level header and cannot be sent as a channel header',
+  issue_invalid_header_name: 'header names hold letters, digits and !#$%&\'*+.^_`|~- only, at most 100', issue_invalid_header_value: 'printable ASCII, tab or Latin-1 only: no line breaks; percent-encode other characters',
+  customHeaders: 'Custom headers', customHeadersHint: 'Content-Type, Authorization, the signature and connection headers are set by hookcast', headerName: 'Header name', headerValue: 'Value', headersLimitReached: 'At most {{n}}',
+  requestTimeout: 'Request timeout', unit_second: 's', rateLimitPerSecond: 'Requests per second, at most', rateLimitConcurrency: 'Requests at once, at most', emptyIsUnlimited: 'Empty: unlimited (across all campaigns)', perSecondUnit: '/ s', concurrencyUnit: 'at once',
+  bodyFormat: 'Body format', format_standard: 'Standard (one request per user)', format_growingio: 'GrowingIO (several users per request)', batchSize: 'Users per request', batchSizeHint: '1–1000 users', usersUnit: 'users',
+  memberCount: 'Members', memberCountHint: 'counted live, row by row, when the list is shown', editSegment: 'Edit segment', segmentDetail: 'Segment', sampleTitle: 'Sample members (first {{n}})', noMembers: 'No members yet',
+  builderCannotShow: 'This segment\'s rule uses conditions the editor cannot show yet: only its name and time zone can be changed here; the rule stays as it is.',
+  rw_and: ' and ', rw_or: ' or ', rw_group: '({{inner}})', rw_attribute: '{{attribute}} {{op}} {{value}}', rw_attributeNoValue: '{{attribute}} {{op}}',
+  rw_op_in: 'is one of', rw_op_notIn: 'is none of', rw_op_startsWith: 'starts with', rw_op_exists: 'is set', rw_op_notExists: 'is not set', rw_op_before: 'is before', rw_op_after: 'is after', rw_op_withinLastDays: 'is within the last {{n}} days',
+  rw_did: 'did {{event}}{{count}}{{window}}{{where}}', rw_didNot: 'did not do {{event}}{{window}}{{where}}',
+  rw_count_atLeast: ' at least {{n}} times', rw_count_atMost: ' at most {{n}} times', rw_count_exactly: ' exactly {{n}} times',
+  rw_win_today: ' today', rw_win_yesterday: ' yesterday', rw_win_lastDays: ' in the last {{n}} days', rw_win_sinceDate: ' since {{date}}', rw_win_sinceToday: ' today', rw_win_sinceYesterday: ' since yesterday', rw_win_sinceDaysAgo: ' since {{n}} days ago', rw_win_between: ' between {{from}} and {{to}}',
+  rw_where: ' ({{filters}})',
+};
+Object.assign(zh, zhForms);
+Object.assign(en, enForms);
