@@ -27,7 +27,7 @@ import { sendWebhook, type SendOutcome } from '../webhook/send.js';
 import { TemplateError } from '../webhook/template.js';
 import { backlogMs, claimDue } from '../triggers/due.js';
 import type { BatchDelivery, BatchInterruption, DueClaimInput, DueDelivery, RetryOutcome, SentRange } from '../workflows/inputs.js';
-import { pauseUpdate, wakeSignal } from '../workflows/messages.js';
+import { controlUpdate, pauseUpdate, wakeSignal } from '../workflows/messages.js';
 import { activityLog } from './log-context.js';
 
 export interface DeliveryDeps {
@@ -206,9 +206,9 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
     const tripped = await tripChannel(db, channelId, reason);
     const client = Context.current().client;
     await Promise.all(
-      tripped.map(({ workflowId }) =>
+      tripped.map(({ workflowId, controlEpoch }) =>
         // Already paused, or ended meanwhile: nothing to do.
-        client.workflow.getHandle(workflowId).executeUpdate(pauseUpdate).catch(() => {}),
+        client.workflow.getHandle(workflowId).executeUpdate(pauseUpdate, controlUpdate('pause', 'the circuit breaker', controlEpoch)).catch(() => {}),
       ),
     );
   }

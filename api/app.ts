@@ -25,6 +25,7 @@ import { boundIngestion, DEFAULT_INGEST_CONCURRENCY } from './ingest-limit.js';
 import { requireApiKey } from './auth.js';
 import { checkReadiness, unavailableAnswer } from './availability.js';
 import { campaignRoutes } from './campaigns.js';
+import { catalogRoutes } from './catalog.js';
 import { channelRoutes } from './channels.js';
 import { eventRoutes } from './events.js';
 import { apiKeyRoutes } from './keys.js';
@@ -217,6 +218,7 @@ export function createApp(deps: AppDeps) {
   const segmentUsage = deps.segmentUsage ?? (campaignService ? (id: string) => campaignService.liveUsing('segmentId', id) : noLiveCampaigns);
   app.route('/api/users', userRoutes(deps.db, { eraseSettleMs: deps.eraseSettleMs }));
   app.route('/api/events', eventRoutes(deps.db, deps.eventHooks));
+  app.route('/api/catalog', catalogRoutes(deps.db));
   app.route('/api/segments', segmentRoutes(createSegmentStore(deps.db, segmentUsage)));
   if (deps.campaigns) {
     app.route('/api/campaigns', campaignRoutes({ db: deps.db, ...deps.campaigns, campaigns: deps.campaigns.service }));

@@ -93,6 +93,11 @@ export function campaignRoutes(deps: { db: Database; campaigns: CampaignService;
   }
 
   /** An operator control's answer; its log line names the run and workflow it acted on. */
+  /** Who asked for a control, as the run's history in the Temporal UI names them: the API key's name (the key check always sets it). */
+  function requesterOf(c: Context<RequestLogEnv>): string {
+    return `key ${c.get('apiKey').name}`;
+  }
+
   function controlled(c: Context<RequestLogEnv>, answer: Awaited<ReturnType<typeof detail>>, status: 200 | 202 = 200) {
     c.set('logIds', { runId: answer.run?.id, workflowId: answer.run?.workflowId ?? answer.temporal?.workflowId });
     return c.json(answer, status);
@@ -136,13 +141,13 @@ export function campaignRoutes(deps: { db: Database; campaigns: CampaignService;
   });
 
   app.post('/:id/pause', async function pauseCampaign(c) {
-    const progress = await campaigns.pause(c.req.param('id'));
+    const progress = await campaigns.pause(c.req.param('id'), requesterOf(c));
     forget(c.req.param('id'));
     return controlled(c, await detail(c.req.param('id'), { progress }));
   });
 
   app.post('/:id/resume', async function resumeCampaign(c) {
-    const progress = await campaigns.resume(c.req.param('id'));
+    const progress = await campaigns.resume(c.req.param('id'), requesterOf(c));
     forget(c.req.param('id'));
     return controlled(c, await detail(c.req.param('id'), { progress }));
   });

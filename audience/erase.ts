@@ -10,8 +10,9 @@ import { inTransactionWithRetry, type Transaction } from './executor.js';
 /*
  * Erasing a user (PIPL art. 47, GDPR art. 17): docs/privacy.md lists every
  * place personal data goes and how this reaches it. One transaction removes
- * the profile, its events, the event-trigger counting state and per-user cap
- * state, and strips the user's delivery records down to counts: each keeps its
+ * the profile (and with it, by foreign key, the user's values among the
+ * catalog's attribute examples), its events, the event-trigger counting state
+ * and per-user cap state, and strips the user's delivery records down to counts: each keeps its
  * run, position and status (a run's totals do not change) under an opaque
  * tombstone instead of the user's id, with the addressed id, rendered request
  * echoes, endpoint answers and error texts cleared. A delivery not made yet
@@ -124,7 +125,7 @@ export async function eraseUser(db: Database, key: string, actor: AuditActor): P
     await tx.execute(sql`DELETE FROM trigger_outbox WHERE user_id = ${userId}::uuid`);
     await tx.execute(sql`DELETE FROM user_cap_sends s USING channels c WHERE s.channel_id = c.id AND s.user_id = ${userId}::uuid`);
     const events = await tx.execute(sql`DELETE FROM events WHERE user_id = ${userId}::uuid`);
-    // The profile, its attributes, and its identify links (both ids live on this row).
+    // The profile, its attributes, and its identify links (both ids live on this row); its catalog examples cascade.
     await tx.execute(sql`DELETE FROM users WHERE id = ${userId}::uuid`);
     await tx.execute(sql`UPDATE erasure_clock SET n = n + 1, erased_at = now() WHERE id = 1`);
     const counts: ErasureCounts = {

@@ -5,6 +5,7 @@ import { validationError } from '../lib/errors.js';
 import { withCode, type CodedIssue, type FieldIssue } from '../contracts/errors.js';
 import { jsonValueIssues, MAX_JSON_DEPTH } from '../lib/json-values.js';
 import { parseIsoInstant } from '../contracts/dates.js';
+import { recordEventCatalog } from './catalog.js';
 import { inTransactionWithRetry, type Transaction } from './executor.js';
 import { eventNameSchema, hasUserKey, userKeyRequired, userKeySchema } from '../contracts/names.js';
 import { resolveUsers, userIdOf } from './resolve-users.js';
@@ -129,7 +130,8 @@ function groupByEvent(issues: readonly FieldIssue[]): Map<number, FieldIssue[]> 
  * `numberIssues` are the numbers the raw JSON held that JSON.parse could not
  * keep (integers beyond ±2^53): their events are rejected. The
  * database work is one transaction: a user lookup (plus one multi-row insert
- * when some users are new), one multi-row insert of the events, and whatever
+ * when some users are new), one multi-row insert of the events, one statement
+ * for the catalog of names (audience/catalog.ts), and whatever
  * `hooks.stored` writes for the events it wants (one outbox insert).
  *
  * @example
@@ -199,6 +201,7 @@ export async function ingestEvents(
         RETURNING id
       )
       SELECT e.ord, e.id FROM e JOIN ins USING (id)`);
+    await recordEventCatalog(tx, valid, now);
     if (hooks) {
       const stored: StoredEvent[] = [];
       for (const { ord, id } of inserted) {

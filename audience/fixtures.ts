@@ -64,5 +64,5 @@ export async function insertEvents(
  * beforeEach(() => clearAudience(db));
  */
 export async function clearAudience(db: Database): Promise<void> {
-  await db.execute(sql`TRUNCATE events, users, attribute_types, segments RESTART IDENTITY CASCADE`);
+  await db.execute(sql`TRUNCATE events, users, attribute_types, event_names, event_properties, segments RESTART IDENTITY CASCADE`);
 }

@@ -1,7 +1,7 @@
 import { asc, eq, or } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../db/client.js';
-import { events, users, type UserRow } from '../db/schema.js';
+import { attributeExamples, events, users, type UserRow } from '../db/schema.js';
 import { validationError } from '../lib/errors.js';
 import { inTransactionWithRetry, type Transaction } from './executor.js';
 import { userKeySchema } from '../contracts/names.js';
@@ -55,6 +55,8 @@ export async function identifyWithin(tx: Transaction, input: IdentifyInput): Pro
 
   if (login && visitor && visitor.loginId === null) {
     await tx.update(events).set({ userId: login.id }).where(eq(events.userId, visitor.id));
+    // The visitor's example values in the catalog are now the login user's data: erasing that user removes them.
+    await tx.update(attributeExamples).set({ userId: login.id }).where(eq(attributeExamples.userId, visitor.id));
     await tx.delete(users).where(eq(users.id, visitor.id));
     const user = await update(login.id, { visitorId, attributes: { ...visitor.attributes, ...login.attributes } });
     return { user, mergedUserId: visitor.id };

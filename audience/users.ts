@@ -6,6 +6,7 @@ import { users, type UserAttributes, type UserRow } from '../db/schema.js';
 import { notFound, validationError } from '../lib/errors.js';
 import { isUuid } from '../lib/ids.js';
 import { settleAttributeTypes, type AttributeEntry } from './attributes.js';
+import { recordAttributeCatalog } from './catalog.js';
 import { inTransactionWithRetry, type Transaction } from './executor.js';
 import { identifyWithin } from './identify.js';
 import { attributeKeySchema, hasUserKey, userKeyRequired, userKeySchema } from '../contracts/names.js';
@@ -108,7 +109,8 @@ async function checkAttributes(tx: Transaction, items: UserInput[], batch: boole
 
 /**
  * Upserts users by login id (or visitor id when there is none), merging
- * attributes into what is stored, all in one transaction: a type mismatch
+ * attributes into what is stored, and notes the keys and a few values in the
+ * catalog (audience/catalog.ts), all in one transaction: a type mismatch
  * anywhere writes nothing. A user given both ids is first identified (the
  * visitor merged into the login user, see identifyWithin).
  *
@@ -125,10 +127,15 @@ export async function upsertUsers(db: Database, items: UserInput[], options: { b
     }
     const byLogin = new Map((await upsertByKey(tx, 'login', foldByKey(checked, 'login'))).map((row) => [row.loginId!, row]));
     const byVisitor = new Map((await upsertByKey(tx, 'visitor', foldByKey(checked, 'visitor'))).map((row) => [row.visitorId!, row]));
-    return checked.map((item) => {
+    const rows = checked.map((item) => {
       const key = upsertKey(item);
       return (key.column === 'login' ? byLogin : byVisitor).get(key.value)!;
     });
+    await recordAttributeCatalog(
+      tx,
+      checked.map((item, index) => ({ userId: rows[index]!.id, loginId: rows[index]!.loginId, visitorId: rows[index]!.visitorId, attributes: item.attributes as UserAttributes })),
+    );
+    return rows;
   });
 }
 

@@ -84,22 +84,22 @@ export function createRecurringControls(deps: Deps) {
   }
 
   /** Pauses the schedule and the run in progress; repeating it is harmless. */
-  async function pause(row: Row): Promise<CampaignProgress | null> {
+  async function pause(row: Row, requestedBy: string): Promise<CampaignProgress | null> {
     await applyCampaignEvent(db, row.id, 'pause');
-    await pauseCampaignSchedule(temporal, row.id);
+    await pauseCampaignSchedule(temporal, row.id, `paused by ${requestedBy}`);
     const run = await activeRun(db, row.id);
     if (!run || run.status === 'paused') return null;
-    return controlQuietly(run.workflowId, 'pause');
+    return controlQuietly(run, 'pause', requestedBy);
   }
 
   /** Resumes the run in progress, then the schedule (so its next firing finds the campaign live). */
-  async function resume(row: Row): Promise<CampaignProgress | null> {
+  async function resume(row: Row, requestedBy: string): Promise<CampaignProgress | null> {
     assertCampaignTransition(row.status, 'resume');
     const run = await activeRun(db, row.id);
-    const progress = run?.status === 'paused' ? await controlQuietly(run.workflowId, 'resume') : null;
+    const progress = run?.status === 'paused' ? await controlQuietly(run, 'resume', requestedBy) : null;
     // The run's resume may have moved the campaign already; then this changes nothing.
     await transitionCampaign(db, row.id, run ? 'resume' : 'resumeWaiting', { pauseReason: null });
-    await resumeCampaignSchedule(temporal, row.id);
+    await resumeCampaignSchedule(temporal, row.id, `resumed by ${requestedBy}`);
     return progress;
   }
 
@@ -134,9 +134,9 @@ export function createRecurringControls(deps: Deps) {
     }
   }
 
-  async function controlQuietly(workflowId: string, verb: 'pause' | 'resume'): Promise<CampaignProgress | null> {
+  async function controlQuietly(run: { workflowId: string; controlEpoch: number }, verb: 'pause' | 'resume', requestedBy: string): Promise<CampaignProgress | null> {
     try {
-      return await controlRun(temporal, workflowId, verb);
+      return await controlRun(temporal, run, verb, requestedBy);
     } catch (error) {
       // The run ended or moved on meanwhile: the campaign's control still holds.
       if (error instanceof RunControlRefusedError || error instanceof RunEndedError) return null;

@@ -154,9 +154,9 @@ export function createCampaignService(deps: CampaignServiceDeps) {
   }
 
   /** The operator's pause or resume, as the campaign's trigger kind does it; answers the run's progress when a run took it. */
-  async function control(id: string, verb: 'pause' | 'resume'): Promise<CampaignProgress | null> {
+  async function control(id: string, verb: 'pause' | 'resume', requestedBy: string): Promise<CampaignProgress | null> {
     const row = await get(id);
-    return kinds[row.trigger.type][verb](row);
+    return kinds[row.trigger.type][verb](row, requestedBy);
   }
 
   /** Ends the campaign, as its trigger kind does it (a run's workflow closes its pending users and ends `cancelled`). */
@@ -240,8 +240,9 @@ export function createCampaignService(deps: CampaignServiceDeps) {
     update,
     remove,
     launch,
-    pause: (id: string) => control(id, 'pause'),
-    resume: (id: string) => control(id, 'resume'),
+    /** `requestedBy` names who asked in the run's history ("key ops-1"): a key's name, never the key. */
+    pause: (id: string, requestedBy: string) => control(id, 'pause', requestedBy),
+    resume: (id: string, requestedBy: string) => control(id, 'resume', requestedBy),
     cancel,
     progress,
     deliveryCounts: (runId: string | null) => deliveryCounts(db, runId),

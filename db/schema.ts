@@ -6,3 +6,4 @@ export * from './schema/api-keys.js';
 export * from './schema/triggers.js';
 export * from './schema/audit.js';
 export * from './schema/privacy.js';
+export * from './schema/catalog.js';

@@ -89,7 +89,7 @@ describe('tripChannel', () => {
         .values({ campaignId: c!.id, workflowId: `campaign-${c!.id}`, definition, sendAt: new Date(), control })
         .returning();
       await db.update(campaigns).set({ currentRunId: run!.id, workflowId: run!.workflowId }).where(eq(campaigns.id, c!.id));
-      return { campaignId: c!.id, runId: run!.id, workflowId: run!.workflowId };
+      return { campaignId: c!.id, runId: run!.id, workflowId: run!.workflowId, controlEpoch: run!.controlEpoch };
     }
     const a = await campaign('a', channel!.id, 'running');
     const b = await campaign('b', channel!.id, 'running');

@@ -124,6 +124,8 @@ export interface TrippedCampaign {
   campaignId: string;
   runId: string;
   workflowId: string;
+  /** The run's control epoch before the breaker's pause (names the pause's Update). */
+  controlEpoch: number;
 }
 
 /**
@@ -135,11 +137,11 @@ export interface TrippedCampaign {
  * request data: it is built from status codes and error classes only.
  */
 export async function tripChannel(db: Database, channelId: string, reason: string): Promise<TrippedCampaign[]> {
-  const rows = await db.execute<{ campaign_id: string; run_id: string; workflow_id: string }>(sql`
+  const rows = await db.execute<{ campaign_id: string; run_id: string; workflow_id: string; control_epoch: number }>(sql`
     UPDATE campaigns c SET pause_reason = ${`circuit breaker: ${reason}`}, updated_at = now()
     FROM campaign_runs r
     WHERE c.channel_id = ${channelId} AND c.status = 'running' AND c.pause_reason IS NULL
       AND r.id = c.current_run_id AND r.control = 'run'
-    RETURNING c.id AS campaign_id, r.id AS run_id, r.workflow_id`);
-  return rows.map((row) => ({ campaignId: row.campaign_id, runId: row.run_id, workflowId: row.workflow_id }));
+    RETURNING c.id AS campaign_id, r.id AS run_id, r.workflow_id, r.control_epoch`);
+  return rows.map((row) => ({ campaignId: row.campaign_id, runId: row.run_id, workflowId: row.workflow_id, controlEpoch: row.control_epoch }));
 }

@@ -2,7 +2,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUp
 import { campaignWorkflow } from '../workflows/campaign.js';
 import type { eventRunWorkflow } from '../workflows/event-run.js';
 import type { CampaignWorkflowInput } from '../workflows/inputs.js';
-import { pauseUpdate, progressQuery, resumeUpdate, type CampaignProgress } from '../workflows/messages.js';
+import { controlUpdate, pauseUpdate, progressQuery, resumeUpdate, type CampaignProgress } from '../workflows/messages.js';
 
 /*
  * The client side of the run workflow: how a run is started, controlled,
@@ -44,10 +44,15 @@ export async function startRunWorkflow<W extends RunWorkflow>(
   }
 }
 
-/** Runs the operator's pause or resume Update; answers the progress the Update returned. */
-export async function controlRun(temporal: Client, workflowId: string, verb: 'pause' | 'resume'): Promise<CampaignProgress> {
+/** Runs the operator's pause or resume Update on a run (its workflow id and current control epoch); answers the progress the Update returned. */
+export async function controlRun(
+  temporal: Client,
+  run: { workflowId: string; controlEpoch: number },
+  verb: 'pause' | 'resume',
+  requestedBy: string,
+): Promise<CampaignProgress> {
   try {
-    return await temporal.workflow.getHandle(workflowId).executeUpdate(verb === 'pause' ? pauseUpdate : resumeUpdate);
+    return await temporal.workflow.getHandle(run.workflowId).executeUpdate(verb === 'pause' ? pauseUpdate : resumeUpdate, controlUpdate(verb, requestedBy, run.controlEpoch));
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError) throw new RunControlRefusedError(error.cause?.message ?? `cannot ${verb} this run`);
     if (error instanceof WorkflowNotFoundError) throw new RunEndedError(error.message);

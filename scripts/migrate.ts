@@ -1,15 +1,15 @@
 /** `npm run db:migrate`: applies the committed migrations to DATABASE_URL (deployments without `npm start`). */
 import { loadEnv } from '../config/env.js';
 import { createDatabase } from '../db/client.js';
-import { migrateDatabase } from '../db/migrate.js';
+import { describeMigration, migrateDatabase } from '../db/migrate.js';
 
 async function main() {
   const env = loadEnv();
   if (!env.DATABASE_URL) throw new Error('DATABASE_URL is not set');
   const database = createDatabase(env.DATABASE_URL, { max: 1 });
-  await migrateDatabase(database.db);
+  const outcome = await migrateDatabase(database.db);
   await database.close();
-  console.log('database schema is current');
+  console.log(describeMigration(outcome));
 }
 
 main().catch((error: unknown) => {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { EnvError, loadEnv, type Env } from '../config/env.js';
 import { createDatabase } from '../db/client.js';
 import { assertPortFree, startEmbeddedPostgres, stopLeftover } from '../db/embedded.js';
-import { migrateDatabase } from '../db/migrate.js';
+import { describeMigration, migrateDatabase } from '../db/migrate.js';
 import { resolveTemporalCli, temporalCliVersion } from '../temporal/cli.js';
 import { startDevServer } from '../temporal/dev-server.js';
 import { distDir, ensureBuilt } from './build.js';
@@ -151,11 +151,11 @@ async function main(env: Env) {
   say('applying database migrations…');
   const database = createDatabase(databaseUrl, { max: 1 });
   try {
-    await migrateDatabase(database.db);
-    say('database schema is current');
+    // A brand-new cluster gets its schema created: "current" would say there was nothing to do.
+    say(describeMigration(await migrateDatabase(database.db)));
     const sealed = await resealCredentials(database.db, keyring().current.id);
     if (sealed > 0) say(`sealed the credentials of ${sealed} channel(s) under key ${keyring().current.id}`);
-    await prepareApiKeys(env, database.db);
+    await registerEnvApiKey(env, database.db);
   } finally {
     await database.close();
   }
@@ -169,7 +169,20 @@ async function main(env: Env) {
   say(`worker pid ${worker.pid}, API pid ${api.pid}`);
   const apiUrl = `http://${apiHost}:${env.API_PORT}`;
   await waitForHttp(`${apiUrl}/healthz`, 60_000);
-  say(`ready: console ${apiUrl}/  ·  API ${apiUrl}/api (reference ${apiUrl}/api/docs)  ·  Temporal UI ${env.TEMPORAL_ADDRESS ? '(external)' : env.temporalUiUrl}  ·  Ctrl-C stops everything`);
+  // Created only now that the stack is up: a start that fails earlier must not store a key nobody saw.
+  const adminKey = await createFirstAdminKey(env, databaseUrl);
+  const ready = `ready: console ${apiUrl}/  ·  API ${apiUrl}/api (reference ${apiUrl}/api/docs)  ·  Temporal UI ${env.TEMPORAL_ADDRESS ? '(external)' : env.temporalUiUrl}  ·  Ctrl-C stops everything`;
+  // The first start's admin key goes with the ready line, after the build's output, where a newcomer looks; one write keeps the block together.
+  const block = [ready, ...(adminKey ? adminKeyLines(adminKey) : [])];
+  console.log(block.map((line) => `[hookcast] ${line}`).join('\n'));
+}
+
+function adminKeyLines(key: string): string[] {
+  return [
+    'created an admin API key; it is shown this once (only its hash is stored), keep it:',
+    `  ${key}`,
+    '  use it as: Authorization: Bearer <key>; more keys: npm run apikey -- create --name ops --scope write',
+  ];
 }
 
 /**
@@ -194,18 +207,23 @@ function prepareKeyring(env: Env, dataDir: string) {
   }
 }
 
-/** HOOKCAST_API_KEY is registered; else the first start on the embedded default creates an admin key and prints it, once. */
-async function prepareApiKeys(env: Env, db: Parameters<typeof createApiKeyStore>[0]) {
-  const keys = createApiKeyStore(db);
-  if (env.HOOKCAST_API_KEY) {
-    if (await keys.register(env.HOOKCAST_API_KEY, 'HOOKCAST_API_KEY')) say('registered HOOKCAST_API_KEY as an admin API key (only its hash is stored)');
-    return;
+/** HOOKCAST_API_KEY, when set, is registered as an admin key. */
+async function registerEnvApiKey(env: Env, db: Parameters<typeof createApiKeyStore>[0]) {
+  if (!env.HOOKCAST_API_KEY) return;
+  if (await createApiKeyStore(db).register(env.HOOKCAST_API_KEY, 'HOOKCAST_API_KEY')) say('registered HOOKCAST_API_KEY as an admin API key (only its hash is stored)');
+}
+
+/** Without HOOKCAST_API_KEY, the first start on the embedded default creates an admin key, to be printed once with the ready line. */
+async function createFirstAdminKey(env: Env, databaseUrl: string): Promise<string | undefined> {
+  if (env.HOOKCAST_API_KEY || env.DATABASE_URL) return undefined;
+  const database = createDatabase(databaseUrl, { max: 1 });
+  try {
+    const keys = createApiKeyStore(database.db);
+    if ((await keys.count()) > 0) return undefined;
+    return (await keys.create({ name: 'first start', scope: 'admin' })).key;
+  } finally {
+    await database.close();
   }
-  if (env.DATABASE_URL || (await keys.count()) > 0) return;
-  const created = await keys.create({ name: 'first start', scope: 'admin' });
-  say('created an admin API key; it is shown this once (only its hash is stored), keep it:');
-  say(`  ${created.key}`);
-  say('  use it as: Authorization: Bearer <key>; more keys: npm run apikey -- create --name ops --scope write');
 }
 
 let env: Env;

@@ -99,6 +99,17 @@ describe('npm start', () => {
     expect(open).toEqual([]);
     const adminKey = first.output().match(/created an admin API key.*\n\[hookcast\]\s+(hk_\S+)/)?.[1];
     expect(adminKey, first.output()).toMatch(/^hk_[A-Za-z0-9_-]{43}$/);
+    // The key is the last thing the launcher says, in the ready line's block: no build or start-up line can scroll it away.
+    const said = first.output().split('\n').filter((line) => line.startsWith('[hookcast]'));
+    expect(said.slice(-4), first.output()).toEqual([
+      expect.stringMatching(/^\[hookcast\] ready: /),
+      expect.stringMatching(/^\[hookcast\] created an admin API key/),
+      `[hookcast]   ${adminKey}`,
+      expect.stringMatching(/^\[hookcast\]   use it as: Authorization: Bearer <key>/),
+    ]);
+    // A brand-new cluster had its schema created: "current" would claim there was nothing to do.
+    expect(first.output()).toMatch(/created the database schema \(\d+ migrations\)/);
+    expect(first.output()).not.toContain('schema is current');
     const authHeader = { authorization: `Bearer ${adminKey}` };
     expect(first.output()).toContain('starting embedded PostgreSQL');
     expect(first.output()).toContain('initialising a new PostgreSQL cluster');
@@ -122,6 +133,8 @@ describe('npm start', () => {
     const second = await start({ ...env, HOOKCAST_API_KEY: '', SECRET_KEYS: '' });
     launcher = second.child;
     expect(second.output()).not.toContain('initialising a new PostgreSQL cluster');
+    expect(second.output()).toContain('[hookcast] database schema is current');
+    expect(second.output()).not.toContain('created the database schema');
     // The key is printed once, and the stored channel still decrypts with the kept key file.
     expect(second.output()).not.toContain('created an admin API key');
     expect(second.output()).not.toContain('generated the key');

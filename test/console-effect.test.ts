@@ -116,6 +116,9 @@ describe('the effect in the console', () => {
     // Both curves on one chart, the sent one above.
     const curveTop = (testId: string) => page.getByTestId(testId).evaluate((line) => Math.min(...(line.getAttribute('points') ?? '').split(' ').map((p: string) => Number(p.split(',')[1]))));
     expect(await curveTop('effect-curve-sent')).toBeLessThan(await curveTop('effect-curve-control'));
+    // Both axes are named: the rate the curves climb to, and the time since sending along the bottom.
+    expect(await page.getByTestId('effect-chart-axis-rate').textContent()).toBe('累计转化率');
+    expect(await page.getByTestId('effect-chart-axis-time').textContent()).toBe('发送后经过的时间');
     await page.getByTestId('effect-card').screenshot({ path: join(shots, 'effect-2-detail.png') });
 
     // A held-out user's lookup says so.

@@ -3,11 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
-import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll, inject } from 'vitest';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { createApp } from '../api/app.js';
 import { createCampaignService, type CampaignServiceDeps } from '../campaigns/store.js';
 import { createLogger } from '../lib/logger.js';
+import { TEST_API_KEY } from './credentials.js';
 import type { TestDatabase } from './database.js';
 import { jsonCaller } from './http.js';
 import { startReceiver, type Receiver } from './receiver.js';
@@ -33,7 +34,9 @@ export interface ConsoleStack {
  * the console as the browser lane's setup built it once (test/global-setup.ts),
  * served by the API on a loopback port over the file's database (and, given
  * `temporal`, its campaign service and a receiver), and headless Chromium.
- * Filled in before the file's tests, closed after them.
+ * Filled in before the file's tests, closed after them. Also used by
+ * `npm run screenshots` (scripts/screenshots.walk.ts). Below it, the few moves
+ * every console walk makes.
  */
 export function useConsole(
   database: TestDatabase,
@@ -71,4 +74,33 @@ export function useConsole(
   });
 
   return stack;
+}
+
+/** A new page signed in with the test admin key, as an operator in Shanghai sees the console (zh-CN). */
+export async function openConsole(stack: ConsoleStack, options: { timezoneId?: string; height?: number } = {}): Promise<Page> {
+  const page = await stack.browser.newPage({ viewport: { width: 1400, height: options.height ?? 1000 }, timezoneId: options.timezoneId ?? 'Asia/Shanghai' });
+  await page.goto(stack.base);
+  await page.getByTestId('api-key').fill(TEST_API_KEY);
+  await page.getByTestId('sign-in').click();
+  return page;
+}
+
+/** The open drawer (forms open in one). */
+export const drawer = '.ant-drawer-open';
+
+/** An antd button by its Chinese words (antd spaces out two-character labels: 保 存). */
+export const button = (page: Page, zh: string) => page.getByRole('button', { name: zh }).or(page.getByRole('button', { name: zh.split('').join(' ') }));
+
+/** Picks `option` in the antd select `scope`. */
+export async function pick(page: Page, scope: Locator, option: string) {
+  // A dropdown still closing would offer the same option twice; on a loaded machine its animation outlasts a second.
+  await expect.poll(() => page.locator('.ant-select-dropdown:visible').count(), { timeout: 10_000 }).toBe(0);
+  await scope.click();
+  await page.locator(`.ant-select-dropdown:visible .ant-select-item-option[title="${option}"]`).click();
+}
+
+/** Opens a campaign's detail from the list. */
+export async function openCampaign(page: Page, name: string) {
+  await page.getByRole('menuitem', { name: '活动' }).click();
+  await page.locator('.ant-table-row', { has: page.getByRole('cell', { name, exact: true }) }).getByRole('button', { name: /详\s?情/ }).click();
 }

@@ -1,13 +1,11 @@
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { insertUsers } from '../audience/fixtures.js';
-import { TEST_API_KEY } from './credentials.js';
 import { insertSegment } from './campaign-kit.js';
+import { button, consoleShots, drawer, openCampaign, openConsole as openPage, pick, useConsole } from './console-kit.js';
 import { useTestDatabase } from './database.js';
-import type { Receiver } from './receiver.js';
 import { useTemporal } from './temporal.js';
-import { consoleShots, useConsole, type ConsoleStack } from './console-kit.js';
 
 /*
  * Issue 19: the console an operator runs alone, in Chromium against the real
@@ -18,43 +16,15 @@ import { consoleShots, useConsole, type ConsoleStack } from './console-kit.js';
  */
 const database = useTestDatabase();
 const temporal = useTemporal(database);
-const ui = useConsole(database, { temporal, fanOut: { batchSize: 5, window: 3, childrenPerExecution: 4 } });
+const stack = useConsole(database, { temporal });
 const shots = consoleShots;
-let base: string;
-let browser: Browser;
-let receiver: Receiver;
-let call: ConsoleStack['call'];
-beforeAll(() => void ({ base, browser, receiver, call } = ui));
-
-const drawer = '.ant-drawer-open';
-
-async function openConsole(): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, timezoneId: 'Asia/Shanghai' });
-  await page.goto(base);
-  await page.getByTestId('api-key').fill(TEST_API_KEY);
-  await page.getByTestId('sign-in').click();
-  return page;
-}
-
-const button = (page: Page, zh: string) => page.getByRole('button', { name: zh }).or(page.getByRole('button', { name: zh.split('').join(' ') }));
+const call: typeof stack.call = (...args) => stack.call(...args);
+const openConsole = () => openPage(stack);
 
 /** The error texts under the form item that holds `control`. */
 async function errorsAt(page: Page, control: ReturnType<Page['locator']>): Promise<string[]> {
   const item = page.locator(`${drawer} .ant-form-item`, { has: control }).last();
   return item.locator('.ant-form-item-explain-error').allTextContents();
-}
-
-/** Picks `option` in the antd select inside `scope`. */
-async function pick(page: Page, scope: ReturnType<Page['locator']>, option: string) {
-  await expect.poll(() => page.locator('.ant-select-dropdown:visible').count()).toBe(0);
-  await scope.click();
-  await page.locator(`.ant-select-dropdown:visible .ant-select-item-option[title="${option}"]`).click();
-}
-
-/** Opens a campaign's detail from the list. */
-async function openCampaign(page: Page, name: string) {
-  await page.getByRole('menuitem', { name: '活动' }).click();
-  await page.locator('.ant-table-row', { has: page.getByRole('cell', { name, exact: true }) }).getByRole('button', { name: /详\s?情/ }).click();
 }
 
 const campaignsNamed = async (name: string) => ((await call('GET', '/api/campaigns')).body.items as { id: string; name: string; status: string; trigger: unknown }[]).filter((c) => c.name === name);
@@ -75,7 +45,7 @@ describe('the console an operator runs alone', () => {
     // What is on screen is what is checked: a bad URL says so in Chinese, a good one clears it.
     await page.getByLabel('请求地址').fill('ftp://example');
     await expect.poll(() => errorsAt(page, page.getByLabel('请求地址'))).toEqual(['必须是 http:// 或 https:// 开头的地址']);
-    await page.getByLabel('请求地址').fill(`${receiver.url}/sms`);
+    await page.getByLabel('请求地址').fill(`${stack.receiver.url}/sms`);
     await expect.poll(() => errorsAt(page, page.getByLabel('请求地址'))).toEqual([]);
 
     // The user's id is a choice (用户登录 ID / 访客 ID / 用户属性), not "$id" typed in.
@@ -95,7 +65,7 @@ describe('the console an operator runs alone', () => {
     await page.locator(`${drawer} [data-testid=templateParams] input`).nth(1).fill('短信内容');
     await button(page, '测试').click();
     await expect.poll(() => page.getByTestId('verdict').textContent()).toContain('端点返回 200');
-    const sent = JSON.parse(receiver.requests.at(-1)!.body);
+    const sent = JSON.parse(stack.receiver.requests.at(-1)!.body);
     expect(sent).toMatchObject({ userid: 'sample-login-id', content: '示例短信内容', phone: '示例phone' });
     // Signed with a throwaway secret: said beside the result.
     expect(await page.getByTestId('temporary-secret').textContent()).toContain('临时密钥');
@@ -127,7 +97,7 @@ describe('the console an operator runs alone', () => {
 
   it('campaign form: the event window and delay as number + unit, its error gone once a window is given; the detail reads the trigger in words', async () => {
     await insertSegment(database, '加购用户', { attribute: 'cohort', op: 'equals', value: 'cart' });
-    await call('POST', '/api/channels', { name: '加购渠道', url: `${receiver.url}/cart`, auth: { type: 'none' }, userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }] });
+    await call('POST', '/api/channels', { name: '加购渠道', url: `${stack.receiver.url}/cart`, auth: { type: 'none' }, userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }] });
     const page = await openConsole();
     await page.getByRole('menuitem', { name: '活动' }).click();
     await page.getByRole('button', { name: '新建活动' }).click();
@@ -160,10 +130,10 @@ describe('the console an operator runs alone', () => {
     ]);
     await insertSegment(database, '确认分群', { attribute: 'cohort', op: 'equals', value: 'confirm' });
     await call('POST', '/api/channels', {
-      name: '确认渠道', url: `${receiver.url}/confirm`, auth: { type: 'none' },
+      name: '确认渠道', url: `${stack.receiver.url}/confirm`, auth: { type: 'none' },
       userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }], templateParams: [{ name: 'message', displayName: '内容', type: 'text' }],
     });
-    const sentTo = (path: string) => receiver.requests.filter((r) => r.url.startsWith(path)).map((r) => JSON.parse(r.body).userid as string);
+    const sentTo = (path: string) => stack.receiver.requests.filter((r) => r.url.startsWith(path)).map((r) => JSON.parse(r.body).userid as string);
     const page = await openConsole();
     await page.getByRole('menuitem', { name: '活动' }).click();
     await page.getByRole('button', { name: '新建活动' }).click();
@@ -237,13 +207,13 @@ describe('the console an operator runs alone', () => {
     const runRow = page.locator('[data-testid=runs] .ant-table-row');
     await expect.poll(() => runRow.first().locator('[data-status]').getAttribute('data-status'), { timeout: 60_000 }).toBe('completed');
     expect((await call('GET', `/api/campaigns/${daily.body.id}/runs`)).body.items).toHaveLength(1);
-    expect(receiver.requests.filter((r) => r.url.startsWith('/confirm') && JSON.parse(r.body).message === '早上好')).toHaveLength(3);
+    expect(stack.receiver.requests.filter((r) => r.url.startsWith('/confirm') && JSON.parse(r.body).message === '早上好')).toHaveLength(3);
     await page.close();
   }, 180_000);
 
   it('a draft is edited, copied and deleted from its detail page; a running event campaign shows no 100 %', async () => {
     const segment = await insertSegment(database, '草稿分群', { attribute: 'cohort', op: 'equals', value: 'draft' });
-    const channel = await call('POST', '/api/channels', { name: '草稿渠道', url: `${receiver.url}/draft`, auth: { type: 'none' }, userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }] });
+    const channel = await call('POST', '/api/channels', { name: '草稿渠道', url: `${stack.receiver.url}/draft`, auth: { type: 'none' }, userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }] });
     await call('POST', '/api/campaigns', { name: '待改草稿', segmentId: segment.id, channelId: channel.body.id, trigger: { type: 'recurring', schedule: { every: 'week', on: ['mon'], at: '10:00' }, timeZone: 'Asia/Shanghai' } });
     const page = await openConsole();
     await openCampaign(page, '待改草稿');
@@ -275,7 +245,7 @@ describe('the console an operator runs alone', () => {
     expect(await page.getByTestId('detail-bar').textContent()).not.toContain('100');
 
     // Channels can be deleted; one a live campaign uses is refused, naming the campaign, in Chinese.
-    await call('POST', '/api/channels', { name: '无用渠道', url: `${receiver.url}/unused`, auth: { type: 'none' } });
+    await call('POST', '/api/channels', { name: '无用渠道', url: `${stack.receiver.url}/unused`, auth: { type: 'none' } });
     await page.locator(`${drawer} .ant-drawer-close`).click();
     await page.getByRole('menuitem', { name: '渠道' }).click();
     await page.locator('.ant-table-row', { has: page.getByRole('cell', { name: '草稿渠道', exact: true }) }).getByTestId('delete-channel').click();

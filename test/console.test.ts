@@ -80,6 +80,13 @@ async function choose(page: Page, scope: string, n: number, option: string) {
   await page.locator(`.ant-select-dropdown:visible .ant-select-item-option[title="${option}"]`).click();
 }
 
+/** Picks `option` in the antd select `select` (a selector of the select itself). */
+async function chooseIn(page: Page, select: string, option: string) {
+  await expect.poll(() => page.locator('.ant-select-dropdown:visible').count(), { timeout: 10_000 }).toBe(0);
+  await page.locator(select).click();
+  await page.locator(`.ant-select-dropdown:visible .ant-select-item-option[title="${option}"]`).click();
+}
+
 describe('operator console', () => {
   it('story 1 end to end: channel, test, segment with preview, campaign live to completion, one user looked up', async () => {
     // 12 gold VIPs who added to cart yesterday; one silver VIP who did too (not a member).
@@ -116,13 +123,22 @@ describe('operator console', () => {
     await page.getByRole('menuitem', { name: '用户分群' }).click();
     await page.getByRole('button', { name: '新建分群' }).click();
     await page.getByLabel('名称').fill('gold VIP, added to cart yesterday, no order');
-    await page.getByRole('button', { name: '添 加' }).or(page.getByRole('button', { name: '添加' })).click();
+    // The builder starts empty: each condition is added, none is pre-filled.
+    await page.getByTestId('rule-add').click();
+    await page.locator('[data-testid=rule-row-0] [data-testid=attribute-name]').fill('vip_level');
+    await page.locator('[data-testid=rule-row-0] [data-testid=attribute-value]').fill('gold');
+    await page.getByTestId('rule-add').click();
     await choose(page, '[data-testid=rule-row-1]', 0, '行为事件');
-    await page.locator('[data-testid=rule-row-1] input[placeholder=add_to_cart]').fill('add_to_cart');
-    await page.getByRole('button', { name: '添 加' }).or(page.getByRole('button', { name: '添加' })).click();
+    await page.locator('[data-testid=rule-row-1] [data-testid=event-name]').fill('add_to_cart');
+    await page.locator('[data-testid=rule-row-1] [data-testid=event-name]').blur();
+    await chooseIn(page, '[data-testid=rule-row-1] [data-testid=event-window]', '昨天');
+    await page.getByTestId('rule-add').click();
     await choose(page, '[data-testid=rule-row-2]', 0, '行为事件');
-    await choose(page, '[data-testid=rule-row-2]', 1, '没做过');
-    await page.locator('[data-testid=rule-row-2] input[placeholder=add_to_cart]').fill('pay_order');
+    await choose(page, '[data-testid=rule-row-2]', 1, '没有完成过');
+    await page.locator('[data-testid=rule-row-2] [data-testid=event-name]').fill('pay_order');
+    await page.locator('[data-testid=rule-row-2] [data-testid=event-name]').blur();
+    await chooseIn(page, '[data-testid=rule-row-2] [data-testid=event-window]', '自昨天起');
+    expect(await page.getByTestId('rule-sentence-2').textContent()).toBe('自昨天起没有完成过 pay_order');
     await expect.poll(() => page.getByTestId('segment-preview').locator('.ant-statistic-content-value').first().textContent(), { timeout: 15_000 }).toBe('12');
     await page.screenshot({ path: join(shots, 'story1-2-segment-preview.png') });
     await page.getByRole('button', { name: '保 存' }).or(page.getByRole('button', { name: '保存' })).click();
@@ -156,6 +172,10 @@ describe('operator console', () => {
     expect(await page.getByTestId('detail-bar').getAttribute('data-state')).toBe('success');
     // The chart shows the run's 12 attempts; no failure reasons.
     await expect.poll(() => chartedAttempts(page), { timeout: 10_000 }).toBe(12);
+    // Each of the chart's two scales is named: the bars' on the left, the cumulative line's on its own right axis, topped by the run's total.
+    expect(await page.getByTestId('run-chart-axis-bars').textContent()).toBe('每格尝试次数');
+    expect(await page.getByTestId('run-chart-axis-cumulative').textContent()).toContain('累计尝试次数');
+    expect(await page.getByTestId('run-chart-axis-cumulative-top').textContent()).toBe('12');
     expect(await page.getByTestId('rate').isVisible()).toBe(true);
     expect(await page.locator('[data-testid=failure-reasons] .ant-table-row').count()).toBe(0);
     // Launch time in the operator's zone with the campaign's alongside.
@@ -588,7 +608,7 @@ describe('operator console', () => {
     await page.close();
   });
 
-  it('segment builder: "did not do E at least N times" in a window of N days, then at any time, with the preview count following', async () => {
+  it('segment builder: "did E at most N times" in a window of N days, then at any time, with the preview count following', async () => {
     const day = 24 * 3600_000;
     const ago = (days: number) => new Date(Date.now() - days * day).toISOString();
     const ids = await insertUsers(database.db, Array.from({ length: 4 }, (_, i) => ({ loginId: `builder-${i}`, attributes: { cohort: 'builder' } })));
@@ -602,21 +622,24 @@ describe('operator console', () => {
     await page.getByRole('button', { name: '新建分群' }).click();
     await page.getByLabel('名称').fill('paid fewer than twice');
     const row0 = '[data-testid=rule-row-0]';
+    await page.getByTestId('rule-add').click();
     await page.locator(`${row0} [data-testid=attribute-name]`).fill('cohort');
     await page.locator(`${row0} [data-testid=attribute-value]`).fill('builder');
-    await page.getByRole('button', { name: '添 加' }).or(page.getByRole('button', { name: '添加' })).click();
+    await page.getByTestId('rule-add').click();
     const row = '[data-testid=rule-row-1]';
     await choose(page, row, 0, '行为事件');
-    await choose(page, row, 1, '没做过');
-    await page.locator(`${row} input[placeholder=add_to_cart]`).fill('pay_order');
-    await page.locator(`${row} [data-testid=event-times]`).fill('2');
-    await choose(page, row, 2, '最近 N 天');
+    await page.locator(`${row} [data-testid=event-name]`).fill('pay_order');
+    await page.locator(`${row} [data-testid=event-name]`).blur();
+    await chooseIn(page, `${row} [data-testid=event-count-op]`, '至多');
+    await page.locator(`${row} [data-testid=event-times]`).fill('1');
+    await chooseIn(page, `${row} [data-testid=event-window]`, '最近 N 天');
     await page.locator(`${row} [data-testid=event-days]`).fill('14');
+    expect(await page.getByTestId('rule-sentence-1').textContent()).toBe('最近 14 天内完成过 pay_order 至多 1 次');
     const count = () => page.getByTestId('segment-preview').locator('.ant-statistic-content-value').first().textContent();
     // Fewer than 2 payments in the last 14 days: builder-1, -2 and -3.
     await expect.poll(count, { timeout: 15_000 }).toBe('3');
     await page.screenshot({ path: join(shots, 'segment-1-did-not-twice-14-days.png') });
-    await choose(page, row, 2, '不限时间');
+    await chooseIn(page, `${row} [data-testid=event-window]`, '不限时间');
     // At any time: builder-3's two old payments count too.
     await expect.poll(count, { timeout: 15_000 }).toBe('2');
     await page.getByRole('button', { name: '保 存' }).or(page.getByRole('button', { name: '保存' })).click();

@@ -33,7 +33,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   let stopTemporal: (() => Promise<void>) | undefined;
   let consoleDir: string | undefined;
-  const needs = laneSetup[project.name as Lane] ?? { database: true, temporal: true, console: false };
+  const needs = laneSetup[project.name as Lane] ?? { database: true, temporal: true, console: true };
   const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   // Per lane: lanes run in one process when `vitest run` runs them all at once.
   const template = `hookcast_test_template_${process.pid}_${project.name.replace(/\W/g, '_')}`;

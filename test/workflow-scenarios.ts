@@ -1,8 +1,14 @@
 import type { Client } from '@temporalio/client';
 import type { BatchDelivery, CampaignWorkflowInput, RetryOutcome } from '../workflows/inputs.js';
-import { pauseUpdate, resumeUpdate } from '../workflows/messages.js';
+import { controlUpdate, pauseUpdate, resumeUpdate } from '../workflows/messages.js';
 import type { Activities } from '../activities/index.js';
 import { workflowIds } from '../contracts/workflow-ids.js';
+
+/** Who the scenarios' pauses and resumes come from, as the API names an operator's key. */
+export const OPERATOR = 'key ops-1';
+
+/** The operator's pause or resume Update options on a run whose control epoch is `epoch`. */
+export const byOperator = (verb: 'pause' | 'resume', epoch: number) => controlUpdate(verb, OPERATOR, epoch);
 
 export type ActivityDoubles = Partial<{ [K in keyof Activities]: (...args: Parameters<Activities[K]>) => Promise<unknown> }>;
 
@@ -91,9 +97,10 @@ export async function pauseResumeScenario(
       args: [campaignInput({ sendAt: new Date(Date.now() + 500).toISOString(), batchSize: 1, window: 1, childrenPerExecution: 3 })],
     });
     await until(() => batches === 1);
-    const paused = await handle.executeUpdate(pauseUpdate);
+    // Sent as the API sends them: named by who asked and the epoch they make.
+    const paused = await handle.executeUpdate(pauseUpdate, byOperator('pause', run.epoch()));
     release();
-    const resumed = await handle.executeUpdate(resumeUpdate);
+    const resumed = await handle.executeUpdate(resumeUpdate, byOperator('resume', run.epoch()));
     const result = await handle.result();
     return { handle, log: run.log, paused, resumed, result };
   });
@@ -220,8 +227,8 @@ export async function eventRunScenario(
       workflowId,
       args: [{ campaignId: 'campaign', runId: 'event-run', expiresAt: end === 'expiry' ? new Date(Date.now() + 1500).toISOString() : null }],
     });
-    await handle.executeUpdate(pauseUpdate);
-    await handle.executeUpdate(resumeUpdate);
+    await handle.executeUpdate(pauseUpdate, byOperator('pause', 0));
+    await handle.executeUpdate(resumeUpdate, byOperator('resume', 1));
     if (end === 'cancel') await handle.cancel();
     const result = await handle.result().catch((error: unknown) => error);
     return { handle, log, result };
@@ -291,10 +298,10 @@ export async function eventQueueScenario(client: Client, workflowId: string, wit
       ],
     });
     await until(() => claims === 2);
-    await handle.executeUpdate(pauseUpdate);
+    await handle.executeUpdate(pauseUpdate, byOperator('pause', 0));
     release();
     await new Promise((resolve) => setTimeout(resolve, 300));
-    await handle.executeUpdate(resumeUpdate);
+    await handle.executeUpdate(resumeUpdate, byOperator('resume', 1));
     const result = await handle.result();
     await client.workflow.getHandle(workflowIds.retries(workflowId, 1, 2)).result();
     return { handle, log, result };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { campaignDoubles, campaignInput, pauseResumeScenario } from '../test/workflow-scenarios.js';
+import { byOperator, campaignDoubles, campaignInput, pauseResumeScenario } from '../test/workflow-scenarios.js';
 import { testId, timersStarted, until, useScriptedTemporal } from '../test/scripted-worker.js';
 import { pauseUpdate, progressQuery, resumeUpdate } from './messages.js';
 
@@ -31,10 +31,10 @@ describe('the run workflow', () => {
         workflowId: testId('paused-early'),
         args: [campaignInput({ sendAt: new Date(Date.now() + 800).toISOString() })],
       });
-      await expect(handle.executeUpdate(pauseUpdate)).resolves.toMatchObject({ status: 'paused' });
+      await expect(handle.executeUpdate(pauseUpdate, byOperator('pause', 0))).resolves.toMatchObject({ status: 'paused' });
       await new Promise((resolve) => setTimeout(resolve, 1500));
       expect(run.log).not.toContain('freeze');
-      await expect(handle.executeUpdate(resumeUpdate)).resolves.toMatchObject({ status: 'running' });
+      await expect(handle.executeUpdate(resumeUpdate, byOperator('resume', 1))).resolves.toMatchObject({ status: 'running' });
       await expect(handle.result()).resolves.toMatchObject({ status: 'completed' });
       expect(run.log).toEqual(['control:pause', 'control:run', 'status:running', 'freeze', 'batch:1-1', 'finish:completed']);
     });
@@ -48,7 +48,7 @@ describe('the run workflow', () => {
         workflowId: testId('bad-resume'),
         args: [campaignInput({ sendAt: new Date(Date.now() + 60_000).toISOString() })],
       });
-      await expect(handle.executeUpdate(resumeUpdate)).rejects.toMatchObject({ cause: { message: 'cannot resume a scheduled campaign' } });
+      await expect(handle.executeUpdate(resumeUpdate, byOperator('resume', 0))).rejects.toMatchObject({ cause: { message: 'cannot resume a scheduled campaign' } });
       expect(run.log).toEqual([]);
       await handle.terminate('test over');
     });

@@ -24,7 +24,7 @@ import { deliverBatchWorkflow } from './batch.js';
 import { EFFECT_PATCH, settleEffect } from './effect.js';
 import type { CampaignWorkflowInput } from './inputs.js';
 import { workflowIds } from '../contracts/workflow-ids.js';
-import { batchPausedSignal, pauseUpdate, progressQuery, resumeUpdate, type CampaignProgress, type RunStatus } from './messages.js';
+import { batchPausedSignal, pauseUpdate, progressQuery, resumeUpdate, type CampaignProgress, type ControlRequest, type RunStatus } from './messages.js';
 import { runDetails, summaries } from './summaries.js';
 
 const control = proxyActivities<Activities>({
@@ -122,11 +122,15 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     for (const child of inFlight.values()) void tellBatch(child, pausing).catch(() => {});
   }
 
-  /** Sets the sending flag and the campaign's status in one local activity, then tells the batches. */
-  async function applyControl(pausing: boolean, next: RunStatus) {
+  /**
+   * Sets the sending flag and the campaign's status in one local activity, then
+   * tells the batches. Its summary names who asked, so the history reads
+   * "pause requested by key ops-1" (a summary is not a command: no patch).
+   */
+  async function applyControl(pausing: boolean, next: RunStatus, request: ControlRequest | undefined) {
     const flag = pausing ? 'pause' : 'run';
     noteEpoch(
-      await localControl.setRunControl.executeWithOptions({ summary: `${summaries.sends(flag)}, ${summaries.status(next)}` }, [
+      await localControl.setRunControl.executeWithOptions({ summary: summaries.control(pausing ? 'pause' : 'resume', next, request?.requestedBy) }, [
         { runId: input.runId, control: flag, campaignId: input.campaignId, status: next },
       ]),
     );
@@ -138,10 +142,10 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
 
   setHandler(
     pauseUpdate,
-    async function pause() {
+    async function pause(request?: ControlRequest) {
       paused = true;
       if (patched(FAST_CONTROLS_PATCH)) {
-        await applyControl(true, 'paused');
+        await applyControl(true, 'paused', request);
         return progress();
       }
       // Gate the sending activities first: the update is acknowledged only once no new request can start.
@@ -150,7 +154,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
       return progress();
     },
     {
-      validator() {
+      validator(_request: ControlRequest | undefined) {
         if (status !== 'scheduled' && status !== 'running') throw new Error(`cannot pause a ${status} campaign`);
       },
     },
@@ -158,11 +162,11 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
 
   setHandler(
     resumeUpdate,
-    async function resume() {
+    async function resume(request?: ControlRequest) {
       // Past the expiry, resuming only lets the batches close: the activities send nothing after it.
       const next = total === null && Date.now() < sendAt ? 'scheduled' : 'running';
       if (patched(FAST_CONTROLS_PATCH)) {
-        await applyControl(false, next);
+        await applyControl(false, next, request);
       } else {
         await gateSends(false);
         await setStatus(next);
@@ -171,7 +175,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
       return progress();
     },
     {
-      validator() {
+      validator(_request: ControlRequest | undefined) {
         if (status !== 'paused') throw new Error(`cannot resume a ${status} campaign`);
       },
     },

@@ -3,6 +3,7 @@ import { Context } from '@temporalio/activity';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { until, useScriptedTemporal, type ActivityDoubles } from '../test/scripted-worker.js';
+import { byOperator } from '../test/workflow-scenarios.js';
 import type { eventRunWorkflow } from './event-run.js';
 import type { DueClaimInput, DueDelivery, DueQueue } from './inputs.js';
 import { pauseUpdate, progressQuery, resumeUpdate, wakeSignal } from './messages.js';
@@ -200,14 +201,14 @@ describe('eventRunWorkflow (due-firing queue)', () => {
     await temporal.withWorker(doubles(s), async (taskQueue) => {
       const handle = await start(taskQueue);
       await until(() => s.calls.length === 1);
-      const paused = await handle.executeUpdate(pauseUpdate);
+      const paused = await handle.executeUpdate(pauseUpdate, byOperator('pause', 0));
       expect(paused.status).toBe('paused');
       release();
       await sleep(800);
       // Paused: the held claim waits, and no activity starts.
       expect(s.calls).toHaveLength(1);
-      await expect(handle.executeUpdate(pauseUpdate)).rejects.toThrow();
-      await handle.executeUpdate(resumeUpdate);
+      await expect(handle.executeUpdate(pauseUpdate, byOperator('pause', 1))).rejects.toThrow();
+      await handle.executeUpdate(resumeUpdate, byOperator('resume', 1));
       await until(() => s.calls.length >= 3);
       // The held claim 2 goes out again, with claim 3 of its block still to use; the next block starts beside it.
       expect(s.calls.slice(1).map((c) => [c.claimNo, c.claims]).sort()).toEqual([[2, 2], [4, 3]]);
@@ -301,7 +302,7 @@ describe('eventRunWorkflow (due-firing queue)', () => {
     const s = script([sent('budget', [[1, 1, 1]]), sent('idle', [])]);
     await temporal.withWorker(doubles(s), async (taskQueue) => {
       const handle = await start(taskQueue, { queue: null });
-      await handle.executeUpdate(pauseUpdate);
+      await handle.executeUpdate(pauseUpdate, byOperator('pause', 0));
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(s.calls).toHaveLength(0);
       await handle.signal(wakeSignal);
@@ -309,7 +310,7 @@ describe('eventRunWorkflow (due-firing queue)', () => {
       // It took the queue up paused, as it was: nothing is claimed until the resume.
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(s.calls).toHaveLength(0);
-      await handle.executeUpdate(resumeUpdate);
+      await handle.executeUpdate(resumeUpdate, byOperator('resume', 1));
       await until(() => s.calls.length === 2);
       expect(s.calls[0]!.claimNo).toBe(1);
       await handle.cancel();

@@ -22,7 +22,7 @@ import { deliverBatchWorkflow } from './batch.js';
 import { EFFECT_PATCH, settleEffect } from './effect.js';
 import { workflowIds } from '../contracts/workflow-ids.js';
 import { DEFAULT_DUE_QUEUE, type DueDelivery, type DueQueue } from './inputs.js';
-import { pauseUpdate, progressQuery, resumeUpdate, wakeSignal, type CampaignProgress, type RunStatus } from './messages.js';
+import { pauseUpdate, progressQuery, resumeUpdate, wakeSignal, type CampaignProgress, type ControlRequest, type RunStatus } from './messages.js';
 import { eventRunDetails, summaries } from './summaries.js';
 
 /** What an execution hands the next when it continues as new: counters and claim numbers only. */
@@ -170,8 +170,9 @@ async function runQueue(input: EventRunInput, queue: DueQueue): Promise<Campaign
     changes += 1;
   });
 
-  async function apply(next: 'paused' | 'running') {
-    await localControl.setRunControl.executeWithOptions({ summary: `${summaries.sends(next === 'paused' ? 'pause' : 'run')}, ${summaries.status(next)}` }, [
+  /** As the batch run's controls: the summary names who asked (not a command, so no patch). */
+  async function apply(next: 'paused' | 'running', request: ControlRequest | undefined) {
+    await localControl.setRunControl.executeWithOptions({ summary: summaries.control(next === 'paused' ? 'pause' : 'resume', next, request?.requestedBy) }, [
       { runId: input.runId, control: next === 'paused' ? 'pause' : 'run', campaignId: input.campaignId, status: next },
     ]);
     status = next;
@@ -182,13 +183,13 @@ async function runQueue(input: EventRunInput, queue: DueQueue): Promise<Campaign
     showDetails();
     return progress();
   }
-  setHandler(pauseUpdate, () => apply('paused'), {
-    validator() {
+  setHandler(pauseUpdate, (request) => apply('paused', request), {
+    validator(_request: ControlRequest | undefined) {
       if (status !== 'running') throw new Error(`cannot pause a ${status} campaign`);
     },
   });
-  setHandler(resumeUpdate, () => apply('running'), {
-    validator() {
+  setHandler(resumeUpdate, (request) => apply('running', request), {
+    validator(_request: ControlRequest | undefined) {
       if (status !== 'paused') throw new Error(`cannot resume a ${status} campaign`);
     },
   });
@@ -377,12 +378,12 @@ async function legacyRun(input: EventRunInput): Promise<CampaignProgress> {
     return progress();
   }
   setHandler(pauseUpdate, () => apply('paused'), {
-    validator() {
+    validator(_request: ControlRequest | undefined) {
       if (status !== 'running') throw new Error(`cannot pause a ${status} campaign`);
     },
   });
   setHandler(resumeUpdate, () => apply('running'), {
-    validator() {
+    validator(_request: ControlRequest | undefined) {
       if (status !== 'paused') throw new Error(`cannot resume a ${status} campaign`);
     },
   });

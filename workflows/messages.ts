@@ -15,9 +15,29 @@ export interface CampaignProgress {
   continuedAsNew: number;
 }
 
+/**
+ * Who asked for a pause or resume, as the run's history shows it ("key ops-1"):
+ * the API key's name, never the key or anything of a user. Absent from
+ * Updates sent before it existed.
+ */
+export interface ControlRequest {
+  requestedBy: string;
+}
+
 /** Operator pause: validated (409 on an illegal transition), acknowledged once sends are gated. */
-export const pauseUpdate = defineUpdate<CampaignProgress>('pause');
-export const resumeUpdate = defineUpdate<CampaignProgress>('resume');
+export const pauseUpdate = defineUpdate<CampaignProgress, [ControlRequest]>('pause');
+export const resumeUpdate = defineUpdate<CampaignProgress, [ControlRequest]>('resume');
+
+/**
+ * How a pause or resume Update is sent so that the run's history says what it
+ * was: an Update id naming the action, who asked and the control epoch it
+ * makes (`pause-by-key-ops-1-epoch-3`), and who asked as its argument, which
+ * the workflow puts in the step's summary. The epoch keeps ids unique, since
+ * every control bumps it; the same id sent twice (a double click) is one Update.
+ */
+export function controlUpdate(verb: 'pause' | 'resume', requestedBy: string, currentEpoch: number): { updateId: string; args: [ControlRequest] } {
+  return { updateId: `${verb}-by-${requestedBy.replace(/\s+/g, '-')}-epoch-${currentEpoch + 1}`, args: [{ requestedBy }] };
+}
 export const progressQuery = defineQuery<CampaignProgress>('progress');
 
 /**

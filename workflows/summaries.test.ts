@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertUsers } from '../audience/fixtures.js';
 import { campaignApi, insertSegment, userIdChannel, waitForCampaign } from '../test/campaign-kit.js';
 import { useTestDatabase } from '../test/database.js';
+import { jsonCaller } from '../test/http.js';
 import { startReceiver, type Receiver } from '../test/receiver.js';
 import { useTemporal } from '../test/temporal.js';
 import { batchDetails, count, runDetails, summaries } from './summaries.js';
@@ -69,5 +70,36 @@ describe('a run in the Temporal UI', () => {
     expect(retrying).toHaveLength(1);
     expect(retrying[0]!.summaries).toEqual(expect.arrayContaining([expect.stringMatching(/^retry user \d+ in \d+ ms$/), expect.stringMatching(/^retry user \d+$/)]));
     expect(retrying[0]!.details).toBe(`users ${retrying[0]!.from}–${retrying[0]!.to}: done · 1 retry due, 1 done`);
+  }, 120_000);
+});
+
+describe('an operator control in the Temporal UI', () => {
+  it('reads as what it was: "pause requested by key ops-1", under an Update id naming the action, the key and the epoch', async () => {
+    const api = campaignApi(database, temporal);
+    const segment = await insertSegment(database, 'controls', { attribute: 'cohort', op: 'equals', value: 'story' });
+    const channelId = await userIdChannel(api, 'controls channel', `${receiver.url}/controls`);
+    const key = await api.call('POST', '/api/keys', { name: 'ops-1', scope: 'write' });
+    expect(key.status).toBe(201);
+    const ops = jsonCaller(api.app, { authorization: `Bearer ${key.body.key}` });
+    // Scheduled a day ahead: paused and resumed before anything is sent.
+    const draft = await api.call('POST', '/api/campaigns', { name: 'controls', segmentId: segment.id, channelId, trigger: { type: 'once', sendAt: new Date(Date.now() + 86_400_000).toISOString() } });
+    expect((await api.call('POST', `/api/campaigns/${draft.body.id}/launch`)).status).toBe(200);
+    expect((await ops('POST', `/api/campaigns/${draft.body.id}/pause`)).status).toBe(200);
+    expect((await ops('POST', `/api/campaigns/${draft.body.id}/resume`)).status).toBe(200);
+    const campaign = await api.call('GET', `/api/campaigns/${draft.body.id}`);
+    const handle = temporal.client.workflow.getHandle(campaign.body.run.workflowId as string);
+    const events = (await handle.fetchHistory()).events!;
+
+    const updates = events.flatMap((e) => (e.workflowExecutionUpdateAcceptedEventAttributes ? [e.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest!] : []));
+    expect(updates.map((u) => [u.input?.name, u.meta?.updateId])).toEqual([
+      ['pause', 'pause-by-key-ops-1-epoch-1'],
+      ['resume', 'resume-by-key-ops-1-epoch-2'],
+    ]);
+    expect(events.map(summaryOf).filter(Boolean)).toEqual(
+      expect.arrayContaining(['pause requested by key ops-1: pause sends, status: paused', 'resume requested by key ops-1: resume sends, status: scheduled']),
+    );
+    // Who asked travels as the key's name, never the key.
+    expect(updates.map((u) => defaultPayloadConverter.fromPayload(u.input!.args!.payloads![0]!))).toEqual([{ requestedBy: 'key ops-1' }, { requestedBy: 'key ops-1' }]);
+    await api.call('POST', `/api/campaigns/${draft.body.id}/cancel`);
   }, 120_000);
 });

@@ -23,6 +23,9 @@ export const summaries = {
   finish: (status: string) => `finish run: ${status}`,
   freeze: () => 'freeze audience',
   sends: (control: 'pause' | 'run' | 'cancel') => (control === 'pause' ? 'pause sends' : control === 'run' ? 'resume sends' : 'stop sends (cancel)'),
+  /** An operator's pause or resume, naming who asked: "pause requested by key ops-1: pause sends, status: paused". */
+  control: (verb: 'pause' | 'resume', next: string, requestedBy: string | undefined) =>
+    `${requestedBy ? `${verb} requested by ${requestedBy}: ` : ''}${summaries.sends(verb === 'pause' ? 'pause' : 'run')}, ${summaries.status(next)}`,
   batch: (fromSeq: number, toSeq: number, batchSize: number) => `deliver batch ${count(batchNumber(fromSeq, batchSize))}: users ${count(fromSeq)}–${count(toSeq)}`,
   firstAttempts: (fromSeq: number, toSeq: number) => `send users ${count(fromSeq)}–${count(toSeq)}`,
   retryWait: (seq: number, delayMs: number) => `retry user ${count(seq)} in ${delayMs < 1000 ? `${Math.ceil(delayMs)} ms` : `${Math.round(delayMs / 1000)} s`}`,

@@ -22,13 +22,13 @@ export function eventKind(deps: TriggerKindDeps): TriggerKind {
       await launchOneRun(deps, row, launchable, true);
       await refresh();
     },
-    async pause(row) {
-      const progress = await controlOneRun(deps, row, 'pause');
+    async pause(row, requestedBy) {
+      const progress = await controlOneRun(deps, row, 'pause', requestedBy);
       await refresh();
       return progress;
     },
-    async resume(row) {
-      const progress = await controlOneRun(deps, row, 'resume');
+    async resume(row, requestedBy) {
+      const progress = await controlOneRun(deps, row, 'resume', requestedBy);
       await refresh();
       return progress;
     },

@@ -17,8 +17,8 @@ export function onceKind(deps: TriggerKindDeps): TriggerKind {
       return { problems, sendAt };
     },
     launch: (row, launchable) => launchOneRun(deps, row, launchable, false),
-    pause: (row) => controlOneRun(deps, row, 'pause'),
-    resume: (row) => controlOneRun(deps, row, 'resume'),
+    pause: (row, requestedBy) => controlOneRun(deps, row, 'pause', requestedBy),
+    resume: (row, requestedBy) => controlOneRun(deps, row, 'resume', requestedBy),
     cancel: (row) => cancelOneRun(deps, row),
     describe: async () => null,
     redrawsHoldout: false,

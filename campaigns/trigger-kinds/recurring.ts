@@ -23,8 +23,8 @@ export function recurringKind(deps: TriggerKindDeps): TriggerKind {
         await controls.launch(recurring(row));
       });
     },
-    pause: (row) => controls.pause(recurring(row)),
-    resume: (row) => controls.resume(recurring(row)),
+    pause: (row, requestedBy) => controls.pause(recurring(row), requestedBy),
+    resume: (row, requestedBy) => controls.resume(recurring(row), requestedBy),
     cancel: (row) => controls.cancel(recurring(row)),
     async describe(row) {
       const state = await controls.scheduleState(recurring(row));

@@ -75,10 +75,10 @@ async function endedMeanwhile(deps: TriggerKindDeps, row: CampaignRow, verb: str
 }
 
 /** Runs the operator's pause or resume Update; answers the workflow's progress as the Update returned it. */
-export async function controlOneRun(deps: TriggerKindDeps, row: CampaignRow, verb: 'pause' | 'resume'): Promise<CampaignProgress> {
+export async function controlOneRun(deps: TriggerKindDeps, row: CampaignRow, verb: 'pause' | 'resume', requestedBy: string): Promise<CampaignProgress> {
   const run = await openRunOf(deps, row, verb);
   try {
-    return await controlRun(deps.temporal, run.workflowId, verb);
+    return await controlRun(deps.temporal, run, verb, requestedBy);
   } catch (error) {
     // The run's own validator refused (e.g. pausing a run that is paused already).
     if (error instanceof RunControlRefusedError) throw invalidTransition(row.status, verb, error.message);

@@ -55,9 +55,9 @@ export interface TriggerKind {
   validate(row: CampaignRow, now: Date): { problems: FieldIssue[]; sendAt: Date };
   /** Goes live: moves the campaign out of `draft` and starts what runs it, all or nothing. */
   launch(row: CampaignRow, launchable: Launchable): Promise<void>;
-  /** The operator's pause; answers the run's progress when a run took it. */
-  pause(row: CampaignRow): Promise<CampaignProgress | null>;
-  resume(row: CampaignRow): Promise<CampaignProgress | null>;
+  /** The operator's pause (`requestedBy`: who, as the run's history names them); answers the run's progress when a run took it. */
+  pause(row: CampaignRow, requestedBy: string): Promise<CampaignProgress | null>;
+  resume(row: CampaignRow, requestedBy: string): Promise<CampaignProgress | null>;
   cancel(row: CampaignRow): Promise<void>;
   /** What Temporal says about its schedule (next firings), or null for a kind without one. */
   describe(row: CampaignRow): Promise<ScheduleView | null>;

@@ -73,8 +73,9 @@ function since(ms: number, t: TFunction) {
 }
 
 const WIDTH = 800;
-const HEIGHT = 220;
-const PAD = { left: 48, right: 12, top: 12, bottom: 28 };
+const HEIGHT = 250;
+// The top band holds the rate axis's title, the bottom band the time ticks and the time axis's title.
+const PAD = { left: 48, right: 12, top: 28, bottom: 42 };
 const SENT_COLOR = '#1677ff';
 const CONTROL_COLOR = '#8c8c8c';
 
@@ -97,8 +98,10 @@ export function EffectChart({ effect }: { effect: Effect }) {
         <line x1={PAD.left} x2={PAD.left} y1={PAD.top} y2={PAD.top + plotH} stroke="#d9d9d9" />
         <text x={PAD.left - 4} y={PAD.top + 10} textAnchor="end" fontSize={11} fill="#8c8c8c">{pct(top)}</text>
         <text x={PAD.left - 4} y={PAD.top + plotH} textAnchor="end" fontSize={11} fill="#8c8c8c">0%</text>
+        <text x={4} y={14} fontSize={11} fill="#8c8c8c" data-testid="effect-chart-axis-rate">{t('effectChart')}</text>
+        <text x={PAD.left + plotW / 2} y={HEIGHT - 4} textAnchor="middle" fontSize={11} fill="#8c8c8c" data-testid="effect-chart-axis-time">{t('timeSinceSend')}</text>
         {[0, 0.5, 1].map((f) => (
-          <text key={f} x={PAD.left + f * plotW} y={HEIGHT - 8} textAnchor={f === 0 ? 'start' : f === 1 ? 'end' : 'middle'} fontSize={11} fill="#8c8c8c">{since(f * end, t)}</text>
+          <text key={f} x={PAD.left + f * plotW} y={PAD.top + plotH + 16} textAnchor={f === 0 ? 'start' : f === 1 ? 'end' : 'middle'} fontSize={11} fill="#8c8c8c">{since(f * end, t)}</text>
         ))}
         <polyline points={line('sent')} fill="none" stroke={SENT_COLOR} strokeWidth={2} data-testid="effect-curve-sent" />
         {effect.control && <polyline points={line('control')} fill="none" stroke={CONTROL_COLOR} strokeWidth={2} strokeDasharray="6 4" data-testid="effect-curve-control" />}

@@ -11,14 +11,18 @@ const SERIES = [
 ] as const;
 
 const WIDTH = 800;
-const HEIGHT = 200;
-const PAD = { left: 44, right: 8, top: 8, bottom: 28 };
+const HEIGHT = 220;
+// The top band holds the two axis titles; the right margin the cumulative line's own axis.
+const PAD = { left: 44, right: 52, top: 28, bottom: 28 };
+const LINE_COLOR = '#1677ff';
+const AXIS_TEXT = '#8c8c8c';
 
 /**
- * Attempts per interval as stacked bars (succeeded, retried, failed) with the
- * cumulative attempts as a line: a plain SVG, since antd has no chart and a
- * chart library would be the console's largest dependency for one picture.
- * Times on the axis are the operator's.
+ * Attempts per interval as stacked bars (succeeded, retried, failed) on the
+ * left axis, with the cumulative attempts as a line on its own right axis (0 to
+ * the run's total): a plain SVG, since antd has no chart and a chart library
+ * would be the console's largest dependency for one picture. Times on the axis
+ * are the operator's.
  */
 export function RunChart({ timeline }: { timeline: Timeline }) {
   const { t } = useTranslation();
@@ -43,8 +47,15 @@ export function RunChart({ timeline }: { timeline: Timeline }) {
     <div data-testid="run-chart">
       <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} width="100%" role="img" aria-label={t('runChart')} style={{ maxWidth: WIDTH }}>
         <line x1={PAD.left} x2={WIDTH - PAD.right} y1={PAD.top + plotH} y2={PAD.top + plotH} stroke="#d9d9d9" />
-        <text x={PAD.left - 4} y={PAD.top + 10} textAnchor="end" fontSize={11} fill="#8c8c8c">{max}</text>
-        <text x={PAD.left - 4} y={PAD.top + plotH} textAnchor="end" fontSize={11} fill="#8c8c8c">0</text>
+        <text x={PAD.left - 4} y={PAD.top + 10} textAnchor="end" fontSize={11} fill={AXIS_TEXT}>{max}</text>
+        <text x={PAD.left - 4} y={PAD.top + plotH} textAnchor="end" fontSize={11} fill={AXIS_TEXT}>0</text>
+        <text x={4} y={14} fontSize={11} fill={AXIS_TEXT} data-testid="run-chart-axis-bars">{t('attemptsPerInterval')}</text>
+        <g data-testid="run-chart-axis-cumulative">
+          <line x1={WIDTH - PAD.right} x2={WIDTH - PAD.right} y1={PAD.top} y2={PAD.top + plotH} stroke={LINE_COLOR} strokeOpacity={0.4} />
+          <text x={WIDTH - 4} y={14} textAnchor="end" fontSize={11} fill={LINE_COLOR}>{t('cumulativeAttempts')}</text>
+          <text x={WIDTH - PAD.right + 4} y={PAD.top + 10} fontSize={11} fill={LINE_COLOR} data-testid="run-chart-axis-cumulative-top">{total}</text>
+          <text x={WIDTH - PAD.right + 4} y={PAD.top + plotH} fontSize={11} fill={LINE_COLOR}>0</text>
+        </g>
         {buckets.map((b, i) => {
           let base = 0;
           return (
@@ -59,18 +70,18 @@ export function RunChart({ timeline }: { timeline: Timeline }) {
                 return rect;
               })}
               {i % labelEvery === 0 && (
-                <text x={PAD.left + slot * (i + 0.5)} y={HEIGHT - 8} textAnchor="middle" fontSize={11} fill="#8c8c8c">{clock(b.at, operatorZone).slice(11)}</text>
+                <text x={PAD.left + slot * (i + 0.5)} y={HEIGHT - 8} textAnchor="middle" fontSize={11} fill={AXIS_TEXT}>{clock(b.at, operatorZone).slice(11)}</text>
               )}
             </g>
           );
         })}
-        <polyline points={cumulative.join(' ')} fill="none" stroke="#1677ff" strokeWidth={1.5} data-testid="run-chart-cumulative" />
+        <polyline points={cumulative.join(' ')} fill="none" stroke={LINE_COLOR} strokeWidth={1.5} data-testid="run-chart-cumulative" />
       </svg>
       <Space size="middle" wrap>
         {SERIES.map(({ key, color }) => (
           <span key={key}><span style={{ display: 'inline-block', width: 10, height: 10, background: color, marginRight: 4 }} />{t(key === 'retry' ? 'retrying' : key)} {timeline.totals[key]}</span>
         ))}
-        <span><span style={{ display: 'inline-block', width: 14, height: 2, background: '#1677ff', marginRight: 4, verticalAlign: 'middle' }} />{t('cumulative')} {total}</span>
+        <span><span style={{ display: 'inline-block', width: 14, height: 2, background: LINE_COLOR, marginRight: 4, verticalAlign: 'middle' }} />{t('cumulative')} {total}</span>
         <Typography.Text type="secondary">{t('perInterval', { s: timeline.bucketSeconds })} · {operatorZone}</Typography.Text>
       </Space>
     </div>

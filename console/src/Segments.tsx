@@ -1,6 +1,5 @@
 import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Alert, Button, Card, DatePicker, Descriptions, Drawer, Form, Input, InputNumber, Radio, Select, Space, Statistic, Table, Tooltip, Typography, message, type DatePickerProps } from 'antd';
-import dayjs from 'dayjs';
+import { Alert, Button, Card, Descriptions, Drawer, Form, Input, Space, Statistic, Table, Tooltip, Typography, message } from 'antd';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Outlet, Route, Routes, useNavigate, useParams } from 'react-router';
@@ -11,107 +10,12 @@ import { DeleteButton } from './DeleteButton.js';
 import { TimeZoneSelect, zoneLabel } from './inputs.js';
 import { failureText, issueText, showIssues } from './issues.js';
 import { NotFound, useListState, useOverList } from './routes.js';
+import { SegmentRuleBuilder, useCatalog } from './SegmentRuleBuilder.js';
+import { buildRule, builderFromRule, catalogTypes, emptyBuilder, noTypes, type BuilderState } from './segment-rule-rows.js';
 import { ruleWords } from './rule-words.js';
 
 type Segment = components['schemas']['Segment'];
 type Preview = components['schemas']['SegmentPreview'];
-
-/** Which window a behaviour condition counts events in; `ever` means no window (all time). */
-export type WindowKind = 'today' | 'yesterday' | 'lastDays' | 'since' | 'between' | 'ever';
-
-/** A day as antd's date picker hands it over (a dayjs object, never imported here: antd owns that dependency). */
-type Day = Exclude<Parameters<NonNullable<DatePickerProps['onChange']>>[0], unknown[]>;
-type EventRow = { kind: 'event'; did: boolean; event: string; atLeast: number; window: WindowKind; days: number; since?: Day | null; range?: [Day | null, Day | null] | null };
-const isoDay = (d: Day | null | undefined) => d?.format('YYYY-MM-DD') ?? '';
-type Row =
-  | { kind: 'attribute'; attribute: string; op: string; value: string }
-  | EventRow
-  | { kind: 'identity'; identity: 'hasLoginId' | 'visitorOnly' };
-
-function eventWindow(row: EventRow): Record<string, unknown> | undefined {
-  switch (row.window) {
-    case 'today':
-    case 'yesterday':
-      return { type: row.window };
-    case 'lastDays':
-      return { type: 'lastDays', days: row.days };
-    case 'since':
-      return { type: 'since', date: isoDay(row.since) };
-    case 'between':
-      return { type: 'between', from: isoDay(row.range?.[0]), to: isoDay(row.range?.[1]) };
-    case 'ever':
-      return undefined;
-  }
-}
-
-/**
- * One builder row as a rule condition. "Did E at least N times" counts with
- * `atLeast N`; "did not do E at least N times" is at most N − 1 times, which for
- * N = 1 is the cheaper `noEvent` (no such event at all).
- */
-function condition(row: Row): unknown {
-  if (row.kind === 'identity') return { identity: row.identity };
-  if (row.kind === 'attribute') {
-    const n = Number(row.value);
-    return row.op === 'anniversaryToday' ? { attribute: row.attribute, op: row.op } : { attribute: row.attribute, op: row.op, value: ['gt', 'gte', 'lt', 'lte'].includes(row.op) ? n : row.value };
-  }
-  const window = eventWindow(row);
-  const within = window ? { window } : {};
-  if (row.did) return { event: row.event, count: { op: 'atLeast', value: row.atLeast }, ...within };
-  if (row.atLeast <= 1) return { noEvent: row.event, ...within };
-  return { event: row.event, count: { op: 'atMost', value: row.atLeast - 1 }, ...within };
-}
-
-/** The builder's rows as a rule: one AND or OR group. */
-export function buildRule(join: 'all' | 'any', rows: Row[]) {
-  return { [join]: rows.map(condition) };
-}
-
-/** JSON with sorted keys, so two rules compare by content, not key order. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
-  return JSON.stringify(value);
-}
-
-/** A condition as the builder writes it: an event without a count is "at least once". */
-function asBuilt(node: unknown): unknown {
-  return node && typeof node === 'object' && 'event' in node && !('count' in node) ? { ...node, count: { op: 'atLeast', value: 1 } } : node;
-}
-
-/** One saved condition as a builder row, when the builder has a row for it. */
-function rowOf(c: Record<string, unknown>): Row | undefined {
-  if (typeof c.identity === 'string') return { kind: 'identity', identity: c.identity as 'hasLoginId' | 'visitorOnly' };
-  if (typeof c.attribute === 'string') return { kind: 'attribute', attribute: c.attribute, op: String(c.op), value: c.value === undefined ? '' : String(c.value as string | number) };
-  const event = (c.event ?? c.noEvent) as string | undefined;
-  if (typeof event !== 'string') return undefined;
-  const w = c.window as { type: string; days?: number; date?: string; from?: string; to?: string } | undefined;
-  const count = c.count as { op: string; value: number } | undefined;
-  const did = c.noEvent === undefined && count?.op !== 'atMost';
-  const atLeast = c.noEvent !== undefined ? 1 : count?.op === 'atMost' ? count.value + 1 : (count?.value ?? 1);
-  const base = { kind: 'event' as const, did, event, atLeast, days: w?.days ?? 7 };
-  if (!w) return { ...base, window: 'ever' };
-  if (w.type === 'since') return { ...base, window: 'since', since: w.date ? dayjs(w.date) : null };
-  if (w.type === 'between') return { ...base, window: 'between', range: [dayjs(w.from), dayjs(w.to)] };
-  return { ...base, window: w.type as WindowKind };
-}
-
-/**
- * A saved rule as the builder's group and rows, or undefined when the builder
- * cannot show it exactly (nested groups, operators or windows it has no input
- * for): the rows are kept only if they build the very same rule back, so an
- * edit never changes a condition the operator did not touch.
- */
-function rowsFromRule(rule: unknown): { join: 'all' | 'any'; rows: Row[] } | undefined {
-  const node = rule as Record<string, unknown>;
-  const join: 'all' | 'any' = Array.isArray(node.any) ? 'any' : 'all';
-  // A single condition saved through the API is a group of one.
-  const conditions = (Array.isArray(node[join]) ? node[join] : [node]) as Record<string, unknown>[];
-  const rows = conditions.map(rowOf);
-  if (rows.some((r) => r === undefined)) return undefined;
-  const built = buildRule(join, rows as Row[]);
-  return canonical(built) === canonical({ [join]: conditions.map(asBuilt) }) ? { join, rows: rows as Row[] } : undefined;
-}
 
 /** Waits until the value has stopped changing for `ms`. */
 function useDebounced<T>(value: T, ms: number): T {
@@ -123,19 +27,41 @@ function useDebounced<T>(value: T, ms: number): T {
   return settled;
 }
 
-/** Create, or (given `segment`) edit: the same form prefilled, saved with PATCH. */
+/** JSON with sorted keys, so two rules compare by content, not key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(value);
+}
+
+/**
+ * A saved rule as the builder's state, or undefined when the builder cannot
+ * show it exactly (nested groups, a shape it has no input for): kept only if
+ * it builds the very same rule back, so an edit never changes a condition the
+ * operator did not touch.
+ */
+function builderOf(rule: unknown): BuilderState | undefined {
+  const state = builderFromRule(rule);
+  if (!state) return undefined;
+  const node = rule as Record<string, unknown>;
+  // A single condition saved through the API is a group of one.
+  const asGroup = Array.isArray(node.all) || Array.isArray(node.any) ? rule : { all: [rule] };
+  return canonical(buildRule(state, noTypes)) === canonical(asGroup) ? state : undefined;
+}
+
 function SegmentForm({ segment, onDone }: { segment?: Segment; onDone: () => void }) {
   const { t } = useTranslation();
   const [form] = Form.useForm();
   const client = useQueryClient();
   // undefined on an edit whose rule the builder cannot show: the rule is then kept as saved.
-  const [saved] = useState(() => (segment ? rowsFromRule(segment.rule) : undefined));
+  const [saved] = useState(() => (segment ? builderOf(segment.rule) : undefined));
   const keepsRule = segment !== undefined && saved === undefined;
-  const [join, setJoin] = useState<'all' | 'any'>(saved?.join ?? 'all');
   // The zone "today", "yesterday" and dates are read in.
   const [zone, setZone] = useState(segment?.timeZone ?? 'Asia/Shanghai');
-  const [rows, setRows] = useState<Row[]>(saved?.rows ?? [{ kind: 'attribute', attribute: 'vip_level', op: 'equals', value: 'gold' }]);
-  const rule = keepsRule ? segment.rule : buildRule(join, rows);
+  const [builder, setBuilder] = useState<BuilderState>(saved ?? emptyBuilder);
+  const catalog = useCatalog();
+  // Values typed as the catalog knows their attribute (a number attribute compares numbers).
+  const rule = keepsRule ? segment.rule : buildRule(builder, catalogTypes(catalog.data));
   const ruleText = useDebounced(JSON.stringify(rule), 400);
   const valid = segmentRuleSchema.safeParse(JSON.parse(ruleText) as unknown).success;
   const preview = useQuery({
@@ -157,50 +83,13 @@ function SegmentForm({ segment, onDone }: { segment?: Segment; onDone: () => voi
     },
     onError: (error) => error instanceof ApiFailure && showIssues(form, t, error.body.issues ?? []),
   });
-  const set = (i: number, row: Row) => setRows(rows.map((r, j) => (j === i ? row : r)));
   const p = preview.data as { count?: number; sample?: unknown[]; missingLoginId?: number; missingVisitorId?: number } | undefined;
   return (
     <Form form={form} layout="vertical" initialValues={{ name: segment?.name }}>
       <Form.Item name="name" label={t('name')}><Input /></Form.Item>
       <Form.Item label={t('timeZone')}><TimeZoneSelect value={zone} onChange={setZone} testId="segment-time-zone" /></Form.Item>
       {keepsRule && <Alert type="info" showIcon message={t('builderCannotShow')} description={ruleWords(t, segment.rule as RuleNode)} data-testid="rule-kept" />}
-      {!keepsRule && <>
-      <Radio.Group value={join} onChange={(e) => setJoin(e.target.value as 'all' | 'any')} options={[{ value: 'all', label: t('all') }, { value: 'any', label: t('any') }]} />
-      {rows.map((row, i) => (
-        <Card size="small" key={i} style={{ marginTop: 8 }} data-testid={`rule-row-${i}`}>
-          <Space wrap>
-            <Select value={row.kind} style={{ width: 120 }} onChange={(kind: Row['kind']) => set(i, kind === 'attribute' ? { kind, attribute: '', op: 'equals', value: '' } : kind === 'event' ? { kind, did: true, event: '', atLeast: 1, window: 'yesterday', days: 7 } : { kind, identity: 'hasLoginId' })}
-              options={(['attribute', 'event', 'identity'] as const).map((v) => ({ value: v, label: t(`opt_${v}`) }))} />
-            {row.kind === 'attribute' && (
-              <>
-                <Input placeholder="vip_level" value={row.attribute} onChange={(e) => set(i, { ...row, attribute: e.target.value })} data-testid="attribute-name" />
-                <Select value={row.op} style={{ width: 150 }} onChange={(op: string) => set(i, { ...row, op })} options={(['equals', 'notEquals', 'gt', 'gte', 'lt', 'lte', 'contains', 'anniversaryToday'] as const).map((v) => ({ value: v, label: t(`op_${v}`) }))} />
-                <Input value={row.value} onChange={(e) => set(i, { ...row, value: e.target.value })} data-testid="attribute-value" />
-              </>
-            )}
-            {row.kind === 'event' && (
-              <>
-                <Select value={row.did ? 'did' : 'didNot'} style={{ width: 100 }} onChange={(v: string) => set(i, { ...row, did: v === 'did' })} options={[{ value: 'did', label: t('did') }, { value: 'didNot', label: t('didNot') }]} data-testid="event-did" />
-                <Input placeholder="add_to_cart" value={row.event} onChange={(e) => set(i, { ...row, event: e.target.value })} style={{ width: 150 }} />
-                <InputNumber min={1} max={10000} value={row.atLeast} onChange={(v) => set(i, { ...row, atLeast: v ?? 1 })} prefix={t('atLeast')} suffix={t('times')} style={{ width: 150 }} data-testid="event-times" />
-                <Select value={row.window} style={{ width: 130 }} onChange={(w: WindowKind) => set(i, { ...row, window: w })} data-testid="event-window"
-                  options={(['today', 'yesterday', 'lastDays', 'since', 'between', 'ever'] as const).map((w) => ({ value: w, label: t(`win_${w}`) }))} />
-                {row.window === 'lastDays' && <InputNumber min={1} max={36600} value={row.days} onChange={(v) => set(i, { ...row, days: v ?? 1 })} suffix={t('days')} style={{ width: 120 }} data-testid="event-days" />}
-                {row.window === 'since' && <DatePicker value={row.since ?? null} onChange={(d: Day | null) => set(i, { ...row, since: d })} data-testid="event-since" />}
-                {row.window === 'between' && (
-                  <DatePicker.RangePicker value={row.range ?? null} data-testid="event-between" onChange={(r) => set(i, { ...row, range: r })} />
-                )}
-              </>
-            )}
-            {row.kind === 'identity' && (
-              <Select value={row.identity} style={{ width: 150 }} onChange={(identity: 'hasLoginId' | 'visitorOnly') => set(i, { kind: 'identity', identity })} options={(['hasLoginId', 'visitorOnly'] as const).map((v) => ({ value: v, label: t(`opt_${v}`) }))} />
-            )}
-            <Button onClick={() => setRows(rows.filter((_, j) => j !== i))}>{t('remove')}</Button>
-          </Space>
-        </Card>
-      ))}
-      <Button style={{ marginTop: 8 }} onClick={() => setRows([...rows, { kind: 'attribute', attribute: '', op: 'equals', value: '' }])}>{t('add')}</Button>
-      </>}
+      {!keepsRule && <SegmentRuleBuilder value={builder} onChange={setBuilder} zoneName={zoneLabel(t, zone)} />}
       <Card size="small" title={t('preview')} style={{ marginTop: 16 }} data-testid="segment-preview">
         <Space size="large">
           <Statistic title={t('members')} value={p?.count ?? '—'} loading={preview.isFetching} />

@@ -4354,6 +4354,65 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/catalog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The catalog of ingested attribute and event names, for pickers (read keys may read it: examples are user data, like a user's profile) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description only names containing this text (case-insensitive) */
+                    q?: string;
+                    /** @description names per list, 1–1000 (default 200), in name order */
+                    limit?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Catalog"];
+                    };
+                };
+                /** @description A bad query parameter (`validation_failed`), named in `issues`. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description An ingest key (`forbidden`): it may not read users, and examples are user data. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4897,6 +4956,39 @@ export interface components {
             }[];
         } & {
             [key: string]: unknown;
+        };
+        /** @description What has been ingested: attribute names with types, examples and last seen; event names with last seen and their properties. Names in order. */
+        Catalog: {
+            attributes: components["schemas"]["CatalogAttribute"][];
+            events: components["schemas"]["CatalogEvent"][];
+            /** @description true for a list cut at `limit`: narrow it with `q` */
+            truncated: {
+                attributes: boolean;
+                events: boolean;
+            };
+        };
+        CatalogAttribute: {
+            name: string;
+            /**
+             * @description the type the first value gave the key; later values must match it
+             * @enum {string}
+             */
+            type: "string" | "number" | "boolean" | "date";
+            /** @description up to 5 values users have (short, never under a credential-like name, never a user's own login or visitor id); an erased user's values are removed */
+            examples: (string | number | boolean)[];
+            /** @description the latest upsert that carried the key, to the minute */
+            lastSeenAt: string;
+        };
+        CatalogEvent: {
+            name: string;
+            /** @description when the latest such event happened (its time, never later than its receipt), to the minute */
+            lastSeenAt: string;
+            /** @description top-level property names seen on the event (at most 100 name × type pairs per event) */
+            properties: {
+                name: string;
+                /** @description the JSON types its values had */
+                types: ("string" | "number" | "boolean" | "object" | "array" | "null")[];
+            }[];
         };
     };
     responses: never;

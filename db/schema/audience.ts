@@ -32,13 +32,18 @@ export const users = pgTable(
   ],
 );
 
-/** The first type seen for each attribute key; later values must match it. */
+/**
+ * The first type seen for each attribute key; later values must match it. Also
+ * the catalog's list of attribute names: `last_seen_at` is the latest upsert
+ * that carried the key, to the minute (audience/catalog.ts).
+ */
 export const attributeTypes = pgTable(
   'attribute_types',
   {
     key: text('key').primaryKey(),
     type: text('type', { enum: ATTRIBUTE_TYPES }).notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (table) => [check('attribute_types_type_check', sql`${table.type} IN ('string', 'number', 'boolean', 'date')`)],
 );
