@@ -590,8 +590,11 @@ describe('operator console', () => {
     await page.screenshot({ path: join(shots, 'sign-in-401.png') });
     expect((await call('GET', '/api/channels')).body.items.some((c: { name: string }) => c.name === 'renamed with a revoked key')).toBe(false);
 
-    // Signing out forgets the list: signed in again, it is not shown before the API answers.
+    // Signed in again, the operator is back on the screen the key was refused on: the channel, at its address.
     await signIn(page, TEST_API_KEY);
+    await expect.poll(() => page.locator('.ant-drawer-open .ant-drawer-title').textContent()).toBe('key test channel');
+    await page.locator('.ant-drawer-open .ant-drawer-close').click();
+    // Signing out forgets the list: signed in again, it is not shown before the API answers.
     await expect.poll(() => row.count()).toBe(1);
     await page.getByTestId('sign-out').click();
     let release!: () => void;

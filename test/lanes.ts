@@ -51,6 +51,7 @@ export const lanes: Record<Lane, string[]> = {
     'api/openapi.test.ts',
     'api/request-log.test.ts',
     'console/src/messages.test.ts',
+    'console/src/campaign-list.test.ts',
     'console/src/rule-words.test.ts',
     'console/src/segment-rule-rows.test.ts',
     'lib/errors.test.ts',

@@ -4,6 +4,7 @@ import dayjs from 'dayjs';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
+import { Link, Navigate, Outlet, Route, Routes, useLocation, useMatch, useNavigate, useParams, useSearchParams } from 'react-router';
 import i18n from './i18n.js';
 import { campaignDraftSchema } from '../../contracts/campaign.js';
 import { weekDays } from '../../contracts/trigger.js';
@@ -17,6 +18,8 @@ import { RunChart } from './RunChart.js';
 import { EffectCard, GoalFields, goalBody } from './Effect.js';
 import { buildFilters, filterOps, type FilterRow } from './filters.js';
 import { campaignZone, When } from './time.js';
+import { applyListQuery, campaignStatuses, readListQuery, triggerTypeOf, triggerTypes, writeListQuery, type ListQuery, type SortKey } from './campaign-list.js';
+import { NotFound, useListState, useOverList } from './routes.js';
 
 type Campaign = components['schemas']['CampaignListItem'];
 type CampaignDetailData = components['schemas']['CampaignDetail'];
@@ -487,13 +490,27 @@ function Attempts({ delivery, zone }: { delivery: Delivery; zone?: string }) {
   );
 }
 
-function CampaignDetail({ id, onEdit, onCopy, onDeleted }: { id: string; onEdit: (c: CampaignDetailData) => void; onCopy: (c: CampaignDetailData) => void; onDeleted: () => void }) {
+/** Which run the figures below are of, when one was picked, and the way back to the current one. */
+function RunShown({ run, runs, zone, onRun }: { run?: string; runs?: Run[]; zone?: string; onRun: (run: string | undefined) => void }) {
+  const { t } = useTranslation();
+  if (!run || !runs) return null;
+  const shown = runs.find((r) => r.id === run);
+  return (
+    <Alert type={shown ? 'info' : 'warning'} showIcon data-testid="run-shown" data-run={run}
+      message={shown ? <>{t('runShownFor')} <When at={shown.scheduledAt ?? shown.sendAt} zone={zone} /></> : t('runNotFound')}
+      action={<Button size="small" onClick={() => onRun(undefined)} data-testid="run-current">{t('currentRun')}</Button>} />
+  );
+}
+
+/** A campaign; `run` (from the URL) picks the run its chart, failure reasons, effect and lookups show, the current one when absent. */
+function CampaignDetail({ id, run, onRun, onEdit, onCopy, onDeleted }: { id: string; run?: string; onRun: (run: string | undefined) => void; onEdit: () => void; onCopy: () => void; onDeleted: () => void }) {
   const { t } = useTranslation();
   const [confirming, setConfirming] = useState<Sending | null>(null);
   // "Send once now" and "go live" are not idempotent: a second click before React re-renders must not send again.
   const inFlight = useRef(false);
   const client = useQueryClient();
   const reasonText = useReasonText();
+  const location = useLocation();
   const [who, setWho] = useState('');
   const [sample, setSample] = useState('');
   const preview = useMutation({ mutationFn: () => unwrap(api.POST('/api/campaigns/{id}/test', { params: { path: { id } }, body: { user: sample } })) });
@@ -511,10 +528,11 @@ function CampaignDetail({ id, onEdit, onCopy, onDeleted }: { id: string; onEdit:
   const detail = useQuery({ queryKey: ['campaign', id], refetchInterval: 1000, queryFn: () => unwrap(api.GET('/api/campaigns/{id}', { params: { path: { id }, query: {} } })) });
   const live = detail.data && ['running', 'paused', 'scheduled'].includes(detail.data.status);
   // The chart and failure groups scan the run, so they refresh less often, and stop once the campaign is done.
-  const timeline = useQuery({ queryKey: ['timeline', id], refetchInterval: live ? 2000 : false, queryFn: () => unwrap(api.GET('/api/campaigns/{id}/timeline', { params: { path: { id }, query: {} } })) });
-  const failures = useQuery({ queryKey: ['failures', id], refetchInterval: live ? 3000 : false, queryFn: () => unwrap(api.GET('/api/campaigns/{id}/failures', { params: { path: { id }, query: {} } })) });
+  const ofRun = run ? { run } : {};
+  const timeline = useQuery({ queryKey: ['timeline', id, run], refetchInterval: live ? 2000 : false, queryFn: () => unwrap(api.GET('/api/campaigns/{id}/timeline', { params: { path: { id }, query: ofRun } })) });
+  const failures = useQuery({ queryKey: ['failures', id, run], refetchInterval: live ? 3000 : false, queryFn: () => unwrap(api.GET('/api/campaigns/{id}/failures', { params: { path: { id }, query: ofRun } })) });
   const runs = useQuery({ queryKey: ['runs', id], refetchInterval: 3000, queryFn: () => unwrap(api.GET('/api/campaigns/{id}/runs', { params: { path: { id }, query: {} } })) });
-  const lookup = useMutation({ mutationFn: () => unwrap(api.GET('/api/campaigns/{id}/deliveries/{user}', { params: { path: { id, user: who }, query: {} } })) });
+  const lookup = useMutation({ mutationFn: () => unwrap(api.GET('/api/campaigns/{id}/deliveries/{user}', { params: { path: { id, user: who }, query: ofRun } })) });
   // Erasing a user (docs/privacy.md): the confirmation names what goes; the lookup is reset afterwards.
   const erase = useMutation({
     mutationFn: () => unwrap(api.DELETE('/api/users/{id}', { params: { path: { id: who } } })),
@@ -610,13 +628,13 @@ function CampaignDetail({ id, onEdit, onCopy, onDeleted }: { id: string; onEdit:
         {tr?.type === 'recurring' && ['scheduled', 'running'].includes(d.status) && (
           <Button type="primary" loading={trigger.isPending} disabled={confirming !== null || trigger.isPending} onClick={() => ask('sendOnce')} data-testid="send-once">{t('sendOnceNow')}</Button>
         )}
-        {d.status === 'draft' && <Button onClick={() => onEdit(d)} data-testid="edit-draft">{t('editDraft')}</Button>}
+        {d.status === 'draft' && <Button onClick={onEdit} data-testid="edit-draft">{t('editDraft')}</Button>}
         {d.status === 'draft' && (
           <Popconfirm title={t('deleteDraftConfirm')} onConfirm={() => remove.mutate()} okButtonProps={{ 'data-testid': 'delete-draft-ok' } as never}>
             <Button danger loading={remove.isPending} data-testid="delete-draft">{t('deleteDraft')}</Button>
           </Popconfirm>
         )}
-        <Button onClick={() => onCopy(d)} data-testid="copy-campaign">{t('copyToDraft')}</Button>
+        <Button onClick={onCopy} data-testid="copy-campaign">{t('copyToDraft')}</Button>
       </Space>
       {/* Before it runs, what it will send comes first; once it has run, its results do, and what it sent follows them. */}
       {!hasRun && <CampaignSummary campaign={d} />}
@@ -626,7 +644,8 @@ function CampaignDetail({ id, onEdit, onCopy, onDeleted }: { id: string; onEdit:
             ? <ul style={{ margin: 0, paddingLeft: 20 }}>{(control.error.body.issues ?? []).map((i) => <li key={`${i.path}:${i.message}`}><Typography.Text code>{i.path}</Typography.Text> {issueText(t, i)}</li>)}</ul>
             : failureText(t, control.error)} />
       )}
-      <EffectCard campaignId={id} recurring={tr?.type === 'recurring'} live={Boolean(live)} runs={runs.data?.items ?? []} zone={zone} />
+      <RunShown run={run} runs={runs.data?.items} zone={zone} onRun={onRun} />
+      <EffectCard campaignId={id} recurring={tr?.type === 'recurring'} live={Boolean(live)} runs={runs.data?.items ?? []} zone={zone} run={run} onRun={onRun} />
       <Card size="small" title={t('runChart')} extra={<Statistic title={t('perSecond')} value={live ? (timeline.data?.rate.perSecond ?? 0) : 0} precision={1} valueStyle={{ fontSize: 18 }} data-testid="rate" />}>
         {timeline.data && <RunChart timeline={timeline.data} />}
       </Card>
@@ -652,6 +671,7 @@ function CampaignDetail({ id, onEdit, onCopy, onDeleted }: { id: string; onEdit:
       </Card>
       <Card size="small" title={t('runs')}>
         <Table<Run> size="small" rowKey="id" pagination={false} dataSource={runs.data?.items ?? []} data-testid="runs"
+          onRow={(r) => ({ 'data-run': r.id, 'data-shown': r.id === run ? 'true' : undefined }) as React.HTMLAttributes<HTMLElement>}
           columns={[
             { title: t('trigger'), dataIndex: 'trigger', render: (tr: string) => t(`trig_${tr}`, { defaultValue: tr }) },
             { title: t('status'), dataIndex: 'status', render: (s: string) => <Tag data-status={s}>{t(`st_${s}`, { defaultValue: s })}</Tag> },
@@ -659,6 +679,8 @@ function CampaignDetail({ id, onEdit, onCopy, onDeleted }: { id: string; onEdit:
             { title: t('startedAt'), dataIndex: 'startedAt', render: (at: string | null) => <When at={at} zone={zone} /> },
             { title: t('finishedAt'), dataIndex: 'finishedAt', render: (at: string | null) => <When at={at} zone={zone} /> },
             { title: t('deliveries'), render: (_: unknown, r) => (r.deliveries ? `${r.deliveries.succeeded}/${r.deliveries.total}` : '—') },
+            // A link, so one run's figures can be bookmarked and shared (`?run=<id>`).
+            { title: '', render: (_: unknown, r) => (r.id === run ? <Tag color="blue">{t('runShown')}</Tag> : <Link to={`?run=${r.id}`} state={location.state as unknown} data-testid="run-link">{t('showRun')}</Link>) },
           ]} />
       </Card>
       <Card size="small" title={t('lookup')}>
@@ -682,38 +704,143 @@ function CampaignDetail({ id, onEdit, onCopy, onDeleted }: { id: string; onEdit:
   );
 }
 
+/**
+ * The campaign screens, each at its own path: the list (`/campaigns`, its
+ * search, filters and order in the query), a new campaign (`/campaigns/new`,
+ * `?copy=<id>` to start from a copy), a campaign (`/campaigns/<id>`, `?run=<id>`
+ * for one run) and a draft's edit (`/campaigns/<id>/edit`), these three in a
+ * drawer over the list.
+ */
 export function Campaigns() {
-  const { t } = useTranslation();
-  const client = useQueryClient();
-  const [creating, setCreating] = useState(false);
-  const [open, setOpen] = useState<string | null>(null);
-  const [editing, setEditing] = useState<{ mode: 'edit' | 'copy'; campaign: CampaignDetailData } | null>(null);
+  return (
+    <Routes>
+      <Route element={<CampaignList />}>
+        <Route index element={null} />
+        <Route path="new" element={<NewCampaign />} />
+        <Route path=":id" element={<CampaignScreen />} />
+        <Route path=":id/edit" element={<EditDraft />} />
+      </Route>
+      <Route path="*" element={<NotFound />} />
+    </Routes>
+  );
+}
+
+function CampaignList() {
+  const { t, i18n } = useTranslation();
+  const navigate = useNavigate();
+  const here = useListState();
+  const [params, setParams] = useSearchParams();
+  // Under a campaign's drawer the list stays as it was opened from, filters included.
+  const onList = useMatch('/campaigns') !== null;
+  const over = useOverList('/campaigns');
+  const query = readListQuery(onList ? params : new URLSearchParams(over.listSearch));
   const list = useQuery({ queryKey: ['campaigns'], refetchInterval: 3000, queryFn: () => unwrap(api.GET('/api/campaigns', { params: { query: {} } })) });
+  const all = list.data?.items ?? [];
+  const shown = applyListQuery(all, query, i18n.language);
+  // Typing keeps one history entry for the search; a filter or an order picked is a step back and forward go through.
+  const change = (next: Partial<ListQuery>, replace = false) => setParams(writeListQuery({ ...query, ...next }), { replace });
+  const [text, setText] = useState(query.q);
+  useEffect(() => setText(query.q), [query.q]);
+  const filtered = query.q !== '' || query.status.length > 0 || query.trigger.length > 0;
   return (
     <>
-      <Button type="primary" onClick={() => setCreating(true)} style={{ marginBottom: 16 }}>{t('newCampaign')}</Button>
-      <Table rowKey="id" loading={list.isLoading} dataSource={list.data?.items ?? []} pagination={false}
+      <Space wrap style={{ marginBottom: 16 }}>
+        <Button type="primary" onClick={() => navigate('/campaigns/new', { state: here })}>{t('newCampaign')}</Button>
+        <Input.Search allowClear placeholder={t('searchByName')} value={text} style={{ width: 240 }} data-testid="campaign-search"
+          onChange={(e) => { setText(e.target.value); change({ q: e.target.value }, true); }} />
+        <Select mode="multiple" allowClear placeholder={t('allStatuses')} value={query.status} style={{ minWidth: 200 }} data-testid="campaign-status-filter"
+          onChange={(status: string[]) => change({ status })} options={campaignStatuses.map((s) => ({ value: s, label: t(`st_${s}`) }))} />
+        <Select mode="multiple" allowClear placeholder={t('allTriggers')} value={query.trigger} style={{ minWidth: 200 }} data-testid="campaign-trigger-filter"
+          onChange={(trigger: string[]) => change({ trigger })} options={triggerTypes.map((k) => ({ value: k, label: t(TRIGGER_WORDS[k]) }))} />
+        <Select value={`${query.sort}_${query.order}`} style={{ width: 200 }} data-testid="campaign-sort" onChange={(v: string) => { const [sort, order] = v.split('_') as [SortKey, 'asc' | 'desc']; change({ sort, order }); }}
+          options={SORTINGS.map((v) => ({ value: v, label: t(`sort_${v}`) }))} />
+        {filtered && <Button onClick={() => change({ q: '', status: [], trigger: [] })} data-testid="campaign-filters-clear">{t('clearFilters')}</Button>}
+        <Typography.Text type="secondary" data-testid="campaign-count" data-shown={shown.length}>{t('campaignsShown', { shown: shown.length, total: all.length })}</Typography.Text>
+      </Space>
+      <Table rowKey="id" loading={list.isLoading} dataSource={shown} pagination={false} data-testid="campaign-list"
         columns={[
-          { title: t('name'), dataIndex: 'name' },
-          { title: t('status'), dataIndex: 'status', render: (s: string) => <Tag data-status={s}>{t(`st_${s}`, { defaultValue: s })}</Tag> },
+          { title: t('name'), render: (_: unknown, row: Campaign) => <Link to={`/campaigns/${row.id}`} state={here} data-testid="campaign-link">{row.name}</Link> },
+          { title: t('status'), render: (_: unknown, row: Campaign) => <Tag data-status={row.status}>{t(`st_${row.status}`, { defaultValue: row.status })}</Tag> },
+          { title: t('trigger'), render: (_: unknown, row: Campaign) => <span data-trigger={triggerTypeOf(row)}>{t(TRIGGER_WORDS[triggerTypeOf(row) as TriggerType] ?? 'once')}</span> },
           // A campaign that has not run yet has no audience: a dash, not an empty bar.
           { title: t('progress'), width: 160, render: (_: unknown, row: Campaign) => (row.deliveries.total === 0 ? '—' : <ListProgress counts={row.deliveries} openEnded={openEnded(row)} />) },
           { title: t('deliveries'), render: (_: unknown, row: Campaign) => (row.deliveries.total === 0 ? '—' : <ListCounts counts={row.deliveries} />) },
+          { title: t('createdAt'), render: (_: unknown, row: Campaign) => <When at={row.createdAt} zone={campaignZone(row)} /> },
           { title: t('launchedAt'), dataIndex: 'launchedAt', render: (at: string | null, row: Campaign) => <When at={at} zone={campaignZone(row)} /> },
-          { title: t('actions'), render: (_: unknown, row: Campaign) => <Button onClick={() => setOpen(row.id)}>{t('detail')}</Button> },
+          { title: t('actions'), render: (_: unknown, row: Campaign) => <Button onClick={() => navigate(`/campaigns/${row.id}`, { state: here })}>{t('detail')}</Button> },
         ]} />
-      <Drawer open={creating} width={800} destroyOnHidden onClose={() => setCreating(false)} title={t('newCampaign')}>
-        {creating && <CampaignForm onDone={(id) => { setCreating(false); setOpen(id); }} />}
-      </Drawer>
-      <Drawer open={open !== null} width={900} destroyOnHidden onClose={() => setOpen(null)} title={t('detail')}>
-        {open && <CampaignDetail id={open} onEdit={(c) => setEditing({ mode: 'edit', campaign: c })} onCopy={(c) => setEditing({ mode: 'copy', campaign: c })} onDeleted={() => setOpen(null)} />}
-      </Drawer>
-      <Drawer open={editing !== null} width={800} destroyOnHidden onClose={() => setEditing(null)} title={editing?.mode === 'edit' ? t('editDraft') : t('copyToDraft')}>
-        {editing && (
-          <CampaignForm draft={editing.mode === 'edit' ? editing.campaign : undefined} copyOf={editing.mode === 'copy' ? editing.campaign : undefined}
-            onDone={(id) => { setEditing(null); setOpen(id); void client.invalidateQueries({ queryKey: ['campaign', id] }); }} />
-        )}
-      </Drawer>
+      <Outlet />
     </>
   );
+}
+
+/** The orders offered, each a sort key and a direction in one choice. */
+const SORTINGS = ['createdAt_desc', 'createdAt_asc', 'name_asc', 'name_desc', 'status_asc', 'status_desc'] as const;
+type TriggerType = (typeof triggerTypes)[number];
+const TRIGGER_WORDS: Record<TriggerType, string> = { once: 'once', recurring: 'recurring', event: 'eventTriggered' };
+
+/** A new campaign, empty or (`?copy=<id>`) filled from a copy of that campaign. */
+function NewCampaign() {
+  const { t } = useTranslation();
+  const over = useOverList('/campaigns');
+  const copy = useSearchParams()[0].get('copy');
+  const source = useCampaign(copy);
+  return (
+    <Drawer open width={800} onClose={over.close} title={copy ? t('copyToDraft') : t('newCampaign')}>
+      {copy === null ? <CampaignForm onDone={(id) => over.go(`/campaigns/${id}`, { replace: true })} />
+        : source.data && source.isFetchedAfterMount ? <CampaignForm copyOf={source.data} onDone={(id) => over.go(`/campaigns/${id}`, { replace: true })} />
+          : <Missing query={source} />}
+    </Drawer>
+  );
+}
+
+/** A draft's form; a campaign that is no longer a draft opens as itself. */
+function EditDraft() {
+  const { t } = useTranslation();
+  const id = useParams().id!;
+  const over = useOverList('/campaigns');
+  const client = useQueryClient();
+  const draft = useCampaign(id);
+  if (draft.data && draft.data.status !== 'draft') return <Navigate to={`/campaigns/${id}`} state={over.state} replace />;
+  return (
+    <Drawer open width={800} onClose={over.close} title={t('editDraft')}>
+      {draft.data && draft.isFetchedAfterMount ? <CampaignForm draft={draft.data} onDone={() => { over.go(`/campaigns/${id}`, { replace: true }); void client.invalidateQueries({ queryKey: ['campaign', id] }); }} />
+        : <Missing query={draft} />}
+    </Drawer>
+  );
+}
+
+/** A campaign at `/campaigns/<id>`; `?run=<id>` shows one run's chart, failures, effect and lookups. */
+function CampaignScreen() {
+  const { t } = useTranslation();
+  const id = useParams().id!;
+  const over = useOverList('/campaigns');
+  const [params, setParams] = useSearchParams();
+  const run = params.get('run') ?? undefined;
+  const campaign = useCampaign(id);
+  return (
+    <Drawer open width={900} onClose={over.close} title={campaign.data?.name ?? t('detail')}>
+      {campaign.error ? <Missing query={campaign} /> : (
+        <CampaignDetail id={id} run={run} key={id}
+          onRun={(next) => setParams(next ? { run: next } : {}, { state: over.state })}
+          onEdit={() => over.go(`/campaigns/${id}/edit`)} onCopy={() => over.go(`/campaigns/new?copy=${id}`)} onDeleted={over.close} />
+      )}
+    </Drawer>
+  );
+}
+
+/**
+ * The campaign as the detail reads it (one cache entry). A form starts from
+ * what it reads at mount, so it waits for `isFetchedAfterMount`: a fresh read,
+ * not the cache from before the last save.
+ */
+function useCampaign(id: string | null) {
+  return useQuery({ queryKey: ['campaign', id], enabled: id !== null, queryFn: () => unwrap(api.GET('/api/campaigns/{id}', { params: { path: { id: id! }, query: {} } })) });
+}
+
+/** What a drawer shows while its campaign loads, or when the link names one that is not there (deleted, mistyped). */
+function Missing({ query }: { query: { error: Error | null } }) {
+  const { t } = useTranslation();
+  if (!query.error) return null;
+  return <Alert type="error" showIcon message={failureText(t, query.error)} data-testid="campaign-missing" />;
 }

@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert, Button, Card, Checkbox, Descriptions, Drawer, Form, Input, InputNumber, Select, Space, Table, Typography, message } from 'antd';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link, Outlet, Route, Routes, useNavigate, useParams } from 'react-router';
 import { channelInputSchema, channelPatchSchema, ID_ATTRIBUTE, MAX_HEADERS, MAX_PARAMS, templateParamTypes } from '../../contracts/channel.js';
 import { bodyFormats } from '../../contracts/body-formats.js';
 import { api, ApiFailure, unwrap } from './api.js';
@@ -9,6 +10,7 @@ import { DeleteButton } from './DeleteButton.js';
 import { DurationInput } from './inputs.js';
 import { createFormIssues, failureText, zodIssues, type Issue } from './issues.js';
 import type { components } from './api-schema.js';
+import { NotFound, useListState, useOverList } from './routes.js';
 
 type Channel = components['schemas']['Channel'];
 type TestResult = components['schemas']['TestSendResult'];
@@ -386,24 +388,52 @@ function formBody(raw: FormValues, stored?: StoredAuth): Record<string, unknown>
   return body;
 }
 
+/** The channel screens: the list (`/channels`), a new channel (`/channels/new`) and a channel (`/channels/<id>`, its settings to edit) in a drawer over it. */
 export function Channels() {
+  return (
+    <Routes>
+      <Route element={<ChannelList />}>
+        <Route index element={null} />
+        <Route path="new" element={<ChannelScreen />} />
+        <Route path=":id" element={<ChannelScreen />} />
+      </Route>
+      <Route path="*" element={<NotFound />} />
+    </Routes>
+  );
+}
+
+function ChannelList() {
   const { t } = useTranslation();
-  const [editing, setEditing] = useState<Channel | 'new' | null>(null);
+  const navigate = useNavigate();
+  const here = useListState();
   const list = useQuery({ queryKey: ['channels'], queryFn: () => unwrap(api.GET('/api/channels')) });
   return (
     <>
-      <Button type="primary" onClick={() => setEditing('new')} style={{ marginBottom: 16 }}>{t('newChannel')}</Button>
+      <Button type="primary" onClick={() => navigate('/channels/new', { state: here })} style={{ marginBottom: 16 }}>{t('newChannel')}</Button>
       <Table rowKey="id" loading={list.isLoading} dataSource={list.data?.items ?? []} pagination={false}
         columns={[
-          { title: t('name'), dataIndex: 'name' },
+          { title: t('name'), render: (_: unknown, row: Channel) => <Link to={`/channels/${row.id}`} state={here} data-testid="channel-link">{row.name}</Link> },
           { title: t('url'), dataIndex: 'url' },
           { title: t('method'), dataIndex: 'method' },
-          { title: t('actions'), render: (_: unknown, row: Channel) => <Space><Button onClick={() => setEditing(row)}>{t('edit')}</Button><DeleteButton kind="channel" id={row.id} name={row.name} /></Space> },
+          { title: t('actions'), render: (_: unknown, row: Channel) => <Space><Button onClick={() => navigate(`/channels/${row.id}`, { state: here })}>{t('edit')}</Button><DeleteButton kind="channel" id={row.id} name={row.name} /></Space> },
         ]} />
-      <Drawer open={editing !== null} width={900} destroyOnHidden onClose={() => setEditing(null)} title={editing === 'new' ? t('newChannel') : t('edit')}>
-        {editing !== null && <ChannelForm channel={editing === 'new' ? null : editing} onDone={() => setEditing(null)} />}
-      </Drawer>
+      <Outlet />
     </>
   );
 }
 
+/** A new channel's form, or a saved channel's (loaded by the id in the URL, so a link to it opens it). */
+function ChannelScreen() {
+  const { t } = useTranslation();
+  const id = useParams().id;
+  const over = useOverList('/channels');
+  const channel = useQuery({ queryKey: ['channel', id], enabled: id !== undefined, queryFn: () => unwrap(api.GET('/api/channels/{id}', { params: { path: { id: id! } } })) });
+  return (
+    <Drawer open width={900} onClose={over.close} title={id ? (channel.data?.name ?? t('edit')) : t('newChannel')}>
+      {id === undefined && <ChannelForm channel={null} onDone={over.close} />}
+      {/* The form starts from what it reads at mount: a fresh read, not a cached one from before the last save. */}
+      {channel.data && channel.isFetchedAfterMount && <ChannelForm key={id} channel={channel.data} onDone={over.close} />}
+      {channel.error && <Alert type="error" showIcon message={failureText(t, channel.error)} data-testid="channel-missing" />}
+    </Drawer>
+  );
+}

@@ -1,6 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Button, Card, Form, Input, InputNumber, Popconfirm, Select, Space, Tag, Typography, message } from 'antd';
-import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { api, unwrap } from './api.js';
@@ -151,13 +150,12 @@ function EffectWords({ effect }: { effect: Effect }) {
 
 /**
  * The campaign detail's effect card: the answer in words, the curves, and for a
- * recurring campaign the run to show (all runs by default) and a new draw of
- * its control group.
+ * recurring campaign the run to show (all runs by default; the detail keeps
+ * it in the URL) and a new draw of its control group.
  */
-export function EffectCard({ campaignId, recurring, live, runs, zone }: { campaignId: string; recurring: boolean; live: boolean; runs: Run[]; zone?: string }) {
+export function EffectCard({ campaignId, recurring, live, runs, zone, run = 'all', onRun }: { campaignId: string; recurring: boolean; live: boolean; runs: Run[]; zone?: string; run?: string; onRun: (run: string | undefined) => void }) {
   const { t } = useTranslation();
   const client = useQueryClient();
-  const [run, setRun] = useState<string>('all');
   const effect = useQuery({
     queryKey: ['effect', campaignId, run],
     // A scan of the runs while provisional: a slow refresh; none once final.
@@ -179,7 +177,7 @@ export function EffectCard({ campaignId, recurring, live, runs, zone }: { campai
     <Card size="small" title={t('effect')} data-testid="effect-card" extra={
       <Space>
         {recurring && measured.length > 0 && (
-          <Select value={run} onChange={setRun} style={{ width: 220 }} data-testid="effect-run"
+          <Select value={run} onChange={(r: string) => onRun(r === 'all' ? undefined : r)} style={{ width: 220 }} data-testid="effect-run"
             options={[{ value: 'all', label: t('allRuns') }, ...measured.map((r) => ({ value: r.id, label: new Date(r.scheduledAt ?? r.sendAt).toLocaleString() }))]} />
         )}
         {recurring && e?.holdout && (

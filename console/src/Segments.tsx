@@ -2,12 +2,14 @@ import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/rea
 import { Alert, Button, Card, Descriptions, Drawer, Form, Input, Space, Statistic, Table, Tooltip, Typography, message } from 'antd';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link, Outlet, Route, Routes, useNavigate, useParams } from 'react-router';
 import { segmentRuleSchema, type RuleNode } from '../../contracts/segment-rule.js';
 import { api, ApiFailure, unwrap } from './api.js';
 import type { components } from './api-schema.js';
 import { DeleteButton } from './DeleteButton.js';
 import { TimeZoneSelect, zoneLabel } from './inputs.js';
-import { issueText, showIssues } from './issues.js';
+import { failureText, issueText, showIssues } from './issues.js';
+import { NotFound, useListState, useOverList } from './routes.js';
 import { SegmentRuleBuilder, useCatalog } from './SegmentRuleBuilder.js';
 import { buildRule, builderFromRule, catalogTypes, emptyBuilder, noTypes, type BuilderState } from './segment-rule-rows.js';
 import { ruleWords } from './rule-words.js';
@@ -197,36 +199,76 @@ function SegmentDetail({ segment, onEdit }: { segment: Segment; onEdit: () => vo
   );
 }
 
-type Open = { kind: 'new' } | { kind: 'detail' | 'edit'; segment: Segment } | null;
-
+/** The segment screens: the list (`/segments`), a new segment (`/segments/new`), a segment (`/segments/<id>`) and its edit (`/segments/<id>/edit`) in a drawer over it. */
 export function Segments() {
+  return (
+    <Routes>
+      <Route element={<SegmentList />}>
+        <Route index element={null} />
+        <Route path="new" element={<NewSegment />} />
+        <Route path=":id" element={<SegmentScreen />} />
+        <Route path=":id/edit" element={<SegmentScreen edit />} />
+      </Route>
+      <Route path="*" element={<NotFound />} />
+    </Routes>
+  );
+}
+
+function SegmentList() {
   const { t } = useTranslation();
-  const [open, setOpen] = useState<Open>(null);
+  const navigate = useNavigate();
+  const here = useListState();
   const list = useQuery({ queryKey: ['segments'], queryFn: () => unwrap(api.GET('/api/segments')) });
-  const title = open?.kind === 'new' ? t('newSegment') : open?.kind === 'edit' ? t('editSegment') : t('segmentDetail');
   return (
     <>
-      <Button type="primary" onClick={() => setOpen({ kind: 'new' })} style={{ marginBottom: 16 }}>{t('newSegment')}</Button>
+      <Button type="primary" onClick={() => navigate('/segments/new', { state: here })} style={{ marginBottom: 16 }}>{t('newSegment')}</Button>
       <Table rowKey="id" loading={list.isLoading} dataSource={list.data?.items ?? []} pagination={false}
         columns={[
-          { title: t('name'), dataIndex: 'name' }, { title: t('timeZone'), dataIndex: 'timeZone', render: (z: string) => zoneLabel(t, z) },
+          { title: t('name'), render: (_: unknown, row: Segment) => <Link to={`/segments/${row.id}`} state={here} data-testid="segment-link">{row.name}</Link> },
+          { title: t('timeZone'), dataIndex: 'timeZone', render: (z: string) => zoneLabel(t, z) },
           { title: <Tooltip title={t('memberCountHint')}>{t('memberCount')}</Tooltip>, key: 'count', render: (_: unknown, row: Segment) => <MemberCount id={row.id} /> },
           {
             title: t('actions'),
             render: (_: unknown, row: Segment) => (
               <Space>
-                <Button onClick={() => setOpen({ kind: 'detail', segment: row })}>{t('detail')}</Button>
-                <Button onClick={() => setOpen({ kind: 'edit', segment: row })}>{t('edit')}</Button>
+                <Button onClick={() => navigate(`/segments/${row.id}`, { state: here })}>{t('detail')}</Button>
+                <Button onClick={() => navigate(`/segments/${row.id}/edit`, { state: here })}>{t('edit')}</Button>
                 <DeleteButton kind="segment" id={row.id} name={row.name} />
               </Space>
             ),
           },
         ]} />
-      <Drawer open={open !== null} width={900} destroyOnHidden onClose={() => setOpen(null)} title={title}>
-        {open?.kind === 'new' && <SegmentForm onDone={() => setOpen(null)} />}
-        {open?.kind === 'edit' && <SegmentForm key={open.segment.id} segment={open.segment} onDone={() => setOpen(null)} />}
-        {open?.kind === 'detail' && <SegmentDetail segment={open.segment} onEdit={() => setOpen({ kind: 'edit', segment: open.segment })} />}
-      </Drawer>
+      <Outlet />
     </>
+  );
+}
+
+function NewSegment() {
+  const { t } = useTranslation();
+  const over = useOverList('/segments');
+  return (
+    <Drawer open width={900} onClose={over.close} title={t('newSegment')}>
+      <SegmentForm onDone={over.close} />
+    </Drawer>
+  );
+}
+
+/**
+ * A segment by the id in its address, opened or (`edit`) in the builder. The
+ * form starts from what it reads at mount, so it waits for a fresh read, not
+ * the cache from before the last save.
+ */
+function SegmentScreen({ edit = false }: { edit?: boolean }) {
+  const { t } = useTranslation();
+  const id = useParams().id!;
+  const over = useOverList('/segments');
+  const segment = useQuery({ queryKey: ['segment', id], queryFn: () => unwrap(api.GET('/api/segments/{id}', { params: { path: { id } } })) });
+  return (
+    <Drawer open width={900} onClose={over.close} title={edit ? t('editSegment') : t('segmentDetail')}>
+      {segment.error && <Alert type="error" showIcon message={failureText(t, segment.error)} data-testid="segment-missing" />}
+      {segment.data && segment.isFetchedAfterMount && (edit
+        ? <SegmentForm key={id} segment={segment.data} onDone={over.close} />
+        : <SegmentDetail segment={segment.data} onEdit={() => over.go(`/segments/${id}/edit`)} />)}
+    </Drawer>
   );
 }

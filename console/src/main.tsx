@@ -6,19 +6,22 @@ import zhCN from 'antd/locale/zh_CN';
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { useTranslation } from 'react-i18next';
+import { BrowserRouter, Link, Navigate, Route, Routes, useLocation } from 'react-router';
 import { KEY_STORAGE, onThrottled, onUnauthorized } from './api.js';
 import { Audit } from './Audit.js';
 import { Campaigns } from './Campaigns.js';
 import { Channels } from './Channels.js';
 import i18n, { LANGUAGE_STORAGE } from './i18n.js';
+import { NotFound } from './routes.js';
 import { Segments } from './Segments.js';
 
 const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-type Screen = 'channels' | 'segments' | 'campaigns' | 'audit';
+const SCREENS = ['channels', 'segments', 'campaigns', 'audit'] as const;
 
 function App() {
   const { t } = useTranslation();
-  const [screen, setScreen] = useState<Screen>('channels');
+  // Each screen is a path (docs/console.md lists them), so a link or a reload opens the same screen; the key survives a reload in sessionStorage.
+  const screen = useLocation().pathname.split('/')[1] ?? '';
   const [language, setLanguage] = useState(i18n.language);
   const [key, setKey] = useState(sessionStorage.getItem(KEY_STORAGE) ?? '');
   const [refused, setRefused] = useState(false);
@@ -54,8 +57,8 @@ function App() {
       <Layout style={{ minHeight: '100vh' }}>
         <Layout.Header style={{ display: 'flex', alignItems: 'center', gap: 16 }}>
           <span style={{ color: '#fff', fontWeight: 600 }}>hookcast</span>
-          <Menu theme="dark" mode="horizontal" selectedKeys={[screen]} style={{ flex: 1 }} onClick={(e) => setScreen(e.key as Screen)}
-            items={(['channels', 'segments', 'campaigns', 'audit'] as const).map((k) => ({ key: k, label: t(k) }))} />
+          <Menu theme="dark" mode="horizontal" selectedKeys={[screen]} style={{ flex: 1 }}
+            items={SCREENS.map((k) => ({ key: k, label: <Link to={`/${k}`}>{t(k)}</Link> }))} />
           <Space>
             {key && <Button size="small" onClick={signOut} data-testid="sign-out">{t('signOut')}</Button>}
             <Button size="small" onClick={switchLanguage} data-testid="language">{t('language')}</Button>
@@ -63,10 +66,16 @@ function App() {
         </Layout.Header>
         <Layout.Content style={{ padding: 24 }}>
           {!key && <SignIn refused={refused} onSignIn={signIn} />}
-          {key && screen === 'channels' && <Channels />}
-          {key && screen === 'segments' && <Segments />}
-          {key && screen === 'campaigns' && <Campaigns />}
-          {key && screen === 'audit' && <Audit />}
+          {key && (
+            <Routes>
+              <Route index element={<Navigate to="/channels" replace />} />
+              <Route path="channels/*" element={<Channels />} />
+              <Route path="segments/*" element={<Segments />} />
+              <Route path="campaigns/*" element={<Campaigns />} />
+              <Route path="audit" element={<Audit />} />
+              <Route path="*" element={<NotFound />} />
+            </Routes>
+          )}
         </Layout.Content>
       </Layout>
     </ConfigProvider>
@@ -93,7 +102,9 @@ function SignIn({ refused, onSignIn }: { refused: boolean; onSignIn: (key: strin
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <QueryClientProvider client={client}>
-      <App />
+      <BrowserRouter>
+        <App />
+      </BrowserRouter>
     </QueryClientProvider>
   </StrictMode>,
 );

@@ -217,6 +217,22 @@ const enUi: typeof zhUi = {
 Object.assign(zh, zhUi);
 Object.assign(en, enUi);
 
+// Screens at their own URLs: the campaign list's search, filters and order; one run of a campaign; a link to nothing.
+const zhRoutes = {
+  pageNotFound: '没有这个页面', backHome: '返回首页', searchByName: '按名称搜索', allStatuses: '全部状态', allTriggers: '全部触发方式', clearFilters: '清除筛选',
+  campaignsShown: '显示 {{shown}} / {{total}} 个活动', createdAt: '创建时间', showRun: '查看这次', runShown: '正在查看', runShownFor: '以下是这次运行的数据：',
+  runNotFound: '链接中的这次运行不属于此活动', currentRun: '查看当前运行',
+  sort_createdAt_desc: '最新创建在前', sort_createdAt_asc: '最早创建在前', sort_name_asc: '按名称 A→Z', sort_name_desc: '按名称 Z→A', sort_status_asc: '按状态（草稿在前）', sort_status_desc: '按状态（已结束在前）',
+};
+const enRoutes: typeof zhRoutes = {
+  pageNotFound: 'No such page', backHome: 'Back to the start', searchByName: 'Search by name', allStatuses: 'All statuses', allTriggers: 'All triggers', clearFilters: 'Clear filters',
+  campaignsShown: '{{shown}} of {{total}} campaigns', createdAt: 'Created', showRun: 'Show this run', runShown: 'Shown', runShownFor: 'Figures below are of the run at',
+  runNotFound: 'The run in this link is not one of this campaign\'s', currentRun: 'Show the current run',
+  sort_createdAt_desc: 'Newest first', sort_createdAt_asc: 'Oldest first', sort_name_asc: 'Name A→Z', sort_name_desc: 'Name Z→A', sort_status_asc: 'Status, drafts first', sort_status_desc: 'Status, ended first',
+};
+Object.assign(zh, zhRoutes);
+Object.assign(en, enRoutes);
+
 /* Issue 19: the channel form's delivery settings and headers; a segment opened, edited and read in words. */
 const zhForms = {
   issue_reserved_header: '由 hookcast 自动设置，不能自定义', issue_connection_header: '是连接层的请求头，不能作为渠道请求头发送',
