@@ -66,15 +66,21 @@ describe('docs/screenshots', () => {
     await page.getByRole('menuitem', { name: '用户分群' }).click();
     await page.getByRole('button', { name: '新建分群' }).click();
     await page.getByLabel('名称').fill('黄金会员昨日加购未下单');
+    // The builder starts empty: each condition is added.
+    await page.getByTestId('rule-add').click();
     await page.locator('[data-testid=rule-row-0] [data-testid=attribute-name]').fill('vip_level');
     await page.locator('[data-testid=rule-row-0] [data-testid=attribute-value]').fill('gold');
-    await button(page, '添加').click();
+    await page.getByTestId('rule-add').click();
     await pick(page, page.locator('[data-testid=rule-row-1] .ant-select').first(), '行为事件');
-    await page.locator('[data-testid=rule-row-1] input[placeholder=add_to_cart]').fill('add_to_cart');
-    await button(page, '添加').click();
+    await page.locator('[data-testid=rule-row-1] [data-testid=event-name]').fill('add_to_cart');
+    await page.locator('[data-testid=rule-row-1] [data-testid=event-name]').blur();
+    await pick(page, page.locator('[data-testid=rule-row-1] [data-testid=event-window]'), '昨天');
+    await page.getByTestId('rule-add').click();
     await pick(page, page.locator('[data-testid=rule-row-2] .ant-select').first(), '行为事件');
-    await pick(page, page.locator('[data-testid=rule-row-2] .ant-select').nth(1), '没做过');
-    await page.locator('[data-testid=rule-row-2] input[placeholder=add_to_cart]').fill('pay_order');
+    await pick(page, page.locator('[data-testid=rule-row-2] .ant-select').nth(1), '没有完成过');
+    await page.locator('[data-testid=rule-row-2] [data-testid=event-name]').fill('pay_order');
+    await page.locator('[data-testid=rule-row-2] [data-testid=event-name]').blur();
+    await pick(page, page.locator('[data-testid=rule-row-2] [data-testid=event-window]'), '自昨天起');
     await expect.poll(() => page.getByTestId('segment-preview').locator('.ant-statistic-content-value').first().textContent(), { timeout: 15_000 }).toBe(String(GOLD));
     await shoot(page, 'segment-builder');
     await button(page, '保存').click();
