@@ -5,3 +5,6 @@
  */
 export const bodyFormats = ['standard', 'growingio'] as const;
 export type BodyFormat = (typeof bodyFormats)[number];
+
+/** Formats that carry several users per request, up to the channel's `batchSize` (the only ones it means something for). */
+export const batchedBodyFormats: ReadonlySet<BodyFormat> = new Set(['growingio']);

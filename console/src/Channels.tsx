@@ -4,7 +4,7 @@ import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Outlet, Route, Routes, useNavigate, useParams } from 'react-router';
 import { channelInputSchema, channelPatchSchema, ID_ATTRIBUTE, MAX_HEADERS, MAX_PARAMS, templateParamTypes } from '../../contracts/channel.js';
-import { bodyFormats } from '../../contracts/body-formats.js';
+import { batchedBodyFormats, bodyFormats, type BodyFormat } from '../../contracts/body-formats.js';
 import { api, ApiFailure, unwrap } from './api.js';
 import { DeleteButton } from './DeleteButton.js';
 import { DurationInput } from './inputs.js';
@@ -53,7 +53,7 @@ function ChannelForm({ channel, onDone }: { channel: Channel | null; onDone: () 
   const [testedWithTemporary, setTestedWithTemporary] = useState(false);
   const auth = Form.useWatch(['auth', 'type'], form) as string | undefined;
   const regenerate = Form.useWatch(['auth', 'regenerate'], form) as boolean | undefined;
-  const format = Form.useWatch('format', form) as string | undefined;
+  const format = Form.useWatch('format', form) as BodyFormat | undefined;
 
   const stored = channel?.auth as StoredAuth | undefined;
   /**
@@ -230,8 +230,8 @@ function ChannelForm({ channel, onDone }: { channel: Channel | null; onDone: () 
           <Form.Item name="format" label={t('bodyFormat')}>
             <Select style={{ width: 260 }} data-testid="body-format" options={bodyFormats.map((v) => ({ value: v, label: t(`format_${v}`) }))} />
           </Form.Item>
-          {/* Only the GrowingIO format sends several users per request. */}
-          {format === 'growingio' && (
+          {/* Only a batched format (GrowingIO) sends several users per request. */}
+          {format !== undefined && batchedBodyFormats.has(format) && (
             <Form.Item name="batchSize" label={t('batchSize')} extra={t('batchSizeHint')}>
               <InputNumber min={1} max={1000} precision={0} suffix={t('usersUnit')} style={{ width: 160 }} data-testid="batch-size" />
             </Form.Item>
@@ -260,7 +260,7 @@ interface FormValues {
   headerRows?: HeaderRow[];
   timeoutSeconds?: number | null;
   rateLimit?: { perSecond?: number | null; concurrency?: number | null };
-  format?: string;
+  format?: BodyFormat;
   batchSize?: number | null;
   userCap?: { max?: number | null; per?: string };
 }
@@ -317,7 +317,7 @@ function editValues(channel: Channel): FormValues {
     headerRows: Object.entries((channel.headers ?? {}) as Record<string, string>).map(([name, value]) => ({ name, value })),
     timeoutSeconds: (channel.timeoutMs as number) / 1000,
     rateLimit: (channel.rateLimit as FormValues['rateLimit'] | undefined) ?? {},
-    format: channel.format as string,
+    format: channel.format as BodyFormat,
     batchSize: channel.batchSize as number,
     userCap: (channel.userCap as FormValues['userCap'] | null) ?? {},
   };
@@ -363,8 +363,8 @@ function formBody(raw: FormValues, stored?: StoredAuth): Record<string, unknown>
     // An empty limit is unlimited (null), which also clears a stored one on an edit.
     rateLimit: { perSecond: raw.rateLimit?.perSecond ?? null, concurrency: raw.rateLimit?.concurrency ?? null },
     format: raw.format ?? 'standard',
-    // The batch size only means something in GrowingIO format; otherwise the stored one is kept.
-    ...(raw.format === 'growingio' && typeof raw.batchSize === 'number' ? { batchSize: raw.batchSize } : {}),
+    // The batch size only means something in a batched format; otherwise the stored one is kept.
+    ...(raw.format && batchedBodyFormats.has(raw.format) && typeof raw.batchSize === 'number' ? { batchSize: raw.batchSize } : {}),
   };
   // Both halves of the cap, or none (null clears a stored one).
   const capMax = raw.userCap?.max;
