@@ -7,12 +7,14 @@ import { userBatchSchema, userInputSchema } from '../audience/users.js';
 import { campaignDraftSchema, campaignPatchSchema } from '../campaigns/definition.js';
 import { goalSchema } from '../effect/goal.js';
 import { renderPreviewAnswerSchema, renderPreviewSchema } from '../campaigns/render-preview.js';
-import { channelInputSchema, channelPatchSchema } from '../channels/schema.js';
-import { rotationSchema } from '../channels/store.js';
 import { campaignStatuses, deliveryStatuses, runStatuses, runTriggers } from '../lib/statuses.js';
 import { failureReasonsSchema, runTimelineSchema } from '../runs/insights.js';
-import { goldCartAbandoners } from '../segments/stories.js';
 import { previewInputSchema, segmentInputSchema, segmentPatchSchema } from '../segments/store.js';
+import { testSendResultSchema, timestamps } from './answers.js';
+import { body, errorBodySchema, errors, idParam, items, json, page } from './contract.js';
+import { campaignListExample, campaignTestSchema, example, storyCampaign, storySegment } from './examples.js';
+
+export { campaignListExample, requestExamples } from './examples.js';
 
 /*
  * The API's description. Request bodies are the very zod schemas the stores
@@ -22,81 +24,6 @@ import { previewInputSchema, segmentInputSchema, segmentPatchSchema } from '../s
  * field, 413, invalid_json) the document lists as the error bodies.
  */
 
-const params = z.record(z.string(), z.union([z.string(), z.number()]));
-const issue = z.object({
-  path: z.string(),
-  message: z.string().meta({ description: 'English, for people reading the answer.' }),
-  code: z.string().meta({ description: 'Stable code to translate (lib/errors.ts ISSUE_CODES; docs/api-errors.md).' }),
-  params: params.meta({ description: 'Values the code\'s text needs, e.g. {"maximum": 200} for too_long.' }),
-});
-export const errorBodySchema = z
-  .object({ error: z.string(), message: z.string(), params: params.optional(), issues: z.array(issue).optional() })
-  .meta({ id: 'Error', description: 'Every 4xx/5xx answer. `error` is a stable code (lib/errors.ts API_ERROR_CODES); `issues` names each failing field by its dotted path, with its own code and params.' });
-
-const errors = {
-  validation: {
-    description: 'Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written.',
-    content: {
-      'application/json': {
-        schema: errorBodySchema,
-        example: { error: 'validation_failed', message: 'invalid url', issues: [{ path: 'url', message: 'must be an http(s) URL', code: 'invalid_url', params: {} }] },
-      },
-    },
-  },
-  notFound: {
-    description: 'No such resource (`not_found`).',
-    content: { 'application/json': { schema: errorBodySchema, example: { error: 'not_found', message: 'campaign not found', params: { what: 'campaign' } } } },
-  },
-  unauthorized: {
-    description: 'No API key, or an unknown or revoked one (`unauthorized`).',
-    content: { 'application/json': { schema: errorBodySchema, example: { error: 'unauthorized', message: 'an API key is required: send Authorization: Bearer <key>' } } },
-  },
-  forbidden: {
-    description: 'The key\'s scope does not allow this (`forbidden`).',
-    content: { 'application/json': { schema: errorBodySchema, example: { error: 'forbidden', message: 'a read key may only read (GET); POST needs a write key' } } },
-  },
-  ingestBusy: {
-    description: 'Ingestion is at capacity (`ingest_busy`): too many ingest requests running and waiting; `Retry-After` says when to try again.',
-    content: { 'application/json': { schema: errorBodySchema, example: { error: 'ingest_busy', message: 'ingestion is at capacity (4 running, 16 waiting); retry after 1 s' } } },
-  },
-  throttled: {
-    description: 'Too many wrong API keys from this client address (`too_many_failed_attempts`); `Retry-After` says when to try again.',
-    content: { 'application/json': { schema: errorBodySchema, example: { error: 'too_many_failed_attempts', message: 'too many wrong API keys from this address; try again in 42 s' } } },
-  },
-  conflict: {
-    description: 'Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues.',
-    content: {
-      'application/json': {
-        schema: errorBodySchema,
-        example: { error: 'conflict', message: 'cannot launch: channelId is missing', issues: [{ path: 'channelId', message: 'is required to launch', code: 'required_to_launch', params: {} }] },
-      },
-    },
-  },
-} as const;
-
-const idParam = z.object({ id: z.string().meta({ description: 'the resource id (uuid)' }) });
-const json = <S extends z.ZodType>(schema: S, example?: unknown, description = 'OK') => ({
-  description,
-  content: { 'application/json': { schema, ...(example === undefined ? {} : { example }) } },
-});
-const body = <S extends z.ZodType>(schema: S, example: unknown, required = true) => ({
-  required,
-  content: { 'application/json': { schema, example } },
-});
-
-const timestamps = { createdAt: z.string(), updatedAt: z.string() };
-const channelSchema = z
-  .looseObject({
-    id: z.string(),
-    name: z.string(),
-    url: z.string(),
-    method: z.string(),
-    auth: z.looseObject({ type: z.enum(['secret', 'basic', 'none']) }),
-    userAttributeParams: z.array(z.unknown()),
-    templateParams: z.array(z.unknown()),
-    ...timestamps,
-  })
-  .meta({ id: 'Channel', description: 'Credentials are shown in full only in the answer that created or replaced them; masked elsewhere.' });
 const segmentSchema = z.looseObject({ id: z.string(), name: z.string(), rule: z.unknown(), timeZone: z.string(), ...timestamps }).meta({ id: 'Segment' });
 const deliveryCountsSchema = z
   .object({ total: z.number().int(), ...Object.fromEntries(deliveryStatuses.map((status) => [status, z.number().int()])) } as Record<'total' | (typeof deliveryStatuses)[number], z.ZodNumber>)
@@ -216,8 +143,6 @@ export const effectAnswerSchema = z
       .meta({ description: 'cumulative conversion rate per group at the end of each sixtieth of the window since send' }),
   })
   .meta({ id: 'CampaignEffect', description: 'Did it work: each group\'s conversions, the difference with its interval, and the curves (docs/goals.md).' });
-const page = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
-const items = <S extends z.ZodType>(item: S) => z.object({ items: z.array(item) });
 const previewSchema = z
   .looseObject({
     count: z.number().int(),
@@ -226,107 +151,6 @@ const previewSchema = z
     missingVisitorId: z.number().int(),
   })
   .meta({ id: 'SegmentPreview', description: 'Member count, a sample of 20 users and how many members lack each id.' });
-const testSendResultSchema = z
-  .looseObject({
-    verdict: z.enum(['ok', 'non_2xx', 'refused', 'dns', 'timeout', 'tls', 'reset', 'network', 'invalid_request']),
-    status: z.number().int().nullable(),
-    latencyMs: z.number().nullable(),
-    request: z.unknown(),
-    response: z.unknown(),
-    error: z.string().nullable(),
-  })
-  .meta({ id: 'TestSendResult', description: 'The request sent (signature and credentials masked), the response, and the verdict (`ok` for 2xx).' });
-
-/** Story 1 of the product seed: a coupon channel, signed with a secret. */
-export const storyChannel = {
-  name: '白鸽卡券中心',
-  url: 'https://coupons.example.com/hooks/grant',
-  method: 'POST',
-  auth: { type: 'secret' },
-  userAttributeParams: [{ name: 'user_id', attribute: '$id', identity: 'login' }],
-  templateParams: [{ name: 'amount', displayName: '优惠券金额', type: 'integer', default: 50, required: true }],
-};
-export const storyRule = goldCartAbandoners;
-export const storySegment = { name: 'gold VIP, added to cart yesterday, no order', rule: storyRule, timeZone: 'Asia/Shanghai' };
-export const storyCampaign = {
-  name: '购物车挽回 100 元券',
-  segmentId: '00000000-0000-4000-8000-000000000001',
-  channelId: '00000000-0000-4000-8000-000000000002',
-  templateValues: { amount: 100 },
-  trigger: { type: 'once', sendAt: 'now' },
-  // Did they order because of it: an order of at least 100 within 3 days, compared with 10 % held out.
-  goal: { event: 'pay_order', where: [{ property: 'amount', op: 'gte', value: 100 }], within: 'P3D', value: 'amount' },
-  holdout: { percent: 10 },
-};
-/** Story 3: a daily birthday greeting. */
-export const storyRecurringCampaign = {
-  name: '生日祝福',
-  segmentId: '00000000-0000-4000-8000-000000000003',
-  channelId: '00000000-0000-4000-8000-000000000002',
-  templateValues: {},
-  trigger: { type: 'recurring', schedule: { every: 'day', at: '09:00' }, timeZone: 'Asia/Shanghai' },
-};
-
-const channelTestSchema = channelInputSchema.extend({ sampleValues: z.record(z.string(), z.unknown()).optional() });
-const savedTestSchema = channelPatchSchema.extend({ sampleValues: z.record(z.string(), z.unknown()).optional() });
-const campaignTestSchema = z.strictObject({ user: z.string().min(1).meta({ description: 'login id, visitor id or user id of the user to send the real test request to' }) });
-
-/**
- * Every request example of the document with the schema it must pass; the
- * test validates each one, so an example that stops fitting fails CI.
- */
-export const requestExamples: { name: string; schema: z.ZodType; example: unknown }[] = [
-  { name: 'channel (story 1)', schema: channelInputSchema, example: storyChannel },
-  { name: 'channel patch', schema: channelPatchSchema, example: { url: 'https://coupons.example.com/hooks/v2' } },
-  { name: 'channel test', schema: channelTestSchema, example: { ...storyChannel, sampleValues: { amount: 100 } } },
-  { name: 'saved channel test', schema: savedTestSchema, example: { url: 'https://coupons.example.com/hooks/grant-v2', sampleValues: { amount: 100 } } },
-  { name: 'secret rotation', schema: rotationSchema, example: { graceHours: 24 } },
-  { name: 'segment (story 1)', schema: segmentInputSchema, example: storySegment },
-  { name: 'segment patch', schema: segmentPatchSchema, example: { name: 'gold VIP (renamed)' } },
-  { name: 'segment preview', schema: previewInputSchema, example: { rule: storyRule, timeZone: 'Asia/Shanghai' } },
-  { name: 'user', schema: userInputSchema, example: { loginId: 'u-42', attributes: { vip_level: 'gold', name: '李雷' } } },
-  { name: 'user batch', schema: userBatchSchema, example: { users: [{ loginId: 'u-42', attributes: { vip_level: 'gold' } }] } },
-  { name: 'identify', schema: identifyInputSchema, example: { visitorId: 'v-9c1', loginId: 'u-42' } },
-  {
-    name: 'events',
-    schema: eventEnvelopeSchema,
-    example: { events: [{ name: 'add_to_cart', loginId: 'u-42', properties: { sku: 'A1' }, time: '2026-02-27T23:59:00+08:00', clientEventId: 'c-7f3a' }] },
-  },
-  { name: 'campaign (story 1)', schema: campaignDraftSchema, example: storyCampaign },
-  { name: 'campaign (story 3)', schema: campaignDraftSchema, example: storyRecurringCampaign },
-  { name: 'api key', schema: apiKeyInputSchema, example: { name: 'operations console', scope: 'write' } },
-  { name: 'campaign test', schema: campaignTestSchema, example: { user: 'u-42' } },
-  { name: 'campaign patch', schema: campaignPatchSchema, example: { templateValues: { amount: 100 } } },
-  {
-    name: 'campaign render preview',
-    schema: renderPreviewSchema,
-    example: { channelId: storyCampaign.channelId, segmentId: storyCampaign.segmentId, templateValues: { amount: 100 } },
-  },
-];
-const example = (name: string) => requestExamples.find((e) => e.name === name)!.example;
-
-/** Story 1's campaign as the list shows it once its run is over; api/openapi.test.ts validates it against the answer's schema. */
-export const campaignListExample = {
-  items: [
-    {
-      ...storyCampaign,
-      id: '00000000-0000-4000-8000-000000000004',
-      status: 'completed',
-      identity: 'login',
-      timeZone: 'Asia/Shanghai',
-      expiresAt: null,
-      quietHours: null,
-      launchedAt: '2026-02-28T02:00:00.000Z',
-      finishedAt: '2026-02-28T02:00:04.000Z',
-      lastError: null,
-      pauseReason: null,
-      holdout: { percent: 10, draw: 1 },
-      createdAt: '2026-02-28T01:58:00.000Z',
-      updatedAt: '2026-02-28T02:00:04.000Z',
-      deliveries: { total: 257, pending: 0, succeeded: 225, failed: 4, skipped: 3, cancelled: 0, held_out: 25 },
-    },
-  ],
-};
 export const campaignListAnswerSchema = items(campaignListItemSchema);
 
 /** Registers every route hookcast serves (campaign routes only when mounted). */
@@ -370,16 +194,6 @@ export function describeApi(app: Pick<OpenAPIHono, 'openAPIRegistry'>, options: 
   route({ method: 'delete', path: '/api/keys/{id}', tags: ['keys'], summary: 'Revoke an API key (admin)', security: [{ apiKey: [] }], request: { params: idParam }, responses: { 204: { description: 'Revoked' }, 401: errors.unauthorized, 403: errors.forbidden, 404: errors.notFound } });
   route({ method: 'get', path: '/api/docs', tags: ['operations'], security: [], summary: 'Browsable API reference', responses: { 200: { description: 'HTML' } } });
   route({ method: 'get', path: '/api/docs/reference.js', tags: ['operations'], security: [], summary: 'The reference page\'s start-up script (a file: the CSP allows no inline script)', responses: { 200: { description: 'JavaScript' } } });
-
-  // Channels
-  route({ method: 'post', path: '/api/channels', tags: ['channels'], summary: 'Create a channel', request: { body: body(channelInputSchema, storyChannel) }, responses: { 201: json(channelSchema, undefined, 'Created; a generated secret is shown this once'), 400: errors.validation, 409: errors.conflict } });
-  route({ method: 'get', path: '/api/channels', tags: ['channels'], summary: 'List channels', responses: { 200: json(items(channelSchema)) } });
-  route({ method: 'post', path: '/api/channels/test', tags: ['channels'], summary: 'Test an unsaved channel definition', request: { body: body(channelTestSchema, example('channel test')) }, responses: { 200: json(testSendResultSchema), 400: errors.validation } });
-  route({ method: 'get', path: '/api/channels/{id}', tags: ['channels'], summary: 'Read a channel', request: { params: idParam }, responses: { 200: json(channelSchema), 404: errors.notFound } });
-  route({ method: 'patch', path: '/api/channels/{id}', tags: ['channels'], summary: 'Edit a channel', request: { params: idParam, body: body(channelPatchSchema, example('channel patch')) }, responses: { 200: json(channelSchema), 400: errors.validation, 404: errors.notFound, 409: errors.conflict } });
-  route({ method: 'delete', path: '/api/channels/{id}', tags: ['channels'], summary: 'Delete a channel no live campaign uses', request: { params: idParam }, responses: { 204: { description: 'Deleted' }, 404: errors.notFound, 409: errors.conflict } });
-  route({ method: 'post', path: '/api/channels/{id}/rotate-secret', tags: ['channels'], summary: 'Rotate the secret; the old one still verifies for `graceHours` (body optional)', request: { params: idParam, body: body(rotationSchema, example('secret rotation'), false) }, responses: { 200: json(channelSchema, undefined, 'The channel with its new secret, shown this once'), 400: errors.validation, 404: errors.notFound, 409: errors.conflict } });
-  route({ method: 'post', path: '/api/channels/{id}/test', tags: ['channels'], summary: 'Test a saved channel, or the saved channel with an unsaved edit (PATCH\'s fields, checked as PATCH checks them, nothing saved); `sampleValues` fill the template parameters', request: { params: idParam, body: body(savedTestSchema, example('saved channel test'), false) }, responses: { 200: json(testSendResultSchema), 400: errors.validation, 404: errors.notFound } });
 
   // Users and events
   route({ method: 'post', path: '/api/users', tags: ['audience'], summary: 'Upsert one user, or a batch as `{"users":[…]}`', request: { body: body(z.union([userInputSchema, userBatchSchema]), example('user')) }, responses: { 503: errors.ingestBusy, 200: json(z.unknown()), 400: errors.validation } });

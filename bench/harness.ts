@@ -14,6 +14,7 @@ import postgres from 'postgres';
 import { Agent, request } from 'undici';
 import { createCampaignService, type CampaignService } from '../campaigns/store.js';
 import { createChannelStore } from '../channels/store.js';
+import { channelInputSchema } from '../channels/schema.js';
 import { createDatabase } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { segments } from '../db/schema.js';
@@ -250,13 +251,13 @@ export async function recipientsStatistics(bench: BenchDatabase) {
 
 export async function createBenchChannel(bench: BenchDatabase, url: string, name: string): Promise<string> {
   const channels = createChannelStore(bench.database.db, async () => []);
-  const channel = await channels.create({
+  const channel = await channels.create(channelInputSchema.parse({
     name,
     url,
     auth: { type: 'secret' },
     userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }],
     templateParams: [{ name: 'amount', displayName: '券面值', type: 'integer' }],
-  });
+  }));
   return channel.id;
 }
 

@@ -8,6 +8,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCampaignService } from '../campaigns/store.js';
 import { createChannelStore } from '../channels/store.js';
+import { channelInputSchema } from '../channels/schema.js';
 import { resolveTemporalCli } from '../temporal/cli.js';
 import { createTemporalClient } from '../temporal/client.js';
 import { startDevServer, type DevServer } from '../temporal/dev-server.js';
@@ -92,12 +93,12 @@ describe('10,000 due firings through a worker SIGKILL and a dev-server restart',
     const client = createTemporalClient({ address: `127.0.0.1:${port}`, namespace: 'default' });
     try {
       const segment = await insertSegment(database, 'everyone', { attribute: 'cohort', op: 'notExists' });
-      const channel = await createChannelStore(database.db, async () => []).create({
+      const channel = await createChannelStore(database.db, async () => []).create(channelInputSchema.parse({
         name: 'flash',
         url: `${receiver.url}/flash`,
         auth: { type: 'secret' },
         userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }],
-      });
+      }));
       // Each request takes a while, so the sends are still going when the worker dies.
       receiver.behave((request) => (request.url === '/flash' ? { status: 200, delayMs: 25 } : { status: 200 }));
       const service = createCampaignService({ db: database.db, temporal: client, taskQueue });

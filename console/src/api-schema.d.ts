@@ -601,946 +601,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/channels": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List channels */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: components["schemas"]["Channel"][];
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        /** Create a channel */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "name": "白鸽卡券中心",
-                     *       "url": "https://coupons.example.com/hooks/grant",
-                     *       "method": "POST",
-                     *       "auth": {
-                     *         "type": "secret"
-                     *       },
-                     *       "userAttributeParams": [
-                     *         {
-                     *           "name": "user_id",
-                     *           "attribute": "$id",
-                     *           "identity": "login"
-                     *         }
-                     *       ],
-                     *       "templateParams": [
-                     *         {
-                     *           "name": "amount",
-                     *           "displayName": "优惠券金额",
-                     *           "type": "integer",
-                     *           "default": 50,
-                     *           "required": true
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/json": {
-                        name: string;
-                        url: string;
-                        /**
-                         * @default POST
-                         * @enum {string}
-                         */
-                        method?: "POST" | "PUT" | "GET";
-                        /** @default {} */
-                        headers?: {
-                            [key: string]: string;
-                        };
-                        auth: {
-                            /** @enum {string} */
-                            type: "secret";
-                            secret?: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "basic";
-                            username: string;
-                            password: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "none";
-                        };
-                        /** @default [] */
-                        userAttributeParams?: {
-                            name: string;
-                            attribute: "$id" | string;
-                            /** @enum {string} */
-                            identity: "login" | "visitor";
-                            default?: string | number | boolean | null;
-                        }[];
-                        /** @default [] */
-                        templateParams?: {
-                            name: string;
-                            displayName: string;
-                            /** @enum {string} */
-                            type: "integer" | "number" | "text" | "boolean" | "date";
-                            default?: unknown;
-                            /** @default false */
-                            required?: boolean;
-                        }[];
-                        /** @default 10000 */
-                        timeoutMs?: number;
-                        /**
-                         * @default standard
-                         * @enum {string}
-                         */
-                        format?: "standard" | "growingio";
-                        /** @default 100 */
-                        batchSize?: number;
-                        /**
-                         * @default {
-                         *       "initialIntervalMs": 5000,
-                         *       "maxIntervalMs": 3600000,
-                         *       "maxDurationMs": 86400000
-                         *     }
-                         */
-                        retry?: {
-                            /** @default 5000 */
-                            initialIntervalMs?: number;
-                            /** @default 3600000 */
-                            maxIntervalMs?: number;
-                            /** @default 86400000 */
-                            maxDurationMs?: number;
-                        };
-                        /**
-                         * @default {
-                         *       "perSecond": null,
-                         *       "concurrency": null
-                         *     }
-                         */
-                        rateLimit?: {
-                            /** @default null */
-                            perSecond?: number | null;
-                            /** @default null */
-                            concurrency?: number | null;
-                        };
-                        /** @default null */
-                        userCap?: {
-                            max: number;
-                            per: string;
-                        } | null;
-                    };
-                };
-            };
-            responses: {
-                /** @description Created; a generated secret is shown this once */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Channel"];
-                    };
-                };
-                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "validation_failed",
-                         *       "message": "invalid url",
-                         *       "issues": [
-                         *         {
-                         *           "path": "url",
-                         *           "message": "must be an http(s) URL",
-                         *           "code": "invalid_url",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "conflict",
-                         *       "message": "cannot launch: channelId is missing",
-                         *       "issues": [
-                         *         {
-                         *           "path": "channelId",
-                         *           "message": "is required to launch",
-                         *           "code": "required_to_launch",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/channels/test": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Test an unsaved channel definition */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "name": "白鸽卡券中心",
-                     *       "url": "https://coupons.example.com/hooks/grant",
-                     *       "method": "POST",
-                     *       "auth": {
-                     *         "type": "secret"
-                     *       },
-                     *       "userAttributeParams": [
-                     *         {
-                     *           "name": "user_id",
-                     *           "attribute": "$id",
-                     *           "identity": "login"
-                     *         }
-                     *       ],
-                     *       "templateParams": [
-                     *         {
-                     *           "name": "amount",
-                     *           "displayName": "优惠券金额",
-                     *           "type": "integer",
-                     *           "default": 50,
-                     *           "required": true
-                     *         }
-                     *       ],
-                     *       "sampleValues": {
-                     *         "amount": 100
-                     *       }
-                     *     }
-                     */
-                    "application/json": {
-                        name: string;
-                        url: string;
-                        /**
-                         * @default POST
-                         * @enum {string}
-                         */
-                        method?: "POST" | "PUT" | "GET";
-                        /** @default {} */
-                        headers?: {
-                            [key: string]: string;
-                        };
-                        auth: {
-                            /** @enum {string} */
-                            type: "secret";
-                            secret?: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "basic";
-                            username: string;
-                            password: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "none";
-                        };
-                        /** @default [] */
-                        userAttributeParams?: {
-                            name: string;
-                            attribute: "$id" | string;
-                            /** @enum {string} */
-                            identity: "login" | "visitor";
-                            default?: string | number | boolean | null;
-                        }[];
-                        /** @default [] */
-                        templateParams?: {
-                            name: string;
-                            displayName: string;
-                            /** @enum {string} */
-                            type: "integer" | "number" | "text" | "boolean" | "date";
-                            default?: unknown;
-                            /** @default false */
-                            required?: boolean;
-                        }[];
-                        /** @default 10000 */
-                        timeoutMs?: number;
-                        /**
-                         * @default standard
-                         * @enum {string}
-                         */
-                        format?: "standard" | "growingio";
-                        /** @default 100 */
-                        batchSize?: number;
-                        /**
-                         * @default {
-                         *       "initialIntervalMs": 5000,
-                         *       "maxIntervalMs": 3600000,
-                         *       "maxDurationMs": 86400000
-                         *     }
-                         */
-                        retry?: {
-                            /** @default 5000 */
-                            initialIntervalMs?: number;
-                            /** @default 3600000 */
-                            maxIntervalMs?: number;
-                            /** @default 86400000 */
-                            maxDurationMs?: number;
-                        };
-                        /**
-                         * @default {
-                         *       "perSecond": null,
-                         *       "concurrency": null
-                         *     }
-                         */
-                        rateLimit?: {
-                            /** @default null */
-                            perSecond?: number | null;
-                            /** @default null */
-                            concurrency?: number | null;
-                        };
-                        /** @default null */
-                        userCap?: {
-                            max: number;
-                            per: string;
-                        } | null;
-                        sampleValues?: {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TestSendResult"];
-                    };
-                };
-                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "validation_failed",
-                         *       "message": "invalid url",
-                         *       "issues": [
-                         *         {
-                         *           "path": "url",
-                         *           "message": "must be an http(s) URL",
-                         *           "code": "invalid_url",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/channels/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Read a channel */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description the resource id (uuid) */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Channel"];
-                    };
-                };
-                /** @description No such resource (`not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "not_found",
-                         *       "message": "campaign not found",
-                         *       "params": {
-                         *         "what": "campaign"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        /** Delete a channel no live campaign uses */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description the resource id (uuid) */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Deleted */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description No such resource (`not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "not_found",
-                         *       "message": "campaign not found",
-                         *       "params": {
-                         *         "what": "campaign"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "conflict",
-                         *       "message": "cannot launch: channelId is missing",
-                         *       "issues": [
-                         *         {
-                         *           "path": "channelId",
-                         *           "message": "is required to launch",
-                         *           "code": "required_to_launch",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        options?: never;
-        head?: never;
-        /** Edit a channel */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description the resource id (uuid) */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "url": "https://coupons.example.com/hooks/v2"
-                     *     }
-                     */
-                    "application/json": {
-                        name?: string;
-                        url?: string;
-                        /** @enum {string} */
-                        method?: "POST" | "PUT" | "GET";
-                        headers?: {
-                            [key: string]: string;
-                        };
-                        auth?: {
-                            /** @enum {string} */
-                            type: "secret";
-                            secret?: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "basic";
-                            username: string;
-                            password: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "none";
-                        };
-                        userAttributeParams?: {
-                            name: string;
-                            attribute: "$id" | string;
-                            /** @enum {string} */
-                            identity: "login" | "visitor";
-                            default?: string | number | boolean | null;
-                        }[];
-                        templateParams?: {
-                            name: string;
-                            displayName: string;
-                            /** @enum {string} */
-                            type: "integer" | "number" | "text" | "boolean" | "date";
-                            default?: unknown;
-                            /** @default false */
-                            required?: boolean;
-                        }[];
-                        timeoutMs?: number;
-                        /** @enum {string} */
-                        format?: "standard" | "growingio";
-                        batchSize?: number;
-                        retry?: {
-                            /** @default 5000 */
-                            initialIntervalMs?: number;
-                            /** @default 3600000 */
-                            maxIntervalMs?: number;
-                            /** @default 86400000 */
-                            maxDurationMs?: number;
-                        };
-                        rateLimit?: {
-                            /** @default null */
-                            perSecond?: number | null;
-                            /** @default null */
-                            concurrency?: number | null;
-                        };
-                        userCap?: {
-                            max: number;
-                            per: string;
-                        } | null;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Channel"];
-                    };
-                };
-                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "validation_failed",
-                         *       "message": "invalid url",
-                         *       "issues": [
-                         *         {
-                         *           "path": "url",
-                         *           "message": "must be an http(s) URL",
-                         *           "code": "invalid_url",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such resource (`not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "not_found",
-                         *       "message": "campaign not found",
-                         *       "params": {
-                         *         "what": "campaign"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "conflict",
-                         *       "message": "cannot launch: channelId is missing",
-                         *       "issues": [
-                         *         {
-                         *           "path": "channelId",
-                         *           "message": "is required to launch",
-                         *           "code": "required_to_launch",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        trace?: never;
-    };
-    "/api/channels/{id}/rotate-secret": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Rotate the secret; the old one still verifies for `graceHours` (body optional) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description the resource id (uuid) */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    /**
-                     * @example {
-                     *       "graceHours": 24
-                     *     }
-                     */
-                    "application/json": {
-                        /** @default 24 */
-                        graceHours?: number;
-                    };
-                };
-            };
-            responses: {
-                /** @description The channel with its new secret, shown this once */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Channel"];
-                    };
-                };
-                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "validation_failed",
-                         *       "message": "invalid url",
-                         *       "issues": [
-                         *         {
-                         *           "path": "url",
-                         *           "message": "must be an http(s) URL",
-                         *           "code": "invalid_url",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such resource (`not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "not_found",
-                         *       "message": "campaign not found",
-                         *       "params": {
-                         *         "what": "campaign"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "conflict",
-                         *       "message": "cannot launch: channelId is missing",
-                         *       "issues": [
-                         *         {
-                         *           "path": "channelId",
-                         *           "message": "is required to launch",
-                         *           "code": "required_to_launch",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/channels/{id}/test": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Test a saved channel, or the saved channel with an unsaved edit (PATCH's fields, checked as PATCH checks them, nothing saved); `sampleValues` fill the template parameters */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description the resource id (uuid) */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    /**
-                     * @example {
-                     *       "url": "https://coupons.example.com/hooks/grant-v2",
-                     *       "sampleValues": {
-                     *         "amount": 100
-                     *       }
-                     *     }
-                     */
-                    "application/json": {
-                        name?: string;
-                        url?: string;
-                        /** @enum {string} */
-                        method?: "POST" | "PUT" | "GET";
-                        headers?: {
-                            [key: string]: string;
-                        };
-                        auth?: {
-                            /** @enum {string} */
-                            type: "secret";
-                            secret?: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "basic";
-                            username: string;
-                            password: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "none";
-                        };
-                        userAttributeParams?: {
-                            name: string;
-                            attribute: "$id" | string;
-                            /** @enum {string} */
-                            identity: "login" | "visitor";
-                            default?: string | number | boolean | null;
-                        }[];
-                        templateParams?: {
-                            name: string;
-                            displayName: string;
-                            /** @enum {string} */
-                            type: "integer" | "number" | "text" | "boolean" | "date";
-                            default?: unknown;
-                            /** @default false */
-                            required?: boolean;
-                        }[];
-                        timeoutMs?: number;
-                        /** @enum {string} */
-                        format?: "standard" | "growingio";
-                        batchSize?: number;
-                        retry?: {
-                            /** @default 5000 */
-                            initialIntervalMs?: number;
-                            /** @default 3600000 */
-                            maxIntervalMs?: number;
-                            /** @default 86400000 */
-                            maxDurationMs?: number;
-                        };
-                        rateLimit?: {
-                            /** @default null */
-                            perSecond?: number | null;
-                            /** @default null */
-                            concurrency?: number | null;
-                        };
-                        userCap?: {
-                            max: number;
-                            per: string;
-                        } | null;
-                        sampleValues?: {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TestSendResult"];
-                    };
-                };
-                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "validation_failed",
-                         *       "message": "invalid url",
-                         *       "issues": [
-                         *         {
-                         *           "path": "url",
-                         *           "message": "must be an http(s) URL",
-                         *           "code": "invalid_url",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such resource (`not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "not_found",
-                         *       "message": "campaign not found",
-                         *       "params": {
-                         *         "what": "campaign"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/users": {
         parameters: {
             query?: never;
@@ -4354,6 +3414,948 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List channels */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Channel"][];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a channel */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "name": "白鸽卡券中心",
+                     *       "url": "https://coupons.example.com/hooks/grant",
+                     *       "method": "POST",
+                     *       "auth": {
+                     *         "type": "secret"
+                     *       },
+                     *       "userAttributeParams": [
+                     *         {
+                     *           "name": "user_id",
+                     *           "attribute": "$id",
+                     *           "identity": "login"
+                     *         }
+                     *       ],
+                     *       "templateParams": [
+                     *         {
+                     *           "name": "amount",
+                     *           "displayName": "优惠券金额",
+                     *           "type": "integer",
+                     *           "default": 50,
+                     *           "required": true
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        name: string;
+                        url: string;
+                        /**
+                         * @default POST
+                         * @enum {string}
+                         */
+                        method?: "POST" | "PUT" | "GET";
+                        /** @default {} */
+                        headers?: {
+                            [key: string]: string;
+                        };
+                        auth: {
+                            /** @enum {string} */
+                            type: "secret";
+                            secret?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "basic";
+                            username: string;
+                            password: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "none";
+                        };
+                        /** @default [] */
+                        userAttributeParams?: {
+                            name: string;
+                            attribute: "$id" | string;
+                            /** @enum {string} */
+                            identity: "login" | "visitor";
+                            default?: string | number | boolean | null;
+                        }[];
+                        /** @default [] */
+                        templateParams?: {
+                            name: string;
+                            displayName: string;
+                            /** @enum {string} */
+                            type: "integer" | "number" | "text" | "boolean" | "date";
+                            default?: unknown;
+                            /** @default false */
+                            required?: boolean;
+                        }[];
+                        /** @default 10000 */
+                        timeoutMs?: number;
+                        /**
+                         * @default standard
+                         * @enum {string}
+                         */
+                        format?: "standard" | "growingio";
+                        /** @default 100 */
+                        batchSize?: number;
+                        /**
+                         * @default {
+                         *       "initialIntervalMs": 5000,
+                         *       "maxIntervalMs": 3600000,
+                         *       "maxDurationMs": 86400000
+                         *     }
+                         */
+                        retry?: {
+                            /** @default 5000 */
+                            initialIntervalMs?: number;
+                            /** @default 3600000 */
+                            maxIntervalMs?: number;
+                            /** @default 86400000 */
+                            maxDurationMs?: number;
+                        };
+                        /**
+                         * @default {
+                         *       "perSecond": null,
+                         *       "concurrency": null
+                         *     }
+                         */
+                        rateLimit?: {
+                            /** @default null */
+                            perSecond?: number | null;
+                            /** @default null */
+                            concurrency?: number | null;
+                        };
+                        /** @default null */
+                        userCap?: {
+                            max: number;
+                            per: string;
+                        } | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Created; a generated secret is shown this once */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Channel"];
+                    };
+                };
+                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "validation_failed",
+                         *       "message": "invalid url",
+                         *       "issues": [
+                         *         {
+                         *           "path": "url",
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "conflict",
+                         *       "message": "cannot launch: channelId is missing",
+                         *       "issues": [
+                         *         {
+                         *           "path": "channelId",
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/channels/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Test an unsaved channel definition */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "name": "白鸽卡券中心",
+                     *       "url": "https://coupons.example.com/hooks/grant",
+                     *       "method": "POST",
+                     *       "auth": {
+                     *         "type": "secret"
+                     *       },
+                     *       "userAttributeParams": [
+                     *         {
+                     *           "name": "user_id",
+                     *           "attribute": "$id",
+                     *           "identity": "login"
+                     *         }
+                     *       ],
+                     *       "templateParams": [
+                     *         {
+                     *           "name": "amount",
+                     *           "displayName": "优惠券金额",
+                     *           "type": "integer",
+                     *           "default": 50,
+                     *           "required": true
+                     *         }
+                     *       ],
+                     *       "sampleValues": {
+                     *         "amount": 100
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        name: string;
+                        url: string;
+                        /**
+                         * @default POST
+                         * @enum {string}
+                         */
+                        method?: "POST" | "PUT" | "GET";
+                        /** @default {} */
+                        headers?: {
+                            [key: string]: string;
+                        };
+                        auth: {
+                            /** @enum {string} */
+                            type: "secret";
+                            secret?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "basic";
+                            username: string;
+                            password: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "none";
+                        };
+                        /** @default [] */
+                        userAttributeParams?: {
+                            name: string;
+                            attribute: "$id" | string;
+                            /** @enum {string} */
+                            identity: "login" | "visitor";
+                            default?: string | number | boolean | null;
+                        }[];
+                        /** @default [] */
+                        templateParams?: {
+                            name: string;
+                            displayName: string;
+                            /** @enum {string} */
+                            type: "integer" | "number" | "text" | "boolean" | "date";
+                            default?: unknown;
+                            /** @default false */
+                            required?: boolean;
+                        }[];
+                        /** @default 10000 */
+                        timeoutMs?: number;
+                        /**
+                         * @default standard
+                         * @enum {string}
+                         */
+                        format?: "standard" | "growingio";
+                        /** @default 100 */
+                        batchSize?: number;
+                        /**
+                         * @default {
+                         *       "initialIntervalMs": 5000,
+                         *       "maxIntervalMs": 3600000,
+                         *       "maxDurationMs": 86400000
+                         *     }
+                         */
+                        retry?: {
+                            /** @default 5000 */
+                            initialIntervalMs?: number;
+                            /** @default 3600000 */
+                            maxIntervalMs?: number;
+                            /** @default 86400000 */
+                            maxDurationMs?: number;
+                        };
+                        /**
+                         * @default {
+                         *       "perSecond": null,
+                         *       "concurrency": null
+                         *     }
+                         */
+                        rateLimit?: {
+                            /** @default null */
+                            perSecond?: number | null;
+                            /** @default null */
+                            concurrency?: number | null;
+                        };
+                        /** @default null */
+                        userCap?: {
+                            max: number;
+                            per: string;
+                        } | null;
+                        /** @description values for the template parameters by name; defaults fill the rest */
+                        sampleValues?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TestSendResult"];
+                    };
+                };
+                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "validation_failed",
+                         *       "message": "invalid url",
+                         *       "issues": [
+                         *         {
+                         *           "path": "url",
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/channels/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a channel */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Channel"];
+                    };
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a channel no live campaign uses */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "conflict",
+                         *       "message": "cannot launch: channelId is missing",
+                         *       "issues": [
+                         *         {
+                         *           "path": "channelId",
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Edit a channel */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "url": "https://coupons.example.com/hooks/v2"
+                     *     }
+                     */
+                    "application/json": {
+                        name?: string;
+                        url?: string;
+                        /** @enum {string} */
+                        method?: "POST" | "PUT" | "GET";
+                        headers?: {
+                            [key: string]: string;
+                        };
+                        auth?: {
+                            /** @enum {string} */
+                            type: "secret";
+                            secret?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "basic";
+                            username: string;
+                            password?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "none";
+                        };
+                        userAttributeParams?: {
+                            name: string;
+                            attribute: "$id" | string;
+                            /** @enum {string} */
+                            identity: "login" | "visitor";
+                            default?: string | number | boolean | null;
+                        }[];
+                        templateParams?: {
+                            name: string;
+                            displayName: string;
+                            /** @enum {string} */
+                            type: "integer" | "number" | "text" | "boolean" | "date";
+                            default?: unknown;
+                            /** @default false */
+                            required?: boolean;
+                        }[];
+                        timeoutMs?: number;
+                        /** @enum {string} */
+                        format?: "standard" | "growingio";
+                        batchSize?: number;
+                        retry?: {
+                            /** @default 5000 */
+                            initialIntervalMs?: number;
+                            /** @default 3600000 */
+                            maxIntervalMs?: number;
+                            /** @default 86400000 */
+                            maxDurationMs?: number;
+                        };
+                        rateLimit?: {
+                            /** @default null */
+                            perSecond?: number | null;
+                            /** @default null */
+                            concurrency?: number | null;
+                        };
+                        userCap?: {
+                            max: number;
+                            per: string;
+                        } | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Channel"];
+                    };
+                };
+                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "validation_failed",
+                         *       "message": "invalid url",
+                         *       "issues": [
+                         *         {
+                         *           "path": "url",
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "conflict",
+                         *       "message": "cannot launch: channelId is missing",
+                         *       "issues": [
+                         *         {
+                         *           "path": "channelId",
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/channels/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rotate the secret; the old one still verifies for `graceHours` (body optional) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    /**
+                     * @example {
+                     *       "graceHours": 24
+                     *     }
+                     */
+                    "application/json": {
+                        /** @default 24 */
+                        graceHours?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description The channel with its new secret, shown this once */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Channel"];
+                    };
+                };
+                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "validation_failed",
+                         *       "message": "invalid url",
+                         *       "issues": [
+                         *         {
+                         *           "path": "url",
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "conflict",
+                         *       "message": "cannot launch: channelId is missing",
+                         *       "issues": [
+                         *         {
+                         *           "path": "channelId",
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/channels/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Test a saved channel, or the saved channel with an unsaved edit (PATCH's fields, checked as PATCH checks them, nothing saved); `sampleValues` fill the template parameters */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    /**
+                     * @example {
+                     *       "url": "https://coupons.example.com/hooks/grant-v2",
+                     *       "sampleValues": {
+                     *         "amount": 100
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        name?: string;
+                        url?: string;
+                        /** @enum {string} */
+                        method?: "POST" | "PUT" | "GET";
+                        headers?: {
+                            [key: string]: string;
+                        };
+                        auth?: {
+                            /** @enum {string} */
+                            type: "secret";
+                            secret?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "basic";
+                            username: string;
+                            password?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "none";
+                        };
+                        userAttributeParams?: {
+                            name: string;
+                            attribute: "$id" | string;
+                            /** @enum {string} */
+                            identity: "login" | "visitor";
+                            default?: string | number | boolean | null;
+                        }[];
+                        templateParams?: {
+                            name: string;
+                            displayName: string;
+                            /** @enum {string} */
+                            type: "integer" | "number" | "text" | "boolean" | "date";
+                            default?: unknown;
+                            /** @default false */
+                            required?: boolean;
+                        }[];
+                        timeoutMs?: number;
+                        /** @enum {string} */
+                        format?: "standard" | "growingio";
+                        batchSize?: number;
+                        retry?: {
+                            /** @default 5000 */
+                            initialIntervalMs?: number;
+                            /** @default 3600000 */
+                            maxIntervalMs?: number;
+                            /** @default 86400000 */
+                            maxDurationMs?: number;
+                        };
+                        rateLimit?: {
+                            /** @default null */
+                            perSecond?: number | null;
+                            /** @default null */
+                            concurrency?: number | null;
+                        };
+                        userCap?: {
+                            max: number;
+                            per: string;
+                        } | null;
+                        /** @description values for the template parameters by name; defaults fill the rest */
+                        sampleValues?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TestSendResult"];
+                    };
+                };
+                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "validation_failed",
+                         *       "message": "invalid url",
+                         *       "issues": [
+                         *         {
+                         *           "path": "url",
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4376,44 +4378,19 @@ export interface components {
                     [key: string]: string | number;
                 };
             }[];
-        };
-        /** @description Credentials are shown in full only in the answer that created or replaced them; masked elsewhere. */
-        Channel: {
-            id: string;
-            name: string;
-            url: string;
-            method: string;
-            auth: {
-                /** @enum {string} */
-                type: "secret" | "basic" | "none";
-            } & {
-                [key: string]: unknown;
+            checks?: {
+                [key: string]: string;
             };
-            userAttributeParams: unknown[];
-            templateParams: unknown[];
-            createdAt: string;
-            updatedAt: string;
-        } & {
-            [key: string]: unknown;
-        };
-        /** @description The request sent (signature and credentials masked), the response, and the verdict (`ok` for 2xx). */
-        TestSendResult: {
-            /** @enum {string} */
-            verdict: "ok" | "non_2xx" | "refused" | "dns" | "timeout" | "tls" | "reset" | "network" | "invalid_request";
-            status: number | null;
-            latencyMs: number | null;
-            request?: unknown;
-            response?: unknown;
-            error: string | null;
-        } & {
-            [key: string]: unknown;
+            ready?: boolean;
         };
         Segment: {
             id: string;
             name: string;
             rule?: unknown;
             timeZone: string;
+            /** @description ISO 8601 date-time */
             createdAt: string;
+            /** @description ISO 8601 date-time */
             updatedAt: string;
         } & {
             [key: string]: unknown;
@@ -4513,7 +4490,9 @@ export interface components {
             } | null;
             launchedAt: string | null;
             finishedAt: string | null;
+            /** @description ISO 8601 date-time */
             createdAt: string;
+            /** @description ISO 8601 date-time */
             updatedAt: string;
         } & {
             [key: string]: unknown;
@@ -4574,7 +4553,9 @@ export interface components {
             } | null;
             launchedAt: string | null;
             finishedAt: string | null;
+            /** @description ISO 8601 date-time */
             createdAt: string;
+            /** @description ISO 8601 date-time */
             updatedAt: string;
             deliveries: components["schemas"]["DeliveryCounts"];
         } & {
@@ -4645,7 +4626,9 @@ export interface components {
             } | null;
             launchedAt: string | null;
             finishedAt: string | null;
+            /** @description ISO 8601 date-time */
             createdAt: string;
+            /** @description ISO 8601 date-time */
             updatedAt: string;
             run?: unknown;
             deliveries: components["schemas"]["DeliveryCounts"];
@@ -4670,6 +4653,37 @@ export interface components {
             firingsDue: number;
             /** @description how long the oldest due send has waited, in ms (0 when none is due): how far behind the campaign is */
             lagMs: number;
+        };
+        /** @description The request sent (signature and credentials masked), the response, and the verdict (`ok` for 2xx). */
+        TestSendResult: {
+            /**
+             * @description `ok` for 2xx; otherwise why not (docs/api.md)
+             * @enum {string}
+             */
+            verdict: "ok" | "non_2xx" | "refused" | "dns" | "timeout" | "tls" | "reset" | "network" | "invalid_request" | "forbidden_address";
+            status: number | null;
+            latencyMs: number;
+            /** @description the request sent, signature and credentials masked */
+            request: {
+                /** @enum {string} */
+                method: "POST" | "PUT" | "GET";
+                url: string;
+                headers: {
+                    [key: string]: string;
+                };
+                body: string;
+            };
+            /** @description null when no response arrived */
+            response: {
+                headers: {
+                    [key: string]: string;
+                };
+                /** @description its first characters, credentials masked */
+                body: string;
+                bodyTruncated: boolean;
+            } | null;
+            /** @description a transport failure, in short */
+            error: string | null;
         };
         Run: {
             id: string;
@@ -4897,6 +4911,81 @@ export interface components {
             }[];
         } & {
             [key: string]: unknown;
+        };
+        /** @description Credentials are shown in full only in the answer that created or replaced them; masked elsewhere. */
+        Channel: {
+            id: string;
+            name: string;
+            url: string;
+            /** @enum {string} */
+            method: "POST" | "PUT" | "GET";
+            headers: {
+                [key: string]: string;
+            };
+            /** @description Masked (`whsec_********…` keeping the last 4 characters, `********`) except in the answer that created or replaced the credentials. */
+            auth: {
+                /** @enum {string} */
+                type: "secret";
+                secret: string;
+                /** @description during a rotation: the old secret (masked), still signing until `until` */
+                previous?: {
+                    secret: string;
+                    /** @description ISO 8601 date-time */
+                    until: string;
+                };
+            } | {
+                /** @enum {string} */
+                type: "basic";
+                username: string;
+                password: string;
+            } | {
+                /** @enum {string} */
+                type: "none";
+            };
+            userAttributeParams: {
+                name: string;
+                attribute: "$id" | string;
+                /** @enum {string} */
+                identity: "login" | "visitor";
+                default?: string | number | boolean | null;
+            }[];
+            templateParams: {
+                name: string;
+                displayName: string;
+                /** @enum {string} */
+                type: "integer" | "number" | "text" | "boolean" | "date";
+                /** @description a value of the parameter's type */
+                default?: string | number | boolean | null;
+                required: boolean;
+            }[];
+            timeoutMs: number;
+            /** @enum {string} */
+            format: "standard" | "growingio";
+            batchSize: number;
+            retry: {
+                initialIntervalMs: number;
+                maxIntervalMs: number;
+                maxDurationMs: number;
+            };
+            /** @description null members: unlimited */
+            rateLimit: {
+                perSecond: number | null;
+                concurrency: number | null;
+            };
+            userCap: {
+                max: number;
+                per: string;
+            } | null;
+            /** @description set when the endpoint answered 410 Gone; an edit clears it */
+            flagged: {
+                /** @description ISO 8601 date-time */
+                at: string;
+                reason: string | null;
+            } | null;
+            /** @description ISO 8601 date-time */
+            createdAt: string;
+            /** @description ISO 8601 date-time */
+            updatedAt: string;
         };
     };
     responses: never;
