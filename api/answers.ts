@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { bodyFormats } from '../contracts/body-formats.js';
 import { templateParamTypes, userAttributeParamSchema } from '../channels/schema.js';
+import type { RuleNode } from '../segments/rule.js';
 import { verdicts } from '../webhook/send.js';
 
 /*
@@ -77,3 +78,69 @@ export const testSendResultSchema = z
     error: z.string().nullable().meta({ description: 'a transport failure, in short' }),
   })
   .meta({ id: 'TestSendResult', description: 'The request sent (signature and credentials masked), the response, and the verdict (`ok` for 2xx).' });
+
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+/** The comparisons of segments/rule.ts, shared by profile attributes and event properties. */
+const comparisons = [
+  { op: z.enum(['equals', 'notEquals']), value: scalar },
+  { op: z.enum(['in', 'notIn']), value: z.array(scalar) },
+  { op: z.enum(['gt', 'gte', 'lt', 'lte']), value: z.number() },
+  { op: z.enum(['contains', 'startsWith']), value: z.string() },
+  { op: z.enum(['exists', 'notExists']) },
+] as const;
+const isoDay = z.string().meta({ description: 'a calendar date YYYY-MM-DD' });
+const attributeConditionSchema = z
+  .union([
+    ...comparisons.map((shape) => z.strictObject({ attribute: z.string(), ...shape })),
+    z.strictObject({ attribute: z.string(), op: z.enum(['before', 'after']), value: isoDay }),
+    z.strictObject({ attribute: z.string(), op: z.literal('withinLastDays'), value: z.number().int() }),
+    z.strictObject({ attribute: z.string(), op: z.literal('anniversaryToday') }),
+  ])
+  .meta({ id: 'AttributeCondition', description: 'A profile attribute compared; date comparisons by calendar day in the segment\'s time zone.' });
+export const propertyFilterSchema = z
+  .union(comparisons.map((shape) => z.strictObject({ property: z.string(), ...shape })))
+  .meta({ id: 'PropertyFilter', description: 'An event property compared.' });
+const eventWindowSchema = z
+  .discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('today') }),
+    z.strictObject({ type: z.literal('yesterday') }),
+    z.strictObject({ type: z.literal('lastDays'), days: z.number().int() }),
+    z.strictObject({ type: z.literal('since'), date: isoDay.optional(), daysAgo: z.number().int().optional() }),
+    z.strictObject({ type: z.literal('between'), from: isoDay, to: isoDay }),
+  ])
+  .meta({ id: 'EventWindow' });
+const eventCountSchema = z.strictObject({ op: z.enum(['atLeast', 'atMost', 'exactly']), value: z.number().int() });
+const where = z.array(propertyFilterSchema).optional();
+
+/** segments/rule.ts's RuleNode: groups (`all`, `any`) over conditions, read by the key a node carries. */
+export const ruleSchema: z.ZodType<RuleNode> = z
+  .union([
+    z.strictObject({
+      get all() {
+        return z.array(ruleSchema);
+      },
+    }),
+    z.strictObject({
+      get any() {
+        return z.array(ruleSchema);
+      },
+    }),
+    attributeConditionSchema,
+    z.strictObject({ event: z.string(), count: eventCountSchema.optional(), window: eventWindowSchema.optional(), where }),
+    z.strictObject({ noEvent: z.string(), window: eventWindowSchema.optional(), where }),
+    z.strictObject({ identity: z.enum(['hasLoginId', 'visitorOnly']) }),
+  ])
+  .meta({ id: 'RuleNode', description: 'A segment rule: `{"all":[…]}` (and), `{"any":[…]}` (or), or a condition on an attribute, an event (`event`, `noEvent`) or the identity (docs/segments.md).' });
+
+export const segmentSchema = z
+  .strictObject({ id: z.string(), name: z.string(), rule: ruleSchema, timeZone: z.string(), ...timestamps })
+  .meta({ id: 'Segment' });
+
+export const segmentPreviewSchema = z
+  .strictObject({
+    count: z.number().int(),
+    sample: z.array(z.strictObject({ id: z.string(), loginId: z.string().nullable(), visitorId: z.string().nullable() })),
+    missingLoginId: z.number().int(),
+    missingVisitorId: z.number().int(),
+  })
+  .meta({ id: 'SegmentPreview', description: 'Member count, a sample of 20 users and how many members lack each id.' });

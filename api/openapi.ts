@@ -9,10 +9,9 @@ import { goalSchema } from '../effect/goal.js';
 import { renderPreviewAnswerSchema, renderPreviewSchema } from '../campaigns/render-preview.js';
 import { campaignStatuses, deliveryStatuses, runStatuses, runTriggers } from '../lib/statuses.js';
 import { failureReasonsSchema, runTimelineSchema } from '../runs/insights.js';
-import { previewInputSchema, segmentInputSchema, segmentPatchSchema } from '../segments/store.js';
 import { testSendResultSchema, timestamps } from './answers.js';
 import { body, errorBodySchema, errors, idParam, items, json, page } from './contract.js';
-import { campaignListExample, campaignTestSchema, example, storyCampaign, storySegment } from './examples.js';
+import { campaignListExample, campaignTestSchema, example, storyCampaign } from './examples.js';
 
 export { campaignListExample, requestExamples } from './examples.js';
 
@@ -24,7 +23,6 @@ export { campaignListExample, requestExamples } from './examples.js';
  * field, 413, invalid_json) the document lists as the error bodies.
  */
 
-const segmentSchema = z.looseObject({ id: z.string(), name: z.string(), rule: z.unknown(), timeZone: z.string(), ...timestamps }).meta({ id: 'Segment' });
 const deliveryCountsSchema = z
   .object({ total: z.number().int(), ...Object.fromEntries(deliveryStatuses.map((status) => [status, z.number().int()])) } as Record<'total' | (typeof deliveryStatuses)[number], z.ZodNumber>)
   .meta({ id: 'DeliveryCounts', description: `Users of the current run: total, and by delivery status (${deliveryStatuses.join(', ')}).` });
@@ -143,14 +141,6 @@ export const effectAnswerSchema = z
       .meta({ description: 'cumulative conversion rate per group at the end of each sixtieth of the window since send' }),
   })
   .meta({ id: 'CampaignEffect', description: 'Did it work: each group\'s conversions, the difference with its interval, and the curves (docs/goals.md).' });
-const previewSchema = z
-  .looseObject({
-    count: z.number().int(),
-    sample: z.array(z.object({ id: z.string(), loginId: z.string().nullable(), visitorId: z.string().nullable() })),
-    missingLoginId: z.number().int(),
-    missingVisitorId: z.number().int(),
-  })
-  .meta({ id: 'SegmentPreview', description: 'Member count, a sample of 20 users and how many members lack each id.' });
 export const campaignListAnswerSchema = items(campaignListItemSchema);
 
 /** Registers every route hookcast serves (campaign routes only when mounted). */
@@ -213,15 +203,6 @@ export function describeApi(app: Pick<OpenAPIHono, 'openAPIRegistry'>, options: 
   });
   route({ method: 'get', path: '/api/users/{id}/export', tags: ['audience'], summary: 'Export everything held about a user as one JSON document, streamed (admin keys): profile, events, deliveries with their requests and answers (docs/privacy.md)', request: { params: idParam }, responses: { 200: json(z.unknown()), 403: errors.forbidden, 404: errors.notFound } });
   route({ method: 'post', path: '/api/events', tags: ['audience'], summary: 'Ingest a batch of events, always wrapped as `{"events":[…]}`', request: { body: body(eventEnvelopeSchema, example('events')) }, responses: { 503: errors.ingestBusy, 200: json(z.looseObject({ accepted: z.number().int() }), undefined, 'What was accepted, duplicated and rejected (per event)'), 400: errors.validation } });
-
-  // Segments
-  route({ method: 'post', path: '/api/segments', tags: ['segments'], summary: 'Create a segment', request: { body: body(segmentInputSchema, storySegment) }, responses: { 201: json(segmentSchema), 400: errors.validation, 409: errors.conflict } });
-  route({ method: 'get', path: '/api/segments', tags: ['segments'], summary: 'List segments', responses: { 200: json(items(segmentSchema)) } });
-  route({ method: 'post', path: '/api/segments/preview', tags: ['segments'], summary: 'Preview an unsaved rule', request: { body: body(previewInputSchema, example('segment preview')) }, responses: { 200: json(previewSchema), 400: errors.validation } });
-  route({ method: 'get', path: '/api/segments/{id}', tags: ['segments'], summary: 'Read a segment', request: { params: idParam }, responses: { 200: json(segmentSchema), 404: errors.notFound } });
-  route({ method: 'patch', path: '/api/segments/{id}', tags: ['segments'], summary: 'Edit a segment', request: { params: idParam, body: body(segmentPatchSchema, example('segment patch')) }, responses: { 200: json(segmentSchema), 400: errors.validation, 404: errors.notFound, 409: errors.conflict } });
-  route({ method: 'delete', path: '/api/segments/{id}', tags: ['segments'], summary: 'Delete a segment no live campaign uses', request: { params: idParam }, responses: { 204: { description: 'Deleted' }, 404: errors.notFound, 409: errors.conflict } });
-  route({ method: 'get', path: '/api/segments/{id}/preview', tags: ['segments'], summary: 'Preview a saved segment', request: { params: idParam, query: z.object({ at: z.string().optional() }) }, responses: { 200: json(previewSchema), 400: errors.validation, 404: errors.notFound } });
 
   if (!options.campaigns) return;
   const withId = { params: idParam };

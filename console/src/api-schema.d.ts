@@ -1096,543 +1096,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/segments": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List segments */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: components["schemas"]["Segment"][];
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        /** Create a segment */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "name": "gold VIP, added to cart yesterday, no order",
-                     *       "rule": {
-                     *         "all": [
-                     *           {
-                     *             "attribute": "vip_level",
-                     *             "op": "equals",
-                     *             "value": "gold"
-                     *           },
-                     *           {
-                     *             "event": "add_to_cart",
-                     *             "window": {
-                     *               "type": "yesterday"
-                     *             }
-                     *           },
-                     *           {
-                     *             "noEvent": "pay_order",
-                     *             "window": {
-                     *               "type": "since",
-                     *               "daysAgo": 1
-                     *             }
-                     *           }
-                     *         ]
-                     *       },
-                     *       "timeZone": "Asia/Shanghai"
-                     *     }
-                     */
-                    "application/json": {
-                        name: string;
-                        rule: unknown;
-                        /** @default Asia/Shanghai */
-                        timeZone?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Segment"];
-                    };
-                };
-                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "validation_failed",
-                         *       "message": "invalid url",
-                         *       "issues": [
-                         *         {
-                         *           "path": "url",
-                         *           "message": "must be an http(s) URL",
-                         *           "code": "invalid_url",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "conflict",
-                         *       "message": "cannot launch: channelId is missing",
-                         *       "issues": [
-                         *         {
-                         *           "path": "channelId",
-                         *           "message": "is required to launch",
-                         *           "code": "required_to_launch",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/segments/preview": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Preview an unsaved rule */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "rule": {
-                     *         "all": [
-                     *           {
-                     *             "attribute": "vip_level",
-                     *             "op": "equals",
-                     *             "value": "gold"
-                     *           },
-                     *           {
-                     *             "event": "add_to_cart",
-                     *             "window": {
-                     *               "type": "yesterday"
-                     *             }
-                     *           },
-                     *           {
-                     *             "noEvent": "pay_order",
-                     *             "window": {
-                     *               "type": "since",
-                     *               "daysAgo": 1
-                     *             }
-                     *           }
-                     *         ]
-                     *       },
-                     *       "timeZone": "Asia/Shanghai"
-                     *     }
-                     */
-                    "application/json": {
-                        rule: unknown;
-                        /** @default Asia/Shanghai */
-                        timeZone?: string;
-                        at?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["SegmentPreview"];
-                    };
-                };
-                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "validation_failed",
-                         *       "message": "invalid url",
-                         *       "issues": [
-                         *         {
-                         *           "path": "url",
-                         *           "message": "must be an http(s) URL",
-                         *           "code": "invalid_url",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/segments/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Read a segment */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description the resource id (uuid) */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Segment"];
-                    };
-                };
-                /** @description No such resource (`not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "not_found",
-                         *       "message": "campaign not found",
-                         *       "params": {
-                         *         "what": "campaign"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        /** Delete a segment no live campaign uses */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description the resource id (uuid) */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Deleted */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description No such resource (`not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "not_found",
-                         *       "message": "campaign not found",
-                         *       "params": {
-                         *         "what": "campaign"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "conflict",
-                         *       "message": "cannot launch: channelId is missing",
-                         *       "issues": [
-                         *         {
-                         *           "path": "channelId",
-                         *           "message": "is required to launch",
-                         *           "code": "required_to_launch",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        options?: never;
-        head?: never;
-        /** Edit a segment */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description the resource id (uuid) */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "name": "gold VIP (renamed)"
-                     *     }
-                     */
-                    "application/json": {
-                        name?: string;
-                        rule?: unknown;
-                        timeZone?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Segment"];
-                    };
-                };
-                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "validation_failed",
-                         *       "message": "invalid url",
-                         *       "issues": [
-                         *         {
-                         *           "path": "url",
-                         *           "message": "must be an http(s) URL",
-                         *           "code": "invalid_url",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such resource (`not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "not_found",
-                         *       "message": "campaign not found",
-                         *       "params": {
-                         *         "what": "campaign"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "conflict",
-                         *       "message": "cannot launch: channelId is missing",
-                         *       "issues": [
-                         *         {
-                         *           "path": "channelId",
-                         *           "message": "is required to launch",
-                         *           "code": "required_to_launch",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        trace?: never;
-    };
-    "/api/segments/{id}/preview": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Preview a saved segment */
-        get: {
-            parameters: {
-                query?: {
-                    at?: string;
-                };
-                header?: never;
-                path: {
-                    /** @description the resource id (uuid) */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["SegmentPreview"];
-                    };
-                };
-                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "validation_failed",
-                         *       "message": "invalid url",
-                         *       "issues": [
-                         *         {
-                         *           "path": "url",
-                         *           "message": "must be an http(s) URL",
-                         *           "code": "invalid_url",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such resource (`not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "not_found",
-                         *       "message": "campaign not found",
-                         *       "params": {
-                         *         "what": "campaign"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/campaigns/preview": {
         parameters: {
             query?: never;
@@ -4356,6 +3819,544 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/segments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List segments */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Segment"][];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a segment */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "name": "gold VIP, added to cart yesterday, no order",
+                     *       "rule": {
+                     *         "all": [
+                     *           {
+                     *             "attribute": "vip_level",
+                     *             "op": "equals",
+                     *             "value": "gold"
+                     *           },
+                     *           {
+                     *             "event": "add_to_cart",
+                     *             "window": {
+                     *               "type": "yesterday"
+                     *             }
+                     *           },
+                     *           {
+                     *             "noEvent": "pay_order",
+                     *             "window": {
+                     *               "type": "since",
+                     *               "daysAgo": 1
+                     *             }
+                     *           }
+                     *         ]
+                     *       },
+                     *       "timeZone": "Asia/Shanghai"
+                     *     }
+                     */
+                    "application/json": {
+                        name: string;
+                        rule: unknown;
+                        /** @default Asia/Shanghai */
+                        timeZone?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Segment"];
+                    };
+                };
+                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "validation_failed",
+                         *       "message": "invalid url",
+                         *       "issues": [
+                         *         {
+                         *           "path": "url",
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "conflict",
+                         *       "message": "cannot launch: channelId is missing",
+                         *       "issues": [
+                         *         {
+                         *           "path": "channelId",
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/segments/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Preview an unsaved rule */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "rule": {
+                     *         "all": [
+                     *           {
+                     *             "attribute": "vip_level",
+                     *             "op": "equals",
+                     *             "value": "gold"
+                     *           },
+                     *           {
+                     *             "event": "add_to_cart",
+                     *             "window": {
+                     *               "type": "yesterday"
+                     *             }
+                     *           },
+                     *           {
+                     *             "noEvent": "pay_order",
+                     *             "window": {
+                     *               "type": "since",
+                     *               "daysAgo": 1
+                     *             }
+                     *           }
+                     *         ]
+                     *       },
+                     *       "timeZone": "Asia/Shanghai"
+                     *     }
+                     */
+                    "application/json": {
+                        rule: unknown;
+                        /** @default Asia/Shanghai */
+                        timeZone?: string;
+                        at?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SegmentPreview"];
+                    };
+                };
+                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "validation_failed",
+                         *       "message": "invalid url",
+                         *       "issues": [
+                         *         {
+                         *           "path": "url",
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/segments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a segment */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Segment"];
+                    };
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a segment no live campaign uses */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "conflict",
+                         *       "message": "cannot launch: channelId is missing",
+                         *       "issues": [
+                         *         {
+                         *           "path": "channelId",
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Edit a segment */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "name": "gold VIP (renamed)"
+                     *     }
+                     */
+                    "application/json": {
+                        name?: string;
+                        rule?: unknown;
+                        timeZone?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Segment"];
+                    };
+                };
+                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "validation_failed",
+                         *       "message": "invalid url",
+                         *       "issues": [
+                         *         {
+                         *           "path": "url",
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "conflict",
+                         *       "message": "cannot launch: channelId is missing",
+                         *       "issues": [
+                         *         {
+                         *           "path": "channelId",
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/segments/{id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Preview a saved segment */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description ISO 8601 date-time with Z or an offset; now when absent */
+                    at?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SegmentPreview"];
+                    };
+                };
+                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "validation_failed",
+                         *       "message": "invalid url",
+                         *       "issues": [
+                         *         {
+                         *           "path": "url",
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4382,31 +4383,6 @@ export interface components {
                 [key: string]: string;
             };
             ready?: boolean;
-        };
-        Segment: {
-            id: string;
-            name: string;
-            rule?: unknown;
-            timeZone: string;
-            /** @description ISO 8601 date-time */
-            createdAt: string;
-            /** @description ISO 8601 date-time */
-            updatedAt: string;
-        } & {
-            [key: string]: unknown;
-        };
-        /** @description Member count, a sample of 20 users and how many members lack each id. */
-        SegmentPreview: {
-            count: number;
-            sample: {
-                id: string;
-                loginId: string | null;
-                visitorId: string | null;
-            }[];
-            missingLoginId: number;
-            missingVisitorId: number;
-        } & {
-            [key: string]: unknown;
         };
         /** @description The request a campaign would send to one user, rendered with the same code as a delivery; nothing is sent. */
         RenderPreview: {
@@ -4986,6 +4962,138 @@ export interface components {
             createdAt: string;
             /** @description ISO 8601 date-time */
             updatedAt: string;
+        };
+        Segment: {
+            id: string;
+            name: string;
+            rule: components["schemas"]["RuleNode"];
+            timeZone: string;
+            /** @description ISO 8601 date-time */
+            createdAt: string;
+            /** @description ISO 8601 date-time */
+            updatedAt: string;
+        };
+        /** @description A segment rule: `{"all":[…]}` (and), `{"any":[…]}` (or), or a condition on an attribute, an event (`event`, `noEvent`) or the identity (docs/segments.md). */
+        RuleNode: {
+            all: components["schemas"]["RuleNode"][];
+        } | {
+            any: components["schemas"]["RuleNode"][];
+        } | {
+            attribute: string;
+            /** @enum {string} */
+            op: "equals" | "notEquals";
+            value: string | number | boolean;
+        } | {
+            attribute: string;
+            /** @enum {string} */
+            op: "in" | "notIn";
+            value: (string | number | boolean)[];
+        } | {
+            attribute: string;
+            /** @enum {string} */
+            op: "gt" | "gte" | "lt" | "lte";
+            value: number;
+        } | {
+            attribute: string;
+            /** @enum {string} */
+            op: "contains" | "startsWith";
+            value: string;
+        } | {
+            attribute: string;
+            /** @enum {string} */
+            op: "exists" | "notExists";
+        } | {
+            attribute: string;
+            /** @enum {string} */
+            op: "before" | "after";
+            /** @description a calendar date YYYY-MM-DD */
+            value: string;
+        } | {
+            attribute: string;
+            /** @enum {string} */
+            op: "withinLastDays";
+            value: number;
+        } | {
+            attribute: string;
+            /** @enum {string} */
+            op: "anniversaryToday";
+        } | {
+            event: string;
+            count?: {
+                /** @enum {string} */
+                op: "atLeast" | "atMost" | "exactly";
+                value: number;
+            };
+            window?: components["schemas"]["EventWindow"];
+            where?: components["schemas"]["PropertyFilter"][];
+        } | {
+            noEvent: string;
+            window?: components["schemas"]["EventWindow"];
+            where?: components["schemas"]["PropertyFilter"][];
+        } | {
+            /** @enum {string} */
+            identity: "hasLoginId" | "visitorOnly";
+        };
+        EventWindow: {
+            /** @enum {string} */
+            type: "today";
+        } | {
+            /** @enum {string} */
+            type: "yesterday";
+        } | {
+            /** @enum {string} */
+            type: "lastDays";
+            days: number;
+        } | {
+            /** @enum {string} */
+            type: "since";
+            /** @description a calendar date YYYY-MM-DD */
+            date?: string;
+            daysAgo?: number;
+        } | {
+            /** @enum {string} */
+            type: "between";
+            /** @description a calendar date YYYY-MM-DD */
+            from: string;
+            /** @description a calendar date YYYY-MM-DD */
+            to: string;
+        };
+        /** @description An event property compared. */
+        PropertyFilter: {
+            property: string;
+            /** @enum {string} */
+            op: "equals" | "notEquals";
+            value: string | number | boolean;
+        } | {
+            property: string;
+            /** @enum {string} */
+            op: "in" | "notIn";
+            value: (string | number | boolean)[];
+        } | {
+            property: string;
+            /** @enum {string} */
+            op: "gt" | "gte" | "lt" | "lte";
+            value: number;
+        } | {
+            property: string;
+            /** @enum {string} */
+            op: "contains" | "startsWith";
+            value: string;
+        } | {
+            property: string;
+            /** @enum {string} */
+            op: "exists" | "notExists";
+        };
+        /** @description Member count, a sample of 20 users and how many members lack each id. */
+        SegmentPreview: {
+            count: number;
+            sample: {
+                id: string;
+                loginId: string | null;
+                visitorId: string | null;
+            }[];
+            missingLoginId: number;
+            missingVisitorId: number;
         };
     };
     responses: never;
