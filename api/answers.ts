@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { bodyFormats } from '../contracts/body-formats.js';
 import { templateParamTypes, userAttributeParamSchema } from '../channels/schema.js';
+import type { JsonValue } from '../lib/json-values.js';
 import type { RuleNode } from '../segments/rule.js';
 import { verdicts } from '../webhook/send.js';
+import { auditActions } from '../access/audit.js';
+import { apiKeyScopes } from '../db/schema.js';
 
 /*
  * What the API answers, one schema per presenter (channels/present.ts,
@@ -144,3 +147,92 @@ export const segmentPreviewSchema = z
     missingVisitorId: z.number().int(),
   })
   .meta({ id: 'SegmentPreview', description: 'Member count, a sample of 20 users and how many members lack each id.' });
+
+/** Any JSON value: what a client sent and hookcast keeps as sent (event properties, an audited change). */
+export const jsonValueSchema: z.ZodType<JsonValue> = z
+  .union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.lazy(() => jsonValueSchema)), z.record(z.string(), z.lazy(() => jsonValueSchema))])
+  .meta({ id: 'JsonValue' });
+const jsonObject = z.record(z.string(), jsonValueSchema);
+
+export const userSchema = z
+  .strictObject({
+    id: z.string(),
+    loginId: z.string().nullable(),
+    visitorId: z.string().nullable(),
+    attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).meta({ description: 'profile attributes; dates as ISO text' }),
+    ...timestamps,
+  })
+  .meta({ id: 'User' });
+
+export const erasureSchema = z.union([
+  z.strictObject({
+    erased: z.literal(true),
+    counts: z.strictObject({ events: z.number().int(), deliveries: z.number().int(), unsent: z.number().int(), firings: z.number().int(), triggerState: z.number().int() }),
+  }),
+  z.strictObject({ erased: z.literal(false) }),
+]);
+
+const isoOrNull = isoTime.nullable();
+export const userExportSchema = z
+  .strictObject({
+    format: z.literal('hookcast-user-export/1'),
+    exportedAt: isoTime,
+    user: userSchema,
+    events: z.array(
+      z.strictObject({ id: z.string(), name: z.string(), properties: jsonObject, occurredAt: isoTime, receivedAt: isoTime, clientEventId: z.string().nullable() }),
+    ),
+    deliveries: z.array(
+      z.strictObject({
+        campaign: z.strictObject({ id: z.string(), name: z.string() }),
+        runId: z.string(),
+        trigger: z.string(),
+        status: z.string(),
+        address: z.string().nullable(),
+        deliveryKey: z.string(),
+        request: z
+          .strictObject({ url: z.string().nullable(), method: z.string().nullable(), webhookId: z.string().nullable(), templateValues: jsonObject.nullable() })
+          .meta({ description: 'bodies are rendered at send time and not stored: the channel it went to and the campaign\'s values' }),
+        answer: z.strictObject({ httpStatus: z.number().int().nullable(), body: z.string().nullable(), errorClass: z.string().nullable(), errorMessage: z.string().nullable() }),
+        attempts: z.number().int(),
+        firstAttemptAt: isoOrNull,
+        lastAttemptAt: isoOrNull,
+        attemptLog: z.array(
+          z.strictObject({
+            attempt: z.number().int(),
+            startedAt: isoTime,
+            latencyMs: z.number().nullable(),
+            httpStatus: z.number().int().nullable(),
+            outcome: z.string(),
+            errorClass: z.string().nullable(),
+            errorMessage: z.string().nullable(),
+          }),
+        ),
+      }),
+    ),
+  })
+  .meta({ id: 'UserExport', description: 'Everything held about one user (docs/privacy.md).' });
+
+export const ingestResultSchema = z
+  .strictObject({
+    accepted: z.number().int(),
+    duplicates: z.number().int(),
+    rejected: z.array(
+      z.strictObject({ index: z.number().int().meta({ description: 'the event\'s position in the batch' }), path: z.string(), message: z.string(), code: z.string(), params: z.record(z.string(), z.union([z.string(), z.number()])) }),
+    ),
+  })
+  .meta({ id: 'IngestResult', description: 'What was accepted, duplicated and rejected (one entry per issue of a rejected event).' });
+
+export const apiKeySchema = z
+  .strictObject({ id: z.string(), name: z.string(), scope: z.enum(apiKeyScopes), prefix: z.string(), createdAt: isoTime, revokedAt: isoOrNull })
+  .meta({ id: 'ApiKey' });
+
+export const auditEventSchema = z
+  .strictObject({
+    id: z.string(),
+    at: isoTime,
+    actor: z.strictObject({ keyId: z.string().nullable(), name: z.string() }),
+    action: z.enum(auditActions),
+    target: z.strictObject({ type: z.string(), id: z.string().nullable(), name: z.string().nullable() }),
+    change: jsonValueSchema.meta({ description: 'the fields the request changed, secrets masked; null when none' }),
+  })
+  .meta({ id: 'AuditEvent' });

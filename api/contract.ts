@@ -1,5 +1,5 @@
 import { OpenAPIHono, type Hook, type RouteConfig } from '@hono/zod-openapi';
-import type { Env, MiddlewareHandler } from 'hono';
+import type { Context, Env, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { validationError } from '../lib/errors.js';
 import { readJson } from './json.js';
@@ -108,11 +108,19 @@ export const validateResponses = () => process.env.HOOKCAST_VALIDATE_RESPONSES =
  */
 function checkedBody(required: boolean): MiddlewareHandler {
   return async function checkBody(c, next) {
-    const value = await readJson(c, { optional: !required });
-    c.req.raw.headers.set('content-type', 'application/json');
-    c.req.bodyCache.json = Promise.resolve(value);
+    handOverBody(c, await readJson(c, { optional: !required }));
     await next();
   };
+}
+
+/**
+ * Gives the route's validator the body as parsed by the body checks. Hono's
+ * own c.req.json() would serialise the cached value and parse it again (and a
+ * value nested 100,000 levels deep overflows JSON.stringify's stack).
+ */
+export function handOverBody(c: Context, value: unknown): void {
+  c.req.raw.headers.set('content-type', 'application/json');
+  c.req.json = (() => Promise.resolve(value)) as typeof c.req.json;
 }
 
 /** Raised when an answer does not fit its route's schema (only with validateResponses()). */
@@ -164,17 +172,19 @@ function checkedAnswer(config: RouteConfig): MiddlewareHandler {
 /**
  * A route's one definition: its request and answer schemas, plus the body
  * checks before its validation and, in tests, the answer check after it. Give
- * it to `router.openapi(route, handler)`.
+ * it to `router.openapi(route, handler)`. `readBody` replaces the body checks
+ * for a route that checks values item by item (events).
  *
  * @example
  * const getThing = defineRoute({ method: 'get', path: '/{id}', request: { params: idParam }, responses: { 200: json(thingSchema) } });
  * router.openapi(getThing, async (c) => c.json(await things.get(c.req.valid('param').id), 200));
  */
-export function defineRoute<R extends RouteConfig>(config: R): R {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a route's own env, whatever it is
+export function defineRoute<R extends RouteConfig>(config: R, readBody?: MiddlewareHandler<any>): R {
   const body = config.request?.body;
   const middleware: MiddlewareHandler[] = [
     ...(validateResponses() ? [checkedAnswer(config)] : []),
-    ...(body ? [checkedBody(body.required === true)] : []),
+    ...(body ? [readBody ?? checkedBody(body.required === true)] : []),
   ];
   return { ...config, middleware };
 }

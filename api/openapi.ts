@@ -1,9 +1,5 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { apiKeyInputSchema } from '../access/api-keys.js';
-import { eventEnvelopeSchema } from '../audience/events.js';
-import { identifyInputSchema } from '../audience/identify.js';
-import { userBatchSchema, userInputSchema } from '../audience/users.js';
 import { campaignDraftSchema, campaignPatchSchema } from '../campaigns/definition.js';
 import { goalSchema } from '../effect/goal.js';
 import { renderPreviewAnswerSchema, renderPreviewSchema } from '../campaigns/render-preview.js';
@@ -153,56 +149,8 @@ export function describeApi(app: Pick<OpenAPIHono, 'openAPIRegistry'>, options: 
   route({ method: 'get', path: '/metrics', tags: ['operations'], security: [], summary: 'Prometheus metrics', responses: { 200: { description: 'text exposition format' } } });
   route({ method: 'get', path: '/api/openapi.json', tags: ['operations'], security: [], summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } });
   r.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'An API key: `read` keys may GET, `ingest` keys only POST /api/events, /api/users and /api/users/identify, `write` keys everything but /api/keys and /api/audit, `admin` keys everything. 20 wrong keys from one address within a minute: 429 until the minute ends.' });
-  route({
-    method: 'get',
-    path: '/api/audit',
-    tags: ['keys'],
-    summary: 'The audit trail (admin): who created, changed, launched, paused, resumed, cancelled, triggered, rotated, deleted or revoked what, newest first',
-    security: [{ apiKey: [] }],
-    request: { query: z.object({ cursor: z.string().optional(), limit: z.string().optional(), targetType: z.string().optional(), targetId: z.string().optional() }) },
-    responses: {
-      200: json(
-        page(
-          z.object({
-            id: z.string(),
-            at: z.string(),
-            actor: z.object({ keyId: z.string().nullable(), name: z.string() }),
-            action: z.string(),
-            target: z.object({ type: z.string(), id: z.string().nullable(), name: z.string().nullable() }),
-            change: z.unknown().meta({ description: 'the fields the request changed, secrets masked' }),
-          }),
-        ),
-      ),
-      400: errors.validation,
-      401: errors.unauthorized,
-      403: errors.forbidden,
-      429: errors.throttled,
-    },
-  });
-  route({ method: 'post', path: '/api/keys', tags: ['keys'], summary: 'Create an API key (admin); the key is answered this once', security: [{ apiKey: [] }], request: { body: body(apiKeyInputSchema, example('api key')) }, responses: { 201: json(z.looseObject({ id: z.string(), key: z.string() })), 400: errors.validation, 401: errors.unauthorized, 403: errors.forbidden } });
-  route({ method: 'get', path: '/api/keys', tags: ['keys'], summary: 'List API keys (admin)', security: [{ apiKey: [] }], responses: { 200: json(items(z.looseObject({ id: z.string(), name: z.string(), scope: z.string(), prefix: z.string() }))), 401: errors.unauthorized, 403: errors.forbidden } });
-  route({ method: 'delete', path: '/api/keys/{id}', tags: ['keys'], summary: 'Revoke an API key (admin)', security: [{ apiKey: [] }], request: { params: idParam }, responses: { 204: { description: 'Revoked' }, 401: errors.unauthorized, 403: errors.forbidden, 404: errors.notFound } });
   route({ method: 'get', path: '/api/docs', tags: ['operations'], security: [], summary: 'Browsable API reference', responses: { 200: { description: 'HTML' } } });
   route({ method: 'get', path: '/api/docs/reference.js', tags: ['operations'], security: [], summary: 'The reference page\'s start-up script (a file: the CSP allows no inline script)', responses: { 200: { description: 'JavaScript' } } });
-
-  // Users and events
-  route({ method: 'post', path: '/api/users', tags: ['audience'], summary: 'Upsert one user, or a batch as `{"users":[…]}`', request: { body: body(z.union([userInputSchema, userBatchSchema]), example('user')) }, responses: { 503: errors.ingestBusy, 200: json(z.unknown()), 400: errors.validation } });
-  route({ method: 'post', path: '/api/users/identify', tags: ['audience'], summary: 'Link a visitor id to a login id', request: { body: body(identifyInputSchema, example('identify')) }, responses: { 503: errors.ingestBusy, 200: json(z.object({ user: z.unknown(), mergedUserId: z.string().nullable() })), 400: errors.validation } });
-  route({ method: 'get', path: '/api/users/{id}', tags: ['audience'], summary: 'Read a user', request: { params: idParam }, responses: { 200: json(z.unknown()), 404: errors.notFound } });
-  route({
-    method: 'delete',
-    path: '/api/users/{id}',
-    tags: ['audience'],
-    summary: 'Erase a user (admin keys): `id` is a login id, visitor id or user id. Profile, events and trigger state are deleted; delivery records keep their counts under an opaque tombstone; sends not made yet are recorded skipped (`erased`). Idempotent: `{"erased":false}` when nobody has that id (docs/privacy.md)',
-    request: { params: idParam },
-    responses: {
-      200: json(z.union([z.object({ erased: z.literal(true), counts: z.object({ events: z.number(), deliveries: z.number(), unsent: z.number(), firings: z.number(), triggerState: z.number() }) }), z.object({ erased: z.literal(false) })])),
-      400: errors.validation,
-      403: errors.forbidden,
-    },
-  });
-  route({ method: 'get', path: '/api/users/{id}/export', tags: ['audience'], summary: 'Export everything held about a user as one JSON document, streamed (admin keys): profile, events, deliveries with their requests and answers (docs/privacy.md)', request: { params: idParam }, responses: { 200: json(z.unknown()), 403: errors.forbidden, 404: errors.notFound } });
-  route({ method: 'post', path: '/api/events', tags: ['audience'], summary: 'Ingest a batch of events, always wrapped as `{"events":[…]}`', request: { body: body(eventEnvelopeSchema, example('events')) }, responses: { 503: errors.ingestBusy, 200: json(z.looseObject({ accepted: z.number().int() }), undefined, 'What was accepted, duplicated and rejected (per event)'), 400: errors.validation } });
 
   if (!options.campaigns) return;
   const withId = { params: idParam };

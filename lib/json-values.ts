@@ -1,3 +1,6 @@
+/** A value JSON can carry: what a client sent and hookcast keeps as sent. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
 import type { FieldIssue } from './errors.js';
 
 /**

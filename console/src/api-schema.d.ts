@@ -154,385 +154,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/audit": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The audit trail (admin): who created, changed, launched, paused, resumed, cancelled, triggered, rotated, deleted or revoked what, newest first */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: string;
-                    targetType?: string;
-                    targetId?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: {
-                                id: string;
-                                at: string;
-                                actor: {
-                                    keyId: string | null;
-                                    name: string;
-                                };
-                                action: string;
-                                target: {
-                                    type: string;
-                                    id: string | null;
-                                    name: string | null;
-                                };
-                                /** @description the fields the request changed, secrets masked */
-                                change?: unknown;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "validation_failed",
-                         *       "message": "invalid url",
-                         *       "issues": [
-                         *         {
-                         *           "path": "url",
-                         *           "message": "must be an http(s) URL",
-                         *           "code": "invalid_url",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No API key, or an unknown or revoked one (`unauthorized`). */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "unauthorized",
-                         *       "message": "an API key is required: send Authorization: Bearer <key>"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The key's scope does not allow this (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "forbidden",
-                         *       "message": "a read key may only read (GET); POST needs a write key"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many wrong API keys from this client address (`too_many_failed_attempts`); `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "too_many_failed_attempts",
-                         *       "message": "too many wrong API keys from this address; try again in 42 s"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/keys": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List API keys (admin) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: ({
-                                id: string;
-                                name: string;
-                                scope: string;
-                                prefix: string;
-                            } & {
-                                [key: string]: unknown;
-                            })[];
-                        };
-                    };
-                };
-                /** @description No API key, or an unknown or revoked one (`unauthorized`). */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "unauthorized",
-                         *       "message": "an API key is required: send Authorization: Bearer <key>"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The key's scope does not allow this (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "forbidden",
-                         *       "message": "a read key may only read (GET); POST needs a write key"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        /** Create an API key (admin); the key is answered this once */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "name": "operations console",
-                     *       "scope": "write"
-                     *     }
-                     */
-                    "application/json": {
-                        name: string;
-                        /** @enum {string} */
-                        scope: "read" | "ingest" | "write" | "admin";
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            key: string;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "validation_failed",
-                         *       "message": "invalid url",
-                         *       "issues": [
-                         *         {
-                         *           "path": "url",
-                         *           "message": "must be an http(s) URL",
-                         *           "code": "invalid_url",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No API key, or an unknown or revoked one (`unauthorized`). */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "unauthorized",
-                         *       "message": "an API key is required: send Authorization: Bearer <key>"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The key's scope does not allow this (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "forbidden",
-                         *       "message": "a read key may only read (GET); POST needs a write key"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/keys/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /** Revoke an API key (admin) */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description the resource id (uuid) */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Revoked */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description No API key, or an unknown or revoked one (`unauthorized`). */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "unauthorized",
-                         *       "message": "an API key is required: send Authorization: Bearer <key>"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The key's scope does not allow this (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "forbidden",
-                         *       "message": "a read key may only read (GET); POST needs a write key"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such resource (`not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "not_found",
-                         *       "message": "campaign not found",
-                         *       "params": {
-                         *         "what": "campaign"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/docs": {
         parameters: {
             query?: never;
@@ -595,501 +216,6 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/users": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Upsert one user, or a batch as `{"users":[…]}` */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "loginId": "u-42",
-                     *       "attributes": {
-                     *         "vip_level": "gold",
-                     *         "name": "李雷"
-                     *       }
-                     *     }
-                     */
-                    "application/json": {
-                        loginId?: string;
-                        visitorId?: string;
-                        /** @default {} */
-                        attributes?: {
-                            [key: string]: string | number | boolean;
-                        };
-                    } | {
-                        users: {
-                            loginId?: string;
-                            visitorId?: string;
-                            /** @default {} */
-                            attributes?: {
-                                [key: string]: string | number | boolean;
-                            };
-                        }[];
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": unknown;
-                    };
-                };
-                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "validation_failed",
-                         *       "message": "invalid url",
-                         *       "issues": [
-                         *         {
-                         *           "path": "url",
-                         *           "message": "must be an http(s) URL",
-                         *           "code": "invalid_url",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Ingestion is at capacity (`ingest_busy`): too many ingest requests running and waiting; `Retry-After` says when to try again. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "ingest_busy",
-                         *       "message": "ingestion is at capacity (4 running, 16 waiting); retry after 1 s"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/users/identify": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Link a visitor id to a login id */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "visitorId": "v-9c1",
-                     *       "loginId": "u-42"
-                     *     }
-                     */
-                    "application/json": {
-                        visitorId: string;
-                        loginId: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            user?: unknown;
-                            mergedUserId: string | null;
-                        };
-                    };
-                };
-                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "validation_failed",
-                         *       "message": "invalid url",
-                         *       "issues": [
-                         *         {
-                         *           "path": "url",
-                         *           "message": "must be an http(s) URL",
-                         *           "code": "invalid_url",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Ingestion is at capacity (`ingest_busy`): too many ingest requests running and waiting; `Retry-After` says when to try again. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "ingest_busy",
-                         *       "message": "ingestion is at capacity (4 running, 16 waiting); retry after 1 s"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/users/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Read a user */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description the resource id (uuid) */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": unknown;
-                    };
-                };
-                /** @description No such resource (`not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "not_found",
-                         *       "message": "campaign not found",
-                         *       "params": {
-                         *         "what": "campaign"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        /** Erase a user (admin keys): `id` is a login id, visitor id or user id. Profile, events and trigger state are deleted; delivery records keep their counts under an opaque tombstone; sends not made yet are recorded skipped (`erased`). Idempotent: `{"erased":false}` when nobody has that id (docs/privacy.md) */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description the resource id (uuid) */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @enum {boolean} */
-                            erased: true;
-                            counts: {
-                                events: number;
-                                deliveries: number;
-                                unsent: number;
-                                firings: number;
-                                triggerState: number;
-                            };
-                        } | {
-                            /** @enum {boolean} */
-                            erased: false;
-                        };
-                    };
-                };
-                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "validation_failed",
-                         *       "message": "invalid url",
-                         *       "issues": [
-                         *         {
-                         *           "path": "url",
-                         *           "message": "must be an http(s) URL",
-                         *           "code": "invalid_url",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The key's scope does not allow this (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "forbidden",
-                         *       "message": "a read key may only read (GET); POST needs a write key"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/users/{id}/export": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Export everything held about a user as one JSON document, streamed (admin keys): profile, events, deliveries with their requests and answers (docs/privacy.md) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description the resource id (uuid) */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": unknown;
-                    };
-                };
-                /** @description The key's scope does not allow this (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "forbidden",
-                         *       "message": "a read key may only read (GET); POST needs a write key"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such resource (`not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "not_found",
-                         *       "message": "campaign not found",
-                         *       "params": {
-                         *         "what": "campaign"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/events": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Ingest a batch of events, always wrapped as `{"events":[…]}` */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "events": [
-                     *         {
-                     *           "name": "add_to_cart",
-                     *           "loginId": "u-42",
-                     *           "properties": {
-                     *             "sku": "A1"
-                     *           },
-                     *           "time": "2026-02-27T23:59:00+08:00",
-                     *           "clientEventId": "c-7f3a"
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/json": {
-                        events: unknown[];
-                    };
-                };
-            };
-            responses: {
-                /** @description What was accepted, duplicated and rejected (per event) */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            accepted: number;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "validation_failed",
-                         *       "message": "invalid url",
-                         *       "issues": [
-                         *         {
-                         *           "path": "url",
-                         *           "message": "must be an http(s) URL",
-                         *           "code": "invalid_url",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Ingestion is at capacity (`ingest_busy`): too many ingest requests running and waiting; `Retry-After` says when to try again. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "ingest_busy",
-                         *       "message": "ingestion is at capacity (4 running, 16 waiting); retry after 1 s"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
         delete?: never;
         options?: never;
         head?: never;
@@ -2877,6 +2003,370 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List API keys (admin) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["ApiKey"][];
+                        };
+                    };
+                };
+                /** @description No API key, or an unknown or revoked one (`unauthorized`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "unauthorized",
+                         *       "message": "an API key is required: send Authorization: Bearer <key>"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (`forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "forbidden",
+                         *       "message": "a read key may only read (GET); POST needs a write key"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create an API key (admin); the key is answered this once */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "name": "operations console",
+                     *       "scope": "write"
+                     *     }
+                     */
+                    "application/json": {
+                        name: string;
+                        /** @enum {string} */
+                        scope: "read" | "ingest" | "write" | "admin";
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            scope: "read" | "ingest" | "write" | "admin";
+                            prefix: string;
+                            /** @description ISO 8601 date-time */
+                            createdAt: string;
+                            /** @description ISO 8601 date-time */
+                            revokedAt: string | null;
+                            /** @description the key itself, shown this once */
+                            key: string;
+                        };
+                    };
+                };
+                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "validation_failed",
+                         *       "message": "invalid url",
+                         *       "issues": [
+                         *         {
+                         *           "path": "url",
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No API key, or an unknown or revoked one (`unauthorized`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "unauthorized",
+                         *       "message": "an API key is required: send Authorization: Bearer <key>"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (`forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "forbidden",
+                         *       "message": "a read key may only read (GET); POST needs a write key"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an API key (admin) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Revoked */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description No API key, or an unknown or revoked one (`unauthorized`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "unauthorized",
+                         *       "message": "an API key is required: send Authorization: Bearer <key>"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (`forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "forbidden",
+                         *       "message": "a read key may only read (GET); POST needs a write key"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit trail (admin): who created, changed, launched, paused, resumed, cancelled, triggered, rotated, deleted or revoked what, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: string;
+                    targetType?: string;
+                    targetId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["AuditEvent"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "validation_failed",
+                         *       "message": "invalid url",
+                         *       "issues": [
+                         *         {
+                         *           "path": "url",
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No API key, or an unknown or revoked one (`unauthorized`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "unauthorized",
+                         *       "message": "an API key is required: send Authorization: Bearer <key>"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (`forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "forbidden",
+                         *       "message": "a read key may only read (GET); POST needs a write key"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many wrong API keys from this client address (`too_many_failed_attempts`); `Retry-After` says when to try again. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "too_many_failed_attempts",
+                         *       "message": "too many wrong API keys from this address; try again in 42 s"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/channels": {
         parameters: {
             query?: never;
@@ -3806,6 +3296,499 @@ export interface paths {
                          *       "params": {
                          *         "what": "campaign"
                          *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upsert one user, or a batch as `{"users":[…]}` */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "loginId": "u-42",
+                     *       "attributes": {
+                     *         "vip_level": "gold",
+                     *         "name": "李雷"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        loginId?: string;
+                        visitorId?: string;
+                        /** @default {} */
+                        attributes?: {
+                            [key: string]: string | number | boolean;
+                        };
+                    } | {
+                        users: {
+                            loginId?: string;
+                            visitorId?: string;
+                            /** @default {} */
+                            attributes?: {
+                                [key: string]: string | number | boolean;
+                            };
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description The user, or `{"items":[…]}` for a batch */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["User"] | {
+                            items: components["schemas"]["User"][];
+                        };
+                    };
+                };
+                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "validation_failed",
+                         *       "message": "invalid url",
+                         *       "issues": [
+                         *         {
+                         *           "path": "url",
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Ingestion is at capacity (`ingest_busy`): too many ingest requests running and waiting; `Retry-After` says when to try again. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "ingest_busy",
+                         *       "message": "ingestion is at capacity (4 running, 16 waiting); retry after 1 s"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/identify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Link a visitor id to a login id */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "visitorId": "v-9c1",
+                     *       "loginId": "u-42"
+                     *     }
+                     */
+                    "application/json": {
+                        visitorId: string;
+                        loginId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            user: components["schemas"]["User"];
+                            mergedUserId: string | null;
+                        };
+                    };
+                };
+                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "validation_failed",
+                         *       "message": "invalid url",
+                         *       "issues": [
+                         *         {
+                         *           "path": "url",
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Ingestion is at capacity (`ingest_busy`): too many ingest requests running and waiting; `Retry-After` says when to try again. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "ingest_busy",
+                         *       "message": "ingestion is at capacity (4 running, 16 waiting); retry after 1 s"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a user */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["User"];
+                    };
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Erase a user (admin keys): `id` is a login id, visitor id or user id. Profile, events and trigger state are deleted; delivery records keep their counts under an opaque tombstone; sends not made yet are recorded skipped (`erased`). Idempotent: `{"erased":false}` when nobody has that id (docs/privacy.md) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            erased: true;
+                            counts: {
+                                events: number;
+                                deliveries: number;
+                                unsent: number;
+                                firings: number;
+                                triggerState: number;
+                            };
+                        } | {
+                            /** @enum {boolean} */
+                            erased: false;
+                        };
+                    };
+                };
+                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "validation_failed",
+                         *       "message": "invalid url",
+                         *       "issues": [
+                         *         {
+                         *           "path": "url",
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (`forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "forbidden",
+                         *       "message": "a read key may only read (GET); POST needs a write key"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export everything held about a user as one JSON document, streamed (admin keys): profile, events, deliveries with their requests and answers (docs/privacy.md) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UserExport"];
+                    };
+                };
+                /** @description The key's scope does not allow this (`forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "forbidden",
+                         *       "message": "a read key may only read (GET); POST needs a write key"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ingest a batch of events, always wrapped as `{"events":[…]}` */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "events": [
+                     *         {
+                     *           "name": "add_to_cart",
+                     *           "loginId": "u-42",
+                     *           "properties": {
+                     *             "sku": "A1"
+                     *           },
+                     *           "time": "2026-02-27T23:59:00+08:00",
+                     *           "clientEventId": "c-7f3a"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        events: unknown[];
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["IngestResult"];
+                    };
+                };
+                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "validation_failed",
+                         *       "message": "invalid url",
+                         *       "issues": [
+                         *         {
+                         *           "path": "url",
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Ingestion is at capacity (`ingest_busy`): too many ingest requests running and waiting; `Retry-After` says when to try again. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "ingest_busy",
+                         *       "message": "ingestion is at capacity (4 running, 16 waiting); retry after 1 s"
                          *     }
                          */
                         "application/json": components["schemas"]["Error"];
@@ -4888,6 +4871,40 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        ApiKey: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            scope: "read" | "ingest" | "write" | "admin";
+            prefix: string;
+            /** @description ISO 8601 date-time */
+            createdAt: string;
+            /** @description ISO 8601 date-time */
+            revokedAt: string | null;
+        };
+        AuditEvent: {
+            id: string;
+            /** @description ISO 8601 date-time */
+            at: string;
+            actor: {
+                keyId: string | null;
+                name: string;
+            };
+            /** @enum {string} */
+            action: "created" | "changed" | "launched" | "paused" | "resumed" | "cancelled" | "triggered" | "rotated" | "deleted" | "revoked" | "erased";
+            target: {
+                type: string;
+                id: string | null;
+                name: string | null;
+            };
+            /** @description the fields the request changed, secrets masked; null when none */
+            change: string | number | boolean | null | (components["schemas"]["JsonValue"] | null)[] | {
+                [key: string]: components["schemas"]["JsonValue"] | null;
+            };
+        };
+        JsonValue: string | number | boolean | null | (components["schemas"]["JsonValue"] | null)[] | {
+            [key: string]: components["schemas"]["JsonValue"] | null;
+        };
         /** @description Credentials are shown in full only in the answer that created or replaced them; masked elsewhere. */
         Channel: {
             id: string;
@@ -4962,6 +4979,95 @@ export interface components {
             createdAt: string;
             /** @description ISO 8601 date-time */
             updatedAt: string;
+        };
+        User: {
+            id: string;
+            loginId: string | null;
+            visitorId: string | null;
+            /** @description profile attributes; dates as ISO text */
+            attributes: {
+                [key: string]: string | number | boolean;
+            };
+            /** @description ISO 8601 date-time */
+            createdAt: string;
+            /** @description ISO 8601 date-time */
+            updatedAt: string;
+        };
+        /** @description Everything held about one user (docs/privacy.md). */
+        UserExport: {
+            /** @enum {string} */
+            format: "hookcast-user-export/1";
+            /** @description ISO 8601 date-time */
+            exportedAt: string;
+            user: components["schemas"]["User"];
+            events: {
+                id: string;
+                name: string;
+                properties: {
+                    [key: string]: components["schemas"]["JsonValue"];
+                };
+                /** @description ISO 8601 date-time */
+                occurredAt: string;
+                /** @description ISO 8601 date-time */
+                receivedAt: string;
+                clientEventId: string | null;
+            }[];
+            deliveries: {
+                campaign: {
+                    id: string;
+                    name: string;
+                };
+                runId: string;
+                trigger: string;
+                status: string;
+                address: string | null;
+                deliveryKey: string;
+                /** @description bodies are rendered at send time and not stored: the channel it went to and the campaign's values */
+                request: {
+                    url: string | null;
+                    method: string | null;
+                    webhookId: string | null;
+                    templateValues: {
+                        [key: string]: components["schemas"]["JsonValue"];
+                    } | null;
+                };
+                answer: {
+                    httpStatus: number | null;
+                    body: string | null;
+                    errorClass: string | null;
+                    errorMessage: string | null;
+                };
+                attempts: number;
+                /** @description ISO 8601 date-time */
+                firstAttemptAt: string | null;
+                /** @description ISO 8601 date-time */
+                lastAttemptAt: string | null;
+                attemptLog: {
+                    attempt: number;
+                    /** @description ISO 8601 date-time */
+                    startedAt: string;
+                    latencyMs: number | null;
+                    httpStatus: number | null;
+                    outcome: string;
+                    errorClass: string | null;
+                    errorMessage: string | null;
+                }[];
+            }[];
+        };
+        /** @description What was accepted, duplicated and rejected (one entry per issue of a rejected event). */
+        IngestResult: {
+            accepted: number;
+            duplicates: number;
+            rejected: {
+                /** @description the event's position in the batch */
+                index: number;
+                path: string;
+                message: string;
+                code: string;
+                params: {
+                    [key: string]: string | number;
+                };
+            }[];
         };
         Segment: {
             id: string;
