@@ -83,10 +83,10 @@ function SegmentForm({ onDone }: { onDone: () => void }) {
   const preview = useQuery({
     queryKey: ['preview', ruleText, zone],
     enabled: valid,
-    queryFn: () => unwrap(api.POST('/api/segments/preview', { body: { rule: JSON.parse(ruleText) as never, timeZone: zone } })),
+    queryFn: () => unwrap(api.POST('/api/segments/preview', { body: { rule: JSON.parse(ruleText), timeZone: zone } })),
   });
   const save = useMutation({
-    mutationFn: () => unwrap(api.POST('/api/segments', { body: { name: form.getFieldValue('name') as string, rule: rule as never, timeZone: zone } })),
+    mutationFn: () => unwrap(api.POST('/api/segments', { body: { name: form.getFieldValue('name') as string, rule, timeZone: zone } })),
     onSuccess: () => { void client.invalidateQueries({ queryKey: ['segments'] }); void message.success(t('saved')); onDone(); },
     onError: (error) => error instanceof ApiFailure && showIssues(form, t, error.body.issues ?? []),
   });

@@ -222,1787 +222,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/campaigns/preview": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Render the request a campaign would send to a sample user of its segment, before saving; nothing is sent */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "channelId": "00000000-0000-4000-8000-000000000002",
-                     *       "segmentId": "00000000-0000-4000-8000-000000000001",
-                     *       "templateValues": {
-                     *         "amount": 100
-                     *       }
-                     *     }
-                     */
-                    "application/json": {
-                        /** Format: uuid */
-                        channelId: string;
-                        /**
-                         * Format: uuid
-                         * @description a sample member of this segment is rendered for (the first by id that has the addressed identity)
-                         */
-                        segmentId?: string;
-                        /**
-                         * @default login
-                         * @enum {string}
-                         */
-                        identity?: "login" | "visitor";
-                        /** @default {} */
-                        templateValues?: {
-                            [key: string]: unknown;
-                        };
-                        /** @description login id, visitor id or user id to render for instead of a segment member */
-                        user?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["RenderPreview"];
-                    };
-                };
-                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "validation_failed",
-                         *       "message": "invalid url",
-                         *       "issues": [
-                         *         {
-                         *           "path": "url",
-                         *           "message": "must be an http(s) URL",
-                         *           "code": "invalid_url",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/campaigns": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List campaigns, newest first (at most 500), each with its current run's delivery counts */
-        get: {
-            parameters: {
-                query?: {
-                    status?: "draft" | "scheduled" | "running" | "paused" | "completed" | "cancelled" | "failed";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "items": [
-                         *         {
-                         *           "name": "购物车挽回 100 元券",
-                         *           "segmentId": "00000000-0000-4000-8000-000000000001",
-                         *           "channelId": "00000000-0000-4000-8000-000000000002",
-                         *           "templateValues": {
-                         *             "amount": 100
-                         *           },
-                         *           "trigger": {
-                         *             "type": "once",
-                         *             "sendAt": "now"
-                         *           },
-                         *           "goal": {
-                         *             "event": "pay_order",
-                         *             "where": [
-                         *               {
-                         *                 "property": "amount",
-                         *                 "op": "gte",
-                         *                 "value": 100
-                         *               }
-                         *             ],
-                         *             "within": "P3D",
-                         *             "value": "amount"
-                         *           },
-                         *           "holdout": {
-                         *             "percent": 10,
-                         *             "draw": 1
-                         *           },
-                         *           "id": "00000000-0000-4000-8000-000000000004",
-                         *           "status": "completed",
-                         *           "identity": "login",
-                         *           "timeZone": "Asia/Shanghai",
-                         *           "expiresAt": null,
-                         *           "quietHours": null,
-                         *           "launchedAt": "2026-02-28T02:00:00.000Z",
-                         *           "finishedAt": "2026-02-28T02:00:04.000Z",
-                         *           "lastError": null,
-                         *           "pauseReason": null,
-                         *           "createdAt": "2026-02-28T01:58:00.000Z",
-                         *           "updatedAt": "2026-02-28T02:00:04.000Z",
-                         *           "deliveries": {
-                         *             "total": 257,
-                         *             "pending": 0,
-                         *             "succeeded": 225,
-                         *             "failed": 4,
-                         *             "skipped": 3,
-                         *             "cancelled": 0,
-                         *             "held_out": 25
-                         *           }
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": {
-                            items: components["schemas"]["CampaignListItem"][];
-                        };
-                    };
-                };
-                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "validation_failed",
-                         *       "message": "invalid url",
-                         *       "issues": [
-                         *         {
-                         *           "path": "url",
-                         *           "message": "must be an http(s) URL",
-                         *           "code": "invalid_url",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        /** Save a draft */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "name": "购物车挽回 100 元券",
-                     *       "segmentId": "00000000-0000-4000-8000-000000000001",
-                     *       "channelId": "00000000-0000-4000-8000-000000000002",
-                     *       "templateValues": {
-                     *         "amount": 100
-                     *       },
-                     *       "trigger": {
-                     *         "type": "once",
-                     *         "sendAt": "now"
-                     *       },
-                     *       "goal": {
-                     *         "event": "pay_order",
-                     *         "where": [
-                     *           {
-                     *             "property": "amount",
-                     *             "op": "gte",
-                     *             "value": 100
-                     *           }
-                     *         ],
-                     *         "within": "P3D",
-                     *         "value": "amount"
-                     *       },
-                     *       "holdout": {
-                     *         "percent": 10
-                     *       }
-                     *     }
-                     */
-                    "application/json": {
-                        name: string;
-                        /** Format: uuid */
-                        segmentId?: string;
-                        /** Format: uuid */
-                        channelId?: string;
-                        /**
-                         * @default login
-                         * @enum {string}
-                         */
-                        identity?: "login" | "visitor";
-                        /** @default {} */
-                        templateValues?: {
-                            [key: string]: unknown;
-                        };
-                        /**
-                         * @default {
-                         *       "type": "once",
-                         *       "sendAt": "now"
-                         *     }
-                         */
-                        trigger?: {
-                            /** @enum {string} */
-                            type: "once";
-                            /** @default now */
-                            sendAt?: "now" | string;
-                        } | {
-                            /** @enum {string} */
-                            type: "recurring";
-                            schedule: unknown;
-                            /** @default Asia/Shanghai */
-                            timeZone?: string;
-                            /** Format: date-time */
-                            startAt?: string;
-                            /** Format: date-time */
-                            endAt?: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "event";
-                            event: string;
-                            where?: ({
-                                property: string;
-                                /** @enum {string} */
-                                op: "equals" | "notEquals";
-                                value: string | number | boolean;
-                            } | {
-                                property: string;
-                                /** @enum {string} */
-                                op: "in" | "notIn";
-                                value: (string | number | boolean)[];
-                            } | {
-                                property: string;
-                                /** @enum {string} */
-                                op: "gt" | "gte" | "lt" | "lte";
-                                value: number;
-                            } | {
-                                property: string;
-                                /** @enum {string} */
-                                op: "contains" | "startsWith";
-                                value: string;
-                            } | {
-                                property: string;
-                                /** @enum {string} */
-                                op: "exists" | "notExists";
-                            })[];
-                            /** @default 1 */
-                            times?: number;
-                            within?: string;
-                            delay?: string;
-                            /** @default once */
-                            frequency?: "once" | {
-                                atMostEvery: string;
-                            };
-                        };
-                        /** Format: date-time */
-                        expiresAt?: string | null;
-                        /** @default Asia/Shanghai */
-                        timeZone?: string;
-                        /** @default null */
-                        quietHours?: {
-                            from: string;
-                            to: string;
-                            /**
-                             * @default wait
-                             * @enum {string}
-                             */
-                            mode?: "wait" | "skip";
-                        } | null;
-                        /** @default null */
-                        goal?: {
-                            event: string;
-                            where?: ({
-                                property: string;
-                                /** @enum {string} */
-                                op: "equals" | "notEquals";
-                                value: string | number | boolean;
-                            } | {
-                                property: string;
-                                /** @enum {string} */
-                                op: "in" | "notIn";
-                                value: (string | number | boolean)[];
-                            } | {
-                                property: string;
-                                /** @enum {string} */
-                                op: "gt" | "gte" | "lt" | "lte";
-                                value: number;
-                            } | {
-                                property: string;
-                                /** @enum {string} */
-                                op: "contains" | "startsWith";
-                                value: string;
-                            } | {
-                                property: string;
-                                /** @enum {string} */
-                                op: "exists" | "notExists";
-                            })[];
-                            within: string;
-                            value?: string;
-                        } | null;
-                        /** @default null */
-                        holdout?: {
-                            percent: number;
-                        } | null;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Campaign"];
-                    };
-                };
-                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "validation_failed",
-                         *       "message": "invalid url",
-                         *       "issues": [
-                         *         {
-                         *           "path": "url",
-                         *           "message": "must be an http(s) URL",
-                         *           "code": "invalid_url",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/campaigns/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A campaign with its run, delivery counts and (with `?live=true`) the workflow's progress */
-        get: {
-            parameters: {
-                query?: {
-                    live?: "1" | "true";
-                };
-                header?: never;
-                path: {
-                    /** @description the resource id (uuid) */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CampaignDetail"];
-                    };
-                };
-                /** @description No such resource (`not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "not_found",
-                         *       "message": "campaign not found",
-                         *       "params": {
-                         *         "what": "campaign"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        /** Delete a draft */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description the resource id (uuid) */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Deleted */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description No such resource (`not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "not_found",
-                         *       "message": "campaign not found",
-                         *       "params": {
-                         *         "what": "campaign"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "conflict",
-                         *       "message": "cannot launch: channelId is missing",
-                         *       "issues": [
-                         *         {
-                         *           "path": "channelId",
-                         *           "message": "is required to launch",
-                         *           "code": "required_to_launch",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        options?: never;
-        head?: never;
-        /** Edit a draft */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description the resource id (uuid) */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "templateValues": {
-                     *         "amount": 100
-                     *       }
-                     *     }
-                     */
-                    "application/json": {
-                        name?: string;
-                        /** Format: uuid */
-                        segmentId?: string | null;
-                        /** Format: uuid */
-                        channelId?: string | null;
-                        /** @enum {string} */
-                        identity?: "login" | "visitor";
-                        templateValues?: {
-                            [key: string]: unknown;
-                        };
-                        trigger?: {
-                            /** @enum {string} */
-                            type: "once";
-                            /** @default now */
-                            sendAt?: "now" | string;
-                        } | {
-                            /** @enum {string} */
-                            type: "recurring";
-                            schedule: unknown;
-                            /** @default Asia/Shanghai */
-                            timeZone?: string;
-                            /** Format: date-time */
-                            startAt?: string;
-                            /** Format: date-time */
-                            endAt?: string;
-                        } | {
-                            /** @enum {string} */
-                            type: "event";
-                            event: string;
-                            where?: ({
-                                property: string;
-                                /** @enum {string} */
-                                op: "equals" | "notEquals";
-                                value: string | number | boolean;
-                            } | {
-                                property: string;
-                                /** @enum {string} */
-                                op: "in" | "notIn";
-                                value: (string | number | boolean)[];
-                            } | {
-                                property: string;
-                                /** @enum {string} */
-                                op: "gt" | "gte" | "lt" | "lte";
-                                value: number;
-                            } | {
-                                property: string;
-                                /** @enum {string} */
-                                op: "contains" | "startsWith";
-                                value: string;
-                            } | {
-                                property: string;
-                                /** @enum {string} */
-                                op: "exists" | "notExists";
-                            })[];
-                            /** @default 1 */
-                            times?: number;
-                            within?: string;
-                            delay?: string;
-                            /** @default once */
-                            frequency?: "once" | {
-                                atMostEvery: string;
-                            };
-                        };
-                        /** Format: date-time */
-                        expiresAt?: string | null;
-                        timeZone?: string;
-                        quietHours?: {
-                            from: string;
-                            to: string;
-                            /**
-                             * @default wait
-                             * @enum {string}
-                             */
-                            mode?: "wait" | "skip";
-                        } | null;
-                        goal?: {
-                            event: string;
-                            where?: ({
-                                property: string;
-                                /** @enum {string} */
-                                op: "equals" | "notEquals";
-                                value: string | number | boolean;
-                            } | {
-                                property: string;
-                                /** @enum {string} */
-                                op: "in" | "notIn";
-                                value: (string | number | boolean)[];
-                            } | {
-                                property: string;
-                                /** @enum {string} */
-                                op: "gt" | "gte" | "lt" | "lte";
-                                value: number;
-                            } | {
-                                property: string;
-                                /** @enum {string} */
-                                op: "contains" | "startsWith";
-                                value: string;
-                            } | {
-                                property: string;
-                                /** @enum {string} */
-                                op: "exists" | "notExists";
-                            })[];
-                            within: string;
-                            value?: string;
-                        } | null;
-                        holdout?: {
-                            percent: number;
-                        } | null;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Campaign"];
-                    };
-                };
-                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "validation_failed",
-                         *       "message": "invalid url",
-                         *       "issues": [
-                         *         {
-                         *           "path": "url",
-                         *           "message": "must be an http(s) URL",
-                         *           "code": "invalid_url",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such resource (`not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "not_found",
-                         *       "message": "campaign not found",
-                         *       "params": {
-                         *         "what": "campaign"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "conflict",
-                         *       "message": "cannot launch: channelId is missing",
-                         *       "issues": [
-                         *         {
-                         *           "path": "channelId",
-                         *           "message": "is required to launch",
-                         *           "code": "required_to_launch",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        trace?: never;
-    };
-    "/api/campaigns/{id}/launch": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Go live (上线); 409 with the reasons when it cannot */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description the resource id (uuid) */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CampaignDetail"];
-                    };
-                };
-                /** @description No such resource (`not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "not_found",
-                         *       "message": "campaign not found",
-                         *       "params": {
-                         *         "what": "campaign"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "conflict",
-                         *       "message": "cannot launch: channelId is missing",
-                         *       "issues": [
-                         *         {
-                         *           "path": "channelId",
-                         *           "message": "is required to launch",
-                         *           "code": "required_to_launch",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/campaigns/{id}/pause": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Pause a running campaign */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description the resource id (uuid) */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CampaignDetail"];
-                    };
-                };
-                /** @description No such resource (`not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "not_found",
-                         *       "message": "campaign not found",
-                         *       "params": {
-                         *         "what": "campaign"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "conflict",
-                         *       "message": "cannot launch: channelId is missing",
-                         *       "issues": [
-                         *         {
-                         *           "path": "channelId",
-                         *           "message": "is required to launch",
-                         *           "code": "required_to_launch",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/campaigns/{id}/resume": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Resume a paused campaign */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description the resource id (uuid) */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CampaignDetail"];
-                    };
-                };
-                /** @description No such resource (`not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "not_found",
-                         *       "message": "campaign not found",
-                         *       "params": {
-                         *         "what": "campaign"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "conflict",
-                         *       "message": "cannot launch: channelId is missing",
-                         *       "issues": [
-                         *         {
-                         *           "path": "channelId",
-                         *           "message": "is required to launch",
-                         *           "code": "required_to_launch",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/campaigns/{id}/cancel": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Cancel; the run stops in the background */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description the resource id (uuid) */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CampaignDetail"];
-                    };
-                };
-                /** @description No such resource (`not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "not_found",
-                         *       "message": "campaign not found",
-                         *       "params": {
-                         *         "what": "campaign"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "conflict",
-                         *       "message": "cannot launch: channelId is missing",
-                         *       "issues": [
-                         *         {
-                         *           "path": "channelId",
-                         *           "message": "is required to launch",
-                         *           "code": "required_to_launch",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/campaigns/{id}/test": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** One real request to one named user, outside any run */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description the resource id (uuid) */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "user": "u-42"
-                     *     }
-                     */
-                    "application/json": {
-                        /** @description login id, visitor id or user id of the user to send the real test request to */
-                        user: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TestSendResult"];
-                    };
-                };
-                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "validation_failed",
-                         *       "message": "invalid url",
-                         *       "issues": [
-                         *         {
-                         *           "path": "url",
-                         *           "message": "must be an http(s) URL",
-                         *           "code": "invalid_url",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such resource (`not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "not_found",
-                         *       "message": "campaign not found",
-                         *       "params": {
-                         *         "what": "campaign"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/campaigns/{id}/trigger": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Send a recurring campaign once now */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description the resource id (uuid) */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            triggered: boolean;
-                            runs: string;
-                        };
-                    };
-                };
-                /** @description No such resource (`not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "not_found",
-                         *       "message": "campaign not found",
-                         *       "params": {
-                         *         "what": "campaign"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "conflict",
-                         *       "message": "cannot launch: channelId is missing",
-                         *       "issues": [
-                         *         {
-                         *           "path": "channelId",
-                         *           "message": "is required to launch",
-                         *           "code": "required_to_launch",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/campaigns/{id}/runs": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Runs, newest first */
-        get: {
-            parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: string;
-                };
-                header?: never;
-                path: {
-                    /** @description the resource id (uuid) */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: components["schemas"]["Run"][];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "validation_failed",
-                         *       "message": "invalid url",
-                         *       "issues": [
-                         *         {
-                         *           "path": "url",
-                         *           "message": "must be an http(s) URL",
-                         *           "code": "invalid_url",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such resource (`not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "not_found",
-                         *       "message": "campaign not found",
-                         *       "params": {
-                         *         "what": "campaign"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/campaigns/{id}/runs/{runId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One run with its frozen definition */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description the resource id (uuid) */
-                    id: string;
-                    runId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Run"];
-                    };
-                };
-                /** @description No such resource (`not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "not_found",
-                         *       "message": "campaign not found",
-                         *       "params": {
-                         *         "what": "campaign"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/campaigns/{id}/timeline": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Attempts per interval by outcome and the current sending rate of a run, for a chart (from PostgreSQL) */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description a run of the campaign; the current run when absent */
-                    run?: string;
-                };
-                header?: never;
-                path: {
-                    /** @description the resource id (uuid) */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["RunTimeline"];
-                    };
-                };
-                /** @description No such resource (`not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "not_found",
-                         *       "message": "campaign not found",
-                         *       "params": {
-                         *         "what": "campaign"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/campaigns/{id}/failures": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Users of a run that failed, were skipped or cancelled, or are being retried, grouped by reason with counts */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description a run of the campaign; the current run when absent */
-                    run?: string;
-                };
-                header?: never;
-                path: {
-                    /** @description the resource id (uuid) */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["FailureReasons"];
-                    };
-                };
-                /** @description No such resource (`not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "not_found",
-                         *       "message": "campaign not found",
-                         *       "params": {
-                         *         "what": "campaign"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/campaigns/{id}/effect": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Did it work: conversions of the sent and the control group, the difference with its 95 % interval, the p-value and the curves; every run added up, or one with `?run=` */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description one run of the campaign; every run added up when absent */
-                    run?: string;
-                };
-                header?: never;
-                path: {
-                    /** @description the resource id (uuid) */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CampaignEffect"];
-                    };
-                };
-                /** @description No such resource (`not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "not_found",
-                         *       "message": "campaign not found",
-                         *       "params": {
-                         *         "what": "campaign"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/campaigns/{id}/holdout/redraw": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** New draw of a recurring campaign's control group: its next runs hold out other users (runs hold out the same users until then) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description the resource id (uuid) */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Campaign"];
-                    };
-                };
-                /** @description No such resource (`not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "not_found",
-                         *       "message": "campaign not found",
-                         *       "params": {
-                         *         "what": "campaign"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "conflict",
-                         *       "message": "cannot launch: channelId is missing",
-                         *       "issues": [
-                         *         {
-                         *           "path": "channelId",
-                         *           "message": "is required to launch",
-                         *           "code": "required_to_launch",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/campaigns/{id}/deliveries": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Deliveries of a run (the current one unless `?run=`) */
-        get: {
-            parameters: {
-                query?: {
-                    run?: string;
-                    cursor?: string;
-                };
-                header?: never;
-                path: {
-                    /** @description the resource id (uuid) */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items: components["schemas"]["Delivery"][];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "validation_failed",
-                         *       "message": "invalid url",
-                         *       "issues": [
-                         *         {
-                         *           "path": "url",
-                         *           "message": "must be an http(s) URL",
-                         *           "code": "invalid_url",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such resource (`not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "not_found",
-                         *       "message": "campaign not found",
-                         *       "params": {
-                         *         "what": "campaign"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/campaigns/{id}/deliveries/{user}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One user's delivery with every attempt (by login or visitor id) */
-        get: {
-            parameters: {
-                query?: {
-                    run?: string;
-                };
-                header?: never;
-                path: {
-                    /** @description the resource id (uuid) */
-                    id: string;
-                    user: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["DeliveryWithAttempts"];
-                    };
-                };
-                /** @description No such resource (`not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "not_found",
-                         *       "message": "campaign not found",
-                         *       "params": {
-                         *         "what": "campaign"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/keys": {
         parameters: {
             query?: never;
@@ -4340,6 +2559,1816 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List campaigns, newest first (at most 500), each with its current run's delivery counts */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "draft" | "scheduled" | "running" | "paused" | "completed" | "cancelled" | "failed";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "items": [
+                         *         {
+                         *           "name": "购物车挽回 100 元券",
+                         *           "segmentId": "00000000-0000-4000-8000-000000000001",
+                         *           "channelId": "00000000-0000-4000-8000-000000000002",
+                         *           "templateValues": {
+                         *             "amount": 100
+                         *           },
+                         *           "trigger": {
+                         *             "type": "once",
+                         *             "sendAt": "now"
+                         *           },
+                         *           "goal": {
+                         *             "event": "pay_order",
+                         *             "where": [
+                         *               {
+                         *                 "property": "amount",
+                         *                 "op": "gte",
+                         *                 "value": 100
+                         *               }
+                         *             ],
+                         *             "within": "P3D",
+                         *             "value": "amount"
+                         *           },
+                         *           "holdout": {
+                         *             "percent": 10,
+                         *             "draw": 1
+                         *           },
+                         *           "id": "00000000-0000-4000-8000-000000000004",
+                         *           "status": "completed",
+                         *           "identity": "login",
+                         *           "timeZone": "Asia/Shanghai",
+                         *           "expiresAt": null,
+                         *           "quietHours": null,
+                         *           "launchedAt": "2026-02-28T02:00:00.000Z",
+                         *           "finishedAt": "2026-02-28T02:00:04.000Z",
+                         *           "lastError": null,
+                         *           "pauseReason": null,
+                         *           "createdAt": "2026-02-28T01:58:00.000Z",
+                         *           "updatedAt": "2026-02-28T02:00:04.000Z",
+                         *           "deliveries": {
+                         *             "total": 257,
+                         *             "pending": 0,
+                         *             "succeeded": 225,
+                         *             "failed": 4,
+                         *             "skipped": 3,
+                         *             "cancelled": 0,
+                         *             "held_out": 25
+                         *           }
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            items: components["schemas"]["CampaignListItem"][];
+                        };
+                    };
+                };
+                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "validation_failed",
+                         *       "message": "invalid url",
+                         *       "issues": [
+                         *         {
+                         *           "path": "url",
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Save a draft */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "name": "购物车挽回 100 元券",
+                     *       "segmentId": "00000000-0000-4000-8000-000000000001",
+                     *       "channelId": "00000000-0000-4000-8000-000000000002",
+                     *       "templateValues": {
+                     *         "amount": 100
+                     *       },
+                     *       "trigger": {
+                     *         "type": "once",
+                     *         "sendAt": "now"
+                     *       },
+                     *       "goal": {
+                     *         "event": "pay_order",
+                     *         "where": [
+                     *           {
+                     *             "property": "amount",
+                     *             "op": "gte",
+                     *             "value": 100
+                     *           }
+                     *         ],
+                     *         "within": "P3D",
+                     *         "value": "amount"
+                     *       },
+                     *       "holdout": {
+                     *         "percent": 10
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        name: string;
+                        /** Format: uuid */
+                        segmentId?: string;
+                        /** Format: uuid */
+                        channelId?: string;
+                        /**
+                         * @default login
+                         * @enum {string}
+                         */
+                        identity?: "login" | "visitor";
+                        /** @default {} */
+                        templateValues?: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @default {
+                         *       "type": "once",
+                         *       "sendAt": "now"
+                         *     }
+                         */
+                        trigger?: {
+                            /** @enum {string} */
+                            type: "once";
+                            /** @default now */
+                            sendAt?: "now" | string;
+                        } | {
+                            /** @enum {string} */
+                            type: "recurring";
+                            schedule: unknown;
+                            /** @default Asia/Shanghai */
+                            timeZone?: string;
+                            /** Format: date-time */
+                            startAt?: string;
+                            /** Format: date-time */
+                            endAt?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "event";
+                            event: string;
+                            where?: ({
+                                property: string;
+                                /** @enum {string} */
+                                op: "equals" | "notEquals";
+                                value: string | number | boolean;
+                            } | {
+                                property: string;
+                                /** @enum {string} */
+                                op: "in" | "notIn";
+                                value: (string | number | boolean)[];
+                            } | {
+                                property: string;
+                                /** @enum {string} */
+                                op: "gt" | "gte" | "lt" | "lte";
+                                value: number;
+                            } | {
+                                property: string;
+                                /** @enum {string} */
+                                op: "contains" | "startsWith";
+                                value: string;
+                            } | {
+                                property: string;
+                                /** @enum {string} */
+                                op: "exists" | "notExists";
+                            })[];
+                            /** @default 1 */
+                            times?: number;
+                            within?: string;
+                            delay?: string;
+                            /** @default once */
+                            frequency?: "once" | {
+                                atMostEvery: string;
+                            };
+                        };
+                        /** Format: date-time */
+                        expiresAt?: string | null;
+                        /** @default Asia/Shanghai */
+                        timeZone?: string;
+                        /** @default null */
+                        quietHours?: {
+                            from: string;
+                            to: string;
+                            /**
+                             * @default wait
+                             * @enum {string}
+                             */
+                            mode?: "wait" | "skip";
+                        } | null;
+                        /** @default null */
+                        goal?: {
+                            event: string;
+                            where?: ({
+                                property: string;
+                                /** @enum {string} */
+                                op: "equals" | "notEquals";
+                                value: string | number | boolean;
+                            } | {
+                                property: string;
+                                /** @enum {string} */
+                                op: "in" | "notIn";
+                                value: (string | number | boolean)[];
+                            } | {
+                                property: string;
+                                /** @enum {string} */
+                                op: "gt" | "gte" | "lt" | "lte";
+                                value: number;
+                            } | {
+                                property: string;
+                                /** @enum {string} */
+                                op: "contains" | "startsWith";
+                                value: string;
+                            } | {
+                                property: string;
+                                /** @enum {string} */
+                                op: "exists" | "notExists";
+                            })[];
+                            within: string;
+                            value?: string;
+                        } | null;
+                        /** @default null */
+                        holdout?: {
+                            percent: number;
+                        } | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Campaign"];
+                    };
+                };
+                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "validation_failed",
+                         *       "message": "invalid url",
+                         *       "issues": [
+                         *         {
+                         *           "path": "url",
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Render the request a campaign would send to a sample user of its segment, before saving; nothing is sent */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "channelId": "00000000-0000-4000-8000-000000000002",
+                     *       "segmentId": "00000000-0000-4000-8000-000000000001",
+                     *       "templateValues": {
+                     *         "amount": 100
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** Format: uuid */
+                        channelId: string;
+                        /**
+                         * Format: uuid
+                         * @description a sample member of this segment is rendered for (the first by id that has the addressed identity)
+                         */
+                        segmentId?: string;
+                        /**
+                         * @default login
+                         * @enum {string}
+                         */
+                        identity?: "login" | "visitor";
+                        /** @default {} */
+                        templateValues?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description login id, visitor id or user id to render for instead of a segment member */
+                        user?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RenderPreview"];
+                    };
+                };
+                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "validation_failed",
+                         *       "message": "invalid url",
+                         *       "issues": [
+                         *         {
+                         *           "path": "url",
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A campaign with its run, delivery counts and (with `?live=true`) the workflow's progress */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description `true` or `1`: ask the workflow for its progress */
+                    live?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CampaignDetail"];
+                    };
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a draft */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "conflict",
+                         *       "message": "cannot launch: channelId is missing",
+                         *       "issues": [
+                         *         {
+                         *           "path": "channelId",
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Edit a draft */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "templateValues": {
+                     *         "amount": 100
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        name?: string;
+                        /** Format: uuid */
+                        segmentId?: string | null;
+                        /** Format: uuid */
+                        channelId?: string | null;
+                        /** @enum {string} */
+                        identity?: "login" | "visitor";
+                        templateValues?: {
+                            [key: string]: unknown;
+                        };
+                        trigger?: {
+                            /** @enum {string} */
+                            type: "once";
+                            /** @default now */
+                            sendAt?: "now" | string;
+                        } | {
+                            /** @enum {string} */
+                            type: "recurring";
+                            schedule: unknown;
+                            /** @default Asia/Shanghai */
+                            timeZone?: string;
+                            /** Format: date-time */
+                            startAt?: string;
+                            /** Format: date-time */
+                            endAt?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "event";
+                            event: string;
+                            where?: ({
+                                property: string;
+                                /** @enum {string} */
+                                op: "equals" | "notEquals";
+                                value: string | number | boolean;
+                            } | {
+                                property: string;
+                                /** @enum {string} */
+                                op: "in" | "notIn";
+                                value: (string | number | boolean)[];
+                            } | {
+                                property: string;
+                                /** @enum {string} */
+                                op: "gt" | "gte" | "lt" | "lte";
+                                value: number;
+                            } | {
+                                property: string;
+                                /** @enum {string} */
+                                op: "contains" | "startsWith";
+                                value: string;
+                            } | {
+                                property: string;
+                                /** @enum {string} */
+                                op: "exists" | "notExists";
+                            })[];
+                            /** @default 1 */
+                            times?: number;
+                            within?: string;
+                            delay?: string;
+                            /** @default once */
+                            frequency?: "once" | {
+                                atMostEvery: string;
+                            };
+                        };
+                        /** Format: date-time */
+                        expiresAt?: string | null;
+                        timeZone?: string;
+                        quietHours?: {
+                            from: string;
+                            to: string;
+                            /**
+                             * @default wait
+                             * @enum {string}
+                             */
+                            mode?: "wait" | "skip";
+                        } | null;
+                        goal?: {
+                            event: string;
+                            where?: ({
+                                property: string;
+                                /** @enum {string} */
+                                op: "equals" | "notEquals";
+                                value: string | number | boolean;
+                            } | {
+                                property: string;
+                                /** @enum {string} */
+                                op: "in" | "notIn";
+                                value: (string | number | boolean)[];
+                            } | {
+                                property: string;
+                                /** @enum {string} */
+                                op: "gt" | "gte" | "lt" | "lte";
+                                value: number;
+                            } | {
+                                property: string;
+                                /** @enum {string} */
+                                op: "contains" | "startsWith";
+                                value: string;
+                            } | {
+                                property: string;
+                                /** @enum {string} */
+                                op: "exists" | "notExists";
+                            })[];
+                            within: string;
+                            value?: string;
+                        } | null;
+                        holdout?: {
+                            percent: number;
+                        } | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Campaign"];
+                    };
+                };
+                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "validation_failed",
+                         *       "message": "invalid url",
+                         *       "issues": [
+                         *         {
+                         *           "path": "url",
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "conflict",
+                         *       "message": "cannot launch: channelId is missing",
+                         *       "issues": [
+                         *         {
+                         *           "path": "channelId",
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/campaigns/{id}/launch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Go live (上线); 409 with the reasons when it cannot */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CampaignDetail"];
+                    };
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "conflict",
+                         *       "message": "cannot launch: channelId is missing",
+                         *       "issues": [
+                         *         {
+                         *           "path": "channelId",
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause a running campaign */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CampaignDetail"];
+                    };
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "conflict",
+                         *       "message": "cannot launch: channelId is missing",
+                         *       "issues": [
+                         *         {
+                         *           "path": "channelId",
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a paused campaign */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CampaignDetail"];
+                    };
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "conflict",
+                         *       "message": "cannot launch: channelId is missing",
+                         *       "issues": [
+                         *         {
+                         *           "path": "channelId",
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel; the run stops in the background */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CampaignDetail"];
+                    };
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "conflict",
+                         *       "message": "cannot launch: channelId is missing",
+                         *       "issues": [
+                         *         {
+                         *           "path": "channelId",
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** One real request to one named user, outside any run */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "user": "u-42"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description login id, visitor id or user id of the user to send the real test request to */
+                        user: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TestSendResult"];
+                    };
+                };
+                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "validation_failed",
+                         *       "message": "invalid url",
+                         *       "issues": [
+                         *         {
+                         *           "path": "url",
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "conflict",
+                         *       "message": "cannot launch: channelId is missing",
+                         *       "issues": [
+                         *         {
+                         *           "path": "channelId",
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{id}/trigger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a recurring campaign once now */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            triggered: true;
+                            /** @description where the firing's run will be listed */
+                            runs: string;
+                        };
+                    };
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "conflict",
+                         *       "message": "cannot launch: channelId is missing",
+                         *       "issues": [
+                         *         {
+                         *           "path": "channelId",
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Runs, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Run"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "validation_failed",
+                         *       "message": "invalid url",
+                         *       "issues": [
+                         *         {
+                         *           "path": "url",
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{id}/runs/{runId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One run with its frozen definition */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                    runId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Run"];
+                    };
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Attempts per interval by outcome and the current sending rate of a run, for a chart (from PostgreSQL) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description a run of the campaign; the current run when absent */
+                    run?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RunTimeline"];
+                    };
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{id}/effect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Did it work: conversions of the sent and the control group, the difference with its 95 % interval, the p-value and the curves; every run added up, or one with `?run=` */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description one run of the campaign; every run added up when absent */
+                    run?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CampaignEffect"];
+                    };
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{id}/holdout/redraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** New draw of a recurring campaign's control group: its next runs hold out other users (runs hold out the same users until then) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Campaign"];
+                    };
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "conflict",
+                         *       "message": "cannot launch: channelId is missing",
+                         *       "issues": [
+                         *         {
+                         *           "path": "channelId",
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{id}/failures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Users of a run that failed, were skipped or cancelled, or are being retried, grouped by reason with counts */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description a run of the campaign; the current run when absent */
+                    run?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FailureReasons"];
+                    };
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Deliveries of a run (the current one unless `?run=`) */
+        get: {
+            parameters: {
+                query?: {
+                    run?: string;
+                    status?: string;
+                    cursor?: string;
+                    limit?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Delivery"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "validation_failed",
+                         *       "message": "invalid url",
+                         *       "issues": [
+                         *         {
+                         *           "path": "url",
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{id}/deliveries/{user}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One user's delivery with every attempt (by login or visitor id) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description a run of the campaign; the current run when absent */
+                    run?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                    user: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DeliveryWithAttempts"];
+                    };
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4366,510 +4395,6 @@ export interface components {
                 [key: string]: string;
             };
             ready?: boolean;
-        };
-        /** @description The request a campaign would send to one user, rendered with the same code as a delivery; nothing is sent. */
-        RenderPreview: {
-            /** @description who it was rendered for */
-            user: {
-                id: string;
-                loginId: string | null;
-                visitorId: string | null;
-            };
-            /**
-             * @description `user`: the one named; `segment`: a member of the segment; `sample`: an invented user (no segment given, or it has no member with the identity)
-             * @enum {string}
-             */
-            source: "user" | "segment" | "sample";
-            /** @description the template values rendered for this user */
-            values: {
-                [key: string]: unknown;
-            };
-            /** @description the request a delivery would send, signature and credentials masked */
-            request: {
-                method: string;
-                url: string;
-                headers: {
-                    [key: string]: string;
-                };
-                body: string;
-            };
-        };
-        Campaign: {
-            id: string;
-            name: string;
-            /**
-             * @description One of draft, scheduled, running, paused, completed, cancelled, failed.
-             * @enum {string}
-             */
-            status: "draft" | "scheduled" | "running" | "paused" | "completed" | "cancelled" | "failed";
-            segmentId: string | null;
-            channelId: string | null;
-            trigger?: unknown;
-            templateValues: {
-                [key: string]: unknown;
-            };
-            /** @description the campaign's zone (quiet hours; a recurring trigger's own `timeZone` wins for its schedule) */
-            timeZone: string;
-            /** @description the conversion goal the effect is measured by (docs/goals.md), or null */
-            goal: {
-                event: string;
-                where?: ({
-                    property: string;
-                    /** @enum {string} */
-                    op: "equals" | "notEquals";
-                    value: string | number | boolean;
-                } | {
-                    property: string;
-                    /** @enum {string} */
-                    op: "in" | "notIn";
-                    value: (string | number | boolean)[];
-                } | {
-                    property: string;
-                    /** @enum {string} */
-                    op: "gt" | "gte" | "lt" | "lte";
-                    value: number;
-                } | {
-                    property: string;
-                    /** @enum {string} */
-                    op: "contains" | "startsWith";
-                    value: string;
-                } | {
-                    property: string;
-                    /** @enum {string} */
-                    op: "exists" | "notExists";
-                })[];
-                within: string;
-                value?: string;
-            } | null;
-            /** @description the control group: percent of users held out and never sent, or null */
-            holdout: {
-                percent: number;
-                /** @description which draw of the control group the next runs use; POST …/holdout/redraw counts it up */
-                draw: number;
-            } | null;
-            launchedAt: string | null;
-            finishedAt: string | null;
-            /** @description ISO 8601 date-time */
-            createdAt: string;
-            /** @description ISO 8601 date-time */
-            updatedAt: string;
-        } & {
-            [key: string]: unknown;
-        };
-        /** @description A campaign as listed, with its current (latest) run's delivery counts as in the detail (all 0 before the first run), read from PostgreSQL: no Temporal query. */
-        CampaignListItem: {
-            id: string;
-            name: string;
-            /**
-             * @description One of draft, scheduled, running, paused, completed, cancelled, failed.
-             * @enum {string}
-             */
-            status: "draft" | "scheduled" | "running" | "paused" | "completed" | "cancelled" | "failed";
-            segmentId: string | null;
-            channelId: string | null;
-            trigger?: unknown;
-            templateValues: {
-                [key: string]: unknown;
-            };
-            /** @description the campaign's zone (quiet hours; a recurring trigger's own `timeZone` wins for its schedule) */
-            timeZone: string;
-            /** @description the conversion goal the effect is measured by (docs/goals.md), or null */
-            goal: {
-                event: string;
-                where?: ({
-                    property: string;
-                    /** @enum {string} */
-                    op: "equals" | "notEquals";
-                    value: string | number | boolean;
-                } | {
-                    property: string;
-                    /** @enum {string} */
-                    op: "in" | "notIn";
-                    value: (string | number | boolean)[];
-                } | {
-                    property: string;
-                    /** @enum {string} */
-                    op: "gt" | "gte" | "lt" | "lte";
-                    value: number;
-                } | {
-                    property: string;
-                    /** @enum {string} */
-                    op: "contains" | "startsWith";
-                    value: string;
-                } | {
-                    property: string;
-                    /** @enum {string} */
-                    op: "exists" | "notExists";
-                })[];
-                within: string;
-                value?: string;
-            } | null;
-            /** @description the control group: percent of users held out and never sent, or null */
-            holdout: {
-                percent: number;
-                /** @description which draw of the control group the next runs use; POST …/holdout/redraw counts it up */
-                draw: number;
-            } | null;
-            launchedAt: string | null;
-            finishedAt: string | null;
-            /** @description ISO 8601 date-time */
-            createdAt: string;
-            /** @description ISO 8601 date-time */
-            updatedAt: string;
-            deliveries: components["schemas"]["DeliveryCounts"];
-        } & {
-            [key: string]: unknown;
-        };
-        /** @description Users of the current run: total, and by delivery status (pending, succeeded, failed, skipped, cancelled, held_out). */
-        DeliveryCounts: {
-            total: number;
-            pending: number;
-            succeeded: number;
-            failed: number;
-            skipped: number;
-            cancelled: number;
-            held_out: number;
-        };
-        CampaignDetail: {
-            id: string;
-            name: string;
-            /**
-             * @description One of draft, scheduled, running, paused, completed, cancelled, failed.
-             * @enum {string}
-             */
-            status: "draft" | "scheduled" | "running" | "paused" | "completed" | "cancelled" | "failed";
-            segmentId: string | null;
-            channelId: string | null;
-            trigger?: unknown;
-            templateValues: {
-                [key: string]: unknown;
-            };
-            /** @description the campaign's zone (quiet hours; a recurring trigger's own `timeZone` wins for its schedule) */
-            timeZone: string;
-            /** @description the conversion goal the effect is measured by (docs/goals.md), or null */
-            goal: {
-                event: string;
-                where?: ({
-                    property: string;
-                    /** @enum {string} */
-                    op: "equals" | "notEquals";
-                    value: string | number | boolean;
-                } | {
-                    property: string;
-                    /** @enum {string} */
-                    op: "in" | "notIn";
-                    value: (string | number | boolean)[];
-                } | {
-                    property: string;
-                    /** @enum {string} */
-                    op: "gt" | "gte" | "lt" | "lte";
-                    value: number;
-                } | {
-                    property: string;
-                    /** @enum {string} */
-                    op: "contains" | "startsWith";
-                    value: string;
-                } | {
-                    property: string;
-                    /** @enum {string} */
-                    op: "exists" | "notExists";
-                })[];
-                within: string;
-                value?: string;
-            } | null;
-            /** @description the control group: percent of users held out and never sent, or null */
-            holdout: {
-                percent: number;
-                /** @description which draw of the control group the next runs use; POST …/holdout/redraw counts it up */
-                draw: number;
-            } | null;
-            launchedAt: string | null;
-            finishedAt: string | null;
-            /** @description ISO 8601 date-time */
-            createdAt: string;
-            /** @description ISO 8601 date-time */
-            updatedAt: string;
-            run?: unknown;
-            deliveries: components["schemas"]["DeliveryCounts"];
-            eventTrigger?: components["schemas"]["EventTriggerFigures"];
-            progress?: unknown;
-            temporal: ({
-                workflowId: string;
-                url: string;
-            } & {
-                [key: string]: unknown;
-            }) | null;
-        } & {
-            [key: string]: unknown;
-        };
-        /** @description Event-triggered campaigns only: the queue of sends the campaign's events decided. */
-        EventTriggerFigures: {
-            /** @description events the campaign counted while it was running */
-            eventsCounted: number;
-            /** @description sends decided and not sent yet: due now, or inside their delay */
-            firingsWaiting: number;
-            /** @description of those, the ones already due (held by a pause, quiet hours or a backlog) */
-            firingsDue: number;
-            /** @description how long the oldest due send has waited, in ms (0 when none is due): how far behind the campaign is */
-            lagMs: number;
-        };
-        /** @description The request sent (signature and credentials masked), the response, and the verdict (`ok` for 2xx). */
-        TestSendResult: {
-            /**
-             * @description `ok` for 2xx; otherwise why not (docs/api.md)
-             * @enum {string}
-             */
-            verdict: "ok" | "non_2xx" | "refused" | "dns" | "timeout" | "tls" | "reset" | "network" | "invalid_request" | "forbidden_address";
-            status: number | null;
-            latencyMs: number;
-            /** @description the request sent, signature and credentials masked */
-            request: {
-                /** @enum {string} */
-                method: "POST" | "PUT" | "GET";
-                url: string;
-                headers: {
-                    [key: string]: string;
-                };
-                body: string;
-            };
-            /** @description null when no response arrived */
-            response: {
-                headers: {
-                    [key: string]: string;
-                };
-                /** @description its first characters, credentials masked */
-                body: string;
-                bodyTruncated: boolean;
-            } | null;
-            /** @description a transport failure, in short */
-            error: string | null;
-        };
-        Run: {
-            id: string;
-            /** @enum {string} */
-            status: "scheduled" | "running" | "paused" | "completed" | "cancelled" | "failed" | "skipped" | "missed";
-            /** @enum {string} */
-            trigger: "once" | "schedule" | "manual" | "event";
-            /** @description a schedule firing's nominal time */
-            scheduledAt: string | null;
-            sendAt: string;
-            startedAt: string | null;
-            finishedAt: string | null;
-            /** @description why the run was skipped, missed or failed */
-            reason: string | null;
-            deliveries?: components["schemas"]["DeliveryCounts"];
-        } & {
-            [key: string]: unknown;
-        };
-        /** @description A run's attempts over time (every attempt, retries included) and its current sending rate. */
-        RunTimeline: {
-            runId: string | null;
-            /** @description width of each interval: the smallest of 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800 s that covers the run in at most 120 intervals */
-            bucketSeconds: number;
-            /** @description attempts started in each interval by outcome, from the first attempt to the last, empty intervals included */
-            buckets: {
-                /** @description start of the interval (ISO 8601, UTC) */
-                at: string;
-                succeeded: number;
-                retry: number;
-                failed: number;
-            }[];
-            totals: {
-                succeeded: number;
-                retry: number;
-                failed: number;
-            };
-            rate: {
-                windowSeconds: number;
-                /** @description attempts started in the last 10 s per second (0 once the run stops sending) */
-                perSecond: number;
-            };
-            firstAttemptAt: string | null;
-            lastAttemptAt: string | null;
-        };
-        /** @description Users of a run that did not (yet) get their request, grouped by status and error class, largest group first. */
-        FailureReasons: {
-            runId: string | null;
-            items: {
-                /**
-                 * @description `pending`: users still being retried after this error
-                 * @enum {string}
-                 */
-                status: "failed" | "skipped" | "cancelled" | "pending";
-                /** @description e.g. `http_400`, `timeout`, `refused`, `no_login_id`, `quiet_hours`, `user_cap`, `cancelled`, `expired` */
-                errorClass: string;
-                /** @description the last HTTP status these users got, when they got one */
-                httpStatus: number | null;
-                count: number;
-                /** @description one of the error messages of the group, as an example */
-                message: string | null;
-            }[];
-        };
-        /** @description Did it work: each group's conversions, the difference with its interval, and the curves (docs/goals.md). */
-        CampaignEffect: {
-            campaignId: string;
-            /** @description the run asked for with `?run=`; null: every run of the campaign added up */
-            runId: string | null;
-            /** @description runs measured (skipped and missed firings sent nothing and are not counted) */
-            runs: number;
-            goal: {
-                event: string;
-                where?: ({
-                    property: string;
-                    /** @enum {string} */
-                    op: "equals" | "notEquals";
-                    value: string | number | boolean;
-                } | {
-                    property: string;
-                    /** @enum {string} */
-                    op: "in" | "notIn";
-                    value: (string | number | boolean)[];
-                } | {
-                    property: string;
-                    /** @enum {string} */
-                    op: "gt" | "gte" | "lt" | "lte";
-                    value: number;
-                } | {
-                    property: string;
-                    /** @enum {string} */
-                    op: "contains" | "startsWith";
-                    value: string;
-                } | {
-                    property: string;
-                    /** @enum {string} */
-                    op: "exists" | "notExists";
-                })[];
-                within: string;
-                value?: string;
-            } | null;
-            holdout: {
-                percent: number;
-                draw: number;
-            } | null;
-            /**
-             * @description `final` once every run's figures were stored by its workflow (after its last window and the late-event grace); `provisional` before
-             * @enum {string}
-             */
-            status: "final" | "provisional";
-            /** @description a run still sends or a recipient's window is still open */
-            windowOpen: boolean;
-            /** @description when the last recipient's window closes; null while a run still sends */
-            windowClosesAt: string | null;
-            finalizedAt: string | null;
-            sent: {
-                /** @description recipients measured: sent ones whose delivery succeeded, held-out ones the run's sends reached (one per send in event-triggered runs) */
-                users: number;
-                /** @description recipients with a goal event within the window after their start (the first counts) */
-                conversions: number;
-                rate: number | null;
-                /** @description Wilson score interval of the rate */
-                interval: {
-                    low: number;
-                    high: number;
-                } | null;
-                /** @description sum of the goal's `value` property over goal events in the windows; null without `value` */
-                value: number | null;
-                valuePerUser: number | null;
-            };
-            /** @description the held-out group; null without a control group */
-            control: {
-                /** @description recipients measured: sent ones whose delivery succeeded, held-out ones the run's sends reached (one per send in event-triggered runs) */
-                users: number;
-                /** @description recipients with a goal event within the window after their start (the first counts) */
-                conversions: number;
-                rate: number | null;
-                /** @description Wilson score interval of the rate */
-                interval: {
-                    low: number;
-                    high: number;
-                } | null;
-                /** @description sum of the goal's `value` property over goal events in the windows; null without `value` */
-                value: number | null;
-                valuePerUser: number | null;
-            } | null;
-            difference: {
-                /** @description sent rate minus control rate */
-                rate: number;
-                /** @description Newcombe hybrid score interval (method 10 of Newcombe 1998) */
-                interval: {
-                    low: number;
-                    high: number;
-                };
-                /** @description difference / control rate; null when the control rate is 0 */
-                relativeUplift: number | null;
-                /** @description two-sided pooled two-proportion z test */
-                pValue: number;
-            } | null;
-            /** @description cumulative conversion rate per group at the end of each sixtieth of the window since send */
-            curve: {
-                afterMs: number;
-                sent: number | null;
-                control: number | null;
-            }[];
-        };
-        Delivery: {
-            seq: number;
-            user: {
-                id: string;
-                loginId: string | null;
-                visitorId: string | null;
-            };
-            /** @enum {string} */
-            status: "pending" | "succeeded" | "failed" | "skipped" | "cancelled" | "held_out";
-            attempts: number;
-            lastHttpStatus: number | null;
-            lastError: {
-                class: string;
-                message: string | null;
-            } | null;
-            firstAttemptAt: string | null;
-            lastAttemptAt: string | null;
-            nextAttemptAt: string | null;
-            latencyMs: number | null;
-            webhookId: string | null;
-            /** @description a `held_out` user's moment they would have been sent (their goal window starts there) */
-            heldOutAt: string | null;
-        } & {
-            [key: string]: unknown;
-        };
-        /** @description One user's delivery and every attempt (time, outcome, status, latency, error); `triggeredSends` lists each send of an event-triggered run. */
-        DeliveryWithAttempts: {
-            seq: number;
-            user: {
-                id: string;
-                loginId: string | null;
-                visitorId: string | null;
-            };
-            /** @enum {string} */
-            status: "pending" | "succeeded" | "failed" | "skipped" | "cancelled" | "held_out";
-            attempts: number;
-            lastHttpStatus: number | null;
-            lastError: {
-                class: string;
-                message: string | null;
-            } | null;
-            firstAttemptAt: string | null;
-            lastAttemptAt: string | null;
-            nextAttemptAt: string | null;
-            latencyMs: number | null;
-            webhookId: string | null;
-            /** @description a `held_out` user's moment they would have been sent (their goal window starts there) */
-            heldOutAt: string | null;
-            /** @description the last response's body (its first 4,096 characters, credentials masked); absent for read keys */
-            responseBody?: string | null;
-            attemptLog: {
-                attempt: number;
-                at: string | null;
-                latencyMs: number | null;
-                httpStatus: number | null;
-                outcome: string;
-                error: {
-                    class: string;
-                    message: string | null;
-                } | null;
-            }[];
-        } & {
-            [key: string]: unknown;
         };
         ApiKey: {
             id: string;
@@ -4979,6 +4504,37 @@ export interface components {
             createdAt: string;
             /** @description ISO 8601 date-time */
             updatedAt: string;
+        };
+        /** @description The request sent (signature and credentials masked), the response, and the verdict (`ok` for 2xx). */
+        TestSendResult: {
+            /**
+             * @description `ok` for 2xx; otherwise why not (docs/api.md)
+             * @enum {string}
+             */
+            verdict: "ok" | "non_2xx" | "refused" | "dns" | "timeout" | "tls" | "reset" | "network" | "invalid_request" | "forbidden_address";
+            status: number | null;
+            latencyMs: number;
+            /** @description the request sent, signature and credentials masked */
+            request: {
+                /** @enum {string} */
+                method: "POST" | "PUT" | "GET";
+                url: string;
+                headers: {
+                    [key: string]: string;
+                };
+                body: string;
+            };
+            /** @description null when no response arrived */
+            response: {
+                headers: {
+                    [key: string]: string;
+                };
+                /** @description its first characters, credentials masked */
+                body: string;
+                bodyTruncated: boolean;
+            } | null;
+            /** @description a transport failure, in short */
+            error: string | null;
         };
         User: {
             id: string;
@@ -5200,6 +4756,709 @@ export interface components {
             }[];
             missingLoginId: number;
             missingVisitorId: number;
+        };
+        Campaign: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            status: "draft" | "scheduled" | "running" | "paused" | "completed" | "cancelled" | "failed";
+            segmentId: string | null;
+            channelId: string | null;
+            /** @enum {string} */
+            identity: "login" | "visitor";
+            /** @description values for the channel's template parameters by name; text may hold Liquid */
+            templateValues: {
+                [key: string]: components["schemas"]["JsonValue"];
+            };
+            trigger: components["schemas"]["Trigger"];
+            /** @description ISO 8601 date-time */
+            expiresAt: string | null;
+            /** @description the campaign's zone (quiet hours; a recurring trigger's own `timeZone` wins for its schedule) */
+            timeZone: string;
+            quietHours: {
+                from: string;
+                to: string;
+                /** @enum {string} */
+                mode: "wait" | "skip";
+            } | null;
+            /** @description ISO 8601 date-time */
+            launchedAt: string | null;
+            /** @description ISO 8601 date-time */
+            finishedAt: string | null;
+            lastError: string | null;
+            /** @description why the campaign paused itself (the channel's circuit breaker); null when an operator paused it or it runs */
+            pauseReason: string | null;
+            goal: components["schemas"]["Goal"];
+            /** @description the control group: percent of users held out and never sent, or null */
+            holdout: {
+                percent: number;
+                /** @description which draw of the control group the runs use; POST …/holdout/redraw counts it up */
+                draw: number;
+            } | null;
+            /** @description ISO 8601 date-time */
+            createdAt: string;
+            /** @description ISO 8601 date-time */
+            updatedAt: string;
+        };
+        /** @description Once (now or at a time), recurring (a schedule: docs/recurring.md) or by each user's events (docs/event-triggers.md). */
+        Trigger: {
+            /** @enum {string} */
+            type: "once";
+            /** @description `now` or an ISO 8601 date-time */
+            sendAt: string;
+        } | {
+            /** @enum {string} */
+            type: "recurring";
+            schedule: unknown;
+            /** @default Asia/Shanghai */
+            timeZone: string;
+            /** Format: date-time */
+            startAt?: string;
+            /** Format: date-time */
+            endAt?: string;
+        } | {
+            /** @enum {string} */
+            type: "event";
+            event: string;
+            where?: ({
+                property: string;
+                /** @enum {string} */
+                op: "equals" | "notEquals";
+                value: string | number | boolean;
+            } | {
+                property: string;
+                /** @enum {string} */
+                op: "in" | "notIn";
+                value: (string | number | boolean)[];
+            } | {
+                property: string;
+                /** @enum {string} */
+                op: "gt" | "gte" | "lt" | "lte";
+                value: number;
+            } | {
+                property: string;
+                /** @enum {string} */
+                op: "contains" | "startsWith";
+                value: string;
+            } | {
+                property: string;
+                /** @enum {string} */
+                op: "exists" | "notExists";
+            })[];
+            /** @default 1 */
+            times: number;
+            within?: string;
+            delay?: string;
+            /** @default once */
+            frequency: "once" | {
+                atMostEvery: string;
+            };
+        };
+        /** @description The conversion goal the effect is measured by (docs/goals.md). */
+        Goal: {
+            event: string;
+            where?: components["schemas"]["PropertyFilter"][];
+            /** @description ISO 8601 duration */
+            within: string;
+            value?: string;
+        } | null;
+        /** @description The request a campaign would send to one user, rendered with the same code as a delivery; nothing is sent. */
+        RenderPreview: {
+            /** @description who it was rendered for */
+            user: {
+                id: string;
+                loginId: string | null;
+                visitorId: string | null;
+            };
+            /**
+             * @description `user`: the one named; `segment`: a member of the segment; `sample`: an invented user (no segment given, or it has no member with the identity)
+             * @enum {string}
+             */
+            source: "user" | "segment" | "sample";
+            /** @description the template values rendered for this user */
+            values: {
+                [key: string]: unknown;
+            };
+            /** @description the request a delivery would send, signature and credentials masked */
+            request: {
+                method: string;
+                url: string;
+                headers: {
+                    [key: string]: string;
+                };
+                body: string;
+            };
+        };
+        /** @description A campaign as listed, with its current (latest) run's delivery counts as in the detail (all 0 before the first run), read from PostgreSQL: no Temporal query. */
+        CampaignListItem: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            status: "draft" | "scheduled" | "running" | "paused" | "completed" | "cancelled" | "failed";
+            segmentId: string | null;
+            channelId: string | null;
+            /** @enum {string} */
+            identity: "login" | "visitor";
+            /** @description values for the channel's template parameters by name; text may hold Liquid */
+            templateValues: {
+                [key: string]: components["schemas"]["JsonValue"];
+            };
+            trigger: components["schemas"]["Trigger"];
+            /** @description ISO 8601 date-time */
+            expiresAt: string | null;
+            /** @description the campaign's zone (quiet hours; a recurring trigger's own `timeZone` wins for its schedule) */
+            timeZone: string;
+            quietHours: {
+                from: string;
+                to: string;
+                /** @enum {string} */
+                mode: "wait" | "skip";
+            } | null;
+            /** @description ISO 8601 date-time */
+            launchedAt: string | null;
+            /** @description ISO 8601 date-time */
+            finishedAt: string | null;
+            lastError: string | null;
+            /** @description why the campaign paused itself (the channel's circuit breaker); null when an operator paused it or it runs */
+            pauseReason: string | null;
+            goal: components["schemas"]["Goal"];
+            /** @description the control group: percent of users held out and never sent, or null */
+            holdout: {
+                percent: number;
+                /** @description which draw of the control group the runs use; POST …/holdout/redraw counts it up */
+                draw: number;
+            } | null;
+            /** @description ISO 8601 date-time */
+            createdAt: string;
+            /** @description ISO 8601 date-time */
+            updatedAt: string;
+            deliveries: components["schemas"]["DeliveryCounts"];
+        };
+        /** @description Users of the current run: total, and by delivery status (pending, succeeded, failed, skipped, cancelled, held_out). */
+        DeliveryCounts: {
+            total: number;
+            pending: number;
+            succeeded: number;
+            failed: number;
+            skipped: number;
+            cancelled: number;
+            held_out: number;
+        };
+        CampaignDetail: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            status: "draft" | "scheduled" | "running" | "paused" | "completed" | "cancelled" | "failed";
+            segmentId: string | null;
+            channelId: string | null;
+            /** @enum {string} */
+            identity: "login" | "visitor";
+            /** @description values for the channel's template parameters by name; text may hold Liquid */
+            templateValues: {
+                [key: string]: components["schemas"]["JsonValue"];
+            };
+            trigger: components["schemas"]["Trigger"];
+            /** @description ISO 8601 date-time */
+            expiresAt: string | null;
+            /** @description the campaign's zone (quiet hours; a recurring trigger's own `timeZone` wins for its schedule) */
+            timeZone: string;
+            quietHours: {
+                from: string;
+                to: string;
+                /** @enum {string} */
+                mode: "wait" | "skip";
+            } | null;
+            /** @description ISO 8601 date-time */
+            launchedAt: string | null;
+            /** @description ISO 8601 date-time */
+            finishedAt: string | null;
+            lastError: string | null;
+            /** @description why the campaign paused itself (the channel's circuit breaker); null when an operator paused it or it runs */
+            pauseReason: string | null;
+            goal: components["schemas"]["Goal"];
+            /** @description the control group: percent of users held out and never sent, or null */
+            holdout: {
+                percent: number;
+                /** @description which draw of the control group the runs use; POST …/holdout/redraw counts it up */
+                draw: number;
+            } | null;
+            /** @description ISO 8601 date-time */
+            createdAt: string;
+            /** @description ISO 8601 date-time */
+            updatedAt: string;
+            /** @description the current run with its frozen definition; null before the first */
+            run: {
+                id: string;
+                /** @enum {string} */
+                status: "scheduled" | "running" | "paused" | "completed" | "cancelled" | "failed" | "skipped" | "missed";
+                /** @enum {string} */
+                trigger: "once" | "schedule" | "manual" | "event";
+                /** @description a schedule firing's nominal time */
+                scheduledAt: string | null;
+                /** @description why the run was skipped, missed or failed */
+                reason: string | null;
+                /** @description ISO 8601 date-time */
+                sendAt: string;
+                /** @description ISO 8601 date-time */
+                expiresAt: string | null;
+                /** @description null until the audience is frozen */
+                audience: {
+                    total: number;
+                    skipped: number | null;
+                    /** @description ISO 8601 date-time */
+                    frozenAt: string | null;
+                } | null;
+                /** @description ISO 8601 date-time */
+                startedAt: string | null;
+                /** @description ISO 8601 date-time */
+                finishedAt: string | null;
+                /** @description while the run's sends wait for quiet hours to end: until when */
+                quietUntil: string | null;
+                workflowId: string;
+                temporalUrl?: string;
+                deliveries?: components["schemas"]["DeliveryCounts"];
+                /** @description absent in lists */
+                definition?: {
+                    campaignName: string;
+                    /** @enum {string} */
+                    identity: "login" | "visitor";
+                    channel: {
+                        id: string;
+                        name: string;
+                        url: string;
+                        /** @enum {string} */
+                        method: "POST" | "PUT" | "GET";
+                        headers: {
+                            [key: string]: string;
+                        };
+                        /** @enum {string} */
+                        format: "standard" | "growingio";
+                        batchSize: number;
+                        timeoutMs: number;
+                        retry: {
+                            initialIntervalMs: number;
+                            maxIntervalMs: number;
+                            maxDurationMs: number;
+                        };
+                        userAttributeParams: {
+                            name: string;
+                            attribute: "$id" | string;
+                            /** @enum {string} */
+                            identity: "login" | "visitor";
+                            default?: string | number | boolean | null;
+                        }[];
+                        templateParams: {
+                            name: string;
+                            displayName: string;
+                            /** @enum {string} */
+                            type: "integer" | "number" | "text" | "boolean" | "date";
+                            /** @description a value of the parameter's type */
+                            default?: string | number | boolean | null;
+                            required: boolean;
+                        }[];
+                        userCap?: {
+                            max: number;
+                            per: string;
+                        } | null;
+                    };
+                    /** @description values for the channel's template parameters by name; text may hold Liquid */
+                    templateValues: {
+                        [key: string]: components["schemas"]["JsonValue"];
+                    };
+                    segment: {
+                        id: string;
+                        name: string;
+                        rule: components["schemas"]["RuleNode"];
+                        timeZone: string;
+                    };
+                    quietHours?: {
+                        from: string;
+                        to: string;
+                        /** @enum {string} */
+                        mode: "wait" | "skip";
+                    } | null;
+                    timeZone?: string;
+                    goal?: components["schemas"]["Goal"];
+                    holdout?: {
+                        percent: number;
+                        /** @description which draw of the control group the runs use; POST …/holdout/redraw counts it up */
+                        draw: number;
+                    } | null;
+                };
+            } | null;
+            /** @description recurring campaigns: the schedule's next five firings (null otherwise, or when Temporal does not answer) */
+            nextFirings: string[] | null;
+            schedule?: {
+                paused: boolean;
+                missedBeyondRecord: number;
+            };
+            deliveries: components["schemas"]["DeliveryCounts"];
+            eventTrigger?: components["schemas"]["EventTriggerFigures"];
+            /** @description with `?live=true` (or after an operator control): the workflow's own progress; else null */
+            progress: {
+                /** @enum {string} */
+                status: "scheduled" | "running" | "paused" | "completed" | "cancelled" | "failed" | "skipped" | "missed";
+                total: number | null;
+                /** @description next audience position to hand to a batch (1-based) */
+                nextSeq: number;
+                batchesInFlight: number;
+                batchesDone: number;
+                continuedAsNew: number;
+            } | null;
+            temporal: {
+                workflowId: string;
+                url: string;
+            } | null;
+        };
+        /** @description Event-triggered campaigns only: the queue of sends the campaign's events decided. */
+        EventTriggerFigures: {
+            /** @description events the campaign counted while it was running */
+            eventsCounted: number;
+            /** @description sends decided and not sent yet: due now, or inside their delay */
+            firingsWaiting: number;
+            /** @description of those, the ones already due (held by a pause, quiet hours or a backlog) */
+            firingsDue: number;
+            /** @description how long the oldest due send has waited, in ms (0 when none is due): how far behind the campaign is */
+            lagMs: number;
+        };
+        Run: {
+            id: string;
+            /** @enum {string} */
+            status: "scheduled" | "running" | "paused" | "completed" | "cancelled" | "failed" | "skipped" | "missed";
+            /** @enum {string} */
+            trigger: "once" | "schedule" | "manual" | "event";
+            /** @description a schedule firing's nominal time */
+            scheduledAt: string | null;
+            /** @description why the run was skipped, missed or failed */
+            reason: string | null;
+            /** @description ISO 8601 date-time */
+            sendAt: string;
+            /** @description ISO 8601 date-time */
+            expiresAt: string | null;
+            /** @description null until the audience is frozen */
+            audience: {
+                total: number;
+                skipped: number | null;
+                /** @description ISO 8601 date-time */
+                frozenAt: string | null;
+            } | null;
+            /** @description ISO 8601 date-time */
+            startedAt: string | null;
+            /** @description ISO 8601 date-time */
+            finishedAt: string | null;
+            /** @description while the run's sends wait for quiet hours to end: until when */
+            quietUntil: string | null;
+            workflowId: string;
+            temporalUrl?: string;
+            deliveries?: components["schemas"]["DeliveryCounts"];
+            /** @description absent in lists */
+            definition?: {
+                campaignName: string;
+                /** @enum {string} */
+                identity: "login" | "visitor";
+                channel: {
+                    id: string;
+                    name: string;
+                    url: string;
+                    /** @enum {string} */
+                    method: "POST" | "PUT" | "GET";
+                    headers: {
+                        [key: string]: string;
+                    };
+                    /** @enum {string} */
+                    format: "standard" | "growingio";
+                    batchSize: number;
+                    timeoutMs: number;
+                    retry: {
+                        initialIntervalMs: number;
+                        maxIntervalMs: number;
+                        maxDurationMs: number;
+                    };
+                    userAttributeParams: {
+                        name: string;
+                        attribute: "$id" | string;
+                        /** @enum {string} */
+                        identity: "login" | "visitor";
+                        default?: string | number | boolean | null;
+                    }[];
+                    templateParams: {
+                        name: string;
+                        displayName: string;
+                        /** @enum {string} */
+                        type: "integer" | "number" | "text" | "boolean" | "date";
+                        /** @description a value of the parameter's type */
+                        default?: string | number | boolean | null;
+                        required: boolean;
+                    }[];
+                    userCap?: {
+                        max: number;
+                        per: string;
+                    } | null;
+                };
+                /** @description values for the channel's template parameters by name; text may hold Liquid */
+                templateValues: {
+                    [key: string]: components["schemas"]["JsonValue"];
+                };
+                segment: {
+                    id: string;
+                    name: string;
+                    rule: components["schemas"]["RuleNode"];
+                    timeZone: string;
+                };
+                quietHours?: {
+                    from: string;
+                    to: string;
+                    /** @enum {string} */
+                    mode: "wait" | "skip";
+                } | null;
+                timeZone?: string;
+                goal?: components["schemas"]["Goal"];
+                holdout?: {
+                    percent: number;
+                    /** @description which draw of the control group the runs use; POST …/holdout/redraw counts it up */
+                    draw: number;
+                } | null;
+            };
+        };
+        /** @description A run's attempts over time (every attempt, retries included) and its current sending rate. */
+        RunTimeline: {
+            runId: string | null;
+            /** @description width of each interval: the smallest of 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800 s that covers the run in at most 120 intervals */
+            bucketSeconds: number;
+            /** @description attempts started in each interval by outcome, from the first attempt to the last, empty intervals included */
+            buckets: {
+                /** @description start of the interval (ISO 8601, UTC) */
+                at: string;
+                succeeded: number;
+                retry: number;
+                failed: number;
+            }[];
+            totals: {
+                succeeded: number;
+                retry: number;
+                failed: number;
+            };
+            rate: {
+                windowSeconds: number;
+                /** @description attempts started in the last 10 s per second (0 once the run stops sending) */
+                perSecond: number;
+            };
+            firstAttemptAt: string | null;
+            lastAttemptAt: string | null;
+        };
+        /** @description Did it work: each group's conversions, the difference with its interval, and the curves (docs/goals.md). */
+        CampaignEffect: {
+            campaignId: string;
+            /** @description the run asked for with `?run=`; null: every run of the campaign added up */
+            runId: string | null;
+            /** @description runs measured (skipped and missed firings sent nothing and are not counted) */
+            runs: number;
+            goal: components["schemas"]["Goal"];
+            holdout: {
+                percent: number;
+                /** @description which draw of the control group the runs use; POST …/holdout/redraw counts it up */
+                draw: number;
+            } | null;
+            /**
+             * @description `final` once every run's figures were stored by its workflow (after its last window and the late-event grace); `provisional` before
+             * @enum {string}
+             */
+            status: "final" | "provisional";
+            /** @description a run still sends or a recipient's window is still open */
+            windowOpen: boolean;
+            /** @description when the last recipient's window closes; null while a run still sends */
+            windowClosesAt: string | null;
+            finalizedAt: string | null;
+            sent: {
+                /** @description recipients measured: sent ones whose delivery succeeded, held-out ones the run's sends reached (one per send in event-triggered runs) */
+                users: number;
+                /** @description recipients with a goal event within the window after their start (the first counts) */
+                conversions: number;
+                rate: number | null;
+                /** @description Wilson score interval of the rate */
+                interval: {
+                    low: number;
+                    high: number;
+                } | null;
+                /** @description sum of the goal's `value` property over goal events in the windows; null without `value` */
+                value: number | null;
+                valuePerUser: number | null;
+            };
+            /** @description the held-out group; null without a control group */
+            control: {
+                /** @description recipients measured: sent ones whose delivery succeeded, held-out ones the run's sends reached (one per send in event-triggered runs) */
+                users: number;
+                /** @description recipients with a goal event within the window after their start (the first counts) */
+                conversions: number;
+                rate: number | null;
+                /** @description Wilson score interval of the rate */
+                interval: {
+                    low: number;
+                    high: number;
+                } | null;
+                /** @description sum of the goal's `value` property over goal events in the windows; null without `value` */
+                value: number | null;
+                valuePerUser: number | null;
+            } | null;
+            difference: {
+                /** @description sent rate minus control rate */
+                rate: number;
+                /** @description Newcombe hybrid score interval (method 10 of Newcombe 1998) */
+                interval: {
+                    low: number;
+                    high: number;
+                };
+                /** @description difference / control rate; null when the control rate is 0 */
+                relativeUplift: number | null;
+                /** @description two-sided pooled two-proportion z test */
+                pValue: number;
+            } | null;
+            /** @description cumulative conversion rate per group at the end of each sixtieth of the window since send */
+            curve: {
+                afterMs: number;
+                sent: number | null;
+                control: number | null;
+            }[];
+        };
+        /** @description Users of a run that did not (yet) get their request, grouped by status and error class, largest group first. */
+        FailureReasons: {
+            runId: string | null;
+            items: {
+                /**
+                 * @description `pending`: users still being retried after this error
+                 * @enum {string}
+                 */
+                status: "failed" | "skipped" | "cancelled" | "pending";
+                /** @description e.g. `http_400`, `timeout`, `refused`, `no_login_id`, `quiet_hours`, `user_cap`, `cancelled`, `expired` */
+                errorClass: string;
+                /** @description the last HTTP status these users got, when they got one */
+                httpStatus: number | null;
+                count: number;
+                /** @description one of the error messages of the group, as an example */
+                message: string | null;
+            }[];
+        };
+        Delivery: {
+            seq: number;
+            user: {
+                id: string;
+                loginId: string | null;
+                visitorId: string | null;
+            };
+            /** @description the login or visitor id addressed; null: skipped */
+            address: string | null;
+            /** @enum {string} */
+            status: "pending" | "succeeded" | "failed" | "skipped" | "cancelled" | "held_out";
+            attempts: number;
+            lastHttpStatus: number | null;
+            lastError: {
+                class: string;
+                message: string | null;
+            } | null;
+            /** @description ISO 8601 date-time */
+            firstAttemptAt: string | null;
+            /** @description ISO 8601 date-time */
+            lastAttemptAt: string | null;
+            /** @description ISO 8601 date-time */
+            nextAttemptAt: string | null;
+            latencyMs: number | null;
+            webhookId: string | null;
+            /** @description a `held_out` user's moment they would have been sent (their goal window starts there) */
+            heldOutAt: string | null;
+            /** @description the last response's body (its first 4,096 characters, credentials masked); absent for read keys */
+            responseBody?: string | null;
+        };
+        /** @description One user's delivery and every attempt (time, outcome, status, latency, error); `triggeredSends` lists each send of an event-triggered run. */
+        DeliveryWithAttempts: {
+            seq: number;
+            user: {
+                id: string;
+                loginId: string | null;
+                visitorId: string | null;
+            };
+            /** @description the login or visitor id addressed; null: skipped */
+            address: string | null;
+            /** @enum {string} */
+            status: "pending" | "succeeded" | "failed" | "skipped" | "cancelled" | "held_out";
+            attempts: number;
+            lastHttpStatus: number | null;
+            lastError: {
+                class: string;
+                message: string | null;
+            } | null;
+            /** @description ISO 8601 date-time */
+            firstAttemptAt: string | null;
+            /** @description ISO 8601 date-time */
+            lastAttemptAt: string | null;
+            /** @description ISO 8601 date-time */
+            nextAttemptAt: string | null;
+            latencyMs: number | null;
+            webhookId: string | null;
+            /** @description a `held_out` user's moment they would have been sent (their goal window starts there) */
+            heldOutAt: string | null;
+            /** @description the last response's body (its first 4,096 characters, credentials masked); absent for read keys */
+            responseBody?: string | null;
+            attemptLog: {
+                attempt: number;
+                /** @description ISO 8601 date-time */
+                at: string | null;
+                latencyMs: number | null;
+                httpStatus: number | null;
+                outcome: string;
+                error: {
+                    class: string;
+                    message: string | null;
+                } | null;
+            }[];
+            /** @description event-triggered runs: each send to the user, newest first, with the event that caused it */
+            triggeredSends?: {
+                seq: number;
+                user: {
+                    id: string;
+                    loginId: string | null;
+                    visitorId: string | null;
+                };
+                /** @description the login or visitor id addressed; null: skipped */
+                address: string | null;
+                /** @enum {string} */
+                status: "pending" | "succeeded" | "failed" | "skipped" | "cancelled" | "held_out";
+                attempts: number;
+                lastHttpStatus: number | null;
+                lastError: {
+                    class: string;
+                    message: string | null;
+                } | null;
+                /** @description ISO 8601 date-time */
+                firstAttemptAt: string | null;
+                /** @description ISO 8601 date-time */
+                lastAttemptAt: string | null;
+                /** @description ISO 8601 date-time */
+                nextAttemptAt: string | null;
+                latencyMs: number | null;
+                webhookId: string | null;
+                /** @description a `held_out` user's moment they would have been sent (their goal window starts there) */
+                heldOutAt: string | null;
+                /** @description the last response's body (its first 4,096 characters, credentials masked); absent for read keys */
+                responseBody?: string | null;
+                event: {
+                    id: string;
+                    name: string | null;
+                    /** @description ISO 8601 date-time */
+                    occurredAt: string | null;
+                };
+                attemptLog: {
+                    attempt: number;
+                    /** @description ISO 8601 date-time */
+                    at: string | null;
+                    latencyMs: number | null;
+                    httpStatus: number | null;
+                    outcome: string;
+                    error: {
+                        class: string;
+                        message: string | null;
+                    } | null;
+                }[];
+            }[];
         };
     };
     responses: never;
