@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import postgres from 'postgres';
 import { Agent, request } from 'undici';
+import { campaignDraftSchema } from '../campaigns/definition.js';
 import { createCampaignService, type CampaignService } from '../campaigns/store.js';
 import { createChannelStore } from '../channels/store.js';
 import { channelInputSchema } from '../channels/schema.js';
@@ -269,7 +270,7 @@ export function benchCampaigns(bench: BenchDatabase, temporal: BenchTemporal, fa
 
 /** Creates and launches a campaign; returns its id and run ids. */
 export async function launchCampaign(campaigns: CampaignService, input: { name: string; segmentId: string; channelId: string }) {
-  const draft = await campaigns.create({ name: input.name, segmentId: input.segmentId, channelId: input.channelId, templateValues: { amount: 100 } });
+  const draft = await campaigns.create(campaignDraftSchema.parse({ name: input.name, segmentId: input.segmentId, channelId: input.channelId, templateValues: { amount: 100 } }));
   const launched = await campaigns.launch(draft.id);
   return { id: draft.id, runId: launched.currentRunId!, workflowId: launched.workflowId! };
 }

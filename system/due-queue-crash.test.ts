@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { campaignDraftSchema } from '../campaigns/definition.js';
 import { createCampaignService } from '../campaigns/store.js';
 import { createChannelStore } from '../channels/store.js';
 import { channelInputSchema } from '../channels/schema.js';
@@ -102,7 +103,7 @@ describe('10,000 due firings through a worker SIGKILL and a dev-server restart',
       // Each request takes a while, so the sends are still going when the worker dies.
       receiver.behave((request) => (request.url === '/flash' ? { status: 200, delayMs: 25 } : { status: 200 }));
       const service = createCampaignService({ db: database.db, temporal: client, taskQueue });
-      const draft = await service.create({ name: 'flash sale', segmentId: segment.id, channelId: channel.id, trigger: { type: 'event', event: 'flash_sale', delay: 'PT15S' } });
+      const draft = await service.create(campaignDraftSchema.parse({ name: 'flash sale', segmentId: segment.id, channelId: channel.id, trigger: { type: 'event', event: 'flash_sale', delay: 'PT15S' } }));
       await service.launch(draft.id);
       const apis = [await startApi(), await startApi()];
       // Both API processes learn of the launch from PostgreSQL's notification.
