@@ -5,11 +5,9 @@ export { campaignListAnswerSchema } from './answers.js';
 export { campaignListExample, requestExamples } from './examples.js';
 
 /*
- * The API's description. Request bodies are the very zod schemas the stores
- * validate with (imported, so the document cannot drift from what is
- * accepted); answers are described here from the presenters. Validation stays
- * in the stores and readJson, whose answers (400 validation_failed naming the
- * field, 413, invalid_json) the document lists as the error bodies.
+ * The parts of the document no router defines: the operations endpoints
+ * (health, metrics, the document and its reference page) and the API key
+ * scheme. Every /api route describes itself where it is defined (api/contract.ts).
  */
 
 /** Registers every route hookcast serves (campaign routes only when mounted). */
