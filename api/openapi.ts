@@ -10,7 +10,7 @@ export { campaignListExample, requestExamples } from './examples.js';
  * scheme. Every /api route describes itself where it is defined (api/contract.ts).
  */
 
-/** Registers every route hookcast serves (campaign routes only when mounted). */
+/** Registers the operations endpoints and the key scheme (the /api routes register themselves). */
 export function describeApi(app: Pick<OpenAPIHono, 'openAPIRegistry'>) {
   const r = app.openAPIRegistry;
   const route = (config: Parameters<typeof createRoute>[0]) => r.registerPath(createRoute(config));
