@@ -3,7 +3,7 @@ import { and, asc, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Database } from '../db/client.js';
 import { apiKeys, apiKeyScopes, type ApiKeyScope } from '../db/schema.js';
-import { notFound, validationError } from '../lib/errors.js';
+import { notFound } from '../lib/errors.js';
 import { isUuid } from '../lib/ids.js';
 
 /*
@@ -52,13 +52,12 @@ function present(row: typeof apiKeys.$inferSelect): ApiKeyInfo {
 
 export function createApiKeyStore(db: Database) {
   /** Creates a key; the answer is the only time the key itself is seen. */
-  async function create(body: unknown): Promise<ApiKeyInfo & { key: string }> {
-    const parsed = apiKeyInputSchema.safeParse(body);
-    if (!parsed.success) throw validationError(parsed.error);
+  /** A key apiKeyInputSchema has validated. */
+  async function create(input: z.infer<typeof apiKeyInputSchema>): Promise<ApiKeyInfo & { key: string }> {
     const key = generateApiKey();
     const [row] = await db
       .insert(apiKeys)
-      .values({ ...parsed.data, prefix: key.slice(0, PREFIX_LENGTH), keyHash: hashOf(key) })
+      .values({ ...input, prefix: key.slice(0, PREFIX_LENGTH), keyHash: hashOf(key) })
       .returning();
     return { ...present(row!), key };
   }

@@ -2,6 +2,7 @@ import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { auditEvents } from '../db/schema.js';
 import { fieldErrors } from '../lib/errors.js';
+import type { JsonValue } from '../lib/json-values.js';
 
 /*
  * The audit trail: who (an API key's id and name, as they were then) did what
@@ -100,9 +101,10 @@ export async function listAudit(db: Database, query: { cursor?: string; limit?: 
     id: String(row.id),
     at: row.at.toISOString(),
     actor: { keyId: row.actorKeyId, name: row.actorName },
-    action: row.action,
+    // Written by recordAudit only, from an AuditAction and a JSON body.
+    action: row.action as AuditAction,
     target: { type: row.targetType, id: row.targetId, name: row.targetName },
-    change: row.change,
+    change: row.change as JsonValue,
   }));
   return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.id : null };
 }

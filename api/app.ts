@@ -188,7 +188,7 @@ export function createApp(deps: AppDeps) {
   );
   app.use('/api/campaigns/*', (c, next) => (c.req.method === 'GET' ? readBudget(c, next) : next()));
   // The description is public (it holds no data): registered before the key check.
-  describeApi(app, { campaigns: Boolean(deps.campaigns) });
+  describeApi(app);
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'hookcast', version: '1', description: 'Webhook marketing campaigns: channels, audience, segments, campaigns and their runs.' },

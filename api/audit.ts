@@ -1,15 +1,28 @@
-import { Hono, type MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
+import { z } from 'zod';
 import { listAudit, recordAudit, type AuditAction } from '../access/audit.js';
 import type { Database } from '../db/client.js';
 import { safeErrorDescription } from '../lib/db-errors.js';
 import type { Logger } from '../lib/logger.js';
+import { auditEventSchema } from './answers.js';
+import { apiRouter, defineRoute, errors, json, page } from './contract.js';
 import { jsonBodyOf } from './json.js';
 import type { RequestLogEnv } from './request-log.js';
 
+const listAuditRoute = defineRoute({
+  method: 'get',
+  path: '/',
+  tags: ['keys'],
+  summary: 'The audit trail (admin): who created, changed, launched, paused, resumed, cancelled, triggered, rotated, deleted or revoked what, newest first',
+  security: [{ apiKey: [] }],
+  request: { query: z.object({ cursor: z.string().optional(), limit: z.string().optional(), targetType: z.string().optional(), targetId: z.string().optional() }) },
+  responses: { 200: json(page(auditEventSchema)), 400: errors.validation, 401: errors.unauthorized, 403: errors.forbidden, 429: errors.throttled },
+});
+
 /** `GET /api/audit` (admin keys): the trail, newest first, `?targetType=&targetId=` for one object. */
 export function auditRoutes(db: Database) {
-  const app = new Hono();
-  app.get('/', async (c) => c.json(await listAudit(db, c.req.query())));
+  const app = apiRouter();
+  app.openapi(listAuditRoute, async (c) => c.json(await listAudit(db, c.req.valid('query')), 200));
   return app;
 }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type Socket } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,7 +58,14 @@ async function runningCampaign() {
     status: 'running',
     sendAt: new Date(),
     expiresAt: null,
-    definition: {} as never,
+    // A definition as a launch freezes it: campaign reads answer it, checked against the document.
+    definition: {
+      campaignName: 'while Temporal is away',
+      identity: 'login',
+      channel: { id: randomUUID(), name: 'c', url: 'https://example.test/hook', method: 'POST', headers: {}, format: 'standard', batchSize: 100, timeoutMs: 10_000, retry: { initialIntervalMs: 5_000, maxIntervalMs: 3_600_000, maxDurationMs: 86_400_000 }, userAttributeParams: [], templateParams: [] },
+      templateValues: {},
+      segment: { id: randomUUID(), name: 's', rule: { identity: 'hasLoginId' }, timeZone: 'Asia/Shanghai' },
+    },
   });
   return row!.id;
 }

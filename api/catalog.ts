@@ -1,10 +1,8 @@
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { ATTRIBUTE_TYPES } from '../db/schema.js';
 import type { Database } from '../db/client.js';
 import { CATALOG_EXAMPLES, catalogQuerySchema, readCatalog } from '../audience/catalog.js';
-import { validationError } from '../lib/errors.js';
-import { errorBodySchema } from './openapi.js';
+import { apiRouter, defineRoute, errors, json } from './contract.js';
 
 const propertyTypes = ['string', 'number', 'boolean', 'object', 'array', 'null'] as const;
 
@@ -40,18 +38,16 @@ export const catalogAnswerSchema = z
   })
   .meta({ id: 'Catalog', description: 'What has been ingested: attribute names with types, examples and last seen; event names with last seen and their properties. Names in order.' });
 
-const error = (description: string) => ({ description, content: { 'application/json': { schema: errorBodySchema } } });
-
-const catalogRoute = createRoute({
+const catalogRoute = defineRoute({
   method: 'get',
   path: '/',
   tags: ['audience'],
   summary: 'The catalog of ingested attribute and event names, for pickers (read keys may read it: examples are user data, like a user\'s profile)',
   request: { query: catalogQuerySchema },
   responses: {
-    200: { description: 'OK', content: { 'application/json': { schema: catalogAnswerSchema } } },
-    400: error('A bad query parameter (`validation_failed`), named in `issues`.'),
-    403: error('An ingest key (`forbidden`): it may not read users, and examples are user data.'),
+    200: json(catalogAnswerSchema),
+    400: errors.validation,
+    403: errors.forbidden,
   },
 });
 
@@ -63,15 +59,7 @@ const catalogRoute = createRoute({
  * app.route('/api/catalog', catalogRoutes(db));
  */
 export function catalogRoutes(db: Database) {
-  const app = new OpenAPIHono();
-  app.openapi(
-    catalogRoute,
-    async (c) => c.json(await readCatalog(db, c.req.valid('query')), 200),
-    // Refused as every 400 is: validation_failed with an issue naming the parameter and its stable code.
-    (result) => {
-      if (!result.success) throw validationError(result.error);
-      return undefined;
-    },
-  );
+  const app = apiRouter();
+  app.openapi(catalogRoute, async (c) => c.json(await readCatalog(db, c.req.valid('query')), 200));
   return app;
 }

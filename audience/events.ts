@@ -150,13 +150,23 @@ export async function ingestEvents(
 ): Promise<IngestResult> {
   const envelope = eventEnvelopeSchema.safeParse(body);
   if (!envelope.success) throw validationError(envelope.error);
+  return ingestEventList(db, envelope.data.events, now, numberIssues, hooks);
+}
+
+/** Ingests the events of an envelope eventEnvelopeSchema has validated (POST /api/events); each event is checked on its own. */
+export async function ingestEventList(
+  db: Database,
+  events: readonly unknown[],
+  now = new Date(),
+  numberIssues: readonly FieldIssue[] = [],
+  hooks?: IngestHooks,
+): Promise<IngestResult> {
   const numberIssuesOf = groupByEvent(numberIssues);
 
   const rejected: RejectedEvent[] = [];
   const valid: ValidEvent[] = [];
   const seenClientIds = new Set<string>();
   let duplicates = 0;
-  const events = envelope.data.events;
   for (let index = 0; index < events.length; index++) {
     // A batch of 1,000 is checked in slices: other requests (health checks, reads) get the event loop in between.
     if (index > 0 && index % CHECK_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));

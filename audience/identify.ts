@@ -81,5 +81,10 @@ export async function identifyWithin(tx: Transaction, input: IdentifyInput): Pro
 export async function identify(db: Database, body: unknown): Promise<IdentifyResult> {
   const parsed = identifyInputSchema.safeParse(body);
   if (!parsed.success) throw validationError(parsed.error);
-  return inTransactionWithRetry(db, (tx) => identifyWithin(tx, parsed.data));
+  return identifyValid(db, parsed.data);
+}
+
+/** Links a pair identifyInputSchema has validated (POST /api/users/identify). */
+export async function identifyValid(db: Database, input: IdentifyInput): Promise<IdentifyResult> {
+  return inTransactionWithRetry(db, (tx) => identifyWithin(tx, input));
 }

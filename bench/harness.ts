@@ -12,8 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import postgres from 'postgres';
 import { Agent, request } from 'undici';
+import { campaignDraftSchema } from '../contracts/campaign.js';
 import { createCampaignService, type CampaignService } from '../campaigns/store.js';
 import { createChannelStore } from '../channels/store.js';
+import { channelInputSchema } from '../contracts/channel.js';
 import { createDatabase } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { segments } from '../db/schema.js';
@@ -250,13 +252,13 @@ export async function recipientsStatistics(bench: BenchDatabase) {
 
 export async function createBenchChannel(bench: BenchDatabase, url: string, name: string): Promise<string> {
   const channels = createChannelStore(bench.database.db, async () => []);
-  const channel = await channels.create({
+  const channel = await channels.create(channelInputSchema.parse({
     name,
     url,
     auth: { type: 'secret' },
     userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }],
     templateParams: [{ name: 'amount', displayName: '券面值', type: 'integer' }],
-  });
+  }));
   return channel.id;
 }
 
@@ -268,7 +270,7 @@ export function benchCampaigns(bench: BenchDatabase, temporal: BenchTemporal, fa
 
 /** Creates and launches a campaign; returns its id and run ids. */
 export async function launchCampaign(campaigns: CampaignService, input: { name: string; segmentId: string; channelId: string }) {
-  const draft = await campaigns.create({ name: input.name, segmentId: input.segmentId, channelId: input.channelId, templateValues: { amount: 100 } });
+  const draft = await campaigns.create(campaignDraftSchema.parse({ name: input.name, segmentId: input.segmentId, channelId: input.channelId, templateValues: { amount: 100 } }));
   const launched = await campaigns.launch(draft.id);
   return { id: draft.id, runId: launched.currentRunId!, workflowId: launched.workflowId! };
 }

@@ -33,6 +33,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
+import { campaignDraftSchema } from '../contracts/campaign.js';
 import { segments } from '../db/schema.js';
 import { findTemporalServerBinaries } from '../temporal/server-binaries.js';
 import { authHeader, testEnv } from '../test/credentials.js';
@@ -139,7 +140,7 @@ async function startStack(kind: TemporalKind, trigger: Record<string, unknown>):
   const [segment] = await bench.database.db.insert(segments).values({ name: 'everyone', rule: { attribute: 'cohort', op: 'notExists' } }).returning();
   const channelId = await createBenchChannel(bench, receiver.url, 'trigger bench');
   const campaigns = benchCampaigns(bench, temporal, { batchSize: 2000, window: 8, childrenPerExecution: 400 });
-  const draft = await campaigns.create({ name: 'bench trigger', segmentId: segment!.id, channelId, templateValues: { amount: 100 }, trigger: { type: 'event', event: 'bench_trigger', ...trigger } });
+  const draft = await campaigns.create(campaignDraftSchema.parse({ name: 'bench trigger', segmentId: segment!.id, channelId, templateValues: { amount: 100 }, trigger: { type: 'event', event: 'bench_trigger', ...trigger } }));
   await campaigns.launch(draft.id);
   // The API process learns of the launch through PostgreSQL's notification.
   await sleep(1000);

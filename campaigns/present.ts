@@ -1,4 +1,5 @@
 import type { campaigns } from '../db/schema.js';
+import type { JsonValue } from '../lib/json-values.js';
 
 type CampaignRow = typeof campaigns.$inferSelect;
 
@@ -11,7 +12,8 @@ export function presentCampaign(row: CampaignRow) {
     segmentId: row.segmentId,
     channelId: row.channelId,
     identity: row.identity,
-    templateValues: row.templateValues,
+    // Values of a JSON body, as sent.
+    templateValues: row.templateValues as Record<string, JsonValue>,
     trigger: row.trigger,
     expiresAt: row.expiresAt?.toISOString() ?? null,
     timeZone: row.timeZone,

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { Client } from '@temporalio/client';
 import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
@@ -7,7 +8,7 @@ import { deliveryCountRows, deliveryCounts, foldDeliveryCounts } from '../runs/r
 import { DEFAULT_FAN_OUT, runProgress, type FanOut } from '../runs/lifecycle.js';
 import { presentRun } from '../runs/present.js';
 import { activeRun, getRun } from '../runs/store.js';
-import { ApiError, conflict, fieldError, fieldErrors, notFound, validationError } from '../lib/errors.js';
+import { ApiError, conflict, fieldError, fieldErrors, notFound } from '../lib/errors.js';
 import type { FieldIssue } from '../contracts/errors.js';
 import { isUuid } from '../lib/ids.js';
 import { getSegment } from '../segments/membership.js';
@@ -16,7 +17,7 @@ import type { CampaignProgress } from '../workflows/messages.js';
 import { assertCampaignTransition } from './lifecycle.js';
 import { templateRenderProblems } from './template-check.js';
 import { createTriggerKinds, type TriggerKind } from './trigger-kinds/index.js';
-import { campaignDraftSchema, campaignPatchSchema } from '../contracts/campaign.js';
+import { campaignPatchSchema, type CampaignDraft } from '../contracts/campaign.js';
 import { freezeDefinition, resolveTemplateValues } from './definition.js';
 
 /** Statuses in which a campaign still needs its channel and segment. */
@@ -66,14 +67,13 @@ export function createCampaignService(deps: CampaignServiceDeps) {
     if (issues.length > 0) throw fieldErrors(issues);
   }
 
-  async function create(body: unknown) {
-    const parsed = campaignDraftSchema.safeParse(body);
-    if (!parsed.success) throw validationError(parsed.error);
-    await checkReferences(parsed.data);
+  /** A draft campaignDraftSchema has validated; the references are checked here (they need the database). */
+  async function create(draft: CampaignDraft) {
+    await checkReferences(draft);
     const [row] = await db
       .insert(campaigns)
       // Starts as `draft`, the column's default: campaigns/lifecycle.ts moves it from there.
-      .values({ ...parsed.data, expiresAt: parsed.data.expiresAt ?? null })
+      .values({ ...draft, expiresAt: draft.expiresAt ?? null })
       .returning();
     return row!;
   }
@@ -97,15 +97,14 @@ export function createCampaignService(deps: CampaignServiceDeps) {
     if (row.status !== 'draft') throw conflict(`only drafts can be ${verb}; this campaign is ${row.status}`);
   }
 
-  async function update(id: string, body: unknown) {
+  /** An edit campaignPatchSchema has validated. */
+  async function update(id: string, patch: z.infer<typeof campaignPatchSchema>) {
     const row = await get(id);
     draftOnly(row, 'edited');
-    const parsed = campaignPatchSchema.safeParse(body);
-    if (!parsed.success) throw validationError(parsed.error);
-    await checkReferences(parsed.data);
+    await checkReferences(patch);
     const [updated] = await db
       .update(campaigns)
-      .set({ ...parsed.data, updatedAt: new Date() })
+      .set({ ...patch, updatedAt: new Date() })
       .where(and(eq(campaigns.id, id), eq(campaigns.status, 'draft')))
       .returning();
     if (!updated) throw conflict('the campaign was launched meanwhile');

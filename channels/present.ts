@@ -1,5 +1,8 @@
 import type { ChannelRow } from '../db/schema.js';
-import type { ChannelAuth } from '../contracts/channel.js';
+import type { ChannelAuth, TemplateParam } from '../contracts/channel.js';
+
+/** A stored default: templateParamSchema checked it against the parameter's type (a date is ISO text). */
+type CheckedTemplateParam = Omit<TemplateParam, 'default'> & { default?: string | number | boolean | null };
 
 const MASK = '********';
 
@@ -36,7 +39,7 @@ export function presentChannel(row: ChannelRow, options: { revealCredentials?: b
     headers: row.headers,
     auth: options.revealCredentials ? revealNew(row.auth) : maskAuth(row.auth),
     userAttributeParams: row.userAttributeParams,
-    templateParams: row.templateParams,
+    templateParams: row.templateParams as CheckedTemplateParam[],
     timeoutMs: row.timeoutMs,
     format: row.format,
     batchSize: row.batchSize,

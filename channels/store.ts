@@ -7,7 +7,8 @@ import { duplicateName, fieldError, isUniqueViolation, notFound, refuseWhileInUs
 import { isUuid } from '../lib/ids.js';
 import { literalAddressProblem, type OutboundPolicy } from '../webhook/outbound.js';
 import { processOutboundPolicy } from '../webhook/send.js';
-import { channelInputSchema, channelPatchSchema, duplicateParamNameIssues, type ChannelAuth, type ChannelAuthInput, type ChannelInput } from '../contracts/channel.js';
+import { authSchema, channelInputSchema, channelPatchSchema, duplicateParamNameIssues, type ChannelAuth, type ChannelAuthInput, type ChannelInput } from '../contracts/channel.js';
+import { sampleValuesSchema } from './test-send.js';
 
 /** A fresh Standard Webhooks signing secret: 32 random bytes. */
 export function generateSigningSecret(): string {
@@ -44,13 +45,52 @@ export const rotationSchema = z
   .strictObject({ graceHours: z.number().min(0, 'must be at least 0').max(168, 'must be at most 168 (7 days)').default(DEFAULT_ROTATION_GRACE_HOURS) })
   .default({ graceHours: DEFAULT_ROTATION_GRACE_HOURS });
 
-/** Parses a full definition (create or test send); throws a 400 naming every bad field. */
-export function parseChannelInput(body: unknown, previousAuth?: ChannelAuth): ChannelInput & { auth: ChannelAuth } {
-  const parsed = channelInputSchema.safeParse(body);
-  const duplicates = duplicateParamNameIssues(body);
-  if (!parsed.success || duplicates.length > 0) throw validationError(parsed.error, undefined, duplicates);
-  return { ...parsed.data, auth: completeAuth(parsed.data.auth, previousAuth) };
+/**
+ * Parameter names used twice, as issues of the body's schema. Checked even
+ * when other fields fail (`when`), so one answer names every bad field.
+ */
+const uniqueParamNames = z.superRefine(
+  (value: unknown, ctx) => {
+    for (const issue of duplicateParamNameIssues(value)) {
+      ctx.addIssue({ code: 'custom', path: issue.path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)), message: issue.message });
+    }
+  },
+  { when: () => true },
+);
+
+/** POST /api/channels: a full definition. */
+export const channelCreateSchema = channelInputSchema.check(uniqueParamNames);
+/** POST /api/channels/test: a full definition, unsaved, and values for its template parameters. */
+export const channelTestSchema = channelInputSchema.extend({ sampleValues: sampleValuesSchema.optional() }).check(uniqueParamNames);
+
+/**
+ * Auth as an edit gives it: a basic-auth edit may leave the password out (or
+ * empty) to keep the stored one; the merged channel is checked in full after.
+ */
+const [secretAuth, basicAuth, noAuth] = authSchema.options;
+const authEditSchema = z.discriminatedUnion('type', [secretAuth, basicAuth.extend({ password: z.string().max(200).optional() }), noAuth], {
+  error: 'type must be one of "secret", "basic", "none"',
+});
+/** PATCH /api/channels/:id: any subset of the fields, checked again merged with the saved channel. */
+export const channelEditSchema = channelPatchSchema.extend({ auth: authEditSchema.optional() }).check(uniqueParamNames);
+export type ChannelEdit = z.infer<typeof channelEditSchema>;
+/** POST /api/channels/:id/test: an unsaved edit of the saved channel, and values for its template parameters. */
+export const savedChannelTestSchema = channelPatchSchema.extend({ auth: authEditSchema.optional(), sampleValues: sampleValuesSchema.optional() }).check(uniqueParamNames);
+
+/** A definition as stored: parsed, with the secret generated (or kept from `previousAuth`). */
+function completeInput(input: ChannelInput, previousAuth?: ChannelAuth): ChannelInput & { auth: ChannelAuth } {
+  return { ...input, auth: completeAuth(input.auth, previousAuth) };
 }
+
+/** Parses a full definition (a merged edit); throws a 400 naming every bad field. */
+function parseChannelInput(body: unknown, previousAuth?: ChannelAuth): ChannelInput & { auth: ChannelAuth } {
+  const parsed = channelCreateSchema.safeParse(body);
+  if (!parsed.success) throw validationError(parsed.error);
+  return completeInput(parsed.data, previousAuth);
+}
+
+/** A full definition the route has validated (channelTestSchema), with its secret generated. */
+export const unsavedChannel = (input: ChannelInput) => completeInput(input);
 
 /**
  * Persistence of webhook channels. Every write validates first, so a bad
@@ -70,8 +110,9 @@ export function createChannelStore(db: Database, usage: LiveCampaignsCheck, outb
     return row;
   }
 
-  async function create(body: unknown): Promise<ChannelRow> {
-    const input = parseChannelInput(body);
+  /** A definition channelCreateSchema has validated. */
+  async function create(definition: ChannelInput): Promise<ChannelRow> {
+    const input = completeInput(definition);
     refuseForbiddenAddress(input.url);
     try {
       const [row] = await db.insert(channels).values(input).returning();
@@ -90,28 +131,19 @@ export function createChannelStore(db: Database, usage: LiveCampaignsCheck, outb
    * The channel as a partial edit would leave it, validated exactly as a save
    * is (an origin change needs the credentials again), without writing it.
    */
-  async function mergeEdit(current: ChannelRow, body: unknown): Promise<ChannelInput & { auth: ChannelAuth }> {
-    const bodyAuth = body && typeof body === 'object' && 'auth' in body ? (body as { auth: unknown }).auth : undefined;
-    const newUrl = body && typeof body === 'object' ? (body as { url?: unknown }).url : undefined;
+  async function mergeEdit(current: ChannelRow, edit: ChannelEdit): Promise<ChannelInput & { auth: ChannelAuth }> {
     // Stored credentials follow the channel only to the endpoint they were given for:
     // whoever moves the channel elsewhere must know (or replace) them.
-    const moved =
-      typeof newUrl === 'string' && URL.canParse(newUrl) && /^https?:$/.test(new URL(newUrl).protocol) && originOf(newUrl) !== originOf(current.url) && current.auth.type !== 'none';
+    const moved = edit.url !== undefined && originOf(edit.url) !== originOf(current.url) && current.auth.type !== 'none';
     if (moved) {
-      const given = bodyAuth as { type?: unknown; password?: unknown } | undefined;
+      const given = edit.auth;
       const reentered = given && (given.type === 'none' || given.type === 'secret' || (given.type === 'basic' && given.password));
       if (!reentered) {
         throw fieldError('auth', "the URL's scheme, host or port changed: give the credentials again (auth with its password, or a secret; {\"type\":\"secret\"} generates a new one)");
       }
     }
     const carried = moved ? undefined : current.auth;
-    const withAuth = bodyAuth !== undefined && carried ? { ...(body as object), auth: mergeAuthInput(bodyAuth, carried) } : body;
-    const patch = channelPatchSchema.safeParse(withAuth);
-    if (!patch.success) {
-      const lists = { userAttributeParams: current.userAttributeParams, templateParams: current.templateParams };
-      const mergedLists = withAuth && typeof withAuth === 'object' ? { ...lists, ...withAuth } : lists;
-      throw validationError(patch.error, undefined, duplicateParamNameIssues(mergedLists));
-    }
+    const patch = edit.auth !== undefined && carried ? { ...edit, auth: keepStoredPassword(edit.auth, carried) } : edit;
     const merged = parseChannelInput({
       name: current.name,
       url: current.url,
@@ -127,7 +159,7 @@ export function createChannelStore(db: Database, usage: LiveCampaignsCheck, outb
       retry: current.retry,
       rateLimit: current.rateLimit,
       userCap: current.userCap,
-      ...patch.data,
+      ...patch,
     }, carried);
     // A rotation in progress carries on unless the secret itself was replaced.
     if (merged.auth.type === 'secret' && current.auth.type === 'secret' && current.auth.previous && merged.auth.secret === current.auth.secret) {
@@ -137,15 +169,28 @@ export function createChannelStore(db: Database, usage: LiveCampaignsCheck, outb
     return merged;
   }
 
+  /**
+   * The 400 of an edit its schema refused: beside the schema's issues, the
+   * parameter names the edit's lists would share with the saved ones, so one
+   * answer names every bad field. A missing channel is a 404 first, as for a valid edit.
+   */
+  async function refuseEdit(id: string, body: unknown, error: z.ZodError): Promise<never> {
+    const current = await get(id);
+    const lists = { userAttributeParams: current.userAttributeParams, templateParams: current.templateParams };
+    const merged = body && typeof body === 'object' ? { ...lists, ...body } : lists;
+    const named = new Set(error.issues.map((issue) => issue.path.join('.')));
+    throw validationError(error, undefined, duplicateParamNameIssues(merged).filter((issue) => !named.has(issue.path)));
+  }
+
   /** The saved channel with an unsaved edit applied (for a test send of the form); nothing is written. */
-  async function preview(id: string, body: unknown): Promise<ChannelInput & { auth: ChannelAuth }> {
-    return mergeEdit(await get(id), body);
+  async function preview(id: string, edit: ChannelEdit): Promise<ChannelInput & { auth: ChannelAuth }> {
+    return mergeEdit(await get(id), edit);
   }
 
   /** Applies a partial edit; answers whether credentials changed so the caller can show them once. */
-  async function update(id: string, body: unknown): Promise<{ row: ChannelRow; credentialsChanged: boolean }> {
+  async function update(id: string, edit: ChannelEdit): Promise<{ row: ChannelRow; credentialsChanged: boolean }> {
     const current = await get(id);
-    const merged = await mergeEdit(current, body);
+    const merged = await mergeEdit(current, edit);
     const auth = merged.auth;
     try {
       const [row] = await db
@@ -167,19 +212,17 @@ export function createChannelStore(db: Database, usage: LiveCampaignsCheck, outb
    * signing beside it for the grace period, so receivers can switch without
    * rejecting requests.
    */
-  async function rotateSecret(id: string, body: unknown): Promise<ChannelRow> {
-    const options = rotationSchema.safeParse(body ?? undefined);
-    if (!options.success) throw validationError(options.error);
+  async function rotateSecret(id: string, options: z.infer<typeof rotationSchema>): Promise<ChannelRow> {
     if (!isUuid(id)) throw notFound('channel');
     return db.transaction(async (tx) => {
       const [current] = await tx.select().from(channels).where(eq(channels.id, id)).for('update');
       if (!current) throw notFound('channel');
       if (current.auth.type !== 'secret') throw fieldError('auth.type', 'only a channel with secret auth has a signing secret to rotate');
-      const until = new Date(Date.now() + options.data.graceHours * 3_600_000).toISOString();
+      const until = new Date(Date.now() + options.graceHours * 3_600_000).toISOString();
       const auth: ChannelAuth = {
         type: 'secret',
         secret: generateSigningSecret(),
-        ...(options.data.graceHours > 0 ? { previous: { secret: current.auth.secret, until } } : {}),
+        ...(options.graceHours > 0 ? { previous: { secret: current.auth.secret, until } } : {}),
       };
       const [row] = await tx.update(channels).set({ auth, updatedAt: new Date() }).where(eq(channels.id, id)).returning();
       return row!;
@@ -192,20 +235,12 @@ export function createChannelStore(db: Database, usage: LiveCampaignsCheck, outb
     await db.delete(channels).where(eq(channels.id, id));
   }
 
-  return { get, create, list, update, preview, remove, rotateSecret };
+  return { get, create, list, update, preview, refuseEdit, remove, rotateSecret };
 }
 
 /** A basic-auth edit that leaves the password out keeps the stored one. */
-function mergeAuthInput(input: unknown, current: ChannelAuth): unknown {
-  if (
-    input &&
-    typeof input === 'object' &&
-    (input as { type?: unknown }).type === 'basic' &&
-    current.type === 'basic' &&
-    !(input as { password?: unknown }).password
-  ) {
-    return { ...input, password: current.password };
-  }
+function keepStoredPassword(input: NonNullable<ChannelEdit['auth']>, current: ChannelAuth): NonNullable<ChannelEdit['auth']> {
+  if (input.type === 'basic' && current.type === 'basic' && !input.password) return { ...input, password: current.password };
   return input;
 }
 

@@ -1,5 +1,8 @@
 import type { FieldIssue } from '../contracts/errors.js';
 
+/** A value JSON can carry: what a client sent and hookcast keeps as sent. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
 /**
  * How deep a submitted JSON value may nest; the value itself is level 1, so
  * `{"a":{"b":1}}` is 2 levels. Deeper values are refused before anything

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { deliveryStatuses } from '../contracts/statuses.js';
+import { deliveryStatuses, type DeliveryStatus } from '../contracts/statuses.js';
 import { fieldErrors, notFound } from '../lib/errors.js';
 import { findUser } from '../audience/users.js';
 import { maskCredentialShapes } from '../webhook/scrub.js';
@@ -40,7 +40,7 @@ type DeliveryRow = {
   login_id: string | null;
   visitor_id: string | null;
   address: string | null;
-  status: string;
+  status: DeliveryStatus;
   attempts: number;
   last_http_status: number | null;
   last_error_class: string | null;

@@ -1,5 +1,14 @@
 import type { DeliveryCounts } from './recipients.js';
+import type { FrozenDefinition } from '../contracts/campaign.js';
+import type { TemplateParam } from '../contracts/channel.js';
+import type { JsonValue } from '../lib/json-values.js';
 import type { RunRow } from './store.js';
+
+/** The definition as stored: its values came in JSON bodies, and each default was checked against its parameter's type. */
+type StoredDefinition = Omit<FrozenDefinition, 'templateValues' | 'channel'> & {
+  templateValues: Record<string, JsonValue>;
+  channel: Omit<FrozenDefinition['channel'], 'templateParams'> & { templateParams: (Omit<TemplateParam, 'default'> & { default?: string | number | boolean | null })[] };
+};
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
@@ -21,6 +30,6 @@ export function presentRun(row: RunRow, extra: { deliveries?: DeliveryCounts; te
     workflowId: row.workflowId,
     ...(extra.temporalUrl ? { temporalUrl: extra.temporalUrl } : {}),
     ...(extra.deliveries ? { deliveries: extra.deliveries } : {}),
-    ...(extra.definition === false ? {} : { definition: row.definition }),
+    ...(extra.definition === false ? {} : { definition: row.definition as StoredDefinition }),
   };
 }

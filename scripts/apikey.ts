@@ -3,10 +3,10 @@
  * API keys from the command line, on DATABASE_URL or the running embedded database.
  */
 import { parseArgs } from 'node:util';
-import { createApiKeyStore } from '../access/api-keys.js';
+import { apiKeyInputSchema, createApiKeyStore } from '../access/api-keys.js';
 import { recordAudit } from '../access/audit.js';
 import { loadEnv } from '../config/env.js';
-import { ApiError } from '../lib/errors.js';
+import { ApiError, validationError } from '../lib/errors.js';
 import { cliDatabase } from './cli-database.js';
 
 const usage = 'usage: npm run apikey -- create --name <name> --scope read|ingest|write|admin | list | revoke <id or prefix>';
@@ -24,7 +24,9 @@ async function main(argv: string[]): Promise<number> {
   try {
     const keys = createApiKeyStore(database.db);
     if (command === 'create') {
-      const created = await keys.create({ name: values.name, scope: values.scope });
+      const input = apiKeyInputSchema.safeParse({ name: values.name, scope: values.scope });
+      if (!input.success) throw validationError(input.error);
+      const created = await keys.create(input.data);
       console.log(`created ${created.scope} key "${created.name}" (id ${created.id}); it is shown this once, only its hash is stored:`);
       console.log(created.key);
       await recordAudit(database.db, { actor, action: 'created', targetType: 'api_key', targetId: created.id, targetName: created.name, change: { name: created.name, scope: created.scope } });

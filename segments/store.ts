@@ -29,6 +29,8 @@ export const segmentInputSchema = z.strictObject({
   timeZone: timeZoneSchema.default(DEFAULT_TIME_ZONE),
 });
 export const segmentPatchSchema = z.strictObject({ name, rule: segmentRuleSchema, timeZone: timeZoneSchema }).partial();
+export type SegmentInput = z.infer<typeof segmentInputSchema>;
+export type SegmentPatch = z.infer<typeof segmentPatchSchema>;
 export const previewInputSchema = z.strictObject({
   rule: segmentRuleSchema,
   timeZone: timeZoneSchema.default(DEFAULT_TIME_ZONE),
@@ -89,36 +91,34 @@ export function createSegmentStore(db: Database, usage: LiveCampaignsCheck) {
     return db.select().from(segments).orderBy(asc(segments.createdAt), asc(segments.id));
   }
 
-  async function create(body: unknown): Promise<SegmentRow> {
-    const parsed = segmentInputSchema.safeParse(body);
-    if (!parsed.success) throw validationError(parsed.error);
-    const issues = await databaseIssues(db, parsed.data);
+  /** A definition segmentInputSchema has validated; the database checks what only it knows. */
+  async function create(input: SegmentInput): Promise<SegmentRow> {
+    const issues = await databaseIssues(db, input);
     if (issues.length > 0) throw validationError(undefined, undefined, issues);
     try {
-      const [row] = await db.insert(segments).values(parsed.data).returning();
+      const [row] = await db.insert(segments).values(input).returning();
       return row!;
     } catch (error) {
-      if (isUniqueViolation(error)) throw duplicateName('segment', parsed.data.name);
+      if (isUniqueViolation(error)) throw duplicateName('segment', input.name);
       throw error;
     }
   }
 
-  async function update(id: string, body: unknown): Promise<SegmentRow> {
+  /** An edit segmentPatchSchema has validated. */
+  async function update(id: string, patch: SegmentPatch): Promise<SegmentRow> {
     await get(id);
-    const parsed = segmentPatchSchema.safeParse(body);
-    if (!parsed.success) throw validationError(parsed.error);
-    const issues = await databaseIssues(db, parsed.data);
+    const issues = await databaseIssues(db, patch);
     if (issues.length > 0) throw validationError(undefined, undefined, issues);
     try {
       const [row] = await db
         .update(segments)
-        .set({ ...parsed.data, updatedAt: new Date() })
+        .set({ ...patch, updatedAt: new Date() })
         .where(eq(segments.id, id))
         .returning();
       if (!row) throw notFound('segment');
       return row;
     } catch (error) {
-      if (isUniqueViolation(error)) throw duplicateName('segment', parsed.data.name ?? '');
+      if (isUniqueViolation(error)) throw duplicateName('segment', patch.name ?? '');
       throw error;
     }
   }
@@ -135,13 +135,11 @@ export function createSegmentStore(db: Database, usage: LiveCampaignsCheck) {
     return previewSegment(db, row.rule, { at, timeZone: row.timeZone });
   }
 
-  /** Preview of an unsaved rule: `{ rule, timeZone?, at? }`. */
-  async function previewUnsaved(body: unknown): Promise<SegmentPreview> {
-    const parsed = previewInputSchema.safeParse(body);
-    if (!parsed.success) throw validationError(parsed.error);
-    const issues = await databaseIssues(db, parsed.data);
+  /** Preview of an unsaved rule (previewInputSchema validated it). */
+  async function previewUnsaved(input: z.infer<typeof previewInputSchema>): Promise<SegmentPreview> {
+    const issues = await databaseIssues(db, input);
     if (issues.length > 0) throw validationError(undefined, undefined, issues);
-    return previewSegment(db, parsed.data.rule, { at: parsed.data.at ?? new Date(), timeZone: parsed.data.timeZone });
+    return previewSegment(db, input.rule, { at: input.at ?? new Date(), timeZone: input.timeZone });
   }
 
   return { get, list, create, update, remove, preview, previewUnsaved };

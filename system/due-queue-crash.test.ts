@@ -6,8 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { campaignDraftSchema } from '../contracts/campaign.js';
 import { createCampaignService } from '../campaigns/store.js';
 import { createChannelStore } from '../channels/store.js';
+import { channelInputSchema } from '../contracts/channel.js';
 import { resolveTemporalCli } from '../temporal/cli.js';
 import { createTemporalClient } from '../temporal/client.js';
 import { startDevServer, type DevServer } from '../temporal/dev-server.js';
@@ -92,16 +94,16 @@ describe('10,000 due firings through a worker SIGKILL and a dev-server restart',
     const client = createTemporalClient({ address: `127.0.0.1:${port}`, namespace: 'default' });
     try {
       const segment = await insertSegment(database, 'everyone', { attribute: 'cohort', op: 'notExists' });
-      const channel = await createChannelStore(database.db, async () => []).create({
+      const channel = await createChannelStore(database.db, async () => []).create(channelInputSchema.parse({
         name: 'flash',
         url: `${receiver.url}/flash`,
         auth: { type: 'secret' },
         userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }],
-      });
+      }));
       // Each request takes a while, so the sends are still going when the worker dies.
       receiver.behave((request) => (request.url === '/flash' ? { status: 200, delayMs: 25 } : { status: 200 }));
       const service = createCampaignService({ db: database.db, temporal: client, taskQueue });
-      const draft = await service.create({ name: 'flash sale', segmentId: segment.id, channelId: channel.id, trigger: { type: 'event', event: 'flash_sale', delay: 'PT15S' } });
+      const draft = await service.create(campaignDraftSchema.parse({ name: 'flash sale', segmentId: segment.id, channelId: channel.id, trigger: { type: 'event', event: 'flash_sale', delay: 'PT15S' } }));
       await service.launch(draft.id);
       const apis = [await startApi(), await startApi()];
       // Both API processes learn of the launch from PostgreSQL's notification.

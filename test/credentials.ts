@@ -13,6 +13,8 @@ export const testEnv = {
   HOOKCAST_API_KEY: TEST_API_KEY,
   SECRET_KEYS: TEST_SECRET_KEYS,
   OUTBOUND_ALLOW_CIDRS: TEST_OUTBOUND_ALLOW_CIDRS,
+  // Every answer an API under test gives is checked against the document (api/contract.ts).
+  HOOKCAST_VALIDATE_RESPONSES: '1',
 };
 
 export const authHeader = { authorization: `Bearer ${TEST_API_KEY}` };

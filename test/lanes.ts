@@ -48,6 +48,7 @@ export const lanes: Record<Lane, string[]> = {
     'test/doc-links.test.ts',
     'api/doc-examples.test.ts',
     'api/json.test.ts',
+    'api/contract.test.ts',
     'api/openapi.test.ts',
     'api/request-log.test.ts',
     'console/src/messages.test.ts',

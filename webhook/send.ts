@@ -10,7 +10,8 @@ export const RESPONSE_BODY_LIMIT = 4096;
 const SCRUB_MARGIN = 4096;
 
 /** Why a request did not get a 2xx, or `ok`. */
-export type Verdict = 'ok' | 'non_2xx' | 'refused' | 'dns' | 'timeout' | 'tls' | 'reset' | 'network' | 'invalid_request' | 'forbidden_address';
+export const verdicts = ['ok', 'non_2xx', 'refused', 'dns', 'timeout', 'tls', 'reset', 'network', 'invalid_request', 'forbidden_address'] as const;
+export type Verdict = (typeof verdicts)[number];
 
 export interface SendOutcome {
   verdict: Verdict;

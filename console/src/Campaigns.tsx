@@ -53,7 +53,7 @@ function CampaignForm({ onDone, draft, copyOf }: { onDone: (id: string) => void;
   const sendAt = Form.useWatch(['trigger', 'sendAt'], form) as { toISOString(): string } | null | undefined;
   const zoneField = Form.useWatch('timeZone', form) as string | undefined;
   const chosen = (channels.data?.items ?? []).find((c) => c.id === channelId);
-  const params = (chosen?.templateParams ?? []) as Param[];
+  const params: Param[] = chosen?.templateParams ?? [];
   // The attributes this channel reads from each user ($-prefixed ones are ids, not profile attributes).
   const attributes = [...new Set(((chosen?.userAttributeParams ?? []) as { attribute: string }[]).map((a) => a.attribute).filter((a) => !a.startsWith('$')))];
   function insertPlaceholder(param: string, attribute: string) {
@@ -143,7 +143,7 @@ function CampaignForm({ onDone, draft, copyOf }: { onDone: (id: string) => void;
   /** The new channel's parameters only: values typed for another channel would be sent unseen, and refused. */
   function keepValuesOf(channel: string | undefined) {
     const next = (channels.data?.items ?? []).find((c) => c.id === channel);
-    const names = new Set(((next?.templateParams ?? []) as Param[]).map((p) => p.name));
+    const names = new Set((next?.templateParams ?? []).map((p) => p.name));
     const current = (form.getFieldValue('templateValues') ?? {}) as Record<string, unknown>;
     form.setFieldValue('templateValues', Object.fromEntries(Object.entries(current).filter(([k]) => names.has(k))));
   }

@@ -67,7 +67,7 @@ function SegmentForm({ segment, onDone }: { segment?: Segment; onDone: () => voi
   const preview = useQuery({
     queryKey: ['preview', ruleText, zone],
     enabled: valid,
-    queryFn: () => unwrap(api.POST('/api/segments/preview', { body: { rule: JSON.parse(ruleText) as never, timeZone: zone } })),
+    queryFn: () => unwrap(api.POST('/api/segments/preview', { body: { rule: JSON.parse(ruleText), timeZone: zone } })),
   });
   const save = useMutation({
     mutationFn: () => {

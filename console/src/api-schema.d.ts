@@ -154,122 +154,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/audit": {
+    "/api/docs": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** The audit trail (admin): who created, changed, launched, paused, resumed, cancelled, triggered, rotated, deleted or revoked what, newest first */
+        /** Browsable API reference */
         get: {
             parameters: {
-                query?: {
-                    cursor?: string;
-                    limit?: string;
-                    targetType?: string;
-                    targetId?: string;
-                };
+                query?: never;
                 header?: never;
                 path?: never;
                 cookie?: never;
             };
             requestBody?: never;
             responses: {
-                /** @description OK */
+                /** @description HTML */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content: {
-                        "application/json": {
-                            items: {
-                                id: string;
-                                at: string;
-                                actor: {
-                                    keyId: string | null;
-                                    name: string;
-                                };
-                                action: string;
-                                target: {
-                                    type: string;
-                                    id: string | null;
-                                    name: string | null;
-                                };
-                                /** @description the fields the request changed, secrets masked */
-                                change?: unknown;
-                            }[];
-                            nextCursor: string | null;
-                        };
-                    };
+                    content?: never;
                 };
-                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
-                400: {
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/docs/reference.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The reference page's start-up script (a file: the CSP allows no inline script) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description JavaScript */
+                200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "validation_failed",
-                         *       "message": "invalid url",
-                         *       "issues": [
-                         *         {
-                         *           "path": "url",
-                         *           "message": "must be an http(s) URL",
-                         *           "code": "invalid_url",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No API key, or an unknown or revoked one (`unauthorized`). */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "unauthorized",
-                         *       "message": "an API key is required: send Authorization: Bearer <key>"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The key's scope does not allow this (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "forbidden",
-                         *       "message": "a read key may only read (GET); POST needs a write key"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many wrong API keys from this client address (`too_many_failed_attempts`); `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "too_many_failed_attempts",
-                         *       "message": "too many wrong API keys from this address; try again in 42 s"
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
+                    content?: never;
                 };
             };
         };
@@ -305,14 +246,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items: ({
-                                id: string;
-                                name: string;
-                                scope: string;
-                                prefix: string;
-                            } & {
-                                [key: string]: unknown;
-                            })[];
+                            items: components["schemas"]["ApiKey"][];
                         };
                     };
                 };
@@ -381,9 +315,16 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
+                            name: string;
+                            /** @enum {string} */
+                            scope: "read" | "ingest" | "write" | "admin";
+                            prefix: string;
+                            /** @description ISO 8601 date-time */
+                            createdAt: string;
+                            /** @description ISO 8601 date-time */
+                            revokedAt: string | null;
+                            /** @description the key itself, shown this once */
                             key: string;
-                        } & {
-                            [key: string]: unknown;
                         };
                     };
                 };
@@ -533,63 +474,107 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/docs": {
+    "/api/audit": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Browsable API reference */
+        /** The audit trail (admin): who created, changed, launched, paused, resumed, cancelled, triggered, rotated, deleted or revoked what, newest first */
         get: {
             parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description HTML */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
+                query?: {
+                    cursor?: string;
+                    limit?: string;
+                    targetType?: string;
+                    targetId?: string;
                 };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/docs/reference.js": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The reference page's start-up script (a file: the CSP allows no inline script) */
-        get: {
-            parameters: {
-                query?: never;
                 header?: never;
                 path?: never;
                 cookie?: never;
             };
             requestBody?: never;
             responses: {
-                /** @description JavaScript */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["AuditEvent"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "validation_failed",
+                         *       "message": "invalid url",
+                         *       "issues": [
+                         *         {
+                         *           "path": "url",
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No API key, or an unknown or revoked one (`unauthorized`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "unauthorized",
+                         *       "message": "an API key is required: send Authorization: Bearer <key>"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (`forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "forbidden",
+                         *       "message": "a read key may only read (GET); POST needs a write key"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Too many wrong API keys from this client address (`too_many_failed_attempts`); `Retry-After` says when to try again. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "too_many_failed_attempts",
+                         *       "message": "too many wrong API keys from this address; try again in 42 s"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
                 };
             };
         };
@@ -951,6 +936,7 @@ export interface paths {
                             max: number;
                             per: string;
                         } | null;
+                        /** @description values for the template parameters by name; defaults fill the rest */
                         sampleValues?: {
                             [key: string]: unknown;
                         };
@@ -1148,7 +1134,7 @@ export interface paths {
                             /** @enum {string} */
                             type: "basic";
                             username: string;
-                            password: string;
+                            password?: string;
                         } | {
                             /** @enum {string} */
                             type: "none";
@@ -1433,7 +1419,7 @@ export interface paths {
                             /** @enum {string} */
                             type: "basic";
                             username: string;
-                            password: string;
+                            password?: string;
                         } | {
                             /** @enum {string} */
                             type: "none";
@@ -1476,6 +1462,7 @@ export interface paths {
                             max: number;
                             per: string;
                         } | null;
+                        /** @description values for the template parameters by name; defaults fill the rest */
                         sampleValues?: {
                             [key: string]: unknown;
                         };
@@ -1589,13 +1576,15 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description OK */
+                /** @description The user, or `{"items":[…]}` for a batch */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": components["schemas"]["User"] | {
+                            items: components["schemas"]["User"][];
+                        };
                     };
                 };
                 /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
@@ -1683,7 +1672,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            user?: unknown;
+                            user: components["schemas"]["User"];
                             mergedUserId: string | null;
                         };
                     };
@@ -1760,7 +1749,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": components["schemas"]["User"];
                     };
                 };
                 /** @description No such resource (`not_found`). */
@@ -1891,7 +1880,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": components["schemas"]["UserExport"];
                     };
                 };
                 /** @description The key's scope does not allow this (`forbidden`). */
@@ -1977,17 +1966,13 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description What was accepted, duplicated and rejected (per event) */
+                /** @description OK */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            accepted: number;
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["IngestResult"];
                     };
                 };
                 /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
@@ -2030,6 +2015,85 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/catalog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The catalog of ingested attribute and event names, for pickers (read keys may read it: examples are user data, like a user's profile) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description only names containing this text (case-insensitive) */
+                    q?: string;
+                    /** @description names per list, 1–1000 (default 200), in name order */
+                    limit?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Catalog"];
+                    };
+                };
+                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "validation_failed",
+                         *       "message": "invalid url",
+                         *       "issues": [
+                         *         {
+                         *           "path": "url",
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The key's scope does not allow this (`forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "forbidden",
+                         *       "message": "a read key may only read (GET); POST needs a write key"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2502,6 +2566,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description ISO 8601 date-time with Z or an offset; now when absent */
                     at?: string;
                 };
                 header?: never;
@@ -2567,97 +2632,6 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/campaigns/preview": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Render the request a campaign would send to a sample user of its segment, before saving; nothing is sent */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    /**
-                     * @example {
-                     *       "channelId": "00000000-0000-4000-8000-000000000002",
-                     *       "segmentId": "00000000-0000-4000-8000-000000000001",
-                     *       "templateValues": {
-                     *         "amount": 100
-                     *       }
-                     *     }
-                     */
-                    "application/json": {
-                        /** Format: uuid */
-                        channelId: string;
-                        /**
-                         * Format: uuid
-                         * @description a sample member of this segment is rendered for (the first by id that has the addressed identity)
-                         */
-                        segmentId?: string;
-                        /**
-                         * @default login
-                         * @enum {string}
-                         */
-                        identity?: "login" | "visitor";
-                        /** @default {} */
-                        templateValues?: {
-                            [key: string]: unknown;
-                        };
-                        /** @description login id, visitor id or user id to render for instead of a segment member */
-                        user?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["RenderPreview"];
-                    };
-                };
-                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "validation_failed",
-                         *       "message": "invalid url",
-                         *       "issues": [
-                         *         {
-                         *           "path": "url",
-                         *           "message": "must be an http(s) URL",
-                         *           "code": "invalid_url",
-                         *           "params": {}
-                         *         }
-                         *       ]
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
         delete?: never;
         options?: never;
         head?: never;
@@ -2981,6 +2955,97 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/campaigns/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Render the request a campaign would send to a sample user of its segment, before saving; nothing is sent */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    /**
+                     * @example {
+                     *       "channelId": "00000000-0000-4000-8000-000000000002",
+                     *       "segmentId": "00000000-0000-4000-8000-000000000001",
+                     *       "templateValues": {
+                     *         "amount": 100
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** Format: uuid */
+                        channelId: string;
+                        /**
+                         * Format: uuid
+                         * @description a sample member of this segment is rendered for (the first by id that has the addressed identity)
+                         */
+                        segmentId?: string;
+                        /**
+                         * @default login
+                         * @enum {string}
+                         */
+                        identity?: "login" | "visitor";
+                        /** @default {} */
+                        templateValues?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description login id, visitor id or user id to render for instead of a segment member */
+                        user?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RenderPreview"];
+                    };
+                };
+                /** @description Bad input: `validation_failed` (or `invalid_json`) with one issue per failing field; nothing was written. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "validation_failed",
+                         *       "message": "invalid url",
+                         *       "issues": [
+                         *         {
+                         *           "path": "url",
+                         *           "message": "must be an http(s) URL",
+                         *           "code": "invalid_url",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/campaigns/{id}": {
         parameters: {
             query?: never;
@@ -2992,7 +3057,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    live?: "1" | "true";
+                    /** @description `true` or `1`: ask the workflow for its progress */
+                    live?: string;
                 };
                 header?: never;
                 path: {
@@ -3713,6 +3779,29 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description Refused in the current state (`conflict`, `*_in_use`…), with the reasons as issues. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "conflict",
+                         *       "message": "cannot launch: channelId is missing",
+                         *       "issues": [
+                         *         {
+                         *           "path": "channelId",
+                         *           "message": "is required to launch",
+                         *           "code": "required_to_launch",
+                         *           "params": {}
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -3750,7 +3839,9 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            triggered: boolean;
+                            /** @enum {boolean} */
+                            triggered: true;
+                            /** @description where the firing's run will be listed */
                             runs: string;
                         };
                     };
@@ -4008,66 +4099,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/campaigns/{id}/failures": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Users of a run that failed, were skipped or cancelled, or are being retried, grouped by reason with counts */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description a run of the campaign; the current run when absent */
-                    run?: string;
-                };
-                header?: never;
-                path: {
-                    /** @description the resource id (uuid) */
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["FailureReasons"];
-                    };
-                };
-                /** @description No such resource (`not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        /**
-                         * @example {
-                         *       "error": "not_found",
-                         *       "message": "campaign not found",
-                         *       "params": {
-                         *         "what": "campaign"
-                         *       }
-                         *     }
-                         */
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/campaigns/{id}/effect": {
         parameters: {
             query?: never;
@@ -4208,6 +4239,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/campaigns/{id}/failures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Users of a run that failed, were skipped or cancelled, or are being retried, grouped by reason with counts */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description a run of the campaign; the current run when absent */
+                    run?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description the resource id (uuid) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FailureReasons"];
+                    };
+                };
+                /** @description No such resource (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "error": "not_found",
+                         *       "message": "campaign not found",
+                         *       "params": {
+                         *         "what": "campaign"
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/campaigns/{id}/deliveries": {
         parameters: {
             query?: never;
@@ -4220,7 +4311,9 @@ export interface paths {
             parameters: {
                 query?: {
                     run?: string;
+                    status?: string;
                     cursor?: string;
+                    limit?: string;
                 };
                 header?: never;
                 path: {
@@ -4305,6 +4398,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description a run of the campaign; the current run when absent */
                     run?: string;
                 };
                 header?: never;
@@ -4354,65 +4448,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/catalog": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The catalog of ingested attribute and event names, for pickers (read keys may read it: examples are user data, like a user's profile) */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description only names containing this text (case-insensitive) */
-                    q?: string;
-                    /** @description names per list, 1–1000 (default 200), in name order */
-                    limit?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Catalog"];
-                    };
-                };
-                /** @description A bad query parameter (`validation_failed`), named in `issues`. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description An ingest key (`forbidden`): it may not read users, and examples are user data. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -4435,47 +4470,393 @@ export interface components {
                     [key: string]: string | number;
                 };
             }[];
+            checks?: {
+                [key: string]: string;
+            };
+            ready?: boolean;
+        };
+        ApiKey: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            scope: "read" | "ingest" | "write" | "admin";
+            prefix: string;
+            /** @description ISO 8601 date-time */
+            createdAt: string;
+            /** @description ISO 8601 date-time */
+            revokedAt: string | null;
+        };
+        AuditEvent: {
+            id: string;
+            /** @description ISO 8601 date-time */
+            at: string;
+            actor: {
+                keyId: string | null;
+                name: string;
+            };
+            /** @enum {string} */
+            action: "created" | "changed" | "launched" | "paused" | "resumed" | "cancelled" | "triggered" | "rotated" | "deleted" | "revoked" | "erased";
+            target: {
+                type: string;
+                id: string | null;
+                name: string | null;
+            };
+            /** @description the fields the request changed, secrets masked; null when none */
+            change: string | number | boolean | null | (components["schemas"]["JsonValue"] | null)[] | {
+                [key: string]: components["schemas"]["JsonValue"] | null;
+            };
+        };
+        JsonValue: string | number | boolean | null | (components["schemas"]["JsonValue"] | null)[] | {
+            [key: string]: components["schemas"]["JsonValue"] | null;
         };
         /** @description Credentials are shown in full only in the answer that created or replaced them; masked elsewhere. */
         Channel: {
             id: string;
             name: string;
             url: string;
-            method: string;
+            /** @enum {string} */
+            method: "POST" | "PUT" | "GET";
+            headers: {
+                [key: string]: string;
+            };
+            /** @description Masked (`whsec_********…` keeping the last 4 characters, `********`) except in the answer that created or replaced the credentials. */
             auth: {
                 /** @enum {string} */
-                type: "secret" | "basic" | "none";
-            } & {
-                [key: string]: unknown;
+                type: "secret";
+                secret: string;
+                /** @description during a rotation: the old secret (masked), still signing until `until` */
+                previous?: {
+                    secret: string;
+                    /** @description ISO 8601 date-time */
+                    until: string;
+                };
+            } | {
+                /** @enum {string} */
+                type: "basic";
+                username: string;
+                password: string;
+            } | {
+                /** @enum {string} */
+                type: "none";
             };
-            userAttributeParams: unknown[];
-            templateParams: unknown[];
+            userAttributeParams: {
+                name: string;
+                attribute: "$id" | string;
+                /** @enum {string} */
+                identity: "login" | "visitor";
+                default?: string | number | boolean | null;
+            }[];
+            templateParams: {
+                name: string;
+                displayName: string;
+                /** @enum {string} */
+                type: "integer" | "number" | "text" | "boolean" | "date";
+                /** @description a value of the parameter's type */
+                default?: string | number | boolean | null;
+                required: boolean;
+            }[];
+            timeoutMs: number;
+            /** @enum {string} */
+            format: "standard" | "growingio";
+            batchSize: number;
+            retry: {
+                initialIntervalMs: number;
+                maxIntervalMs: number;
+                maxDurationMs: number;
+            };
+            /** @description null members: unlimited */
+            rateLimit: {
+                perSecond: number | null;
+                concurrency: number | null;
+            };
+            userCap: {
+                max: number;
+                per: string;
+            } | null;
+            /** @description set when the endpoint answered 410 Gone; an edit clears it */
+            flagged: {
+                /** @description ISO 8601 date-time */
+                at: string;
+                reason: string | null;
+            } | null;
+            /** @description ISO 8601 date-time */
             createdAt: string;
+            /** @description ISO 8601 date-time */
             updatedAt: string;
-        } & {
-            [key: string]: unknown;
         };
         /** @description The request sent (signature and credentials masked), the response, and the verdict (`ok` for 2xx). */
         TestSendResult: {
-            /** @enum {string} */
-            verdict: "ok" | "non_2xx" | "refused" | "dns" | "timeout" | "tls" | "reset" | "network" | "invalid_request";
+            /**
+             * @description `ok` for 2xx; otherwise why not (docs/api.md)
+             * @enum {string}
+             */
+            verdict: "ok" | "non_2xx" | "refused" | "dns" | "timeout" | "tls" | "reset" | "network" | "invalid_request" | "forbidden_address";
             status: number | null;
-            latencyMs: number | null;
-            request?: unknown;
-            response?: unknown;
+            latencyMs: number;
+            /** @description the request sent, signature and credentials masked */
+            request: {
+                /** @enum {string} */
+                method: "POST" | "PUT" | "GET";
+                url: string;
+                headers: {
+                    [key: string]: string;
+                };
+                body: string;
+            };
+            /** @description null when no response arrived */
+            response: {
+                headers: {
+                    [key: string]: string;
+                };
+                /** @description its first characters, credentials masked */
+                body: string;
+                bodyTruncated: boolean;
+            } | null;
+            /** @description a transport failure, in short */
             error: string | null;
-        } & {
-            [key: string]: unknown;
+        };
+        User: {
+            id: string;
+            loginId: string | null;
+            visitorId: string | null;
+            /** @description profile attributes; dates as ISO text */
+            attributes: {
+                [key: string]: string | number | boolean;
+            };
+            /** @description ISO 8601 date-time */
+            createdAt: string;
+            /** @description ISO 8601 date-time */
+            updatedAt: string;
+        };
+        /** @description Everything held about one user (docs/privacy.md). */
+        UserExport: {
+            /** @enum {string} */
+            format: "hookcast-user-export/1";
+            /** @description ISO 8601 date-time */
+            exportedAt: string;
+            user: components["schemas"]["User"];
+            events: {
+                id: string;
+                name: string;
+                properties: {
+                    [key: string]: components["schemas"]["JsonValue"];
+                };
+                /** @description ISO 8601 date-time */
+                occurredAt: string;
+                /** @description ISO 8601 date-time */
+                receivedAt: string;
+                clientEventId: string | null;
+            }[];
+            deliveries: {
+                campaign: {
+                    id: string;
+                    name: string;
+                };
+                runId: string;
+                trigger: string;
+                status: string;
+                address: string | null;
+                deliveryKey: string;
+                /** @description bodies are rendered at send time and not stored: the channel it went to and the campaign's values */
+                request: {
+                    url: string | null;
+                    method: string | null;
+                    webhookId: string | null;
+                    templateValues: {
+                        [key: string]: components["schemas"]["JsonValue"];
+                    } | null;
+                };
+                answer: {
+                    httpStatus: number | null;
+                    body: string | null;
+                    errorClass: string | null;
+                    errorMessage: string | null;
+                };
+                attempts: number;
+                /** @description ISO 8601 date-time */
+                firstAttemptAt: string | null;
+                /** @description ISO 8601 date-time */
+                lastAttemptAt: string | null;
+                attemptLog: {
+                    attempt: number;
+                    /** @description ISO 8601 date-time */
+                    startedAt: string;
+                    latencyMs: number | null;
+                    httpStatus: number | null;
+                    outcome: string;
+                    errorClass: string | null;
+                    errorMessage: string | null;
+                }[];
+            }[];
+        };
+        /** @description What was accepted, duplicated and rejected (one entry per issue of a rejected event). */
+        IngestResult: {
+            accepted: number;
+            duplicates: number;
+            rejected: {
+                /** @description the event's position in the batch */
+                index: number;
+                path: string;
+                message: string;
+                code: string;
+                params: {
+                    [key: string]: string | number;
+                };
+            }[];
+        };
+        /** @description What has been ingested: attribute names with types, examples and last seen; event names with last seen and their properties. Names in order. */
+        Catalog: {
+            attributes: components["schemas"]["CatalogAttribute"][];
+            events: components["schemas"]["CatalogEvent"][];
+            /** @description true for a list cut at `limit`: narrow it with `q` */
+            truncated: {
+                attributes: boolean;
+                events: boolean;
+            };
+        };
+        CatalogAttribute: {
+            name: string;
+            /**
+             * @description the type the first value gave the key; later values must match it
+             * @enum {string}
+             */
+            type: "string" | "number" | "boolean" | "date";
+            /** @description up to 5 values users have (short, never under a credential-like name, never a user's own login or visitor id); an erased user's values are removed */
+            examples: (string | number | boolean)[];
+            /** @description the latest upsert that carried the key, to the minute */
+            lastSeenAt: string;
+        };
+        CatalogEvent: {
+            name: string;
+            /** @description when the latest such event happened (its time, never later than its receipt), to the minute */
+            lastSeenAt: string;
+            /** @description top-level property names seen on the event (at most 100 name × type pairs per event) */
+            properties: {
+                name: string;
+                /** @description the JSON types its values had */
+                types: ("string" | "number" | "boolean" | "object" | "array" | "null")[];
+            }[];
         };
         Segment: {
             id: string;
             name: string;
-            rule?: unknown;
+            rule: components["schemas"]["RuleNode"];
             timeZone: string;
+            /** @description ISO 8601 date-time */
             createdAt: string;
+            /** @description ISO 8601 date-time */
             updatedAt: string;
-        } & {
-            [key: string]: unknown;
+        };
+        /** @description A segment rule: `{"all":[…]}` (and), `{"any":[…]}` (or), or a condition on an attribute, an event (`event`, `noEvent`) or the identity (docs/segments.md). */
+        RuleNode: {
+            all: components["schemas"]["RuleNode"][];
+        } | {
+            any: components["schemas"]["RuleNode"][];
+        } | {
+            attribute: string;
+            /** @enum {string} */
+            op: "equals" | "notEquals";
+            value: string | number | boolean;
+        } | {
+            attribute: string;
+            /** @enum {string} */
+            op: "in" | "notIn";
+            value: (string | number | boolean)[];
+        } | {
+            attribute: string;
+            /** @enum {string} */
+            op: "gt" | "gte" | "lt" | "lte";
+            value: number;
+        } | {
+            attribute: string;
+            /** @enum {string} */
+            op: "contains" | "startsWith";
+            value: string;
+        } | {
+            attribute: string;
+            /** @enum {string} */
+            op: "exists" | "notExists";
+        } | {
+            attribute: string;
+            /** @enum {string} */
+            op: "before" | "after";
+            /** @description a calendar date YYYY-MM-DD */
+            value: string;
+        } | {
+            attribute: string;
+            /** @enum {string} */
+            op: "withinLastDays";
+            value: number;
+        } | {
+            attribute: string;
+            /** @enum {string} */
+            op: "anniversaryToday";
+        } | {
+            event: string;
+            count?: {
+                /** @enum {string} */
+                op: "atLeast" | "atMost" | "exactly";
+                value: number;
+            };
+            window?: components["schemas"]["EventWindow"];
+            where?: components["schemas"]["PropertyFilter"][];
+        } | {
+            noEvent: string;
+            window?: components["schemas"]["EventWindow"];
+            where?: components["schemas"]["PropertyFilter"][];
+        } | {
+            /** @enum {string} */
+            identity: "hasLoginId" | "visitorOnly";
+        };
+        EventWindow: {
+            /** @enum {string} */
+            type: "today";
+        } | {
+            /** @enum {string} */
+            type: "yesterday";
+        } | {
+            /** @enum {string} */
+            type: "lastDays";
+            days: number;
+        } | {
+            /** @enum {string} */
+            type: "since";
+            /** @description a calendar date YYYY-MM-DD */
+            date?: string;
+            daysAgo?: number;
+        } | {
+            /** @enum {string} */
+            type: "between";
+            /** @description a calendar date YYYY-MM-DD */
+            from: string;
+            /** @description a calendar date YYYY-MM-DD */
+            to: string;
+        };
+        /** @description An event property compared. */
+        PropertyFilter: {
+            property: string;
+            /** @enum {string} */
+            op: "equals" | "notEquals";
+            value: string | number | boolean;
+        } | {
+            property: string;
+            /** @enum {string} */
+            op: "in" | "notIn";
+            value: (string | number | boolean)[];
+        } | {
+            property: string;
+            /** @enum {string} */
+            op: "gt" | "gte" | "lt" | "lte";
+            value: number;
+        } | {
+            property: string;
+            /** @enum {string} */
+            op: "contains" | "startsWith";
+            value: string;
+        } | {
+            property: string;
+            /** @enum {string} */
+            op: "exists" | "notExists";
         };
         /** @description Member count, a sample of 20 users and how many members lack each id. */
         SegmentPreview: {
@@ -4487,9 +4868,112 @@ export interface components {
             }[];
             missingLoginId: number;
             missingVisitorId: number;
-        } & {
-            [key: string]: unknown;
         };
+        Campaign: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            status: "draft" | "scheduled" | "running" | "paused" | "completed" | "cancelled" | "failed";
+            segmentId: string | null;
+            channelId: string | null;
+            /** @enum {string} */
+            identity: "login" | "visitor";
+            /** @description values for the channel's template parameters by name; text may hold Liquid */
+            templateValues: {
+                [key: string]: components["schemas"]["JsonValue"];
+            };
+            trigger: components["schemas"]["Trigger"];
+            /** @description ISO 8601 date-time */
+            expiresAt: string | null;
+            /** @description the campaign's zone (quiet hours; a recurring trigger's own `timeZone` wins for its schedule) */
+            timeZone: string;
+            quietHours: {
+                from: string;
+                to: string;
+                /** @enum {string} */
+                mode: "wait" | "skip";
+            } | null;
+            /** @description ISO 8601 date-time */
+            launchedAt: string | null;
+            /** @description ISO 8601 date-time */
+            finishedAt: string | null;
+            lastError: string | null;
+            /** @description why the campaign paused itself (the channel's circuit breaker); null when an operator paused it or it runs */
+            pauseReason: string | null;
+            goal: components["schemas"]["Goal"];
+            /** @description the control group: percent of users held out and never sent, or null */
+            holdout: {
+                percent: number;
+                /** @description which draw of the control group the runs use; POST …/holdout/redraw counts it up */
+                draw: number;
+            } | null;
+            /** @description ISO 8601 date-time */
+            createdAt: string;
+            /** @description ISO 8601 date-time */
+            updatedAt: string;
+        };
+        /** @description Once (now or at a time), recurring (a schedule: docs/recurring.md) or by each user's events (docs/event-triggers.md). */
+        Trigger: {
+            /** @enum {string} */
+            type: "once";
+            /** @description `now` or an ISO 8601 date-time */
+            sendAt: string;
+        } | {
+            /** @enum {string} */
+            type: "recurring";
+            schedule: unknown;
+            /** @default Asia/Shanghai */
+            timeZone: string;
+            /** Format: date-time */
+            startAt?: string;
+            /** Format: date-time */
+            endAt?: string;
+        } | {
+            /** @enum {string} */
+            type: "event";
+            event: string;
+            where?: ({
+                property: string;
+                /** @enum {string} */
+                op: "equals" | "notEquals";
+                value: string | number | boolean;
+            } | {
+                property: string;
+                /** @enum {string} */
+                op: "in" | "notIn";
+                value: (string | number | boolean)[];
+            } | {
+                property: string;
+                /** @enum {string} */
+                op: "gt" | "gte" | "lt" | "lte";
+                value: number;
+            } | {
+                property: string;
+                /** @enum {string} */
+                op: "contains" | "startsWith";
+                value: string;
+            } | {
+                property: string;
+                /** @enum {string} */
+                op: "exists" | "notExists";
+            })[];
+            /** @default 1 */
+            times: number;
+            within?: string;
+            delay?: string;
+            /** @default once */
+            frequency: "once" | {
+                atMostEvery: string;
+            };
+        };
+        /** @description The conversion goal the effect is measured by (docs/goals.md). */
+        Goal: {
+            event: string;
+            where?: components["schemas"]["PropertyFilter"][];
+            /** @description ISO 8601 duration */
+            within: string;
+            value?: string;
+        } | null;
         /** @description The request a campaign would send to one user, rendered with the same code as a delivery; nothing is sent. */
         RenderPreview: {
             /** @description who it was rendered for */
@@ -4517,127 +5001,50 @@ export interface components {
                 body: string;
             };
         };
-        Campaign: {
-            id: string;
-            name: string;
-            /**
-             * @description One of draft, scheduled, running, paused, completed, cancelled, failed.
-             * @enum {string}
-             */
-            status: "draft" | "scheduled" | "running" | "paused" | "completed" | "cancelled" | "failed";
-            segmentId: string | null;
-            channelId: string | null;
-            trigger?: unknown;
-            templateValues: {
-                [key: string]: unknown;
-            };
-            /** @description the campaign's zone (quiet hours; a recurring trigger's own `timeZone` wins for its schedule) */
-            timeZone: string;
-            /** @description the conversion goal the effect is measured by (docs/goals.md), or null */
-            goal: {
-                event: string;
-                where?: ({
-                    property: string;
-                    /** @enum {string} */
-                    op: "equals" | "notEquals";
-                    value: string | number | boolean;
-                } | {
-                    property: string;
-                    /** @enum {string} */
-                    op: "in" | "notIn";
-                    value: (string | number | boolean)[];
-                } | {
-                    property: string;
-                    /** @enum {string} */
-                    op: "gt" | "gte" | "lt" | "lte";
-                    value: number;
-                } | {
-                    property: string;
-                    /** @enum {string} */
-                    op: "contains" | "startsWith";
-                    value: string;
-                } | {
-                    property: string;
-                    /** @enum {string} */
-                    op: "exists" | "notExists";
-                })[];
-                within: string;
-                value?: string;
-            } | null;
-            /** @description the control group: percent of users held out and never sent, or null */
-            holdout: {
-                percent: number;
-                /** @description which draw of the control group the next runs use; POST …/holdout/redraw counts it up */
-                draw: number;
-            } | null;
-            launchedAt: string | null;
-            finishedAt: string | null;
-            createdAt: string;
-            updatedAt: string;
-        } & {
-            [key: string]: unknown;
-        };
         /** @description A campaign as listed, with its current (latest) run's delivery counts as in the detail (all 0 before the first run), read from PostgreSQL: no Temporal query. */
         CampaignListItem: {
             id: string;
             name: string;
-            /**
-             * @description One of draft, scheduled, running, paused, completed, cancelled, failed.
-             * @enum {string}
-             */
+            /** @enum {string} */
             status: "draft" | "scheduled" | "running" | "paused" | "completed" | "cancelled" | "failed";
             segmentId: string | null;
             channelId: string | null;
-            trigger?: unknown;
+            /** @enum {string} */
+            identity: "login" | "visitor";
+            /** @description values for the channel's template parameters by name; text may hold Liquid */
             templateValues: {
-                [key: string]: unknown;
+                [key: string]: components["schemas"]["JsonValue"];
             };
+            trigger: components["schemas"]["Trigger"];
+            /** @description ISO 8601 date-time */
+            expiresAt: string | null;
             /** @description the campaign's zone (quiet hours; a recurring trigger's own `timeZone` wins for its schedule) */
             timeZone: string;
-            /** @description the conversion goal the effect is measured by (docs/goals.md), or null */
-            goal: {
-                event: string;
-                where?: ({
-                    property: string;
-                    /** @enum {string} */
-                    op: "equals" | "notEquals";
-                    value: string | number | boolean;
-                } | {
-                    property: string;
-                    /** @enum {string} */
-                    op: "in" | "notIn";
-                    value: (string | number | boolean)[];
-                } | {
-                    property: string;
-                    /** @enum {string} */
-                    op: "gt" | "gte" | "lt" | "lte";
-                    value: number;
-                } | {
-                    property: string;
-                    /** @enum {string} */
-                    op: "contains" | "startsWith";
-                    value: string;
-                } | {
-                    property: string;
-                    /** @enum {string} */
-                    op: "exists" | "notExists";
-                })[];
-                within: string;
-                value?: string;
+            quietHours: {
+                from: string;
+                to: string;
+                /** @enum {string} */
+                mode: "wait" | "skip";
             } | null;
+            /** @description ISO 8601 date-time */
+            launchedAt: string | null;
+            /** @description ISO 8601 date-time */
+            finishedAt: string | null;
+            lastError: string | null;
+            /** @description why the campaign paused itself (the channel's circuit breaker); null when an operator paused it or it runs */
+            pauseReason: string | null;
+            goal: components["schemas"]["Goal"];
             /** @description the control group: percent of users held out and never sent, or null */
             holdout: {
                 percent: number;
-                /** @description which draw of the control group the next runs use; POST …/holdout/redraw counts it up */
+                /** @description which draw of the control group the runs use; POST …/holdout/redraw counts it up */
                 draw: number;
             } | null;
-            launchedAt: string | null;
-            finishedAt: string | null;
+            /** @description ISO 8601 date-time */
             createdAt: string;
+            /** @description ISO 8601 date-time */
             updatedAt: string;
             deliveries: components["schemas"]["DeliveryCounts"];
-        } & {
-            [key: string]: unknown;
         };
         /** @description Users of the current run: total, and by delivery status (pending, succeeded, failed, skipped, cancelled, held_out). */
         DeliveryCounts: {
@@ -4652,72 +5059,168 @@ export interface components {
         CampaignDetail: {
             id: string;
             name: string;
-            /**
-             * @description One of draft, scheduled, running, paused, completed, cancelled, failed.
-             * @enum {string}
-             */
+            /** @enum {string} */
             status: "draft" | "scheduled" | "running" | "paused" | "completed" | "cancelled" | "failed";
             segmentId: string | null;
             channelId: string | null;
-            trigger?: unknown;
+            /** @enum {string} */
+            identity: "login" | "visitor";
+            /** @description values for the channel's template parameters by name; text may hold Liquid */
             templateValues: {
-                [key: string]: unknown;
+                [key: string]: components["schemas"]["JsonValue"];
             };
+            trigger: components["schemas"]["Trigger"];
+            /** @description ISO 8601 date-time */
+            expiresAt: string | null;
             /** @description the campaign's zone (quiet hours; a recurring trigger's own `timeZone` wins for its schedule) */
             timeZone: string;
-            /** @description the conversion goal the effect is measured by (docs/goals.md), or null */
-            goal: {
-                event: string;
-                where?: ({
-                    property: string;
-                    /** @enum {string} */
-                    op: "equals" | "notEquals";
-                    value: string | number | boolean;
-                } | {
-                    property: string;
-                    /** @enum {string} */
-                    op: "in" | "notIn";
-                    value: (string | number | boolean)[];
-                } | {
-                    property: string;
-                    /** @enum {string} */
-                    op: "gt" | "gte" | "lt" | "lte";
-                    value: number;
-                } | {
-                    property: string;
-                    /** @enum {string} */
-                    op: "contains" | "startsWith";
-                    value: string;
-                } | {
-                    property: string;
-                    /** @enum {string} */
-                    op: "exists" | "notExists";
-                })[];
-                within: string;
-                value?: string;
+            quietHours: {
+                from: string;
+                to: string;
+                /** @enum {string} */
+                mode: "wait" | "skip";
             } | null;
+            /** @description ISO 8601 date-time */
+            launchedAt: string | null;
+            /** @description ISO 8601 date-time */
+            finishedAt: string | null;
+            lastError: string | null;
+            /** @description why the campaign paused itself (the channel's circuit breaker); null when an operator paused it or it runs */
+            pauseReason: string | null;
+            goal: components["schemas"]["Goal"];
             /** @description the control group: percent of users held out and never sent, or null */
             holdout: {
                 percent: number;
-                /** @description which draw of the control group the next runs use; POST …/holdout/redraw counts it up */
+                /** @description which draw of the control group the runs use; POST …/holdout/redraw counts it up */
                 draw: number;
             } | null;
-            launchedAt: string | null;
-            finishedAt: string | null;
+            /** @description ISO 8601 date-time */
             createdAt: string;
+            /** @description ISO 8601 date-time */
             updatedAt: string;
-            run?: unknown;
+            /** @description the current run with its frozen definition; null before the first */
+            run: {
+                id: string;
+                /** @enum {string} */
+                status: "scheduled" | "running" | "paused" | "completed" | "cancelled" | "failed" | "skipped" | "missed";
+                /** @enum {string} */
+                trigger: "once" | "schedule" | "manual" | "event";
+                /** @description a schedule firing's nominal time */
+                scheduledAt: string | null;
+                /** @description why the run was skipped, missed or failed */
+                reason: string | null;
+                /** @description ISO 8601 date-time */
+                sendAt: string;
+                /** @description ISO 8601 date-time */
+                expiresAt: string | null;
+                /** @description null until the audience is frozen */
+                audience: {
+                    total: number;
+                    skipped: number | null;
+                    /** @description ISO 8601 date-time */
+                    frozenAt: string | null;
+                } | null;
+                /** @description ISO 8601 date-time */
+                startedAt: string | null;
+                /** @description ISO 8601 date-time */
+                finishedAt: string | null;
+                /** @description while the run's sends wait for quiet hours to end: until when */
+                quietUntil: string | null;
+                workflowId: string;
+                temporalUrl?: string;
+                deliveries?: components["schemas"]["DeliveryCounts"];
+                /** @description absent in lists */
+                definition?: {
+                    campaignName: string;
+                    /** @enum {string} */
+                    identity: "login" | "visitor";
+                    channel: {
+                        id: string;
+                        name: string;
+                        url: string;
+                        /** @enum {string} */
+                        method: "POST" | "PUT" | "GET";
+                        headers: {
+                            [key: string]: string;
+                        };
+                        /** @enum {string} */
+                        format: "standard" | "growingio";
+                        batchSize: number;
+                        timeoutMs: number;
+                        retry: {
+                            initialIntervalMs: number;
+                            maxIntervalMs: number;
+                            maxDurationMs: number;
+                        };
+                        userAttributeParams: {
+                            name: string;
+                            attribute: "$id" | string;
+                            /** @enum {string} */
+                            identity: "login" | "visitor";
+                            default?: string | number | boolean | null;
+                        }[];
+                        templateParams: {
+                            name: string;
+                            displayName: string;
+                            /** @enum {string} */
+                            type: "integer" | "number" | "text" | "boolean" | "date";
+                            /** @description a value of the parameter's type */
+                            default?: string | number | boolean | null;
+                            required: boolean;
+                        }[];
+                        userCap?: {
+                            max: number;
+                            per: string;
+                        } | null;
+                    };
+                    /** @description values for the channel's template parameters by name; text may hold Liquid */
+                    templateValues: {
+                        [key: string]: components["schemas"]["JsonValue"];
+                    };
+                    segment: {
+                        id: string;
+                        name: string;
+                        rule: components["schemas"]["RuleNode"];
+                        timeZone: string;
+                    };
+                    quietHours?: {
+                        from: string;
+                        to: string;
+                        /** @enum {string} */
+                        mode: "wait" | "skip";
+                    } | null;
+                    timeZone?: string;
+                    goal?: components["schemas"]["Goal"];
+                    holdout?: {
+                        percent: number;
+                        /** @description which draw of the control group the runs use; POST …/holdout/redraw counts it up */
+                        draw: number;
+                    } | null;
+                };
+            } | null;
+            /** @description recurring campaigns: the schedule's next five firings (null otherwise, or when Temporal does not answer) */
+            nextFirings: string[] | null;
+            schedule?: {
+                paused: boolean;
+                missedBeyondRecord: number;
+            };
             deliveries: components["schemas"]["DeliveryCounts"];
             eventTrigger?: components["schemas"]["EventTriggerFigures"];
-            progress?: unknown;
-            temporal: ({
+            /** @description with `?live=true` (or after an operator control): the workflow's own progress; else null */
+            progress: {
+                /** @enum {string} */
+                status: "scheduled" | "running" | "paused" | "completed" | "cancelled" | "failed" | "skipped" | "missed";
+                total: number | null;
+                /** @description next audience position to hand to a batch (1-based) */
+                nextSeq: number;
+                batchesInFlight: number;
+                batchesDone: number;
+                continuedAsNew: number;
+            } | null;
+            temporal: {
                 workflowId: string;
                 url: string;
-            } & {
-                [key: string]: unknown;
-            }) | null;
-        } & {
-            [key: string]: unknown;
+            } | null;
         };
         /** @description Event-triggered campaigns only: the queue of sends the campaign's events decided. */
         EventTriggerFigures: {
@@ -4738,14 +5241,96 @@ export interface components {
             trigger: "once" | "schedule" | "manual" | "event";
             /** @description a schedule firing's nominal time */
             scheduledAt: string | null;
-            sendAt: string;
-            startedAt: string | null;
-            finishedAt: string | null;
             /** @description why the run was skipped, missed or failed */
             reason: string | null;
+            /** @description ISO 8601 date-time */
+            sendAt: string;
+            /** @description ISO 8601 date-time */
+            expiresAt: string | null;
+            /** @description null until the audience is frozen */
+            audience: {
+                total: number;
+                skipped: number | null;
+                /** @description ISO 8601 date-time */
+                frozenAt: string | null;
+            } | null;
+            /** @description ISO 8601 date-time */
+            startedAt: string | null;
+            /** @description ISO 8601 date-time */
+            finishedAt: string | null;
+            /** @description while the run's sends wait for quiet hours to end: until when */
+            quietUntil: string | null;
+            workflowId: string;
+            temporalUrl?: string;
             deliveries?: components["schemas"]["DeliveryCounts"];
-        } & {
-            [key: string]: unknown;
+            /** @description absent in lists */
+            definition?: {
+                campaignName: string;
+                /** @enum {string} */
+                identity: "login" | "visitor";
+                channel: {
+                    id: string;
+                    name: string;
+                    url: string;
+                    /** @enum {string} */
+                    method: "POST" | "PUT" | "GET";
+                    headers: {
+                        [key: string]: string;
+                    };
+                    /** @enum {string} */
+                    format: "standard" | "growingio";
+                    batchSize: number;
+                    timeoutMs: number;
+                    retry: {
+                        initialIntervalMs: number;
+                        maxIntervalMs: number;
+                        maxDurationMs: number;
+                    };
+                    userAttributeParams: {
+                        name: string;
+                        attribute: "$id" | string;
+                        /** @enum {string} */
+                        identity: "login" | "visitor";
+                        default?: string | number | boolean | null;
+                    }[];
+                    templateParams: {
+                        name: string;
+                        displayName: string;
+                        /** @enum {string} */
+                        type: "integer" | "number" | "text" | "boolean" | "date";
+                        /** @description a value of the parameter's type */
+                        default?: string | number | boolean | null;
+                        required: boolean;
+                    }[];
+                    userCap?: {
+                        max: number;
+                        per: string;
+                    } | null;
+                };
+                /** @description values for the channel's template parameters by name; text may hold Liquid */
+                templateValues: {
+                    [key: string]: components["schemas"]["JsonValue"];
+                };
+                segment: {
+                    id: string;
+                    name: string;
+                    rule: components["schemas"]["RuleNode"];
+                    timeZone: string;
+                };
+                quietHours?: {
+                    from: string;
+                    to: string;
+                    /** @enum {string} */
+                    mode: "wait" | "skip";
+                } | null;
+                timeZone?: string;
+                goal?: components["schemas"]["Goal"];
+                holdout?: {
+                    percent: number;
+                    /** @description which draw of the control group the runs use; POST …/holdout/redraw counts it up */
+                    draw: number;
+                } | null;
+            };
         };
         /** @description A run's attempts over time (every attempt, retries included) and its current sending rate. */
         RunTimeline: {
@@ -4773,24 +5358,6 @@ export interface components {
             firstAttemptAt: string | null;
             lastAttemptAt: string | null;
         };
-        /** @description Users of a run that did not (yet) get their request, grouped by status and error class, largest group first. */
-        FailureReasons: {
-            runId: string | null;
-            items: {
-                /**
-                 * @description `pending`: users still being retried after this error
-                 * @enum {string}
-                 */
-                status: "failed" | "skipped" | "cancelled" | "pending";
-                /** @description e.g. `http_400`, `timeout`, `refused`, `no_login_id`, `quiet_hours`, `user_cap`, `cancelled`, `expired` */
-                errorClass: string;
-                /** @description the last HTTP status these users got, when they got one */
-                httpStatus: number | null;
-                count: number;
-                /** @description one of the error messages of the group, as an example */
-                message: string | null;
-            }[];
-        };
         /** @description Did it work: each group's conversions, the difference with its interval, and the curves (docs/goals.md). */
         CampaignEffect: {
             campaignId: string;
@@ -4798,38 +5365,10 @@ export interface components {
             runId: string | null;
             /** @description runs measured (skipped and missed firings sent nothing and are not counted) */
             runs: number;
-            goal: {
-                event: string;
-                where?: ({
-                    property: string;
-                    /** @enum {string} */
-                    op: "equals" | "notEquals";
-                    value: string | number | boolean;
-                } | {
-                    property: string;
-                    /** @enum {string} */
-                    op: "in" | "notIn";
-                    value: (string | number | boolean)[];
-                } | {
-                    property: string;
-                    /** @enum {string} */
-                    op: "gt" | "gte" | "lt" | "lte";
-                    value: number;
-                } | {
-                    property: string;
-                    /** @enum {string} */
-                    op: "contains" | "startsWith";
-                    value: string;
-                } | {
-                    property: string;
-                    /** @enum {string} */
-                    op: "exists" | "notExists";
-                })[];
-                within: string;
-                value?: string;
-            } | null;
+            goal: components["schemas"]["Goal"];
             holdout: {
                 percent: number;
+                /** @description which draw of the control group the runs use; POST …/holdout/redraw counts it up */
                 draw: number;
             } | null;
             /**
@@ -4893,6 +5432,24 @@ export interface components {
                 control: number | null;
             }[];
         };
+        /** @description Users of a run that did not (yet) get their request, grouped by status and error class, largest group first. */
+        FailureReasons: {
+            runId: string | null;
+            items: {
+                /**
+                 * @description `pending`: users still being retried after this error
+                 * @enum {string}
+                 */
+                status: "failed" | "skipped" | "cancelled" | "pending";
+                /** @description e.g. `http_400`, `timeout`, `refused`, `no_login_id`, `quiet_hours`, `user_cap`, `cancelled`, `expired` */
+                errorClass: string;
+                /** @description the last HTTP status these users got, when they got one */
+                httpStatus: number | null;
+                count: number;
+                /** @description one of the error messages of the group, as an example */
+                message: string | null;
+            }[];
+        };
         Delivery: {
             seq: number;
             user: {
@@ -4900,6 +5457,8 @@ export interface components {
                 loginId: string | null;
                 visitorId: string | null;
             };
+            /** @description the login or visitor id addressed; null: skipped */
+            address: string | null;
             /** @enum {string} */
             status: "pending" | "succeeded" | "failed" | "skipped" | "cancelled" | "held_out";
             attempts: number;
@@ -4908,15 +5467,18 @@ export interface components {
                 class: string;
                 message: string | null;
             } | null;
+            /** @description ISO 8601 date-time */
             firstAttemptAt: string | null;
+            /** @description ISO 8601 date-time */
             lastAttemptAt: string | null;
+            /** @description ISO 8601 date-time */
             nextAttemptAt: string | null;
             latencyMs: number | null;
             webhookId: string | null;
             /** @description a `held_out` user's moment they would have been sent (their goal window starts there) */
             heldOutAt: string | null;
-        } & {
-            [key: string]: unknown;
+            /** @description the last response's body (its first 4,096 characters, credentials masked); absent for read keys */
+            responseBody?: string | null;
         };
         /** @description One user's delivery and every attempt (time, outcome, status, latency, error); `triggeredSends` lists each send of an event-triggered run. */
         DeliveryWithAttempts: {
@@ -4926,6 +5488,8 @@ export interface components {
                 loginId: string | null;
                 visitorId: string | null;
             };
+            /** @description the login or visitor id addressed; null: skipped */
+            address: string | null;
             /** @enum {string} */
             status: "pending" | "succeeded" | "failed" | "skipped" | "cancelled" | "held_out";
             attempts: number;
@@ -4934,8 +5498,11 @@ export interface components {
                 class: string;
                 message: string | null;
             } | null;
+            /** @description ISO 8601 date-time */
             firstAttemptAt: string | null;
+            /** @description ISO 8601 date-time */
             lastAttemptAt: string | null;
+            /** @description ISO 8601 date-time */
             nextAttemptAt: string | null;
             latencyMs: number | null;
             webhookId: string | null;
@@ -4945,6 +5512,7 @@ export interface components {
             responseBody?: string | null;
             attemptLog: {
                 attempt: number;
+                /** @description ISO 8601 date-time */
                 at: string | null;
                 latencyMs: number | null;
                 httpStatus: number | null;
@@ -4954,40 +5522,54 @@ export interface components {
                     message: string | null;
                 } | null;
             }[];
-        } & {
-            [key: string]: unknown;
-        };
-        /** @description What has been ingested: attribute names with types, examples and last seen; event names with last seen and their properties. Names in order. */
-        Catalog: {
-            attributes: components["schemas"]["CatalogAttribute"][];
-            events: components["schemas"]["CatalogEvent"][];
-            /** @description true for a list cut at `limit`: narrow it with `q` */
-            truncated: {
-                attributes: boolean;
-                events: boolean;
-            };
-        };
-        CatalogAttribute: {
-            name: string;
-            /**
-             * @description the type the first value gave the key; later values must match it
-             * @enum {string}
-             */
-            type: "string" | "number" | "boolean" | "date";
-            /** @description up to 5 values users have (short, never under a credential-like name, never a user's own login or visitor id); an erased user's values are removed */
-            examples: (string | number | boolean)[];
-            /** @description the latest upsert that carried the key, to the minute */
-            lastSeenAt: string;
-        };
-        CatalogEvent: {
-            name: string;
-            /** @description when the latest such event happened (its time, never later than its receipt), to the minute */
-            lastSeenAt: string;
-            /** @description top-level property names seen on the event (at most 100 name × type pairs per event) */
-            properties: {
-                name: string;
-                /** @description the JSON types its values had */
-                types: ("string" | "number" | "boolean" | "object" | "array" | "null")[];
+            /** @description event-triggered runs: each send to the user, newest first, with the event that caused it */
+            triggeredSends?: {
+                seq: number;
+                user: {
+                    id: string;
+                    loginId: string | null;
+                    visitorId: string | null;
+                };
+                /** @description the login or visitor id addressed; null: skipped */
+                address: string | null;
+                /** @enum {string} */
+                status: "pending" | "succeeded" | "failed" | "skipped" | "cancelled" | "held_out";
+                attempts: number;
+                lastHttpStatus: number | null;
+                lastError: {
+                    class: string;
+                    message: string | null;
+                } | null;
+                /** @description ISO 8601 date-time */
+                firstAttemptAt: string | null;
+                /** @description ISO 8601 date-time */
+                lastAttemptAt: string | null;
+                /** @description ISO 8601 date-time */
+                nextAttemptAt: string | null;
+                latencyMs: number | null;
+                webhookId: string | null;
+                /** @description a `held_out` user's moment they would have been sent (their goal window starts there) */
+                heldOutAt: string | null;
+                /** @description the last response's body (its first 4,096 characters, credentials masked); absent for read keys */
+                responseBody?: string | null;
+                event: {
+                    id: string;
+                    name: string | null;
+                    /** @description ISO 8601 date-time */
+                    occurredAt: string | null;
+                };
+                attemptLog: {
+                    attempt: number;
+                    /** @description ISO 8601 date-time */
+                    at: string | null;
+                    latencyMs: number | null;
+                    httpStatus: number | null;
+                    outcome: string;
+                    error: {
+                        class: string;
+                        message: string | null;
+                    } | null;
+                }[];
             }[];
         };
     };
