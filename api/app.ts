@@ -2,6 +2,7 @@ import type { ConnectionLike } from '@temporalio/client';
 import type { Dispatcher } from 'undici';
 import type { OutboundPolicy } from '../webhook/outbound.js';
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { z } from 'zod';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +32,7 @@ import { eventRoutes } from './events.js';
 import { apiKeyRoutes } from './keys.js';
 import { campaignIdOf, requestLogLevel, type RequestLogEnv } from './request-log.js';
 import { describeApi } from './openapi.js';
+import { defineRoute, json } from './contract.js';
 import { segmentRoutes } from './segments.js';
 import { userRoutes } from './users.js';
 
@@ -116,6 +118,28 @@ const WRITE_DEADLINE_MS = 5000;
  */
 const CAMPAIGN_READ_BUDGET_MS = 4000;
 
+/** What each dependency answered: `ok`, or why not (no data, no credentials). */
+const checksSchema = z.record(z.string(), z.string()).meta({ description: '`ok`, or why the dependency is not (postgres, temporal)' });
+const healthRoute = defineRoute({
+  method: 'get',
+  path: '/healthz',
+  tags: ['operations'],
+  security: [],
+  summary: 'Liveness: the process is up',
+  responses: { 200: json(z.strictObject({ ok: z.literal(true) })) },
+});
+const readyRoute = defineRoute({
+  method: 'get',
+  path: '/readyz',
+  tags: ['operations'],
+  security: [],
+  summary: 'Readiness (PostgreSQL, Temporal)',
+  responses: {
+    200: json(z.strictObject({ ready: z.literal(true), checks: checksSchema })),
+    503: json(z.strictObject({ ready: z.literal(false), error: z.literal('not_ready'), message: z.string(), checks: checksSchema }), undefined, 'Not ready (`not_ready`), with each dependency\'s answer'),
+  },
+});
+
 const noLiveCampaigns: LiveCampaignsCheck = async () => [];
 
 /**
@@ -161,12 +185,12 @@ export function createApp(deps: AppDeps) {
   });
 
   /** Liveness: the process is up. Dependencies are /readyz's business. */
-  app.get('/healthz', (c) => c.json({ ok: true }));
-  app.get('/readyz', async (c) => {
+  app.openapi(healthRoute, (c) => c.json({ ok: true as const }, 200));
+  app.openapi(readyRoute, async (c) => {
     const { ready, checks } = await checkReadiness({ db: deps.db, temporal: deps.temporal?.connection });
-    if (ready) return c.json({ ready, checks });
+    if (ready) return c.json({ ready, checks }, 200);
     const failing = Object.entries(checks).filter(([, v]) => v !== 'ok');
-    return c.json({ ready, error: 'not_ready', message: `not ready: ${failing.map(([k, v]) => `${k} (${v})`).join('; ')}`, checks }, 503);
+    return c.json({ ready, error: 'not_ready' as const, message: `not ready: ${failing.map(([k, v]) => `${k} (${v})`).join('; ')}`, checks }, 503);
   });
   app.get('/metrics', async (c) => c.text(await registry.metrics(), 200, { 'content-type': registry.contentType }));
 

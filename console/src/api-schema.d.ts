@@ -7,7 +7,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness */
+        /** Liveness: the process is up */
         get: {
             parameters: {
                 query?: never;
@@ -22,15 +22,11 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
-                };
-                /** @description Not ready */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
                     content: {
-                        "application/json": components["schemas"]["Error"];
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                        };
                     };
                 };
             };
@@ -65,15 +61,34 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ready: true;
+                            /** @description `ok`, or why the dependency is not (postgres, temporal) */
+                            checks: {
+                                [key: string]: string;
+                            };
+                        };
+                    };
                 };
-                /** @description Not ready */
+                /** @description Not ready (`not_ready`), with each dependency's answer */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Error"];
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ready: false;
+                            /** @enum {string} */
+                            error: "not_ready";
+                            message: string;
+                            /** @description `ok`, or why the dependency is not (postgres, temporal) */
+                            checks: {
+                                [key: string]: string;
+                            };
+                        };
                     };
                 };
             };
