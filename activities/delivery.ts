@@ -25,7 +25,7 @@ import type { RecipientProfile } from '../webhook/user.js';
 import { deliveryLatency, deliveryRetries, limiterWaits, requestsInFlight } from '../lib/metrics.js';
 import { sendWebhook, type SendOutcome } from '../webhook/send.js';
 import { TemplateError } from '../webhook/template.js';
-import { backlogMs, claimDue } from '../triggers/due.js';
+import { backlogOf, claimDue } from '../triggers/due.js';
 import type { BatchDelivery, BatchInterruption, DueClaimInput, DueDelivery, RetryOutcome, SentRange } from '../workflows/inputs.js';
 import { controlUpdate, pauseUpdate, wakeSignal } from '../workflows/messages.js';
 import { activityLog } from './log-context.js';
@@ -699,16 +699,17 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       emptySince = null;
       quietSince = undefined;
       i += 1;
-      // A range still sending while due firings pile up behind it (a slow endpoint, a backlog) would hold them back:
+      // A range still sending while due firings pile up behind it (a burst, a slow endpoint) would hold them back:
       // tell the run, so another activity starts beside this one. Only a hint, at most once a range, and only for a
       // backlog: in a steady stream the next claim takes what came meanwhile, and a second activity would only
       // cost Temporal a signal and an activity.
       let hinted = false;
       const hint = setInterval(() => {
         if (hinted || !workflowId) return;
-        void backlogMs(db, input.runId)
-          .then(async (waited) => {
-            if (hinted || waited < 2 * input.hintAfterMs) return;
+        void backlogOf(db, input.runId, input.limit)
+          .then(async ({ waitedMs, due }) => {
+            // A full claim already waiting (a burst), or firings kept waiting two paces (a slow endpoint).
+            if (hinted || (due < input.limit && waitedMs < 2 * input.hintAfterMs)) return;
             hinted = true;
             await activity.client.workflow.getHandle(workflowId).signal(wakeSignal);
           })

@@ -42,7 +42,8 @@ export const logger = (tag: string): Log => (line) => console.log(`[${tag}] ${li
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 // Benchmarks run as tests do: the test admin key (registered by the API it spawns), the
 // test encryption key, and loopback opened for their receivers; the processes they spawn inherit these.
-for (const [name, value] of Object.entries(testEnv)) process.env[name] ??= value;
+// The test credentials, but answers go unchecked, as in production: a benchmark measures what users run.
+for (const [name, value] of Object.entries({ ...testEnv, HOOKCAST_VALIDATE_RESPONSES: '0' })) process.env[name] ??= value;
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 

@@ -63,7 +63,8 @@ import { workflowIds } from '../contracts/workflow-ids.js';
 const say = logger('bench:trigger');
 // The API process and the channel store need an admin key, a sealing key and loopback allowed as a destination;
 // a bench run uses the test suite's values unless given its own.
-for (const [name, value] of Object.entries(testEnv)) process.env[name] ??= value;
+// The test credentials, but answers go unchecked, as in production: a benchmark measures what users run.
+for (const [name, value] of Object.entries({ ...testEnv, HOOKCAST_VALIDATE_RESPONSES: '0' })) process.env[name] ??= value;
 
 type Scenario = 'rates' | 'counting' | 'delay';
 const KINDS: TemporalKind[] = ['file', 'dev', 'pg'];

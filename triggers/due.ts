@@ -158,11 +158,15 @@ export async function claimDue(db: Database, input: ClaimInput): Promise<Claim> 
   });
 }
 
-/** How long the run's oldest due firing has waited to be claimed (ms; 0 when none is due): its backlog. */
-export async function backlogMs(db: Pick<Database, 'execute'>, runId: string): Promise<number> {
-  const [row] = await db.execute<{ ms: number | null }>(sql`
-    SELECT (extract(epoch FROM now() - min(due_at)) * 1000)::float8 AS ms FROM trigger_firings WHERE run_id = ${runId} AND due_at <= now()`);
-  return Math.max(0, row?.ms ?? 0);
+/**
+ * The run's backlog: how long its oldest due firing has waited to be claimed
+ * (ms; 0 when none is due), and how many are due, counted up to `atMost`.
+ */
+export async function backlogOf(db: Pick<Database, 'execute'>, runId: string, atMost: number): Promise<{ waitedMs: number; due: number }> {
+  const [row] = await db.execute<{ ms: number | null; due: number }>(sql`
+    SELECT (extract(epoch FROM now() - min(due_at)) * 1000)::float8 AS ms, count(*)::int AS due
+    FROM (SELECT due_at FROM trigger_firings WHERE run_id = ${runId} AND due_at <= now() ORDER BY due_at LIMIT ${atMost}) d`);
+  return { waitedMs: Math.max(0, row?.ms ?? 0), due: row?.due ?? 0 };
 }
 
 async function nextDue(tx: Pick<Database, 'execute'>, runId: string): Promise<string | null> {

@@ -121,8 +121,8 @@ export interface DueClaimInput {
   /** No new claim after this long. */
   forMs: number;
   /**
-   * How often a range still sending looks at the backlog behind it: once a due firing has waited two of these,
-   * it wakes the run, so another activity starts beside this one.
+   * How often a range still sending looks at the backlog behind it: once a full claim is due, or a due firing has
+   * waited two of these, it wakes the run, so another activity starts beside this one.
    */
   hintAfterMs: number;
 }
