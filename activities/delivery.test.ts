@@ -205,7 +205,9 @@ describe('a batch whose sending lane fails', () => {
         'limiter lost its database',
       );
       const sentBefore = received('/lanes').length;
-      expect(sentBefore).toBeGreaterThanOrEqual(9);
+      // The eight requests granted before the failing ninth went out; how many more the other lanes start before they
+      // see the failure depends on the machine's load.
+      expect(sentBefore).toBeGreaterThanOrEqual(8);
       const afterFailure = await recipients(r.runId);
       // Every request that went out has its outcome written, in flight at the failure or not.
       expect(afterFailure.filter((u) => u.status === 'succeeded')).toHaveLength(sentBefore);

@@ -138,7 +138,7 @@ describe('operator console', () => {
     await page.locator('[data-testid=rule-row-2] [data-testid=event-name]').fill('pay_order');
     await page.locator('[data-testid=rule-row-2] [data-testid=event-name]').blur();
     await chooseIn(page, '[data-testid=rule-row-2] [data-testid=event-window]', '自昨天起');
-    expect(await page.getByTestId('rule-sentence-2').textContent()).toBe('自昨天起没有完成过 pay_order');
+    await expect.poll(() => page.getByTestId('rule-sentence-2').textContent()).toBe('自昨天起没有完成过 pay_order');
     await expect.poll(() => page.getByTestId('segment-preview').locator('.ant-statistic-content-value').first().textContent(), { timeout: 15_000 }).toBe('12');
     await page.screenshot({ path: join(shots, 'story1-2-segment-preview.png') });
     await page.getByRole('button', { name: '保 存' }).or(page.getByRole('button', { name: '保存' })).click();
@@ -634,7 +634,7 @@ describe('operator console', () => {
     await page.locator(`${row} [data-testid=event-times]`).fill('1');
     await chooseIn(page, `${row} [data-testid=event-window]`, '最近 N 天');
     await page.locator(`${row} [data-testid=event-days]`).fill('14');
-    expect(await page.getByTestId('rule-sentence-1').textContent()).toBe('最近 14 天内完成过 pay_order 至多 1 次');
+    await expect.poll(() => page.getByTestId('rule-sentence-1').textContent()).toBe('最近 14 天内完成过 pay_order 至多 1 次');
     const count = () => page.getByTestId('segment-preview').locator('.ant-statistic-content-value').first().textContent();
     // Fewer than 2 payments in the last 14 days: builder-1, -2 and -3.
     await expect.poll(count, { timeout: 15_000 }).toBe('3');
