@@ -1,7 +1,7 @@
 /**
  * `npm run bench:trigger [-- --rates 100,300,1000,3000 --seconds 20 --temporal file,dev,pg]`
  * `npm run bench:trigger -- --scenario counting [--users 1000000]`
- * `npm run bench:trigger -- --scenario delay [--users 100000]`
+ * `npm run bench:trigger -- --scenario delay [--users 100000] [--cpu-prof [--top 15]]`
  *
  * Event-triggered sends, measured as an integrator produces them: events are
  * posted to the real API process (`POST /api/events`) in batches every 100 ms,
@@ -26,21 +26,27 @@
  * Temporal executions of the campaign (one: its run), and the counting
  * state's rows and size. `--scenario delay`: `delay: PT1M`, `--users` users
  * (default 100,000) firing within about 10 s: each must be sent once; prints
- * p50/p95/p99 of (request arrived − due time). Both on `file` unless
+ * p50/p95/p99 of (request arrived − due time); with `--cpu-prof`, a CPU
+ * profile of the worker's main thread from the first due time to the last
+ * request, saved and summarized as bench:campaign does. Both on `file` unless
  * `--temporal` says otherwise. Prints figures; asserts nothing.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import { campaignDraftSchema } from '../contracts/campaign.js';
 import { segments } from '../db/schema.js';
 import { findTemporalServerBinaries } from '../temporal/server-binaries.js';
-import { authHeader, testEnv } from '../test/credentials.js';
+import { authHeader } from '../test/credentials.js';
 import {
   type BenchDatabase,
   type BenchTemporal,
   type TemporalKind,
+  type WorkerProcess,
   benchCampaigns,
   cpuSeconds,
   createBenchChannel,
@@ -50,6 +56,7 @@ import {
   markdownTable,
   percentile,
   positive,
+  rawLoop,
   PostgresCpuMeter,
   runBench,
   sleep,
@@ -58,13 +65,12 @@ import {
   startTemporal,
   stopAll,
 } from './harness.js';
+import { formatProfileSummary, sourceMapResolver, summarizeProfile } from './cpu-profile.js';
 import { workflowIds } from '../contracts/workflow-ids.js';
+import { DEFAULT_DUE_QUEUE } from '../workflows/inputs.js';
 
+// Credentials and the unchecked answers of production come from bench/harness.ts, set when it is imported.
 const say = logger('bench:trigger');
-// The API process and the channel store need an admin key, a sealing key and loopback allowed as a destination;
-// a bench run uses the test suite's values unless given its own.
-// The test credentials, but answers go unchecked, as in production: a benchmark measures what users run.
-for (const [name, value] of Object.entries({ ...testEnv, HOOKCAST_VALIDATE_RESPONSES: '0' })) process.env[name] ??= value;
 
 type Scenario = 'rates' | 'counting' | 'delay';
 const KINDS: TemporalKind[] = ['file', 'dev', 'pg'];
@@ -78,6 +84,8 @@ function options() {
       'drain-s': { type: 'string' },
       temporal: { type: 'string' },
       users: { type: 'string' },
+      'cpu-prof': { type: 'boolean', default: false },
+      top: { type: 'string' },
     },
   });
   const scenario = values.scenario as Scenario;
@@ -91,6 +99,8 @@ function options() {
     seconds: positive('seconds', values.seconds, 20),
     drainS: positive('drain-s', values['drain-s'], 60),
     users: positive('users', values.users, scenario === 'counting' ? 1_000_000 : 100_000),
+    cpuProf: values['cpu-prof'],
+    top: positive('top', values.top, 15),
   };
 }
 
@@ -124,7 +134,7 @@ interface Stack {
   kind: TemporalKind;
   bench: BenchDatabase;
   temporal: BenchTemporal;
-  worker: { pid: number };
+  worker: WorkerProcess;
   api: { url: string; pid: number };
   receiver: Arrivals;
   http: Agent;
@@ -132,11 +142,11 @@ interface Stack {
 }
 
 /** A fresh database, Temporal of `kind`, a compiled worker, the API process, the receiver, and one launched event campaign. */
-async function startStack(kind: TemporalKind, trigger: Record<string, unknown>): Promise<Stack> {
+async function startStack(kind: TemporalKind, trigger: Record<string, unknown>, options: { profile?: boolean } = {}): Promise<Stack> {
   const bench = await freshDatabase(`hookcast_bench_trigger_${kind}`);
   const receiver = await startArrivals();
   const temporal = await startTemporal(say, kind, `hookcast_bench_trigger_${kind}`);
-  const worker = await spawnWorker({ bench, temporal, concurrency: 32, compiled: true, log: say });
+  const worker = await spawnWorker({ bench, temporal, concurrency: 32, compiled: true, profile: options.profile, log: say });
   const api = await spawnApi({ bench, temporal });
   const [segment] = await bench.database.db.insert(segments).values({ name: 'everyone', rule: { attribute: 'cohort', op: 'notExists' } }).returning();
   const channelId = await createBenchChannel(bench, receiver.url, 'trigger bench');
@@ -425,7 +435,7 @@ async function countingScenario(opts: ReturnType<typeof options>) {
 /** `delay: PT1M`: `--users` users fire within about 10 s; how late is each send against its due time? */
 async function delayScenario(opts: ReturnType<typeof options>) {
   const kind = opts.kinds[0]!;
-  const stack = await startStack(kind, { delay: 'PT1M' });
+  const stack = await startStack(kind, { delay: 'PT1M' }, { profile: opts.cpuProf });
   try {
     const rate = Math.ceil(opts.users / 10);
     const driven = await drive(stack, 'delay-', rate, 10);
@@ -437,9 +447,26 @@ async function delayScenario(opts: ReturnType<typeof options>) {
       SELECT u.login_id, f.due_at AS due FROM trigger_firings f JOIN users u ON u.id = f.user_id`;
     const dueOf = new Map(dueRows.map((r) => [r.login_id, new Date(r.due).getTime()]));
     say(`  ${dueOf.size} firings waiting, due from ${new Date(Math.min(...dueOf.values())).toISOString()} to ${new Date(Math.max(...dueOf.values())).toISOString()}`);
+    // What this machine sends right now with nothing durable around it: plain undici requests to the same receiver,
+    // as many in flight as the run's sending activities together. The delay's target needs the burst's due rate;
+    // the raw loop tells whether the machine has it at all, and the ratio compares with bench:campaign's.
+    const inFlight = DEFAULT_DUE_QUEUE.window * 32;
+    const raw = await rawLoop(stack.receiver.url, 30_000, inFlight);
+    say(`  raw undici loop to the same receiver, ${inFlight} in flight: ${Math.round(raw.perSecond)} requests/s`);
     const before = cpuOf(stack);
+    // Profiled from the first due time: the burst's sending, not the posting before it.
+    const profiling = stack.worker.profiler ? sleep(Math.max(0, Math.min(...dueOf.values()) - Date.now())).then(() => stack.worker.profiler!.start()) : null;
     const arrivals = await drain(stack, 'delay-', driven.answered.size, 60 + opts.drainS);
     const after = cpuOf(stack);
+    if (profiling) {
+      await profiling;
+      const profile = await stack.worker.profiler!.stop();
+      const file = join(mkdtempSync(join(tmpdir(), 'hookcast-prof-')), 'worker-delay.cpuprofile');
+      writeFileSync(file, JSON.stringify(profile));
+      const summary = summarizeProfile(profile, { top: opts.top, resolveLine: sourceMapResolver(await stack.worker.profiler!.sourceMapUrls()) });
+      say(`  worker main-thread CPU profile from the first due time to the last request (${(summary.busyMs / Math.max(1, driven.answered.size)).toFixed(3)} busy ms a send): ${file}`);
+      for (const line of formatProfileSummary(summary)) console.log(line);
+    }
     const late: number[] = [];
     // By the second a send fell due (from the first due time): whether the lateness is there from the start or builds up.
     const firstDue = Math.min(...dueOf.values());
@@ -456,12 +483,16 @@ async function delayScenario(opts: ReturnType<typeof options>) {
       (bySecond[Math.floor((due - firstDue) / 1000)] ??= []).push(arrival.first - due);
     }
     late.sort((a, b) => a - b);
+    const lastArrival = Math.max(...[...arrivals.values()].map((a) => a.first));
+    const sendRate = late.length / Math.max(0.001, (lastArrival - firstDue) / 1000);
+    const dueRate = dueOf.size / Math.max(0.001, (Math.max(...dueOf.values()) - firstDue) / 1000);
     const seconds = [...bySecond].map((l, s) => (l ? `${s}s: ${l.length} due, p95 ${ms(l.sort((a, b) => a - b), 95)}` : `${s}s: none`));
     say(`  sent − due by the second they fell due: ${seconds.join('; ')}`);
     say(
       `delay scenario (PT1M, Temporal ${kind}): ${driven.answered.size} events, ${late.length} users sent, ${requests} requests, ${ids - late.length} duplicates (another webhook-id), ${requests - ids} resends (the same webhook-id), ` +
         `${driven.answered.size - late.length} missing; sent − due p50 ${ms(late, 50)} / p95 ${ms(late, 95)} / p99 ${ms(late, 99)} / max ${Math.round(late.at(-1) ?? NaN)} ms; ` +
-        `CPU s while due: worker ${(after.worker - before.worker).toFixed(1)}, Temporal ${(after.temporal - before.temporal).toFixed(1)}`,
+        `CPU s while due: worker ${(after.worker - before.worker).toFixed(1)}, Temporal ${(after.temporal - before.temporal).toFixed(1)}; ` +
+        `due ${Math.round(dueRate)}/s, sent ${Math.round(sendRate)}/s from the first due time to the last request, ${(sendRate / raw.perSecond).toFixed(2)} × the raw loop's ${Math.round(raw.perSecond)}/s`,
     );
   } finally {
     await stack.http.close();
