@@ -1,10 +1,10 @@
 import { useQuery } from '@tanstack/react-query';
 import { AutoComplete, Button, Card, DatePicker, Input, InputNumber, Radio, Select, Space, Tag, Typography } from 'antd';
 import type { TFunction } from 'i18next';
-import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from './api.js';
 import type { components } from './api-schema.js';
+import { useDebounced } from './use-debounced.js';
 import {
   attributeOps, buildRule, catalogTypes, COMPARISON_OPS, conditionWords, DATE_OPS, LIST_OPS, newRow, NO_VALUE_OPS, NUMERIC_OPS, readsDays, WINDOWS,
   type AttributeOp, type AttributeRow, type BuilderState, type Day, type EventRow, type FilterRow, type Row, type Scalar, type ValueInput, type WindowKind,
@@ -34,16 +34,6 @@ export function useCatalog(q = '') {
     staleTime: 60_000,
     queryFn: () => unwrap(api.GET('/api/catalog', { params: { query: { limit: String(CATALOG_LIMIT), ...(q ? { q } : {}) } } })),
   });
-}
-
-/** Waits until the value has stopped changing for `ms`. */
-function useDebounced<T>(value: T, ms: number): T {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setSettled(value), ms);
-    return () => clearTimeout(timer);
-  }, [value, ms]);
-  return settled;
 }
 
 /** "5 分钟前", "3 天前": how long ago a name was last seen. */

@@ -1,6 +1,6 @@
 import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert, Button, Card, Descriptions, Drawer, Form, Input, Space, Statistic, Table, Tooltip, Typography, message } from 'antd';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Outlet, Route, Routes, useNavigate, useParams } from 'react-router';
 import { segmentRuleSchema, type RuleNode } from '../../contracts/segment-rule.js';
@@ -13,19 +13,10 @@ import { NotFound, useListState, useOverList } from './routes.js';
 import { SegmentRuleBuilder, useCatalog } from './SegmentRuleBuilder.js';
 import { buildRule, builderFromRule, catalogTypes, emptyBuilder, noTypes, type BuilderState } from './segment-rule-rows.js';
 import { ruleWords } from './rule-words.js';
+import { useDebounced } from './use-debounced.js';
 
 type Segment = components['schemas']['Segment'];
 type Preview = components['schemas']['SegmentPreview'];
-
-/** Waits until the value has stopped changing for `ms`. */
-function useDebounced<T>(value: T, ms: number): T {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setSettled(value), ms);
-    return () => clearTimeout(timer);
-  }, [value, ms]);
-  return settled;
-}
 
 /** JSON with sorted keys, so two rules compare by content, not key order. */
 function canonical(value: unknown): string {
@@ -72,8 +63,8 @@ function SegmentForm({ segment, onDone }: { segment?: Segment; onDone: () => voi
   const save = useMutation({
     mutationFn: () => {
       const name = form.getFieldValue('name') as string;
-      if (!segment) return unwrap(api.POST('/api/segments', { body: { name, rule: rule as never, timeZone: zone } }));
-      return unwrap(api.PATCH('/api/segments/{id}', { params: { path: { id: segment.id } }, body: { name, timeZone: zone, ...(keepsRule ? {} : { rule: rule as never }) } }));
+      if (!segment) return unwrap(api.POST('/api/segments', { body: { name, rule, timeZone: zone } }));
+      return unwrap(api.PATCH('/api/segments/{id}', { params: { path: { id: segment.id } }, body: { name, timeZone: zone, ...(keepsRule ? {} : { rule }) } }));
     },
     onSuccess: () => {
       void client.invalidateQueries({ queryKey: ['segments'] });
