@@ -1,14 +1,11 @@
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { insertUsers } from '../audience/fixtures.js';
 import { insertSegment } from './campaign-kit.js';
-import { TEST_API_KEY } from './credentials.js';
 import { useTestDatabase } from './database.js';
 import { insertGenerated, recipientsOf, type GeneratedEvent } from './effect-kit.js';
-import type { Receiver } from './receiver.js';
 import { useTemporal } from './temporal.js';
-import { consoleShots, useConsole, type ConsoleStack } from './console-kit.js';
+import { consoleShots, drawer, openConsole, pick, useConsole } from './console-kit.js';
 
 /*
  * The effect in the console, in a real browser (Debian's Chromium through
@@ -21,26 +18,6 @@ const database = useTestDatabase();
 const temporal = useTemporal(database);
 const ui = useConsole(database, { temporal, fanOut: { batchSize: 20, window: 3, childrenPerExecution: 10 } });
 const shots = consoleShots;
-let base: string;
-let browser: Browser;
-let receiver: Receiver;
-let call: ConsoleStack['call'];
-beforeAll(() => void ({ base, browser, receiver, call } = ui));
-
-async function openConsole(): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, timezoneId: 'Asia/Shanghai' });
-  await page.goto(base);
-  await page.getByTestId('api-key').fill(TEST_API_KEY);
-  await page.getByTestId('sign-in').click();
-  return page;
-}
-
-/** Picks an option of the n-th antd select inside `scope`. */
-async function choose(page: Page, scope: string, n: number, option: string) {
-  await expect.poll(() => page.locator('.ant-select-dropdown:visible').count()).toBe(0);
-  await page.locator(`${scope} .ant-select`).nth(n).click();
-  await page.locator(`.ant-select-dropdown:visible .ant-select-item-option[title="${option}"]`).click();
-}
 
 const USERS = 200;
 
@@ -48,19 +25,18 @@ describe('the effect in the console', () => {
   it('creates a campaign with a goal and a control group, and reads the uplift in words beside the two curves', async () => {
     await insertUsers(database.db, Array.from({ length: USERS }, (_, i) => ({ loginId: `c-${i}`, attributes: { cohort: 'coupon' } })));
     await insertSegment(database, '加购未下单的金卡会员', { attribute: 'cohort', op: 'equals', value: 'coupon' });
-    const channel = await call('POST', '/api/channels', {
-      name: '卡券中心', url: `${receiver.url}/coupon`, auth: { type: 'none' },
+    const channel = await ui.call('POST', '/api/channels', {
+      name: '卡券中心', url: `${ui.receiver.url}/coupon`, auth: { type: 'none' },
       userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }],
     });
     expect(channel.status).toBe(201);
 
-    const page = await openConsole();
-    const drawer = '.ant-drawer-open';
+    const page = await openConsole(ui);
     await page.getByRole('menuitem', { name: '活动' }).click();
     await page.getByRole('button', { name: '新建活动' }).click();
     await page.getByLabel('名称').fill('100 元券');
-    await choose(page, drawer, 0, '加购未下单的金卡会员');
-    await choose(page, drawer, 1, '卡券中心');
+    await pick(page, page.locator(`${drawer} .ant-select`).nth(0), '加购未下单的金卡会员');
+    await pick(page, page.locator(`${drawer} .ant-select`).nth(1), '卡券中心');
     await page.getByTestId('goal-event').fill('pay_order');
     // 3 天 as number + unit (the goal window's unit is 天 by default).
     await page.getByTestId('goal-within-n').fill('3');
@@ -68,7 +44,7 @@ describe('the effect in the console', () => {
     await page.getByTestId('add-goal-where').click();
     await page.getByTestId('goal-where-property-0').fill('amount');
     // The first select in the card is the window's unit.
-    await choose(page, `${drawer} [data-testid=goal-fields]`, 1, 'gte');
+    await pick(page, page.locator(`${drawer} [data-testid=goal-fields] .ant-select`).nth(1), 'gte');
     await page.getByTestId('goal-where-value-0').fill('100');
     await page.getByTestId('holdout-percent').fill('20');
     await page.screenshot({ path: join(shots, 'effect-1-form.png') });
@@ -78,7 +54,7 @@ describe('the effect in the console', () => {
     await expect.poll(() => page.getByTestId('campaign-status').getAttribute('data-status'), { timeout: 60_000 }).toBe('completed');
 
     // What the form saved: the goal and the control group as typed.
-    const campaign = (await call('GET', '/api/campaigns')).body.items.find((c: { name: string }) => c.name === '100 元券');
+    const campaign = (await ui.call('GET', '/api/campaigns')).body.items.find((c: { name: string }) => c.name === '100 元券');
     expect(campaign).toMatchObject({ goal: { event: 'pay_order', within: 'P3D', value: 'amount', where: [{ property: 'amount', op: 'gte', value: 100 }] }, holdout: { percent: 20, draw: 1 } });
     const counts = JSON.parse((await page.getByTestId('delivery-counts').getAttribute('data-counts'))!);
     expect(counts.held_out).toBeGreaterThan(10);
@@ -86,7 +62,7 @@ describe('the effect in the console', () => {
     expect(await page.getByTestId('detail-bar').getAttribute('data-state')).toBe('success');
 
     // Half the sent users order 100 or more within the window, a fifth of the control group does.
-    const detail = (await call('GET', `/api/campaigns/${campaign.id}`)).body;
+    const detail = (await ui.call('GET', `/api/campaigns/${campaign.id}`)).body;
     const recipients = await recipientsOf(database, detail.run.id);
     const ordered: GeneratedEvent[] = [];
     let sentIndex = 0;
@@ -98,7 +74,7 @@ describe('the effect in the console', () => {
     await insertGenerated(database, ordered);
 
     // The card refreshes by itself: the sentence appears with the API's figures.
-    const effect = (await call('GET', `/api/campaigns/${campaign.id}/effect`)).body;
+    const effect = (await ui.call('GET', `/api/campaigns/${campaign.id}/effect`)).body;
     const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
     const pp = (x: number) => (x * 100).toFixed(1);
     const summary = page.getByTestId('effect-summary');

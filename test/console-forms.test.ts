@@ -1,9 +1,8 @@
 import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { TEST_API_KEY } from './credentials.js';
+import type { Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from './database.js';
-import { consoleShots, useConsole, type ConsoleStack } from './console-kit.js';
+import { button, consoleShots, drawer, openConsole, pick, useConsole } from './console-kit.js';
 
 /*
  * Issue 19, "see and change what exists": the channel form offers every
@@ -17,25 +16,10 @@ import { consoleShots, useConsole, type ConsoleStack } from './console-kit.js';
 const database = useTestDatabase();
 const ui = useConsole(database);
 const shots = consoleShots;
-let base: string;
-let browser: Browser;
-let call: ConsoleStack['call'];
-beforeAll(() => void ({ base, browser, call } = ui));
 
-const drawer = '.ant-drawer-open';
 /** Polls patiently: the machine running the browser lane is shared and often loaded. */
 const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 15_000 });
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
-
-async function openConsole(): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, timezoneId: 'Asia/Shanghai' });
-  await page.goto(base);
-  await page.getByTestId('api-key').fill(TEST_API_KEY);
-  await page.getByTestId('sign-in').click();
-  return page;
-}
-
-const button = (scope: Page | Locator, zh: string) => scope.getByRole('button', { name: zh }).or(scope.getByRole('button', { name: zh.split('').join(' ') }));
 
 /** The error texts under the form item that holds `control`. */
 async function errorsAt(page: Page, control: Locator): Promise<string[]> {
@@ -45,19 +29,12 @@ async function errorsAt(page: Page, control: Locator): Promise<string[]> {
 /** The input of an antd control by its test id (on the input itself, or on a wrapper when it has a suffix). */
 const field = (page: Page, testId: string) => page.locator(`input[data-testid="${testId}"], [data-testid="${testId}"] input`).first();
 
-/** Picks `option` in the antd select `scope`. */
-async function pick(page: Page, scope: Locator, option: string) {
-  await poll(() => page.locator('.ant-select-dropdown:visible').count()).toBe(0);
-  await scope.click();
-  await page.locator(`.ant-select-dropdown:visible .ant-select-item-option[title="${option}"]`).click();
-}
-
 type SavedChannel = { id: string; name: string; headers: Record<string, string>; timeoutMs: number; rateLimit: unknown; format: string; batchSize: number; userCap: unknown };
-const channelNamed = async (name: string) => ((await call('GET', '/api/channels')).body.items as SavedChannel[]).find((c) => c.name === name);
+const channelNamed = async (name: string) => ((await ui.call('GET', '/api/channels')).body.items as SavedChannel[]).find((c) => c.name === name);
 
 describe('forms that offer what the API has', () => {
   it('channel: timeout, rate and concurrency limits, headers (the API\'s rules as field errors in Chinese), GrowingIO with its batch size; reopened with its values', async () => {
-    const page = await openConsole();
+    const page = await openConsole(ui);
     await page.getByRole('button', { name: '新建渠道' }).click();
     await page.getByLabel('名称').fill('白鸽卡券中心');
     await page.getByLabel('请求地址').fill('https://coupons.example/batch');
@@ -129,7 +106,7 @@ describe('forms that offer what the API has', () => {
   }, 120_000);
 
   it('segment: the list counts members; opened, it reads its rule in words, its count and members as people; edited with the builder, saved with PATCH', async () => {
-    await call('POST', '/api/users', {
+    await ui.call('POST', '/api/users', {
       users: [
         { loginId: 'gold-1', attributes: { vip_level: 'gold', city: '上海', nickname: '小明' } },
         { loginId: 'gold-2', attributes: { vip_level: 'gold', city: '杭州', nickname: '小红' } },
@@ -137,10 +114,10 @@ describe('forms that offer what the API has', () => {
         { loginId: 'silver-1', attributes: { vip_level: 'silver', city: '上海', nickname: '小刚' } },
       ],
     });
-    const created = await call('POST', '/api/segments', { name: '黄金会员', rule: { all: [{ attribute: 'vip_level', op: 'equals', value: 'gold' }] } });
+    const created = await ui.call('POST', '/api/segments', { name: '黄金会员', rule: { all: [{ attribute: 'vip_level', op: 'equals', value: 'gold' }] } });
     expect(created.status).toBe(201);
     const id = created.body.id as string;
-    const page = await openConsole();
+    const page = await openConsole(ui);
     await page.getByRole('menuitem', { name: '用户分群' }).click();
     await poll(() => page.getByTestId(`member-count-${id}`).textContent()).toBe('3');
 
@@ -171,9 +148,9 @@ describe('forms that offer what the API has', () => {
     await poll(() => page.getByTestId('segment-sample').textContent()).toContain('小刚');
     expect(await page.getByTestId('segment-sample').textContent()).not.toMatch(UUID);
     await button(page, '保存').click();
-    await poll(async () => (await call('GET', `/api/segments/${id}`)).body.name).toBe('白银会员');
-    expect((await call('GET', `/api/segments/${id}`)).body.rule).toEqual({ all: [{ attribute: 'vip_level', op: 'equals', value: 'silver' }] });
-    expect(((await call('GET', '/api/segments')).body.items as unknown[]).length).toBe(1);
+    await poll(async () => (await ui.call('GET', `/api/segments/${id}`)).body.name).toBe('白银会员');
+    expect((await ui.call('GET', `/api/segments/${id}`)).body.rule).toEqual({ all: [{ attribute: 'vip_level', op: 'equals', value: 'silver' }] });
+    expect(((await ui.call('GET', '/api/segments')).body.items as unknown[]).length).toBe(1);
     // The list's count follows the edit.
     await poll(() => page.getByTestId(`member-count-${id}`).textContent()).toBe('1');
     await page.close();
@@ -181,8 +158,8 @@ describe('forms that offer what the API has', () => {
 
   it('segment: a rule the builder cannot show reads in words and stays as saved when only the name is edited', async () => {
     const rule = { all: [{ any: [{ attribute: 'city', op: 'in', value: ['上海', '杭州'] }, { identity: 'visitorOnly' }] }, { noEvent: 'pay_order', window: { type: 'since', daysAgo: 1 } }] };
-    const created = await call('POST', '/api/segments', { name: '沪杭未下单', rule });
-    const page = await openConsole();
+    const created = await ui.call('POST', '/api/segments', { name: '沪杭未下单', rule });
+    const page = await openConsole(ui);
     await page.getByRole('menuitem', { name: '用户分群' }).click();
     await page.locator('.ant-table-row', { hasText: '沪杭未下单' }).getByRole('button', { name: /^详\s?情$/ }).click();
     expect(await page.getByTestId('segment-rule-words').textContent()).toBe('（city 是 上海、杭州 之一 或 仅有访客 ID） 且 自昨天起没有完成过 pay_order');
@@ -190,8 +167,8 @@ describe('forms that offer what the API has', () => {
     await poll(() => page.getByTestId('rule-kept').textContent()).toContain('自昨天起没有完成过 pay_order');
     await page.getByLabel('名称').fill('沪杭未下单用户');
     await button(page, '保存').click();
-    await poll(async () => (await call('GET', `/api/segments/${created.body.id as string}`)).body.name).toBe('沪杭未下单用户');
-    expect((await call('GET', `/api/segments/${created.body.id as string}`)).body.rule).toEqual(rule);
+    await poll(async () => (await ui.call('GET', `/api/segments/${created.body.id as string}`)).body.name).toBe('沪杭未下单用户');
+    expect((await ui.call('GET', `/api/segments/${created.body.id as string}`)).body.rule).toEqual(rule);
     await page.close();
   }, 120_000);
 });

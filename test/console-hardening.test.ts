@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_API_KEY } from './credentials.js';
 import { useTestDatabase } from './database.js';
-import { useConsole, type ConsoleStack } from './console-kit.js';
+import { signIn, useConsole } from './console-kit.js';
 
 /*
  * Issue 17: the console and /api/docs under a strict Content-Security-Policy
@@ -17,14 +17,10 @@ import { useConsole, type ConsoleStack } from './console-kit.js';
 const database = useTestDatabase();
 const ui = useConsole(database);
 let framer: Server;
-let base: string;
-let browser: Browser;
-let call: ConsoleStack['call'];
 
 beforeAll(async () => {
-  ({ base, browser, call } = ui);
   // Another origin (another port) that tries to frame the console.
-  framer = createServer((_, res) => res.end(`<!doctype html><iframe id="victim" src="${base}/" width="800" height="600"></iframe>`));
+  framer = createServer((_, res) => res.end(`<!doctype html><iframe id="victim" src="${ui.base}/" width="800" height="600"></iframe>`));
   await new Promise<void>((resolve) => framer.listen(0, '127.0.0.1', resolve));
 });
 
@@ -34,7 +30,7 @@ afterAll(async () => {
 
 /** A page that records every CSP violation (through a listener the page's own CSP does not govern) and console error. */
 async function watchedPage(): Promise<{ page: Page; problems: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const page = await ui.browser.newPage({ viewport: { width: 1400, height: 900 } });
   const problems: string[] = [];
   // As a string: this file is type-checked for Node, not the browser.
   await page.addInitScript(`document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sample));`);
@@ -48,9 +44,9 @@ async function watchedPage(): Promise<{ page: Page; problems: string[] }> {
 
 describe('the console under its Content-Security-Policy', () => {
   it('signs in (after a refused key), shows every screen, its forms and the audit trail in both languages, with nothing blocked', async () => {
-    await call('POST', '/api/channels', { name: 'audited', url: 'https://hooks.example/x', auth: { type: 'none' } });
+    await ui.call('POST', '/api/channels', { name: 'audited', url: 'https://hooks.example/x', auth: { type: 'none' } });
     const { page, problems } = await watchedPage();
-    const answer = await page.goto(base);
+    const answer = await page.goto(ui.base);
     const csp = answer!.headers()['content-security-policy']!;
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain("frame-ancestors 'none'");
@@ -59,11 +55,9 @@ describe('the console under its Content-Security-Policy', () => {
     expect(answer!.headers()['x-content-type-options']).toBe('nosniff');
 
     // A wrong key: the error message (a notification rendered outside the app) needs its styles too.
-    await page.getByTestId('api-key').fill('hk_wrong-key-000000000000000000000000000000000');
-    await page.getByTestId('sign-in').click();
+    await signIn(page, 'hk_wrong-key-000000000000000000000000000000000');
     await page.getByTestId('unauthorized').waitFor();
-    await page.getByTestId('api-key').fill(TEST_API_KEY);
-    await page.getByTestId('sign-in').click();
+    await signIn(page);
     await page.getByText('audited').waitFor();
     await page.getByRole('button', { name: /新建渠道/ }).click();
     await page.locator('.ant-drawer-open').waitFor();
@@ -86,7 +80,7 @@ describe('the console under its Content-Security-Policy', () => {
 
   it('serves /api/docs (Swagger UI from its own files) with nothing blocked', async () => {
     const { page, problems } = await watchedPage();
-    await page.goto(`${base}/api/docs`);
+    await page.goto(`${ui.base}/api/docs`);
     await page.locator('.swagger-ui .info .title').waitFor({ timeout: 30_000 });
     expect(await page.locator('.swagger-ui .info .title').textContent()).toContain('hookcast');
     await page.locator('.opblock').first().waitFor();
@@ -96,7 +90,7 @@ describe('the console under its Content-Security-Policy', () => {
   }, 60_000);
 
   it('cannot be framed by another origin', async () => {
-    const page = await browser.newPage();
+    const page = await ui.browser.newPage();
     await page.goto(`http://127.0.0.1:${(framer.address() as AddressInfo).port}/`);
     // The frame's load (or its refusal) is part of the page's load; then time for the console's script to render.
     await page.waitForLoadState('load');
@@ -109,7 +103,7 @@ describe('the console under its Content-Security-Policy', () => {
 
   it('answers the API with no-store', async () => {
     for (const path of ['/api/channels', '/api/openapi.json', '/api/nothing-here']) {
-      const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${TEST_API_KEY}` } });
+      const res = await fetch(`${ui.base}${path}`, { headers: { authorization: `Bearer ${TEST_API_KEY}` } });
       expect(res.headers.get('cache-control'), path).toBe('no-store');
     }
   });

@@ -76,26 +76,31 @@ export function useConsole(
   return stack;
 }
 
-/** A new page signed in with the test admin key, as an operator in Shanghai sees the console (zh-CN). */
-export async function openConsole(stack: ConsoleStack, options: { timezoneId?: string; height?: number } = {}): Promise<Page> {
+/** A new page signed in with the test admin key, as an operator in Shanghai sees the console (zh-CN); at `path` (e.g. /campaigns/…) when given. */
+export async function openConsole(stack: ConsoleStack, options: { timezoneId?: string; height?: number; path?: string } = {}): Promise<Page> {
   const page = await stack.browser.newPage({ viewport: { width: 1400, height: options.height ?? 1000 }, timezoneId: options.timezoneId ?? 'Asia/Shanghai' });
-  await page.goto(stack.base);
-  await page.getByTestId('api-key').fill(TEST_API_KEY);
-  await page.getByTestId('sign-in').click();
+  await page.goto(`${stack.base}${options.path ?? ''}`);
+  await signIn(page);
   return page;
+}
+
+/** Signs in as an operator would: the key goes into the sign-in screen (kept for the browser session). */
+export async function signIn(page: Page, key = TEST_API_KEY) {
+  await page.getByTestId('api-key').fill(key);
+  await page.getByTestId('sign-in').click();
 }
 
 /** The open drawer (forms open in one). */
 export const drawer = '.ant-drawer-open';
 
 /** An antd button by its Chinese words (antd spaces out two-character labels: 保 存). */
-export const button = (page: Page, zh: string) => page.getByRole('button', { name: zh }).or(page.getByRole('button', { name: zh.split('').join(' ') }));
+export const button = (scope: Page | Locator, zh: string) => scope.getByRole('button', { name: zh }).or(scope.getByRole('button', { name: zh.split('').join(' ') }));
 
-/** Picks `option` in the antd select `scope`. */
-export async function pick(page: Page, scope: Locator, option: string) {
-  // A dropdown still closing would offer the same option twice; on a loaded machine its animation outlasts a second.
-  await expect.poll(() => page.locator('.ant-select-dropdown:visible').count(), { timeout: 10_000 }).toBe(0);
-  await scope.click();
+/** Picks `option` in the antd select `select` (a locator, or a selector of the select itself). */
+export async function pick(page: Page, select: Locator | string, option: string) {
+  // A dropdown still closing would offer the same option twice; on the lane's shared, often loaded machine its animation can outlast seconds.
+  await expect.poll(() => page.locator('.ant-select-dropdown:visible').count(), { timeout: 15_000 }).toBe(0);
+  await (typeof select === 'string' ? page.locator(select) : select).click();
   await page.locator(`.ant-select-dropdown:visible .ant-select-item-option[title="${option}"]`).click();
 }
 

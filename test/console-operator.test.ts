@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { insertUsers } from '../audience/fixtures.js';
 import { insertSegment } from './campaign-kit.js';
-import { button, consoleShots, drawer, openCampaign, openConsole as openPage, pick, useConsole } from './console-kit.js';
+import { button, consoleShots, drawer, openCampaign, openConsole, pick, useConsole } from './console-kit.js';
 import { useTestDatabase } from './database.js';
 import { useTemporal } from './temporal.js';
 
@@ -16,10 +16,8 @@ import { useTemporal } from './temporal.js';
  */
 const database = useTestDatabase();
 const temporal = useTemporal(database);
-const stack = useConsole(database, { temporal });
+const ui = useConsole(database, { temporal });
 const shots = consoleShots;
-const call: typeof stack.call = (...args) => stack.call(...args);
-const openConsole = () => openPage(stack);
 
 /** The error texts under the form item that holds `control`. */
 async function errorsAt(page: Page, control: ReturnType<Page['locator']>): Promise<string[]> {
@@ -27,11 +25,11 @@ async function errorsAt(page: Page, control: ReturnType<Page['locator']>): Promi
   return item.locator('.ant-form-item-explain-error').allTextContents();
 }
 
-const campaignsNamed = async (name: string) => ((await call('GET', '/api/campaigns')).body.items as { id: string; name: string; status: string; trigger: unknown }[]).filter((c) => c.name === name);
+const campaignsNamed = async (name: string) => ((await ui.call('GET', '/api/campaigns')).body.items as { id: string; name: string; status: string; trigger: unknown }[]).filter((c) => c.name === name);
 
 describe('the console an operator runs alone', () => {
   it('channel form: errors in Chinese that clear as soon as the field is right; a login id picked, not typed as $id; an unsaved test says it used a temporary secret', async () => {
-    const page = await openConsole();
+    const page = await openConsole(ui);
     await page.getByRole('button', { name: '新建渠道' }).click();
     // Test with nothing filled in: both fields say 必填 (not zod's "Invalid input: expected string, received undefined").
     await button(page, '测试').click();
@@ -45,7 +43,7 @@ describe('the console an operator runs alone', () => {
     // What is on screen is what is checked: a bad URL says so in Chinese, a good one clears it.
     await page.getByLabel('请求地址').fill('ftp://example');
     await expect.poll(() => errorsAt(page, page.getByLabel('请求地址'))).toEqual(['必须是 http:// 或 https:// 开头的地址']);
-    await page.getByLabel('请求地址').fill(`${stack.receiver.url}/sms`);
+    await page.getByLabel('请求地址').fill(`${ui.receiver.url}/sms`);
     await expect.poll(() => errorsAt(page, page.getByLabel('请求地址'))).toEqual([]);
 
     // The user's id is a choice (用户登录 ID / 访客 ID / 用户属性), not "$id" typed in.
@@ -65,7 +63,7 @@ describe('the console an operator runs alone', () => {
     await page.locator(`${drawer} [data-testid=templateParams] input`).nth(1).fill('短信内容');
     await button(page, '测试').click();
     await expect.poll(() => page.getByTestId('verdict').textContent()).toContain('端点返回 200');
-    const sent = JSON.parse(stack.receiver.requests.at(-1)!.body);
+    const sent = JSON.parse(ui.receiver.requests.at(-1)!.body);
     expect(sent).toMatchObject({ userid: 'sample-login-id', content: '示例短信内容', phone: '示例phone' });
     // Signed with a throwaway secret: said beside the result.
     expect(await page.getByTestId('temporary-secret').textContent()).toContain('临时密钥');
@@ -78,7 +76,7 @@ describe('the console an operator runs alone', () => {
     await button(page, '保存').click();
     await expect.poll(() => page.getByTestId('revealed-secret').count()).toBe(1);
     await button(page, '知道了').click();
-    const channel = ((await call('GET', '/api/channels')).body.items as { name: string; userAttributeParams: unknown; userCap: unknown }[]).find((c) => c.name === '短信渠道')!;
+    const channel = ((await ui.call('GET', '/api/channels')).body.items as { name: string; userAttributeParams: unknown; userCap: unknown }[]).find((c) => c.name === '短信渠道')!;
     expect(channel.userAttributeParams).toEqual([
       expect.objectContaining({ name: 'userid', attribute: '$id', identity: 'login' }),
       expect.objectContaining({ name: 'phone', attribute: 'phone', identity: 'login' }),
@@ -91,14 +89,14 @@ describe('the console an operator runs alone', () => {
     await pick(page, page.getByTestId('source-0'), '访客 ID');
     expect(await page.locator(`${drawer} .ant-form-item-explain-error`).count()).toBe(0);
     await button(page, '保存').click();
-    await expect.poll(async () => ((await call('GET', '/api/channels')).body.items as { name: string; userAttributeParams: { identity: string }[] }[]).find((c) => c.name === '短信渠道')!.userAttributeParams[0]!.identity).toBe('visitor');
+    await expect.poll(async () => ((await ui.call('GET', '/api/channels')).body.items as { name: string; userAttributeParams: { identity: string }[] }[]).find((c) => c.name === '短信渠道')!.userAttributeParams[0]!.identity).toBe('visitor');
     await page.close();
   }, 120_000);
 
   it('campaign form: the event window and delay as number + unit, its error gone once a window is given; the detail reads the trigger in words', async () => {
     await insertSegment(database, '加购用户', { attribute: 'cohort', op: 'equals', value: 'cart' });
-    await call('POST', '/api/channels', { name: '加购渠道', url: `${stack.receiver.url}/cart`, auth: { type: 'none' }, userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }] });
-    const page = await openConsole();
+    await ui.call('POST', '/api/channels', { name: '加购渠道', url: `${ui.receiver.url}/cart`, auth: { type: 'none' }, userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }] });
+    const page = await openConsole(ui);
     await page.getByRole('menuitem', { name: '活动' }).click();
     await page.getByRole('button', { name: '新建活动' }).click();
     await page.getByLabel('名称').fill('加购提醒 3 次');
@@ -129,12 +127,12 @@ describe('the console an operator runs alone', () => {
       { visitorId: 'conf-visitor', attributes: { cohort: 'confirm', name: '访客' } },
     ]);
     await insertSegment(database, '确认分群', { attribute: 'cohort', op: 'equals', value: 'confirm' });
-    await call('POST', '/api/channels', {
-      name: '确认渠道', url: `${stack.receiver.url}/confirm`, auth: { type: 'none' },
+    await ui.call('POST', '/api/channels', {
+      name: '确认渠道', url: `${ui.receiver.url}/confirm`, auth: { type: 'none' },
       userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }], templateParams: [{ name: 'message', displayName: '内容', type: 'text' }],
     });
-    const sentTo = (path: string) => stack.receiver.requests.filter((r) => r.url.startsWith(path)).map((r) => JSON.parse(r.body).userid as string);
-    const page = await openConsole();
+    const sentTo = (path: string) => ui.receiver.requests.filter((r) => r.url.startsWith(path)).map((r) => JSON.parse(r.body).userid as string);
+    const page = await openConsole(ui);
     await page.getByRole('menuitem', { name: '活动' }).click();
     await page.getByRole('button', { name: '新建活动' }).click();
     await page.getByLabel('名称').fill('确认后发送');
@@ -173,7 +171,7 @@ describe('the console an operator runs alone', () => {
     expect(sentTo('/confirm').sort()).toEqual(['conf-0', 'conf-1', 'conf-2']);
     expect(await page.getByTestId('summary-quiet').textContent()).toBe('22:00–08:00（北京时间）不发送，顺延到结束后');
     const [saved] = await campaignsNamed('确认后发送');
-    expect((await call('GET', `/api/campaigns/${saved!.id}`)).body.quietHours).toEqual({ from: '22:00', to: '08:00', mode: 'wait' });
+    expect((await ui.call('GET', `/api/campaigns/${saved!.id}`)).body.quietHours).toEqual({ from: '22:00', to: '08:00', mode: 'wait' });
     await expect.poll(() => page.getByTestId('summary-example').textContent()).toMatch(/你好 小明\d/);
     await page.getByTestId('campaign-summary').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(shots, 'operator-5-campaign-detail.png') });
@@ -191,12 +189,12 @@ describe('the console an operator runs alone', () => {
     await page.locator(`${drawer} .ant-drawer-close`).click();
 
     // A daily campaign: 立即发送一次 asks first; a double click on the confirmation makes one run.
-    const daily = await call('POST', '/api/campaigns', {
-      name: '每日问候', segmentId: saved ? (await call('GET', `/api/campaigns/${saved.id}`)).body.segmentId : undefined,
-      channelId: (await call('GET', `/api/campaigns/${saved!.id}`)).body.channelId, templateValues: { message: '早上好' },
+    const daily = await ui.call('POST', '/api/campaigns', {
+      name: '每日问候', segmentId: saved ? (await ui.call('GET', `/api/campaigns/${saved.id}`)).body.segmentId : undefined,
+      channelId: (await ui.call('GET', `/api/campaigns/${saved!.id}`)).body.channelId, templateValues: { message: '早上好' },
       trigger: { type: 'recurring', schedule: { every: 'day', at: '09:00' }, timeZone: 'Asia/Shanghai' },
     });
-    expect((await call('POST', `/api/campaigns/${daily.body.id}/launch`)).status).toBe(200);
+    expect((await ui.call('POST', `/api/campaigns/${daily.body.id}/launch`)).status).toBe(200);
     await openCampaign(page, '每日问候');
     await expect.poll(() => page.getByTestId('summary-trigger').textContent()).toBe('每天 09:00（北京时间）');
     await page.getByTestId('send-once').dblclick();
@@ -206,16 +204,16 @@ describe('the console an operator runs alone', () => {
     await page.getByTestId('confirm-send').dblclick();
     const runRow = page.locator('[data-testid=runs] .ant-table-row');
     await expect.poll(() => runRow.first().locator('[data-status]').getAttribute('data-status'), { timeout: 60_000 }).toBe('completed');
-    expect((await call('GET', `/api/campaigns/${daily.body.id}/runs`)).body.items).toHaveLength(1);
-    expect(stack.receiver.requests.filter((r) => r.url.startsWith('/confirm') && JSON.parse(r.body).message === '早上好')).toHaveLength(3);
+    expect((await ui.call('GET', `/api/campaigns/${daily.body.id}/runs`)).body.items).toHaveLength(1);
+    expect(ui.receiver.requests.filter((r) => r.url.startsWith('/confirm') && JSON.parse(r.body).message === '早上好')).toHaveLength(3);
     await page.close();
   }, 180_000);
 
   it('a draft is edited, copied and deleted from its detail page; a running event campaign shows no 100 %', async () => {
     const segment = await insertSegment(database, '草稿分群', { attribute: 'cohort', op: 'equals', value: 'draft' });
-    const channel = await call('POST', '/api/channels', { name: '草稿渠道', url: `${stack.receiver.url}/draft`, auth: { type: 'none' }, userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }] });
-    await call('POST', '/api/campaigns', { name: '待改草稿', segmentId: segment.id, channelId: channel.body.id, trigger: { type: 'recurring', schedule: { every: 'week', on: ['mon'], at: '10:00' }, timeZone: 'Asia/Shanghai' } });
-    const page = await openConsole();
+    const channel = await ui.call('POST', '/api/channels', { name: '草稿渠道', url: `${ui.receiver.url}/draft`, auth: { type: 'none' }, userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }] });
+    await ui.call('POST', '/api/campaigns', { name: '待改草稿', segmentId: segment.id, channelId: channel.body.id, trigger: { type: 'recurring', schedule: { every: 'week', on: ['mon'], at: '10:00' }, timeZone: 'Asia/Shanghai' } });
+    const page = await openConsole(ui);
     await openCampaign(page, '待改草稿');
     await expect.poll(() => page.getByTestId('summary-trigger').textContent()).toBe('每周 周一 10:00（北京时间）');
     await page.getByTestId('edit-draft').click();
@@ -237,29 +235,29 @@ describe('the console an operator runs alone', () => {
 
     // A running event campaign has no end: its bar does not read 100 %.
     await insertUsers(database.db, [{ loginId: 'ev-1', attributes: { cohort: 'draft' } }]);
-    const event = await call('POST', '/api/campaigns', { name: '事件进行中', segmentId: segment.id, channelId: channel.body.id, trigger: { type: 'event', event: 'view_item' } });
-    expect((await call('POST', `/api/campaigns/${event.body.id}/launch`)).status).toBe(200);
+    const event = await ui.call('POST', '/api/campaigns', { name: '事件进行中', segmentId: segment.id, channelId: channel.body.id, trigger: { type: 'event', event: 'view_item' } });
+    expect((await ui.call('POST', `/api/campaigns/${event.body.id}/launch`)).status).toBe(200);
     await page.reload();
     await openCampaign(page, '事件进行中');
     await expect.poll(() => page.getByTestId('detail-bar').getAttribute('data-state')).toBe('open');
     expect(await page.getByTestId('detail-bar').textContent()).not.toContain('100');
 
     // Channels can be deleted; one a live campaign uses is refused, naming the campaign, in Chinese.
-    await call('POST', '/api/channels', { name: '无用渠道', url: `${stack.receiver.url}/unused`, auth: { type: 'none' } });
+    await ui.call('POST', '/api/channels', { name: '无用渠道', url: `${ui.receiver.url}/unused`, auth: { type: 'none' } });
     await page.locator(`${drawer} .ant-drawer-close`).click();
     await page.getByRole('menuitem', { name: '渠道' }).click();
     await page.locator('.ant-table-row', { has: page.getByRole('cell', { name: '草稿渠道', exact: true }) }).getByTestId('delete-channel').click();
     await page.getByTestId('delete-ok-草稿渠道').click();
     await expect.poll(() => page.getByTestId('delete-refused').textContent()).toBe('有 1 个进行中的活动在使用这个渠道：事件进行中');
-    expect((await call('GET', `/api/channels/${channel.body.id}`)).status).toBe(200);
+    expect((await ui.call('GET', `/api/channels/${channel.body.id}`)).status).toBe(200);
     await page.locator('.ant-table-row', { has: page.getByRole('cell', { name: '无用渠道', exact: true }) }).getByTestId('delete-channel').click();
     await page.getByTestId('delete-ok-无用渠道').click();
-    await expect.poll(async () => ((await call('GET', '/api/channels')).body.items as { name: string }[]).some((c) => c.name === '无用渠道')).toBe(false);
+    await expect.poll(async () => ((await ui.call('GET', '/api/channels')).body.items as { name: string }[]).some((c) => c.name === '无用渠道')).toBe(false);
     await page.close();
   }, 120_000);
 
   it('in English, the same codes read in English', async () => {
-    const page = await openConsole();
+    const page = await openConsole(ui);
     await page.getByTestId('language').click();
     await page.getByRole('button', { name: 'New channel' }).click();
     await page.getByRole('button', { name: 'Test' }).click();

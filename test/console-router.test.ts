@@ -1,12 +1,10 @@
 import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { insertUsers } from '../audience/fixtures.js';
-import { TEST_API_KEY } from './credentials.js';
 import { insertSegment } from './campaign-kit.js';
-import { consoleShots, useConsole, type ConsoleStack } from './console-kit.js';
+import { consoleShots, drawer, openConsole, pick, useConsole } from './console-kit.js';
 import { useTestDatabase } from './database.js';
-import type { Receiver } from './receiver.js';
 import { useTemporal } from './temporal.js';
 
 /*
@@ -20,24 +18,9 @@ const database = useTestDatabase();
 const temporal = useTemporal(database);
 const ui = useConsole(database, { temporal });
 const shots = consoleShots;
-let base: string;
-let browser: Browser;
-let receiver: Receiver;
-let call: ConsoleStack['call'];
-beforeAll(() => void ({ base, browser, receiver, call } = ui));
 
-const drawer = '.ant-drawer-open';
 /** A page load on a machine other tests share can take seconds: polls wait up to 15 s unless told. */
 const poll = <T>(read: () => T | Promise<T>, timeout = 15_000) => expect.poll(read, { timeout });
-
-/** A new tab (its own sessionStorage, so no key yet) at `path`, signed in there. */
-async function openAt(path: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, timezoneId: 'Asia/Shanghai' });
-  await page.goto(`${base}${path}`);
-  await page.getByTestId('api-key').fill(TEST_API_KEY);
-  await page.getByTestId('sign-in').click();
-  return page;
-}
 
 /** The path and query the browser shows. */
 const where = (page: Page) => {
@@ -50,17 +33,8 @@ const listed = (page: Page) => page.locator('[data-testid=campaign-list] [data-t
 
 /** Picks `option` in the antd multiple select `scope`, then closes its dropdown. */
 async function pickMany(page: Page, scope: Locator, option: string) {
-  await poll(() => page.locator('.ant-select-dropdown:visible').count()).toBe(0);
-  await scope.click();
-  await page.locator(`.ant-select-dropdown:visible .ant-select-item-option[title="${option}"]`).click();
+  await pick(page, scope, option);
   await page.keyboard.press('Escape');
-}
-
-/** Picks `option` in the antd select `scope` (it closes by itself). */
-async function pickOne(page: Page, scope: Locator, option: string) {
-  await poll(() => page.locator('.ant-select-dropdown:visible').count()).toBe(0);
-  await scope.click();
-  await page.locator(`.ant-select-dropdown:visible .ant-select-item-option[title="${option}"]`).click();
 }
 
 /** The attempts the run chart draws, summed over its bars. */
@@ -70,32 +44,32 @@ async function chartedAttempts(page: Page): Promise<number> {
 }
 
 type Run = { id: string; status: string; deliveries: { total: number } | null };
-const runsOf = async (id: string) => (await call('GET', `/api/campaigns/${id}/runs`)).body.items as Run[];
+const runsOf = async (id: string) => (await ui.call('GET', `/api/campaigns/${id}/runs`)).body.items as Run[];
 
 describe('every screen at its own URL', () => {
   it('a campaign, a channel, a segment and one run open from their links, after a reload and after signing in; back and forward step through screens', async () => {
     await insertUsers(database.db, [{ loginId: 'url-1', attributes: { cohort: 'url' } }, { loginId: 'url-2', attributes: { cohort: 'url' } }]);
     const segment = await insertSegment(database, '链接分群', { attribute: 'cohort', op: 'equals', value: 'url' });
-    const channel = (await call('POST', '/api/channels', { name: '链接渠道', url: `${receiver.url}/url`, auth: { type: 'none' }, userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }] })).body;
-    const daily = (await call('POST', '/api/campaigns', {
+    const channel = (await ui.call('POST', '/api/channels', { name: '链接渠道', url: `${ui.receiver.url}/url`, auth: { type: 'none' }, userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }] })).body;
+    const daily = (await ui.call('POST', '/api/campaigns', {
       name: '每日链接', segmentId: segment.id, channelId: channel.id, templateValues: {},
       trigger: { type: 'recurring', schedule: { every: 'day', at: '09:00' }, timeZone: 'Asia/Shanghai' },
     })).body;
-    const draft = (await call('POST', '/api/campaigns', { name: '草稿链接', segmentId: segment.id, channelId: channel.id, trigger: { type: 'once', sendAt: 'now' } })).body;
-    expect((await call('POST', `/api/campaigns/${daily.id}/launch`)).status).toBe(200);
+    const draft = (await ui.call('POST', '/api/campaigns', { name: '草稿链接', segmentId: segment.id, channelId: channel.id, trigger: { type: 'once', sendAt: 'now' } })).body;
+    expect((await ui.call('POST', `/api/campaigns/${daily.id}/launch`)).status).toBe(200);
     // Two runs of different sizes: two members, then three.
-    expect((await call('POST', `/api/campaigns/${daily.id}/trigger`)).status).toBeLessThan(300);
+    expect((await ui.call('POST', `/api/campaigns/${daily.id}/trigger`)).status).toBeLessThan(300);
     await poll(async () => (await runsOf(daily.id)).map((r) => r.status), 60_000).toEqual(['completed']);
     await insertUsers(database.db, [{ loginId: 'url-3', attributes: { cohort: 'url' } }]);
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    expect((await call('POST', `/api/campaigns/${daily.id}/trigger`)).status).toBeLessThan(300);
+    expect((await ui.call('POST', `/api/campaigns/${daily.id}/trigger`)).status).toBeLessThan(300);
     await poll(async () => (await runsOf(daily.id)).map((r) => r.status), 60_000).toEqual(['completed', 'completed']);
     const runs = await runsOf(daily.id);
     const small = runs.find((r) => r.deliveries?.total === 2)!;
     const large = runs.find((r) => r.deliveries?.total === 3)!;
 
     // A link to a campaign opened in a tab without a key: the sign-in, then the campaign itself.
-    const page = await openAt(`/campaigns/${daily.id}`);
+    const page = await openConsole(ui, { path: `/campaigns/${daily.id}` });
     await poll(() => page.locator(`${drawer} .ant-drawer-title`).textContent()).toBe('每日链接');
     await poll(() => page.getByTestId('campaign-status').getAttribute('data-status')).not.toBeNull();
     expect(where(page)).toBe(`/campaigns/${daily.id}`);
@@ -105,7 +79,7 @@ describe('every screen at its own URL', () => {
     expect(await page.getByTestId('sign-in-screen').count()).toBe(0);
 
     // One run by its link: the chart counts that run's attempts; the other run's link switches, back returns.
-    await page.goto(`${base}/campaigns/${daily.id}?run=${small.id}`);
+    await page.goto(`${ui.base}/campaigns/${daily.id}?run=${small.id}`);
     await poll(() => page.getByTestId('run-shown').getAttribute('data-run')).toBe(small.id);
     await poll(() => chartedAttempts(page)).toBe(2);
     expect(await page.locator(`[data-testid=runs] [data-run="${small.id}"]`).getAttribute('data-shown')).toBe('true');
@@ -153,11 +127,11 @@ describe('every screen at its own URL', () => {
     await poll(() => where(page)).toBe('/campaigns');
 
     // A channel and a segment by their links, also after a reload.
-    await page.goto(`${base}/channels/${channel.id}`);
+    await page.goto(`${ui.base}/channels/${channel.id}`);
     await poll(() => page.locator(`${drawer} input#name`).inputValue()).toBe('链接渠道');
     await page.reload();
-    await poll(() => page.locator(`${drawer} input#url`).inputValue()).toBe(`${receiver.url}/url`);
-    await page.goto(`${base}/segments/${segment.id}`);
+    await poll(() => page.locator(`${drawer} input#url`).inputValue()).toBe(`${ui.receiver.url}/url`);
+    await page.goto(`${ui.base}/segments/${segment.id}`);
     await poll(() => page.getByTestId('segment-detail').textContent()).toContain('链接分群');
     await poll(() => page.getByTestId('segment-sample-table').textContent()).toContain('url-3');
     // Its edit has an address too.
@@ -172,27 +146,27 @@ describe('every screen at its own URL', () => {
     await poll(() => where(page)).toBe(`/segments/${segment.id}`);
     await poll(() => page.getByTestId('segment-rule-words').textContent()).toBe('cohort 等于 url');
     // A link to nothing says so, in Chinese; one to a deleted campaign too.
-    await page.goto(`${base}/nowhere`);
+    await page.goto(`${ui.base}/nowhere`);
     await poll(() => page.getByTestId('not-found').textContent()).toContain('没有这个页面');
-    await page.goto(`${base}/campaigns/00000000-0000-4000-8000-000000000000`);
+    await page.goto(`${ui.base}/campaigns/00000000-0000-4000-8000-000000000000`);
     await poll(() => page.getByTestId('campaign-missing').textContent()).toContain('找不到');
     await page.close();
   }, 240_000);
 
   it('the campaign list: search, status and trigger filters and the order are in the URL, survive a reload, and back and forward step through them', async () => {
     const segment = await insertSegment(database, '筛选分群', { attribute: 'cohort', op: 'equals', value: 'filter' });
-    const channel = (await call('POST', '/api/channels', { name: '筛选渠道', url: `${receiver.url}/filter`, auth: { type: 'none' }, userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }] })).body;
-    const create = async (name: string, trigger: unknown) => (await call('POST', '/api/campaigns', { name, segmentId: segment.id, channelId: channel.id, trigger })).body as { id: string };
+    const channel = (await ui.call('POST', '/api/channels', { name: '筛选渠道', url: `${ui.receiver.url}/filter`, auth: { type: 'none' }, userAttributeParams: [{ name: 'userid', attribute: '$id', identity: 'login' }] })).body;
+    const create = async (name: string, trigger: unknown) => (await ui.call('POST', '/api/campaigns', { name, segmentId: segment.id, channelId: channel.id, trigger })).body as { id: string };
     const later = new Date(Date.now() + 30 * 86_400_000).toISOString();
     // Created in this order: the plain list shows them newest first.
     const sale = await create('春节大促', { type: 'once', sendAt: later });
     await create('春节预热', { type: 'once', sendAt: later });
     await create('春节签到', { type: 'recurring', schedule: { every: 'day', at: '09:00' }, timeZone: 'Asia/Shanghai' });
     const countdown = await create('春节倒计时', { type: 'once', sendAt: later });
-    expect((await call('POST', `/api/campaigns/${countdown.id}/launch`)).status).toBe(200);
+    expect((await ui.call('POST', `/api/campaigns/${countdown.id}/launch`)).status).toBe(200);
     await create('会员日', { type: 'event', event: 'add_to_cart' });
 
-    const page = await openAt('/campaigns');
+    const page = await openConsole(ui, { path: '/campaigns' });
     await poll(() => listed(page)).toContain('会员日');
     await page.getByPlaceholder('按名称搜索').fill('春节');
     await poll(() => where(page)).toBe('/campaigns?q=春节');
@@ -204,10 +178,10 @@ describe('every screen at its own URL', () => {
     await poll(() => where(page)).toBe('/campaigns?q=春节&status=draft&trigger=once');
     await poll(() => listed(page)).toEqual(['春节预热', '春节大促']);
     // Sorted by name, A to Z (pinyin: 大 da before 预 yu).
-    await pickOne(page, page.getByTestId('campaign-sort'), '按名称 A→Z');
+    await pick(page, page.getByTestId('campaign-sort'), '按名称 A→Z');
     await poll(() => where(page)).toBe('/campaigns?q=春节&status=draft&trigger=once&sort=name&order=asc');
     await poll(() => listed(page)).toEqual(['春节大促', '春节预热']);
-    const total = (await call('GET', '/api/campaigns')).body.items.length as number;
+    const total = (await ui.call('GET', '/api/campaigns')).body.items.length as number;
     expect(await page.getByTestId('campaign-count').textContent()).toBe(`显示 2 / ${total} 个活动`);
     await page.screenshot({ path: join(shots, 'router-2-filtered-list.png') });
 
@@ -245,7 +219,7 @@ describe('every screen at its own URL', () => {
     // By status, ended and live ones before drafts; clearing the filters keeps the order.
     await page.getByTestId('campaign-filters-clear').click();
     await poll(() => where(page)).toBe('/campaigns?sort=name&order=asc');
-    await pickOne(page, page.getByTestId('campaign-sort'), '按状态（已结束在前）');
+    await pick(page, page.getByTestId('campaign-sort'), '按状态（已结束在前）');
     await poll(() => where(page)).toBe('/campaigns?sort=status&order=desc');
     await poll(async () => (await listed(page)).filter((name) => name.startsWith('春节'))).toEqual(['春节倒计时', '春节签到', '春节预热', '春节大促']);
     // In English the same URL reads in English.

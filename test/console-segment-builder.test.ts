@@ -1,9 +1,7 @@
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { TEST_API_KEY } from './credentials.js';
+import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from './database.js';
-import { consoleShots, useConsole, type ConsoleStack } from './console-kit.js';
+import { button, consoleShots, openConsole, pick, useConsole } from './console-kit.js';
 
 /*
  * Issue 19, the segment builder in Chromium against the real API and
@@ -16,25 +14,6 @@ import { consoleShots, useConsole, type ConsoleStack } from './console-kit.js';
 const database = useTestDatabase();
 const ui = useConsole(database);
 const shots = consoleShots;
-let base: string;
-let browser: Browser;
-let call: ConsoleStack['call'];
-beforeAll(() => void ({ base, browser, call } = ui));
-
-async function openConsole(): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, timezoneId: 'Asia/Shanghai' });
-  await page.goto(base);
-  await page.getByTestId('api-key').fill(TEST_API_KEY);
-  await page.getByTestId('sign-in').click();
-  return page;
-}
-
-/** Picks `option` in the antd select `select` (a selector of the select itself). */
-async function chooseIn(page: Page, select: string, option: string) {
-  await expect.poll(() => page.locator('.ant-select-dropdown:visible').count(), { timeout: 10_000 }).toBe(0);
-  await page.locator(select).click();
-  await page.locator(`.ant-select-dropdown:visible .ant-select-item-option[title="${option}"]`).click();
-}
 
 const daysAgo = (n: number) => new Date(Date.now() - n * 24 * 3600_000).toISOString();
 
@@ -50,14 +29,14 @@ describe('segment builder', () => {
       { loginId: 'b-5', attributes: { vip_level: 'silver', points: 300, city: 'Hangzhou' } }, // silver
       { loginId: 'b-6', attributes: { vip_level: 'gold', points: 300, city: 'Hangzhou' } }, // added to cart too long ago
     ];
-    expect((await call('POST', '/api/users', { users })).status).toBe(200);
+    expect((await ui.call('POST', '/api/users', { users })).status).toBe(200);
     const cart = (loginId: string, days: number) => ({ name: 'add_to_cart', loginId, time: daysAgo(days), properties: { sku: 'A-1' } });
-    const ingested = await call('POST', '/api/events', {
+    const ingested = await ui.call('POST', '/api/events', {
       events: [cart('b-0', 1), cart('b-1', 1), cart('b-2', 1), cart('b-3', 3), cart('b-4', 1), cart('b-5', 1), cart('b-6', 20), { name: 'pay_order', loginId: 'b-1', properties: { amount: 100 } }],
     });
     expect(ingested.body).toMatchObject({ accepted: 8, rejected: [] });
 
-    const page = await openConsole();
+    const page = await openConsole(ui);
     await page.getByRole('menuitem', { name: '用户分群' }).click();
     await page.getByRole('button', { name: '新建分群' }).click();
     await page.getByLabel('名称').fill('会员加购未下单');
@@ -79,7 +58,7 @@ describe('segment builder', () => {
     await option.click();
     expect(await page.locator(`${row0} [data-testid=attribute-name]`).inputValue()).toBe('vip_level');
     expect(await page.locator(`${row0} [data-testid=attribute-type]`).textContent()).toBe('文本');
-    await chooseIn(page, `${row0} [data-testid=attribute-op]`, '是其中之一');
+    await pick(page, `${row0} [data-testid=attribute-op]`, '是其中之一');
     await page.locator(`${row0} [data-testid=attribute-values]`).click();
     // The catalog's examples are offered as values.
     await page.locator('.ant-select-dropdown:visible .ant-select-item-option[title="gold"]').click();
@@ -95,7 +74,7 @@ describe('segment builder', () => {
     await page.locator(`${row1} [data-testid=attribute-name]`).fill('points');
     await page.getByTestId('catalog-option-points').click();
     expect(await page.locator(`${row1} [data-testid=attribute-type]`).textContent()).toBe('数字');
-    await chooseIn(page, `${row1} [data-testid=attribute-op]`, '大于等于');
+    await pick(page, `${row1} [data-testid=attribute-op]`, '大于等于');
     await page.locator(`${row1} [data-testid=attribute-number]`).fill('100');
     await expect.poll(() => page.getByTestId('rule-sentence-1').textContent()).toBe('points 大于等于 100');
 
@@ -104,18 +83,18 @@ describe('segment builder', () => {
     const row2 = '[data-testid=rule-row-2]';
     await page.locator(`${row2} [data-testid=attribute-name]`).fill('city');
     await page.getByTestId('catalog-option-city').click();
-    await chooseIn(page, `${row2} [data-testid=attribute-op]`, '有值');
+    await pick(page, `${row2} [data-testid=attribute-op]`, '有值');
     expect(await page.locator(`${row2} [data-testid=attribute-value]`).count()).toBe(0);
     await expect.poll(() => page.getByTestId('rule-sentence-2').textContent()).toBe('city 有值');
 
     // 4. add_to_cart, picked from the catalog (with its properties), at least once in the last 7 days.
     await page.getByTestId('rule-add').click();
     const row3 = '[data-testid=rule-row-3]';
-    await chooseIn(page, `${row3} [data-testid=row-kind]`, '行为事件');
+    await pick(page, `${row3} [data-testid=row-kind]`, '行为事件');
     await page.locator(`${row3} [data-testid=event-name]`).fill('add');
     await expect.poll(() => page.getByTestId('catalog-option-add_to_cart').textContent()).toContain('属性：sku');
     await page.getByTestId('catalog-option-add_to_cart').click();
-    await chooseIn(page, `${row3} [data-testid=event-window]`, '最近 N 天');
+    await pick(page, `${row3} [data-testid=event-window]`, '最近 N 天');
     await page.locator(`${row3} [data-testid=event-days]`).fill('7');
     await expect.poll(() => page.getByTestId('rule-sentence-3').textContent()).toBe('最近 7 天内完成过 add_to_cart 至少 1 次');
     // Days are counted in the segment's zone, and the builder says which.
@@ -131,11 +110,11 @@ describe('segment builder', () => {
     // 5. pay_order not done since yesterday, typed freely.
     await page.getByTestId('rule-add').click();
     const row4 = '[data-testid=rule-row-4]';
-    await chooseIn(page, `${row4} [data-testid=row-kind]`, '行为事件');
-    await chooseIn(page, `${row4} [data-testid=event-did]`, '没有完成过');
+    await pick(page, `${row4} [data-testid=row-kind]`, '行为事件');
+    await pick(page, `${row4} [data-testid=event-did]`, '没有完成过');
     await page.locator(`${row4} [data-testid=event-name]`).fill('pay_order');
     await page.locator(`${row4} [data-testid=event-name]`).blur();
-    await chooseIn(page, `${row4} [data-testid=event-window]`, '自昨天起');
+    await pick(page, `${row4} [data-testid=event-window]`, '自昨天起');
     await expect.poll(() => page.getByTestId('rule-sentence-4').textContent()).toBe('自昨天起没有完成过 pay_order');
 
     const count = () => page.getByTestId('segment-preview').locator('.ant-statistic-content-value').first().textContent();
@@ -149,8 +128,8 @@ describe('segment builder', () => {
     await expect.poll(() => page.getByTestId('rule-sentence-0').textContent()).toBe('vip_level is one of gold, platinum');
     await page.getByTestId('language').dispatchEvent('click');
 
-    await page.getByRole('button', { name: '保 存' }).or(page.getByRole('button', { name: '保存' })).click();
-    await expect.poll(async () => (await call('GET', '/api/segments')).body.items.find((s: { name: string }) => s.name === '会员加购未下单')?.rule).toEqual({
+    await button(page, '保存').click();
+    await expect.poll(async () => (await ui.call('GET', '/api/segments')).body.items.find((s: { name: string }) => s.name === '会员加购未下单')?.rule).toEqual({
       all: [
         { attribute: 'vip_level', op: 'in', value: ['gold', 'platinum'] },
         { attribute: 'points', op: 'gte', value: 100 },
@@ -159,8 +138,8 @@ describe('segment builder', () => {
         { noEvent: 'pay_order', window: { type: 'since', daysAgo: 1 } },
       ],
     });
-    const saved = (await call('GET', '/api/segments')).body.items.find((s: { name: string }) => s.name === '会员加购未下单');
-    const preview = await call('GET', `/api/segments/${saved.id}/preview`);
+    const saved = (await ui.call('GET', '/api/segments')).body.items.find((s: { name: string }) => s.name === '会员加购未下单');
+    const preview = await ui.call('GET', `/api/segments/${saved.id}/preview`);
     expect(preview.body.count).toBe(2);
     await page.close();
   }, 120_000);
