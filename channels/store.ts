@@ -7,8 +7,7 @@ import { duplicateName, fieldError, isUniqueViolation, notFound, refuseWhileInUs
 import { isUuid } from '../lib/ids.js';
 import { literalAddressProblem, type OutboundPolicy } from '../webhook/outbound.js';
 import { processOutboundPolicy } from '../webhook/send.js';
-import { authSchema, channelInputSchema, channelPatchSchema, duplicateParamNameIssues, type ChannelAuth, type ChannelAuthInput, type ChannelInput } from '../contracts/channel.js';
-import { sampleValuesSchema } from './test-send.js';
+import { channelCreateSchema, duplicateParamNameIssues, type ChannelAuth, type ChannelAuthInput, type ChannelEdit, type ChannelInput } from '../contracts/channel.js';
 
 /** A fresh Standard Webhooks signing secret: 32 random bytes. */
 export function generateSigningSecret(): string {
@@ -44,38 +43,6 @@ export const DEFAULT_ROTATION_GRACE_HOURS = 24;
 export const rotationSchema = z
   .strictObject({ graceHours: z.number().min(0, 'must be at least 0').max(168, 'must be at most 168 (7 days)').default(DEFAULT_ROTATION_GRACE_HOURS) })
   .default({ graceHours: DEFAULT_ROTATION_GRACE_HOURS });
-
-/**
- * Parameter names used twice, as issues of the body's schema. Checked even
- * when other fields fail (`when`), so one answer names every bad field.
- */
-const uniqueParamNames = z.superRefine(
-  (value: unknown, ctx) => {
-    for (const issue of duplicateParamNameIssues(value)) {
-      ctx.addIssue({ code: 'custom', path: issue.path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)), message: issue.message });
-    }
-  },
-  { when: () => true },
-);
-
-/** POST /api/channels: a full definition. */
-export const channelCreateSchema = channelInputSchema.check(uniqueParamNames);
-/** POST /api/channels/test: a full definition, unsaved, and values for its template parameters. */
-export const channelTestSchema = channelInputSchema.extend({ sampleValues: sampleValuesSchema.optional() }).check(uniqueParamNames);
-
-/**
- * Auth as an edit gives it: a basic-auth edit may leave the password out (or
- * empty) to keep the stored one; the merged channel is checked in full after.
- */
-const [secretAuth, basicAuth, noAuth] = authSchema.options;
-const authEditSchema = z.discriminatedUnion('type', [secretAuth, basicAuth.extend({ password: z.string().max(200).optional() }), noAuth], {
-  error: 'type must be one of "secret", "basic", "none"',
-});
-/** PATCH /api/channels/:id: any subset of the fields, checked again merged with the saved channel. */
-export const channelEditSchema = channelPatchSchema.extend({ auth: authEditSchema.optional() }).check(uniqueParamNames);
-export type ChannelEdit = z.infer<typeof channelEditSchema>;
-/** POST /api/channels/:id/test: an unsaved edit of the saved channel, and values for its template parameters. */
-export const savedChannelTestSchema = channelPatchSchema.extend({ auth: authEditSchema.optional(), sampleValues: sampleValuesSchema.optional() }).check(uniqueParamNames);
 
 /** A definition as stored: parsed, with the secret generated (or kept from `previousAuth`). */
 function completeInput(input: ChannelInput, previousAuth?: ChannelAuth): ChannelInput & { auth: ChannelAuth } {

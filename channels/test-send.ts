@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { fieldError } from '../lib/errors.js';
 import { composeRequest, type ComposeChannel } from '../delivery/compose.js';
 import type { Dispatcher } from 'undici';
@@ -9,8 +8,6 @@ import { compileTemplateValues, TemplateError } from '../webhook/render.js';
 import type { RecipientProfile } from '../webhook/user.js';
 import { ID_ATTRIBUTE, templateValueProblem, type ChannelAuth, type ChannelInput, type TemplateParam } from '../contracts/channel.js';
 
-/** Values for a test send's parameters, by name (each checked against its parameter's type by sampleInputs). */
-export const sampleValuesSchema = z.record(z.string(), z.unknown()).meta({ description: 'values for the template parameters by name; defaults fill the rest' });
 
 function typeSample(param: TemplateParam, now: Date): unknown {
   switch (param.type) {

@@ -326,3 +326,38 @@ export type ChannelInput = z.infer<typeof channelInputSchema>;
 
 /** A PATCH body: any subset of the fields, checked again after merging. */
 export const channelPatchSchema = z.strictObject(channelFields).partial();
+
+/** Values for a test send's parameters, by name (each checked against its parameter's type when the test renders). */
+export const sampleValuesSchema = z.record(z.string(), z.unknown()).meta({ description: 'values for the template parameters by name; defaults fill the rest' });
+
+/**
+ * Parameter names used twice, as issues of the body's schema. Checked even
+ * when other fields fail (`when`), so one answer names every bad field.
+ */
+const uniqueParamNames = z.superRefine(
+  (value: unknown, ctx) => {
+    for (const issue of duplicateParamNameIssues(value)) {
+      ctx.addIssue({ code: 'custom', path: issue.path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)), message: issue.message });
+    }
+  },
+  { when: () => true },
+);
+
+/** POST /api/channels: a full definition. */
+export const channelCreateSchema = channelInputSchema.check(uniqueParamNames);
+/** POST /api/channels/test: a full definition, unsaved, and values for its template parameters. */
+export const channelTestSchema = channelInputSchema.extend({ sampleValues: sampleValuesSchema.optional() }).check(uniqueParamNames);
+
+/**
+ * Auth as an edit gives it: a basic-auth edit may leave the password out (or
+ * empty) to keep the stored one; the merged channel is checked in full after.
+ */
+const [secretAuth, basicAuth, noAuth] = authSchema.options;
+const authEditSchema = z.discriminatedUnion('type', [secretAuth, basicAuth.extend({ password: z.string().max(200).optional() }), noAuth], {
+  error: 'type must be one of "secret", "basic", "none"',
+});
+/** PATCH /api/channels/:id: any subset of the fields, checked again merged with the saved channel. */
+export const channelEditSchema = channelPatchSchema.extend({ auth: authEditSchema.optional() }).check(uniqueParamNames);
+export type ChannelEdit = z.infer<typeof channelEditSchema>;
+/** POST /api/channels/:id/test: an unsaved edit of the saved channel, and values for its template parameters. */
+export const savedChannelTestSchema = channelPatchSchema.extend({ auth: authEditSchema.optional(), sampleValues: sampleValuesSchema.optional() }).check(uniqueParamNames);

@@ -11,7 +11,7 @@ import { weekDays } from '../../contracts/trigger.js';
 import { api, ApiFailure, unwrap } from './api.js';
 import type { components } from './api-schema.js';
 import { DurationInput, TimeZoneSelect } from './inputs.js';
-import { createFormIssues, failureDetail, failureText, issueText, zodIssues, type Issue } from './issues.js';
+import { checkedBody, createFormIssues, failureDetail, failureText, issueText, zodIssues, type Issue } from './issues.js';
 import { SendConfirmation, type Sending } from './confirm.js';
 import { CampaignSummary } from './summary.js';
 import { RunChart } from './RunChart.js';
@@ -149,12 +149,10 @@ function CampaignForm({ onDone, draft, copyOf }: { onDone: (id: string) => void;
   }
   const submit = useMutation({
     mutationFn: async (launch: boolean) => {
-      const draft = body();
-      const parsed = campaignDraftSchema.safeParse(draft);
-      if (!parsed.success) throw new ApiFailure(400, { error: 'validation_failed', message: t('fixFields'), issues: zodIssues(parsed.error) });
+      const draft = checkedBody(campaignDraftSchema, body(), t('fixFields'));
       const saved = editing
-        ? await unwrap(api.PATCH('/api/campaigns/{id}', { params: { path: { id: editing.id } }, body: draft as never }))
-        : await unwrap(api.POST('/api/campaigns', { body: draft as never }));
+        ? await unwrap(api.PATCH('/api/campaigns/{id}', { params: { path: { id: editing.id } }, body: draft }))
+        : await unwrap(api.POST('/api/campaigns', { body: draft }));
       if (launch) {
         try {
           await unwrap(api.POST('/api/campaigns/{id}/launch', { params: { path: { id: saved.id } } }));

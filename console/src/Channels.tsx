@@ -3,12 +3,12 @@ import { Alert, Button, Card, Checkbox, Descriptions, Drawer, Form, Input, Input
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Outlet, Route, Routes, useNavigate, useParams } from 'react-router';
-import { channelInputSchema, channelPatchSchema, ID_ATTRIBUTE, MAX_HEADERS, MAX_PARAMS, templateParamTypes } from '../../contracts/channel.js';
+import { channelCreateSchema, channelEditSchema, channelTestSchema, ID_ATTRIBUTE, MAX_HEADERS, MAX_PARAMS, savedChannelTestSchema, templateParamTypes } from '../../contracts/channel.js';
 import { batchedBodyFormats, bodyFormats, type BodyFormat } from '../../contracts/body-formats.js';
 import { api, ApiFailure, unwrap } from './api.js';
 import { DeleteButton } from './DeleteButton.js';
 import { DurationInput } from './inputs.js';
-import { createFormIssues, failureText, zodIssues, type Issue } from './issues.js';
+import { checkedBody, createFormIssues, failureText, zodIssues, type Issue } from './issues.js';
 import type { components } from './api-schema.js';
 import { NotFound, useListState, useOverList } from './routes.js';
 
@@ -76,10 +76,8 @@ function ChannelForm({ channel, onDone }: { channel: Channel | null; onDone: () 
   /** The form's issues as the API would find them, for what is on screen now. */
   function check(): Issue[] {
     const body = formBody(form.getFieldsValue(true) as FormValues, stored);
-    // A password left empty on an edit is the stored one, which the API fills in.
-    const auth = body.auth as { type?: string; password?: string } | undefined;
-    const checked = channel && auth?.type === 'basic' && auth.password === undefined ? { ...body, auth: { ...auth, password: 'kept' } } : body;
-    const parsed = (channel ? channelPatchSchema : channelInputSchema).safeParse(checked);
+    // The API's own body schemas: an edit may leave a password out (the stored one is kept).
+    const parsed = (channel ? channelEditSchema : channelCreateSchema).safeParse(body);
     return [...(parsed.success ? [] : zodIssues(parsed.error)), ...headerRowIssues(form.getFieldValue('headerRows') as HeaderRow[] | undefined)];
   }
   // check and place read everything from the form itself, so the first render's functions stay right.
@@ -107,8 +105,8 @@ function ChannelForm({ channel, onDone }: { channel: Channel | null; onDone: () 
   const save = useMutation({
     mutationFn: async (body: Record<string, unknown>) =>
       channel
-        ? unwrap(api.PATCH('/api/channels/{id}', { params: { path: { id: channel.id } }, body: body as never }))
-        : unwrap(api.POST('/api/channels', { body: body as never })),
+        ? unwrap(api.PATCH('/api/channels/{id}', { params: { path: { id: channel.id } }, body: checkedBody(channelEditSchema, body, t('fixFields')) }))
+        : unwrap(api.POST('/api/channels', { body: checkedBody(channelCreateSchema, body, t('fixFields')) })),
     onSuccess: (saved) => {
       void client.invalidateQueries({ queryKey: ['channels'] });
       void message.success(t('saved'));
@@ -122,8 +120,8 @@ function ChannelForm({ channel, onDone }: { channel: Channel | null; onDone: () 
   const runTest = useMutation({
     mutationFn: async (body: Record<string, unknown>) =>
       (channel
-        ? unwrap(api.POST('/api/channels/{id}/test', { params: { path: { id: channel.id } }, body: body as never }))
-        : unwrap(api.POST('/api/channels/test', { body: body as never }))),
+        ? unwrap(api.POST('/api/channels/{id}/test', { params: { path: { id: channel.id } }, body: checkedBody(savedChannelTestSchema, body, t('fixFields')) }))
+        : unwrap(api.POST('/api/channels/test', { body: checkedBody(channelTestSchema, body, t('fixFields')) }))),
     onSuccess: (result) => { setTest(result); setTestedWithTemporary(temporarySecret); },
     onError: (error) => (error instanceof ApiFailure && (error.body.issues ?? []).length > 0 ? issues.show(error.body.issues ?? [], true) : void message.error(failureText(t, error))),
   });

@@ -60,6 +60,18 @@ export function zodIssues(error: z.ZodError): Issue[] {
   return error.issues.flatMap((issue) => flattenIssue(issue));
 }
 
+/**
+ * A body built from a form, checked with the schema the API validates that
+ * route's body with (contracts/): the body typed as the route takes it, or
+ * the API's own 400 (its issues coded the same way) thrown before anything
+ * is sent. The parse is what makes the type true, so no call site casts.
+ */
+export function checkedBody<S extends z.ZodType>(schema: S, body: unknown, message: string): z.input<S> {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new ApiFailure(400, { error: 'validation_failed', message, issues: zodIssues(parsed.error) });
+  return body as z.input<S>;
+}
+
 type Name = (string | number)[];
 const toName = (path: string): Name => path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p));
 const key = (name: readonly (string | number)[]) => name.join('.');
