@@ -79,6 +79,11 @@ export const envSchema = z.object({
    * long; then it cancels them, and they still write the outcomes of what they sent.
    */
   WORKER_SHUTDOWN_GRACE_MS: z.coerce.number({ error: 'must be a whole number of milliseconds from 0 to 600000' }).int().min(0).max(600_000).default(30_000),
+  /**
+   * A workflow bundle built beforehand (the code `bundleWorkflowCode` makes, as a file) that the worker
+   * loads instead of bundling workflows/ as it starts; a compiled worker finds dist's own without it.
+   */
+  WORKFLOW_BUNDLE: z.string().min(1, 'must be a file path').optional(),
   LOG_LEVEL: logLevel.default('info'),
   /** Registered as an admin API key when the API starts (only its hash is stored). */
   HOOKCAST_API_KEY: z.string().min(32, 'must be at least 32 characters').max(512).regex(/^\S+$/, 'must not contain spaces').optional(),

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp } from '../api/app.js';
 import { insertUsers } from '../audience/fixtures.js';
 import { createCampaignService } from '../campaigns/store.js';
@@ -52,7 +52,7 @@ async function startServer() {
 
 function startWorker() {
   worker = spawn(process.execPath, ['--import', 'tsx', workerEntry], {
-    env: { ...process.env, DATABASE_URL: database.url, TEMPORAL_ADDRESS: `127.0.0.1:${port}`, TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'warn', WORKER_SHUTDOWN_GRACE_MS: '1000' },
+    env: { ...process.env, WORKFLOW_BUNDLE: inject('workflowBundlePath'), DATABASE_URL: database.url, TEMPORAL_ADDRESS: `127.0.0.1:${port}`, TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'warn', WORKER_SHUTDOWN_GRACE_MS: '1000' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 }

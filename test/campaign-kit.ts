@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
+import { inject } from 'vitest';
 import { createApp } from '../api/app.js';
 import { createCampaignService } from '../campaigns/store.js';
 import { segments } from '../db/schema.js';
@@ -78,7 +79,8 @@ export function spawnWorkerProcess(
   output: 'pipe' | 'default' = 'default',
 ): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', workerEntry], {
-    env: { ...process.env, DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace ?? 'default', TEMPORAL_TASK_QUEUE: temporal.taskQueue, LOG_LEVEL: 'warn', ...env },
+    // The run's workflow bundle: a worker process would otherwise bundle the workflows again as it starts.
+    env: { ...process.env, WORKFLOW_BUNDLE: inject('workflowBundlePath'), DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace ?? 'default', TEMPORAL_TASK_QUEUE: temporal.taskQueue, LOG_LEVEL: 'warn', ...env },
     stdio: output === 'pipe' ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'ignore', 'inherit'],
   });
 }

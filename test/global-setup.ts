@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import { build } from 'vite';
 import type { TestProject } from 'vitest/node';
 import postgres from 'postgres';
@@ -13,6 +14,7 @@ import { resolveTemporalCli } from '../temporal/cli.js';
 import { startDevServer } from '../temporal/dev-server.js';
 import { freePort } from './ports.js';
 import { laneSetup, type Lane } from './lanes.js';
+import { workflowsPath } from '../worker/create-worker.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -20,7 +22,27 @@ declare module 'vitest' {
     adminDatabaseUrl: string;
     temporalAddress: string;
     consoleDir: string;
+    /** The run's one workflow bundle (a file), for in-process workers, replay and spawned worker processes (WORKFLOW_BUNDLE). */
+    workflowBundlePath: string;
   }
+}
+
+/*
+ * One workflow bundle for the whole run: the lanes' global setups run in this
+ * one process, so they share it. Bundling (webpack) takes a core for seconds;
+ * before, every test file's worker and every worker process a test spawned
+ * bundled the same code again, which was a large share of the suite's CPU.
+ */
+let bundling: Promise<{ path: string; dir: string }> | undefined;
+let bundleUsers = 0;
+function workflowBundleFile(): Promise<{ path: string; dir: string }> {
+  return (bundling ??= (async () => {
+    const { code } = await bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+    const dir = mkdtempSync(join(tmpdir(), 'hookcast-workflows-'));
+    const path = join(dir, 'workflow-bundle.js');
+    writeFileSync(path, code);
+    return { path, dir };
+  })());
 }
 
 /**
@@ -55,6 +77,8 @@ export default async function setup(project: TestProject) {
     const temporal = await startDevServer({ cli, port: await freePort() });
     project.provide('temporalAddress', temporal.address);
     stopTemporal = () => temporal.stop();
+    bundleUsers += 1;
+    project.provide('workflowBundlePath', (await workflowBundleFile()).path);
   }
 
   if (needs.console) {
@@ -66,6 +90,8 @@ export default async function setup(project: TestProject) {
 
   return async function teardown() {
     await stopTemporal?.();
+    // The last lane that used the bundle removes it.
+    if (stopTemporal && --bundleUsers === 0 && bundling) rmSync((await bundling).dir, { recursive: true, force: true });
     if (consoleDir) rmSync(consoleDir, { recursive: true, force: true });
     await admin.unsafe(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
     await admin.end();

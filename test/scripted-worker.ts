@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { workflowsPath } from '../worker/create-worker.js';
 import type { ActivityDoubles } from './workflow-scenarios.js';
 
 export { until, type ActivityDoubles } from './workflow-scenarios.js';
@@ -14,12 +13,11 @@ export { until, type ActivityDoubles } from './workflow-scenarios.js';
  * take seconds.
  */
 
-let bundle: Promise<{ code: string }> | undefined;
 let runtimeInstalled = false;
 
+/** The run's workflow bundle, built once by test/global-setup.ts. */
 export function workflowBundle() {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
-  return bundle;
+  return { codePath: inject('workflowBundlePath') };
 }
 
 export interface ScriptedTemporal {
@@ -52,7 +50,7 @@ export function useScriptedTemporal(): ScriptedTemporal {
   });
 
   handle.withWorker = async (doubles, body, taskQueue = testId('wf-test')) => {
-    const worker = await Worker.create({ connection, taskQueue, workflowBundle: await workflowBundle(), activities: doubles });
+    const worker = await Worker.create({ connection, taskQueue, workflowBundle: workflowBundle(), activities: doubles });
     return worker.runUntil(body(taskQueue));
   };
   return handle;

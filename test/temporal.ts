@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { createHookcastWorker, workflowsPath } from '../worker/create-worker.js';
+import { createHookcastWorker } from '../worker/create-worker.js';
 import type { TestDatabase } from './database.js';
 
 export interface TestTemporal {
@@ -14,7 +14,6 @@ export interface TestTemporal {
   startWorker(): Promise<void>;
 }
 
-let bundle: Promise<{ code: string }> | undefined;
 let runtimeInstalled = false;
 
 /**
@@ -28,14 +27,14 @@ export function useTemporal(database: TestDatabase, options: { deliveryConcurren
   let running: Promise<void> | undefined;
 
   handle.startWorker = async () => {
-    bundle ??= bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
     worker = await createHookcastWorker({
       connection: nativeConnection,
       namespace: 'default',
       taskQueue: handle.taskQueue,
       db: database.db,
       deliveryConcurrency: options.deliveryConcurrency ?? 8,
-      workflowBundle: await bundle,
+      // Bundled once for the run by test/global-setup.ts.
+      workflowBundle: { codePath: inject('workflowBundlePath') },
     });
     running = worker.run();
   };

@@ -58,12 +58,17 @@ function installTemporalRuntime(logger: ReturnType<typeof createLogger>, level: 
 }
 
 /**
- * The workflow bundle `npm run build` wrote beside the compiled worker
- * (dist/workflow-bundle.js): loading it takes milliseconds where bundling at
- * start takes seconds. Run from sources (tsx), there is none and the worker
- * bundles the workflows itself.
+ * A workflow bundle built beforehand: WORKFLOW_BUNDLE when given (the test
+ * suite builds one for its run), else the one `npm run build` wrote beside the
+ * compiled worker (dist/workflow-bundle.js). Loading one takes milliseconds
+ * where bundling at start takes seconds. Run from sources (tsx) without one,
+ * the worker bundles the workflows itself.
  */
-function prebuiltWorkflowBundle() {
+function prebuiltWorkflowBundle(given: string | undefined) {
+  if (given) {
+    if (!existsSync(given)) throw new EnvError(`WORKFLOW_BUNDLE: no file at ${given}`);
+    return { codePath: given };
+  }
   const codePath = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
   return existsSync(codePath) ? { codePath } : undefined;
 }
@@ -88,7 +93,7 @@ async function main() {
     db: database.db,
     deliveryConcurrency: env.DELIVERY_CONCURRENCY,
     shutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_MS,
-    workflowBundle: prebuiltWorkflowBundle(),
+    workflowBundle: prebuiltWorkflowBundle(env.WORKFLOW_BUNDLE),
     logger,
     maxActivities: env.WORKER_MAX_ACTIVITIES,
     maxWorkflowTasks: env.WORKER_MAX_WORKFLOW_TASKS,

@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
-import { describe, expect, it } from 'vitest';
-import { workflowsPath } from '../worker/create-worker.js';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, inject, it } from 'vitest';
 import * as workflows from './index.js';
 
 /*
@@ -41,7 +40,8 @@ describe('replay of recorded histories', () => {
 
   it('replays every recorded history on the current workflow code', async () => {
     expect(recorded.length).toBeGreaterThan(0);
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+    // The run's bundle of the current workflow code (test/global-setup.ts).
+    const workflowBundle = { codePath: inject('workflowBundlePath') };
     for (const file of recorded) {
       const history = JSON.parse(readFileSync(new URL(file, folder), 'utf8')) as unknown;
       await expect(Worker.runReplayHistory({ workflowBundle }, history, workflowIdOf(history)), file).resolves.toBeUndefined();
