@@ -4,6 +4,7 @@ import type { Page } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { insertEvents, insertUsers, recordAttributeTypes } from '../audience/fixtures.js';
+import { workflowIds } from '../contracts/workflow-ids.js';
 import { insertSegment } from './campaign-kit.js';
 import { freePort } from './ports.js';
 import { useTestDatabase } from './database.js';
@@ -402,6 +403,10 @@ describe('operator console', () => {
     expect(launched.status).toBe(200);
     // Paused, so the queue holds still: five events counted, two sends due for 90 s, one inside its delay.
     expect((await ui.call('POST', `/api/campaigns/${draft.body.id}/pause`)).body.status).toBe('paused');
+    // A sending activity still looking for firings when the pause came may claim once more within the worker's
+    // cached view of the flag (RUN_CONTROL_CACHE_MS), as documented: the queue holds still once the run has none left.
+    const run = temporal.client.workflow.getHandle(workflowIds.eventsRun(draft.body.id));
+    await expect.poll(async () => (await run.describe()).raw.pendingActivities?.length ?? 0, { timeout: 15_000 }).toBe(0);
     const runId = launched.body.run.id as string;
     await database.db.execute(sql`UPDATE campaign_runs SET events_counted = 5 WHERE id = ${runId}`);
     await database.db.execute(sql`
