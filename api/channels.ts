@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { presentChannel } from '../channels/present.js';
-import { rotationSchema, unsavedChannel, type ChannelStore } from '../channels/store.js';
-import { channelCreateSchema, channelEditSchema, channelTestSchema, savedChannelTestSchema } from '../contracts/channel.js';
+import { unsavedChannel, type ChannelStore } from '../channels/store.js';
+import { channelCreateSchema, channelEditSchema, channelTestSchema, rotationSchema, savedChannelTestSchema } from '../contracts/channel.js';
 import { testSend } from '../channels/test-send.js';
 import { channelSchema, testSendResultSchema } from './answers.js';
 import { apiRouter, body, defaultHook, defineRoute, errors, idParam, items, json } from './contract.js';

@@ -5,8 +5,7 @@ import { identifyInputSchema } from '../audience/identify.js';
 import { userBatchSchema, userInputSchema } from '../audience/users.js';
 import { campaignDraftSchema, campaignPatchSchema } from '../contracts/campaign.js';
 import { renderPreviewSchema } from '../campaigns/render-preview.js';
-import { rotationSchema } from '../channels/store.js';
-import { channelCreateSchema, channelEditSchema, channelTestSchema, savedChannelTestSchema } from '../contracts/channel.js';
+import { channelCreateSchema, channelEditSchema, channelTestSchema, rotationSchema, savedChannelTestSchema } from '../contracts/channel.js';
 import { goldCartAbandoners } from '../segments/stories.js';
 import { previewInputSchema, segmentInputSchema, segmentPatchSchema } from '../segments/store.js';
 

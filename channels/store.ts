@@ -7,7 +7,7 @@ import { duplicateName, fieldError, isUniqueViolation, notFound, refuseWhileInUs
 import { isUuid } from '../lib/ids.js';
 import { literalAddressProblem, type OutboundPolicy } from '../webhook/outbound.js';
 import { processOutboundPolicy } from '../webhook/send.js';
-import { channelCreateSchema, duplicateParamNameIssues, type ChannelAuth, type ChannelAuthInput, type ChannelEdit, type ChannelInput } from '../contracts/channel.js';
+import { channelCreateSchema, duplicateParamNameIssues, type ChannelAuth, type ChannelAuthInput, type ChannelEdit, type ChannelInput, type RotationInput } from '../contracts/channel.js';
 
 /** A fresh Standard Webhooks signing secret: 32 random bytes. */
 export function generateSigningSecret(): string {
@@ -37,12 +37,6 @@ export function sameCredentials(a: ChannelAuth, b: ChannelAuth): boolean {
 function originOf(url: string): string {
   return new URL(url).origin;
 }
-
-/** A fresh secret that signs beside the old one until the grace period ends. */
-export const DEFAULT_ROTATION_GRACE_HOURS = 24;
-export const rotationSchema = z
-  .strictObject({ graceHours: z.number().min(0, 'must be at least 0').max(168, 'must be at most 168 (7 days)').default(DEFAULT_ROTATION_GRACE_HOURS) })
-  .default({ graceHours: DEFAULT_ROTATION_GRACE_HOURS });
 
 /** A definition as stored: parsed, with the secret generated (or kept from `previousAuth`). */
 function completeInput(input: ChannelInput, previousAuth?: ChannelAuth): ChannelInput & { auth: ChannelAuth } {
@@ -179,7 +173,7 @@ export function createChannelStore(db: Database, usage: LiveCampaignsCheck, outb
    * signing beside it for the grace period, so receivers can switch without
    * rejecting requests.
    */
-  async function rotateSecret(id: string, options: z.infer<typeof rotationSchema>): Promise<ChannelRow> {
+  async function rotateSecret(id: string, options: RotationInput): Promise<ChannelRow> {
     if (!isUuid(id)) throw notFound('channel');
     return db.transaction(async (tx) => {
       const [current] = await tx.select().from(channels).where(eq(channels.id, id)).for('update');

@@ -8,7 +8,6 @@ import { compileTemplateValues, TemplateError } from '../webhook/render.js';
 import type { RecipientProfile } from '../webhook/user.js';
 import { ID_ATTRIBUTE, templateValueProblem, type ChannelAuth, type ChannelInput, type TemplateParam } from '../contracts/channel.js';
 
-
 function typeSample(param: TemplateParam, now: Date): unknown {
   switch (param.type) {
     case 'integer':

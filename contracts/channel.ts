@@ -361,3 +361,10 @@ export const channelEditSchema = channelPatchSchema.extend({ auth: authEditSchem
 export type ChannelEdit = z.infer<typeof channelEditSchema>;
 /** POST /api/channels/:id/test: an unsaved edit of the saved channel, and values for its template parameters. */
 export const savedChannelTestSchema = channelPatchSchema.extend({ auth: authEditSchema.optional(), sampleValues: sampleValuesSchema.optional() }).check(uniqueParamNames);
+
+/** POST /api/channels/:id/rotate-secret: a fresh secret that signs beside the old one until the grace period ends. */
+export const DEFAULT_ROTATION_GRACE_HOURS = 24;
+export const rotationSchema = z
+  .strictObject({ graceHours: z.number().min(0, 'must be at least 0').max(168, 'must be at most 168 (7 days)').default(DEFAULT_ROTATION_GRACE_HOURS) })
+  .default({ graceHours: DEFAULT_ROTATION_GRACE_HOURS });
+export type RotationInput = z.infer<typeof rotationSchema>;
