@@ -96,12 +96,37 @@ export const drawer = '.ant-drawer-open';
 /** An antd button by its Chinese words (antd spaces out two-character labels: 保 存). */
 export const button = (scope: Page | Locator, zh: string) => scope.getByRole('button', { name: zh }).or(scope.getByRole('button', { name: zh.split('').join(' ') }));
 
-/** Picks `option` in the antd select `select` (a locator, or a selector of the select itself). */
-export async function pick(page: Page, select: Locator | string, option: string) {
-  // A dropdown still closing would offer the same option twice; on the lane's shared, often loaded machine its animation can outlast seconds.
-  await expect.poll(() => page.locator('.ant-select-dropdown:visible').count(), { timeout: 15_000 }).toBe(0);
-  await (typeof select === 'string' ? page.locator(select) : select).click();
-  await page.locator(`.ant-select-dropdown:visible .ant-select-item-option[title="${option}"]`).click();
+/**
+ * Picks `option` in the antd select `select` (a locator, or a selector of the select itself), and confirms the select
+ * shows it. On the lane's shared, often loaded machine a click on an option can land while the dropdown is still
+ * moving and be lost (the dropdown closes, the value stays); the pick is then made again, up to three times.
+ * A select that keeps no value (one that inserts its pick elsewhere) passes `took`: whether the pick shows where it went.
+ */
+export async function pick(page: Page, select: Locator | string, option: string, took?: () => Promise<boolean>) {
+  const root = typeof select === 'string' ? page.locator(select) : select;
+  // Pinned to the element, so a select appearing before it once the pick re-renders the form cannot be read instead.
+  const element = await root.elementHandle();
+  if (!element) throw new Error(`pick ${option}: no select`);
+  for (let attempt = 1; ; attempt += 1) {
+    // A dropdown still closing would offer the same option twice; its animation can outlast seconds here.
+    await expect.poll(() => page.locator('.ant-select-dropdown:visible').count(), { timeout: 15_000 }).toBe(0);
+    await element.click();
+    const item = page.locator(`.ant-select-dropdown:visible .ant-select-item-option[title="${option}"]`);
+    const words = ((await item.textContent()) ?? '').trim();
+    await item.click();
+    // The option's own words shown as the value (antd 6: the label is the text of .ant-select-content) or as one of the
+    // values (a multiple select's tags).
+    const shows = took ?? (async () => {
+      if (!(await element.evaluate((node) => node.isConnected))) return true; // the pick re-rendered the form
+      return element.$$eval('.ant-select-content, .ant-select-selection-item-content', (shown, w) => shown.some((s) => (s.textContent ?? '').trim() === w), words);
+    });
+    const deadline = Date.now() + 3_000;
+    while (!(await shows()) && Date.now() < deadline) await page.waitForTimeout(50);
+    if (await shows()) return;
+    if (attempt === 3) throw new Error(`pick ${option}: the select still does not show it after ${attempt} tries`);
+    console.warn(`pick ${option}: the click was lost (attempt ${attempt}); picking again`);
+    if ((await page.locator('.ant-select-dropdown:visible').count()) > 0) await page.keyboard.press('Escape');
+  }
 }
 
 /** Opens a campaign's detail from the list. */

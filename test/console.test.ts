@@ -193,7 +193,7 @@ describe('operator console', () => {
     const message = page.getByTestId('value-message');
     await message.fill('亲爱的');
     // The third select is the schedule's time zone picker; the fourth inserts a placeholder.
-    await pick(page, page.locator(`${drawer} .ant-select`).nth(3), '{{ user.name }}');
+    await pick(page, page.locator(`${drawer} .ant-select`).nth(3), '{{ user.name }}', async () => (await message.inputValue()).includes('{{ user.name }}'));
     await expect.poll(() => message.inputValue()).toBe('亲爱的{{ user.name }}');
     await message.press('End');
     await page.keyboard.type('，生日快乐！');
