@@ -51,7 +51,11 @@ describe('npm start supervises its children', () => {
       const { campaignId, secret } = await launchStoryCampaign(api, receiver, path, segmentId);
       const sentBy = Date.now() + 120_000;
       while (receiver.requests.filter((r) => r.url === path).length < 40) {
-        if (Date.now() > sentBy) throw new Error(`${victim}: sending never started`);
+        if (Date.now() > sentBy) {
+          // What the campaign and the stack said, so a failure on CI can be read without a rerun.
+          const seen = await call(api, 'GET', `/api/campaigns/${campaignId}`).then((res) => JSON.stringify({ status: res.body.status, deliveries: res.body.deliveries, run: res.body.run }), String);
+          throw new Error(`${victim}: sending never started (${receiver.requests.filter((r) => r.url === path).length} requests); campaign ${seen}; the stack's last output:\n${stack.output().slice(-6000)}`);
+        }
         await new Promise((r) => setTimeout(r, 20));
       }
 

@@ -45,10 +45,12 @@ const localControl = proxyLocalActivities<Activities>({
 /** Marks histories written after operator controls became local activities (older ones replay the old path). */
 const FAST_CONTROLS_PATCH = 'fast-operator-controls';
 
-// Freezing a 10M-user audience is one INSERT … SELECT that can take minutes.
+// Freezing a 10M-user audience is one INSERT … SELECT that can take minutes. The activity heartbeats every 10 s
+// while it waits, so a task lost with its worker (SIGKILL, or handed to a poll the dead worker left) is retried
+// after three missed beats, not after minutes in which the campaign sends nothing.
 const audience = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
