@@ -55,6 +55,15 @@ function workflowBundleFile(): Promise<{ path: string; dir: string }> {
 export default async function setup(project: TestProject) {
   let stopTemporal: (() => Promise<void>) | undefined;
   let consoleDir: string | undefined;
+  // What each part took, printed once per lane: the run's clock starts with these.
+  const took: string[] = [];
+  const t0 = performance.now();
+  let mark = t0;
+  const lap = (what: string) => {
+    const now = performance.now();
+    took.push(`${what} ${((now - mark) / 1000).toFixed(1)} s`);
+    mark = now;
+  };
   const needs = laneSetup[project.name as Lane] ?? { database: true, temporal: true, console: true };
   const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   // Per lane: lanes run in one process when `vitest run` runs them all at once.
@@ -69,6 +78,7 @@ export default async function setup(project: TestProject) {
   // Every test database knows the test admin key, as HOOKCAST_API_KEY would register it.
   await createApiKeyStore(database.db).register(TEST_API_KEY, 'test admin');
   await database.close();
+  lap('template database');
 
   project.provide('templateDatabase', template);
   project.provide('adminDatabaseUrl', adminUrl);
@@ -77,8 +87,10 @@ export default async function setup(project: TestProject) {
     const temporal = await startDevServer({ cli, port: await freePort() });
     project.provide('temporalAddress', temporal.address);
     stopTemporal = () => temporal.stop();
+    lap('Temporal dev server');
     bundleUsers += 1;
     project.provide('workflowBundlePath', (await workflowBundleFile()).path);
+    lap('workflow bundle');
   }
 
   if (needs.console) {
@@ -86,7 +98,9 @@ export default async function setup(project: TestProject) {
     consoleDir = mkdtempSync(join(tmpdir(), 'hookcast-console-'));
     await build({ configFile: fileURLToPath(new URL('../console/vite.config.ts', import.meta.url)), logLevel: 'error', build: { outDir: consoleDir, emptyOutDir: true } });
     project.provide('consoleDir', consoleDir);
+    lap('console build');
   }
+  console.log(`[test setup] ${project.name}: ${took.join(', ')}; ${((performance.now() - t0) / 1000).toFixed(1)} s in all`);
 
   return async function teardown() {
     await stopTemporal?.();
