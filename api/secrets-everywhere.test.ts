@@ -2,14 +2,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertUsers } from '../audience/fixtures.js';
 import { createCampaignService } from '../campaigns/store.js';
 import { insertSegment, waitForCampaign, type CampaignApi } from '../test/campaign-kit.js';
 import { useTestDatabase } from '../test/database.js';
 import { jsonCaller } from '../test/http.js';
 import { startReceiver, type Receiver } from '../test/receiver.js';
-import { useTemporal } from '../test/temporal.js';
+import { useTemporal, workflowBundle } from '../test/temporal.js';
 import { createApp } from './app.js';
 
 /*
@@ -37,7 +37,7 @@ beforeAll(async () => {
   // Half the first attempts fail, so retries, failures and their messages are part of the run.
   receiver.behave((_request, log) => (log.length % 2 === 0 ? { status: 503, body: `echo ${PASSWORD}` } : { status: 200 }));
   worker = spawn(process.execPath, ['--import', 'tsx', workerEntry], {
-    env: { ...process.env, WORKFLOW_BUNDLE: inject('workflowBundlePath'), DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: temporal.taskQueue, LOG_LEVEL: 'trace' },
+    env: { ...process.env, WORKFLOW_BUNDLE: workflowBundle().codePath, DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: temporal.taskQueue, LOG_LEVEL: 'trace' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   worker.stdout!.on('data', (chunk: Buffer) => (workerLog += chunk.toString()));

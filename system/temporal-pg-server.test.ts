@@ -1,12 +1,13 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertUsers } from '../audience/fixtures.js';
 import { campaignApi, insertSegment, userIdChannel, waitForCampaign } from '../test/campaign-kit.js';
 import { useTestDatabase } from '../test/database.js';
 import { startReceiver, type Receiver } from '../test/receiver.js';
 import { skipWithoutTemporalPg, useTemporalPg } from '../test/temporal-pg.js';
+import { workflowBundle } from '../test/temporal.js';
 import { createHookcastWorker } from '../worker/create-worker.js';
 import { setUpTemporalDatabases, startTemporalUi, temporalPortProblem, temporalServerPorts, type TemporalProcess } from '../temporal/postgres-server.js';
 import { CampaignIdKey } from '../temporal/search-attributes.js';
@@ -89,7 +90,7 @@ describe.skipIf(skipped)('Temporal on PostgreSQL (npm run temporal:pg)', () => {
         taskQueue,
         db: database.db,
         deliveryConcurrency: 4,
-        workflowBundle: { codePath: inject('workflowBundlePath') },
+        workflowBundle: workflowBundle(),
       });
       running = worker.run();
 

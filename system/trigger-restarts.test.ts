@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../api/app.js';
 import { insertUsers } from '../audience/fixtures.js';
 import { createCampaignService } from '../campaigns/store.js';
@@ -20,6 +20,7 @@ import { useTestDatabase } from '../test/database.js';
 import { jsonCaller } from '../test/http.js';
 import { freePort } from '../test/ports.js';
 import { startReceiver, type Receiver } from '../test/receiver.js';
+import { workflowBundle } from '../test/temporal.js';
 import { createListenerIndex } from '../triggers/listeners.js';
 import { outboxHooks } from '../triggers/outbox.js';
 import { createRelay } from '../triggers/relay.js';
@@ -52,7 +53,7 @@ async function startServer() {
 
 function startWorker() {
   worker = spawn(process.execPath, ['--import', 'tsx', workerEntry], {
-    env: { ...process.env, WORKFLOW_BUNDLE: inject('workflowBundlePath'), DATABASE_URL: database.url, TEMPORAL_ADDRESS: `127.0.0.1:${port}`, TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'warn', WORKER_SHUTDOWN_GRACE_MS: '1000' },
+    env: { ...process.env, WORKFLOW_BUNDLE: workflowBundle().codePath, DATABASE_URL: database.url, TEMPORAL_ADDRESS: `127.0.0.1:${port}`, TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'warn', WORKER_SHUTDOWN_GRACE_MS: '1000' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 }

@@ -1,14 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import { inject } from 'vitest';
 import { createApp } from '../api/app.js';
 import { createCampaignService } from '../campaigns/store.js';
 import { segments } from '../db/schema.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import type { TestDatabase } from './database.js';
 import { jsonCaller } from './http.js';
-import type { TestTemporal } from './temporal.js';
+import { workflowBundle, type TestTemporal } from './temporal.js';
 
 /** The API wired to the test database and Temporal, with a small fan-out so tests exercise several batches. */
 export function campaignApi(
@@ -80,7 +79,7 @@ export function spawnWorkerProcess(
 ): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', workerEntry], {
     // The run's workflow bundle: a worker process would otherwise bundle the workflows again as it starts.
-    env: { ...process.env, WORKFLOW_BUNDLE: inject('workflowBundlePath'), DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace ?? 'default', TEMPORAL_TASK_QUEUE: temporal.taskQueue, LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, WORKFLOW_BUNDLE: workflowBundle().codePath, DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace ?? 'default', TEMPORAL_TASK_QUEUE: temporal.taskQueue, LOG_LEVEL: 'warn', ...env },
     stdio: output === 'pipe' ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'ignore', 'inherit'],
   });
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, inject } from 'vitest';
+import { workflowBundle } from './temporal.js';
 import type { ActivityDoubles } from './workflow-scenarios.js';
 
 export { until, type ActivityDoubles } from './workflow-scenarios.js';
@@ -14,11 +15,6 @@ export { until, type ActivityDoubles } from './workflow-scenarios.js';
  */
 
 let runtimeInstalled = false;
-
-/** The run's workflow bundle, built once by test/global-setup.ts. */
-export function workflowBundle() {
-  return { codePath: inject('workflowBundlePath') };
-}
 
 export interface ScriptedTemporal {
   client: Client;

@@ -17,6 +17,15 @@ export interface TestTemporal {
 let runtimeInstalled = false;
 
 /**
+ * The run's one workflow bundle, built by test/global-setup.ts: for in-process
+ * workers, replay, and (its `codePath` as WORKFLOW_BUNDLE) worker processes a
+ * test spawns.
+ */
+export function workflowBundle() {
+  return { codePath: inject('workflowBundlePath') };
+}
+
+/**
  * Connects a test file to the suite's Temporal dev server and runs a real
  * hookcast worker on a task queue of its own, against the file's database.
  */
@@ -33,8 +42,7 @@ export function useTemporal(database: TestDatabase, options: { deliveryConcurren
       taskQueue: handle.taskQueue,
       db: database.db,
       deliveryConcurrency: options.deliveryConcurrency ?? 8,
-      // Bundled once for the run by test/global-setup.ts.
-      workflowBundle: { codePath: inject('workflowBundlePath') },
+      workflowBundle: workflowBundle(),
     });
     running = worker.run();
   };

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { Worker } from '@temporalio/worker';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as workflows from './index.js';
+import { workflowBundle } from '../test/temporal.js';
 
 /*
  * Histories recorded from earlier versions of the workflow code (see
@@ -41,10 +42,10 @@ describe('replay of recorded histories', () => {
   it('replays every recorded history on the current workflow code', async () => {
     expect(recorded.length).toBeGreaterThan(0);
     // The run's bundle of the current workflow code (test/global-setup.ts).
-    const workflowBundle = { codePath: inject('workflowBundlePath') };
+    const bundle = workflowBundle();
     for (const file of recorded) {
       const history = JSON.parse(readFileSync(new URL(file, folder), 'utf8')) as unknown;
-      await expect(Worker.runReplayHistory({ workflowBundle }, history, workflowIdOf(history)), file).resolves.toBeUndefined();
+      await expect(Worker.runReplayHistory({ workflowBundle: bundle }, history, workflowIdOf(history)), file).resolves.toBeUndefined();
     }
   }, 120_000);
 });
