@@ -11,41 +11,19 @@ import { TimeZoneSelect, zoneLabel } from './inputs.js';
 import { failureText, issueText, showIssues } from './issues.js';
 import { NotFound, useListState, useOverList } from './routes.js';
 import { SegmentRuleBuilder, useCatalog } from './SegmentRuleBuilder.js';
-import { buildRule, builderFromRule, catalogTypes, emptyBuilder, noTypes, type BuilderState } from './segment-rule-rows.js';
+import { buildRule, catalogTypes, editableBuilder, emptyBuilder, type BuilderState } from './segment-rule-rows.js';
 import { ruleWords } from './rule-words.js';
 import { useDebounced } from './use-debounced.js';
 
 type Segment = components['schemas']['Segment'];
 type Preview = components['schemas']['SegmentPreview'];
 
-/** JSON with sorted keys, so two rules compare by content, not key order. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
-  return JSON.stringify(value);
-}
-
-/**
- * A saved rule as the builder's state, or undefined when the builder cannot
- * show it exactly (nested groups, a shape it has no input for): kept only if
- * it builds the very same rule back, so an edit never changes a condition the
- * operator did not touch.
- */
-function builderOf(rule: unknown): BuilderState | undefined {
-  const state = builderFromRule(rule);
-  if (!state) return undefined;
-  const node = rule as Record<string, unknown>;
-  // A single condition saved through the API is a group of one.
-  const asGroup = Array.isArray(node.all) || Array.isArray(node.any) ? rule : { all: [rule] };
-  return canonical(buildRule(state, noTypes)) === canonical(asGroup) ? state : undefined;
-}
-
 function SegmentForm({ segment, onDone }: { segment?: Segment; onDone: () => void }) {
   const { t } = useTranslation();
   const [form] = Form.useForm();
   const client = useQueryClient();
   // undefined on an edit whose rule the builder cannot show: the rule is then kept as saved.
-  const [saved] = useState(() => (segment ? builderOf(segment.rule) : undefined));
+  const [saved] = useState(() => (segment ? editableBuilder(segment.rule) : undefined));
   const keepsRule = segment !== undefined && saved === undefined;
   // The zone "today", "yesterday" and dates are read in.
   const [zone, setZone] = useState(segment?.timeZone ?? 'Asia/Shanghai');

@@ -2,7 +2,7 @@ import i18next, { type TFunction } from 'i18next';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { segmentRuleSchema } from '../../contracts/segment-rule.js';
 import { en, zh } from './messages.js';
-import { buildRule, builderFromRule, catalogTypes, conditionWords, type BuilderState } from './segment-rule-rows.js';
+import { buildRule, builderFromRule, catalogTypes, conditionWords, editableBuilder, type BuilderState } from './segment-rule-rows.js';
 
 /*
  * The segment builder's rows and the rule they stand for: every operator the
@@ -69,6 +69,19 @@ describe('segment builder rows', () => {
 
   it('a rule the builder cannot show (nested groups) is refused rather than flattened', () => {
     expect(builderFromRule({ all: [{ any: [{ identity: 'hasLoginId' }] }] })).toBeUndefined();
+  });
+
+  it('an edit starts from the builder only when the builder gives back the very rule saved', () => {
+    expect(editableBuilder(everyOperator)?.rows).toHaveLength(everyOperator.all.length);
+    // A single condition saved through the API is edited as a group of one.
+    expect(editableBuilder({ attribute: 'vip_level', op: 'equals', value: 'gold' })).toEqual(builderFromRule({ all: [{ attribute: 'vip_level', op: 'equals', value: 'gold' }] }));
+    // Key order is not content.
+    expect(editableBuilder({ all: [{ value: 'gold', op: 'equals', attribute: 'vip_level' }] })).toBeDefined();
+    expect(editableBuilder({ all: [{ any: [{ identity: 'hasLoginId' }] }] })).toBeUndefined();
+    // A field the builder has no input for would be dropped by an edit: the rule is kept as saved instead.
+    const unshown = { all: [{ attribute: 'vip_level', op: 'equals', value: 'gold', note: 'from the API' }] };
+    expect(builderFromRule(unshown)).toBeDefined();
+    expect(editableBuilder(unshown)).toBeUndefined();
   });
 
   it('types typed values as the catalog knows the attribute or property', () => {

@@ -222,6 +222,28 @@ export function builderFromRule(rule: unknown): BuilderState | undefined {
   return rows.every((row) => row !== undefined) ? { join: join ?? 'all', rows: rows as Row[] } : undefined;
 }
 
+/** JSON with sorted keys, so two rules compare by content, not key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(value);
+}
+
+/**
+ * A saved rule as the builder's state for an edit, or undefined when the
+ * builder cannot show it exactly (nested groups, a shape it has no input
+ * for): kept only if it builds the very same rule back, so an edit never
+ * changes a condition the operator did not touch.
+ */
+export function editableBuilder(rule: unknown): BuilderState | undefined {
+  const state = builderFromRule(rule);
+  if (!state) return undefined;
+  const node = rule as Record<string, unknown>;
+  // A single condition saved through the API is a group of one.
+  const asGroup = Array.isArray(node.all) || Array.isArray(node.any) ? rule : { all: [rule] };
+  return canonical(buildRule(state, noTypes)) === canonical(asGroup) ? state : undefined;
+}
+
 /** The catalog's types as KnownTypes. */
 export function catalogTypes(catalog: Catalog | undefined): KnownTypes {
   if (!catalog) return noTypes;
