@@ -16,8 +16,8 @@ export default defineConfig({
       test: {
         name,
         include: lanes[name],
-        maxWorkers: laneSchedule[name].workers,
-        sequence: { groupOrder: laneSchedule[name].group },
+        maxWorkers: laneSchedule(name).workers,
+        sequence: { groupOrder: laneSchedule(name).group },
         // A loaded machine can take seconds to show what a click changed: the browser lane polls longer than vitest's 1 s.
         ...(name === 'browser' ? { expect: { poll: { timeout: 10_000 } } } : {}),
         // The unit lane starts nothing: no database, no Temporal.

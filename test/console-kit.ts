@@ -107,19 +107,20 @@ export async function pick(page: Page, select: Locator | string, option: string,
   // Pinned to the element, so a select appearing before it once the pick re-renders the form cannot be read instead.
   const element = await root.elementHandle();
   if (!element) throw new Error(`pick ${option}: no select`);
+  const item = page.locator(`.ant-select-dropdown:visible .ant-select-item-option[title="${option}"]`);
+  let words = '';
+  // The option's own words shown as the value (antd 6: the label is the text of .ant-select-content) or as one of the
+  // values (a multiple select's tags).
+  const shows = took ?? (async () => {
+    if (!(await element.evaluate((node) => node.isConnected))) return true; // the pick re-rendered the form
+    return element.$$eval('.ant-select-content, .ant-select-selection-item-content', (shown, w) => shown.some((s) => (s.textContent ?? '').trim() === w), words);
+  });
   for (let attempt = 1; ; attempt += 1) {
     // A dropdown still closing would offer the same option twice; its animation can outlast seconds here.
     await expect.poll(() => page.locator('.ant-select-dropdown:visible').count(), { timeout: 15_000 }).toBe(0);
     await element.click();
-    const item = page.locator(`.ant-select-dropdown:visible .ant-select-item-option[title="${option}"]`);
-    const words = ((await item.textContent()) ?? '').trim();
+    words = ((await item.textContent()) ?? '').trim();
     await item.click();
-    // The option's own words shown as the value (antd 6: the label is the text of .ant-select-content) or as one of the
-    // values (a multiple select's tags).
-    const shows = took ?? (async () => {
-      if (!(await element.evaluate((node) => node.isConnected))) return true; // the pick re-rendered the form
-      return element.$$eval('.ant-select-content, .ant-select-selection-item-content', (shown, w) => shown.some((s) => (s.textContent ?? '').trim() === w), words);
-    });
     const deadline = Date.now() + 3_000;
     while (!(await shows()) && Date.now() < deadline) await page.waitForTimeout(50);
     if (await shows()) return;

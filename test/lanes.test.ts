@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { laneNames, lanes, lanesOf, patternToRegExp } from './lanes.js';
+import { laneGroups, laneNames, lanes, lanesOf, patternToRegExp } from './lanes.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -34,6 +34,10 @@ describe('test lanes (test/lanes.ts)', () => {
   it('has no pattern that matches nothing (a moved or deleted file leaves none behind)', () => {
     const unused = laneNames.flatMap((lane) => lanes[lane].filter((p) => !files.some((f) => patternToRegExp(p).test(f))).map((p) => `${lane}: ${p}`));
     expect(unused).toEqual([]);
+  });
+
+  it('schedules every lane in exactly one group', () => {
+    expect(laneGroups.flatMap((g) => g.lanes).sort()).toEqual([...laneNames].sort());
   });
 
   it('keeps whole-stack and crash tests in system/, and system/ for them', () => {

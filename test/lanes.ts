@@ -35,23 +35,30 @@ export const laneSetup: Record<Lane, LaneSetup> = {
 };
 
 /**
- * How the lanes share the machine's two cores in one `npm test` run: lanes
- * of one group run together, `workers` test files at a time, and the groups
- * run one after the other (vitest's sequence.groupOrder). Measured on CI's
- * kind of machine (docs/testing.md): the browser lane keeps both cores busy
- * (Chromium renders), while the system lane mostly waits on processes it
- * killed and on timers, so the two run side by side; the temporal and
- * database lanes wait on Temporal and PostgreSQL about half their time, so
- * four of their files run at once. The unit lane goes first: the quickest
- * answer.
+ * How the lanes share the machine's two cores in one `npm test` run: the
+ * groups run one after the other (vitest's sequence.groupOrder), each with
+ * `workers` test files at a time shared by its lanes (vitest takes one count
+ * per group, and queues the group's files lane by lane, so its second lane
+ * starts as the first one's last files run). Measured on CI's kind of machine
+ * (docs/testing.md): the browser lane keeps both cores busy (Chromium
+ * renders) while the system lane mostly waits on processes it killed and on
+ * timers, so the system lane's files fill the browser lane's tail; the
+ * temporal and database lanes wait on Temporal and PostgreSQL about half
+ * their time, so four of their files run at once. The unit lane goes first:
+ * the quickest answer.
  */
-export const laneSchedule: Record<Lane, { group: number; workers: number }> = {
-  unit: { group: 0, workers: 2 },
-  browser: { group: 1, workers: 3 },
-  system: { group: 1, workers: 3 },
-  temporal: { group: 2, workers: 4 },
-  database: { group: 2, workers: 4 },
-};
+export const laneGroups: readonly { lanes: readonly Lane[]; workers: number }[] = [
+  { lanes: ['unit'], workers: 2 },
+  { lanes: ['browser', 'system'], workers: 3 },
+  { lanes: ['temporal', 'database'], workers: 4 },
+];
+
+/** Each lane's group (its place in the run) and the group's files at once. */
+export function laneSchedule(lane: Lane): { group: number; workers: number } {
+  const group = laneGroups.findIndex((g) => g.lanes.includes(lane));
+  if (group < 0) throw new Error(`lane ${lane} is in no group of laneGroups`);
+  return { group, workers: laneGroups[group]!.workers };
+}
 
 /** Each lane's test files; listed with the fast answers first. */
 export const lanes: Record<Lane, string[]> = {
