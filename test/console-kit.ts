@@ -130,6 +130,28 @@ export async function pick(page: Page, select: Locator | string, option: string,
   }
 }
 
+/**
+ * Runs an operator control (pause, resume, cancel) from a campaign's detail page: its button, then the popover's
+ * confirm. Like a pick, the confirm's click can be lost on a loaded machine while the popover still moves in; the
+ * control is then given again (up to three times) until the page shows the campaign's status change. The caller
+ * asserts which status it reaches.
+ */
+export async function runControl(page: Page, action: 'pause' | 'resume' | 'cancel') {
+  const shown = () => page.getByTestId('campaign-status').getAttribute('data-status');
+  const before = await shown();
+  for (let attempt = 1; ; attempt += 1) {
+    await page.getByTestId(`control-${action}`).click();
+    await page.locator('.ant-popover:visible .ant-btn-primary').click();
+    const deadline = Date.now() + 8_000;
+    while ((await shown()) === before && Date.now() < deadline) await page.waitForTimeout(100);
+    // Given, or the button went with the status it acts on (the control took, the page has yet to show it).
+    if ((await shown()) !== before || (await page.getByTestId(`control-${action}`).count()) === 0) return;
+    if (attempt === 3) throw new Error(`${action}: the campaign still shows ${before} after ${attempt} tries`);
+    console.warn(`${action}: the confirm was lost (attempt ${attempt}); giving the control again`);
+    if ((await page.locator('.ant-popover:visible').count()) > 0) await page.keyboard.press('Escape');
+  }
+}
+
 /** Opens a campaign's detail from the list. */
 export async function openCampaign(page: Page, name: string) {
   await page.getByRole('menuitem', { name: '活动' }).click();

@@ -9,7 +9,7 @@ import { insertSegment } from './campaign-kit.js';
 import { freePort } from './ports.js';
 import { useTestDatabase } from './database.js';
 import { useTemporal } from './temporal.js';
-import { button, consoleShots, drawer, pick, signIn, useConsole } from './console-kit.js';
+import { button, consoleShots, drawer, pick, runControl, signIn, useConsole } from './console-kit.js';
 
 /*
  * The operator console in a real browser (Debian's Chromium through
@@ -369,8 +369,7 @@ describe('operator console', () => {
     await expect.poll(() => page.getByTestId('campaign-status').getAttribute('data-status'), { timeout: 15_000 }).toBe('draft');
     expect((await ui.call('POST', `/api/campaigns/${draft.body.id}/launch`)).status).toBe(200);
     await expect.poll(() => page.getByTestId('campaign-status').getAttribute('data-status'), { timeout: 15_000 }).toBe('running');
-    await page.getByTestId('control-pause').click();
-    await page.locator('.ant-popover:visible .ant-btn-primary').click();
+    await runControl(page, 'pause');
     await expect.poll(() => page.getByTestId('campaign-status').getAttribute('data-status'), { timeout: 15_000 }).toBe('paused');
     expect(await status()).toBe('paused');
     // Paused means no new requests (a second after the pause, to let batches already dispatched drain).
@@ -383,8 +382,7 @@ describe('operator console', () => {
     expect(await status()).toBe('paused');
     await page.screenshot({ path: join(shots, 'flow3-1-paused.png') });
 
-    await page.getByTestId('control-resume').click();
-    await page.locator('.ant-popover:visible .ant-btn-primary').click();
+    await runControl(page, 'resume');
     await expect.poll(() => page.getByTestId('campaign-status').getAttribute('data-status'), { timeout: 15_000 }).not.toBe('paused');
     expect(['running', 'completed']).toContain(await status());
     await expect.poll(() => page.getByTestId('campaign-status').getAttribute('data-status'), { timeout: 60_000 }).toBe('completed');
@@ -763,8 +761,7 @@ describe('operator console', () => {
     await page.getByTestId('language').dispatchEvent('click');
     await expect.poll(() => page.locator('.ant-descriptions-item-label', { hasText: /^Paused because$/ }).count()).toBe(1);
 
-    await page.getByTestId('control-cancel').click();
-    await page.locator('.ant-popover:visible .ant-btn-primary').click();
+    await runControl(page, 'cancel');
     // The run closes its users once the deliveries in flight (refused, waiting to retry) have stopped.
     await expect.poll(() => page.getByTestId('campaign-status').getAttribute('data-status'), { timeout: 60_000 }).toBe('cancelled');
     await expect.poll(async () => JSON.parse((await page.getByTestId('delivery-counts').getAttribute('data-counts'))!).pending, { timeout: 15_000 }).toBe(0);
