@@ -126,6 +126,21 @@ export function mainThreadCpuSeconds(pid: number): number {
   return readStat(pid, pid)?.cpu ?? NaN;
 }
 
+/**
+ * The whole machine's CPU from /proc/stat so far: seconds busy (everything but
+ * idle and I/O wait, summed over cores) and seconds elapsed times cores. Two
+ * readings apart tell how full the machine was meanwhile, our processes and
+ * everything else on it.
+ */
+export function machineCpuSeconds(): { busy: number; capacity: number } {
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/);
+  // user nice system idle iowait irq softirq steal (guest time is already inside user and nice).
+  const values = ticks.slice(0, 8).map(Number);
+  const idle = values[3]! + values[4]!;
+  const total = values.reduce((sum, v) => sum + v, 0);
+  return { busy: (total - idle) / CLOCK_TICKS, capacity: total / CLOCK_TICKS };
+}
+
 /** Peak resident set (VmHWM) of a process, MiB. */
 export function peakRssMiB(pid: number): number {
   try {

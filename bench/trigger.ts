@@ -33,7 +33,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -53,6 +53,7 @@ import {
   ensureCompiledWorker,
   freshDatabase,
   logger,
+  machineCpuSeconds,
   markdownTable,
   percentile,
   positive,
@@ -109,22 +110,26 @@ async function startArrivals() {
   const proc: ChildProcess = fork(fileURLToPath(new URL('./trigger-receiver.ts', import.meta.url)), { execArgv: ['--import', 'tsx'] });
   const port = await new Promise<number>((resolve) => proc.once('message', (m: { port: number }) => resolve(m.port)));
   let nextId = 0;
-  const waiting = new Map<number, (arrivals: [string, number, number, number][]) => void>();
-  proc.on('message', (m: { id?: number; arrivals?: [string, number, number, number][] }) => {
+  const waiting = new Map<number, (m: { arrivals?: [string, number, number, number][]; count?: number }) => void>();
+  proc.on('message', (m: { id?: number; arrivals?: [string, number, number, number][]; count?: number }) => {
     if (m.id === undefined) return;
-    waiting.get(m.id)?.(m.arrivals ?? []);
+    waiting.get(m.id)?.(m);
     waiting.delete(m.id);
   });
+  const ask = <T>(type: 'arrivals' | 'count', prefix: string, read: (m: { arrivals?: [string, number, number, number][]; count?: number }) => T) =>
+    new Promise<T>((resolve) => {
+      nextId += 1;
+      waiting.set(nextId, (m) => resolve(read(m)));
+      proc.send({ id: nextId, type, prefix });
+    });
   return {
     url: `http://127.0.0.1:${port}/trigger`,
     pid: proc.pid!,
     /** Users whose id starts with `prefix`: first arrival (epoch ms), request count and distinct webhook-ids. */
     arrivals: (prefix: string) =>
-      new Promise<Map<string, { first: number; requests: number; ids: number }>>((resolve) => {
-        nextId += 1;
-        waiting.set(nextId, (list) => resolve(new Map(list.map(([user, first, requests, ids]) => [user, { first, requests, ids }]))));
-        proc.send({ id: nextId, type: 'arrivals', prefix });
-      }),
+      ask('arrivals', prefix, (m) => new Map((m.arrivals ?? []).map(([user, first, requests, ids]) => [user, { first, requests, ids }]))),
+    /** How many users whose id starts with `prefix` have arrived: cheap enough to poll while the run sends. */
+    count: (prefix: string) => ask('count', prefix, (m) => m.count ?? 0),
     stop: () => proc.kill(),
   };
 }
@@ -243,11 +248,8 @@ async function drive(stack: Stack, prefix: string, rate: number, seconds: number
 /** Waits until every answered user has a request (or `drainS` passes); answers the arrivals. */
 async function drain(stack: Stack, prefix: string, expected: number, drainS: number) {
   const deadline = Date.now() + drainS * 1000;
-  for (;;) {
-    const arrivals = await stack.receiver.arrivals(prefix);
-    if (arrivals.size >= expected || Date.now() > deadline) return arrivals;
-    await sleep(250);
-  }
+  while ((await stack.receiver.count(prefix)) < expected && Date.now() <= deadline) await sleep(250);
+  return stack.receiver.arrivals(prefix);
 }
 
 function ms(xs: number[], p: number) {
@@ -453,13 +455,16 @@ async function delayScenario(opts: ReturnType<typeof options>) {
     const inFlight = DEFAULT_DUE_QUEUE.window * 32;
     const raw = await rawLoop(stack.receiver.url, 30_000, inFlight);
     say(`  raw undici loop to the same receiver, ${inFlight} in flight: ${Math.round(raw.perSecond)} requests/s`);
-    const before = cpuOf(stack);
-    // Profiled from the first due time: the burst's sending, not the posting before it.
-    const profiling = stack.worker.profiler ? sleep(Math.max(0, Math.min(...dueOf.values()) - Date.now())).then(() => stack.worker.profiler!.start()) : null;
+    // Measured and profiled from the first due time: the burst's sending, not the posting or the wait before it.
+    await sleep(Math.max(0, Math.min(...dueOf.values()) - Date.now()));
+    const pgCpu = new PostgresCpuMeter(stack.bench.admin, stack.bench.name);
+    pgCpu.start();
+    const before = { ...cpuOf(stack), receiver: cpuSeconds(stack.receiver.pid), bench: process.cpuUsage(), machine: machineCpuSeconds() };
+    await stack.worker.profiler?.start();
     const arrivals = await drain(stack, 'delay-', driven.answered.size, 60 + opts.drainS);
-    const after = cpuOf(stack);
-    if (profiling) {
-      await profiling;
+    const after = { ...cpuOf(stack), receiver: cpuSeconds(stack.receiver.pid), bench: process.cpuUsage(before.bench), machine: machineCpuSeconds() };
+    const postgresCpu = await pgCpu.stop();
+    if (stack.worker.profiler) {
       const profile = await stack.worker.profiler!.stop();
       const file = join(mkdtempSync(join(tmpdir(), 'hookcast-prof-')), 'worker-delay.cpuprofile');
       writeFileSync(file, JSON.stringify(profile));
@@ -493,6 +498,20 @@ async function delayScenario(opts: ReturnType<typeof options>) {
         `${driven.answered.size - late.length} missing; sent − due p50 ${ms(late, 50)} / p95 ${ms(late, 95)} / p99 ${ms(late, 99)} / max ${Math.round(late.at(-1) ?? NaN)} ms; ` +
         `CPU s while due: worker ${(after.worker - before.worker).toFixed(1)}, Temporal ${(after.temporal - before.temporal).toFixed(1)}; ` +
         `due ${Math.round(dueRate)}/s, sent ${Math.round(sendRate)}/s from the first due time to the last request, ${(sendRate / raw.perSecond).toFixed(2)} × the raw loop's ${Math.round(raw.perSecond)}/s`,
+    );
+    // Where the machine's cores went from the first due time to the last arrival (give or take the drain's 250 ms
+    // poll): the engine's processes, the receiver standing in for the customer's endpoint, this benchmark, the rest.
+    const machineBusy = after.machine.busy - before.machine.busy;
+    const machineCapacity = after.machine.capacity - before.machine.capacity;
+    const per = (seconds: number) => ((seconds * 1000) / Math.max(1, late.length)).toFixed(3);
+    const engine = after.worker - before.worker + (after.temporal - before.temporal) + (after.api - before.api) + postgresCpu.database;
+    const receiverCpu = after.receiver - before.receiver;
+    const benchCpu = (after.bench.user + after.bench.system) / 1e6;
+    say(
+      `  CPU ms per send while due: worker ${per(after.worker - before.worker)}, Temporal ${per(after.temporal - before.temporal)}, API ${per(after.api - before.api)}, PostgreSQL ${per(postgresCpu.database)} ` +
+        `(engine ${per(engine)}); receiver ${per(receiverCpu)}, this benchmark ${per(benchCpu)}, other PostgreSQL ${per(postgresCpu.all - postgresCpu.database)}, ` +
+        `rest of the machine ${per(machineBusy - engine - receiverCpu - benchCpu - (postgresCpu.all - postgresCpu.database))}; ` +
+        `the machine ${((100 * machineBusy) / Math.max(0.001, machineCapacity)).toFixed(0)} % busy over ${(machineCapacity / Math.max(1, availableParallelism())).toFixed(1)} s on ${availableParallelism()} cores`,
     );
   } finally {
     await stack.http.close();
