@@ -704,17 +704,23 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       // backlog: in a steady stream the next claim takes what came meanwhile, and a second activity would only
       // cost Temporal a signal and an activity.
       let hinted = false;
-      const hint = setInterval(() => {
+      const askForMore = async () => {
         if (hinted || !workflowId) return;
+        hinted = true;
+        await activity.client.workflow.getHandle(workflowId).signal(wakeSignal);
+      };
+      const hint = setInterval(() => {
+        if (hinted) return;
         void backlogOf(db, input.runId, input.limit)
           .then(async ({ waitedMs, due }) => {
             // A full claim already waiting (a burst), or firings kept waiting two paces (a slow endpoint).
-            if (hinted || (due < input.limit && waitedMs < 2 * input.hintAfterMs)) return;
-            hinted = true;
-            await activity.client.workflow.getHandle(workflowId).signal(wakeSignal);
+            if (due >= input.limit || waitedMs >= 2 * input.hintAfterMs) await askForMore();
           })
           .catch(() => {});
       }, input.hintAfterMs);
+      // A full claim that left firings due behind it is a burst already: ask at once, not at the first look a pace
+      // later, so the run's window of activities fills in a few signals' time rather than a pace per activity.
+      if (claim.claimed >= input.limit && claim.nextDueAt !== null && Date.parse(claim.nextDueAt) <= claimedAt) void askForMore().catch(() => {});
       let sent: BatchDelivery;
       try {
         sent = await deliverBatch({ runId: input.runId, fromSeq: claim.fromSeq, toSeq: claim.toSeq }, { quiet: true });

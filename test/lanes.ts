@@ -146,6 +146,7 @@ export const lanes: Record<Lane, string[]> = {
     'runs/schedule.test.ts',
     'triggers/event-campaign.test.ts',
     'triggers/fairness.test.ts',
+    'triggers/burst.test.ts',
     'triggers/relay.test.ts',
     'triggers/upgrade.test.ts',
   ],

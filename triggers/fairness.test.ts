@@ -41,7 +41,7 @@ async function until(check: () => Promise<boolean> | boolean, timeoutMs: number,
 
 beforeAll(async () => {
   // One-time runs fan out as in production (batches of a few users would be slow for reasons of their own).
-  api = eventCampaignApi(database, temporal, {}, { batchSize: 250, window: 4, childrenPerExecution: 400 });
+  api = eventCampaignApi(database, temporal, { fanOut: { batchSize: 250, window: 4, childrenPerExecution: 400 } });
   await api.start();
   receiver = await startReceiver();
   // Slow endpoints: the burst's requests take 200 ms, the one-time campaign's 100 ms.
