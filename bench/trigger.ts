@@ -492,7 +492,8 @@ async function delayScenario(opts: ReturnType<typeof options>) {
     const sendRate = late.length / Math.max(0.001, (lastArrival - firstDue) / 1000);
     const dueRate = dueOf.size / Math.max(0.001, (Math.max(...dueOf.values()) - firstDue) / 1000);
     const seconds = [...bySecond].map((l, s) => (l ? `${s}s: ${l.length} due, p95 ${ms(l.sort((a, b) => a - b), 95)}` : `${s}s: none`));
-    say(`  sent − due by the second they fell due: ${seconds.join('; ')}`);
+    const firstArrival = Math.min(...[...arrivals.values()].map((a) => a.first));
+    say(`  first request ${firstArrival - firstDue} ms after the first due time; sent − due by the second they fell due: ${seconds.join('; ')}`);
     say(
       `delay scenario (PT1M, Temporal ${kind}): ${driven.answered.size} events, ${late.length} users sent, ${requests} requests, ${ids - late.length} duplicates (another webhook-id), ${requests - ids} resends (the same webhook-id), ` +
         `${driven.answered.size - late.length} missing; sent − due p50 ${ms(late, 50)} / p95 ${ms(late, 95)} / p99 ${ms(late, 99)} / max ${Math.round(late.at(-1) ?? NaN)} ms; ` +
