@@ -246,11 +246,11 @@ export async function eventQueueScenario(client: Client, workflowId: string, wit
   let claims = 0;
   let release: () => void = () => {};
   const held = new Promise<void>((resolve) => (release = resolve));
-  const answer = (stopped: 'idle' | 'budget' | 'pause', ranges: [number, number, number, number][], heldClaim: number | null = null) => ({
+  const answer = (stopped: 'idle' | 'budget' | 'pause', ranges: [number, number, number, number][], heldClaim: number | null = null, nextDueAt: string | null = null) => ({
     stopped,
     ranges: ranges.map(([claimNo, fromSeq, toSeq, retries]) => ({ claimNo, fromSeq, toSeq, retries })),
     heldClaim,
-    nextDueAt: null,
+    nextDueAt,
     resumeAt: new Date(Date.now() + 100).toISOString(),
   });
   const doubles: ActivityDoubles = {
@@ -262,7 +262,10 @@ export async function eventQueueScenario(client: Client, workflowId: string, wit
         await held;
         return answer('pause', [[input.claimNo, 3, 3, 0]], input.claimNo);
       }
-      if (claims === 3) return answer('idle', [[input.claimNo, 3, 3, 0]]);
+      // A firing inside its delay (both activities that end now see it): the run sleeps until it falls due, then claims again.
+      const soon = new Date(Date.now() + 800).toISOString();
+      if (claims === 3) return answer('idle', [[input.claimNo, 3, 3, 0]], null, soon);
+      if (claims === 4) return answer('idle', [], null, soon);
       return answer('idle', []);
     },
     deliverBatch: async () => ({ retries: [{ seq: 2, delayMs: 10 }], interrupted: null }),

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { until, useScriptedTemporal, type ActivityDoubles } from '../test/scripted-worker.js';
 import { byOperator } from '../test/workflow-scenarios.js';
 import type { eventRunWorkflow } from './event-run.js';
-import type { DueClaimInput, DueDelivery, DueQueue } from './inputs.js';
+import { START_LEAD_MS, type DueClaimInput, type DueDelivery, type DueQueue } from './inputs.js';
 import { pauseUpdate, progressQuery, resumeUpdate, wakeSignal } from './messages.js';
 
 /*
@@ -23,7 +23,8 @@ type Answer = Partial<DueDelivery> | ((input: DueClaimInput) => Promise<Partial<
 interface Script {
   /** Answers per sending activity, in order; once used up, every activity finds nothing due. */
   answers: Answer[];
-  calls: (DueClaimInput & { at: number })[];
+  /** Each activity's input, when it started (`startedAt`) and when it claimed, after waiting for its `notBefore` (`at`). */
+  calls: (DueClaimInput & { startedAt: number; at: number })[];
   log: string[];
   concurrent: number;
   maxConcurrent: number;
@@ -36,9 +37,10 @@ function script(answers: Answer[]): Script {
 function doubles(s: Script, extra: ActivityDoubles = {}): ActivityDoubles {
   return {
     deliverDue: async (input: DueClaimInput) => {
-      const wait = Date.parse(input.notBefore) - Date.now();
+      const startedAt = Date.now();
+      const wait = Date.parse(input.notBefore) - startedAt;
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      s.calls.push({ ...input, at: Date.now() });
+      s.calls.push({ ...input, startedAt, at: Date.now() });
       s.concurrent += 1;
       s.maxConcurrent = Math.max(s.maxConcurrent, s.concurrent);
       try {
@@ -176,12 +178,39 @@ describe('eventRunWorkflow (due-firing queue)', () => {
     });
   });
 
-  it('sleeps until the next firing is due when an activity finds nothing due yet', async () => {
-    const s = script([async () => sent('idle', [], { nextDueAt: new Date(Date.now() + 1500).toISOString() }), sent('budget', [[4, 1, 1]]), sent('idle', [])]);
+  it('sleeps until shortly before the next firing is due when an activity finds nothing due yet; the next activity claims from its due time', async () => {
+    let dueAt = 0;
+    const s = script([
+      async () => {
+        dueAt = Date.now() + 2000;
+        return sent('idle', [], { nextDueAt: new Date(dueAt).toISOString() });
+      },
+      sent('budget', [[4, 1, 1]]),
+      sent('idle', []),
+    ]);
     await temporal.withWorker(doubles(s), async (taskQueue) => {
       const handle = await start(taskQueue);
       await until(() => s.calls.length === 2, 10_000);
-      expect(s.calls[1]!.at - s.calls[0]!.at).toBeGreaterThanOrEqual(1200);
+      // Started START_LEAD_MS ahead (the timer and the start take time of their own), to claim at the due time.
+      expect(s.calls[1]!.startedAt).toBeGreaterThanOrEqual(dueAt - START_LEAD_MS - 100);
+      expect(s.calls[1]!.startedAt).toBeLessThan(dueAt);
+      // Due times are read to the millisecond, rounded down: the claim waits one more.
+      expect(Date.parse(s.calls[1]!.notBefore)).toBe(dueAt + 1);
+      // A timer may fire a millisecond early.
+      expect(s.calls[1]!.at).toBeGreaterThanOrEqual(dueAt);
+      await handle.cancel();
+    });
+  });
+
+  it('a wake signal before the next firing is due starts an activity that claims at once, not at that due time', async () => {
+    const s = script([async () => sent('idle', [], { nextDueAt: new Date(Date.now() + 60_000).toISOString() }), sent('idle', [])]);
+    await temporal.withWorker(doubles(s), async (taskQueue) => {
+      const handle = await start(taskQueue);
+      await until(() => s.calls.length === 1);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await handle.signal(wakeSignal);
+      await until(() => s.calls.length === 2);
+      expect(Date.parse(s.calls[1]!.notBefore)).toBeLessThanOrEqual(s.calls[1]!.at);
       await handle.cancel();
     });
   });

@@ -21,7 +21,7 @@ import { CampaignStatusKey } from '../temporal/search-attributes.js';
 import { deliverBatchWorkflow } from './batch.js';
 import { EFFECT_PATCH, settleEffect } from './effect.js';
 import { workflowIds } from '../contracts/workflow-ids.js';
-import { DEFAULT_DUE_QUEUE, type DueDelivery, type DueQueue } from './inputs.js';
+import { DEFAULT_DUE_QUEUE, START_LEAD_MS, type DueDelivery, type DueQueue } from './inputs.js';
 import { pauseUpdate, progressQuery, resumeUpdate, wakeSignal, type CampaignProgress, type ControlRequest, type RunStatus } from './messages.js';
 import { eventRunDetails, summaries } from './summaries.js';
 
@@ -70,6 +70,9 @@ export interface EventRunInput {
 /** An idle activity leaves a sibling's ask for a successor (`more`) alone. */
 const IDLE_KEEPS_MORE_PATCH = 'event-run-idle-keeps-more';
 
+/** A sending activity for the next firing starts START_LEAD_MS before it falls due (see inputs.ts). */
+const START_LEAD_PATCH = 'event-run-start-lead';
+
 /** Marks an execution of the old shape that continued as new onto the due-firing queue. */
 const UPGRADE_PATCH = 'event-run-due-queue';
 
@@ -115,8 +118,9 @@ const sending = proxyActivities<Activities>({
  * `activityMs`, not one per claim or per send. Each activity gets a block of
  * claim numbers, so activities never share one. A range still sending after
  * the pace wakes the run, which starts another activity beside it, up to
- * `window`. When an activity finds nothing due, the run sleeps until the
- * next firing's due time or the relay's wake signal. Users needing retries go
+ * `window`. When an activity finds nothing due, the run sleeps until
+ * START_LEAD_MS before the next firing's due time (the activity it starts
+ * then waits for it) or the relay's wake signal. Users needing retries go
  * to a child batch workflow of their range, left to itself. Pause stops the
  * claims (firings falling due meanwhile wait and go out after the resume; the
  * relay drops events meanwhile); cancel or the expiry stops the sends, drops
@@ -145,6 +149,7 @@ async function runQueue(input: EventRunInput, queue: DueQueue): Promise<Campaign
   /** The last activity stopped with firings still coming (its budget used up): start the next at once. */
   let more = false;
   let nextDueAt: number | null = null;
+  const lead = patched(START_LEAD_PATCH) ? START_LEAD_MS : 0;
   /** When the next claim may start: the pace after the last claim. */
   let resumeAt = 0;
   /** Bumped by everything that can change what the loop does next: it waits for a change. */
@@ -212,9 +217,9 @@ async function runQueue(input: EventRunInput, queue: DueQueue): Promise<Campaign
     void started.then(() => childStarts.delete(started));
   }
 
-  /** Starts a sending activity on claims `block.claimNo`… (a new block, or a held claim and the rest of its block). */
-  function startSending(block: HeldClaim, fresh: boolean) {
-    const notBefore = Math.max(Date.now(), fresh ? resumeAt : 0);
+  /** Starts a sending activity on claims `block.claimNo`… (a new block, or a held claim and the rest of its block), claiming from `dueAt` on. */
+  function startSending(block: HeldClaim, fresh: boolean, dueAt = 0) {
+    const notBefore = Math.max(Date.now(), fresh ? resumeAt : 0, dueAt);
     const oldestOpen = Math.min(block.claimNo, nextClaim, ...held.map((h) => h.claimNo), ...inFlight.keys());
     const work = sends
       .run(() =>
@@ -323,12 +328,15 @@ async function runQueue(input: EventRunInput, queue: DueQueue): Promise<Campaign
         activitiesHere += 1;
         continue;
       }
-      const due = woken || more || (nextDueAt !== null && now >= nextDueAt);
+      const due = woken || more || (nextDueAt !== null && now >= nextDueAt - lead);
       if (sendable && due && held.length === 0 && inFlight.size < queue.window) {
+        // Started only for a firing about to fall due: the activity waits for it (due times are read to the
+        // millisecond, rounded down: one more, so its first claim finds it). A wake or a budget's end means now.
+        const dueAt = !woken && !more && nextDueAt !== null ? nextDueAt + 1 : 0;
         woken = false;
         more = false;
-        if (nextDueAt !== null && now >= nextDueAt) nextDueAt = null;
-        startSending({ claimNo: nextClaim, claims: queue.claimsPerActivity }, true);
+        if (nextDueAt !== null && now >= nextDueAt - lead) nextDueAt = null;
+        startSending({ claimNo: nextClaim, claims: queue.claimsPerActivity }, true, dueAt);
         nextClaim += queue.claimsPerActivity;
         activitiesHere += 1;
         showDetails();
@@ -338,7 +346,7 @@ async function runQueue(input: EventRunInput, queue: DueQueue): Promise<Campaign
       const wakeAt = Math.min(
         expiresAt ?? Infinity,
         quietUntil ?? Infinity,
-        sendable && inFlight.size === 0 && nextDueAt !== null ? nextDueAt : Infinity,
+        sendable && inFlight.size === 0 && nextDueAt !== null ? nextDueAt - lead : Infinity,
       );
       const seen = changes;
       const changed = () => changes !== seen || failure !== undefined;

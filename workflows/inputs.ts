@@ -96,6 +96,14 @@ export interface DueQueue {
 }
 
 /**
+ * How long before the next firing falls due an event run starts the sending
+ * activity for it, which waits inside until then (its `notBefore`): the timer,
+ * the workflow task and the activity's start took 200-300 ms on the dev server
+ * as `npm start` runs it, and every send of a burst falling due inherited them.
+ */
+export const START_LEAD_MS = 500;
+
+/**
  * The queue's settings for new event runs (and for a run of the old shape
  * that takes the queue up): claims of up to 2,000 firings at least 200 ms
  * apart (unless full), up to 50 claims or 10 s per sending activity, up to 4
