@@ -26,7 +26,10 @@
  * Temporal executions of the campaign (one: its run), and the counting
  * state's rows and size. `--scenario delay`: `delay: PT1M`, `--users` users
  * (default 100,000) firing within about 10 s: each must be sent once; prints
- * p50/p95/p99 of (request arrived − due time); with `--cpu-prof`, a CPU
+ * p50/p95/p99 of (request arrived − due time), the first request's delay,
+ * and from the first due time to the last request the CPU ms a send of each
+ * process (worker, Temporal, API, PostgreSQL; the receiver, this benchmark,
+ * the rest of the machine) and how busy the machine was; with `--cpu-prof`, a CPU
  * profile of the worker's main thread from the first due time to the last
  * request, saved and summarized as bench:campaign does. Both on `file` unless
  * `--temporal` says otherwise. Prints figures; asserts nothing.
