@@ -707,7 +707,12 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       const askForMore = async () => {
         if (hinted || !workflowId) return;
         hinted = true;
-        await activity.client.workflow.getHandle(workflowId).signal(wakeSignal);
+        try {
+          await activity.client.workflow.getHandle(workflowId).signal(wakeSignal);
+        } catch {
+          // Not through: the next look may ask again.
+          hinted = false;
+        }
       };
       const hint = setInterval(() => {
         if (hinted) return;
@@ -720,7 +725,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       }, input.hintAfterMs);
       // A full claim that left firings due behind it is a burst already: ask at once, not at the first look a pace
       // later, so the run's window of activities fills in a few signals' time rather than a pace per activity.
-      if (claim.claimed >= input.limit && claim.nextDueAt !== null && Date.parse(claim.nextDueAt) <= claimedAt) void askForMore().catch(() => {});
+      if (claim.claimed >= input.limit && claim.moreDue) void askForMore();
       let sent: BatchDelivery;
       try {
         sent = await deliverBatch({ runId: input.runId, fromSeq: claim.fromSeq, toSeq: claim.toSeq }, { quiet: true });

@@ -63,16 +63,18 @@ describe('a burst of due firings', () => {
       while (arrivals[i]! - arrivals[j]! >= REPLY_MS - 50) j += 1;
       together = Math.max(together, i - j + 1);
     }
-    expect(together).toBeGreaterThan(2 * LANES);
+    expect(together).toBeGreaterThan(LANES);
     expect(new Set(receiver.requests.map((r) => r.headers['webhook-id'])).size).toBe(BURST);
 
     const [run] = await database.db.execute<{ workflow_id: string }>(sql`SELECT workflow_id FROM campaign_runs WHERE campaign_id = ${campaign.body.id}`);
     const history = (await temporal.client.workflow.getHandle(run!.workflow_id).fetchHistory()).events ?? [];
     const activities = history.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'deliverDue').length;
     const wakes = history.filter((e) => e.workflowExecutionSignaledEventAttributes).length;
-    // The relay's wake started the first; each later one was asked for (the budget, 120 s, ended none).
+    // The run's first look started the first, which lingers (10 paces) until the events come; each later one was
+    // asked for by a wake (no activity ended: the budget is 120 s, the linger 50 s). Without the ask at the claim,
+    // the first activity alone would send the burst: its ranges end long before the pace's backlog check.
     expect(activities).toBeGreaterThanOrEqual(3);
-    expect(wakes).toBeGreaterThanOrEqual(activities);
+    expect(wakes).toBeGreaterThanOrEqual(activities - 1);
     expect((await api.call('POST', `/api/campaigns/${campaign.body.id}/cancel`)).status).toBe(202);
   }, 120_000);
 });

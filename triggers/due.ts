@@ -23,6 +23,8 @@ export interface Claim {
   claimed: number;
   /** The earliest firing still waiting (ISO), or null. */
   nextDueAt: string | null;
+  /** Whether that firing is due already, by the database's clock (the one due times are kept in). */
+  moreDue: boolean;
   /** The run's last audience position after this claim. */
   position: number;
 }
@@ -76,7 +78,7 @@ export async function claimDue(db: Database, input: ClaimInput): Promise<Claim> 
       SELECT from_seq, to_seq FROM trigger_claims WHERE run_id = ${input.runId} AND claim_no = ${input.claimNo}`);
     if (earlier) {
       const [run] = await tx.execute<{ last_seq: number }>(sql`SELECT last_seq FROM campaign_runs WHERE id = ${input.runId}`);
-      return { fromSeq: earlier.from_seq, toSeq: earlier.to_seq, claimed: earlier.to_seq - earlier.from_seq + 1, nextDueAt: await nextDue(tx, input.runId), position: run?.last_seq ?? earlier.to_seq };
+      return { fromSeq: earlier.from_seq, toSeq: earlier.to_seq, claimed: earlier.to_seq - earlier.from_seq + 1, ...(await nextDue(tx, input.runId)), position: run?.last_seq ?? earlier.to_seq };
     }
     await tx.execute(sql`DELETE FROM trigger_claims WHERE run_id = ${input.runId} AND claim_no < ${input.oldestOpen}`);
 
@@ -142,7 +144,7 @@ export async function claimDue(db: Database, input: ClaimInput): Promise<Claim> 
       SELECT (SELECT base FROM run) AS base, (SELECT count(*) FROM due)::int AS claimed,
              (SELECT count(*) FROM inserted WHERE status = 'skipped')::int AS skipped`);
     const claimed = taken?.claimed ?? 0;
-    const next = await nextDue(tx, input.runId);
+    const { nextDueAt: next, moreDue } = await nextDue(tx, input.runId);
     const position = (taken?.base ?? 0) + claimed;
     if (claimed === 0) {
       // Asleep until the next firing (or until woken): the relay compares new firings with this.
@@ -150,14 +152,14 @@ export async function claimDue(db: Database, input: ClaimInput): Promise<Claim> 
       if (input.sleepWhenEmpty !== false && !othersClaimed) {
         await tx.execute(sql`UPDATE campaign_runs SET wake_at = ${next ?? 'infinity'}::timestamptz WHERE id = ${input.runId}`);
       }
-      return { fromSeq: null, toSeq: null, claimed: 0, nextDueAt: next, position };
+      return { fromSeq: null, toSeq: null, claimed: 0, nextDueAt: next, moreDue, position };
     }
     const fromSeq = taken!.base + 1;
     const toSeq = taken!.base + claimed;
     await tx.execute(sql`
       WITH noted AS (INSERT INTO trigger_claims (run_id, claim_no, from_seq, to_seq) VALUES (${input.runId}, ${input.claimNo}, ${fromSeq}, ${toSeq}))
       UPDATE campaign_runs SET wake_at = NULL WHERE id = ${input.runId} AND wake_at IS NOT NULL`);
-    return { fromSeq, toSeq, claimed, nextDueAt: next, position };
+    return { fromSeq, toSeq, claimed, nextDueAt: next, moreDue, position };
   });
 }
 
@@ -172,9 +174,10 @@ export async function backlogOf(db: Pick<Database, 'execute'>, runId: string, at
   return { waitedMs: Math.max(0, row?.ms ?? 0), due: row?.due ?? 0 };
 }
 
-async function nextDue(tx: Pick<Database, 'execute'>, runId: string): Promise<string | null> {
-  const [row] = await tx.execute<{ at: string | null }>(sql`SELECT min(due_at) AS at FROM trigger_firings WHERE run_id = ${runId}`);
-  return row?.at ? new Date(row.at).toISOString() : null;
+async function nextDue(tx: Pick<Database, 'execute'>, runId: string): Promise<{ nextDueAt: string | null; moreDue: boolean }> {
+  const [row] = await tx.execute<{ at: string | null; due: boolean | null }>(sql`
+    SELECT min(due_at) AS at, min(due_at) <= now() AS due FROM trigger_firings WHERE run_id = ${runId}`);
+  return { nextDueAt: row?.at ? new Date(row.at).toISOString() : null, moreDue: row?.due === true };
 }
 
 /**

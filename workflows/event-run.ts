@@ -332,7 +332,7 @@ async function runQueue(input: EventRunInput, queue: DueQueue): Promise<Campaign
       if (sendable && due && held.length === 0 && inFlight.size < queue.window) {
         // Started only for a firing about to fall due: the activity waits for it (due times are read to the
         // millisecond, rounded down: one more, so its first claim finds it). A wake or a budget's end means now.
-        const dueAt = !woken && !more && nextDueAt !== null ? nextDueAt + 1 : 0;
+        const dueAt = lead > 0 && !woken && !more && nextDueAt !== null ? nextDueAt + 1 : 0;
         woken = false;
         more = false;
         if (nextDueAt !== null && now >= nextDueAt - lead) nextDueAt = null;
