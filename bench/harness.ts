@@ -127,18 +127,23 @@ export function mainThreadCpuSeconds(pid: number): number {
 }
 
 /**
- * The whole machine's CPU from /proc/stat so far: seconds busy (everything but
- * idle and I/O wait, summed over cores) and seconds elapsed times cores. Two
- * readings apart tell how full the machine was meanwhile, our processes and
- * everything else on it.
+ * The whole machine's CPU from /proc/stat so far: seconds busy (user, nice,
+ * system, interrupts; not idle, I/O wait or time stolen by the hypervisor,
+ * summed over cores), all seconds counted, and the cores it counts (its
+ * `cpuN` lines). Two readings apart tell how full the machine was meanwhile:
+ * our processes and everything else on it.
  */
-export function machineCpuSeconds(): { busy: number; capacity: number } {
-  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/);
+export function machineCpuSeconds(): { busy: number; capacity: number; cores: number } {
+  const lines = readFileSync('/proc/stat', 'utf8').split('\n');
   // user nice system idle iowait irq softirq steal (guest time is already inside user and nice).
-  const values = ticks.slice(0, 8).map(Number);
-  const idle = values[3]! + values[4]!;
+  const values = lines[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  const [user, nice, system, , , irq, softirq] = values;
   const total = values.reduce((sum, v) => sum + v, 0);
-  return { busy: (total - idle) / CLOCK_TICKS, capacity: total / CLOCK_TICKS };
+  return {
+    busy: (user! + nice! + system! + irq! + softirq!) / CLOCK_TICKS,
+    capacity: total / CLOCK_TICKS,
+    cores: lines.filter((line) => /^cpu\d+ /.test(line)).length,
+  };
 }
 
 /** Peak resident set (VmHWM) of a process, MiB. */

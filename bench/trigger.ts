@@ -36,7 +36,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -451,7 +451,14 @@ async function delayScenario(opts: ReturnType<typeof options>) {
     const dueRows = await stack.bench.database.client<{ login_id: string; due: Date }[]>`
       SELECT u.login_id, f.due_at AS due FROM trigger_firings f JOIN users u ON u.id = f.user_id`;
     const dueOf = new Map(dueRows.map((r) => [r.login_id, new Date(r.due).getTime()]));
-    say(`  ${dueOf.size} firings waiting, due from ${new Date(Math.min(...dueOf.values())).toISOString()} to ${new Date(Math.max(...dueOf.values())).toISOString()}`);
+    // Loops, not Math.min(...values): a spread of a few hundred thousand arguments overflows the stack.
+    let firstDue = Infinity;
+    let lastDue = -Infinity;
+    for (const due of dueOf.values()) {
+      firstDue = Math.min(firstDue, due);
+      lastDue = Math.max(lastDue, due);
+    }
+    say(`  ${dueOf.size} firings waiting, due from ${new Date(firstDue).toISOString()} to ${new Date(lastDue).toISOString()}`);
     // What this machine sends right now with nothing durable around it: plain undici requests to the same receiver,
     // as many in flight as the run's sending activities together. The delay's target needs the burst's due rate;
     // the raw loop tells whether the machine has it at all, and the ratio compares with bench:campaign's.
@@ -459,7 +466,7 @@ async function delayScenario(opts: ReturnType<typeof options>) {
     const raw = await rawLoop(stack.receiver.url, 30_000, inFlight);
     say(`  raw undici loop to the same receiver, ${inFlight} in flight: ${Math.round(raw.perSecond)} requests/s`);
     // Measured and profiled from the first due time: the burst's sending, not the posting or the wait before it.
-    await sleep(Math.max(0, Math.min(...dueOf.values()) - Date.now()));
+    await sleep(Math.max(0, firstDue - Date.now()));
     const pgCpu = new PostgresCpuMeter(stack.bench.admin, stack.bench.name);
     pgCpu.start();
     const before = { ...cpuOf(stack), receiver: cpuSeconds(stack.receiver.pid), bench: process.cpuUsage(), machine: machineCpuSeconds() };
@@ -477,7 +484,6 @@ async function delayScenario(opts: ReturnType<typeof options>) {
     }
     const late: number[] = [];
     // By the second a send fell due (from the first due time): whether the lateness is there from the start or builds up.
-    const firstDue = Math.min(...dueOf.values());
     const bySecond: number[][] = [];
     let requests = 0;
     let ids = 0;
@@ -491,11 +497,15 @@ async function delayScenario(opts: ReturnType<typeof options>) {
       (bySecond[Math.floor((due - firstDue) / 1000)] ??= []).push(arrival.first - due);
     }
     late.sort((a, b) => a - b);
-    const lastArrival = Math.max(...[...arrivals.values()].map((a) => a.first));
+    let firstArrival = Infinity;
+    let lastArrival = -Infinity;
+    for (const { first } of arrivals.values()) {
+      firstArrival = Math.min(firstArrival, first);
+      lastArrival = Math.max(lastArrival, first);
+    }
     const sendRate = late.length / Math.max(0.001, (lastArrival - firstDue) / 1000);
-    const dueRate = dueOf.size / Math.max(0.001, (Math.max(...dueOf.values()) - firstDue) / 1000);
+    const dueRate = dueOf.size / Math.max(0.001, (lastDue - firstDue) / 1000);
     const seconds = [...bySecond].map((l, s) => (l ? `${s}s: ${l.length} due, p95 ${ms(l.sort((a, b) => a - b), 95)}` : `${s}s: none`));
-    const firstArrival = Math.min(...[...arrivals.values()].map((a) => a.first));
     say(`  first request ${firstArrival - firstDue} ms after the first due time; sent − due by the second they fell due: ${seconds.join('; ')}`);
     say(
       `delay scenario (PT1M, Temporal ${kind}): ${driven.answered.size} events, ${late.length} users sent, ${requests} requests, ${ids - late.length} duplicates (another webhook-id), ${requests - ids} resends (the same webhook-id), ` +
@@ -515,7 +525,7 @@ async function delayScenario(opts: ReturnType<typeof options>) {
       `  CPU ms per send while due: worker ${per(after.worker - before.worker)}, Temporal ${per(after.temporal - before.temporal)}, API ${per(after.api - before.api)}, PostgreSQL ${per(postgresCpu.database)} ` +
         `(engine ${per(engine)}); receiver ${per(receiverCpu)}, this benchmark ${per(benchCpu)}, other PostgreSQL ${per(postgresCpu.all - postgresCpu.database)}, ` +
         `rest of the machine ${per(machineBusy - engine - receiverCpu - benchCpu - (postgresCpu.all - postgresCpu.database))}; ` +
-        `the machine ${((100 * machineBusy) / Math.max(0.001, machineCapacity)).toFixed(0)} % busy over ${(machineCapacity / Math.max(1, availableParallelism())).toFixed(1)} s on ${availableParallelism()} cores`,
+        `the machine ${((100 * machineBusy) / Math.max(0.001, machineCapacity)).toFixed(0)} % busy over ${(machineCapacity / Math.max(1, after.machine.cores)).toFixed(1)} s on ${after.machine.cores} cores`,
     );
   } finally {
     await stack.http.close();
