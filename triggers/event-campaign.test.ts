@@ -1,4 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
+import { tsToMs } from '@temporalio/common/lib/time.js';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertUsers } from '../audience/fixtures.js';
@@ -163,7 +164,7 @@ describe('event-triggered campaigns', () => {
     const second = (await until(() => at('/stream'), (r) => r.length === 2))[1]!;
     const events = (await temporal.client.workflow.getHandle(run!.workflow_id).fetchHistory()).events ?? [];
     const between = (e: (typeof events)[number]) => {
-      const ms = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+      const ms = tsToMs(e.eventTime);
       return ms >= first!.receivedAt && ms <= second.receivedAt;
     };
     // Between the two sends: no activity started and no wake signal, so the activity that sent the first sent the second.

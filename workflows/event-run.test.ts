@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { tsToMs } from '@temporalio/common/lib/time.js';
 import { describe, expect, it } from 'vitest';
 import { until, useScriptedTemporal, type ActivityDoubles } from '../test/scripted-worker.js';
 import { byOperator } from '../test/workflow-scenarios.js';
@@ -194,11 +195,10 @@ describe('eventRunWorkflow (due-firing queue)', () => {
       // The run's timer was set to end START_LEAD_MS before the due time (from the workflow's clock: the time its
       // task started), not at it: the timer and the activity's start take time of their own.
       const events = (await handle.fetchHistory()).events ?? [];
-      const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => Number(t?.seconds ?? 0) * 1000 + Math.floor((t?.nanos ?? 0) / 1e6);
       const second = events.findLastIndex((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'deliverDue');
       const timer = events.slice(0, second).findLastIndex((e) => e.timerStartedEventAttributes);
       const taskStarted = events.slice(0, timer).findLast((e) => e.workflowTaskStartedEventAttributes);
-      const fireAt = ms(taskStarted?.eventTime) + ms(events[timer]!.timerStartedEventAttributes!.startToFireTimeout);
+      const fireAt = tsToMs(taskStarted?.eventTime) + tsToMs(events[timer]!.timerStartedEventAttributes!.startToFireTimeout);
       expect(Math.abs(fireAt - (dueAt - START_LEAD_MS))).toBeLessThanOrEqual(20);
       // The activity claims from the due time on; due times are read to the millisecond, rounded down: one more.
       expect(Date.parse(s.calls[1]!.notBefore)).toBeGreaterThanOrEqual(dueAt + 1);
