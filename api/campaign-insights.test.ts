@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertUsers } from '../audience/fixtures.js';
+import { createApp } from './app.js';
+import { createLogger } from '../lib/logger.js';
 import { MAX_BUCKETS, runTimeline } from '../runs/insights.js';
 import { campaignApi, insertSegment, waitForCampaign } from '../test/campaign-kit.js';
-import { issuePaths } from '../test/http.js';
+import { issuePaths, jsonCaller } from '../test/http.js';
 import { useTestDatabase } from '../test/database.js';
 import { startReceiver, type Receiver } from '../test/receiver.js';
 import { useTemporal } from '../test/temporal.js';
@@ -94,6 +96,34 @@ describe('a run\'s timeline and failure reasons', () => {
     expect((await api.call('GET', `/api/campaigns/${id}/timeline?run=${randomUUID()}`)).status).toBe(404);
     expect((await api.call('GET', `/api/campaigns/${id}/failures?run=${done.run.id}`)).body.items).toHaveLength(3);
     expect((await api.call('GET', `/api/campaigns/${randomUUID()}/failures`)).status).toBe(404);
+  }, 90_000);
+
+  it('a read when the run finishes sees the finished run, even within the window a scan is shared for', async () => {
+    // Scans shared for a minute: without the status in the share key, the read after the end would get the answer from mid-run.
+    const shared = jsonCaller(createApp({
+      db: database.db,
+      logger: createLogger('test', 'silent'),
+      campaigns: { service: api.service, temporalUiUrl: 'http://localhost:8233', namespace: 'default', readShareMs: 60_000 },
+    }));
+    const before = receiver.behave(() => ({ status: 200, delayMs: 800 }));
+    try {
+      const draft = await api.call('POST', '/api/campaigns', { name: 'insights shared read', segmentId, channelId, templateValues: { message: 'hi' } });
+      const id = draft.body.id as string;
+      expect((await api.call('POST', `/api/campaigns/${id}/launch`)).status).toBe(200);
+      const running = await waitForCampaign(api, id, (c) => c.status === 'running' && c.deliveries.succeeded > 0 && c.deliveries.succeeded < 20);
+      const mid = await shared('GET', `/api/campaigns/${id}/timeline`);
+      await shared('GET', `/api/campaigns/${id}/failures`);
+      expect(mid.body.runId).toBe(running.run.id);
+      expect(mid.body.totals.succeeded).toBeLessThan(20);
+
+      await waitForCampaign(api, id);
+      const end = await shared('GET', `/api/campaigns/${id}/timeline`);
+      expect(end.body.totals).toEqual({ succeeded: 20, retry: 0, failed: 0 });
+      expect(end.body.buckets.reduce((n: number, b: { succeeded: number }) => n + b.succeeded, 0)).toBe(20);
+      expect((await shared('GET', `/api/campaigns/${id}/failures`)).body.items).toEqual([expect.objectContaining({ errorClass: 'no_login_id', count: 3 })]);
+    } finally {
+      receiver.behave(before);
+    }
   }, 90_000);
 
   it('picks a round bucket width that keeps a long run within the bucket limit, and counts only recent attempts in the rate', async () => {

@@ -179,6 +179,9 @@ export function campaignRoutes(deps: { db: Database; campaigns: CampaignService;
    * users), so their answers are shared longer: for READ_SHARE_MS, or five
    * times as long as the read took, whichever is more. However many viewers
    * poll a big run, its scans then take at most a sixth of one core.
+   * The campaign's status is part of the key: the read the console makes when
+   * a run finishes must see the finished run, not an answer shared from just
+   * before its last attempts were written.
    */
   const scans = createReadShare(({ tookMs }) => Math.max(READ_SHARE_MS, 5 * tookMs));
   const workflowUrl = (workflowId: string) => `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
@@ -337,7 +340,7 @@ export function campaignRoutes(deps: { db: Database; campaigns: CampaignService;
   app.openapi(campaignTimeline, async (c) => {
     const row = await campaigns.get(c.req.valid('param').id);
     const runId = await runOfCampaign(row, c.req.valid('query').run);
-    return c.json(await scans.get(`timeline:${runId}`, () => runTimeline(db, runId)), 200);
+    return c.json(await scans.get(`timeline:${runId}:${row.status}`, () => runTimeline(db, runId)), 200);
   });
 
   /**
@@ -350,7 +353,7 @@ export function campaignRoutes(deps: { db: Database; campaigns: CampaignService;
     const row = await campaigns.get(c.req.valid('param').id);
     const asked = c.req.valid('query').run;
     const runId = asked === undefined ? null : await runOfCampaign(row, asked);
-    return c.json(await scans.get(`effect:${row.id}:${runId ?? 'all'}`, () => campaignEffect(db, row, runId)), 200);
+    return c.json(await scans.get(`effect:${row.id}:${runId ?? 'all'}:${row.status}`, () => campaignEffect(db, row, runId)), 200);
   });
 
   /** "New draw" of a recurring campaign's control group: its next runs hold out other users. */
@@ -365,7 +368,7 @@ export function campaignRoutes(deps: { db: Database; campaigns: CampaignService;
   app.openapi(campaignFailures, async (c) => {
     const row = await campaigns.get(c.req.valid('param').id);
     const runId = await runOfCampaign(row, c.req.valid('query').run);
-    return c.json(await scans.get(`failures:${runId}`, () => failureReasons(db, runId)), 200);
+    return c.json(await scans.get(`failures:${runId}:${row.status}`, () => failureReasons(db, runId)), 200);
   });
 
   app.openapi(listCampaignDeliveries, async (c) => {
