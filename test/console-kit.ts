@@ -79,9 +79,18 @@ export function useConsole(
 /** A new page signed in with the test admin key, as an operator in Shanghai sees the console (zh-CN); at `path` (e.g. /campaigns/…) when given. */
 export async function openConsole(stack: ConsoleStack, options: { timezoneId?: string; height?: number; path?: string } = {}): Promise<Page> {
   const page = await stack.browser.newPage({ viewport: { width: 1400, height: options.height ?? 1000 }, timezoneId: options.timezoneId ?? 'Asia/Shanghai' });
+  limitWaits(page);
   await page.goto(`${stack.base}${options.path ?? ''}`);
   await signIn(page);
   return page;
+}
+
+/**
+ * A step that hangs (a click lost under load, so what it waits for never shows) fails within 20 s with
+ * the locator it waited for, instead of the whole test running out of time without saying where.
+ */
+export function limitWaits(page: Page) {
+  page.setDefaultTimeout(20_000);
 }
 
 /** Signs in as an operator would: the key goes into the sign-in screen (kept for the browser session). */

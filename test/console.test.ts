@@ -9,7 +9,7 @@ import { insertSegment } from './campaign-kit.js';
 import { freePort } from './ports.js';
 import { useTestDatabase } from './database.js';
 import { useTemporal } from './temporal.js';
-import { button, consoleShots, drawer, pick, runControl, signIn, useConsole } from './console-kit.js';
+import { button, consoleShots, drawer, pick, limitWaits, runControl, signIn, useConsole } from './console-kit.js';
 
 /*
  * The operator console in a real browser (Debian's Chromium through
@@ -38,6 +38,7 @@ const blocked: string[] = [];
 /** The kit's signed-in page, but for the operator in Berlin, and recording what the CSP blocks (its listener must be in place before the first load). */
 async function openConsole(): Promise<Page> {
   const page = await ui.browser.newPage({ viewport: { width: 1400, height: 1000 }, timezoneId: OPERATOR_ZONE });
+  limitWaits(page);
   await page.addInitScript(`document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));`);
   page.on('console', (message) => {
     if (message.type() === 'error' && /CSP violation|Content Security Policy/.test(message.text())) blocked.push(message.text());
@@ -540,6 +541,7 @@ describe('operator console', () => {
   it('a wrong or revoked API key sends the operator to sign in with a message; signing out forgets the fetched data', async () => {
     await ui.call('POST', '/api/channels', { name: 'key test channel', url: `${ui.receiver.url}/keys`, auth: { type: 'none' } });
     const page = await ui.browser.newPage({ viewport: { width: 1400, height: 1000 }, timezoneId: OPERATOR_ZONE });
+  limitWaits(page);
     await page.goto(ui.base);
     await signIn(page, 'hk_not-a-key-0123456789abcdefghijklmnopqrstuvwxyz');
     await expect.poll(() => page.getByTestId('unauthorized').isVisible()).toBe(true);
