@@ -27,6 +27,8 @@
  * state's rows and size. `--scenario delay`: `delay: PT1M`, `--users` users
  * (default 100,000) firing within about 10 s: each must be sent once; prints
  * p50/p95/p99 of (request arrived − due time), the first request's delay,
+ * the sends in each second (a slow start apart from a slow pace), when the
+ * run's sending activities started and the wakes that started them,
  * and from the first due time to the last request the CPU ms a send of each
  * process (worker, Temporal, API, PostgreSQL; the receiver, this benchmark,
  * the rest of the machine) and how busy the machine was; with `--cpu-prof`, a CPU
@@ -70,6 +72,7 @@ import {
   stopAll,
 } from './harness.js';
 import { formatProfileSummary, sourceMapResolver, summarizeProfile } from './cpu-profile.js';
+import { tsToMs } from '@temporalio/common/lib/time.js';
 import { workflowIds } from '../contracts/workflow-ids.js';
 import { DEFAULT_DUE_QUEUE } from '../workflows/inputs.js';
 
@@ -503,10 +506,39 @@ async function delayScenario(opts: ReturnType<typeof options>) {
       firstArrival = Math.min(firstArrival, first);
       lastArrival = Math.max(lastArrival, first);
     }
+    // Sends in each second, and each quarter of the first three, from the first due time: a slow start shows apart from a slow pace.
+    const sentBySecond: number[] = [];
+    const firstQuarters: number[] = Array.from({ length: 12 }, () => 0);
+    for (const { first } of arrivals.values()) {
+      const s = Math.floor((first - firstDue) / 1000);
+      sentBySecond[s] = (sentBySecond[s] ?? 0) + 1;
+      const q = Math.floor((first - firstDue) / 250);
+      if (q >= 0 && q < 12) firstQuarters[q]! += 1;
+    }
     const sendRate = late.length / Math.max(0.001, (lastArrival - firstDue) / 1000);
     const dueRate = dueOf.size / Math.max(0.001, (lastDue - firstDue) / 1000);
     const seconds = [...bySecond].map((l, s) => (l ? `${s}s: ${l.length} due, p95 ${ms(l.sort((a, b) => a - b), 95)}` : `${s}s: none`));
     say(`  first request ${firstArrival - firstDue} ms after the first due time; sent − due by the second they fell due: ${seconds.join('; ')}`);
+    say(`  sent in each second from the first due time: ${Array.from(sentBySecond, (n, s) => `${s}s: ${n ?? 0}`).join('; ')}`);
+    const dueQuarters: number[] = Array.from({ length: 12 }, () => 0);
+    for (const due of dueOf.values()) {
+      const q = Math.floor((due - firstDue) / 250);
+      if (q < 12) dueQuarters[q]! += 1;
+    }
+    say(`  in each quarter second of the first three, due: ${dueQuarters.join(', ')}; sent: ${firstQuarters.join(', ')}`);
+    // How fast the run's window of sending activities filled: when each started, and the asks that started them.
+    const history = await stack.temporal.client.workflow.getHandle(workflowIds.eventsRun(stack.campaignId)).fetchHistory();
+    const fromDue = (ms: number) => `${ms >= firstDue ? '+' : ''}${ms - firstDue}`;
+    const at = (time: Parameters<typeof tsToMs>[0]) => fromDue(tsToMs(time));
+    const starts: string[] = [];
+    for (const event of history.events ?? []) {
+      const within = tsToMs(event.eventTime) - firstDue < 5000 && tsToMs(event.eventTime) - firstDue > -2000;
+      if (!within) continue;
+      if (event.workflowExecutionSignaledEventAttributes) starts.push(`wake ${at(event.eventTime)}`);
+      if (event.activityTaskScheduledEventAttributes?.activityType?.name === 'deliverDue') starts.push(`activity ${at(event.eventTime)}`);
+      if (event.activityTaskStartedEventAttributes) starts.push(`(started ${at(event.eventTime)})`);
+    }
+    say(`  the run's signals and sending activities in its first 5 s, ms from the first due time: ${starts.join(', ')}`);
     say(
       `delay scenario (PT1M, Temporal ${kind}): ${driven.answered.size} events, ${late.length} users sent, ${requests} requests, ${ids - late.length} duplicates (another webhook-id), ${requests - ids} resends (the same webhook-id), ` +
         `${driven.answered.size - late.length} missing; sent − due p50 ${ms(late, 50)} / p95 ${ms(late, 95)} / p99 ${ms(late, 99)} / max ${Math.round(late.at(-1) ?? NaN)} ms; ` +
