@@ -51,6 +51,15 @@ type SendInterruption = BatchInterruption | 'lease';
  */
 const LINGER_PACES = 10;
 
+/**
+ * An activity started ahead of a due time looks this far past it: a full
+ * claim's worth falling due that soon is a burst, and the run fills its window
+ * before the first firing is due. Asked for only once the first claim came
+ * back full, the help arrived about 600 ms into a burst, and a lone activity
+ * sent about 1,500 a second until then.
+ */
+const BURST_AHEAD_MS = 1000;
+
 /** One user's record from a send, with its retry delay (null: no retry) and whether the endpoint is gone for good (410). */
 interface SendResult {
   record: AttemptRecord;
@@ -672,6 +681,16 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       ...more,
     });
     const workflowId = activity.info.workflowExecution?.workflowId;
+    /** Wakes the run; `burst` asks it to fill its window. False when the signal did not get through. */
+    const wakeRun = async (burst: boolean) => {
+      if (!workflowId) return false;
+      try {
+        await activity.client.workflow.getHandle(workflowId).signal(wakeSignal, burst ? 'burst' : undefined);
+        return true;
+      } catch {
+        return false;
+      }
+    };
     // Ending on the first empty claim made a stream of events cost an activity (and a wake signal) per gap in it.
     const lingerMs = LINGER_PACES * input.paceMs;
     let emptySince: number | null = null;
@@ -679,6 +698,12 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
     for (let i = 0; i < input.claims; ) {
       const claimNo = input.claimNo + i;
       const wait = notBefore - Date.now();
+      if (wait > 0 && i === 0 && emptySince === null) {
+        // Runs beside the wait, so the claim at the due time is not held up by the look.
+        void backlogOf(db, input.runId, input.limit, wait + BURST_AHEAD_MS)
+          .then(({ due }) => (due >= input.limit ? wakeRun(true) : false))
+          .catch(() => false);
+      }
       if (wait > 0) await activity.sleep(wait);
       activity.heartbeat({ claimNo });
       const control = await runs.control(input.runId);
@@ -704,28 +729,25 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       // backlog: in a steady stream the next claim takes what came meanwhile, and a second activity would only
       // cost Temporal a signal and an activity.
       let hinted = false;
-      const askForMore = async () => {
-        if (hinted || !workflowId) return;
+      // A burst (a full claim, more due behind it) asks the run to fill its window; a slow endpoint, for one more.
+      const askForMore = async (burst: boolean) => {
+        if (hinted) return;
         hinted = true;
-        try {
-          await activity.client.workflow.getHandle(workflowId).signal(wakeSignal);
-        } catch {
-          // Not through: the next look may ask again.
-          hinted = false;
-        }
+        // Not through: the next look may ask again.
+        if (!(await wakeRun(burst))) hinted = false;
       };
       const hint = setInterval(() => {
         if (hinted) return;
         void backlogOf(db, input.runId, input.limit)
           .then(async ({ waitedMs, due }) => {
             // A full claim already waiting (a burst), or firings kept waiting two paces (a slow endpoint).
-            if (due >= input.limit || waitedMs >= 2 * input.hintAfterMs) await askForMore();
+            if (due >= input.limit || waitedMs >= 2 * input.hintAfterMs) await askForMore(due >= input.limit);
           })
           .catch(() => {});
       }, input.hintAfterMs);
       // A full claim that left firings due behind it is a burst already: ask at once, not at the first look a pace
       // later, so the run's window of activities fills in a few signals' time rather than a pace per activity.
-      if (claim.claimed >= input.limit && claim.moreDue) void askForMore();
+      if (claim.claimed >= input.limit && claim.moreDue) void askForMore(true);
       let sent: BatchDelivery;
       try {
         sent = await deliverBatch({ runId: input.runId, fromSeq: claim.fromSeq, toSeq: claim.toSeq }, { quiet: true });

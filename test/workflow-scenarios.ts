@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { BatchDelivery, CampaignWorkflowInput, RetryOutcome } from '../workflows/inputs.js';
-import { controlUpdate, pauseUpdate, resumeUpdate } from '../workflows/messages.js';
+import { controlUpdate, pauseUpdate, resumeUpdate, wakeSignal } from '../workflows/messages.js';
 import type { Activities } from '../activities/index.js';
 import { workflowIds } from '../contracts/workflow-ids.js';
 
@@ -305,6 +305,10 @@ export async function eventQueueScenario(client: Client, workflowId: string, wit
     release();
     await new Promise((resolve) => setTimeout(resolve, 300));
     await handle.executeUpdate(resumeUpdate, byOperator('resume', 1));
+    // Asleep once the firing that fell due is claimed: a sending activity's burst ask wakes it.
+    await until(() => claims === 5);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await handle.signal(wakeSignal, 'burst');
     const result = await handle.result();
     await client.workflow.getHandle(workflowIds.retries(workflowId, 1, 2)).result();
     return { handle, log, result };

@@ -165,12 +165,13 @@ export async function claimDue(db: Database, input: ClaimInput): Promise<Claim> 
 
 /**
  * The run's backlog: how long its oldest due firing has waited to be claimed
- * (ms; 0 when none is due), and how many are due, counted up to `atMost`.
+ * (ms; 0 when none is due), and how many are due, counted up to `atMost`;
+ * with `aheadMs`, also those falling due within that time from now.
  */
-export async function backlogOf(db: Pick<Database, 'execute'>, runId: string, atMost: number): Promise<{ waitedMs: number; due: number }> {
+export async function backlogOf(db: Pick<Database, 'execute'>, runId: string, atMost: number, aheadMs = 0): Promise<{ waitedMs: number; due: number }> {
   const [row] = await db.execute<{ ms: number | null; due: number }>(sql`
     SELECT (extract(epoch FROM now() - min(due_at)) * 1000)::float8 AS ms, count(*)::int AS due
-    FROM (SELECT due_at FROM trigger_firings WHERE run_id = ${runId} AND due_at <= now() ORDER BY due_at LIMIT ${atMost}) d`);
+    FROM (SELECT due_at FROM trigger_firings WHERE run_id = ${runId} AND due_at <= now() + make_interval(secs => ${aheadMs / 1000}) ORDER BY due_at LIMIT ${atMost}) d`);
   return { waitedMs: Math.max(0, row?.ms ?? 0), due: row?.due ?? 0 };
 }
 

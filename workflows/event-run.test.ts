@@ -150,6 +150,40 @@ describe('eventRunWorkflow (due-firing queue)', () => {
     });
   });
 
+  it('a burst ask (a full claim with more due behind it) starts activities up to the window at once; a plain wake, one', async () => {
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const held = async (input: DueClaimInput) => {
+      await gate;
+      return sent('budget', [[input.claimNo, input.claimNo, 1]]);
+    };
+    const s = script([sent('idle', []), held, held, held]);
+    await temporal.withWorker(doubles(s), async (taskQueue) => {
+      // A window of 3.
+      const handle = await start(taskQueue);
+      try {
+        await until(() => s.calls.length === 1);
+        await sleep(300);
+        await handle.signal(wakeSignal);
+        await until(() => s.calls.length === 2);
+        await sleep(500);
+        expect(s.calls).toHaveLength(2);
+        // From the one sending activity: the two free places of the window at once.
+        await handle.signal(wakeSignal, 'burst');
+        await until(() => s.calls.length === 4, 3000);
+        await sleep(500);
+        expect(s.maxConcurrent).toBe(3);
+        // Started in one workflow task, the two may reach the worker in either order.
+        expect(s.calls.map((c) => c.claimNo).sort((a, b) => a - b)).toEqual([1, 4, 7, 10]);
+        // They claim at once, not a pace after the last claim.
+        for (const c of s.calls.slice(2)) expect(Date.parse(c.notBefore)).toBeLessThanOrEqual(c.startedAt + 50);
+      } finally {
+        release();
+        await handle.cancel();
+      }
+    });
+  });
+
   it("an activity ending idle beside one that used up its budget does not cancel the latter's successor", async () => {
     // The idle one left the run awake (its sibling was claiming: triggers/due.ts `quietSince`), so no wake would follow.
     let release = () => {};

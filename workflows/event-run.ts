@@ -73,6 +73,9 @@ const IDLE_KEEPS_MORE_PATCH = 'event-run-idle-keeps-more';
 /** A sending activity for the next firing starts START_LEAD_MS before it falls due (see inputs.ts). */
 const START_LEAD_PATCH = 'event-run-start-lead';
 
+/** A burst ask (a sending activity's full claim with more due behind it) starts activities up to the window at once. */
+const FILL_ON_BURST_PATCH = 'event-run-fill-on-burst';
+
 /** Marks an execution of the old shape that continued as new onto the due-firing queue. */
 const UPGRADE_PATCH = 'event-run-due-queue';
 
@@ -150,6 +153,15 @@ async function runQueue(input: EventRunInput, queue: DueQueue): Promise<Campaign
   let more = false;
   let nextDueAt: number | null = null;
   const lead = patched(START_LEAD_PATCH) ? START_LEAD_MS : 0;
+  /**
+   * A sending activity asked for help with a burst: start activities until the window is full. One a wake
+   * filled a window of 4 in about 2 s on the dev server `npm start` runs (each ask waits for its own
+   * activity's start and first claim), while the burst's first firings waited.
+   */
+  const fillOnBurst = patched(FILL_ON_BURST_PATCH);
+  let burst = false;
+  /** The due time the last activity started ahead of waits for: activities a burst asks for before it wait too. */
+  let aheadOf = 0;
   /** When the next claim may start: the pace after the last claim. */
   let resumeAt = 0;
   /** Bumped by everything that can change what the loop does next: it waits for a change. */
@@ -170,8 +182,9 @@ async function runQueue(input: EventRunInput, queue: DueQueue): Promise<Campaign
   });
   const showDetails = () => setCurrentDetails(eventRunDetails({ status, claims: claimsDone, sending: inFlight.size, held: held.length, nextDueAt }));
   setHandler(progressQuery, progress);
-  setHandler(wakeSignal, () => {
+  setHandler(wakeSignal, (reason) => {
     woken = true;
+    if (reason === 'burst' && fillOnBurst) burst = true;
     changes += 1;
   });
 
@@ -269,6 +282,8 @@ async function runQueue(input: EventRunInput, queue: DueQueue): Promise<Campaign
         // Another activity's budget may have asked for a successor meanwhile: an idle one does not cancel that ask,
         // since it left the run awake while that activity still claimed (triggers/due.ts `quietSince`).
         if (!patched(IDLE_KEEPS_MORE_PATCH)) more = false;
+        // Nothing left due for one activity: the burst is over.
+        burst = false;
         nextDueAt = result.nextDueAt === null ? null : Date.parse(result.nextDueAt);
         return;
       case 'budget':
@@ -328,13 +343,15 @@ async function runQueue(input: EventRunInput, queue: DueQueue): Promise<Campaign
         activitiesHere += 1;
         continue;
       }
-      const due = woken || more || (nextDueAt !== null && now >= nextDueAt - lead);
+      const due = woken || more || burst || (nextDueAt !== null && now >= nextDueAt - lead);
       if (sendable && due && held.length === 0 && inFlight.size < queue.window) {
         // Started only for a firing about to fall due: the activity waits for it (due times are read to the
         // millisecond, rounded down: one more, so its first claim finds it). A wake or a budget's end means now.
-        const dueAt = lead > 0 && !woken && !more && nextDueAt !== null ? nextDueAt + 1 : 0;
+        const dueAt = burst ? aheadOf : lead > 0 && !woken && !more && nextDueAt !== null ? nextDueAt + 1 : 0;
+        if (!burst) aheadOf = dueAt;
         woken = false;
         more = false;
+        if (inFlight.size + 1 >= queue.window) burst = false;
         if (nextDueAt !== null && now >= nextDueAt - lead) nextDueAt = null;
         startSending({ claimNo: nextClaim, claims: queue.claimsPerActivity }, true, dueAt);
         nextClaim += queue.claimsPerActivity;

@@ -49,8 +49,11 @@ export const batchPausedSignal = defineSignal<[boolean, number?]>('paused');
 /**
  * Relay → event run: a firing is due before the run meant to look again
  * (coalesced by the relay: at most one in flight per run, not one per event).
+ * Sending activity → event run: more is due than it can send; `'burst'` when
+ * its claim came back full with more due behind it, or a full claim waits, so
+ * the run starts activities up to its window at once rather than one a wake.
  */
-export const wakeSignal = defineSignal('wake');
+export const wakeSignal = defineSignal<[('burst' | undefined)?]>('wake');
 
 /** One triggering event as it travels through history: its id and when it happened (epoch ms), nothing else. */
 export interface TriggerEvent {
