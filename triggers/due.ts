@@ -72,18 +72,18 @@ export interface ClaimInput {
  */
 export async function claimDue(db: Database, input: ClaimInput): Promise<Claim> {
   return db.transaction(async (tx) => {
+    // Every statement from the campaign's lock to the commit holds up the run's other sending activities, and
+    // each waits for this worker's event loop, busy with a burst's requests: as few as can be (lock, look, claim).
     await holdOffErasures(tx);
     await lockTriggerCampaigns(tx, [input.campaignId]);
-    const [earlier] = await tx.execute<{ from_seq: number; to_seq: number }>(sql`
-      SELECT from_seq, to_seq FROM trigger_claims WHERE run_id = ${input.runId} AND claim_no = ${input.claimNo}`);
-    if (earlier) {
+    const [look] = await tx.execute<{ trigger: EventTrigger | null; from_seq: number | null; to_seq: number | null }>(sql`
+      SELECT (SELECT trigger FROM campaigns WHERE id = ${input.campaignId}) AS trigger, c.from_seq, c.to_seq
+      FROM (SELECT 1) one LEFT JOIN trigger_claims c ON c.run_id = ${input.runId} AND c.claim_no = ${input.claimNo}`);
+    if (look?.from_seq != null && look.to_seq != null) {
       const [run] = await tx.execute<{ last_seq: number }>(sql`SELECT last_seq FROM campaign_runs WHERE id = ${input.runId}`);
-      return { fromSeq: earlier.from_seq, toSeq: earlier.to_seq, claimed: earlier.to_seq - earlier.from_seq + 1, ...(await nextDue(tx, input.runId)), position: run?.last_seq ?? earlier.to_seq };
+      return { fromSeq: look.from_seq, toSeq: look.to_seq, claimed: look.to_seq - look.from_seq + 1, ...(await nextDue(tx, input.runId)), position: run?.last_seq ?? look.to_seq };
     }
-    await tx.execute(sql`DELETE FROM trigger_claims WHERE run_id = ${input.runId} AND claim_no < ${input.oldestOpen}`);
-
-    const [campaign] = await tx.execute<{ trigger: EventTrigger }>(sql`SELECT trigger FROM campaigns WHERE id = ${input.campaignId}`);
-    const trigger = campaign?.trigger;
+    const trigger = look?.trigger ?? undefined;
     const capMs = trigger?.type === 'event' && trigger.frequency !== 'once' ? isoDurationMs(trigger.frequency.atMostEvery)! : null;
     const { segment, identity } = input.definition;
     const address = identity === 'login' ? sql`u.login_id` : sql`u.visitor_id`;
@@ -91,7 +91,7 @@ export async function claimDue(db: Database, input: ClaimInput): Promise<Claim> 
     const holdout = input.definition.holdout;
     const heldOut = holdout ? heldOutSql({ campaignId: input.campaignId, ...holdout }, sql`d.user_id`) : sql`false`;
     const noAddress = identity === 'login' ? 'no_login_id' : 'no_visitor_id';
-    const [taken] = await tx.execute<{ base: number; claimed: number; skipped: number }>(sql`
+    const [taken] = await tx.execute<{ base: number; claimed: number; skipped: number; next_at: string | null; next_due: boolean }>(sql`
       WITH due AS (
         -- By row address: joined on user_id, the planner scanned every firing of the run (a burst's 100,000) to
         -- delete a claim's 2,000. The campaign's lock (taken above, also by the relay) keeps the addresses valid.
@@ -101,9 +101,20 @@ export async function claimDue(db: Database, input: ClaimInput): Promise<Claim> 
         RETURNING f.user_id, f.event_id, f.due_at
       ),
       run AS (
-        UPDATE campaign_runs SET last_seq = last_seq + (SELECT count(*) FROM due)
+        -- A claim that took something wakes the run (the relay then sends it no signal).
+        UPDATE campaign_runs SET last_seq = last_seq + (SELECT count(*) FROM due),
+                                 wake_at = CASE WHEN EXISTS (SELECT FROM due) THEN NULL ELSE wake_at END
         WHERE id = ${input.runId}
         RETURNING last_seq - (SELECT count(*) FROM due)::int AS base
+      ),
+      noted AS (
+        INSERT INTO trigger_claims (run_id, claim_no, from_seq, to_seq)
+        SELECT ${input.runId}, ${input.claimNo}, run.base + 1, run.base + n.claimed
+        FROM run, (SELECT count(*)::int AS claimed FROM due) n WHERE n.claimed > 0
+      ),
+      pruned AS (
+        -- Claims older than the oldest the run may still repeat.
+        DELETE FROM trigger_claims WHERE run_id = ${input.runId} AND claim_no < ${input.oldestOpen}
       ),
       decided AS (
         SELECT d.user_id, d.event_id, d.due_at, run.base + row_number() OVER (ORDER BY d.due_at, d.user_id) AS seq,
@@ -142,9 +153,16 @@ export async function claimDue(db: Database, input: ClaimInput): Promise<Claim> 
           SET last_sent_at = excluded.last_sent_at, expires_at = greatest(trigger_state.expires_at, excluded.expires_at)
       )
       SELECT (SELECT base FROM run) AS base, (SELECT count(*) FROM due)::int AS claimed,
-             (SELECT count(*) FROM inserted WHERE status = 'skipped')::int AS skipped`);
+             (SELECT count(*) FROM inserted WHERE status = 'skipped')::int AS skipped,
+             nx.due_at AS next_at, coalesce(nx.due_at <= now(), false) AS next_due
+      -- The statement sees the firings as they were before it: the one after those it takes, in the same order
+      -- (made total by user_id, unique in a run), is the next to fall due.
+      FROM (SELECT 1) one LEFT JOIN LATERAL (
+        SELECT due_at FROM trigger_firings WHERE run_id = ${input.runId} ORDER BY due_at, user_id OFFSET (SELECT count(*) FROM due) LIMIT 1
+      ) nx ON true`);
     const claimed = taken?.claimed ?? 0;
-    const { nextDueAt: next, moreDue } = await nextDue(tx, input.runId);
+    const next = taken?.next_at ? new Date(taken.next_at).toISOString() : null;
+    const moreDue = taken?.next_due === true;
     const position = (taken?.base ?? 0) + claimed;
     if (claimed === 0) {
       // Asleep until the next firing (or until woken): the relay compares new firings with this.
@@ -154,12 +172,7 @@ export async function claimDue(db: Database, input: ClaimInput): Promise<Claim> 
       }
       return { fromSeq: null, toSeq: null, claimed: 0, nextDueAt: next, moreDue, position };
     }
-    const fromSeq = taken!.base + 1;
-    const toSeq = taken!.base + claimed;
-    await tx.execute(sql`
-      WITH noted AS (INSERT INTO trigger_claims (run_id, claim_no, from_seq, to_seq) VALUES (${input.runId}, ${input.claimNo}, ${fromSeq}, ${toSeq}))
-      UPDATE campaign_runs SET wake_at = NULL WHERE id = ${input.runId} AND wake_at IS NOT NULL`);
-    return { fromSeq, toSeq, claimed, nextDueAt: next, moreDue, position };
+    return { fromSeq: taken!.base + 1, toSeq: taken!.base + claimed, claimed, nextDueAt: next, moreDue, position };
   });
 }
 

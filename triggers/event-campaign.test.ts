@@ -198,6 +198,32 @@ describe('event-triggered campaigns', () => {
     expect(await wakeAt()).toBe('infinity');
   });
 
+  it('a claim answers the next firing after those it took and whether it is due already; a repeated claim number answers its range; old claim records go', async () => {
+    const campaign = await launch('claims', '/claims', { type: 'event', event: 'claim_view', delay: 'PT1H' });
+    expect((await api.call('POST', `/api/campaigns/${campaign.id}/pause`)).status).toBe(200);
+    const [run] = await database.db.select().from(campaignRuns).where(eq(campaignRuns.campaignId, campaign.id));
+    const { id: runId, definition } = run!;
+    const claim = (claimNo: number, limit: number, oldestOpen = 1) => claimDue(database.db, { campaignId: campaign.id, runId, claimNo, limit, oldestOpen, definition, sleepWhenEmpty: false });
+    const later = new Date(Date.now() + 3_600_000);
+    await database.db.execute(sql`
+      INSERT INTO trigger_firings (run_id, user_id, event_id, due_at) VALUES
+        (${runId}, ${ids.gold}, 1, now() - interval '3 seconds'), (${runId}, ${ids.silver}, 2, now() - interval '2 seconds'),
+        (${runId}, ${ids.gold2}, 3, now() - interval '1 second'), (${runId}, ${ids.gold3}, 4, ${later.toISOString()}::timestamptz)`);
+    // Two of the three due: the third is next, due already.
+    const first = await claim(1, 2);
+    expect(first).toMatchObject({ claimed: 2, toSeq: first.fromSeq! + 1, moreDue: true });
+    // The last due one: next is the one an hour away, not due.
+    const second = await claim(2, 2);
+    expect(second).toMatchObject({ claimed: 1, fromSeq: first.toSeq! + 1, moreDue: false });
+    expect(Date.parse(second.nextDueAt!)).toBe(later.getTime());
+    // The first claim asked again (its activity retried): the same range, nothing taken.
+    expect(await claim(1, 2)).toMatchObject({ fromSeq: first.fromSeq, toSeq: first.toSeq, claimed: 2 });
+    // Nothing due: the same next firing; claims older than the oldest open one are forgotten.
+    expect(await claim(3, 2, 2)).toMatchObject({ fromSeq: null, claimed: 0, moreDue: false, nextDueAt: second.nextDueAt });
+    const kept = await database.db.execute<{ claim_no: number }>(sql`SELECT claim_no FROM trigger_claims WHERE run_id = ${runId} ORDER BY claim_no`);
+    expect(kept.map((r) => r.claim_no)).toEqual([2]);
+  });
+
   it('events while paused are stored, not acted on, and not replayed on resume', async () => {
     const campaign = await launch('paused listener', '/paused', { type: 'event', event: 'share', frequency: { atMostEvery: 'PT1S' } });
     const paused = await api.call('POST', `/api/campaigns/${campaign.id}/pause`);
