@@ -698,7 +698,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
     for (let i = 0; i < input.claims; ) {
       const claimNo = input.claimNo + i;
       const wait = notBefore - Date.now();
-      if (wait > 0 && i === 0 && emptySince === null) {
+      if (wait > 0 && i === 0 && emptySince === null && workflowId) {
         // Runs beside the wait, so the claim at the due time is not held up by the look.
         void backlogOf(db, input.runId, input.limit, wait + BURST_AHEAD_MS)
           .then(({ due }) => (due >= input.limit ? wakeRun(true) : false))

@@ -239,7 +239,9 @@ export async function eventRunScenario(
  * The run of an event-triggered campaign on the due-firing queue: a claim
  * whose range has a user to retry (its retries go to a batch workflow of the
  * range), a claim stopped by the operator's pause and sent again after the
- * resume, then nothing due until the campaign's expiry ends it.
+ * resume, a firing falling due while the run sleeps, a sending activity's
+ * burst ask once it sleeps again (the run fills its window), then nothing due
+ * until the campaign's expiry, 4 s after the start, ends it.
  */
 export async function eventQueueScenario(client: Client, workflowId: string, withWorker: <T>(doubles: ActivityDoubles, body: (taskQueue: string) => Promise<T>) => Promise<T>) {
   const log: string[] = [];

@@ -160,7 +160,9 @@ export async function claimDue(db: Database, input: ClaimInput): Promise<Claim> 
       FROM (SELECT 1) one LEFT JOIN LATERAL (
         SELECT due_at FROM trigger_firings WHERE run_id = ${input.runId} ORDER BY due_at, user_id OFFSET (SELECT count(*) FROM due) LIMIT 1
       ) nx ON true`);
-    const claimed = taken?.claimed ?? 0;
+    // No run row: nothing could be numbered (nor the claim recorded), so nothing must look claimed.
+    if (!taken || taken.base === null) throw new Error(`claim ${input.claimNo}: run ${input.runId} not found`);
+    const claimed = taken.claimed;
     const next = taken?.next_at ? new Date(taken.next_at).toISOString() : null;
     const moreDue = taken?.next_due === true;
     const position = (taken?.base ?? 0) + claimed;

@@ -184,7 +184,8 @@ async function runQueue(input: EventRunInput, queue: DueQueue): Promise<Campaign
   setHandler(progressQuery, progress);
   setHandler(wakeSignal, (reason) => {
     woken = true;
-    if (reason === 'burst' && fillOnBurst) burst = true;
+    // Asks that come once the window is full, or while nothing may be sent, are no burst to fill it for later.
+    if (reason === 'burst' && fillOnBurst && status === 'running' && inFlight.size < queue.window) burst = true;
     changes += 1;
   });
 
@@ -194,8 +195,9 @@ async function runQueue(input: EventRunInput, queue: DueQueue): Promise<Campaign
       { runId: input.runId, control: next === 'paused' ? 'pause' : 'run', campaignId: input.campaignId, status: next },
     ]);
     status = next;
-    // After a resume, look at once: firings fell due during the pause.
+    // After a resume, look at once: firings fell due during the pause (a burst among them asks again).
     if (next === 'running') woken = true;
+    else burst = false;
     changes += 1;
     upsertSearchAttributes([{ key: CampaignStatusKey, value: next }]);
     showDetails();
@@ -275,6 +277,8 @@ async function runQueue(input: EventRunInput, queue: DueQueue): Promise<Campaign
         // The stopped range goes out again, under its number, after the resume or the quiet hours (with it, its retries).
         if (result.heldClaim !== null) held.push({ claimNo: result.heldClaim, claims: block.claimNo + block.claims - result.heldClaim });
         if (result.stopped === 'quiet' && result.quietUntil) quietUntil = Date.parse(result.quietUntil);
+        // What follows the resume or the quiet hours asks again if it is still a burst.
+        burst = false;
         return;
       case 'cancel':
         return;
