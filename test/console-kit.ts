@@ -128,7 +128,15 @@ export async function pick(page: Page, select: Locator | string, option: string,
     // A dropdown still closing would offer the same option twice; its animation can outlast seconds here.
     await expect.poll(() => page.locator('.ant-select-dropdown:visible').count(), { timeout: 15_000 }).toBe(0);
     await element.click();
-    words = ((await item.textContent()) ?? '').trim();
+    // A click on the select lost under load opens no dropdown: try again rather than wait out the page's timeout.
+    const shown = await item.textContent({ timeout: 5_000 }).catch(() => null);
+    if (shown === null) {
+      if (attempt === 3) throw new Error(`pick ${option}: no dropdown offered it after ${attempt} tries`);
+      console.warn(`pick ${option}: no dropdown offered it (attempt ${attempt}); clicking again`);
+      if ((await page.locator('.ant-select-dropdown:visible').count()) > 0) await page.keyboard.press('Escape');
+      continue;
+    }
+    words = shown.trim();
     await item.click();
     const deadline = Date.now() + 3_000;
     while (!(await shows()) && Date.now() < deadline) await page.waitForTimeout(50);

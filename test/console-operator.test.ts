@@ -235,6 +235,8 @@ describe('the console an operator runs alone', () => {
     await page.getByTestId('delete-draft').click();
     await page.getByTestId('delete-draft-ok').click();
     await expect.poll(async () => (await campaignsNamed('已改草稿')).length).toBe(0);
+    // The detail closes once the console has the answer; a reload before that would reopen the deleted campaign's URL.
+    await expect.poll(() => page.locator(drawer).count(), { timeout: 15_000 }).toBe(0);
 
     // A running event campaign has no end: its bar does not read 100 %.
     await insertUsers(database.db, [{ loginId: 'ev-1', attributes: { cohort: 'draft' } }]);
