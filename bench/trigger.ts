@@ -506,37 +506,38 @@ async function delayScenario(opts: ReturnType<typeof options>) {
       firstArrival = Math.min(firstArrival, first);
       lastArrival = Math.max(lastArrival, first);
     }
-    // Sends in each second, and each quarter of the first three, from the first due time: a slow start shows apart from a slow pace.
+    // Sends in each second, and sends and due firings in each quarter of the first three, from the first due time:
+    // a slow start shows apart from a slow pace.
     const sentBySecond: number[] = [];
-    const firstQuarters: number[] = Array.from({ length: 12 }, () => 0);
     for (const { first } of arrivals.values()) {
       const s = Math.floor((first - firstDue) / 1000);
       sentBySecond[s] = (sentBySecond[s] ?? 0) + 1;
-      const q = Math.floor((first - firstDue) / 250);
-      if (q >= 0 && q < 12) firstQuarters[q]! += 1;
     }
+    const firstQuarters = (times: Iterable<number>) => {
+      const counts: number[] = Array.from({ length: 12 }, () => 0);
+      for (const time of times) {
+        const q = Math.floor((time - firstDue) / 250);
+        if (q >= 0 && q < 12) counts[q]! += 1;
+      }
+      return counts.join(', ');
+    };
     const sendRate = late.length / Math.max(0.001, (lastArrival - firstDue) / 1000);
     const dueRate = dueOf.size / Math.max(0.001, (lastDue - firstDue) / 1000);
     const seconds = [...bySecond].map((l, s) => (l ? `${s}s: ${l.length} due, p95 ${ms(l.sort((a, b) => a - b), 95)}` : `${s}s: none`));
     say(`  first request ${firstArrival - firstDue} ms after the first due time; sent − due by the second they fell due: ${seconds.join('; ')}`);
     say(`  sent in each second from the first due time: ${Array.from(sentBySecond, (n, s) => `${s}s: ${n ?? 0}`).join('; ')}`);
-    const dueQuarters: number[] = Array.from({ length: 12 }, () => 0);
-    for (const due of dueOf.values()) {
-      const q = Math.floor((due - firstDue) / 250);
-      if (q < 12) dueQuarters[q]! += 1;
-    }
-    say(`  in each quarter second of the first three, due: ${dueQuarters.join(', ')}; sent: ${firstQuarters.join(', ')}`);
+    const sentTimes = Array.from(arrivals.values(), (a) => a.first);
+    say(`  in each quarter second of the first three, due: ${firstQuarters(dueOf.values())}; sent: ${firstQuarters(sentTimes)}`);
     // How fast the run's window of sending activities filled: when each started, and the asks that started them.
     const history = await stack.temporal.client.workflow.getHandle(workflowIds.eventsRun(stack.campaignId)).fetchHistory();
-    const fromDue = (ms: number) => `${ms >= firstDue ? '+' : ''}${ms - firstDue}`;
-    const at = (time: Parameters<typeof tsToMs>[0]) => fromDue(tsToMs(time));
     const starts: string[] = [];
     for (const event of history.events ?? []) {
-      const within = tsToMs(event.eventTime) - firstDue < 5000 && tsToMs(event.eventTime) - firstDue > -2000;
-      if (!within) continue;
-      if (event.workflowExecutionSignaledEventAttributes) starts.push(`wake ${at(event.eventTime)}`);
-      if (event.activityTaskScheduledEventAttributes?.activityType?.name === 'deliverDue') starts.push(`activity ${at(event.eventTime)}`);
-      if (event.activityTaskStartedEventAttributes) starts.push(`(started ${at(event.eventTime)})`);
+      const ms = tsToMs(event.eventTime) - firstDue;
+      if (ms <= -2000 || ms >= 5000) continue;
+      const at = `${ms >= 0 ? '+' : ''}${ms}`;
+      if (event.workflowExecutionSignaledEventAttributes) starts.push(`wake ${at}`);
+      if (event.activityTaskScheduledEventAttributes?.activityType?.name === 'deliverDue') starts.push(`activity ${at}`);
+      if (event.activityTaskStartedEventAttributes) starts.push(`(started ${at})`);
     }
     say(`  the run's signals and sending activities in its first 5 s, ms from the first due time: ${starts.join(', ')}`);
     say(

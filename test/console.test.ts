@@ -541,7 +541,7 @@ describe('operator console', () => {
   it('a wrong or revoked API key sends the operator to sign in with a message; signing out forgets the fetched data', async () => {
     await ui.call('POST', '/api/channels', { name: 'key test channel', url: `${ui.receiver.url}/keys`, auth: { type: 'none' } });
     const page = await ui.browser.newPage({ viewport: { width: 1400, height: 1000 }, timezoneId: OPERATOR_ZONE });
-  limitWaits(page);
+    limitWaits(page);
     await page.goto(ui.base);
     await signIn(page, 'hk_not-a-key-0123456789abcdefghijklmnopqrstuvwxyz');
     await expect.poll(() => page.getByTestId('unauthorized').isVisible()).toBe(true);

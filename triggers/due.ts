@@ -91,7 +91,7 @@ export async function claimDue(db: Database, input: ClaimInput): Promise<Claim> 
     const holdout = input.definition.holdout;
     const heldOut = holdout ? heldOutSql({ campaignId: input.campaignId, ...holdout }, sql`d.user_id`) : sql`false`;
     const noAddress = identity === 'login' ? 'no_login_id' : 'no_visitor_id';
-    const [taken] = await tx.execute<{ base: number; claimed: number; skipped: number; next_at: string | null; next_due: boolean }>(sql`
+    const [taken] = await tx.execute<{ base: number | null; claimed: number; skipped: number; next_at: string | null; next_due: boolean }>(sql`
       WITH due AS (
         -- By row address: joined on user_id, the planner scanned every firing of the run (a burst's 100,000) to
         -- delete a claim's 2,000. The campaign's lock (taken above, also by the relay) keeps the addresses valid.
@@ -163,9 +163,9 @@ export async function claimDue(db: Database, input: ClaimInput): Promise<Claim> 
     // No run row: nothing could be numbered (nor the claim recorded), so nothing must look claimed.
     if (!taken || taken.base === null) throw new Error(`claim ${input.claimNo}: run ${input.runId} not found`);
     const claimed = taken.claimed;
-    const next = taken?.next_at ? new Date(taken.next_at).toISOString() : null;
-    const moreDue = taken?.next_due === true;
-    const position = (taken?.base ?? 0) + claimed;
+    const next = taken.next_at ? new Date(taken.next_at).toISOString() : null;
+    const moreDue = taken.next_due === true;
+    const position = taken.base + claimed;
     if (claimed === 0) {
       // Asleep until the next firing (or until woken): the relay compares new firings with this.
       const othersClaimed = input.quietSince !== undefined && position !== input.quietSince;
@@ -174,7 +174,7 @@ export async function claimDue(db: Database, input: ClaimInput): Promise<Claim> 
       }
       return { fromSeq: null, toSeq: null, claimed: 0, nextDueAt: next, moreDue, position };
     }
-    return { fromSeq: taken!.base + 1, toSeq: taken!.base + claimed, claimed, nextDueAt: next, moreDue, position };
+    return { fromSeq: taken.base + 1, toSeq: taken.base + claimed, claimed, nextDueAt: next, moreDue, position };
   });
 }
 

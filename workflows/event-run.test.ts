@@ -100,6 +100,17 @@ function sent(stopped: DueDelivery['stopped'], ranges: [number, number, number][
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** An answer for activities that keep sending until `release()`, then answer that they used up their budget on one user. */
+function sendingUntilReleased() {
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const held = async (input: DueClaimInput) => {
+    await gate;
+    return sent('budget', [[input.claimNo, input.claimNo, 1]]);
+  };
+  return { held, release };
+}
+
 describe('eventRunWorkflow (due-firing queue)', () => {
   it('starts sending at once, goes on while activities use up their budget, then sleeps until woken; each activity has its own block of claim numbers', async () => {
     const s = script([
@@ -125,12 +136,7 @@ describe('eventRunWorkflow (due-firing queue)', () => {
   });
 
   it('a wake while activities send (a range still sending after the pace) starts another beside them, up to the window', async () => {
-    let release = () => {};
-    const slow = new Promise<void>((resolve) => (release = resolve));
-    const held = async (input: DueClaimInput) => {
-      await slow;
-      return sent('budget', [[input.claimNo, input.claimNo, 1]]);
-    };
+    const { held, release } = sendingUntilReleased();
     const s = script([held, held, held, held]);
     await temporal.withWorker(doubles(s), async (taskQueue) => {
       const handle = await start(taskQueue);
@@ -151,12 +157,7 @@ describe('eventRunWorkflow (due-firing queue)', () => {
   });
 
   it('a burst ask (a full claim with more due behind it) starts activities up to the window at once; a plain wake, one', async () => {
-    let release = () => {};
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const held = async (input: DueClaimInput) => {
-      await gate;
-      return sent('budget', [[input.claimNo, input.claimNo, 1]]);
-    };
+    const { held, release } = sendingUntilReleased();
     const s = script([sent('idle', []), held, held, held]);
     await temporal.withWorker(doubles(s), async (taskQueue) => {
       // A window of 3.
