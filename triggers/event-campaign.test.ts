@@ -10,6 +10,7 @@ import { eventCampaignApi, type EventCampaignApi } from '../test/event-kit.js';
 import { startReceiver, type Receiver } from '../test/receiver.js';
 import { useTemporal } from '../test/temporal.js';
 import { claimDue } from './due.js';
+import { lockTriggerCampaigns } from './locks.js';
 
 /*
  * Event-triggered campaigns end to end: POST /api/events → outbox → relay
@@ -218,10 +219,56 @@ describe('event-triggered campaigns', () => {
     expect(Date.parse(second.nextDueAt!)).toBe(later.getTime());
     // The first claim asked again (its activity retried): the same range, nothing taken.
     expect(await claim(1, 2)).toMatchObject({ fromSeq: first.fromSeq, toSeq: first.toSeq, claimed: 2 });
-    // Nothing due: the same next firing; claims older than the oldest open one are forgotten.
-    expect(await claim(3, 2, 2)).toMatchObject({ fromSeq: null, claimed: 0, moreDue: false, nextDueAt: second.nextDueAt });
+    // Nothing due: the same next firing.
+    expect(await claim(3, 2)).toMatchObject({ fromSeq: null, claimed: 0, moreDue: false, nextDueAt: second.nextDueAt, position: second.toSeq });
+    // A claim that takes something forgets the records of claims older than the oldest open one.
+    await database.db.execute(sql`UPDATE trigger_firings SET due_at = now() WHERE run_id = ${runId}`);
+    expect(await claim(4, 2, 2)).toMatchObject({ fromSeq: second.toSeq! + 1, claimed: 1, nextDueAt: null, moreDue: false });
     const kept = await database.db.execute<{ claim_no: number }>(sql`SELECT claim_no FROM trigger_claims WHERE run_id = ${runId} ORDER BY claim_no`);
-    expect(kept.map((r) => r.claim_no)).toEqual([2]);
+    expect(kept.map((r) => r.claim_no)).toEqual([2, 4]);
+  });
+
+  it("a look that finds nothing due answers without waiting for the campaign's lock; one that finds a firing due waits for it", async () => {
+    const campaign = await launch('lock-free looks', '/looks', { type: 'event', event: 'look_view', delay: 'PT1H' });
+    expect((await api.call('POST', `/api/campaigns/${campaign.id}/pause`)).status).toBe(200);
+    const [run] = await database.db.select().from(campaignRuns).where(eq(campaignRuns.campaignId, campaign.id));
+    const { id: runId, definition } = run!;
+    const claim = (claimNo: number, sleepWhenEmpty: boolean) => claimDue(database.db, { campaignId: campaign.id, runId, claimNo, limit: 10, oldestOpen: 1, definition, sleepWhenEmpty });
+    const later = new Date(Date.now() + 3_600_000);
+    await database.db.execute(sql`INSERT INTO trigger_firings (run_id, user_id, event_id, due_at) VALUES (${runId}, ${ids.gold}, 1, ${later.toISOString()}::timestamptz)`);
+    const settledWithin = <T>(promise: Promise<T>, ms: number) => Promise.race([promise.then(() => true), sleep(ms).then(() => false)]);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const lockHeld = new Promise<void>((resolve) => (locked = resolve));
+    // Another holder of the campaign's lock: the relay counting a batch of events, or a sibling activity's claim.
+    const holder = database.db.transaction(async (tx) => {
+      await lockTriggerCampaigns(tx, [campaign.id]);
+      locked();
+      await released;
+    });
+    await lockHeld;
+    try {
+      // A sending activity looking again mid-linger: nothing due, an answer at once, and the next firing's time.
+      const linger = claim(1, false);
+      expect(await settledWithin(linger, 2_000)).toBe(true);
+      expect(await linger).toMatchObject({ fromSeq: null, claimed: 0, moreDue: false });
+      expect(Date.parse((await linger).nextDueAt!)).toBe(later.getTime());
+      // Its last look marks the run asleep, which must be decided under the lock: it waits.
+      const lastLook = claim(2, true);
+      expect(await settledWithin(lastLook, 500)).toBe(false);
+      // So does a look that finds a firing due: taking it needs the lock.
+      await database.db.execute(sql`UPDATE trigger_firings SET due_at = now() WHERE run_id = ${runId}`);
+      const taking = claim(3, false);
+      expect(await settledWithin(taking, 500)).toBe(false);
+      release();
+      await holder;
+      // Both go once the lock is free; the one to get it first takes the firing.
+      expect((await taking).claimed + (await lastLook).claimed).toBe(1);
+    } finally {
+      release();
+      await holder;
+    }
   });
 
   it('events while paused are stored, not acted on, and not replayed on resume', async () => {
