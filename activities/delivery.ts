@@ -25,7 +25,7 @@ import type { RecipientProfile } from '../webhook/user.js';
 import { deliveryLatency, deliveryRetries, limiterWaits, requestsInFlight } from '../lib/metrics.js';
 import { sendWebhook, type SendOutcome } from '../webhook/send.js';
 import { TemplateError } from '../webhook/template.js';
-import { backlogOf, claimDue } from '../triggers/due.js';
+import { backlogOf, claimDue, type Claim } from '../triggers/due.js';
 import type { BatchDelivery, BatchInterruption, DueClaimInput, DueDelivery, RetryOutcome, SentRange } from '../workflows/inputs.js';
 import { controlUpdate, pauseUpdate, wakeSignal } from '../workflows/messages.js';
 import { activityLog } from './log-context.js';
@@ -50,6 +50,14 @@ type SendInterruption = BatchInterruption | 'lease';
  * the default pace, the gaps of a steady stream and a delay about to fall due.
  */
 const LINGER_PACES = 10;
+
+/**
+ * A range's last 1/TAIL_SHARE of requests is its tail: during a backlog the
+ * activity claims its next range then, so the claim (and the wait for the
+ * campaign's lock) overlaps those requests instead of leaving its lanes idle
+ * between two ranges.
+ */
+const TAIL_SHARE = 4;
 
 /**
  * An activity started ahead of a due time looks this far past it: a full
@@ -405,7 +413,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
    * hours, the per-user cap, expiry, the template), and are recorded with the
    * moment they would have been sent: the start of their goal window.
    */
-  async function deliverBatch(input: { runId: string; fromSeq: number; toSeq: number }, options: { quiet?: boolean } = {}): Promise<BatchDelivery> {
+  async function deliverBatch(input: { runId: string; fromSeq: number; toSeq: number }, options: { quiet?: boolean; onTail?: () => void } = {}): Promise<BatchDelivery> {
     const activity = Context.current();
     const ctx = await runs.context(input.runId);
     const log = activityLog().child({ campaignId: ctx.campaignId });
@@ -509,6 +517,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
           // Another lane may have taken the last group while this one awaited the flag.
           if (next >= turns.length) return;
           const turn = turns[next++]!;
+          if (next === tailFrom) options.onTail?.();
           if ('hold' in turn) {
             if (expired()) reached.push(heldRecord(turn.hold, 'failed', 'expired', 'campaign expired before this user would have been sent to'));
             else if (quietAt && !quiet!.waits && quietAt(Date.now())) reached.push(heldRecord(turn.hold, 'skipped', 'quiet_hours', quiet!.message));
@@ -543,6 +552,8 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       }
 
       const lanes = Math.max(1, Math.min(deps.concurrency, turns.length));
+      // The last quarter of the turns is the tail: about the time a claim and its reads take, at a burst's pace.
+      const tailFrom = Math.max(1, turns.length - Math.ceil(turns.length / TAIL_SHARE));
       // Every lane may wait on a limited channel's limiter with this signal at once: that many listeners are expected, not a leak.
       setMaxListeners(lanes + defaultMaxListeners, activity.cancellationSignal);
       // A lane that fails stops the others from starting requests but lets theirs finish, and what was
@@ -653,7 +664,8 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
    * A sending activity of an event run: claims due firings into the run's
    * audience as ranges of positions (triggers/due.ts) and makes their first
    * attempts as `deliverBatch` does for a batch, one claim after another, at
-   * least `paceMs` apart unless the last one was full, while firings keep
+   * least `paceMs` apart unless the last one was full (behind a backlog the
+   * next claim is made during the tail of the range before it), while firings keep
    * coming: up to `claims` claims (numbered from `claimNo`) or `forMs`. So
    * while events arrive steadily Temporal sees one activity every `forMs`,
    * not one per claim. When a claim finds nothing due it looks again at the
@@ -695,32 +707,63 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
     const lingerMs = LINGER_PACES * input.paceMs;
     let emptySince: number | null = null;
     let quietSince: number | undefined;
+    /** The next claim, made during the tail of the range before it while a backlog lasts. */
+    // In a holder: it is set from deliverBatch's callback, which the compiler's narrowing of a plain variable misses.
+    const prefetch: { ahead: { claimNo: number; claimedAt: number; claim: Promise<Claim> } | null } = { ahead: null };
+    /** Lets a claim made ahead finish before the activity answers or fails: a retry or a resume repeats its number. */
+    const settleAhead = async () => {
+      const made = prefetch.ahead;
+      prefetch.ahead = null;
+      await made?.claim.catch(() => {});
+    };
     for (let i = 0; i < input.claims; ) {
       const claimNo = input.claimNo + i;
-      const wait = notBefore - Date.now();
-      if (wait > 0 && i === 0 && emptySince === null && workflowId) {
-        // Runs beside the wait, so the claim at the due time is not held up by the look.
-        void backlogOf(db, input.runId, input.limit, wait + BURST_AHEAD_MS)
-          .then(({ due }) => (due >= input.limit ? wakeRun(true) : false))
-          .catch(() => false);
+      const made = prefetch.ahead?.claimNo === claimNo ? prefetch.ahead : null;
+      prefetch.ahead = null;
+      const early = made ? await made.claim : null;
+      let claim: Claim;
+      let claimedAt: number;
+      let ctx: RunContext;
+      if (made && early && early.fromSeq !== null && early.toSeq !== null) {
+        // Its firings are taken: they go out even past the budget, and a pause holds the claim like any other.
+        activity.heartbeat({ claimNo });
+        const control = await runs.control(input.runId);
+        if (control === 'pause') return answer('pause', { heldClaim: claimNo });
+        if (control === 'cancel') return answer('cancel');
+        claim = early;
+        claimedAt = made.claimedAt;
+        ctx = await runs.context(input.runId);
+      } else {
+        // A look ahead that found nothing after the budget ran out: no more claims.
+        if (made && Date.now() >= until) break;
+        const wait = notBefore - Date.now();
+        if (wait > 0 && i === 0 && emptySince === null && workflowId) {
+          // Runs beside the wait, so the claim at the due time is not held up by the look.
+          void backlogOf(db, input.runId, input.limit, wait + BURST_AHEAD_MS)
+            .then(({ due }) => (due >= input.limit ? wakeRun(true) : false))
+            .catch(() => false);
+        }
+        if (wait > 0) await activity.sleep(wait);
+        activity.heartbeat({ claimNo });
+        const control = await runs.control(input.runId);
+        if (control === 'pause') return answer('pause');
+        if (control === 'cancel') return answer('cancel');
+        claimedAt = Date.now();
+        ctx = await runs.context(input.runId);
+        // The last look before the linger or the budget ends marks the run asleep, in the claim's transaction.
+        const lastLook = emptySince !== null && (claimedAt - emptySince + input.paceMs >= lingerMs || claimedAt + input.paceMs >= until);
+        claim = await claimDue(db, { ...input, claimNo, definition: ctx.definition, sleepWhenEmpty: emptySince === null ? lingerMs <= 0 : lastLook, quietSince });
+        if (claim.fromSeq === null || claim.toSeq === null) {
+          if (lingerMs <= 0 || lastLook) return answer('idle', { nextDueAt: claim.nextDueAt });
+          emptySince ??= claimedAt;
+          quietSince ??= claim.position;
+          notBefore = claimedAt + input.paceMs;
+          continue;
+        }
       }
-      if (wait > 0) await activity.sleep(wait);
-      activity.heartbeat({ claimNo });
-      const control = await runs.control(input.runId);
-      if (control === 'pause') return answer('pause');
-      if (control === 'cancel') return answer('cancel');
-      const claimedAt = Date.now();
-      const ctx = await runs.context(input.runId);
-      // The last look before the linger or the budget ends marks the run asleep, in the claim's transaction.
-      const lastLook = emptySince !== null && (claimedAt - emptySince + input.paceMs >= lingerMs || claimedAt + input.paceMs >= until);
-      const claim = await claimDue(db, { ...input, claimNo, definition: ctx.definition, sleepWhenEmpty: emptySince === null ? lingerMs <= 0 : lastLook, quietSince });
-      if (claim.fromSeq === null || claim.toSeq === null) {
-        if (lingerMs <= 0 || lastLook) return answer('idle', { nextDueAt: claim.nextDueAt });
-        emptySince ??= claimedAt;
-        quietSince ??= claim.position;
-        notBefore = claimedAt + input.paceMs;
-        continue;
-      }
+      // Both set: an empty claim went round the loop again above.
+      const fromSeq = claim.fromSeq!;
+      const toSeq = claim.toSeq!;
       emptySince = null;
       quietSince = undefined;
       i += 1;
@@ -745,23 +788,44 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
           })
           .catch(() => {});
       }, input.hintAfterMs);
+      const backlog = claim.claimed >= input.limit && claim.moreDue;
       // A full claim that left firings due behind it is a burst already: ask at once, not at the first look a pace
       // later, so the run's window of activities fills in a few signals' time rather than a pace per activity.
-      if (claim.claimed >= input.limit && claim.moreDue) void askForMore(true);
+      if (backlog) void askForMore(true);
+      // Behind a backlog the next claim is made during this range's tail; only within this activity's numbers.
+      const nextNo = input.claimNo + i;
+      const claimAhead =
+        backlog && i < input.claims
+          ? () => {
+              const made = { claimNo: nextNo, claimedAt: Date.now(), claim: claimDue(db, { ...input, claimNo: nextNo, definition: ctx.definition, sleepWhenEmpty: false }) };
+              // Awaited at the next claim, or by settleAhead: a failure surfaces there.
+              made.claim.catch(() => {});
+              prefetch.ahead = made;
+            }
+          : undefined;
       let sent: BatchDelivery;
       try {
-        sent = await deliverBatch({ runId: input.runId, fromSeq: claim.fromSeq, toSeq: claim.toSeq }, { quiet: true });
+        sent = await deliverBatch({ runId: input.runId, fromSeq, toSeq }, { quiet: true, onTail: claimAhead });
+      } catch (error) {
+        await settleAhead();
+        throw error;
       } finally {
         clearInterval(hint);
       }
-      ranges.push({ claimNo, fromSeq: claim.fromSeq, toSeq: claim.toSeq, retries: sent.retries.length });
+      ranges.push({ claimNo, fromSeq, toSeq, retries: sent.retries.length });
       if (sent.interrupted === 'pause' || sent.interrupted === 'quiet') {
+        // The held claim's block includes a claim made ahead: it goes out again under its number too.
+        await settleAhead();
         return answer(sent.interrupted, { heldClaim: claimNo, ...(sent.quietUntil ? { quietUntil: sent.quietUntil } : {}) });
       }
-      if (sent.interrupted === 'cancel') return answer('cancel');
+      if (sent.interrupted === 'cancel') {
+        await settleAhead();
+        return answer('cancel');
+      }
       // A full claim means more is due at once; else firings gather for the pace.
       notBefore = claim.claimed >= input.limit ? Date.now() : claimedAt + input.paceMs;
-      if (Date.now() >= until) break;
+      // A claim made ahead has taken firings, or may have: it is looked at before the budget ends the activity.
+      if (Date.now() >= until && !prefetch.ahead) break;
     }
     return answer('budget');
   }

@@ -77,4 +77,78 @@ describe('a burst of due firings', () => {
     expect(wakes).toBeGreaterThanOrEqual(activities - 1);
     expect((await api.call('POST', `/api/campaigns/${campaign.body.id}/cancel`)).status).toBe(202);
   }, 120_000);
+
+  it("claims an activity's next range during the tail of the one it sends, not after its last answer", async () => {
+    const everyone = await insertSegment(database, 'everyone at the tail', { attribute: 'cohort', op: 'notExists' });
+    const campaign = await api.call('POST', '/api/campaigns', {
+      name: 'burst tail',
+      segmentId: everyone.id,
+      channelId: await userIdChannel(api, 'burst tail', `${receiver.url}/tail`),
+      trigger: { type: 'event', event: 'tail_sale' },
+    });
+    expect((await api.call('POST', `/api/campaigns/${campaign.body.id}/launch`)).status).toBe(200);
+    const [run] = await database.db.execute<{ id: string }>(sql`SELECT id FROM campaign_runs WHERE campaign_id = ${campaign.body.id}`);
+    const events = Array.from({ length: BURST }, (_, i) => ({ name: 'tail_sale', loginId: `tail-${i}` }));
+    expect((await api.call('POST', '/api/events', { events })).body.accepted).toBe(BURST);
+
+    // Each claim as first seen, with how many of the previous claim's users had a request by then. A range of CLAIM
+    // users on LANES lanes answered after REPLY_MS takes three rounds of requests; its tail starts in the second.
+    const seenWith = new Map<number, number>();
+    const rangeOf = new Map<number, { from: number; to: number }>();
+    for (const deadline = Date.now() + 60_000; receiver.requests.filter((r) => r.url === '/tail').length < BURST; await sleep(25)) {
+      if (Date.now() > deadline) throw new Error('the tail burst was not sent within 60 s');
+      const claims = await database.db.execute<{ claim_no: number; from_seq: number; to_seq: number }>(
+        sql`SELECT claim_no, from_seq, to_seq FROM trigger_claims WHERE run_id = ${run!.id}`,
+      );
+      const logins = receiver.requests.filter((r) => r.url === '/tail').map((r) => (JSON.parse(r.body) as { userid: string }).userid);
+      const sentSeqs = await database.db.execute<{ seq: number }>(sql`
+        SELECT r.seq FROM run_recipients r JOIN users u ON u.id = r.user_id WHERE r.run_id = ${run!.id} AND u.login_id = ANY (${`{${logins.join(',')}}`}::text[])`);
+      for (const c of claims) {
+        rangeOf.set(c.claim_no, { from: c.from_seq, to: c.to_seq });
+        if (seenWith.has(c.claim_no)) continue;
+        const before = rangeOf.get(c.claim_no - 1);
+        seenWith.set(c.claim_no, before ? sentSeqs.filter(({ seq }) => seq >= before.from && seq <= before.to).length : -1);
+      }
+    }
+    // Claims following another of the same activity (consecutive numbers), seen while that one still had users
+    // without a request. Without the claim ahead, a next claim comes only once its range's last request is answered.
+    const early = [...seenWith.values()].filter((sent) => sent >= 0 && sent < CLAIM);
+    expect(early.length).toBeGreaterThan(0);
+    expect(new Set(receiver.requests.filter((r) => r.url === '/tail').map((r) => r.headers['webhook-id'])).size).toBe(BURST);
+    expect(receiver.requests.filter((r) => r.url === '/tail')).toHaveLength(BURST);
+    expect((await api.call('POST', `/api/campaigns/${campaign.body.id}/cancel`)).status).toBe(202);
+  }, 120_000);
+
+  it('a pause while claims are made ahead loses none of their users and sends none twice after the resume', async () => {
+    const everyone = await insertSegment(database, 'everyone paused', { attribute: 'cohort', op: 'notExists' });
+    const campaign = await api.call('POST', '/api/campaigns', {
+      name: 'burst paused',
+      segmentId: everyone.id,
+      channelId: await userIdChannel(api, 'burst paused', `${receiver.url}/paused`),
+      trigger: { type: 'event', event: 'paused_sale' },
+    });
+    expect((await api.call('POST', `/api/campaigns/${campaign.body.id}/launch`)).status).toBe(200);
+    const events = Array.from({ length: BURST }, (_, i) => ({ name: 'paused_sale', loginId: `paused-${i}` }));
+    expect((await api.call('POST', '/api/events', { events })).body.accepted).toBe(BURST);
+    const sent = () => receiver.requests.filter((r) => r.url === '/paused');
+    // Into the second round of requests of the first ranges (four activities, LANES each a round, REPLY_MS apart):
+    // the round in which each range's tail begins and its activity claims the next range ahead.
+    for (const deadline = Date.now() + 30_000; sent().length < 5 * LANES; await sleep(10)) {
+      if (Date.now() > deadline) throw new Error('the paused burst did not start within 30 s');
+    }
+    expect((await api.call('POST', `/api/campaigns/${campaign.body.id}/pause`)).body.status).toBe('paused');
+    await sleep(2 * REPLY_MS + 500);
+    const whilePaused = sent().length;
+    expect(whilePaused).toBeLessThan(BURST);
+    await sleep(1_000);
+    expect(sent()).toHaveLength(whilePaused);
+    expect((await api.call('POST', `/api/campaigns/${campaign.body.id}/resume`)).body.status).toBe('running');
+    for (const deadline = Date.now() + 60_000; new Set(sent().map((r) => r.body)).size < BURST; await sleep(100)) {
+      if (Date.now() > deadline) throw new Error(`${new Set(sent().map((r) => r.body)).size} of ${BURST} users sent within 60 s of the resume`);
+    }
+    await sleep(1_000);
+    expect(sent()).toHaveLength(BURST);
+    expect(new Set(sent().map((r) => r.headers['webhook-id'])).size).toBe(BURST);
+    expect((await api.call('POST', `/api/campaigns/${campaign.body.id}/cancel`)).status).toBe(202);
+  }, 120_000);
 });
