@@ -1,7 +1,7 @@
 /**
  * `npm run bench:trigger [-- --rates 100,300,1000,3000 --seconds 20 --temporal file,dev,pg]`
  * `npm run bench:trigger -- --scenario counting [--users 1000000]`
- * `npm run bench:trigger -- --scenario delay [--users 100000] [--cpu-prof [--top 15]]`
+ * `npm run bench:trigger -- --scenario delay [--users 100000] [--warm] [--cpu-prof [--top 15]]`
  *
  * Event-triggered sends, measured as an integrator produces them: events are
  * posted to the real API process (`POST /api/events`) in batches every 100 ms,
@@ -33,7 +33,10 @@
  * process (worker, Temporal, API, PostgreSQL; the receiver, this benchmark,
  * the rest of the machine) and how busy the machine was; with `--cpu-prof`, a CPU
  * profile of the worker's main thread from the first due time to the last
- * request, saved and summarized as bench:campaign does. Both on `file` unless
+ * request, saved and summarized as bench:campaign does. The measured burst is
+ * the first the worker sends, as after a (re)start; with `--warm`, it follows a
+ * burst of 20,000 sent a minute before, as a running deployment's worker has
+ * sent before. Both on `file` unless
  * `--temporal` says otherwise. Prints figures; asserts nothing.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -92,6 +95,7 @@ function options() {
       temporal: { type: 'string' },
       users: { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
+      warm: { type: 'boolean', default: false },
       top: { type: 'string' },
     },
   });
@@ -107,6 +111,7 @@ function options() {
     drainS: positive('drain-s', values['drain-s'], 60),
     users: positive('users', values.users, scenario === 'counting' ? 1_000_000 : 100_000),
     cpuProf: values['cpu-prof'],
+    warm: values.warm,
     top: positive('top', values.top, 15),
   };
 }
@@ -446,6 +451,13 @@ async function delayScenario(opts: ReturnType<typeof options>) {
   const stack = await startStack(kind, { delay: 'PT1M' }, { profile: opts.cpuProf });
   try {
     const rate = Math.ceil(opts.users / 10);
+    if (opts.warm) {
+      // A worker that has sent before, as a deployment's has: a first burst, all sent, then the measured one a
+      // minute (its delay) after it, the worker idle in between.
+      const warm = await drive(stack, 'warm-', 10_000, 2);
+      say(`  warm-up: ${warm.answered.size} events posted, sent after the delay; the measured burst's events follow`);
+      await drain(stack, 'warm-', warm.answered.size, 60 + opts.drainS);
+    }
     const driven = await drive(stack, 'delay-', rate, 10);
     say(`  ${driven.answered.size} events posted in ${(driven.postedInMs / 1000).toFixed(1)} s; waiting for the delay`);
     // Each send's own due time, read while every firing still waits inside its delay.
