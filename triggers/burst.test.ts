@@ -39,18 +39,24 @@ afterAll(async () => {
   await receiver?.close();
 });
 
+/** An event campaign for everyone, sending to `path`, launched; then BURST events of `event`, each from a new user. */
+async function launchBurst(name: string, path: string, event: string): Promise<string> {
+  const everyone = await insertSegment(database, `everyone: ${name}`, { attribute: 'cohort', op: 'notExists' });
+  const campaign = await api.call('POST', '/api/campaigns', {
+    name,
+    segmentId: everyone.id,
+    channelId: await userIdChannel(api, name, `${receiver.url}${path}`),
+    trigger: { type: 'event', event },
+  });
+  expect((await api.call('POST', `/api/campaigns/${campaign.body.id}/launch`)).status).toBe(200);
+  const events = Array.from({ length: BURST }, (_, i) => ({ name: event, loginId: `${event}-${i}` }));
+  expect((await api.call('POST', '/api/events', { events })).body.accepted).toBe(BURST);
+  return campaign.body.id as string;
+}
+
 describe('a burst of due firings', () => {
   it('gets the whole window of sending activities, each asked for by a full claim', async () => {
-    const everyone = await insertSegment(database, 'everyone', { attribute: 'cohort', op: 'notExists' });
-    const campaign = await api.call('POST', '/api/campaigns', {
-      name: 'burst window',
-      segmentId: everyone.id,
-      channelId: await userIdChannel(api, 'burst window', `${receiver.url}/burst`),
-      trigger: { type: 'event', event: 'flash_sale' },
-    });
-    expect((await api.call('POST', `/api/campaigns/${campaign.body.id}/launch`)).status).toBe(200);
-    const events = Array.from({ length: BURST }, (_, i) => ({ name: 'flash_sale', loginId: `flash-${i}` }));
-    expect((await api.call('POST', '/api/events', { events })).body.accepted).toBe(BURST);
+    const campaignId = await launchBurst('burst window', '/burst', 'flash_sale');
 
     for (const deadline = Date.now() + 60_000; receiver.requests.length < BURST; await sleep(100)) {
       if (Date.now() > deadline) throw new Error(`${receiver.requests.length} of ${BURST} sent within 60 s`);
@@ -66,7 +72,7 @@ describe('a burst of due firings', () => {
     expect(together).toBeGreaterThan(LANES);
     expect(new Set(receiver.requests.map((r) => r.headers['webhook-id'])).size).toBe(BURST);
 
-    const [run] = await database.db.execute<{ workflow_id: string }>(sql`SELECT workflow_id FROM campaign_runs WHERE campaign_id = ${campaign.body.id}`);
+    const [run] = await database.db.execute<{ workflow_id: string }>(sql`SELECT workflow_id FROM campaign_runs WHERE campaign_id = ${campaignId}`);
     const history = (await temporal.client.workflow.getHandle(run!.workflow_id).fetchHistory()).events ?? [];
     const activities = history.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'deliverDue').length;
     const wakes = history.filter((e) => e.workflowExecutionSignaledEventAttributes).length;
@@ -75,21 +81,12 @@ describe('a burst of due firings', () => {
     // the first activity alone would send the burst: its ranges end long before the pace's backlog check.
     expect(activities).toBeGreaterThanOrEqual(3);
     expect(wakes).toBeGreaterThanOrEqual(activities - 1);
-    expect((await api.call('POST', `/api/campaigns/${campaign.body.id}/cancel`)).status).toBe(202);
+    expect((await api.call('POST', `/api/campaigns/${campaignId}/cancel`)).status).toBe(202);
   }, 120_000);
 
   it("claims an activity's next range during the tail of the one it sends, not after its last answer", async () => {
-    const everyone = await insertSegment(database, 'everyone at the tail', { attribute: 'cohort', op: 'notExists' });
-    const campaign = await api.call('POST', '/api/campaigns', {
-      name: 'burst tail',
-      segmentId: everyone.id,
-      channelId: await userIdChannel(api, 'burst tail', `${receiver.url}/tail`),
-      trigger: { type: 'event', event: 'tail_sale' },
-    });
-    expect((await api.call('POST', `/api/campaigns/${campaign.body.id}/launch`)).status).toBe(200);
-    const [run] = await database.db.execute<{ id: string }>(sql`SELECT id FROM campaign_runs WHERE campaign_id = ${campaign.body.id}`);
-    const events = Array.from({ length: BURST }, (_, i) => ({ name: 'tail_sale', loginId: `tail-${i}` }));
-    expect((await api.call('POST', '/api/events', { events })).body.accepted).toBe(BURST);
+    const campaignId = await launchBurst('burst tail', '/tail', 'tail_sale');
+    const [run] = await database.db.execute<{ id: string }>(sql`SELECT id FROM campaign_runs WHERE campaign_id = ${campaignId}`);
 
     // Each claim as first seen, with how many of the previous claim's users had a request by then. A range of CLAIM
     // users on LANES lanes answered after REPLY_MS takes three rounds of requests; its tail starts in the second.
@@ -116,39 +113,30 @@ describe('a burst of due firings', () => {
     expect(early.length).toBeGreaterThan(0);
     expect(new Set(receiver.requests.filter((r) => r.url === '/tail').map((r) => r.headers['webhook-id'])).size).toBe(BURST);
     expect(receiver.requests.filter((r) => r.url === '/tail')).toHaveLength(BURST);
-    expect((await api.call('POST', `/api/campaigns/${campaign.body.id}/cancel`)).status).toBe(202);
+    expect((await api.call('POST', `/api/campaigns/${campaignId}/cancel`)).status).toBe(202);
   }, 120_000);
 
   it('a pause while claims are made ahead loses none of their users and sends none twice after the resume', async () => {
-    const everyone = await insertSegment(database, 'everyone paused', { attribute: 'cohort', op: 'notExists' });
-    const campaign = await api.call('POST', '/api/campaigns', {
-      name: 'burst paused',
-      segmentId: everyone.id,
-      channelId: await userIdChannel(api, 'burst paused', `${receiver.url}/paused`),
-      trigger: { type: 'event', event: 'paused_sale' },
-    });
-    expect((await api.call('POST', `/api/campaigns/${campaign.body.id}/launch`)).status).toBe(200);
-    const events = Array.from({ length: BURST }, (_, i) => ({ name: 'paused_sale', loginId: `paused-${i}` }));
-    expect((await api.call('POST', '/api/events', { events })).body.accepted).toBe(BURST);
+    const campaignId = await launchBurst('burst paused', '/paused', 'paused_sale');
     const sent = () => receiver.requests.filter((r) => r.url === '/paused');
     // Into the second round of requests of the first ranges (four activities, LANES each a round, REPLY_MS apart):
     // the round in which each range's tail begins and its activity claims the next range ahead.
     for (const deadline = Date.now() + 30_000; sent().length < 5 * LANES; await sleep(10)) {
       if (Date.now() > deadline) throw new Error('the paused burst did not start within 30 s');
     }
-    expect((await api.call('POST', `/api/campaigns/${campaign.body.id}/pause`)).body.status).toBe('paused');
+    expect((await api.call('POST', `/api/campaigns/${campaignId}/pause`)).body.status).toBe('paused');
     await sleep(2 * REPLY_MS + 500);
     const whilePaused = sent().length;
     expect(whilePaused).toBeLessThan(BURST);
     await sleep(1_000);
     expect(sent()).toHaveLength(whilePaused);
-    expect((await api.call('POST', `/api/campaigns/${campaign.body.id}/resume`)).body.status).toBe('running');
+    expect((await api.call('POST', `/api/campaigns/${campaignId}/resume`)).body.status).toBe('running');
     for (const deadline = Date.now() + 60_000; new Set(sent().map((r) => r.body)).size < BURST; await sleep(100)) {
       if (Date.now() > deadline) throw new Error(`${new Set(sent().map((r) => r.body)).size} of ${BURST} users sent within 60 s of the resume`);
     }
     await sleep(1_000);
     expect(sent()).toHaveLength(BURST);
     expect(new Set(sent().map((r) => r.headers['webhook-id'])).size).toBe(BURST);
-    expect((await api.call('POST', `/api/campaigns/${campaign.body.id}/cancel`)).status).toBe(202);
+    expect((await api.call('POST', `/api/campaigns/${campaignId}/cancel`)).status).toBe(202);
   }, 120_000);
 });

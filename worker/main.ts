@@ -74,13 +74,13 @@ function prebuiltWorkflowBundle(given: string | undefined) {
   return existsSync(codePath) ? { codePath } : undefined;
 }
 
-/** Entry point of the worker process. */
 // V8 drops the compiled code of functions that have not run for a few garbage collections, which a worker between
 // two bursts does: its whole sending path was compiled again during the next one, and a delay burst falling due
 // after a quiet minute sent under 1,500 in its first second against 3,400 with the code kept (docs/benchmarks.md).
 // Kept code costs a few MB; the flag is read at each collection, so setting it here covers every way the worker starts.
 setFlagsFromString('--no-flush-bytecode');
 
+/** Entry point of the worker process. */
 async function main() {
   const env = loadEnv();
   if (!env.DATABASE_URL) throw new EnvError('DATABASE_URL is not set (npm start sets it for the embedded database)');
