@@ -1,4 +1,5 @@
 import { defaultMaxListeners, setMaxListeners } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { ApplicationFailureCategory } from '@temporalio/common';
 import { sql } from 'drizzle-orm';
@@ -67,6 +68,17 @@ const TAIL_SHARE = 4;
  * sent about 1,500 a second until then.
  */
 const BURST_AHEAD_MS = 1000;
+
+/**
+ * An event run's claims take firings falling due this soon, and an activity
+ * started ahead of a due time makes its first claim this long before it: the
+ * claim, the lease and the reads (100–350 ms at a burst's start) are done by
+ * the due time, and each send waits in its range for its own. Claimed at the
+ * due time, a burst's first request came 350 ms after it, and every later
+ * send inherited the delay. A send's segment check comes at most this much
+ * before its due time.
+ */
+const CLAIM_LEAD_MS = 500;
 
 /** One user's record from a send, with its retry delay (null: no retry) and whether the endpoint is gone for good (410). */
 interface SendResult {
@@ -453,7 +465,11 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       const buffer = createAttemptBuffer(db, input.runId, { channelId: ctx.definition.channel.id });
       const reached: HeldOutRecord[] = [];
 
-      const quietEndsAt = quietAt && fresh.length + heldOut.length > 0 && !expired() ? quietAt(Date.now()) : null;
+      // Quiet hours are decided at the range's first send: an event run's claim may come before it falls due, and a
+      // range claimed just before skip-mode quiet hours end must not skip users due after them. (A watch of its own:
+      // the range's watch is only ever asked about the present, moving forward.)
+      const startsAt = Math.max(Date.now(), fresh[0]?.nextAttemptAt?.getTime() ?? 0);
+      const quietEndsAt = quiet && fresh.length + heldOut.length > 0 && !expired() ? quietWatch(quiet.hours, quiet.zone, startsAt)(startsAt) : null;
       if (quiet && quietEndsAt) {
         if (quiet.waits) return await quietWait(ctx, retries, quietEndsAt);
         for (const r of fresh) buffer.add(skippedRecord(r, 'quiet_hours', quiet.message, input.runId));
@@ -518,6 +534,15 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
           if (next >= turns.length) return;
           const turn = turns[next++]!;
           if (next === tailFrom) options.onTail?.();
+          // A send claimed ahead of its firing's due time (an event run's claim lead) waits for it here; the users
+          // of a turn that a pause or a cancel stops meanwhile stay pending, like those of the turns not taken.
+          const dueInMs = 'send' in turn && turn.send[0]!.attempts === 0 ? (turn.send[0]!.nextAttemptAt?.getTime() ?? 0) - Date.now() : 0;
+          if (dueInMs > 0) {
+            await sleep(dueInMs, undefined, { signal: activity.cancellationSignal }).catch(() => {});
+            const now = control();
+            interrupted = stopReason(typeof now === 'string' ? now : await now);
+            if (interrupted !== null) return;
+          }
           if ('hold' in turn) {
             if (expired()) reached.push(heldRecord(turn.hold, 'failed', 'expired', 'campaign expired before this user would have been sent to'));
             else if (quietAt && !quiet!.waits && quietAt(Date.now())) reached.push(heldRecord(turn.hold, 'skipped', 'quiet_hours', quiet!.message));
@@ -703,6 +728,11 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
         return false;
       }
     };
+    /** Whether the campaign's quiet hours (in `wait` mode) hold sends at `atMs`. */
+    const quietThen = async (atMs: number) => {
+      const quiet = quietOf(await runs.context(input.runId));
+      return quiet !== null && quiet.waits && quietWatch(quiet.hours, quiet.zone, atMs)(atMs) !== null;
+    };
     // Ending on the first empty claim made a stream of events cost an activity (and a wake signal) per gap in it.
     const lingerMs = LINGER_PACES * input.paceMs;
     let emptySince: number | null = null;
@@ -736,10 +766,13 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       } else {
         // A look ahead that found nothing after the budget ran out: no more claims.
         if (made && Date.now() >= until) break;
-        const wait = notBefore - Date.now();
+        // The first claim at a due time is made ahead of it, unless quiet hours hold the sends then: a range claimed
+        // inside them would only wait for their end and be claimed again.
+        const lead = i === 0 && emptySince === null && !made && !(await quietThen(notBefore - CLAIM_LEAD_MS)) ? CLAIM_LEAD_MS : 0;
+        const wait = notBefore - lead - Date.now();
         if (wait > 0 && i === 0 && emptySince === null && workflowId) {
           // Runs beside the wait, so the claim at the due time is not held up by the look.
-          void backlogOf(db, input.runId, input.limit, wait + BURST_AHEAD_MS)
+          void backlogOf(db, input.runId, input.limit, wait + lead + BURST_AHEAD_MS)
             .then(({ due }) => (due >= input.limit ? wakeRun(true) : false))
             .catch(() => false);
         }
@@ -752,7 +785,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
         ctx = await runs.context(input.runId);
         // The last look before the linger or the budget ends marks the run asleep, in the claim's transaction.
         const lastLook = emptySince !== null && (claimedAt - emptySince + input.paceMs >= lingerMs || claimedAt + input.paceMs >= until);
-        claim = await claimDue(db, { ...input, claimNo, definition: ctx.definition, sleepWhenEmpty: emptySince === null ? lingerMs <= 0 : lastLook, quietSince });
+        claim = await claimDue(db, { ...input, claimNo, aheadMs: CLAIM_LEAD_MS, definition: ctx.definition, sleepWhenEmpty: emptySince === null ? lingerMs <= 0 : lastLook, quietSince });
         if (claim.fromSeq === null || claim.toSeq === null) {
           if (lingerMs <= 0 || lastLook) return answer('idle', { nextDueAt: claim.nextDueAt });
           emptySince ??= claimedAt;
@@ -797,7 +830,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       const claimAhead =
         backlog && i < input.claims
           ? () => {
-              const made = { claimNo: nextNo, claimedAt: Date.now(), claim: claimDue(db, { ...input, claimNo: nextNo, definition: ctx.definition, sleepWhenEmpty: false }) };
+              const made = { claimNo: nextNo, claimedAt: Date.now(), claim: claimDue(db, { ...input, claimNo: nextNo, aheadMs: CLAIM_LEAD_MS, definition: ctx.definition, sleepWhenEmpty: false }) };
               // Awaited at the next claim, or by settleAhead: a failure surfaces there.
               made.claim.catch(() => {});
               prefetch.ahead = made;

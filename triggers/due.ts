@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { FrozenDefinition } from '../contracts/campaign.js';
 import { holdOffErasures } from '../audience/erasure-lock.js';
 import type { Database } from '../db/client.js';
@@ -23,7 +23,7 @@ export interface Claim {
   claimed: number;
   /** The earliest firing still waiting (ISO), or null. */
   nextDueAt: string | null;
-  /** Whether that firing is due already, by the database's clock (the one due times are kept in). */
+  /** Whether that firing may be taken already (due within the claim's `aheadMs`), by the database's clock (the one due times are kept in). */
   moreDue: boolean;
   /** The run's last audience position after this claim. */
   position: number;
@@ -36,6 +36,12 @@ export interface ClaimInput {
   claimNo: number;
   /** Firings taken at most. */
   limit: number;
+  /**
+   * Firings falling due within this many ms are taken too, so the claim and
+   * its reads are done by the time they fall due; the batch path holds each
+   * send until its firing's due time (its first attempt's time). 0 by default.
+   */
+  aheadMs?: number;
   /** The lowest claim number the run may still repeat: records of older claims are deleted. */
   oldestOpen: number;
   definition: Pick<FrozenDefinition, 'segment' | 'identity' | 'holdout'>;
@@ -55,9 +61,10 @@ export interface ClaimInput {
 }
 
 /**
- * Takes up to `limit` due firings of an event run into its audience as
- * positions last_seq+1.., in due order, under the campaign's lock: each is
- * checked now, at send time, against the segment (a user outside it, or
+ * Takes up to `limit` due firings of an event run (and those falling due
+ * within `aheadMs`) into its audience as positions last_seq+1.., in due
+ * order, under the campaign's lock: each is checked now, at send time (at
+ * most `aheadMs` before it), against the segment (a user outside it, or
  * without the addressed identity, or erased, is recorded `skipped` under a
  * key of its own, which does not use up `once`) and keyed `once` or
  * `event:<id>`; a key the run already holds (a `once` send made meanwhile by
@@ -73,8 +80,9 @@ export interface ClaimInput {
  * taking the lock.
  */
 export async function claimDue(db: Database, input: ClaimInput): Promise<Claim> {
+  const takeUntil = sql`now() + make_interval(secs => ${(input.aheadMs ?? 0) / 1000})`;
   if (input.sleepWhenEmpty === false) {
-    const idle = await nothingDue(db, input);
+    const idle = await nothingDue(db, input, takeUntil);
     if (idle) return idle;
   }
   return db.transaction(async (tx) => {
@@ -91,7 +99,7 @@ export async function claimDue(db: Database, input: ClaimInput): Promise<Claim> 
     ]);
     if (look?.from_seq != null && look.to_seq != null) {
       const [run] = await tx.execute<{ last_seq: number }>(sql`SELECT last_seq FROM campaign_runs WHERE id = ${input.runId}`);
-      return { fromSeq: look.from_seq, toSeq: look.to_seq, claimed: look.to_seq - look.from_seq + 1, ...(await nextDue(tx, input.runId)), position: run?.last_seq ?? look.to_seq };
+      return { fromSeq: look.from_seq, toSeq: look.to_seq, claimed: look.to_seq - look.from_seq + 1, ...(await nextDue(tx, input.runId, takeUntil)), position: run?.last_seq ?? look.to_seq };
     }
     const trigger = look?.trigger ?? undefined;
     const capMs = trigger?.type === 'event' && trigger.frequency !== 'once' ? isoDurationMs(trigger.frequency.atMostEvery)! : null;
@@ -106,7 +114,7 @@ export async function claimDue(db: Database, input: ClaimInput): Promise<Claim> 
         -- By row address: joined on user_id, the planner scanned every firing of the run (a burst's 100,000) to
         -- delete a claim's 2,000. The campaign's lock (taken above, also by the relay) keeps the addresses valid.
         DELETE FROM trigger_firings f
-        WHERE f.ctid = ANY (ARRAY(SELECT ctid FROM trigger_firings WHERE run_id = ${input.runId} AND due_at <= now()
+        WHERE f.ctid = ANY (ARRAY(SELECT ctid FROM trigger_firings WHERE run_id = ${input.runId} AND due_at <= ${takeUntil}
                                   ORDER BY due_at, user_id LIMIT ${input.limit}))
         RETURNING f.user_id, f.event_id, f.due_at
       ),
@@ -164,7 +172,7 @@ export async function claimDue(db: Database, input: ClaimInput): Promise<Claim> 
       )
       SELECT (SELECT base FROM run) AS base, (SELECT count(*) FROM due)::int AS claimed,
              (SELECT count(*) FROM inserted WHERE status = 'skipped')::int AS skipped,
-             nx.due_at AS next_at, coalesce(nx.due_at <= now(), false) AS next_due
+             nx.due_at AS next_at, coalesce(nx.due_at <= ${takeUntil}, false) AS next_due
       -- The statement sees the firings as they were before it: the one after those it takes, in the same order
       -- (made total by user_id, unique in a run), is the next to fall due.
       FROM (SELECT 1) one LEFT JOIN LATERAL (
@@ -209,19 +217,19 @@ export async function backlogOf(db: Pick<Database, 'execute'>, runId: string, at
  * claims on the lock, three empty looks held the fourth activity's first
  * claim for 400 ms.
  */
-async function nothingDue(db: Pick<Database, 'execute'>, input: Pick<ClaimInput, 'runId' | 'claimNo'>): Promise<Claim | null> {
+async function nothingDue(db: Pick<Database, 'execute'>, input: Pick<ClaimInput, 'runId' | 'claimNo'>, takeUntil: SQL): Promise<Claim | null> {
   const [row] = await db.execute<{ recorded: boolean; next_at: string | null; next_due: boolean | null; position: number | null }>(sql`
     SELECT EXISTS (SELECT FROM trigger_claims WHERE run_id = ${input.runId} AND claim_no = ${input.claimNo}) AS recorded,
-           nx.due_at AS next_at, nx.due_at <= now() AS next_due,
+           nx.due_at AS next_at, nx.due_at <= ${takeUntil} AS next_due,
            (SELECT last_seq FROM campaign_runs WHERE id = ${input.runId}) AS position
     FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT due_at FROM trigger_firings WHERE run_id = ${input.runId} ORDER BY due_at LIMIT 1) nx ON true`);
   if (!row || row.recorded || row.next_due === true || row.position === null) return null;
   return { fromSeq: null, toSeq: null, claimed: 0, nextDueAt: row.next_at ? new Date(row.next_at).toISOString() : null, moreDue: false, position: row.position };
 }
 
-async function nextDue(tx: Pick<Database, 'execute'>, runId: string): Promise<{ nextDueAt: string | null; moreDue: boolean }> {
+async function nextDue(tx: Pick<Database, 'execute'>, runId: string, takeUntil: SQL): Promise<{ nextDueAt: string | null; moreDue: boolean }> {
   const [row] = await tx.execute<{ at: string | null; due: boolean | null }>(sql`
-    SELECT min(due_at) AS at, min(due_at) <= now() AS due FROM trigger_firings WHERE run_id = ${runId}`);
+    SELECT min(due_at) AS at, min(due_at) <= ${takeUntil} AS due FROM trigger_firings WHERE run_id = ${runId}`);
   return { nextDueAt: row?.at ? new Date(row.at).toISOString() : null, moreDue: row?.due === true };
 }
 
@@ -263,7 +271,8 @@ export async function queueFigures(db: Database, runId: string): Promise<QueueFi
     WITH claimed AS (
       SELECT x.next_attempt_at AS due_at FROM trigger_claims c
       JOIN run_recipients x ON x.run_id = c.run_id AND x.seq BETWEEN c.from_seq AND c.to_seq
-      WHERE c.run_id = ${runId} AND x.status = 'pending' AND x.attempts = 0
+      -- A send claimed ahead of its due time is not due yet.
+      WHERE c.run_id = ${runId} AND x.status = 'pending' AND x.attempts = 0 AND x.next_attempt_at <= now()
     ),
     unclaimed AS (SELECT due_at FROM trigger_firings WHERE run_id = ${runId} AND due_at <= now())
     SELECT r.events_counted::text AS counted,

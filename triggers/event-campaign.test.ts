@@ -9,7 +9,7 @@ import { useTestDatabase } from '../test/database.js';
 import { eventCampaignApi, type EventCampaignApi } from '../test/event-kit.js';
 import { startReceiver, type Receiver } from '../test/receiver.js';
 import { useTemporal } from '../test/temporal.js';
-import { claimDue } from './due.js';
+import { claimDue, queueFigures } from './due.js';
 import { lockTriggerCampaigns } from './locks.js';
 
 /*
@@ -268,6 +268,63 @@ describe('event-triggered campaigns', () => {
     } finally {
       release();
       await holder;
+    }
+  });
+
+  it('a claim with a lead takes the firings falling due within it, and the queue counts them due only once they are', async () => {
+    const campaign = await launch('lead', '/lead', { type: 'event', event: 'lead_view', delay: 'PT1H' });
+    expect((await api.call('POST', `/api/campaigns/${campaign.id}/pause`)).status).toBe(200);
+    const [run] = await database.db.select().from(campaignRuns).where(eq(campaignRuns.campaignId, campaign.id));
+    const { id: runId, definition } = run!;
+    const claim = (claimNo: number, aheadMs?: number) => claimDue(database.db, { campaignId: campaign.id, runId, claimNo, limit: 10, oldestOpen: 1, definition, sleepWhenEmpty: false, aheadMs });
+    const later = new Date(Date.now() + 3_600_000);
+    await database.db.execute(sql`
+      INSERT INTO trigger_firings (run_id, user_id, event_id, due_at) VALUES
+        (${runId}, ${ids.gold}, 1, now() + interval '20 seconds'), (${runId}, ${ids.gold2}, 2, ${later.toISOString()}::timestamptz)`);
+    // Without a lead the first firing is not due yet: nothing taken, and it is not "more due".
+    expect(await claim(1)).toMatchObject({ fromSeq: null, claimed: 0, moreDue: false });
+    // With one, the firing due within it is claimed now, with its due time as its first attempt's; the one an hour away is next.
+    expect(await claim(2, 30_000)).toMatchObject({ claimed: 1, moreDue: false });
+    expect(Date.parse((await claim(3, 30_000)).nextDueAt!)).toBe(later.getTime());
+    const [claimed] = await database.db.execute<{ status: string; ahead: boolean }>(sql`
+      SELECT status, next_attempt_at > now() + interval '10 seconds' AS ahead FROM run_recipients WHERE run_id = ${runId} AND user_id = ${ids.gold}`);
+    expect(claimed).toEqual({ status: 'pending', ahead: true });
+    // Claimed but not due: neither counted due nor making the run look behind.
+    const figures = await queueFigures(database.db, runId);
+    expect(figures).toMatchObject({ firingsWaiting: 1, firingsDue: 0, lagMs: 0 });
+    await database.db.execute(sql`UPDATE run_recipients SET next_attempt_at = now() - interval '2 seconds' WHERE run_id = ${runId}`);
+    const due = await queueFigures(database.db, runId);
+    expect(due.firingsDue).toBe(1);
+    expect(due.lagMs).toBeGreaterThanOrEqual(2_000);
+  });
+
+  it('a send claimed ahead of its due time waits for it: no request comes before its firing is due', async () => {
+    const users = await insertUsers(
+      database.db,
+      Array.from({ length: 30 }, (_, i) => ({ loginId: `ev-lead-${i}`, attributes: { vip_level: 'gold' } })),
+    );
+    const campaign = await launch('on time', '/on-time', { type: 'event', event: 'cart_view', delay: 'PT2S' });
+    const [run] = await database.db.select().from(campaignRuns).where(eq(campaignRuns.campaignId, campaign.id));
+    // Two batches a little apart, so the run's first claim (made ahead of the first due time) takes firings due at
+    // two moments, and a later claim those of the second if the first did not.
+    const dueOf = new Map<string, number>();
+    for (const batch of [users.slice(0, 15), users.slice(15)]) {
+      const offset = users.indexOf(batch[0]!);
+      expect((await ingest(batch.map((_, i) => ({ name: 'cart_view', loginId: `ev-lead-${offset + i}` })))).body).toMatchObject({ accepted: batch.length });
+      const rows = await until(
+        () => database.db.execute<{ user_id: string; due: number }>(sql`SELECT user_id, (extract(epoch FROM due_at) * 1000)::float8 AS due FROM trigger_firings WHERE run_id = ${run!.id}`),
+        (r) => batch.every((id) => r.some((row) => row.user_id === id)),
+      );
+      for (const row of rows) dueOf.set(row.user_id, row.due);
+      await sleep(300);
+    }
+    expect(dueOf.size).toBe(30);
+    const requests = await until(() => at('/on-time'), (r) => r.length === 30);
+    const loginOf = new Map(users.map((id, i) => [`ev-lead-${i}`, id]));
+    for (const request of requests) {
+      const { userid } = JSON.parse(request.body) as { userid: string };
+      // The receiver stamps a request when it has arrived: never before its due time (ms, as the database's clock truncated).
+      expect(request.receivedAt).toBeGreaterThanOrEqual(Math.floor(dueOf.get(loginOf.get(userid)!)!));
     }
   });
 
