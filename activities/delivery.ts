@@ -14,7 +14,7 @@ import { classifyAttempt } from '../delivery/outcome.js';
 import { tripChannel, type Breaker } from '../delivery/breaker.js';
 import { createSendLease, type SendLease } from '../delivery/lease.js';
 import type { ChannelLimiter, ChannelLimitsCache } from '../delivery/limiter.js';
-import { quietState, quietWatch } from '../delivery/quiet-hours.js';
+import { quietAtFirstSend, quietState, quietWatch } from '../delivery/quiet-hours.js';
 import type { QuietHours } from '../contracts/campaign.js';
 import { createCapHolds, usersAtCap, type CapHolds, type UserCapLimit } from '../delivery/user-cap.js';
 import { isoDurationMs } from '../contracts/iso-duration.js';
@@ -465,11 +465,9 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
       const buffer = createAttemptBuffer(db, input.runId, { channelId: ctx.definition.channel.id });
       const reached: HeldOutRecord[] = [];
 
-      // Quiet hours are decided at the range's first send: an event run's claim may come before it falls due, and a
-      // range claimed just before skip-mode quiet hours end must not skip users due after them. (A watch of its own:
-      // the range's watch is only ever asked about the present, moving forward.)
-      const startsAt = Math.max(Date.now(), fresh[0]?.nextAttemptAt?.getTime() ?? 0);
-      const quietEndsAt = quiet && fresh.length + heldOut.length > 0 && !expired() ? quietWatch(quiet.hours, quiet.zone, startsAt)(startsAt) : null;
+      // Decided at the range's first send, not now: an event run's claim comes up to half a second before it.
+      const quietEndsAt =
+        quiet && fresh.length + heldOut.length > 0 && !expired() ? quietAtFirstSend(quiet.hours, quiet.zone, Date.now(), fresh[0]?.nextAttemptAt?.getTime() ?? null) : null;
       if (quiet && quietEndsAt) {
         if (quiet.waits) return await quietWait(ctx, retries, quietEndsAt);
         for (const r of fresh) buffer.add(skippedRecord(r, 'quiet_hours', quiet.message, input.runId));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { quietState, quietUntil, quietWatch } from './quiet-hours.js';
+import { quietAtFirstSend, quietState, quietUntil, quietWatch } from './quiet-hours.js';
 
 const night = { from: '22:00', to: '08:00' };
 const t = (iso: string) => new Date(iso);
@@ -102,5 +102,25 @@ describe('quietWatch', () => {
     const quietAt = quietWatch(night, 'Europe/Berlin', t('2026-03-29T01:00:00+01:00').getTime());
     expect(quietAt(t('2026-03-29T01:00:00+01:00').getTime())).toEqual(t('2026-03-29T08:00:00+02:00'));
     expect(quietAt(t('2026-03-29T09:00:00+02:00').getTime())).toBeNull();
+  });
+});
+
+describe('quietAtFirstSend', () => {
+  const hours = { from: '22:00', to: '08:00' };
+  // 07:59:59.700 in Shanghai: 300 ms before the window ends at 00:00Z.
+  const now = Date.parse('2026-03-01T23:59:59.700Z');
+
+  it('decides at the first send: a range claimed just before the end, due after it, is not held', () => {
+    expect(quietAtFirstSend(hours, 'Asia/Shanghai', now, Date.parse('2026-03-02T00:00:00.100Z'))).toBeNull();
+  });
+
+  it('holds a range whose first send falls due inside the window, or is due already (a backlog)', () => {
+    expect(quietAtFirstSend(hours, 'Asia/Shanghai', now, Date.parse('2026-03-01T23:59:59.900Z'))?.toISOString()).toBe('2026-03-02T00:00:00.000Z');
+    expect(quietAtFirstSend(hours, 'Asia/Shanghai', now, Date.parse('2026-03-01T23:00:00.000Z'))?.toISOString()).toBe('2026-03-02T00:00:00.000Z');
+    expect(quietAtFirstSend(hours, 'Asia/Shanghai', now, null)?.toISOString()).toBe('2026-03-02T00:00:00.000Z');
+  });
+
+  it('holds a range claimed before the window starts whose first send falls due inside it', () => {
+    expect(quietAtFirstSend(hours, 'Asia/Shanghai', Date.parse('2026-03-01T13:59:59.700Z'), Date.parse('2026-03-01T14:00:00.200Z'))?.toISOString()).toBe('2026-03-02T00:00:00.000Z');
   });
 });

@@ -143,6 +143,20 @@ export function quietUntil(hours: Pick<QuietHours, 'from' | 'to'> | null | undef
 }
 
 /**
+ * The end of the quiet window that holds a range of sends, or null: decided
+ * at its first send, the later of now and that send's due time, since an
+ * event run claims sends up to half a second before they fall due (a range
+ * claimed just before quiet hours end is not held or skipped for them).
+ *
+ * @example
+ * quietAtFirstSend({ from: '22:00', to: '08:00' }, 'Asia/Shanghai', Date.parse('2026-03-01T23:59:59.700Z'), Date.parse('2026-03-02T00:00:00.100Z')); // null
+ */
+export function quietAtFirstSend(hours: Pick<QuietHours, 'from' | 'to'>, timeZone: string, nowMs: number, firstDueMs: number | null): Date | null {
+  const state = quietState(hours, timeZone, new Date(Math.max(nowMs, firstDueMs ?? nowMs)));
+  return state.inside ? state.endsAt : null;
+}
+
+/**
  * A cheap repeated check for a sending loop: answers the end of the quiet
  * window when `nowMs` is inside one, else null. Between windows it costs one
  * comparison; the zone's rules are consulted only when a window starts or ends.
