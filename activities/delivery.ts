@@ -767,10 +767,12 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
         // The first claim at a due time is made ahead of it, unless quiet hours hold the sends then: a range claimed
         // inside them would only wait for their end and be claimed again.
         const lead = i === 0 && emptySince === null && !made && !(await quietThen(notBefore - CLAIM_LEAD_MS)) ? CLAIM_LEAD_MS : 0;
-        const wait = notBefore - lead - Date.now();
-        if (wait > 0 && i === 0 && emptySince === null && workflowId) {
+        const ahead = notBefore - Date.now();
+        const wait = ahead - lead;
+        // Started ahead of a due time (lead or not: the run starts it half a second before, about when it claims).
+        if (ahead > 0 && i === 0 && emptySince === null && workflowId) {
           // Runs beside the wait, so the claim at the due time is not held up by the look.
-          void backlogOf(db, input.runId, input.limit, wait + lead + BURST_AHEAD_MS)
+          void backlogOf(db, input.runId, input.limit, ahead + BURST_AHEAD_MS)
             .then(({ due }) => (due >= input.limit ? wakeRun(true) : false))
             .catch(() => false);
         }

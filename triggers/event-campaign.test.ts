@@ -271,30 +271,40 @@ describe('event-triggered campaigns', () => {
     }
   });
 
-  it('a claim with a lead takes the firings falling due within it, and the queue counts them due only once they are', async () => {
+  it('a claim with a lead takes the firings falling due within it, up to half a claim, and the queue counts them due only once they are', async () => {
     const campaign = await launch('lead', '/lead', { type: 'event', event: 'lead_view', delay: 'PT1H' });
     expect((await api.call('POST', `/api/campaigns/${campaign.id}/pause`)).status).toBe(200);
     const [run] = await database.db.select().from(campaignRuns).where(eq(campaignRuns.campaignId, campaign.id));
     const { id: runId, definition } = run!;
-    const claim = (claimNo: number, aheadMs?: number) => claimDue(database.db, { campaignId: campaign.id, runId, claimNo, limit: 10, oldestOpen: 1, definition, sleepWhenEmpty: false, aheadMs });
+    const claim = (claimNo: number, aheadMs?: number) => claimDue(database.db, { campaignId: campaign.id, runId, claimNo, limit: 2, oldestOpen: 1, definition, sleepWhenEmpty: false, aheadMs });
     const later = new Date(Date.now() + 3_600_000);
     await database.db.execute(sql`
       INSERT INTO trigger_firings (run_id, user_id, event_id, due_at) VALUES
-        (${runId}, ${ids.gold}, 1, now() + interval '20 seconds'), (${runId}, ${ids.gold2}, 2, ${later.toISOString()}::timestamptz)`);
+        (${runId}, ${ids.gold}, 1, now() + interval '20 seconds'), (${runId}, ${ids.gold3}, 2, now() + interval '21 seconds'),
+        (${runId}, ${ids.gold2}, 3, ${later.toISOString()}::timestamptz)`);
     // Without a lead the first firing is not due yet: nothing taken, and it is not "more due".
     expect(await claim(1)).toMatchObject({ fromSeq: null, claimed: 0, moreDue: false });
-    // With one, the firing due within it is claimed now, with its due time as its first attempt's; the one an hour away is next.
-    expect(await claim(2, 30_000)).toMatchObject({ claimed: 1, moreDue: false });
-    expect(Date.parse((await claim(3, 30_000)).nextDueAt!)).toBe(later.getTime());
+    // With one, the firings due within it are claimed now, with their due times as their first attempts', but only
+    // half a claim of them (1 of 2): the next claim, another activity's at a burst's start, takes the next.
+    expect(await claim(2, 30_000)).toMatchObject({ claimed: 1, moreDue: true });
+    expect(await claim(3, 30_000)).toMatchObject({ claimed: 1, moreDue: false });
+    // The one an hour away is next.
+    expect(Date.parse((await claim(4, 30_000)).nextDueAt!)).toBe(later.getTime());
     const [claimed] = await database.db.execute<{ status: string; ahead: boolean }>(sql`
       SELECT status, next_attempt_at > now() + interval '10 seconds' AS ahead FROM run_recipients WHERE run_id = ${runId} AND user_id = ${ids.gold}`);
     expect(claimed).toEqual({ status: 'pending', ahead: true });
     // Claimed but not due: neither counted due nor making the run look behind.
     const figures = await queueFigures(database.db, runId);
     expect(figures).toMatchObject({ firingsWaiting: 1, firingsDue: 0, lagMs: 0 });
-    await database.db.execute(sql`UPDATE run_recipients SET next_attempt_at = now() - interval '2 seconds' WHERE run_id = ${runId}`);
+    // Due firings fill a whole claim: a backlog is not held to half.
+    await database.db.execute(sql`
+      INSERT INTO trigger_firings (run_id, user_id, event_id, due_at) VALUES
+        (${runId}, ${ids.silver}, 4, now() - interval '1 second'), (${runId}, ${ids.gold3}, 5, now() - interval '1 second')`);
+    expect(await claim(5, 30_000)).toMatchObject({ claimed: 2 });
+    await database.db.execute(sql`UPDATE run_recipients SET next_attempt_at = now() - interval '2 seconds' WHERE run_id = ${runId} AND attempts = 0`);
     const due = await queueFigures(database.db, runId);
-    expect(due.firingsDue).toBe(1);
+    // The two claimed ahead (the backlog's silver user is outside the segment, skipped; gold-3 holds its `once` send).
+    expect(due.firingsDue).toBe(2);
     expect(due.lagMs).toBeGreaterThanOrEqual(2_000);
   });
 
