@@ -729,7 +729,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
     /** Whether the campaign's quiet hours (in `wait` mode) hold sends at `atMs`. */
     const quietThen = async (atMs: number) => {
       const quiet = quietOf(await runs.context(input.runId));
-      return quiet !== null && quiet.waits && quietWatch(quiet.hours, quiet.zone, atMs)(atMs) !== null;
+      return quiet !== null && quiet.waits && quietState(quiet.hours, quiet.zone, new Date(atMs)).inside;
     };
     // Ending on the first empty claim made a stream of events cost an activity (and a wake signal) per gap in it.
     const lingerMs = LINGER_PACES * input.paceMs;

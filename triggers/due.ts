@@ -118,10 +118,12 @@ export async function claimDue(db: Database, input: ClaimInput): Promise<Claim> 
         -- took a full range each, one due time apart, and one activity's requests went out while the others' ranges
         -- waited to fall due (1,700 sent in the first second, a steady pace of 7,000).
         DELETE FROM trigger_firings f
+        -- Numbered after the limit: a window over the firings themselves sorted a whole backlog, not its first claim.
         WHERE f.ctid = ANY (ARRAY(
           SELECT ctid FROM (
-            SELECT ctid, due_at, row_number() OVER (ORDER BY due_at, user_id) AS n FROM trigger_firings
-            WHERE run_id = ${input.runId} AND due_at <= ${takeUntil} ORDER BY due_at, user_id LIMIT ${input.limit}) t
+            SELECT ctid, due_at, row_number() OVER (ORDER BY due_at, user_id) AS n FROM (
+              SELECT ctid, due_at, user_id FROM trigger_firings WHERE run_id = ${input.runId} AND due_at <= ${takeUntil}
+              ORDER BY due_at, user_id LIMIT ${input.limit}) l) t
           WHERE t.due_at <= now() OR t.n <= ${Math.ceil(input.limit / 2)}))
         RETURNING f.user_id, f.event_id, f.due_at
       ),
